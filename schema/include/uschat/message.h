@@ -1,0 +1,124 @@
+/* message.h - every broker message body, defined once.
+ *
+ * The messages live in schema/messages/<area>.def as X-macro entries:
+ *
+ *     #define ECHO_FIELDS(F, T) F(T, BIN, payload, 65536, 0)
+ *     USCHAT_MESSAGE(1, ECHO, echo, ECHO_FIELDS, "echo: the payload comes back unchanged")
+ *
+ * From that one entry come: the type id MSG_ECHO, the struct msg_echo_t, a field table that
+ * drives the generic encoder, the bounded decoder, the pretty-printer of the monitor tool, the
+ * secret masking and the generated protocol docs. A field is F(T, KIND, name, max, flags):
+ * KIND is U64, I64, U32, BOOL, STR (char *, NUL-terminated, max = bytes) or BIN (msg_bin_t,
+ * max = bytes); flags are MSG_F_*.
+ *
+ * A body is a msgpack map {field name: value}. Decoding ignores unknown keys, so either side
+ * may add fields; a key with the wrong type, a string over its max or a count that the input
+ * cannot hold is an error before anything is allocated. No I/O; thread-safe.
+ */
+#ifndef USCHAT_MESSAGE_H
+#define USCHAT_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSG_MAX_BODY (1u << 20) /* the decoder refuses bodies larger than 1 MiB */
+
+/* Field flags */
+#define MSG_F_SECRET   0x1u /* password, hash, token, code: masked as *** when printed */
+#define MSG_F_UID      0x2u /* holds a user id: the monitor's --uid filter looks here */
+#define MSG_F_REQUIRED 0x4u /* decoding fails when absent */
+
+typedef enum { MSG_KIND_U64, MSG_KIND_I64, MSG_KIND_U32, MSG_KIND_BOOL, MSG_KIND_STR, MSG_KIND_BIN } msg_kind_t;
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+} msg_bin_t;
+
+#define MSG_CTYPE_U64  uint64_t
+#define MSG_CTYPE_I64  int64_t
+#define MSG_CTYPE_U32  uint32_t
+#define MSG_CTYPE_BOOL bool
+#define MSG_CTYPE_STR  char *
+#define MSG_CTYPE_BIN  msg_bin_t
+
+/* The type ids */
+#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc) MSG_##NAME = id,
+typedef enum {
+    MSG_NONE = 0,
+#include "../../messages/all.def"
+} msg_type_t;
+#undef USCHAT_MESSAGE
+
+/* The structs */
+#define MSG_STRUCT_MEMBER(T, KIND, fname, max, flags) MSG_CTYPE_##KIND fname;
+#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                            \
+    typedef struct {                                                                           \
+        FIELDS(MSG_STRUCT_MEMBER, msg_##name##_t) char msg_unused_;                            \
+    } msg_##name##_t;
+#include "../../messages/all.def"
+#undef USCHAT_MESSAGE
+
+typedef struct {
+    const char *name;
+    uint8_t kind; /* msg_kind_t */
+    uint32_t offset;
+    uint32_t max;
+    uint32_t flags;
+} msg_field_t;
+
+typedef struct {
+    uint16_t id;
+    const char *name; /* "echo" */
+    const char *doc;
+    size_t size; /* sizeof the struct */
+    const msg_field_t *fields;
+    size_t field_count;
+} msg_desc_t;
+
+/* Descriptor lookup; NULL when unknown. */
+const msg_desc_t *msg_desc(uint16_t type);
+const msg_desc_t *msg_desc_by_name(const char *name);
+size_t msg_desc_count(void);
+const msg_desc_t *msg_desc_at(size_t index);
+
+/* Encodes the struct msg of the given type. On success returns 0 and *out (caller frees with
+ * free()) and *out_len; a string or bin over its max is an error (-EINVAL). */
+int msg_encode(uint16_t type, const void *msg, uint8_t **out, size_t *out_len);
+
+/* Decodes untrusted bytes into msg (a struct of the type, which is zeroed first). Returns 0,
+ * or a negative value and leaves msg cleared. Strings and bins are owned by msg afterwards:
+ * release them with msg_clear(). */
+int msg_decode(uint16_t type, const uint8_t *buf, size_t len, void *msg);
+void msg_clear(uint16_t type, void *msg);
+
+/* Pretty-printing for logs and the monitor tool. Writes one line (no newline) to out, always
+ * NUL-terminated, and returns the length it needed (like snprintf). An undecodable body prints
+ * as a short error note, never a crash. */
+#define MSG_FORMAT_JSON         0x1u /* a JSON object instead of key=value text */
+#define MSG_FORMAT_SHOW_SECRETS 0x2u /* for tests only */
+int msg_format(uint16_t type, const uint8_t *buf, size_t len, unsigned flags, char *out, size_t cap);
+
+/* True when a MSG_F_UID field of the body equals uid (the monitor's --uid filter). */
+bool msg_mentions_uid(uint16_t type, const uint8_t *buf, size_t len, uint64_t uid);
+
+/* Typed wrappers, e.g. msg_echo_encode(&m, &out, &len), msg_echo_decode(buf, len, &m). */
+#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                            \
+    static inline int msg_##name##_encode(const msg_##name##_t *m, uint8_t **out,              \
+                                          size_t *out_len)                                     \
+    {                                                                                          \
+        return msg_encode(MSG_##NAME, m, out, out_len);                                        \
+    }                                                                                          \
+    static inline int msg_##name##_decode(const uint8_t *buf, size_t len, msg_##name##_t *m)   \
+    {                                                                                          \
+        return msg_decode(MSG_##NAME, buf, len, m);                                            \
+    }                                                                                          \
+    static inline void msg_##name##_clear(msg_##name##_t *m)                                   \
+    {                                                                                          \
+        msg_clear(MSG_##NAME, m);                                                              \
+    }
+#include "../../messages/all.def"
+#undef USCHAT_MESSAGE
+
+#endif
