@@ -1,0 +1,217 @@
+/* proto.h - the chat node messages of PROTOCOL.md §2 as C: ids, field names, request builders
+ * and reply parsers.
+ *
+ * This is the one place in the client that knows JSON field names. Callers build a request
+ * with uschat_req_*() (a new json_t object, caller owns it: json_decref) and hand it to the
+ * connection core or the blocking session; a reply body (json_t) is read with the matching
+ * uschat_parse_*() into a plain struct whose strings and lists point INTO the body (borrowed:
+ * valid while the body lives; keep a reference or copy them).
+ *
+ * Parsers are lenient the way the protocol asks: unknown fields are ignored, an absent field
+ * reads as 0 / "" / NULL list, and an integer field sent as a decimal string ("42") is read as
+ * the number (the seed sends some ids as strings). A parser returns USCHAT_E_REPLY only when
+ * the body is not an object or a field has an unusable type (an object where a number is
+ * expected); the server's `error` code is in out->error. No I/O; thread-safe.
+ */
+#ifndef USCHAT_CLIENT_PROTO_H
+#define USCHAT_CLIENT_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- message ids ----------------------------------------------------------------------- */
+enum {
+    USCHAT_ID_LOGIN_REQ = 1005,          /* C->S uid, token */
+    USCHAT_ID_LOGIN_RSP = 1006,          /* S->C profile, apply_list, friend_list */
+    USCHAT_ID_SEARCH_REQ = 1007,         /* C->S uid (string: digits = uid, else name) */
+    USCHAT_ID_SEARCH_RSP = 1008,         /* S->C public profile */
+    USCHAT_ID_ADD_FRIEND_REQ = 1009,     /* C->S touid, applyname, bakname */
+    USCHAT_ID_ADD_FRIEND_RSP = 1010,     /* S->C error */
+    USCHAT_ID_NOTIFY_ADD_FRIEND = 1011,  /* S->C to target: applyuid, name, desc, ... */
+    USCHAT_ID_AUTH_FRIEND_REQ = 1013,    /* C->S touid, back */
+    USCHAT_ID_AUTH_FRIEND_RSP = 1014,    /* S->C new friend, thread_id, chat_datas */
+    USCHAT_ID_NOTIFY_AUTH_FRIEND = 1015, /* S->C to applicant */
+    USCHAT_ID_TEXT_CHAT_REQ = 1017,      /* C->S touid, thread_id, text_array */
+    USCHAT_ID_TEXT_CHAT_RSP = 1018,      /* S->C ack after commit */
+    USCHAT_ID_NOTIFY_TEXT_CHAT = 1019,   /* S->C to peer, same body as 1018 */
+    USCHAT_ID_NOTIFY_OFFLINE = 1021,     /* S->C logged in elsewhere; then closed */
+    USCHAT_ID_HEARTBEAT_REQ = 1023,      /* C->S fromuid (optional) */
+    USCHAT_ID_HEARTBEAT_RSP = 1024,      /* S->C error */
+    USCHAT_ID_THREAD_LIST_REQ = 1025,    /* C->S thread_id cursor */
+    USCHAT_ID_THREAD_LIST_RSP = 1026,    /* S->C threads */
+    USCHAT_ID_CREATE_PRIVATE_REQ = 1027, /* C->S other_id */
+    USCHAT_ID_CREATE_PRIVATE_RSP = 1028, /* S->C other_id, thread_id */
+    USCHAT_ID_LOAD_CHAT_REQ = 1029,      /* C->S thread_id, message_id cursor */
+    USCHAT_ID_LOAD_CHAT_RSP = 1030,      /* S->C chat_datas (older first page) */
+    USCHAT_ID_SYNC_REQ = 1031,           /* C->S thread_id, after_seq, limit */
+    USCHAT_ID_SYNC_RSP = 1032,           /* S->C chat_datas in seq order, has_more */
+    USCHAT_ID_READ_MARK_REQ = 1033,      /* C->S thread_id, seq */
+    USCHAT_ID_READ_MARK_RSP = 1034,      /* S->C error */
+    USCHAT_ID_NOTIFY_READ = 1035,        /* S->C to the other member: thread_id, reader, seq */
+};
+
+/* The reply id of request id REQ (1005 -> 1006, ...), or 0 when REQ is not a request. */
+uint16_t uschat_reply_id(uint16_t req);
+/* "login_req", "notify_text_chat", ... or NULL for an id this library does not know. */
+const char *uschat_msg_name(uint16_t id);
+
+#define USCHAT_SYNC_MAX_LIMIT 200  /* 1031 limit upper bound */
+#define USCHAT_TEXT_MAX_BYTES 4096 /* a text item's content: 1..4096 bytes of UTF-8 */
+
+/* ---- request builders (C->S). Each returns a new object (caller owns) or NULL ---------- */
+
+json_t *uschat_req_login(int64_t uid, const char *token);                                 /* 1005 */
+json_t *uschat_req_search(const char *uid_or_name);                                       /* 1007 */
+json_t *uschat_req_add_friend(int64_t touid, const char *applyname, const char *bakname); /* 1009 */
+json_t *uschat_req_auth_friend(int64_t touid, const char *back);                          /* 1013 */
+
+typedef struct {
+    const char *content;   /* 1..USCHAT_TEXT_MAX_BYTES bytes of UTF-8 */
+    const char *unique_id; /* client-made, unique per sender (see uschat_unique_id()) */
+} uschat_text_t;
+/* 1017; N items (N >= 1). NULL when N is 0 or an item lacks content/unique_id. */
+json_t *uschat_req_text_chat(int64_t touid, int64_t thread_id, const uschat_text_t *items,
+                             size_t n);
+json_t *uschat_req_heartbeat(int64_t fromuid);            /* 1023; fromuid <= 0: omitted */
+json_t *uschat_req_thread_list(int64_t thread_id_cursor); /* 1025 */
+json_t *uschat_req_create_private(int64_t other_id);      /* 1027 */
+json_t *uschat_req_load_chat(int64_t thread_id, int64_t message_id_cursor); /* 1029 */
+json_t *uschat_req_sync(int64_t thread_id, int64_t after_seq, int limit);   /* 1031 */
+json_t *uschat_req_read_mark(int64_t thread_id, int64_t seq);               /* 1033 */
+
+/* Writes a fresh client message id ("<uid>-<time_us>-<counter>", NUL-terminated) into OUT of
+ * CAP bytes (>= 48 is always enough). Unique per process and sender. Returns 0 or USCHAT_E_ARG. */
+int uschat_unique_id(int64_t sender, char *out, size_t cap);
+
+/* ---- parsed shapes. Strings are borrowed from the body and never NULL ("" when absent) ----- */
+
+/* A user as it appears in 1006 (own profile, apply_list, friend_list), 1008, 1011, 1014, 1015.
+ * For 1011 uid is `applyuid` and desc is the greeting; status only in apply_list items; back
+ * only in friend_list items. */
+typedef struct {
+    int64_t uid;
+    const char *name, *email, *nick, *desc, *icon, *back;
+    int sex;
+    int status;
+} uschat_user_t;
+
+/* A chat message: 1018/1019/1014/1015 items (message_id, content) and 1030/1032 items (msg_id,
+ * msg_content, sender, thread_id) both fill this; absent ones stay 0 / "". */
+typedef struct {
+    int64_t message_id;
+    int64_t seq;
+    int64_t sender;    /* 1030/1032 only; 0 in 1018/1019 (use the reply's fromuid) */
+    int64_t thread_id; /* 1030/1032 only */
+    const char *unique_id;
+    const char *content;
+    const char *chat_time; /* "YYYY-MM-DD HH:MM:SS" UTC */
+    int status;            /* 0 unread, 1 read */
+} uschat_chat_msg_t;
+
+/* A thread of 1026. last_msg is whatever the server put there (borrowed; may be NULL). */
+typedef struct {
+    int64_t thread_id;
+    int type;
+    int64_t user1_id, user2_id;
+    int64_t last_seq;
+    int64_t unread;
+    const json_t *last_msg;
+} uschat_thread_t;
+
+/* Item parsers for list elements (json arrays below): 0 or USCHAT_E_REPLY. */
+int uschat_parse_user(const json_t *obj, uschat_user_t *out);
+int uschat_parse_chat_msg(const json_t *obj, uschat_chat_msg_t *out);
+int uschat_parse_thread(const json_t *obj, uschat_thread_t *out);
+
+/* ---- reply parsers. Lists are borrowed json arrays, NULL when absent; jansson treats NULL
+ *      as empty (json_array_size(NULL) == 0), so json_array_foreach needs no check ---------- */
+
+typedef struct { /* 1006 */
+    int error;
+    uschat_user_t self;
+    const json_t *apply_list;  /* items: uschat_parse_user() */
+    const json_t *friend_list; /* items: uschat_parse_user() */
+} uschat_login_rsp_t;
+int uschat_parse_login_rsp(const json_t *body, uschat_login_rsp_t *out);
+
+typedef struct { /* 1008 */
+    int error;
+    uschat_user_t user;
+} uschat_search_rsp_t;
+int uschat_parse_search_rsp(const json_t *body, uschat_search_rsp_t *out);
+
+/* 1010, 1024, 1034 and any reply: just the `error` field (absent = 0). */
+int uschat_parse_error(const json_t *body, int *error);
+
+typedef struct {             /* 1011 */
+    uschat_user_t applicant; /* uid = applyuid, desc = the greeting (applyname) */
+} uschat_notify_add_friend_t;
+int uschat_parse_notify_add_friend(const json_t *body, uschat_notify_add_friend_t *out);
+
+typedef struct {           /* 1014 (reply to the accepter) and 1015 (push to the applicant) */
+    int error;             /* 1014 only */
+    int64_t fromuid;       /* 1015 only: the accepter */
+    int64_t touid;         /* 1015 only: the applicant */
+    uschat_user_t peer; /* 1014: the new friend; 1015: the accepter */
+    int64_t thread_id;
+    const json_t *chat_datas; /* items: uschat_parse_chat_msg() */
+} uschat_auth_friend_t;
+int uschat_parse_auth_friend(const json_t *body, uschat_auth_friend_t *out);
+
+typedef struct { /* 1018 and 1019 */
+    int error;
+    int64_t fromuid, touid, thread_id;
+    const json_t *chat_datas; /* items: uschat_parse_chat_msg() */
+} uschat_text_chat_t;
+int uschat_parse_text_chat(const json_t *body, uschat_text_chat_t *out);
+
+typedef struct { /* 1021 */
+    int64_t uid;
+} uschat_notify_offline_t;
+int uschat_parse_notify_offline(const json_t *body, uschat_notify_offline_t *out);
+
+typedef struct { /* 1026 */
+    int error;
+    int load_more;
+    int64_t next_last_id;
+    const json_t *threads; /* items: uschat_parse_thread() */
+} uschat_thread_list_rsp_t;
+int uschat_parse_thread_list_rsp(const json_t *body, uschat_thread_list_rsp_t *out);
+
+typedef struct { /* 1028 */
+    int error;
+    int64_t other_id, thread_id;
+} uschat_create_private_rsp_t;
+int uschat_parse_create_private_rsp(const json_t *body, uschat_create_private_rsp_t *out);
+
+typedef struct { /* 1030 */
+    int error;
+    int64_t thread_id, last_message_id;
+    int load_more;
+    const json_t *chat_datas; /* items: uschat_parse_chat_msg() */
+} uschat_load_chat_rsp_t;
+int uschat_parse_load_chat_rsp(const json_t *body, uschat_load_chat_rsp_t *out);
+
+typedef struct { /* 1032 */
+    int error;
+    int64_t thread_id;
+    int has_more;
+    const json_t *chat_datas; /* items: uschat_parse_chat_msg(), seq order */
+} uschat_sync_rsp_t;
+int uschat_parse_sync_rsp(const json_t *body, uschat_sync_rsp_t *out);
+
+typedef struct { /* 1035 */
+    int64_t thread_id, reader, seq;
+} uschat_notify_read_t;
+int uschat_parse_notify_read(const json_t *body, uschat_notify_read_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
