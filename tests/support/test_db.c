@@ -80,8 +80,8 @@ static int s_migrate(const char *name)
     snprintf(user, sizeof user, "--user=%s", test_env("USCHAT_TEST_MYSQL_USER"));
     /* The password goes through the environment: argv is visible to every user in ps. */
     snprintf(pwd, sizeof pwd, "MYSQL_PWD=%s", password ? password : "");
-    const char *argv[] = {
-        "bash", script, "--no-defaults", "--protocol=tcp", host, port, user, "--quiet", name, NULL};
+    const char *argv[] = {"bash", script, "--quiet", "--no-defaults", "--protocol=tcp", host, port,
+                          user,   name,   NULL};
     const char *env[] = {pwd, NULL};
     int rc = test_run(argv, env, MIGRATE_TIMEOUT_MS);
     if (rc != 0) {

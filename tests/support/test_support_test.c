@@ -220,7 +220,7 @@ static void s_test_db(void)
 {
     test_require_env((const char *[]){"USCHAT_TEST_MYSQL_HOST", "USCHAT_TEST_MYSQL_PORT",
                                       "USCHAT_TEST_MYSQL_USER", NULL});
-    char a[65], b[65];
+    char a[65] = "", b[65] = "";
     CHECK(test_db_create("Self-Test!", a, sizeof a) == 0);
     CHECK(test_db_create("self-test", b, sizeof b) == 0);
     CHECK(strcmp(a, b) != 0);
