@@ -13,6 +13,7 @@
 #define USCHAT_BROKER_CLIENT_H
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "uschat/envelope.h"
@@ -42,13 +43,18 @@ typedef void(broker_client_on_reply_fn)(broker_client_t *client, const envelope_
 
 /* Connects and sends READY. Returns NULL on a bad config. Caller owns the result. */
 broker_client_t *broker_client_new(const broker_client_config_t *config);
-/* Sends DISCONNECT (best effort), fails pending requests with no callback. NULL-safe. */
+/* Sends DISCONNECT (best effort), fails pending requests with no callback. NULL-safe.
+ * It does not touch the loop it was attached to (which may already be destroyed): destroy it
+ * after the loop stopped, or call broker_client_detach() first if the loop keeps running. */
 void broker_client_destroy(broker_client_t **self_p);
 
 /* Registers the socket reader and a heartbeat timer on loop; on_message gets every inbound
  * REQUEST/NOTIFY. Returns 0 or -1. */
-int broker_client_attach(broker_client_t *self, zloop_t *loop, broker_client_on_message_fn *on_message,
-                         void *arg);
+int broker_client_attach(broker_client_t *self, zloop_t *loop,
+                         broker_client_on_message_fn *on_message, void *arg);
+
+/* Removes the reader and timers from the loop it was attached to. NULL-safe. */
+void broker_client_detach(broker_client_t *self);
 
 /* The load reported with READY and heartbeats (e.g. connections served). */
 void broker_client_set_load(broker_client_t *self, uint32_t load);
@@ -78,6 +84,9 @@ int broker_client_call(broker_client_t *self, const char *service, const char *n
 
 /* True once the broker has answered since the last (re)connect. */
 bool broker_client_connected(broker_client_t *self);
+/* Own node name: the configured one, or <service>.<hostname>.<pid> when none was given. */
 const char *broker_client_node(broker_client_t *self);
+/* Messages dropped because the send queue was full or the socket was gone. */
+uint64_t broker_client_drops(broker_client_t *self);
 
 #endif

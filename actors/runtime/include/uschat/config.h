@@ -30,5 +30,10 @@ bool config_bool(config_t *self, const char *key, bool dflt);
 void config_set(config_t *self, const char *key, const char *value);
 /* The file it came from, or "" */
 const char *config_path(config_t *self);
+/* Logs every effective value (info level), secrets as ***, and which came from the
+ * environment. */
+void config_dump(config_t *self);
+/* True for a key whose value must never be logged (see above). */
+bool config_is_secret(const char *key);
 
 #endif

@@ -8,6 +8,14 @@
 #ifndef USCHAT_LOG_H
 #define USCHAT_LOG_H
 
+#include <stdbool.h>
+/* czmq.h pulls in <syslog.h>, whose LOG_DEBUG and LOG_INFO macros (7 and 6) would clash with
+ * the level names below, or silently change their values. Include it first and drop those
+ * two macros, so the names mean these levels whichever header comes first. */
+#include <syslog.h>
+#undef LOG_DEBUG
+#undef LOG_INFO
+
 typedef enum { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 } log_level_t;
 
 /* Process-wide: level and output file (NULL or "" = stderr). Returns 0 or -errno. */
@@ -20,6 +28,10 @@ int log_level_parse(const char *name);
 
 /* Per thread: the name shown in brackets (copied). */
 void log_set_node(const char *node);
+/* The calling thread's name ("" when unset); valid until it changes it. */
+const char *log_node(void);
+/* True when a line of this level would be written (to skip formatting costly arguments). */
+bool log_enabled(log_level_t level);
 
 void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
