@@ -35,18 +35,26 @@ servers__program() {
     esac
 }
 
-# Prints the pid of server NAME in DIR when it runs (zombies do not count); fails otherwise.
-servers_pid() {
-    local dir=$1 name=$2 pid program state
-    program=$(servers__program "$name") || return 1
-    [[ -r $dir/$name.pid ]] || return 1
-    read -r pid <"$dir/$name.pid" 2>/dev/null || return 1
+# Prints the pid in PIDFILE when that process runs PROGRAM (zombies do not count: they run
+# no code any more); fails otherwise. Checking the program keeps a recycled pid safe.
+servers_pid_of() {
+    local pidfile=$1 program=$2 pid state cmdline
+    [[ -r $pidfile ]] || return 1
+    read -r pid <"$pidfile" 2>/dev/null || return 1
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
     state=$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || return 1
     [[ ${state:0:1} != Z ]] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$program" || return 1
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    [[ $cmdline == *"$program"* ]] || return 1
     echo "$pid"
+}
+
+# Prints the pid of server NAME in DIR when it runs; fails otherwise.
+servers_pid() {
+    local program
+    program=$(servers__program "$2") || return 1
+    servers_pid_of "$1/$2.pid" "$program"
 }
 
 # True when something accepts connections on 127.0.0.1:PORT.
@@ -57,7 +65,7 @@ servers_port_open() {
 # Starts "$@" detached (own session, stdin from /dev/null, output appended to LOG) and writes
 # its pid to PIDFILE. Job control would put the child in its own process group, and setsid
 # would then fork and $! would name the wrong process: keep it off while starting.
-servers__spawn() {
+servers_spawn() {
     local log=$1 pidfile=$2 had_m=0
     shift 2
     [[ $- == *m* ]] && had_m=1 && set +m
@@ -126,7 +134,7 @@ appendonly no
 dir $dir
 logfile ""
 EOF
-    servers__spawn "$dir/redis.log" "$dir/redis.pid" redis-server "$dir/redis.conf"
+    servers_spawn "$dir/redis.log" "$dir/redis.pid" redis-server "$dir/redis.conf"
     servers__wait "$dir" redis "$dir/redis.log" \
         bash -c '[[ $(redis-cli -s "$1" ping) == PONG ]]' _ "$dir/redis.sock" || return 1
     servers__say "redis ready on 127.0.0.1:$port (pid $(cat "$dir/redis.pid"))"
@@ -156,7 +164,7 @@ servers_start_mariadb() {
                 return 1
             fi
         fi
-        servers__spawn "$dir/mariadb.log" "$dir/mariadb.pid" mariadbd --no-defaults \
+        servers_spawn "$dir/mariadb.log" "$dir/mariadb.pid" mariadbd --no-defaults \
             --datadir="$dir/data" --socket="$dir/mysqld.sock" --port="$port" \
             --bind-address=127.0.0.1 --user=root --pid-file="$dir/mysqld.pid" \
             --log-error="$dir/mariadb.log" --skip-name-resolve --character-set-server=utf8mb4 \
@@ -218,7 +226,7 @@ servers_start_smtp() {
     dir=$(cd "$dir" && pwd)
     mkdir -p "$dir/Maildir"
     # Debian's python3: the one first on PATH may lack aiosmtpd.
-    servers__spawn "$dir/smtp.log" "$dir/smtp.pid" /usr/bin/python3 -u -m aiosmtpd -n \
+    servers_spawn "$dir/smtp.log" "$dir/smtp.pid" /usr/bin/python3 -u -m aiosmtpd -n \
         -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir/Maildir"
     servers__wait "$dir" smtp "$dir/smtp.log" servers_port_open "$port" || return 1
     servers__say "smtp sink ready on 127.0.0.1:$port (pid $(cat "$dir/smtp.pid")), mail in $dir/Maildir"
