@@ -183,6 +183,15 @@ int uschat_conn_feed(uschat_conn_t *c, const uint8_t *data, size_t len, size_t *
     msg->id = frame.id;
     json_error_t jerr;
     json_t *body = json_loadb((const char *)frame.body, frame.length, JSON_ALLOW_NUL, &jerr);
+    if (c->dec.body && c->dec.header_have == 0) {
+        /* The frame came from the decoder's own buffer (it was split across reads); the
+         * decoder would keep it until the next feed. Feeding nothing releases it now, so an
+         * idle connection holds no body buffer. */
+        static const uint8_t nothing;
+        size_t none;
+        frame_t unused;
+        (void)frame_decoder_feed(&c->dec, &nothing, 0, &none, &unused);
+    }
     if (!json_is_object(body)) {
         json_decref(body);
         return USCHAT_E_BADBODY;

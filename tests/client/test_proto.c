@@ -1,0 +1,245 @@
+/* test_proto.c - the messages of PROTOCOL.md §2 as the client writes and reads them: every
+ * request builder produces exactly the protocol's field names and types, every parser reads
+ * the protocol's replies (and the seed's looser spellings), and bodies of the wrong shape give
+ * USCHAT_E_REPLY instead of garbage. The expected JSON here is typed from PROTOCOL.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "uschat_client.h"
+
+/* Checks that BODY (taken over) dumps, keys sorted, to WANT. */
+static void s_expect_json(json_t *body, const char *want, int line)
+{
+    char *got = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (!got || strcmp(got, want) != 0) {
+        fprintf(stderr, "line %d: built %s\n          want  %s\n", line, got ? got : "(null)",
+                want);
+        check_failures++;
+    }
+    free(got);
+    json_decref(body);
+}
+#define EXPECT_JSON(body, want) s_expect_json((body), (want), __LINE__)
+
+static void test_builders(void)
+{
+    EXPECT_JSON(uschat_req_login(12, "t0k"), "{\"token\":\"t0k\",\"uid\":12}");
+    EXPECT_JSON(uschat_req_search("alice"), "{\"uid\":\"alice\"}");
+    EXPECT_JSON(uschat_req_search("1234"), "{\"uid\":\"1234\"}");
+    EXPECT_JSON(uschat_req_add_friend(5, "hi, I am Bob", "alice from work"),
+                "{\"applyname\":\"hi, I am Bob\",\"bakname\":\"alice from work\",\"touid\":5}");
+    EXPECT_JSON(uschat_req_auth_friend(6, "bob"), "{\"back\":\"bob\",\"touid\":6}");
+    uschat_text_t items[2] = {{"hello", "u-1"}, {"\xe4\xbd\xa0\xe5\xa5\xbd", "u-2"}};
+    EXPECT_JSON(uschat_req_text_chat(5, 77, items, 2),
+                "{\"text_array\":[{\"content\":\"hello\",\"unique_id\":\"u-1\"},"
+                "{\"content\":\"\xe4\xbd\xa0\xe5\xa5\xbd\",\"unique_id\":\"u-2\"}],"
+                "\"thread_id\":77,\"touid\":5}");
+    EXPECT_JSON(uschat_req_heartbeat(12), "{\"fromuid\":12}");
+    EXPECT_JSON(uschat_req_heartbeat(0), "{}");
+    EXPECT_JSON(uschat_req_thread_list(0), "{\"thread_id\":0}");
+    EXPECT_JSON(uschat_req_create_private(9), "{\"other_id\":9}");
+    EXPECT_JSON(uschat_req_load_chat(77, 0), "{\"message_id\":0,\"thread_id\":77}");
+    EXPECT_JSON(uschat_req_sync(77, 10, 200), "{\"after_seq\":10,\"limit\":200,\"thread_id\":77}");
+    EXPECT_JSON(uschat_req_read_mark(77, 11), "{\"seq\":11,\"thread_id\":77}");
+
+    /* builders refuse what the protocol cannot carry */
+    CHECK(uschat_req_login(1, NULL) == NULL);
+    CHECK(uschat_req_text_chat(5, 77, items, 0) == NULL);
+    uschat_text_t no_id = {"x", NULL};
+    CHECK(uschat_req_text_chat(5, 77, &no_id, 1) == NULL);
+}
+
+static void test_ids(void)
+{
+    const uint16_t req[] = {1005, 1007, 1009, 1013, 1017, 1023, 1025, 1027, 1029, 1031, 1033};
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        CHECK_INT(uschat_reply_id(req[i]), req[i] + 1);
+        CHECK(uschat_msg_name(req[i]) != NULL);
+        CHECK(uschat_msg_name(req[i] + 1) != NULL);
+    }
+    CHECK_INT(uschat_reply_id(1019), 0); /* a push, not a request */
+    CHECK_INT(uschat_reply_id(1006), 0);
+    CHECK_STR(uschat_msg_name(1021), "notify_offline");
+    CHECK(uschat_msg_name(4) == NULL);
+    CHECK_STR(uschat_strerror(USCHAT_ERR_NOT_FRIENDS), "not friends or not a member of the thread");
+    CHECK_STR(uschat_strerror(USCHAT_E_TIMEOUT), "timed out");
+
+    char a[48], b[48];
+    CHECK_INT(uschat_unique_id(12, a, sizeof a), 0);
+    CHECK_INT(uschat_unique_id(12, b, sizeof b), 0);
+    CHECK(strcmp(a, b) != 0);
+    CHECK(strncmp(a, "12-", 3) == 0);
+    CHECK_INT(uschat_unique_id(12, a, 4), USCHAT_E_ARG);
+}
+
+static json_t *s_load(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    CHECK(j != NULL);
+    return j;
+}
+
+static void test_parse_login_and_users(void)
+{
+    json_t *b = s_load(
+        "{\"error\":0,\"uid\":12,\"name\":\"alice\",\"email\":\"a@x.org\",\"nick\":\"Al\","
+        "\"desc\":\"hi\",\"sex\":1,\"icon\":\":/a.png\","
+        "\"apply_list\":[{\"uid\":13,\"name\":\"bob\",\"nick\":\"B\",\"icon\":\"\",\"sex\":0,"
+        "\"desc\":\"let me in\",\"status\":0}],"
+        "\"friend_list\":[{\"uid\":\"14\",\"name\":\"carol\",\"back\":\"C from work\"}]}");
+    uschat_login_rsp_t r;
+    CHECK_INT(uschat_parse_login_rsp(b, &r), 0);
+    CHECK_INT(r.error, 0);
+    CHECK_INT(r.self.uid, 12);
+    CHECK_STR(r.self.name, "alice");
+    CHECK_STR(r.self.email, "a@x.org");
+    CHECK_INT(r.self.sex, 1);
+    CHECK_INT(json_array_size(r.apply_list), 1);
+    uschat_user_t u;
+    CHECK_INT(uschat_parse_user(json_array_get(r.apply_list, 0), &u), 0);
+    CHECK_INT(u.uid, 13);
+    CHECK_STR(u.desc, "let me in");
+    CHECK_INT(uschat_parse_user(json_array_get(r.friend_list, 0), &u), 0);
+    CHECK_INT(u.uid, 14); /* a uid sent as a string still reads */
+    CHECK_STR(u.back, "C from work");
+    CHECK_STR(u.nick, ""); /* absent: empty, never NULL */
+    json_decref(b);
+
+    b = s_load("{\"error\":1010}");
+    CHECK_INT(uschat_parse_login_rsp(b, &r), 0);
+    CHECK_INT(r.error, USCHAT_ERR_TOKEN_INVALID);
+    CHECK(r.apply_list == NULL && json_array_size(r.apply_list) == 0);
+    json_decref(b);
+
+    b = s_load("{\"error\":0,\"uid\":{\"nested\":1}}");
+    CHECK_INT(uschat_parse_login_rsp(b, &r), USCHAT_E_REPLY);
+    json_decref(b);
+    b = s_load("[1]");
+    CHECK_INT(uschat_parse_login_rsp(b, &r), USCHAT_E_REPLY);
+    CHECK_INT(uschat_parse_login_rsp(NULL, &r), USCHAT_E_REPLY);
+    CHECK_INT(uschat_parse_login_rsp(b, NULL), USCHAT_E_ARG);
+    json_decref(b);
+
+    b = s_load("{\"applyuid\":13,\"name\":\"bob\",\"desc\":\"hello alice\",\"icon\":\"i\","
+               "\"sex\":0,\"nick\":\"B\"}");
+    uschat_notify_add_friend_t n;
+    CHECK_INT(uschat_parse_notify_add_friend(b, &n), 0);
+    CHECK_INT(n.applicant.uid, 13);
+    CHECK_STR(n.applicant.desc, "hello alice");
+    json_decref(b);
+
+    b = s_load("{\"error\":0,\"uid\":13,\"name\":\"bob\",\"nick\":\"B\",\"desc\":\"\",\"sex\":0,"
+               "\"icon\":\"\"}");
+    uschat_search_rsp_t s;
+    CHECK_INT(uschat_parse_search_rsp(b, &s), 0);
+    CHECK_INT(s.user.uid, 13);
+    json_decref(b);
+}
+
+static void test_parse_chat(void)
+{
+    /* 1018/1019 item spelling */
+    json_t *b = s_load(
+        "{\"error\":0,\"fromuid\":12,\"touid\":13,\"thread_id\":77,\"chat_datas\":["
+        "{\"message_id\":501,\"seq\":3,\"unique_id\":\"u-1\",\"content\":\"hello\",\"status\":0,"
+        "\"chat_time\":\"2024-05-01 10:00:00\"}]}");
+    uschat_text_chat_t t;
+    CHECK_INT(uschat_parse_text_chat(b, &t), 0);
+    CHECK_INT(t.fromuid, 12);
+    CHECK_INT(t.thread_id, 77);
+    uschat_chat_msg_t m;
+    CHECK_INT(uschat_parse_chat_msg(json_array_get(t.chat_datas, 0), &m), 0);
+    CHECK_INT(m.message_id, 501);
+    CHECK_INT(m.seq, 3);
+    CHECK_STR(m.content, "hello");
+    CHECK_STR(m.unique_id, "u-1");
+    CHECK_STR(m.chat_time, "2024-05-01 10:00:00");
+    json_decref(b);
+
+    /* 1030/1032 item spelling */
+    b = s_load("{\"error\":0,\"thread_id\":77,\"has_more\":true,\"chat_datas\":["
+               "{\"sender\":13,\"msg_id\":502,\"seq\":4,\"thread_id\":77,\"unique_id\":\"v\","
+               "\"msg_content\":\"\xe4\xbd\xa0\xe5\xa5\xbd\",\"chat_time\":\"t\",\"status\":1}]}");
+    uschat_sync_rsp_t y;
+    CHECK_INT(uschat_parse_sync_rsp(b, &y), 0);
+    CHECK_INT(y.has_more, 1);
+    CHECK_INT(uschat_parse_chat_msg(json_array_get(y.chat_datas, 0), &m), 0);
+    CHECK_INT(m.message_id, 502);
+    CHECK_INT(m.sender, 13);
+    CHECK_STR(m.content, "\xe4\xbd\xa0\xe5\xa5\xbd");
+    CHECK_INT(m.status, 1);
+    json_decref(b);
+
+    b = s_load("{\"error\":0,\"thread_id\":77,\"last_message_id\":400,\"load_more\":1,"
+               "\"chat_datas\":[]}");
+    uschat_load_chat_rsp_t l;
+    CHECK_INT(uschat_parse_load_chat_rsp(b, &l), 0);
+    CHECK_INT(l.last_message_id, 400);
+    CHECK_INT(l.load_more, 1);
+    CHECK_INT(json_array_size(l.chat_datas), 0);
+    json_decref(b);
+
+    b = s_load("{\"error\":0,\"load_more\":false,\"next_last_id\":0,\"threads\":[{\"thread_id\":"
+               "77,\"type\":0,\"user1_id\":12,\"user2_id\":13,\"last_seq\":4,\"unread\":1,"
+               "\"last_msg\":{\"seq\":4}}]}");
+    uschat_thread_list_rsp_t tl;
+    CHECK_INT(uschat_parse_thread_list_rsp(b, &tl), 0);
+    uschat_thread_t th;
+    CHECK_INT(uschat_parse_thread(json_array_get(tl.threads, 0), &th), 0);
+    CHECK_INT(th.user2_id, 13);
+    CHECK_INT(th.last_seq, 4);
+    CHECK(json_is_object(th.last_msg));
+    json_decref(b);
+
+    b = s_load("{\"error\":1016,\"other_id\":9,\"thread_id\":0}");
+    uschat_create_private_rsp_t cp;
+    CHECK_INT(uschat_parse_create_private_rsp(b, &cp), 0);
+    CHECK_INT(cp.error, USCHAT_ERR_NOT_FRIENDS);
+    CHECK_INT(cp.other_id, 9);
+    json_decref(b);
+
+    b = s_load("{\"thread_id\":77,\"reader\":13,\"seq\":4}");
+    uschat_notify_read_t nr;
+    CHECK_INT(uschat_parse_notify_read(b, &nr), 0);
+    CHECK_INT(nr.reader, 13);
+    json_decref(b);
+
+    b = s_load("{\"uid\":12}");
+    uschat_notify_offline_t off;
+    CHECK_INT(uschat_parse_notify_offline(b, &off), 0);
+    CHECK_INT(off.uid, 12);
+    json_decref(b);
+
+    /* 1014 names the new friend by uid, 1015 the accepter by fromuid */
+    b = s_load("{\"error\":0,\"uid\":13,\"name\":\"bob\",\"thread_id\":77,\"chat_datas\":[]}");
+    uschat_auth_friend_t af;
+    CHECK_INT(uschat_parse_auth_friend(b, &af), 0);
+    CHECK_INT(af.peer.uid, 13);
+    CHECK_INT(af.thread_id, 77);
+    json_decref(b);
+    b = s_load("{\"fromuid\":12,\"touid\":13,\"name\":\"alice\",\"thread_id\":77}");
+    CHECK_INT(uschat_parse_auth_friend(b, &af), 0);
+    CHECK_INT(af.peer.uid, 12);
+    CHECK_STR(af.peer.name, "alice");
+    json_decref(b);
+
+    int e = -1;
+    b = s_load("{\"error\":\"x\"}");
+    CHECK_INT(uschat_parse_error(b, &e), USCHAT_E_REPLY);
+    json_decref(b);
+    b = s_load("{}");
+    CHECK_INT(uschat_parse_error(b, &e), 0);
+    CHECK_INT(e, 0);
+    json_decref(b);
+}
+
+int main(void)
+{
+    RUN(test_builders);
+    RUN(test_ids);
+    RUN(test_parse_login_and_users);
+    RUN(test_parse_chat);
+    return CHECK_DONE();
+}
