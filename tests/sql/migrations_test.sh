@@ -75,6 +75,7 @@ history=$(q "$db" -e "SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FRO
 expect "history paging index" "$history" "thread_id,message_id"
 
 echo "--- constraints"
+# shellcheck disable=SC2016 # a literal Argon2id string
 hash='$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'
 ok "users" "INSERT INTO user (uid, name, email, pwd_hash) VALUES
     (1, 'alice', 'alice@example.com', '$hash'), (2, 'bob', 'bob@example.com', '$hash'),

@@ -135,6 +135,7 @@ dir $dir
 logfile ""
 EOF
     servers_spawn "$dir/redis.log" "$dir/redis.pid" redis-server "$dir/redis.conf"
+    # shellcheck disable=SC2016 # $1 expands in the inner shell
     servers__wait "$dir" redis "$dir/redis.log" \
         bash -c '[[ $(redis-cli -s "$1" ping) == PONG ]]' _ "$dir/redis.sock" || return 1
     servers__say "redis ready on 127.0.0.1:$port (pid $(cat "$dir/redis.pid"))"
