@@ -105,6 +105,10 @@ servers__prepare() {
     fi
     mkdir -p "$dir" && chmod 700 "$dir" || return 1
     if pid=$(servers_pid "$dir" "$name"); then
+        if ! servers_port_open "$port"; then
+            servers__say "$name already runs from $dir (pid $pid), but not on port $port: stop it first"
+            return 1
+        fi
         servers__say "$name already runs from $dir (pid $pid)"
         return 2
     fi
