@@ -70,6 +70,18 @@ bool config_is_secret(const char *key)
     return len >= 4 && strcmp(lower + len - 4, "_key") == 0;
 }
 
+/* zconfig reads "key =   # note" as the value "# note": an empty value followed by a comment
+ * (as in every example config) must stay empty. */
+static void s_drop_comment_values(zconfig_t *node)
+{
+    for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
+        const char *value = zconfig_value(child);
+        if (value && value[0] == '#')
+            zconfig_set_value(child, "%s", "");
+        s_drop_comment_values(child);
+    }
+}
+
 config_t *config_load(const char *path)
 {
     config_t *self = calloc(1, sizeof *self);
@@ -87,7 +99,9 @@ config_t *config_load(const char *path)
             return NULL;
         }
         self->root = zconfig_load(path);
-        if (!self->root)
+        if (self->root)
+            s_drop_comment_values(self->root);
+        else
             log_error("config: cannot parse %s (ZPL syntax: 4-space indents, key = value)", path);
     } else {
         self->root = zconfig_new("root", NULL);
@@ -200,7 +214,8 @@ const char *config_path(config_t *self)
     return self && self->path ? self->path : "";
 }
 
-static void s_dump_tree(config_t *self, zconfig_t *node, char *path, size_t len, size_t cap)
+static void s_dump_tree(config_t *self, zconfig_t *node, char *path, size_t len, size_t cap,
+                        zhashx_t *shown)
 {
     for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
         const char *name = zconfig_name(child);
@@ -214,10 +229,13 @@ static void s_dump_tree(config_t *self, zconfig_t *node, char *path, size_t len,
             path[at++] = '/';
         strcpy(path + at, name);
         if (zconfig_child(child)) {
-            s_dump_tree(self, child, path, need, cap);
+            s_dump_tree(self, child, path, need, cap, shown);
         } else {
             const char *value = config_str(self, path, "");
             const char *origin = s_env_value(path) ? " (environment)" : "";
+            char variable[CONFIG_KEY_MAX + 8];
+            if (s_env_name(path, variable, sizeof variable))
+                zhashx_insert(shown, variable, (void *)1);
             log_info("config: %s = %s%s", path,
                      config_is_secret(path) ? (*value ? "***" : "") : value, origin);
         }
@@ -232,8 +250,9 @@ void config_dump(config_t *self)
     log_info("config: file %s", *config_path(self) ? config_path(self) : "(none)");
     char path[CONFIG_KEY_MAX];
     path[0] = 0;
-    if (self->root)
-        s_dump_tree(self, self->root, path, 0, sizeof path);
+    zhashx_t *shown = zhashx_new(); /* variable names already shown as file keys */
+    if (self->root && shown)
+        s_dump_tree(self, self->root, path, 0, sizeof path, shown);
     /* Overrides of keys the file does not have: shown under their variable name, since the
      * mapping back to section/key is ambiguous for keys holding '_'. */
     extern char **environ;
@@ -249,9 +268,11 @@ void config_dump(config_t *self)
             continue;
         memcpy(name, *env, nlen);
         name[nlen] = 0;
-        if (strcmp(name, "USCHAT_SOURCE_DIR") == 0 || strcmp(name, "USCHAT_BUILD_DIR") == 0)
+        if (strcmp(name, "USCHAT_SOURCE_DIR") == 0 || strcmp(name, "USCHAT_BUILD_DIR") == 0 ||
+            (shown && zhashx_lookup(shown, name)))
             continue;
         log_info("config: env %s = %s", name,
                  config_is_secret(name) ? (eq[1] ? "***" : "") : eq + 1);
     }
+    zhashx_destroy(&shown);
 }

@@ -11,6 +11,7 @@
 
 #include <czmq.h>
 
+#include "uschat/broker_client.h"
 #include "uschat/config.h"
 
 typedef struct {
@@ -23,6 +24,15 @@ typedef struct {
     const char *name; /* "gate" */
     zactor_fn *actor;
 } service_def_t;
+
+/* The broker client settings of the process's config for this actor: broker/endpoint
+ * (default tcp://127.0.0.1:5570), broker/heartbeat_ms, broker/liveness and the CURVE keys
+ * broker/curve_server_public, broker/curve_public, broker/curve_secret (all empty = plain
+ * TCP), with args' service and node. The strings point into the config. */
+void service_broker_config(const service_args_t *args, broker_client_config_t *out);
+/* A broker client for this actor from those settings (NULL and a log line on failure).
+ * Caller owns the result. */
+broker_client_t *service_broker_connect(const service_args_t *args);
 
 /* The compiled-in services, terminated by {NULL, NULL} (actors/uschatd/registry.c). */
 extern const service_def_t service_table[];
