@@ -9,11 +9,18 @@
  * drives the generic encoder, the bounded decoder, the pretty-printer of the monitor tool, the
  * secret masking and the generated protocol docs. A field is F(T, KIND, name, max, flags):
  * KIND is U64, I64, U32, BOOL, STR (char *, NUL-terminated, max = bytes) or BIN (msg_bin_t,
- * max = bytes); flags are MSG_F_*.
+ * max = bytes); flags are MSG_F_*. For STR and BIN a max of 0 means MSG_MAX_BODY. For U64
+ * and U32 a non-zero max bounds the value (I64: -max..max); 0 means no bound.
  *
  * A body is a msgpack map {field name: value}. Decoding ignores unknown keys, so either side
  * may add fields; a key with the wrong type, a string over its max or a count that the input
- * cannot hold is an error before anything is allocated. No I/O; thread-safe.
+ * cannot hold is an error before anything is allocated. Also errors: a STR that is not UTF-8
+ * or holds a NUL byte, a key given twice, a non-string key, trailing bytes. A nil value reads
+ * as absent. The encoder applies the same rules (so what it writes decodes) and leaves a NULL
+ * STR out (an error when it is MSG_F_REQUIRED); a BIN is always written, {NULL, 0} as empty.
+ * Errors are negative errno values: -EINVAL (encode: a value breaks the table), -EBADMSG
+ * (decode: malformed), -E2BIG (over MSG_MAX_BODY), -ENOENT (unknown type), -ENOMEM.
+ * No I/O; thread-safe.
  */
 #ifndef USCHAT_MESSAGE_H
 #define USCHAT_MESSAGE_H
@@ -95,7 +102,11 @@ void msg_clear(uint16_t type, void *msg);
 
 /* Pretty-printing for logs and the monitor tool. Writes one line (no newline) to out, always
  * NUL-terminated, and returns the length it needed (like snprintf). An undecodable body prints
- * as a short error note, never a crash. */
+ * as a short error note, never a crash: `<undecodable N bytes>`, in JSON
+ * {"undecodable_bytes":N}. Text is `key=value ...` in wire order (strings quoted and escaped,
+ * bins as 0x-hex up to 16 bytes, else `<N bytes>`); JSON is one object. MSG_F_SECRET fields
+ * print as ***; keys the table does not describe (or all keys of an unknown type) are masked
+ * when their name contains passwd, password, token, code, hash or secret. */
 #define MSG_FORMAT_JSON         0x1u /* a JSON object instead of key=value text */
 #define MSG_FORMAT_SHOW_SECRETS 0x2u /* for tests only */
 int msg_format(uint16_t type, const uint8_t *buf, size_t len, unsigned flags, char *out, size_t cap);
