@@ -2,11 +2,12 @@
  * connect to the broker encrypted and authenticated (CZMQ zcert / zauth).
  *
  * One folder holds everything, laid out the way the broker and the actors read it:
- *   DIR/broker.cert, DIR/broker.cert_secret       the broker's pair (broker: curve secret file)
- *   DIR/authorized/NAME.cert                       public certs of allowed actors (broker: the
- *                                                  folder zauth reads; remove one to revoke)
- *   DIR/actors/NAME.cert, DIR/actors/NAME.cert_secret   each actor's own pair (copy the
- *                                                  _secret file to that actor's host only)
+ *   DIR/broker.cert, DIR/broker.cert_secret   the broker's pair (broker/curve_secret_file)
+ *   DIR/authorized/NAME.cert                   public certs of the allowed actors, the folder
+ *                                              zauth reads (broker/curve_authorized_dir);
+ *                                              removing one revokes that actor
+ *   DIR/actors/NAME.cert, NAME.cert_secret     each actor's own pair (the _secret file goes to
+ *                                              that actor's host only)
  * Secret files are created 0600 (umask 077 while writing), never printed unless asked for
  * with `env`. A plain command-line program; single-threaded.
  */
@@ -38,8 +39,8 @@ static void s_usage(FILE *out)
                  "  env DIR NAME                print the USCHAT_BROKER_CURVE_* lines for actor\n"
                  "                              NAME's environment file (includes its SECRET key)\n"
                  "\n"
-                 "Broker config:   broker/curve_cert = DIR/broker.cert_secret\n"
-                 "                 broker/curve_authorized = DIR/authorized\n"
+                 "Broker config:   broker/curve_secret_file = DIR/broker.cert_secret\n"
+                 "                 broker/curve_authorized_dir = DIR/authorized\n"
                  "Actor config:    broker/curve_server_public, broker/curve_public (Z85 keys)\n"
                  "                 broker/curve_secret (Z85; better in the environment file)\n");
 }
@@ -135,8 +136,8 @@ static int s_init(const char *dir, bool force)
     printf("broker key pair: %s (public), %s_secret (secret, mode 0600)\n", cert_path, cert_path);
     printf("authorized actors folder: %s\n", auth_dir);
     printf("broker public key: %s\n", zcert_public_txt(cert));
-    printf("\nin the broker's config:\n    broker\n        curve_cert = %s_secret\n"
-           "        curve_authorized = %s\n",
+    printf("\nin the broker's config:\n    broker\n        curve_secret_file = %s_secret\n"
+           "        curve_authorized_dir = %s\n",
            cert_path, auth_dir);
     zcert_destroy(&cert);
     return 0;

@@ -146,6 +146,9 @@ void monitor_tap_on_event(monitor_tap_t *self)
             snprintf(text, sizeof(text), "lost the tap at %s (broker stopped?); retrying",
                      self->endpoint);
             s_note(self, text);
+            /* that said it all; the reminders follow if it lasts */
+            self->told_unreachable = true;
+            self->last_reminder = self->waiting_since;
         }
     } else if (event && strcmp(event, "CONNECT_RETRIED") == 0) {
         self->retries++;

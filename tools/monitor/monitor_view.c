@@ -101,8 +101,9 @@ bool monitor_filter_match(const monitor_filter_t *filter, const tap_item_t *item
 
     if (!item->is_event && e && e->kind == ENVELOPE_HEARTBEAT && !filter->heartbeats)
         return false;
-    if (filter->service_count && !s_in_list(filter->services, filter->service_count,
-                                            r->from_service, r->to_service, NULL, NULL))
+    if (filter->service_count &&
+        !s_in_list(filter->services, filter->service_count, r->from_service, r->to_service,
+                   e ? e->service : NULL, NULL))
         return false;
     if (filter->node_count && !s_in_list(filter->nodes, filter->node_count, r->from_node,
                                          r->to_node, e ? e->from : NULL, e ? e->node : NULL))
@@ -194,11 +195,18 @@ static void s_who(const char *service, const char *node, char *buf, size_t cap)
         snprintf(buf, cap, "?");
 }
 
+/* The target an envelope names: "service", "service/node" or "node". */
+static const char *s_target(const envelope_t *e, char *buf, size_t cap)
+{
+    s_who(e->service, e->node, buf, cap);
+    return buf;
+}
+
 static char *s_format_text(const tap_item_t *item)
 {
     const tap_record_t *r = &item->rec;
     const envelope_t *e = &item->env;
-    char when[32], from[ENVELOPE_SERVICE_MAX + ENVELOPE_NODE_MAX + 2];
+    char when[96], from[ENVELOPE_SERVICE_MAX + ENVELOPE_NODE_MAX + 2];
     char to[sizeof(from)], kind[16], type[32];
     s_format_time(r->time_us, false, when, sizeof(when));
     s_who(r->from_service, r->from_node, from, sizeof(from));
@@ -220,6 +228,9 @@ static char *s_format_text(const tap_item_t *item)
             fprintf(out, " %s", from);
         if (*r->to_service || *r->to_node)
             fprintf(out, " -> %s", to);
+        else if (item->has_env && (*e->service || *e->node) && e->kind != ENVELOPE_READY &&
+                 e->kind != ENVELOPE_HEARTBEAT)
+            fprintf(out, " -> %s", s_target(e, to, sizeof(to))); /* where it was meant to go */
         if (*r->peer)
             fprintf(out, " peer=%s", r->peer);
         if (item->has_env) {
@@ -262,7 +273,7 @@ static char *s_format_json(const tap_item_t *item)
 {
     const tap_record_t *r = &item->rec;
     const envelope_t *e = &item->env;
-    char when[40], kind[16], type[32];
+    char when[96], kind[16], type[32];
     s_format_time(r->time_us, true, when, sizeof(when));
 
     json_t *obj = json_object();
@@ -285,6 +296,11 @@ static char *s_format_json(const tap_item_t *item)
         s_set_str(obj, "type", monitor_type_name(e->type, type, sizeof(type)));
         json_object_set_new(obj, "type_id", json_integer(e->type));
         json_object_set_new(obj, "corr", json_integer((json_int_t)e->corr));
+        if (item->is_event && !*r->to_service && !*r->to_node && e->kind != ENVELOPE_READY &&
+            e->kind != ENVELOPE_HEARTBEAT) {
+            s_set_str(obj, "target_service", e->service);
+            s_set_str(obj, "target_node", e->node);
+        }
         if (e->kind == ENVELOPE_READY || e->kind == ENVELOPE_HEARTBEAT)
             json_object_set_new(obj, "load", json_integer(e->load));
         if (e->kind == ENVELOPE_ERROR || e->error)
