@@ -1,26 +1,8 @@
-/* service_config.c - reads the broker, mysql and redis config sections (service_config.h).
+/* service_config.c - reads the mysql and redis config sections (service_config.h).
  * Called once by each service at start, on its actor thread. */
 #include "uschat/service_config.h"
 
 #include <string.h>
-
-static const char *s_or_null(const char *s)
-{
-    return (s && *s) ? s : NULL;
-}
-
-void service_config_broker(config_t *cfg, const service_args_t *args, broker_client_config_t *out)
-{
-    memset(out, 0, sizeof *out);
-    out->endpoint = config_str(cfg, "broker/endpoint", "tcp://127.0.0.1:5570");
-    out->service = args->service;
-    out->node = args->node;
-    out->heartbeat_ms = (int)config_int(cfg, "broker/heartbeat_ms", 1000, 10, 60000);
-    out->liveness = (int)config_int(cfg, "broker/liveness", 3, 1, 100);
-    out->curve_server_public = s_or_null(config_str(cfg, "broker/curve_server_public", ""));
-    out->curve_public = s_or_null(config_str(cfg, "broker/curve_public", ""));
-    out->curve_secret = s_or_null(config_str(cfg, "broker/curve_secret", ""));
-}
 
 void service_config_mysql(config_t *cfg, db_config_t *out)
 {
