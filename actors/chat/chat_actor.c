@@ -1,0 +1,263 @@
+/* chat_actor.c - the chat service actor: one chat node (chat.h).
+ *
+ * Threads. The actor's own thread is the node's only I/O thread. Its zloop polls a fixed set
+ * of items whatever the number of clients: the pipe from uschatd, the broker client's DEALER
+ * (the runtime's broker_client_t lives on a zloop; zmq_poll handles the edge-like ZMQ_FD for
+ * us), the eventfd of the loop_queue_t that brings finished jobs back from the workers, and the
+ * epoll descriptor that holds the listener and every client socket (chat_net.c). A wakeup
+ * costs the ready items only, so the loop is O(1) in the number of idle connections. Timers:
+ * one 1 s tick (timer wheel, presence refresh) and the load report to status. Blocking work
+ * (MySQL, Redis) runs in the node's worker_pool_t (chat_jobs.c).
+ *
+ * Other nodes and status reach this node through the broker: CHAT_KICK (a newer login
+ * elsewhere), SESSION_KICK (status: password reset), CHAT_PUSH (a frame for a user connected
+ * here). Stopping ($TERM from uschatd on SIGTERM): the listener closes, every session is
+ * closed and its presence cleared in Redis, the workers finish what they hold, and the broker
+ * client says DISCONNECT.
+ */
+#include "chat.h"
+
+#include <sys/resource.h>
+
+#include "chat_internal.h"
+#include "uschat/log.h"
+#include "uschat/message.h"
+#include "uschat/service.h"
+
+#define TICK_MS       1000
+#define STATS_EVERY_S 60
+
+/* 10,000 clients need more descriptors than the usual soft limit of 1024. */
+static void s_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            log_warn("chat: cannot raise the descriptor limit: %s", strerror(errno));
+    }
+}
+
+/* ---- broker ---------------------------------------------------------------------------------- */
+
+void chat_kick_remote(chat_node_t *node, const char *node_name, uint64_t uid, uint64_t session)
+{
+    msg_chat_kick_t m = {.uid = uid, .session = session, .reason = "relogin"};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (msg_chat_kick_encode(&m, &buf, &len) == 0 &&
+        broker_client_notify(node->broker, "chat", node_name, MSG_CHAT_KICK, buf, len) == 0)
+        log_debug("chat: asked %s to close the older session of uid %llu", node_name,
+                  (unsigned long long)uid);
+    else
+        log_warn("chat: kick of uid %llu to %s not sent", (unsigned long long)uid, node_name);
+    free(buf);
+}
+
+bool chat_push_local(chat_node_t *node, uint64_t uid, uint64_t session, uint16_t frame,
+                     const char *body, size_t len)
+{
+    chat_conn_t *conn = chat_session_find(node, uid);
+    if (!conn || (session && conn->session != session))
+        return false; /* gone or logged in again: it reads the data from MySQL at login */
+    node->stats.pushes_local++;
+    return chat_conn_send(node, conn, frame, body, len) == 0;
+}
+
+static void s_on_broker(broker_client_t *client, const envelope_t *env, zframe_t **body, void *arg)
+{
+    (void)client;
+    chat_node_t *node = arg;
+    const uint8_t *data = *body ? zframe_data(*body) : NULL;
+    size_t size = *body ? zframe_size(*body) : 0;
+    if (env->type == MSG_CHAT_KICK) {
+        msg_chat_kick_t m;
+        if (msg_chat_kick_decode(data, size, &m) == 0) {
+            chat_conn_t *conn = chat_session_find(node, m.uid);
+            if (conn && (m.session == 0 || conn->session < m.session))
+                chat_conn_kick(node, conn, false, "logged in on another node");
+            msg_chat_kick_clear(&m);
+            return;
+        }
+    } else if (env->type == MSG_SESSION_KICK) {
+        msg_session_kick_t m;
+        if (msg_session_kick_decode(data, size, &m) == 0) {
+            chat_conn_t *conn = chat_session_find(node, m.uid);
+            if (conn)
+                chat_conn_kick(node, conn, true, m.reason && m.reason[0] ? m.reason : "revoked");
+            msg_session_kick_clear(&m);
+            return;
+        }
+    } else if (env->type == MSG_CHAT_PUSH) {
+        msg_chat_push_t m;
+        if (msg_chat_push_decode(data, size, &m) == 0) {
+            node->stats.pushes_in++;
+            if (m.frame > 0 && m.frame <= 0xFFFF && m.body)
+                chat_push_local(node, m.uid, m.session, (uint16_t)m.frame, m.body, strlen(m.body));
+            msg_chat_push_clear(&m);
+            return;
+        }
+    } else {
+        log_warn("chat: %s of type %u from %s not understood; ignored",
+                 envelope_kind_name(env->kind), env->type, env->from);
+        return;
+    }
+    log_warn("chat: malformed %s (type %u) from %s; ignored", envelope_kind_name(env->kind),
+             env->type, env->from);
+}
+
+static int s_on_report(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    chat_node_t *node = arg;
+    msg_status_node_report_t r = {.node = (char *)node->name,
+                                  .host = (char *)node->cfg.public_host,
+                                  .port = (uint32_t)node->cfg.port,
+                                  .connections = node->nconns};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (msg_status_node_report_encode(&r, &buf, &len) == 0)
+        broker_client_notify(node->broker, "status", NULL, MSG_STATUS_NODE_REPORT, buf, len);
+    free(buf);
+    broker_client_set_load(node->broker, node->nconns);
+    return 0;
+}
+
+static void s_log_stats(chat_node_t *node)
+{
+    const chat_stats_t *s = &node->stats;
+    log_info("chat: %u connections, %u sessions, %zu jobs queued; accepted %llu, logins %llu "
+             "(failed %llu), kicked %llu, closed idle %llu / no login %llu / flood %llu / slow "
+             "%llu / too large %llu, unknown ids %llu, bad json %llu, rate limited %llu, busy "
+             "%llu, pushes local %llu remote %llu in %llu",
+             node->nconns, node->nsessions, node->pool ? worker_pool_queued(node->pool) : 0,
+             (unsigned long long)s->accepted, (unsigned long long)s->logins,
+             (unsigned long long)s->login_failed, (unsigned long long)s->kicked,
+             (unsigned long long)s->idle_closed, (unsigned long long)s->login_timeouts,
+             (unsigned long long)s->flood_closed, (unsigned long long)s->slow_closed,
+             (unsigned long long)s->too_large, (unsigned long long)s->unknown_ids,
+             (unsigned long long)s->bad_json, (unsigned long long)s->rate_limited,
+             (unsigned long long)s->busy, (unsigned long long)s->pushes_local,
+             (unsigned long long)s->pushes_remote, (unsigned long long)s->pushes_in);
+}
+
+static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    chat_node_t *node = arg;
+    chat_net_tick(node);
+    chat_presence_tick(node);
+    if (node->now_s % STATS_EVERY_S == 0)
+        s_log_stats(node);
+    return 0;
+}
+
+static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    char *command = zstr_recv(pipe);
+    if (!command)
+        return -1;
+    int rc = streq(command, "$TERM") ? -1 : 0;
+    if (rc == 0)
+        log_warn("chat: unknown command %s", command);
+    zstr_free(&command);
+    return rc;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------ */
+
+static void s_node_destroy(chat_node_t **node_p)
+{
+    chat_node_t *node = *node_p;
+    if (!node)
+        return;
+    node->stopping = true;
+    uint32_t sessions = node->nsessions;
+    /* Sessions first (their presence goes to clear_pending), then the workers finish what
+     * they hold, including that clear; whatever comes back after is cleared directly. */
+    chat_net_close(node);
+    chat_presence_flush(node);
+    worker_pool_destroy(&node->pool);
+    if (node->done) {
+        loop_queue_close(node->done);
+        loop_item_t *item = loop_queue_take(node->done);
+        while (item) {
+            loop_item_t *next = item->next;
+            chat_job_finish(item, node);
+            item = next;
+        }
+    }
+    chat_presence_clear_all_sync(node, &node->clear_pending);
+    chat_presence_list_free(&node->clear_pending);
+    if (node->loop)
+        s_log_stats(node);
+    zloop_destroy(&node->loop);
+    loop_queue_destroy(&node->done);
+    broker_client_destroy(&node->broker); /* DISCONNECT: the broker forgets this node now */
+    if (sessions)
+        log_info("chat: stopped; %u sessions closed", sessions);
+    free(node);
+    *node_p = NULL;
+}
+
+static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
+{
+    chat_node_t *node = calloc(1, sizeof *node);
+    if (!node)
+        return NULL;
+    node->pipe = pipe;
+    node->epfd = node->listen_fd = -1;
+    chat_umap_init(&node->sessions);
+    if (chat_config_load(args->config, &node->cfg) < 0)
+        goto fail;
+    s_raise_fd_limit();
+    node->broker = service_broker_connect(args);
+    if (!node->broker)
+        goto fail;
+    node->name = broker_client_node(node->broker);
+    if (chat_net_open(node) < 0)
+        goto fail;
+    node->done = loop_queue_new();
+    node->pool = worker_pool_new("chat", node->cfg.workers, node->cfg.queue_max, chat_worker_init,
+                                 chat_worker_fini, node);
+    node->loop = zloop_new();
+    if (!node->done || !node->pool || !node->loop)
+        goto fail;
+    zloop_set_nonstop(node->loop, true);
+    zmq_pollitem_t events = {NULL, node->epfd, ZMQ_POLLIN, 0};
+    if (zloop_reader(node->loop, pipe, s_on_pipe, node) < 0 ||
+        zloop_poller(node->loop, &events, chat_net_on_events, node) < 0 ||
+        loop_queue_attach(node->done, node->loop, chat_job_finish, node) < 0 ||
+        broker_client_attach(node->broker, node->loop, s_on_broker, node) < 0 ||
+        zloop_timer(node->loop, TICK_MS, 0, s_on_tick, node) < 0 ||
+        zloop_timer(node->loop, (size_t)node->cfg.report_ms, 0, s_on_report, node) < 0)
+        goto fail;
+    return node;
+fail:
+    s_node_destroy(&node);
+    return NULL;
+}
+
+void chat_actor(zsock_t *pipe, void *args)
+{
+    const service_args_t *sargs = args;
+    log_set_node(sargs && sargs->node ? sargs->node : "chat");
+    chat_node_t *node = sargs ? s_node_new(pipe, sargs) : NULL;
+    if (!node) {
+        log_error("chat: cannot start");
+        zsock_signal(pipe, 1);
+        return;
+    }
+    log_info("chat: node %s serving clients on %s:%d (reported as %s:%d), %d workers", node->name,
+             node->cfg.host, node->cfg.port, node->cfg.public_host, node->cfg.port,
+             node->cfg.workers);
+    s_on_report(node->loop, 0, node);
+    zsock_signal(pipe, 0);
+    zloop_start(node->loop);
+    log_info("chat: node %s stopping", node->name);
+    s_node_destroy(&node);
+}

@@ -1,0 +1,299 @@
+/* chat_dispatch.c - what a chat node does with one whole client frame.
+ *
+ * Runs on the node's I/O thread, called by chat_net.c for every frame a connection completes.
+ * The checks every request goes through, in order: the per-connection rate (PROTOCOL.md:
+ * beyond the limit a reply carries 1014, a flood lasting rate_close_after seconds or ten times
+ * the limit within one second closes the connection), the id (an unknown id is counted and
+ * ignored), the body (not a JSON object: 1001 on the reply id), the session (before login only
+ * 1005 and 1023: 1017 otherwise), the identity (a body uid/fromuid other than the session's:
+ * 1011). What survives is either answered here (heartbeat) or becomes a job for the worker
+ * pool, keyed by uid so one user's requests run in order.
+ */
+#include "chat_internal.h"
+
+#include <string.h>
+
+#include "uschat/log.h"
+
+#define TOKEN_MAX      128
+#define SEARCH_MAX     64
+#define GREETING_MAX   255 /* characters, friend_apply.greeting */
+#define BACK_MAX       64  /* characters, friend.back / friend_apply.back */
+#define FLOOD_MULTIPLE 10  /* this many times the limit within one second closes at once */
+
+typedef void(route_fn)(chat_node_t *node, chat_conn_t *conn, json_t *body);
+
+typedef struct {
+    uint16_t id;
+    uint16_t reply_id;
+    bool needs_login;
+    bool body_uid_is_session; /* a `uid` field names the acting user (not a search key) */
+    route_fn *fn;
+} route_t;
+
+static void s_login(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_heartbeat(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_search(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_apply(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_auth(chat_node_t *node, chat_conn_t *conn, json_t *body);
+
+static const route_t s_routes[] = {
+    {CHAT_ID_LOGIN, CHAT_ID_LOGIN_RSP, false, false, s_login},
+    {CHAT_ID_SEARCH, CHAT_ID_SEARCH_RSP, true, false, s_search},
+    {CHAT_ID_APPLY, CHAT_ID_APPLY_RSP, true, true, s_apply},
+    {CHAT_ID_AUTH, CHAT_ID_AUTH_RSP, true, true, s_auth},
+    {CHAT_ID_HEARTBEAT, CHAT_ID_HEARTBEAT_RSP, false, true, s_heartbeat},
+};
+
+static const route_t *s_route(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
+        if (s_routes[i].id == id)
+            return &s_routes[i];
+    return NULL;
+}
+
+/* True when the frame may be served; otherwise it was answered with 1014 (or the connection
+ * was closed for flooding). */
+static bool s_rate_ok(chat_node_t *node, chat_conn_t *conn, const route_t *route)
+{
+    uint32_t now = node->now_s;
+    uint32_t limit = node->cfg.rate_limit;
+    if (conn->rate_window_s != now) {
+        /* rate_over counts the consecutive finished seconds over the limit up to now-1. */
+        bool was_over = conn->rate_count > limit;
+        if (was_over && conn->rate_window_s + 1 == now)
+            conn->rate_over = conn->rate_over < 255 ? (uint8_t)(conn->rate_over + 1) : 255;
+        else
+            conn->rate_over = 0;
+        conn->rate_window_s = now;
+        conn->rate_count = 0;
+    }
+    conn->rate_count++;
+    if (conn->rate_count <= limit)
+        return true;
+    node->stats.rate_limited++;
+    if ((uint32_t)conn->rate_over + 1 >= node->cfg.rate_close_after ||
+        conn->rate_count > limit * FLOOD_MULTIPLE) {
+        node->stats.flood_closed++;
+        log_info("chat: connection %llu (uid %llu) floods (%u requests this second, %u seconds "
+                 "over %u/s): closing",
+                 (unsigned long long)conn->id, (unsigned long long)conn->uid, conn->rate_count,
+                 (unsigned)conn->rate_over + 1, limit);
+        chat_conn_close(node, conn, "request flood");
+        return false;
+    }
+    if (route)
+        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_RATE);
+    return false;
+}
+
+/* A present uid field that is not the session's (or not a usable id at all). */
+static bool s_foreign_uid(const json_t *body, const char *key, uint64_t session_uid)
+{
+    if (!json_object_get(body, key))
+        return false;
+    return chat_json_uid(body, key) != session_uid;
+}
+
+void chat_dispatch_frame(chat_node_t *node, chat_conn_t *conn, const frame_t *frame)
+{
+    const route_t *route = s_route(frame->id);
+    if (!s_rate_ok(node, conn, route))
+        return;
+    if (!route) {
+        node->stats.unknown_ids++;
+        log_debug("chat: connection %llu sent unknown id %u (%u bytes): ignored",
+                  (unsigned long long)conn->id, frame->id, frame->length);
+        return;
+    }
+    json_error_t jerr;
+    json_t *body =
+        frame->length ? json_loadb((const char *)frame->body, frame->length, 0, &jerr) : NULL;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        node->stats.bad_json++;
+        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_JSON);
+        return;
+    }
+    if (route->needs_login && !conn->uid) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_NOT_LOGGED_IN);
+        return;
+    }
+    if (conn->uid && (s_foreign_uid(body, "fromuid", conn->uid) ||
+                      (route->body_uid_is_session && s_foreign_uid(body, "uid", conn->uid)))) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_UID);
+        return;
+    }
+    route->fn(node, conn, body);
+}
+
+/* ---- the requests ---------------------------------------------------------------------------- */
+
+static void s_heartbeat(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    json_decref(body);
+    chat_conn_send_error(node, conn, CHAT_ID_HEARTBEAT_RSP, 0);
+}
+
+static void s_login_done(chat_node_t *node, chat_job_t *job)
+{
+    chat_conn_t *conn = chat_conn_find(node, job->fd, job->conn_id);
+    if (job->error) {
+        node->stats.login_failed++;
+        if (job->session)
+            chat_presence_clear_later(node, job->uid, job->session);
+        if (conn)
+            chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, job->error);
+        return;
+    }
+    if (!conn) {
+        /* The client left while its login ran: undo the presence it set. */
+        chat_presence_clear_later(node, job->uid, job->session);
+        return;
+    }
+    if (conn->uid && conn->uid != job->uid) {
+        chat_presence_clear_later(node, job->uid, job->session);
+        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_UID);
+        return;
+    }
+    chat_conn_t *old = chat_session_find(node, job->uid);
+    if (old && old != conn) {
+        if (old->session < job->session) {
+            chat_conn_kick(node, old, false, "logged in again");
+        } else {
+            /* A newer login of the same uid finished first: this one is the stale session. */
+            conn->uid = job->uid;
+            conn->session = job->session;
+            chat_conn_kick(node, conn, false, "a newer session exists");
+            return;
+        }
+    }
+    if (conn->uid == job->uid) {
+        conn->session = job->session; /* logged in again on the same connection */
+    } else if (chat_session_bind(node, conn, job->uid, job->session) < 0) {
+        chat_presence_clear_later(node, job->uid, job->session);
+        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_RPC);
+        return;
+    }
+    if (job->old_node[0] && strcmp(job->old_node, node->name) != 0)
+        chat_kick_remote(node, job->old_node, job->uid, job->session);
+    node->stats.logins++;
+    if (job->reply)
+        chat_conn_send(node, conn, CHAT_ID_LOGIN_RSP, job->reply, job->reply_len);
+}
+
+static void s_login(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    uint64_t uid = chat_json_uid(body, "uid");
+    const char *token = chat_json_str(body, "token");
+    if (!uid || !token) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_JSON);
+        return;
+    }
+    if (strlen(token) > TOKEN_MAX || !token[0]) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_TOKEN);
+        return;
+    }
+    if (conn->uid && conn->uid != uid) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_UID);
+        return;
+    }
+    chat_job_t *job = chat_job_new(node, conn, CHAT_ID_LOGIN_RSP, chat_store_login, s_login_done);
+    if (!job) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_BUSY);
+        return;
+    }
+    job->uid = uid;
+    job->request = body;
+    chat_job_submit(node, job, uid);
+}
+
+/* Submits a job for a logged-in user's request (body taken). */
+static void s_submit(chat_node_t *node, chat_conn_t *conn, json_t *body, uint16_t reply_id,
+                     chat_job_run_fn *run)
+{
+    chat_job_t *job = chat_job_new(node, conn, reply_id, run, NULL);
+    if (!job) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, reply_id, CHAT_ERR_BUSY);
+        return;
+    }
+    job->request = body;
+    chat_job_submit(node, job, conn->uid);
+}
+
+static void s_search(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    json_t *key = json_object_get(body, "uid");
+    bool ok = (json_is_string(key) && json_string_length(key) > 0 &&
+               json_string_length(key) <= SEARCH_MAX) ||
+              (json_is_integer(key) && json_integer_value(key) > 0);
+    if (!ok) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, CHAT_ID_SEARCH_RSP,
+                             json_is_string(key) && json_string_length(key) ? CHAT_ERR_RANGE
+                                                                            : CHAT_ERR_JSON);
+        return;
+    }
+    s_submit(node, conn, body, CHAT_ID_SEARCH_RSP, chat_store_search);
+}
+
+/* An optional string field of at most max characters: -1 when it has the wrong type or is too
+ * long (the caller answers), 0 otherwise. */
+static int s_check_text(const json_t *body, const char *key, size_t max)
+{
+    json_t *v = json_object_get(body, key);
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return -1;
+    return chat_utf8_chars(json_string_value(v)) <= max ? 0 : -1;
+}
+
+static void s_apply(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    uint64_t touid = chat_json_uid(body, "touid");
+    int error = 0;
+    if (!json_object_get(body, "touid"))
+        error = CHAT_ERR_JSON;
+    else if (!touid)
+        error = CHAT_ERR_UID;
+    else if (touid == conn->uid)
+        error = CHAT_ERR_RANGE;
+    else if (s_check_text(body, "applyname", GREETING_MAX) < 0 ||
+             s_check_text(body, "bakname", BACK_MAX) < 0)
+        error = CHAT_ERR_RANGE;
+    if (error) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, CHAT_ID_APPLY_RSP, error);
+        return;
+    }
+    s_submit(node, conn, body, CHAT_ID_APPLY_RSP, chat_store_apply);
+}
+
+static void s_auth(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    uint64_t touid = chat_json_uid(body, "touid");
+    int error = 0;
+    if (!json_object_get(body, "touid"))
+        error = CHAT_ERR_JSON;
+    else if (!touid)
+        error = CHAT_ERR_UID;
+    else if (touid == conn->uid)
+        error = CHAT_ERR_RANGE;
+    else if (s_check_text(body, "back", BACK_MAX) < 0)
+        error = CHAT_ERR_RANGE;
+    if (error) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, CHAT_ID_AUTH_RSP, error);
+        return;
+    }
+    s_submit(node, conn, body, CHAT_ID_AUTH_RSP, chat_store_auth);
+}

@@ -1,0 +1,208 @@
+/* chat_jobs.c - blocking work of a chat node, off its I/O thread.
+ *
+ * The I/O thread makes a chat_job_t per request that needs MySQL or Redis and submits it to
+ * the node's worker_pool_t (bounded: when the queue is full the client gets 1018 at once),
+ * keyed by uid so one user's requests run in order. Each worker thread owns one MySQL and one
+ * Redis connection (chat_worker_t, made by the pool's thread_init). When run() returns, the
+ * worker posts the job to the node's loop_queue_t, and the job's done() runs on the I/O
+ * thread. A job carries its answer as ready JSON text, and frames for
+ * other users as pushes whose node the worker already looked up in Redis, so the I/O thread
+ * only writes bytes or forwards them to the broker.
+ */
+#include "chat_internal.h"
+
+#include <errno.h>
+
+#include "uschat/log.h"
+#include "uschat/message.h"
+
+chat_job_t *chat_job_new(chat_node_t *node, chat_conn_t *conn, uint16_t reply_id,
+                         chat_job_run_fn *run, chat_job_done_fn *done)
+{
+    chat_job_t *job = calloc(1, sizeof *job);
+    if (!job)
+        return NULL;
+    job->node = node;
+    job->fd = conn ? conn->fd : -1;
+    job->conn_id = conn ? conn->id : 0;
+    job->uid = conn ? conn->uid : 0;
+    job->reply_id = reply_id;
+    job->run = run;
+    job->done = done;
+    return job;
+}
+
+void chat_job_destroy(chat_job_t **job_p)
+{
+    chat_job_t *job = job_p ? *job_p : NULL;
+    if (!job)
+        return;
+    json_decref(job->request);
+    free(job->reply);
+    while (job->pushes) {
+        chat_push_t *p = job->pushes;
+        job->pushes = p->next;
+        free(p->body);
+        free(p);
+    }
+    free(job->items);
+    free(job->results);
+    free(job);
+    *job_p = NULL;
+}
+
+/* Worker thread: runs the job, then hands it back to the I/O thread. */
+static void s_job_run(void *arg, void *state)
+{
+    chat_job_t *job = arg;
+    chat_worker_t *worker = state;
+    if (worker)
+        job->run(job, worker);
+    else
+        chat_job_set_error(job, CHAT_ERR_RPC);
+    if (loop_queue_post(job->node->done, &job->item) < 0)
+        chat_job_destroy(&job); /* the node is stopping and no longer listens */
+}
+
+int chat_job_try_submit(chat_node_t *node, chat_job_t *job, uint64_t key)
+{
+    if (!node->pool)
+        return -EBUSY;
+    return worker_pool_submit(node->pool, key, s_job_run, job) < 0 ? -EBUSY : 0;
+}
+
+int chat_job_submit(chat_node_t *node, chat_job_t *job, uint64_t key)
+{
+    chat_conn_t *conn = chat_conn_find(node, job->fd, job->conn_id);
+    int rc = -EBUSY;
+    if (!node->stopping && (!conn || conn->inflight < node->cfg.max_inflight))
+        rc = chat_job_try_submit(node, job, key);
+    if (rc < 0) {
+        node->stats.busy++;
+        if (conn && job->reply_id)
+            chat_conn_send_error(node, conn, job->reply_id, CHAT_ERR_BUSY);
+        chat_job_destroy(&job);
+        return -1;
+    }
+    if (conn)
+        conn->inflight++;
+    return 0;
+}
+
+void chat_job_finish(loop_item_t *item, void *arg)
+{
+    chat_node_t *node = arg;
+    chat_job_t *job = (chat_job_t *)item;
+    chat_conn_t *conn = chat_conn_find(node, job->fd, job->conn_id);
+    if (conn && conn->inflight)
+        conn->inflight--;
+    if (job->done)
+        job->done(node, job);
+    else
+        chat_job_done_reply(node, job);
+    chat_job_destroy(&job);
+}
+
+void chat_job_done_reply(chat_node_t *node, chat_job_t *job)
+{
+    chat_conn_t *conn = chat_conn_find(node, job->fd, job->conn_id);
+    if (conn && job->reply_id && job->reply)
+        chat_conn_send(node, conn, job->reply_id, job->reply, job->reply_len);
+    chat_job_deliver_pushes(node, job);
+}
+
+void chat_job_deliver_pushes(chat_node_t *node, chat_job_t *job)
+{
+    for (chat_push_t *p = job->pushes; p; p = p->next) {
+        if (!p->node[0])
+            continue;
+        if (strcmp(p->node, node->name) == 0) {
+            chat_push_local(node, p->uid, p->session, p->frame, p->body, p->len);
+            continue;
+        }
+        msg_chat_push_t m = {.uid = p->uid,
+                             .frame = p->frame,
+                             .body = p->body,
+                             .fromuid = p->fromuid,
+                             .session = p->session};
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        if (msg_chat_push_encode(&m, &buf, &len) == 0 &&
+            broker_client_notify(node->broker, "chat", p->node, MSG_CHAT_PUSH, buf, len) == 0)
+            node->stats.pushes_remote++;
+        else
+            log_warn("chat: push %u to uid %llu on %s not sent", p->frame,
+                     (unsigned long long)p->uid, p->node);
+        free(buf);
+    }
+}
+
+/* ---- worker side ----------------------------------------------------------------------------- */
+
+void *chat_worker_init(void *arg)
+{
+    chat_node_t *node = arg;
+    log_set_node(node->name);
+    chat_worker_t *worker = calloc(1, sizeof *worker);
+    if (!worker)
+        return NULL;
+    worker->node = node;
+    worker->db = db_conn_new(&node->cfg.mysql);
+    worker->redis = redis_conn_new(&node->cfg.redis);
+    if (!worker->db || !worker->redis) {
+        chat_worker_fini(worker);
+        return NULL;
+    }
+    return worker;
+}
+
+void chat_worker_fini(void *state)
+{
+    chat_worker_t *worker = state;
+    if (!worker)
+        return;
+    db_conn_destroy(&worker->db);
+    redis_conn_destroy(&worker->redis);
+    free(worker);
+}
+
+void chat_job_set_reply(chat_job_t *job, json_t *body)
+{
+    free(job->reply);
+    job->reply = body ? chat_json_dump(body, &job->reply_len) : NULL;
+    json_decref(body);
+    if (!job->reply && !job->error)
+        job->error = CHAT_ERR_RPC;
+}
+
+void chat_job_set_error(chat_job_t *job, int code)
+{
+    job->error = code;
+    free(job->reply);
+    job->reply = malloc(32);
+    if (job->reply)
+        job->reply_len = (size_t)snprintf(job->reply, 32, "{\"error\":%d}", code);
+}
+
+void chat_job_add_push(chat_job_t *job, chat_worker_t *worker, uint64_t uid, uint16_t frame,
+                       json_t *body)
+{
+    chat_push_t *p = calloc(1, sizeof *p);
+    if (!p || chat_presence_lookup(worker, uid, p->node, &p->session) < 0 || !p->node[0]) {
+        /* Offline (or Redis unreachable): the user sees it at the next login. */
+        free(p);
+        json_decref(body);
+        return;
+    }
+    p->uid = uid;
+    p->fromuid = job->uid;
+    p->frame = frame;
+    p->body = chat_json_dump(body, &p->len);
+    json_decref(body);
+    if (!p->body) {
+        free(p);
+        return;
+    }
+    p->next = job->pushes;
+    job->pushes = p;
+}

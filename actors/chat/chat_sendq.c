@@ -1,0 +1,129 @@
+/* chat_sendq.c - the bounded outgoing byte queue of one client connection (chat_sendq.h).
+ *
+ * Blocks are 16 KiB (or bigger for one large frame) so that a burst of small frames shares
+ * blocks, and a block is freed as soon as its last byte is written, so the memory a slow
+ * client costs follows what it has not read. Called on the chat node's I/O thread only.
+ */
+#include "chat_sendq.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define SENDQ_BLOCK_SIZE 16384u
+#define SENDQ_IOV_MAX    16
+
+struct chat_sendq_block_t {
+    chat_sendq_block_t *next;
+    size_t cap; /* bytes of data[] */
+    size_t len; /* bytes filled */
+    size_t off; /* bytes already written */
+    uint8_t data[];
+};
+
+void chat_sendq_init(chat_sendq_t *q)
+{
+    memset(q, 0, sizeof *q);
+}
+
+void chat_sendq_clear(chat_sendq_t *q)
+{
+    chat_sendq_block_t *b = q->head;
+    while (b) {
+        chat_sendq_block_t *next = b->next;
+        free(b);
+        b = next;
+    }
+    chat_sendq_init(q);
+}
+
+int chat_sendq_append(chat_sendq_t *q, const void *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    const uint8_t *p = data;
+    chat_sendq_block_t *t = q->tail;
+    size_t room = t ? t->cap - t->len : 0;
+    if (room >= len) {
+        memcpy(t->data + t->len, p, len);
+        t->len += len;
+        q->bytes += len;
+        return 0;
+    }
+    /* Fill the tail, put the rest in one new block: a frame then spans at most two blocks. */
+    size_t rest = len - room;
+    size_t cap = rest > SENDQ_BLOCK_SIZE ? rest : SENDQ_BLOCK_SIZE;
+    chat_sendq_block_t *b = malloc(sizeof *b + cap);
+    if (!b)
+        return -ENOMEM;
+    b->next = NULL;
+    b->cap = cap;
+    b->len = rest;
+    b->off = 0;
+    if (room) {
+        memcpy(t->data + t->len, p, room);
+        t->len += room;
+    }
+    memcpy(b->data, p + room, rest);
+    if (t)
+        t->next = b;
+    else
+        q->head = b;
+    q->tail = b;
+    q->bytes += len;
+    return 0;
+}
+
+int chat_sendq_flush(chat_sendq_t *q, int fd)
+{
+    while (q->head) {
+        struct iovec iov[SENDQ_IOV_MAX];
+        int n = 0;
+        size_t total = 0;
+        for (chat_sendq_block_t *b = q->head; b && n < SENDQ_IOV_MAX; b = b->next) {
+            iov[n].iov_base = b->data + b->off;
+            iov[n].iov_len = b->len - b->off;
+            total += iov[n].iov_len;
+            n++;
+        }
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 1;
+            return -errno;
+        }
+        size_t left = (size_t)w;
+        q->bytes -= left;
+        while (left && q->head) {
+            chat_sendq_block_t *b = q->head;
+            size_t have = b->len - b->off;
+            if (left < have) {
+                b->off += left;
+                left = 0;
+                break;
+            }
+            left -= have;
+            q->head = b->next;
+            if (!q->head)
+                q->tail = NULL;
+            free(b);
+        }
+        /* A short write means the socket buffer is full: do not spin on EAGAIN. */
+        if ((size_t)w < total)
+            return 1;
+    }
+    return 0;
+}
+
+size_t chat_sendq_memory(const chat_sendq_t *q)
+{
+    size_t m = 0;
+    for (chat_sendq_block_t *b = q->head; b; b = b->next)
+        m += sizeof *b + b->cap;
+    return m;
+}
