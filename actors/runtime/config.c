@@ -98,7 +98,11 @@ config_t *config_load(const char *path)
             config_destroy(&self);
             return NULL;
         }
-        self->root = zconfig_load(path);
+        /* zconfig_load() leaks its zfile when the text does not parse: read it ourselves. */
+        zchunk_t *chunk = zchunk_slurp(path, 0);
+        if (chunk)
+            self->root = zconfig_chunk_load(chunk);
+        zchunk_destroy(&chunk);
         if (self->root)
             s_drop_comment_values(self->root);
         else
