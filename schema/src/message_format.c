@@ -90,8 +90,9 @@ static void s_finish(fmt_t *f)
 /* ---- scalars -------------------------------------------------------------------------- */
 
 /* A quoted string: C-like escapes in text (\xNN for control and invalid bytes), JSON escapes
- * in JSON (U+FFFD for invalid bytes, so the line stays valid JSON). */
-static void s_string(fmt_t *f, const uint8_t *p, size_t n)
+ * in JSON (U+FFFD for invalid bytes, so the line stays valid JSON; also for NUL in a key,
+ * which common JSON readers such as jansson refuse). */
+static void s_string_as(fmt_t *f, const uint8_t *p, size_t n, bool key)
 {
     s_putc(f, '"');
     size_t i = 0;
@@ -136,7 +137,9 @@ static void s_string(fmt_t *f, const uint8_t *p, size_t n)
             s_puts(f, "\\t");
             break;
         default:
-            if (f->json)
+            if (f->json && key && c == 0)
+                s_puts(f, "\\ufffd");
+            else if (f->json)
                 s_printf(f, "\\u%04x", c);
             else
                 s_printf(f, "\\x%02x", c);
@@ -144,6 +147,11 @@ static void s_string(fmt_t *f, const uint8_t *p, size_t n)
         i++;
     }
     s_putc(f, '"');
+}
+
+static void s_string(fmt_t *f, const uint8_t *p, size_t n)
+{
+    s_string_as(f, p, n, false);
 }
 
 /* A note like <5 bytes>; a JSON string in JSON. */
@@ -246,7 +254,7 @@ static int s_key(fmt_t *f, mp_reader_t *r, const mp_item_t *key, int depth)
         if (!f->json && s_simple_key(key))
             s_put(f, (const char *)key->data, key->len);
         else
-            s_string(f, key->data, key->len);
+            s_string_as(f, key->data, key->len, true);
         return 0;
     }
     if (!f->json)
@@ -255,7 +263,7 @@ static int s_key(fmt_t *f, mp_reader_t *r, const mp_item_t *key, int depth)
     fmt_t sub = {tmp, sizeof tmp, 0, false, f->show_secrets};
     int rc = s_value(&sub, r, key, depth);
     s_finish(&sub);
-    s_string(f, (const uint8_t *)tmp, strlen(tmp));
+    s_string_as(f, (const uint8_t *)tmp, strlen(tmp), true);
     return rc;
 }
 

@@ -7,6 +7,7 @@
  * A command-line tool, single-threaded.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
