@@ -26,7 +26,13 @@ static size_t alloc_probe_count_;
 static size_t alloc_probe_max_;
 
 #ifdef ALLOC_PROBE_ASAN
+#if defined(__has_include) && __has_include(<sanitizer/allocator_interface.h>)
 #include <sanitizer/allocator_interface.h>
+#else
+/* gcc's ASan runtime has the hook but Debian's gcc does not ship the header. */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
+#endif
 
 static inline void alloc_probe_malloc_hook(const volatile void *ptr, size_t size)
 {
