@@ -7,6 +7,9 @@
  *   traffic      routed messages appear in order, one line each; secrets are ***; --json
  *                lines parse; --type, --uid, --service, --node and heartbeat filters work
  *   stats        --stats prints a table with the message types, the nodes and live actors
+ *   heartbeats   --heartbeats shows the actors' heartbeats (with their load); the default
+ *                hides them
+ *   ctl          uschat-ctl lists the live echo actor with its service, load, heartbeat
  * The traffic is made in this process with the runtime's broker client, as a service would.
  */
 #include <czmq.h>
@@ -310,7 +313,7 @@ static void s_check_order(const char *text, const char *const needles[])
 
 static void s_check_json(const char *text)
 {
-    int lines = 0, heartbeats = 0, masked = 0;
+    int lines = 0, masked = 0;
     for (const char *line = text; *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -323,8 +326,6 @@ static void s_check_json(const char *text)
             const char *topic = json_string_value(json_object_get(obj, "topic"));
             CHECK(topic && json_is_string(json_object_get(obj, "time")), "fields: %.*s", (int)len,
                   line);
-            if (kind && strcmp(kind, "heartbeat") == 0)
-                heartbeats++;
             json_t *body = json_object_get(obj, "body");
             const char *type = json_string_value(json_object_get(obj, "type"));
             if (type && strcmp(type, "schema_test") == 0) {
@@ -345,7 +346,6 @@ static void s_check_json(const char *text)
         line += len + (end ? 1 : 0);
     }
     CHECK(lines >= 6, "only %d JSON lines", lines);
-    CHECK(heartbeats >= 1, "--heartbeats showed no heartbeat");
     CHECK(masked == 2, "%d schema_test lines in JSON", masked);
 }
 
@@ -485,10 +485,82 @@ static void s_case_stats(void)
     s_stack_destroy(&s);
 }
 
+/* ---- heartbeats ----------------------------------------------------------------------- */
+
+static void s_case_heartbeats(void)
+{
+    test_stack_t s;
+    if (s_stack_new(&s, "monitor-hb") != 0)
+        exit(1);
+    if (s_start_broker(&s) < 0 || s_start_echo(&s) < 0)
+        exit(1);
+    pid_t shown = s_start_monitor(&s, "shown", "--heartbeats", "--json", NULL);
+    pid_t hidden = s_start_monitor(&s, "hidden", NULL);
+    usleep(3500 * 1000); /* the echo actor beats once a second */
+    s_interrupt(shown, "shown");
+    s_interrupt(hidden, "hidden");
+
+    char *text = s_output(&s, "shown", "out");
+    int beats = 0;
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        json_t *obj = json_loadb(line, len, 0, NULL);
+        const char *kind = json_string_value(json_object_get(obj, "kind"));
+        const char *node = json_string_value(json_object_get(obj, "from_node"));
+        if (kind && node && strcmp(kind, "heartbeat") == 0 && strcmp(node, "echo.t1") == 0 &&
+            json_is_integer(json_object_get(obj, "load")))
+            beats++;
+        json_decref(obj);
+        line += len + (end ? 1 : 0);
+    }
+    CHECK(beats >= 2, "--heartbeats showed %d heartbeats of echo.t1 in 3.5 s:\n%s", beats, text);
+    free(text);
+    text = s_output(&s, "hidden", "out");
+    CHECK(s_count_lines(text, " heartbeat ") == 0, "heartbeats shown by default:\n%s", text);
+    free(text);
+    s_stack_destroy(&s);
+}
+
+/* ---- uschat-ctl ----------------------------------------------------------------------- */
+
+static void s_case_ctl(void)
+{
+    test_stack_t s;
+    if (s_stack_new(&s, "monitor-ctl") != 0)
+        exit(1);
+    if (s_start_broker(&s) < 0 || s_start_echo(&s) < 0)
+        exit(1);
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "'%s' --broker %s --tap %s --json >'%s/ctl.out' 2>'%s/ctl.err'",
+             test_binary("tools/monitor/uschat-ctl"), s.endpoint, s.tap, s.dir, s.dir);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    CHECK(test_run(argv, NULL, 10000) == 0, "uschat-ctl failed");
+    char *text = s_output(&s, "ctl", "out");
+    json_t *array = json_loads(text, 0, NULL);
+    CHECK(json_is_array(array), "not a JSON array: %s", text);
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(array); i++) {
+        json_t *o = json_array_get(array, i);
+        const char *node = json_string_value(json_object_get(o, "node"));
+        const char *service = json_string_value(json_object_get(o, "service"));
+        if (node && service && strcmp(node, "echo.t1") == 0 && strcmp(service, "echo") == 0) {
+            found = true;
+            CHECK(json_is_integer(json_object_get(o, "load")), "no load: %s", text);
+            CHECK(json_is_integer(json_object_get(o, "last_heartbeat_ms")), "no last heartbeat: %s",
+                  text);
+        }
+    }
+    CHECK(found, "uschat-ctl does not list echo.t1: %s", text);
+    json_decref(array);
+    free(text);
+    s_stack_destroy(&s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: test_monitor unreachable|traffic|stats\n");
+        fprintf(stderr, "usage: test_monitor unreachable|traffic|stats|heartbeats|ctl\n");
         return 2;
     }
     /* skips (77) when a component is not built */
@@ -503,6 +575,10 @@ int main(int argc, char **argv)
         s_case_traffic();
     else if (strcmp(argv[1], "stats") == 0)
         s_case_stats();
+    else if (strcmp(argv[1], "heartbeats") == 0)
+        s_case_heartbeats();
+    else if (strcmp(argv[1], "ctl") == 0)
+        s_case_ctl();
     else
         return 2;
     if (g_failures)
