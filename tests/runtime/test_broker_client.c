@@ -367,6 +367,37 @@ static void test_reregister(void)
     s_teardown();
 }
 
+/* The broker stays away longer than heartbeat * liveness: clients count it dead, rebuild their
+ * sockets, and find the new broker within a few seconds of its start. */
+static void test_broker_outage(void)
+{
+    s_setup("runtime-outage", 500);
+    config_t *config;
+    service_args_t args;
+    zactor_t *echo = s_echo_start(&args, &config, "echo.outage");
+    broker_client_t *client = s_client("tester", "tester.6");
+    s_wait_echo(client, "echo.outage", 5000);
+
+    CHECK(test_kill(s_broker, SIGKILL) == 0, "kill -9");
+    CHECK(test_wait_exit(s_broker, 3000, NULL) == 0, "broker gone");
+    int rc = broker_client_call(client, "echo", NULL, MSG_ECHO, "x", 1, 3500, NULL, NULL);
+    CHECK(rc == -ROUTE_ERR_TIMEOUT, "no broker: timeout, got %d", rc);
+    CHECK(!broker_client_connected(client), "not connected after the liveness period");
+    int64_t t0 = zclock_mono();
+    s_broker_start(500);
+    s_wait_echo(client, "echo.outage", 5000);
+    int64_t total = zclock_mono() - t0;
+    CHECK(total < 3000, "echo back %lld ms after the broker restarted", (long long)total);
+    CHECK(broker_client_connected(client), "connected again");
+    printf("outage: after 3.5 s without a broker, echo answers %lld ms after its restart\n",
+           (long long)total);
+
+    broker_client_destroy(&client);
+    zactor_destroy(&echo);
+    config_destroy(&config);
+    s_teardown();
+}
+
 /* Counts tap events of one kind for one node. */
 static int s_tap_count(zsock_t *sub, const char *event, const char *node, int wait_ms)
 {
@@ -495,9 +526,10 @@ int main(int argc, char *argv[])
         const char *name;
         void (*fn)(void);
     } cases[] = {
-        {"echo_inproc", test_echo_inproc}, {"timeout", test_timeout},
-        {"no_service", test_no_service},   {"reregister", test_reregister},
-        {"replaced", test_replaced},       {"uschatd", test_uschatd},
+        {"echo_inproc", test_echo_inproc},     {"timeout", test_timeout},
+        {"no_service", test_no_service},       {"reregister", test_reregister},
+        {"replaced", test_replaced},           {"uschatd", test_uschatd},
+        {"broker_outage", test_broker_outage},
     };
     size_t count = sizeof cases / sizeof cases[0];
     log_open(NULL, LOG_WARN);
