@@ -2,13 +2,13 @@
  * and the CURVE key tool.
  *
  * Run by CTest as `test_services CASE`:
- *   units    the units in config/systemd/ (broker, template, target) pass `systemd-analyze verify` (with the
- *            binaries of this build in ExecStart), and every unit names a dedicated user,
- *            restart on failure, a 5 s stop timeout and a config path
- *   signals  the broker and every service uschatd hosts: SIGHUP reopens the log file (after
- *            logrotate moved it), SIGTERM ends the process with status 0 within 5 s. Services
- *            that need Redis/MariaDB run only when the test servers are given (else skipped)
- *   keys     uschat-keys: file layout and modes, refusing to overwrite, revoke, bad names
+ *   units    the units in config/systemd/ (broker, template, target) pass `systemd-analyze verify`
+ * (with the binaries of this build in ExecStart), and every unit names a dedicated user, restart on
+ * failure, a 5 s stop timeout and a config path signals  the broker and every service uschatd
+ * hosts: SIGHUP reopens the log file (after logrotate moved it), SIGTERM ends the process with
+ * status 0 within 5 s. Services that need Redis/MariaDB run only when the test servers are given
+ * (else skipped) keys     uschat-keys: file layout and modes, refusing to overwrite, revoke, bad
+ * names
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -224,8 +224,9 @@ static void s_check_signals(const char *name, const char *const argv[], const ch
     int rc = test_stop(pid, 5000, &status);
     long long took = s_now_ms() - start;
     CHECK(rc == 0, "%s: not stopped by SIGTERM within 5 s (SIGKILL needed)", name);
-    CHECK(rc != 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
-          "%s: exit status %d after SIGTERM", name, status);
+    CHECK(rc != 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0), "%s: after SIGTERM: %s %d",
+          name, WIFSIGNALED(status) ? "killed by signal" : "exit",
+          WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     fprintf(stderr, "%s: SIGHUP reopened the log; SIGTERM -> exit in %lld ms\n", name, took);
     /* the stop is logged to the new file */
     char *text = s_read_file(log);
