@@ -23,6 +23,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -485,7 +486,10 @@ static void s_handle(broker_server_t *self, bool has_body, bool extra_frames)
     }
 }
 
-/* Reads and handles up to BATCH_MAX messages. Returns 0, or -1 when the socket is gone. */
+/* Reads and handles up to BATCH_MAX messages. Returns 1 when it stopped at the batch limit
+ * (more may be waiting), 0 when the socket is empty, -1 when the socket is gone. Ending on an
+ * EAGAIN matters: that receive processed the socket's pending commands, so from then on new
+ * traffic signals the socket's descriptor and the loop may sleep on it. */
 static int s_drain_router(broker_server_t *self)
 {
     for (int n = 0; n < BATCH_MAX; n++) {
@@ -509,7 +513,7 @@ static int s_drain_router(broker_server_t *self)
         }
         s_handle(self, has_body, extra);
     }
-    return 0;
+    return 1;
 }
 
 /* ---- socket events -------------------------------------------------------------------- */
@@ -587,45 +591,71 @@ static void s_timers(broker_server_t *self)
     }
 }
 
+static int s_socket_fd(void *socket)
+{
+    int fd = -1;
+    size_t len = sizeof(fd);
+    if (zmq_getsockopt(socket, ZMQ_FD, &fd, &len) < 0)
+        return -1;
+    return fd;
+}
+
+/* The loop sleeps in poll() on the sockets' descriptors rather than in zmq_poll(): zmq_poll
+ * asks every socket for its state before and after sleeping, which costs a dozen system calls
+ * per wake-up; here a wake-up costs the receives it needs. The price is ZeroMQ's edge-triggered
+ * descriptor rule: a socket is only slept on after an operation on it that ended in EAGAIN
+ * (see s_drain_router), and the tap, which is written to, is re-read before each sleep. */
 int broker_server_run(broker_server_t *self)
 {
     log_info("serving on %s (tap %s), heartbeat %d ms", self->endpoint,
              self->tap ? broker_tap_endpoint(self->tap) : "off", self->heartbeat_ms);
-    zmq_pollitem_t items[4] = {
-        {self->router, 0, ZMQ_POLLIN, 0},
-        {self->monitor, 0, ZMQ_POLLIN, 0},
-        {NULL, self->wake_fd, ZMQ_POLLIN, 0},
-        {broker_tap_handle(self->tap), 0, ZMQ_POLLIN, 0},
+    enum { ROUTER, MONITOR, WAKE, TAP };
+    struct pollfd fds[4] = {
+        {s_socket_fd(self->router), POLLIN, 0},
+        {s_socket_fd(self->monitor), POLLIN, 0},
+        {self->wake_fd, POLLIN, 0},
+        {self->tap ? s_socket_fd(broker_tap_handle(self->tap)) : -1, POLLIN, 0},
     };
-    int count = self->tap ? 4 : 3;
-    if (self->wake_fd < 0)
-        items[2].fd = -1; /* poll ignores negative descriptors */
+    if (fds[ROUTER].fd < 0 || fds[MONITOR].fd < 0) {
+        log_error("cannot get the sockets' descriptors");
+        return -1;
+    }
     int rc = 0;
+    s_drain_monitor(self);
+    if (self->tap)
+        broker_tap_read_subscriptions(self->tap);
     while (true) {
         self->now = s_now_ms();
         s_timers(self);
-        int64_t wake_at = broker_core_next_expiry(self->core);
-        if (self->next_heartbeat < wake_at)
-            wake_at = self->next_heartbeat;
-        long timeout = wake_at <= self->now ? 0 : (long)(wake_at - self->now);
-        if (zmq_poll(items, count, timeout) < 0) {
-            if (zmq_errno() == EINTR)
-                continue;
-            log_error("poll failed: %s", zmq_strerror(zmq_errno()));
-            rc = -1;
-            break;
-        }
-        self->now = s_now_ms();
-        if ((items[0].revents & ZMQ_POLLIN) && s_drain_router(self) < 0) {
+        int drained = s_drain_router(self);
+        if (drained < 0) {
             log_error("receive failed: %s", zmq_strerror(zmq_errno()));
             rc = -1;
             break;
         }
-        if (items[1].revents & ZMQ_POLLIN)
-            s_drain_monitor(self);
-        if (count > 3 && (items[3].revents & ZMQ_POLLIN))
+        /* Writing to the tap may have swallowed the signal of a new subscription. */
+        if (self->tap && broker_tap_sent_since_read(self->tap))
             broker_tap_read_subscriptions(self->tap);
-        if ((items[2].revents & ZMQ_POLLIN) && self->wake_fn &&
+        int timeout = 0;
+        if (drained == 0) {
+            int64_t wake_at = broker_core_next_expiry(self->core);
+            if (self->next_heartbeat < wake_at)
+                wake_at = self->next_heartbeat;
+            self->now = s_now_ms();
+            timeout = wake_at <= self->now ? 0 : (int)(wake_at - self->now);
+        }
+        if (poll(fds, 4, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("poll failed: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        if (fds[MONITOR].revents & POLLIN)
+            s_drain_monitor(self);
+        if (fds[TAP].revents & POLLIN)
+            broker_tap_read_subscriptions(self->tap);
+        if ((fds[WAKE].revents & POLLIN) && self->wake_fn &&
             self->wake_fn(self->wake_fd, self->wake_arg))
             break;
     }

@@ -21,6 +21,7 @@ struct broker_tap_t {
     void *handle;
     int msg_topics; /* subscribed topics that are a prefix of "msg" */
     int evt_topics;
+    bool sent; /* written to since the last read of subscriptions */
     char endpoint[256];
 };
 
@@ -76,6 +77,7 @@ static bool s_is_prefix(const uint8_t *topic, size_t len, const char *of)
 
 void broker_tap_read_subscriptions(broker_tap_t *self)
 {
+    self->sent = false;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     while (zmq_msg_recv(&msg, self->handle, ZMQ_DONTWAIT) >= 0) {
@@ -96,6 +98,11 @@ void broker_tap_read_subscriptions(broker_tap_t *self)
                   (int)(size - 1), (const char *)data + 1, self->msg_topics, self->evt_topics);
     }
     zmq_msg_close(&msg);
+}
+
+bool broker_tap_sent_since_read(const broker_tap_t *self)
+{
+    return self && self->sent;
 }
 
 bool broker_tap_wants_messages(const broker_tap_t *self)
@@ -129,6 +136,7 @@ static int s_send_head(broker_tap_t *self, const char *topic, const tap_record_t
 {
     uint8_t buf[TAP_RECORD_MAX_SIZE];
     int len = tap_record_encode(record, buf, sizeof(buf));
+    self->sent = true;
     if (len < 0)
         return -1;
     /* XPUB never blocks; it drops for a subscriber at its high-water mark. */

@@ -27,6 +27,9 @@ void broker_tap_destroy(broker_tap_t **self_p);
 void *broker_tap_handle(broker_tap_t *self);
 /* Reads pending (un)subscriptions. Call when the handle is readable. */
 void broker_tap_read_subscriptions(broker_tap_t *self);
+/* True when something was published since the last read_subscriptions(): publishing may
+ * consume the socket's readiness signal, so the loop reads subscriptions before sleeping. */
+bool broker_tap_sent_since_read(const broker_tap_t *self);
 /* The last bound endpoint (with the real port when bound to :*). */
 const char *broker_tap_endpoint(broker_tap_t *self);
 
