@@ -1,0 +1,323 @@
+/* scenario_chat.c - `chat`: pairs of friends exchange text messages (1017) at a target rate
+ * or flat out, on one node or across two.
+ *
+ * Setup (bounded by --setup): every member of every pair logs in (users 2k and 2k+1, their
+ * private thread from the seed). Then, open loop: message j is due at start + j / rate and is
+ * sent by pair j % pairs (member a, or alternately b with --bidir); its unique_id carries its
+ * scheduled time, so the ack (1018, after the server's MySQL commit) and the delivery to the
+ * peer (1019) are both timed from when the message SHOULD have gone out. --rate 0 is flat
+ * out: each sender keeps --window messages in flight. Per thread the acks must show seq
+ * growing by exactly one (one sender per thread, so any gap is a server fault); after the
+ * run, up to 5 s are given for late acks and deliveries, then what is missing is reported.
+ * Main thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "load.h"
+
+#define DRAIN_US 5000000
+
+typedef struct {
+    load_opts_t *o;
+    load_user_t *users;
+    lconn_t *conns;
+    int *ready; /* pairs with both members logged in */
+    int ready_n;
+    int64_t t0;
+    char tag[32];
+    char *content;
+    uint64_t sent, acked, ack_errors, delivered, seq_gaps, foreign, sender_gone;
+    uint64_t acked_in_window;
+    int measuring; /* 1 while the schedule runs (acks counted in the window) */
+    hist_t ack_us, delivery_us;
+    err_table_t errors;
+    engine_t *engine;
+} chat_t;
+
+static int s_send(chat_t *ch, int sender, int64_t sched)
+{
+    lconn_t *c = &ch->conns[sender];
+    if (c->state != LC_READY) {
+        ch->sender_gone++;
+        return -1;
+    }
+    char uid[64];
+    snprintf(uid, sizeof uid, "%s-%lld-%llu", ch->tag, (long long)(sched - ch->t0),
+             (unsigned long long)ch->sent);
+    uschat_text_t item = {ch->content, uid};
+    json_t *body =
+        uschat_req_text_chat(ch->users[c->peer].uid, ch->users[sender].thread_id, &item, 1);
+    int rc = body ? engine_send(ch->engine, c, USCHAT_ID_TEXT_CHAT_REQ, body) : -1;
+    json_decref(body);
+    if (rc == 0) {
+        ch->sent++;
+        c->outstanding++;
+    }
+    return rc;
+}
+
+/* Scheduled time of a message from its unique_id; -1 when it is not one of this run. */
+static int64_t s_sched_of(const chat_t *ch, const char *unique_id)
+{
+    size_t n = strlen(ch->tag);
+    if (strncmp(unique_id, ch->tag, n) != 0 || unique_id[n] != '-')
+        return -1;
+    return ch->t0 + strtoll(unique_id + n + 1, NULL, 10);
+}
+
+static void s_on_ack(chat_t *ch, lconn_t *c, const json_t *body, int64_t now)
+{
+    uschat_text_chat_t t;
+    if (c->outstanding > 0)
+        c->outstanding--;
+    if (uschat_parse_text_chat(body, &t) < 0 || t.error != 0) {
+        ch->ack_errors++;
+        if (t.error)
+            err_add_code(&ch->errors, t.error);
+        else
+            err_add(&ch->errors, "bad_ack");
+    } else {
+        size_t i;
+        json_t *item;
+        json_array_foreach(t.chat_datas, i, item)
+        {
+            uschat_chat_msg_t m;
+            if (uschat_parse_chat_msg(item, &m) < 0)
+                continue;
+            int64_t sched = s_sched_of(ch, m.unique_id);
+            if (sched < 0) {
+                ch->foreign++;
+                continue;
+            }
+            ch->acked++;
+            if (ch->measuring)
+                ch->acked_in_window++;
+            hist_record(&ch->ack_us, now - sched);
+            if (!ch->o->bidir) {
+                if (c->last_seq && m.seq != c->last_seq + 1)
+                    ch->seq_gaps++;
+                c->last_seq = m.seq;
+            }
+        }
+    }
+    if (ch->o->rate <= 0 && ch->measuring) /* flat out: the freed window slot goes again */
+        s_send(ch, (int)(c - ch->conns), now);
+}
+
+static void s_on_message(engine_t *e, lconn_t *c, const uschat_msg_t *msg, void *ud)
+{
+    (void)e;
+    chat_t *ch = ud;
+    int64_t now = engine_now_us();
+    if (msg->id == USCHAT_ID_TEXT_CHAT_RSP) {
+        s_on_ack(ch, c, msg->body, now);
+    } else if (msg->id == USCHAT_ID_NOTIFY_TEXT_CHAT) {
+        uschat_text_chat_t t;
+        if (uschat_parse_text_chat(msg->body, &t) < 0)
+            return;
+        size_t i;
+        json_t *item;
+        json_array_foreach(t.chat_datas, i, item)
+        {
+            uschat_chat_msg_t m;
+            if (uschat_parse_chat_msg(item, &m) < 0)
+                continue;
+            int64_t sched = s_sched_of(ch, m.unique_id);
+            if (sched < 0) {
+                ch->foreign++;
+                continue;
+            }
+            ch->delivered++;
+            hist_record(&ch->delivery_us, now - sched);
+        }
+    }
+}
+
+/* Logs in every member of every pair; returns when all are in or failed, or at DEADLINE. */
+static void s_setup(chat_t *ch, const struct sockaddr_storage *addrs, const socklen_t *lens,
+                    int members, int64_t deadline)
+{
+    load_opts_t *o = ch->o;
+    engine_stats_t *st = engine_stats(ch->engine);
+    int64_t t0 = engine_now_us();
+    double gap_us = o->connect_rate > 0 ? 1e6 / o->connect_rate : 0;
+    int next = 0, nodes = o->env.node_count;
+    while (!load_stop) {
+        int64_t now = engine_now_us();
+        while (next < members && t0 + (int64_t)(next * gap_us) <= now) {
+            int pair = next / 2, second = next % 2;
+            /* same-node: both members on node pair%nodes; cross-node: the second one next */
+            int node = (pair + (o->cross_node && second ? 1 : 0)) % nodes;
+            lconn_t *c = &ch->conns[next];
+            c->node = (uint16_t)node;
+            c->user = next;
+            c->peer = next ^ 1;
+            engine_login(ch->engine, c, &addrs[node], lens[node], ch->users[next].uid,
+                         ch->users[next].token, t0 + (int64_t)(next * gap_us));
+            next++;
+        }
+        if (next == members && st->logins_ok + st->logins_failed >= (uint64_t)members)
+            break;
+        if (now >= deadline) {
+            fprintf(stderr, "uschat-load: setup time is up: %llu of %d logged in\n",
+                    (unsigned long long)st->logins_ok, members);
+            break;
+        }
+        engine_poll(ch->engine, 10);
+    }
+    for (int k = 0; k < members / 2; k++)
+        if (ch->conns[2 * k].state == LC_READY && ch->conns[2 * k + 1].state == LC_READY)
+            ch->ready[ch->ready_n++] = k;
+    fprintf(stderr, "setup: %d of %d pairs ready in %.2f s (logins: %llu ok, %llu failed)\n",
+            ch->ready_n, members / 2, (double)(engine_now_us() - t0) / 1e6,
+            (unsigned long long)st->logins_ok, (unsigned long long)st->logins_failed);
+}
+
+/* The sender of message J: a pair round robin, member a (or alternately b with --bidir). */
+static int s_sender_of(const chat_t *ch, uint64_t j)
+{
+    int pair = ch->ready[j % (uint64_t)ch->ready_n];
+    int second = ch->o->bidir && (j / (uint64_t)ch->ready_n) % 2 == 1;
+    return 2 * pair + second;
+}
+
+static void s_measure(chat_t *ch, report_t *r)
+{
+    load_opts_t *o = ch->o;
+    double gap_us = o->rate > 0 ? 1e6 / o->rate : 0;
+    ch->t0 = engine_now_us();
+    int64_t end = ch->t0 + (int64_t)o->duration_s * 1000000;
+    ch->measuring = 1;
+    proc_set_start(&o->procs);
+    if (gap_us == 0) /* flat out: fill every sender's window; acks keep it full */
+        for (int i = 0; i < ch->ready_n; i++)
+            for (int w = 0; w < o->window; w++) {
+                s_send(ch, 2 * ch->ready[i], ch->t0);
+                if (o->bidir)
+                    s_send(ch, 2 * ch->ready[i] + 1, ch->t0);
+            }
+    uint64_t j = 0, last_acked = 0, last_delivered = 0, last_sent = 0;
+    ticker_t tick;
+    ticker_start(&tick, ch->t0);
+    int64_t now = ch->t0;
+    while (now < end && !load_stop) {
+        if (gap_us > 0) {
+            int64_t due;
+            while ((due = ch->t0 + (int64_t)((double)j * gap_us)) <= now && due < end) {
+                s_send(ch, s_sender_of(ch, j), due);
+                j++;
+            }
+            int64_t wait = due - now;
+            engine_poll(ch->engine, wait < 1000 ? 0 : (int)(wait / 1000 > 50 ? 50 : wait / 1000));
+        } else {
+            engine_poll(ch->engine, 50);
+        }
+        now = engine_now_us();
+        if (ticker_due(&tick, now)) {
+            proc_set_sample(&o->procs);
+            uint64_t sent = ch->sent - last_sent, acked = ch->acked - last_acked,
+                     delivered = ch->delivered - last_delivered;
+            last_sent = ch->sent;
+            last_acked = ch->acked;
+            last_delivered = ch->delivered;
+            report_timeline(r, "sent_per_s", (double)sent);
+            report_timeline(r, "acked_per_s", (double)acked);
+            report_timeline(r, "delivered_per_s", (double)delivered);
+            fprintf(stderr,
+                    "t=%3ds sent/s %7llu  acked/s %7llu  delivered/s %7llu  ack p99 %.1f ms  "
+                    "errors %llu\n",
+                    tick.seconds, (unsigned long long)sent, (unsigned long long)acked,
+                    (unsigned long long)delivered,
+                    (double)hist_percentile(&ch->ack_us, 99) / 1000.0,
+                    (unsigned long long)(ch->ack_errors +
+                                         err_total(&engine_stats(ch->engine)->errors)));
+        }
+    }
+    ch->measuring = 0;
+    double window_s = (double)(now - ch->t0) / 1e6;
+    /* drain: late acks and deliveries still count (their latency shows how late) */
+    int64_t drain_end = engine_now_us() + DRAIN_US;
+    while (engine_now_us() < drain_end && !load_stop &&
+           (ch->acked + ch->ack_errors < ch->sent || ch->delivered < ch->acked))
+        engine_poll(ch->engine, 20);
+
+    report_metric(r, "pairs_ready", ch->ready_n);
+    report_metric(r, "rate_target", o->rate);
+    report_metric(r, "sent", (double)ch->sent);
+    report_metric(r, "acked", (double)ch->acked);
+    report_metric(r, "ack_errors", (double)ch->ack_errors);
+    report_metric(r, "delivered", (double)ch->delivered);
+    report_metric(r, "acks_missing", (double)(ch->sent - ch->acked - ch->ack_errors));
+    report_metric(r, "deliveries_missing",
+                  ch->acked > ch->delivered ? (double)(ch->acked - ch->delivered) : 0);
+    report_metric(r, "acked_per_s", window_s > 0 ? (double)ch->acked_in_window / window_s : 0);
+    report_metric(r, "sent_per_s", window_s > 0 ? (double)ch->sent / window_s : 0);
+    report_metric(r, "seq_gaps", (double)ch->seq_gaps);
+    report_metric(r, "sender_gone", (double)ch->sender_gone);
+    report_metric(r, "foreign_messages", (double)ch->foreign);
+    report_hist(r, "ack", &ch->ack_us);
+    report_hist(r, "delivery", &ch->delivery_us);
+    report_errors(r, &ch->errors);
+    load_report_finish(o, r, window_s, 2L * ch->ready_n);
+}
+
+int scenario_chat(load_opts_t *o, report_t *r)
+{
+    int members = o->users - o->users % 2;
+    if (members < 2) {
+        fprintf(stderr, "uschat-load: chat needs at least 2 users (one pair)\n");
+        return -1;
+    }
+    if (o->cross_node && o->env.node_count < 2) {
+        fprintf(stderr, "uschat-load: --cross-node needs two chat nodes\n");
+        return -1;
+    }
+    char err[256];
+    chat_t ch = {.o = o};
+    if (seed_load_users(&o->seed_opts, members, &ch.users, err, sizeof err) < 0) {
+        fprintf(stderr, "uschat-load: %s\n", err);
+        return -1;
+    }
+    for (int i = 0; i < members; i++)
+        if (ch.users[i].thread_id == 0) {
+            fprintf(stderr, "uschat-load: pair %d has no private thread: seed again (--seed %d)\n",
+                    i / 2, members);
+            free(ch.users);
+            return -1;
+        }
+    struct sockaddr_storage addrs[LOAD_MAX_NODES];
+    socklen_t lens[LOAD_MAX_NODES];
+    ch.conns = calloc((size_t)members, sizeof *ch.conns);
+    ch.ready = calloc((size_t)members / 2, sizeof *ch.ready);
+    ch.content = malloc((size_t)o->msg_size + 1);
+    engine_callbacks_t cb = {.on_message = s_on_message};
+    ch.engine = ch.conns && ch.ready && ch.content ? engine_new(&cb, &ch, o->heartbeat_ms) : NULL;
+    int rc = -1;
+    if (ch.engine && load_resolve_nodes(o, addrs, lens) == 0) {
+        engine_raise_fd_limit(members);
+        memset(ch.content, 'x', (size_t)o->msg_size);
+        memcpy(ch.content, "load ", o->msg_size < 5 ? (size_t)o->msg_size : 5);
+        ch.content[o->msg_size] = '\0';
+        snprintf(ch.tag, sizeof ch.tag, "L%lx%x", (unsigned long)time(NULL), (unsigned)getpid());
+        hist_init(&ch.ack_us);
+        hist_init(&ch.delivery_us);
+        s_setup(&ch, addrs, lens, members, engine_now_us() + (int64_t)o->setup_s * 1000000);
+        if (ch.ready_n == 0) {
+            fprintf(stderr, "uschat-load: no pair could log in\n");
+        } else {
+            s_measure(&ch, r);
+            rc = 0;
+        }
+        load_report_engine(r, engine_stats(ch.engine));
+    }
+    engine_destroy(&ch.engine);
+    free(ch.content);
+    free(ch.ready);
+    free(ch.conns);
+    free(ch.users);
+    return rc;
+}
