@@ -1,0 +1,267 @@
+/* gate.c - the gate service actor (gate.h): start, the loop thread, the handoffs between
+ * threads, and an orderly stop.
+ *
+ * The actor's own thread runs one zloop: the host's pipe, the broker client, a 250 ms timer
+ * (broker health, load), and the loop_queue through which MHD and worker threads hand it
+ * requests that need a broker round trip. See gate_internal.h for the threads.
+ *
+ * Stopping without losing or leaking a request: (1) `stopping` is set under the lock, so every
+ * later handoff finishes its request with 1002 at once; (2) requests waiting in the loop queue
+ * or for a broker reply are finished with 1002; (3) the worker pool drains (its jobs fail fast
+ * and finish); (4) MHD stops, which frees every request through its completion callback;
+ * (5) the broker client goes (after its pending requests were finished by hand: destroying it
+ * runs no callbacks).
+ */
+#include "gate.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gate_internal.h"
+#include "uschat/log.h"
+#include "uschat/message.h"
+#include "uschat/service.h"
+#include "uschat/service_config.h"
+
+int64_t gate_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- handoffs (any thread) ----------------------------------------------------------------- */
+
+static void s_job_run(void *arg, void *state)
+{
+    gate_req_t *req = arg;
+    gate_worker_t *worker = state;
+    if (!worker || !worker->db || !worker->redis) {
+        gate_finish(req, GATE_E_INTERNAL);
+        return;
+    }
+    gate_route_work(req, worker);
+}
+
+void gate_to_worker(gate_req_t *req, gate_step_t step)
+{
+    gate_t *gate = req->gate;
+    req->step = step;
+    pthread_mutex_lock(&gate->lock);
+    int rc = gate->stopping ? -EINVAL : worker_pool_submit(gate->pool, 0, s_job_run, req);
+    pthread_mutex_unlock(&gate->lock);
+    if (rc == -EBUSY) {
+        log_warn("gate: worker queue full (%d queued): answering busy", gate->cfg.queue);
+        gate_finish(req, GATE_E_BUSY);
+    } else if (rc != 0) {
+        gate_finish(req, GATE_E_INTERNAL);
+    }
+}
+
+void gate_to_loop(gate_req_t *req, gate_step_t step)
+{
+    req->step = step;
+    if (loop_queue_post(req->gate->to_loop, &req->item) != 0)
+        gate_finish(req, GATE_E_INTERNAL);
+}
+
+void gate_finish(gate_req_t *req, uint32_t error)
+{
+    req->error = error;
+    req->http_status = MHD_HTTP_OK;
+    req->response = gate_route_response(req);
+    /* the password is not needed any more, whatever happens next */
+    sodium_memzero(req->passwd, sizeof req->passwd);
+    req->passwd_len = 0;
+    gate_http_resume(req);
+}
+
+/* ---- loop thread --------------------------------------------------------------------------- */
+
+static void s_on_request(loop_item_t *item, void *arg)
+{
+    gate_req_t *req = (gate_req_t *)item;
+    gate_route_send(req);
+}
+
+static void s_on_broker_message(broker_client_t *client, const envelope_t *env, zframe_t **body,
+                                void *arg)
+{
+    log_warn("gate: %s of type %u from %s: gate takes no requests; ignored",
+             envelope_kind_name(env->kind), env->type, env->from);
+}
+
+static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    gate_t *gate = arg;
+    atomic_store(&gate->broker_ok, broker_client_connected(gate->client));
+    broker_client_set_load(gate->client, (uint32_t)worker_pool_queued(gate->pool));
+    return 0;
+}
+
+static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    char *command = zstr_recv(pipe);
+    if (!command)
+        return -1;
+    int rc = streq(command, "$TERM") ? -1 : 0;
+    if (rc == 0)
+        log_warn("gate: unknown command %s", command);
+    zstr_free(&command);
+    return rc;
+}
+
+/* ---- workers ------------------------------------------------------------------------------- */
+
+static void *s_worker_init(void *arg)
+{
+    gate_t *gate = arg;
+    gate_worker_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->db = db_conn_new(&gate->db_cfg);
+    w->redis = redis_conn_new(&gate->redis_cfg);
+    return w;
+}
+
+static void s_worker_fini(void *state)
+{
+    gate_worker_t *w = state;
+    if (w) {
+        db_conn_destroy(&w->db);
+        redis_conn_destroy(&w->redis);
+        free(w);
+    }
+}
+
+/* ---- start and stop ------------------------------------------------------------------------ */
+
+static void s_load_config(gate_t *gate, config_t *cfg)
+{
+    gate_config_t *c = &gate->cfg;
+    c->host = config_str(cfg, "gate/host", "0.0.0.0");
+    c->port = (int)config_int(cfg, "gate/port", 8080, 0, 65535);
+    c->http_threads = (int)config_int(cfg, "gate/http_threads", 1, 1, 64);
+    c->max_connections = (int)config_int(cfg, "gate/max_connections", 1000, 1, 100000);
+    c->idle_timeout_s = (int)config_int(cfg, "gate/idle_timeout_s", 60, 1, 3600);
+    c->workers = (int)config_int(cfg, "gate/workers", 2, 1, 256);
+    c->queue = (int)config_int(cfg, "gate/queue", 64, 1, 100000);
+    c->argon2_opslimit = (unsigned long long)config_int(cfg, "gate/argon2_opslimit", 2,
+                                                        crypto_pwhash_OPSLIMIT_MIN, 100);
+    c->argon2_memlimit =
+        (size_t)config_int(cfg, "gate/argon2_memlimit_kib", 19456, 8, 4 * 1024 * 1024) * 1024;
+    c->varify_timeout_ms = (int)config_int(cfg, "gate/varify_timeout_ms", 15000, 100, 120000);
+    c->status_timeout_ms = (int)config_int(cfg, "gate/status_timeout_ms", 3000, 100, 60000);
+    c->login_fail_window_s = (int)config_int(cfg, "gate/login_fail_window_s", 300, 1, 86400);
+    c->login_fail_max_email = (int)config_int(cfg, "gate/login_fail_max_email", 5, 1, 100000);
+    c->login_fail_max_addr = (int)config_int(cfg, "gate/login_fail_max_addr", 30, 1, 1000000);
+    c->health_interval_ms = (int)config_int(cfg, "gate/health_interval_ms", 1000, 50, 60000);
+    service_config_mysql(cfg, &gate->db_cfg);
+    service_config_redis(cfg, &gate->redis_cfg);
+    /* requests must not wait long for a pooled connection that is down */
+    gate->db_cfg.connect_timeout_ms =
+        (int)config_int(cfg, "mysql/connect_timeout_ms", 2000, 100, 60000);
+}
+
+/* Finishes every request the loop still holds (shutdown). */
+static void s_fail_queued(gate_t *gate)
+{
+    loop_item_t *left = loop_queue_take(gate->to_loop);
+    while (left) {
+        loop_item_t *next = left->next;
+        gate_finish((gate_req_t *)left, GATE_E_INTERNAL);
+        left = next;
+    }
+}
+
+static void s_gate_destroy(gate_t **gate_p)
+{
+    gate_t *gate = *gate_p;
+    if (!gate)
+        return;
+    pthread_mutex_lock(&gate->lock);
+    gate->stopping = true;
+    pthread_mutex_unlock(&gate->lock);
+    if (gate->to_loop) {
+        loop_queue_close(gate->to_loop);
+        s_fail_queued(gate);
+    }
+    gate_route_fail_pending(gate);
+    worker_pool_destroy(&gate->pool);
+    if (gate->to_loop)
+        s_fail_queued(gate);
+    gate_http_stop(gate);
+    gate_health_stop(gate);
+    loop_queue_destroy(&gate->to_loop);
+    zloop_destroy(&gate->loop);
+    broker_client_destroy(&gate->client);
+    pthread_mutex_destroy(&gate->lock);
+    free(gate);
+    *gate_p = NULL;
+}
+
+static gate_t *s_gate_new(zsock_t *pipe, const service_args_t *args)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    gate_t *gate = calloc(1, sizeof *gate);
+    if (!gate)
+        return NULL;
+    pthread_mutex_init(&gate->lock, NULL);
+    s_load_config(gate, args->config);
+    /* a hash to verify unknown emails against, so they cost what a wrong password costs */
+    unsigned char random_pwd[16];
+    randombytes_buf(random_pwd, sizeof random_pwd);
+    if (gate_password_hash(gate, (const char *)random_pwd, sizeof random_pwd, gate->dummy_hash) !=
+        0) {
+        log_error("gate: Argon2id with opslimit %llu, memlimit %zu KiB fails (out of memory?)",
+                  gate->cfg.argon2_opslimit, gate->cfg.argon2_memlimit / 1024);
+        pthread_mutex_destroy(&gate->lock);
+        free(gate);
+        return NULL;
+    }
+    gate->loop = zloop_new();
+    gate->to_loop = loop_queue_new();
+    gate->client = service_broker_connect(args);
+    gate->pool = worker_pool_new("gate", gate->cfg.workers, (size_t)gate->cfg.queue, s_worker_init,
+                                 s_worker_fini, gate);
+    if (!gate->loop || !gate->to_loop || !gate->client || !gate->pool) {
+        s_gate_destroy(&gate);
+        return NULL;
+    }
+    zloop_set_nonstop(gate->loop, true);
+    if (zloop_reader(gate->loop, pipe, s_on_pipe, gate) != 0 ||
+        zloop_timer(gate->loop, 250, 0, s_on_tick, gate) == -1 ||
+        loop_queue_attach(gate->to_loop, gate->loop, s_on_request, gate) != 0 ||
+        broker_client_attach(gate->client, gate->loop, s_on_broker_message, gate) != 0) {
+        s_gate_destroy(&gate);
+        return NULL;
+    }
+    if (gate_health_start(gate) != 0 || gate_http_start(gate) != 0) {
+        s_gate_destroy(&gate);
+        return NULL;
+    }
+    log_info("gate: ready as node %s on http://%s:%d (%d workers, queue %d; Argon2id opslimit "
+             "%llu, memlimit %zu KiB)",
+             broker_client_node(gate->client), gate->cfg.host, gate->bound_port, gate->cfg.workers,
+             gate->cfg.queue, gate->cfg.argon2_opslimit, gate->cfg.argon2_memlimit / 1024);
+    return gate;
+}
+
+void gate_actor(zsock_t *pipe, void *args)
+{
+    const service_args_t *sargs = args;
+    log_set_node(sargs && sargs->node ? sargs->node : "gate");
+    gate_t *gate = sargs ? s_gate_new(pipe, sargs) : NULL;
+    if (!gate) {
+        log_error("gate: cannot start");
+        zsock_signal(pipe, 1);
+        return;
+    }
+    zsock_signal(pipe, 0);
+    zloop_start(gate->loop);
+    log_info("gate: stopping");
+    s_gate_destroy(&gate);
+}

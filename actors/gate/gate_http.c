@@ -1,0 +1,277 @@
+/* gate_http.c - the HTTP side of gate on libmicrohttpd: routing, bounded bodies, suspend and
+ * resume, /healthz and /metrics.
+ *
+ * MHD runs its own polling thread(s) (epoll, keep-alive). The access handler is called once
+ * for the headers, once per body chunk, and once when the body is complete; a request that
+ * needs work elsewhere is suspended there and resumed by gate_http_resume() from whichever
+ * thread finished it, and MHD then calls the handler a last time to queue the answer. The
+ * handler never waits: the worker pool's bounded queue answers 1018 when full. The request is
+ * freed in the completion callback, the only place that may.
+ */
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "gate_internal.h"
+#include "uschat/log.h"
+
+static struct {
+    const char *path;
+    const char *method;
+} s_routes[GATE_ROUTE_COUNT] = {
+    [GATE_ROUTE_GET_CODE] = {"/get_varifycode", "POST"},
+    [GATE_ROUTE_REGISTER] = {"/user_register", "POST"},
+    [GATE_ROUTE_RESET] = {"/reset_pwd", "POST"},
+    [GATE_ROUTE_LOGIN] = {"/user_login", "POST"},
+    [GATE_ROUTE_HEALTHZ] = {"/healthz", "GET"},
+    [GATE_ROUTE_METRICS] = {"/metrics", "GET"},
+    [GATE_ROUTE_OTHER] = {"other", ""},
+};
+
+const char *gate_route_path(gate_route_t route)
+{
+    return route < GATE_ROUTE_COUNT ? s_routes[route].path : "other";
+}
+
+static gate_route_t s_route_of(const char *url)
+{
+    for (int r = 0; r < GATE_ROUTE_OTHER; r++)
+        if (strcmp(url, s_routes[r].path) == 0)
+            return (gate_route_t)r;
+    return GATE_ROUTE_OTHER;
+}
+
+static void s_req_free(gate_req_t *req)
+{
+    if (!req)
+        return;
+    sodium_memzero(req->passwd, sizeof req->passwd);
+    sodium_memzero(req->code, sizeof req->code);
+    if (req->body) {
+        sodium_memzero(req->body, req->body_len);
+        free(req->body);
+    }
+    free(req->response);
+    free(req);
+}
+
+/* Queues text (taken over, freed by MHD) with status and content type; counts it. */
+static enum MHD_Result s_send(gate_req_t *req, struct MHD_Connection *conn, unsigned status,
+                              char *text, const char *content_type, const char *allow)
+{
+    if (!text) {
+        text = strdup("{\"error\":1002}");
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    struct MHD_Response *resp =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result rc = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    req->answered = true;
+    gate_metrics_count(req->route, status, req->error, gate_now_us() - req->start_us);
+    return rc;
+}
+
+static enum MHD_Result s_send_error(gate_req_t *req, struct MHD_Connection *conn, unsigned status,
+                                    uint32_t error, const char *message, const char *allow)
+{
+    char *text = NULL;
+    req->error = error;
+    if (asprintf(&text, "{\"error\":%u,\"message\":\"%s\"}", error, message) < 0)
+        text = NULL;
+    return s_send(req, conn, status, text, "application/json", allow);
+}
+
+static enum MHD_Result s_healthz(gate_req_t *req, struct MHD_Connection *conn)
+{
+    gate_t *gate = req->gate;
+    bool broker = atomic_load(&gate->broker_ok), redis = atomic_load(&gate->redis_ok),
+         mysql = atomic_load(&gate->mysql_ok);
+    bool ok = broker && redis && mysql;
+    char *text = NULL;
+    if (asprintf(&text, "{\"status\":\"%s\",\"broker\":%s,\"redis\":%s,\"mysql\":%s}",
+                 ok ? "ok" : "unavailable", broker ? "true" : "false", redis ? "true" : "false",
+                 mysql ? "true" : "false") < 0)
+        text = NULL;
+    req->error = 0;
+    return s_send(req, conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, text,
+                  "application/json", NULL);
+}
+
+static void s_client_address(gate_req_t *req, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(req->addr, sizeof req->addr, "unknown");
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->addr,
+                  sizeof req->addr);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->addr,
+                  sizeof req->addr);
+}
+
+static __thread bool s_thread_named;
+
+static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
+{
+    gate_t *gate = cls;
+    gate_req_t *req = *con_cls;
+    if (!req) {
+        /* headers only so far */
+        if (!s_thread_named) {
+            log_set_node("gate.http");
+            s_thread_named = true;
+        }
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        req->gate = gate;
+        req->conn = conn;
+        req->start_us = gate_now_us();
+        req->route = s_route_of(url);
+        s_client_address(req, conn);
+        if (req->route == GATE_ROUTE_OTHER)
+            return s_send_error(req, conn, MHD_HTTP_NOT_FOUND, GATE_E_JSON, "unknown route", NULL);
+        const char *want = s_routes[req->route].method;
+        bool head_ok = strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0;
+        if (strcmp(method, want) != 0 && !head_ok)
+            return s_send_error(req, conn, MHD_HTTP_METHOD_NOT_ALLOWED, GATE_E_JSON,
+                                "method not allowed", want);
+        const char *length =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull(length, NULL, 10) > GATE_BODY_MAX)
+            return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
+                                "body over 16384 bytes", NULL);
+        return MHD_YES;
+    }
+    if (*upload_data_size && req->answered) {
+        *upload_data_size = 0; /* the answer is out already: drop the body */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        /* a body chunk: keep at most GATE_BODY_MAX, swallow the rest and answer 413 later */
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (req->too_big || req->body_len + n > GATE_BODY_MAX) {
+            req->too_big = true;
+            return MHD_YES;
+        }
+        if (!req->body && !(req->body = malloc(GATE_BODY_MAX + 1)))
+            return MHD_NO;
+        memcpy(req->body + req->body_len, upload_data, n);
+        req->body_len += n;
+        return MHD_YES;
+    }
+    if (req->answered)
+        return MHD_YES; /* an early answer (404, 405, 413) is on its way */
+    if (req->done) {
+        /* resumed: the answer is ready */
+        char *text = req->response;
+        req->response = NULL;
+        return s_send(req, conn, req->http_status, text, "application/json", NULL);
+    }
+    if (req->working)
+        return MHD_YES; /* spurious call while suspended work is under way */
+    if (req->too_big)
+        return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
+                            "body over 16384 bytes", NULL);
+    if (req->route == GATE_ROUTE_HEALTHZ)
+        return s_healthz(req, conn);
+    if (req->route == GATE_ROUTE_METRICS)
+        return s_send(req, conn, MHD_HTTP_OK, gate_metrics_render(gate),
+                      "text/plain; version=0.0.4; charset=utf-8", NULL);
+    /* a POST route with its whole body: suspend first, so that a fast resume from another
+     * thread can never come before the suspend */
+    req->working = true;
+    MHD_suspend_connection(conn);
+    gate_route_start(req);
+    return MHD_YES;
+}
+
+void gate_http_resume(gate_req_t *req)
+{
+    req->done = true;
+    MHD_resume_connection(req->conn);
+}
+
+static void s_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
+{
+    s_req_free(*con_cls);
+    *con_cls = NULL;
+}
+
+static void s_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    log_warn("gate: http: %s", line);
+}
+
+int gate_http_start(gate_t *gate)
+{
+    const gate_config_t *c = &gate->cfg;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG;
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, c->host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)c->port);
+    } else if (inet_pton(AF_INET6, c->host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)c->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        log_error("gate: host %s is not an IPv4 or IPv6 address", c->host);
+        return -1;
+    }
+    struct MHD_OptionItem pool[] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, c->http_threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    gate->httpd = MHD_start_daemon(
+        flags, (uint16_t)c->port, NULL, NULL, s_on_access, gate, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        s_on_completed, gate, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, gate, MHD_OPTION_ARRAY,
+        c->http_threads > 1 ? pool : pool + 1, MHD_OPTION_END);
+    if (!gate->httpd) {
+        log_error("gate: cannot listen on %s:%d (in use?)", c->host, c->port);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(gate->httpd, MHD_DAEMON_INFO_BIND_PORT);
+    gate->bound_port = info ? info->port : c->port;
+    return 0;
+}
+
+void gate_http_stop(gate_t *gate)
+{
+    if (gate->httpd) {
+        MHD_stop_daemon(gate->httpd);
+        gate->httpd = NULL;
+    }
+}

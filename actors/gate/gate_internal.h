@@ -1,0 +1,222 @@
+/* gate_internal.h - the parts of the gate service and what they share. Not for other services.
+ *
+ * Threads and who owns what:
+ *   - MHD's polling thread(s) run gate_http.c: read a request, check it (gate_routes.c's
+ *     *_start functions), then either answer at once or suspend the connection and hand the
+ *     request on. They never wait for anything.
+ *   - the worker pool runs the blocking steps (Argon2id, MySQL, Redis): gate_routes.c's
+ *     gate_route_work().
+ *   - the actor's loop thread (gate.c) owns the broker client: it sends the broker requests a
+ *     request needs (gate_route_send()) and takes their replies (gate_route_reply()).
+ *   - a health thread (gate_health.c) probes Redis and MySQL for /healthz.
+ * A request moves between them as a gate_req_t; whoever finishes it calls gate_finish(),
+ * which resumes the MHD connection. The request is freed by MHD's completion callback only,
+ * so nothing touches it after gate_finish().
+ */
+#ifndef USCHAT_GATE_INTERNAL_H
+#define USCHAT_GATE_INTERNAL_H
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uschat/account_fields.h"
+#include "uschat/broker_client.h"
+#include "uschat/config.h"
+#include "uschat/db.h"
+#include "uschat/loop_queue.h"
+#include "uschat/redis_conn.h"
+#include "uschat/worker_pool.h"
+
+/* Client error codes (PROTOCOL.md §1) */
+#define GATE_OK         0
+#define GATE_E_JSON     1001
+#define GATE_E_INTERNAL 1002
+#define GATE_E_EXPIRED  1003
+#define GATE_E_CODE     1004
+#define GATE_E_EXISTS   1005
+#define GATE_E_CONFIRM  1006
+#define GATE_E_MISMATCH 1007
+#define GATE_E_UPDATE   1008
+#define GATE_E_LOGIN    1009
+#define GATE_E_RATE     1014
+#define GATE_E_RANGE    1015
+#define GATE_E_BUSY     1018
+
+#define GATE_BODY_MAX       16384 /* bytes of a request body; more is 413 */
+#define GATE_WIRE_PWD_MAX   512   /* bytes of a transformed password on the wire */
+#define GATE_PWD_BUF        (2 * GATE_WIRE_PWD_MAX + 1)
+#define GATE_CODE_MAX       16
+#define GATE_NICK_MAX_CHARS 64
+#define GATE_ICON_MAX       255
+
+typedef enum {
+    GATE_ROUTE_GET_CODE,
+    GATE_ROUTE_REGISTER,
+    GATE_ROUTE_RESET,
+    GATE_ROUTE_LOGIN,
+    GATE_ROUTE_HEALTHZ,
+    GATE_ROUTE_METRICS,
+    GATE_ROUTE_OTHER, /* unknown path */
+    GATE_ROUTE_COUNT
+} gate_route_t;
+
+/* Where a request goes next. */
+typedef enum {
+    GATE_STEP_NONE,
+    GATE_STEP_GET_CODE,   /* loop: VARIFY_GET_CODE */
+    GATE_STEP_CHECK_CODE, /* loop: VARIFY_CHECK, not used up yet */
+    GATE_STEP_CREATE,     /* worker: hash + INSERT */
+    GATE_STEP_RESET,      /* worker: match user/email, hash + UPDATE, drop the token */
+    GATE_STEP_CONSUME,    /* loop: VARIFY_CHECK consume (+ STATUS_REVOKE after a reset) */
+    GATE_STEP_LOGIN,      /* worker: rate limit, lookup, verify */
+    GATE_STEP_TOKEN,      /* loop: STATUS_LOGIN */
+} gate_step_t;
+
+typedef struct {
+    /* gate section */
+    const char *host;
+    int port;
+    int http_threads;
+    int max_connections;
+    int idle_timeout_s;
+    int workers;
+    int queue;
+    unsigned long long argon2_opslimit;
+    size_t argon2_memlimit; /* bytes */
+    int varify_timeout_ms;
+    int status_timeout_ms;
+    int login_fail_window_s;
+    int login_fail_max_email;
+    int login_fail_max_addr;
+    int health_interval_ms;
+} gate_config_t;
+
+typedef struct gate_t gate_t;
+
+typedef struct gate_req_t {
+    loop_item_t item; /* first: the loop_queue link */
+    gate_t *gate;
+    struct MHD_Connection *conn;
+    gate_route_t route;
+    int64_t start_us;
+    char addr[INET6_ADDRSTRLEN];
+    /* the body as it arrives */
+    char *body;
+    size_t body_len;
+    bool too_big;
+    bool working;  /* suspended, somewhere between threads */
+    bool done;     /* response ready: queue it on the next handler call */
+    bool answered; /* a response is queued */
+    gate_step_t step;
+    struct gate_req_t *prev, *next; /* loop thread: the list of requests awaiting the broker */
+    int replies_due;                /* broker replies still expected for this step */
+    /* checked fields */
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    char user[ACCOUNT_NAME_MAX_BYTES + 1];
+    char passwd[GATE_PWD_BUF]; /* plain, after undoing the transform; wiped on free */
+    size_t passwd_len;
+    char code[GATE_CODE_MAX + 1];
+    char nick[GATE_NICK_MAX_CHARS * 4 + 1];
+    char icon[GATE_ICON_MAX + 1];
+    int sex;
+    /* results */
+    uint64_t uid;
+    char token[65];
+    char node_host[256];
+    uint32_t node_port;
+    uint32_t error;
+    unsigned http_status;
+    char *response; /* JSON text, malloc'd */
+} gate_req_t;
+
+/* Per worker thread: its own connections. */
+typedef struct {
+    db_conn_t *db;
+    redis_conn_t *redis;
+} gate_worker_t;
+
+struct gate_t {
+    gate_config_t cfg;
+    db_config_t db_cfg;
+    redis_config_t redis_cfg;
+    zloop_t *loop;
+    broker_client_t *client;
+    worker_pool_t *pool;
+    loop_queue_t *to_loop;
+    struct MHD_Daemon *httpd;
+    int bound_port;
+    char dummy_hash[128]; /* verified against for unknown emails: same time as a real check */
+    /* guards `stopping` against handoffs racing with shutdown */
+    pthread_mutex_t lock;
+    bool stopping;
+    gate_req_t *waiting; /* loop thread: requests awaiting a broker reply */
+    /* health */
+    atomic_bool broker_ok, redis_ok, mysql_ok;
+    pthread_t health_thread;
+    bool health_started;
+    pthread_mutex_t health_lock;
+    pthread_cond_t health_wake;
+    bool health_stop;
+};
+
+/* ---- gate.c ------------------------------------------------------------------------------- */
+
+/* Hands req to the worker pool / the loop thread; when that is impossible (queue full,
+ * shutting down) req is finished with 1018 / 1002 instead. Any thread. */
+void gate_to_worker(gate_req_t *req, gate_step_t step);
+void gate_to_loop(gate_req_t *req, gate_step_t step);
+/* Sets the answer (error, and the route's fields when 0), builds the JSON and resumes the
+ * connection. The caller must not touch req afterwards. Any thread. */
+void gate_finish(gate_req_t *req, uint32_t error);
+
+/* ---- gate_routes.c ------------------------------------------------------------------------ */
+
+/* MHD thread: the request body is complete and req->route is one of the four POST routes.
+ * Checks the fields and starts the work (or finishes with an error). */
+void gate_route_start(gate_req_t *req);
+/* Worker thread: runs req->step. */
+void gate_route_work(gate_req_t *req, gate_worker_t *worker);
+/* Loop thread: sends the broker request(s) of req->step. */
+void gate_route_send(gate_req_t *req);
+/* Loop thread, at shutdown: finishes every request still awaiting a broker reply. */
+void gate_route_fail_pending(gate_t *gate);
+/* The JSON answer of req (error and, on success, the route's fields). Caller frees. */
+char *gate_route_response(const gate_req_t *req);
+
+/* ---- gate_http.c -------------------------------------------------------------------------- */
+
+int gate_http_start(gate_t *gate);
+void gate_http_stop(gate_t *gate);
+void gate_http_resume(gate_req_t *req);
+
+/* ---- gate_metrics.c ----------------------------------------------------------------------- */
+
+const char *gate_route_path(gate_route_t route);
+/* result: the error code for 200 answers, the HTTP status otherwise. */
+void gate_metrics_count(gate_route_t route, unsigned http_status, uint32_t error,
+                        int64_t latency_us);
+/* Prometheus text. Caller frees. */
+char *gate_metrics_render(const gate_t *gate);
+
+/* ---- gate_health.c ------------------------------------------------------------------------ */
+
+int gate_health_start(gate_t *gate);
+void gate_health_stop(gate_t *gate);
+
+/* ---- gate_password.c ---------------------------------------------------------------------- */
+
+/* Argon2id (libsodium crypto_pwhash_str) with the configured limits. 0 or -1. */
+int gate_password_hash(const gate_t *gate, const char *plain, size_t len, char out[128]);
+/* 0 when plain matches hash; -1 otherwise (also for a malformed hash). */
+int gate_password_verify(const char *hash, const char *plain, size_t len);
+/* True when hash was made with other limits than the configured ones. */
+bool gate_password_needs_rehash(const gate_t *gate, const char *hash);
+
+int64_t gate_now_us(void);
+
+#endif
