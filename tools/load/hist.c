@@ -76,7 +76,8 @@ int64_t hist_percentile(const hist_t *h, double p)
         return h->min;
     if (p > 100)
         p = 100;
-    uint64_t target = (uint64_t)ceil((p / 100.0) * (double)h->count);
+    /* the small epsilon keeps 99.9 % of 1000 at 999 despite binary rounding */
+    uint64_t target = (uint64_t)ceil((p / 100.0) * (double)h->count - 1e-9);
     if (target < 1)
         target = 1;
     if (target > h->count)
@@ -85,6 +86,8 @@ int64_t hist_percentile(const hist_t *h, double p)
     for (int i = 0; i < HIST_BUCKETS; i++) {
         seen += h->buckets[i];
         if (seen >= target) {
+            if (i == HIST_BUCKETS - 1)
+                return h->max; /* the top bucket also holds everything beyond the range */
             int64_t high = hist_bucket_high(i);
             return high > h->max ? h->max : (high < h->min ? h->min : high);
         }
