@@ -1,0 +1,181 @@
+/* flow.c - a user's register, login and friend request through the client library (flow.h).
+ *
+ * Called from the main thread of the flow tests. The verification code is read where varify
+ * puts mail when no SMTP server is configured: one .eml file per mail in its mail folder.
+ */
+#include "flow.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uschat/client/http.h"
+#include "uschat/client/proto.h"
+
+void flow_user_init(flow_user_t *u, const char *tag)
+{
+    memset(u, 0, sizeof(*u));
+    unsigned salt = (unsigned)getpid() * 7919u + (unsigned)time(NULL);
+    snprintf(u->user, sizeof(u->user), "%s%u", tag, salt % 100000000u);
+    snprintf(u->email, sizeof(u->email), "%s@example.com", u->user);
+    snprintf(u->passwd, sizeof(u->passwd), "pw-%s-%u", tag, salt % 9973u);
+}
+
+void flow_user_clear(flow_user_t *u)
+{
+    uschat_session_destroy(&u->session);
+}
+
+static char *s_slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65537);
+    if (buf)
+        fread(buf, 1, 65536, f);
+    fclose(f);
+    return buf;
+}
+
+/* The code of the newest mail to email, or -1 when none came within timeout_ms. */
+static int s_read_code(const char *dir, const char *email, char *code, size_t cap, int timeout_ms)
+{
+    char to[160];
+    snprintf(to, sizeof(to), "To: <%s>", email);
+    const char *marker = "verification code is: ";
+    for (int waited = 0; waited <= timeout_ms; waited += 100) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 4, ".eml") != 0)
+                continue;
+            char path[1024];
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            char *text = s_slurp(path);
+            const char *at = text && strstr(text, to) ? strstr(text, marker) : NULL;
+            if (at) {
+                at += strlen(marker);
+                size_t n = strspn(at, "0123456789");
+                snprintf(code, cap, "%.*s", (int)n, at);
+                free(text);
+                closedir(d);
+                return n > 0 ? 0 : -1;
+            }
+            free(text);
+        }
+        if (d)
+            closedir(d);
+        usleep(100 * 1000);
+    }
+    return -1;
+}
+
+int flow_register(const flow_config_t *config, flow_user_t *u)
+{
+    uschat_http_t *h = uschat_http_new(config->gate_url, config->timeout_ms);
+    if (!h)
+        return -1;
+    int error = -1, rc = -1;
+    if (uschat_http_get_varifycode(h, u->email, &error) != 0 || error != 0) {
+        fprintf(stderr, "flow: /get_varifycode for %s: error %d\n", u->email, error);
+        goto done;
+    }
+    if (s_read_code(config->mail_dir, u->email, u->code, sizeof(u->code), config->timeout_ms)) {
+        fprintf(stderr, "flow: no mail with a code for %s in %s\n", u->email, config->mail_dir);
+        goto done;
+    }
+    uschat_register_req_t req = {.email = u->email,
+                                 .user = u->user,
+                                 .passwd = u->passwd,
+                                 .confirm = u->passwd,
+                                 .varifycode = u->code,
+                                 .sex = -1};
+    if (uschat_http_register(h, &req, &error, &u->uid) != 0 || error != 0 || u->uid <= 0) {
+        fprintf(stderr, "flow: /user_register %s: error %d\n", u->user, error);
+        goto done;
+    }
+    rc = 0;
+done:
+    uschat_http_destroy(&h);
+    return rc;
+}
+
+int flow_login(const flow_config_t *config, flow_user_t *u)
+{
+    uschat_http_t *h = uschat_http_new(config->gate_url, config->timeout_ms);
+    if (!h)
+        return -1;
+    uschat_login_info_t info;
+    int rc = uschat_http_login(h, u->email, u->passwd, &info);
+    uschat_http_destroy(&h);
+    if (rc != 0 || info.error != 0) {
+        fprintf(stderr, "flow: /user_login %s: rc %d error %d\n", u->email, rc, info.error);
+        return -1;
+    }
+    snprintf(u->token, sizeof(u->token), "%s", info.token);
+    snprintf(u->host, sizeof(u->host), "%s", info.host);
+    u->port = info.port;
+    int err = 0;
+    u->session = uschat_session_connect(u->host, u->port, config->timeout_ms, &err);
+    if (!u->session) {
+        fprintf(stderr, "flow: cannot connect to the chat node %s:%d (%d)\n", u->host, u->port,
+                err);
+        return -1;
+    }
+    int error = -1;
+    if (uschat_session_login(u->session, u->uid, u->token, config->timeout_ms, NULL, &error) != 0 ||
+        error != 0) {
+        fprintf(stderr, "flow: 1005 login of %lld on %s:%d: error %d\n", (long long)u->uid, u->host,
+                u->port, error);
+        return -1;
+    }
+    return 0;
+}
+
+int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *to)
+{
+    int t = config->timeout_ms, error = -1;
+    json_t *reply = NULL;
+    if (uschat_session_request(from->session, 1009,
+                               uschat_req_add_friend(to->uid, "hello from the other host", "note"),
+                               t, &reply) != 0 ||
+        uschat_parse_error(reply, &error) != 0 || error != 0) {
+        fprintf(stderr, "flow: 1009 -> 1010 error %d\n", error);
+        json_decref(reply);
+        return -1;
+    }
+    json_decref(reply);
+    json_t *push = NULL;
+    uschat_notify_add_friend_t apply;
+    if (uschat_session_wait(to->session, 1011, t, &push) != 0 ||
+        uschat_parse_notify_add_friend(push, &apply) != 0 || apply.applicant.uid != from->uid) {
+        fprintf(stderr, "flow: %s got no 1011 from %s\n", to->user, from->user);
+        json_decref(push);
+        return -1;
+    }
+    json_decref(push);
+    reply = NULL;
+    uschat_auth_friend_t auth;
+    if (uschat_session_request(to->session, 1013, uschat_req_auth_friend(from->uid, "friend"), t,
+                               &reply) != 0 ||
+        uschat_parse_auth_friend(reply, &auth) != 0 || auth.error != 0) {
+        fprintf(stderr, "flow: 1013 -> 1014 failed\n");
+        json_decref(reply);
+        return -1;
+    }
+    json_decref(reply);
+    push = NULL;
+    if (uschat_session_wait(from->session, 1015, t, &push) != 0 ||
+        uschat_parse_auth_friend(push, &auth) != 0 || auth.fromuid != to->uid) {
+        fprintf(stderr, "flow: %s got no 1015\n", from->user);
+        json_decref(push);
+        return -1;
+    }
+    json_decref(push);
+    return 0;
+}

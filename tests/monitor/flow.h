@@ -1,0 +1,44 @@
+/* flow.h - what a user does, driven through the real client library: get a code (read from
+ * varify's mail folder), register, log in (gate, then the chat node it names), and make two
+ * users friends (1009 -> 1011 push -> 1013 -> 1014 and the 1015 push).
+ *
+ * Shared by the monitor's flow test (one host, two chat nodes) and the two-host netns test.
+ * Main thread of the test; blocking calls with timeouts.
+ */
+#ifndef USCHAT_TEST_FLOW_H
+#define USCHAT_TEST_FLOW_H
+
+#include <stdint.h>
+
+#include "uschat/client/session.h"
+
+typedef struct {
+    const char *gate_url; /* http://host:port */
+    const char *mail_dir; /* varify's mail folder */
+    int timeout_ms;
+} flow_config_t;
+
+typedef struct {
+    char email[96];
+    char user[32];
+    char passwd[32];
+    char code[16];
+    int64_t uid;
+    char token[128];
+    char host[256];
+    int port;
+    uschat_session_t *session;
+} flow_user_t;
+
+/* Fills u with a fresh identity (tag keeps names unique across runs). */
+void flow_user_init(flow_user_t *u, const char *tag);
+void flow_user_clear(flow_user_t *u);
+
+/* get code, read it from the mail, register. 0 or -1 (with a message on stderr). */
+int flow_register(const flow_config_t *config, flow_user_t *u);
+/* /user_login, connect to the node it names, 1005. 0 or -1. */
+int flow_login(const flow_config_t *config, flow_user_t *u);
+/* from asks to, to accepts; both see the pushes. 0 or -1. */
+int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *to);
+
+#endif
