@@ -195,8 +195,8 @@ static void s_node_destroy(chat_node_t **node_p)
     chat_presence_list_free(&node->clear_pending);
     if (node->loop)
         s_log_stats(node);
+    loop_queue_destroy(&node->done); /* it detaches from the loop: before the loop goes */
     zloop_destroy(&node->loop);
-    loop_queue_destroy(&node->done);
     broker_client_destroy(&node->broker); /* DISCONNECT: the broker forgets this node now */
     if (sessions)
         log_info("chat: stopped; %u sessions closed", sessions);

@@ -555,9 +555,11 @@ static void s_on_timer(chat_timer_t *t, uint32_t now, void *arg)
             chat_wheel_add(&node->wheel, t, c->closing_until_s);
         return;
     }
-    uint32_t due = c->last_rx_s + node->cfg.idle_timeout_s;
+    /* Times are whole seconds of the node clock: +1 makes "silent for 30 s" mean at least
+     * 30 s (at most 31), never less. */
+    uint32_t due = c->last_rx_s + node->cfg.idle_timeout_s + 1;
     if (!c->uid) {
-        uint32_t login_due = c->created_s + node->cfg.login_timeout_s;
+        uint32_t login_due = c->created_s + node->cfg.login_timeout_s + 1;
         if (login_due <= now) {
             node->stats.login_timeouts++;
             chat_conn_close(node, c, "not logged in in time");

@@ -1,0 +1,359 @@
+/* chat_stack.c - the back end of one chat test (chat_stack.h): database, broker, status and
+ * two chat nodes as real processes. Called from the test's main thread.
+ */
+#include "chat_stack.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "test_support.h"
+#include "uschat/client/error.h"
+#include "uschat/message.h"
+
+static char s_env[24][300]; /* the common "KEY=value" strings of every process */
+static int s_nenv;
+
+static void s_env_add(const char *key, const char *value)
+{
+    CHECK(s_nenv < 24, "too many settings");
+    snprintf(s_env[s_nenv++], sizeof s_env[0], "%s=%s", key, value);
+}
+
+static void s_log_path(chat_stack_t *self, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s.log", self->dir, name);
+}
+
+/* The common environment plus extra (NULL-terminated, may be NULL) into envp. */
+static void s_envp(const char **envp, size_t cap, const char *const extra[])
+{
+    size_t n = 0;
+    for (int i = 0; i < s_nenv && n + 1 < cap; i++)
+        envp[n++] = s_env[i];
+    for (size_t i = 0; extra && extra[i] && n + 1 < cap; i++)
+        envp[n++] = extra[i];
+    envp[n] = NULL;
+}
+
+static char *s_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return strdup("");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, mem);
+    fclose(f);
+    fclose(mem);
+    return buf;
+}
+
+int chat_stack_wait_log(chat_stack_t *self, const char *name, const char *needle, int timeout_ms)
+{
+    char path[512];
+    s_log_path(self, name, path, sizeof path);
+    for (int waited = 0; waited <= timeout_ms; waited += 50) {
+        char *text = s_read_file(path);
+        bool found = strstr(text, needle) != NULL;
+        free(text);
+        if (found)
+            return 0;
+        usleep(50 * 1000);
+    }
+    return -1;
+}
+
+void chat_stack_start_node(chat_stack_t *self, int index)
+{
+    char name[16], node_arg[16], port_env[64], log[512];
+    snprintf(name, sizeof name, "node%d", index + 1);
+    snprintf(node_arg, sizeof node_arg, "node%d", index + 1);
+    snprintf(port_env, sizeof port_env, "USCHAT_CHAT_PORT=%d", self->node_port[index]);
+    s_log_path(self, name, log, sizeof log);
+    char conf[512];
+    snprintf(conf, sizeof conf, "%s/config/chat.conf", test_env("USCHAT_SOURCE_DIR"));
+    const char *argv[] = {test_binary("actors/uschatd/uschatd"),
+                          "--config",
+                          conf,
+                          "--service",
+                          "chat",
+                          "--node",
+                          node_arg,
+                          NULL};
+    const char *extra[20];
+    size_t n = 0;
+    extra[n++] = port_env;
+    for (size_t i = 0; self->node_env[i] && n < 19; i++)
+        extra[n++] = self->node_env[i];
+    extra[n] = NULL;
+    const char *envp[48];
+    s_envp(envp, 48, extra);
+    self->node[index] = test_spawn(argv, envp, log);
+    CHECK(self->node[index] > 0, "spawn %s", name);
+    CHECK(test_wait_port(self->node_port[index], 10000) == 0, "%s does not listen (see %s)", name,
+          log);
+    char ready[64];
+    snprintf(ready, sizeof ready, "ready: %s (chat)", node_arg);
+    CHECK(chat_stack_wait_log(self, "broker", ready, 10000) == 0, "%s not registered", name);
+}
+
+int chat_stack_stop_node(chat_stack_t *self, int index)
+{
+    int status = -1;
+    if (self->node[index] > 0) {
+        test_stop(self->node[index], 10000, &status);
+        self->node[index] = 0;
+    }
+    return status;
+}
+
+chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[])
+{
+    test_require_env((const char *[]){"USCHAT_TEST_REDIS_HOST", "USCHAT_TEST_REDIS_PORT",
+                                      "USCHAT_TEST_MYSQL_HOST", "USCHAT_TEST_MYSQL_PORT",
+                                      "USCHAT_TEST_MYSQL_USER", NULL});
+    chat_stack_t *self = calloc(1, sizeof *self);
+    CHECK(self, "memory");
+    self->dir = test_tmpdir(tag);
+    CHECK(self->dir, "tmpdir");
+    for (size_t i = 0; node_env && node_env[i] && i < 15; i++)
+        self->node_env[i] = node_env[i];
+    CHECK(test_db_create(tag, self->db, sizeof self->db) == 0, "database");
+    self->mysql = test_db_connect(self->db);
+    CHECK(self->mysql, "connect to %s", self->db);
+    /* A uid range of this test's own: Redis is shared by every test running now. */
+    self->next_uid = ((int64_t)getpid() % 100000) * 100000 + 1;
+    char sql[128];
+    snprintf(sql, sizeof sql, "ALTER TABLE user AUTO_INCREMENT = %lld", (long long)self->next_uid);
+    CHECK(mysql_query(self->mysql, sql) == 0, "%s", mysql_error(self->mysql));
+
+    self->broker_port = test_free_port();
+    self->tap_port = test_free_port();
+    for (int i = 0; i < CHAT_STACK_NODES; i++)
+        self->node_port[i] = test_free_port();
+    snprintf(self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->broker_port);
+    char tap[64];
+    snprintf(tap, sizeof tap, "tcp://127.0.0.1:%d", self->tap_port);
+
+    s_nenv = 0;
+    s_env_add("USCHAT_BROKER_ENDPOINT", self->endpoint);
+    s_env_add("USCHAT_REDIS_HOST", test_env("USCHAT_TEST_REDIS_HOST"));
+    s_env_add("USCHAT_REDIS_PORT", test_env("USCHAT_TEST_REDIS_PORT"));
+    s_env_add("USCHAT_MYSQL_HOST", test_env("USCHAT_TEST_MYSQL_HOST"));
+    s_env_add("USCHAT_MYSQL_PORT", test_env("USCHAT_TEST_MYSQL_PORT"));
+    s_env_add("USCHAT_MYSQL_USER", test_env("USCHAT_TEST_MYSQL_USER"));
+    const char *password = test_env("USCHAT_TEST_MYSQL_PASSWORD");
+    s_env_add("USCHAT_MYSQL_PASSWORD", password ? password : "");
+    s_env_add("USCHAT_MYSQL_DATABASE", self->db);
+    s_env_add("USCHAT_LOG_LEVEL", "debug");
+
+    char log[512];
+    const char *envp[48];
+    const char *broker_extra[] = {NULL, NULL};
+    char tap_env[96];
+    snprintf(tap_env, sizeof tap_env, "USCHAT_BROKER_TAP=%s", tap);
+    broker_extra[0] = tap_env;
+    s_envp(envp, 48, broker_extra);
+    char conf[512];
+    snprintf(conf, sizeof conf, "%s/config/broker.conf", test_env("USCHAT_SOURCE_DIR"));
+    const char *broker_argv[] = {test_binary("broker/uschat-broker"), "--config", conf, NULL};
+    s_log_path(self, "broker", log, sizeof log);
+    self->broker = test_spawn(broker_argv, envp, log);
+    CHECK(self->broker > 0 && test_wait_port(self->broker_port, 10000) == 0,
+          "broker does not start (see %s)", log);
+
+    s_envp(envp, 48, NULL);
+    snprintf(conf, sizeof conf, "%s/config/uschat.conf", test_env("USCHAT_SOURCE_DIR"));
+    const char *status_argv[] = {test_binary("actors/uschatd/uschatd"),
+                                 "--config",
+                                 conf,
+                                 "--service",
+                                 "status",
+                                 "--node",
+                                 "status.t",
+                                 NULL};
+    s_log_path(self, "status", log, sizeof log);
+    self->status = test_spawn(status_argv, envp, log);
+    CHECK(self->status > 0, "spawn status");
+    if (chat_stack_wait_log(self, "broker", "ready: status.t (status)", 10000) != 0) {
+        fprintf(stderr, "status did not register (see %s): is it compiled in?\n", log);
+        exit(TEST_SKIP);
+    }
+
+    for (int i = 0; i < CHAT_STACK_NODES; i++)
+        chat_stack_start_node(self, i);
+
+    broker_client_config_t bc = {.endpoint = self->endpoint,
+                                 .service = "test",
+                                 .node = "test.client",
+                                 .heartbeat_ms = 1000,
+                                 .liveness = 3};
+    self->client = broker_client_new(&bc);
+    CHECK(self->client, "broker client");
+
+    self->redis =
+        redisConnect(test_env("USCHAT_TEST_REDIS_HOST"), atoi(test_env("USCHAT_TEST_REDIS_PORT")));
+    CHECK(self->redis && !self->redis->err, "redis");
+    return self;
+}
+
+void chat_stack_stop(chat_stack_t **self_p)
+{
+    chat_stack_t *self = *self_p;
+    if (!self)
+        return;
+    for (int i = 0; i < CHAT_STACK_NODES; i++) {
+        int status = chat_stack_stop_node(self, i);
+        CHECK(status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+              "node%d did not stop cleanly on SIGTERM (status 0x%x, see %s)", i + 1, status,
+              self->dir);
+    }
+    broker_client_destroy(&self->client);
+    if (self->status > 0)
+        test_stop(self->status, 10000, NULL);
+    if (self->broker > 0)
+        test_stop(self->broker, 10000, NULL);
+    if (self->mysql)
+        mysql_close(self->mysql);
+    test_db_drop(self->db);
+    if (self->redis)
+        redisFree(self->redis);
+    test_rmtree(self->dir);
+    free(self->dir);
+    free(self);
+    *self_p = NULL;
+}
+
+int64_t chat_stack_user(chat_stack_t *self, const char *name)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO user (name, email, pwd_hash, nick, `desc`, sex, icon) VALUES "
+             "('%s', '%s@example.org', '$argon2id$v=19$m=65536,t=2,p=1$x$y', 'nick of %s', "
+             "'about %s', 1, ':/res/head_1.jpg')",
+             name, name, name, name);
+    CHECK(mysql_query(self->mysql, sql) == 0, "insert user %s: %s", name, mysql_error(self->mysql));
+    return (int64_t)mysql_insert_id(self->mysql);
+}
+
+void chat_stack_token(chat_stack_t *self, int64_t uid, char token[128], int *port)
+{
+    msg_status_login_t req = {.uid = (uint64_t)uid};
+    uint8_t *body = NULL;
+    size_t len = 0;
+    CHECK(msg_status_login_encode(&req, &body, &len) == 0, "encode");
+    /* status knows the nodes from their reports (every second): retry until it does */
+    for (int attempt = 0;; attempt++) {
+        envelope_t env;
+        zframe_t *reply = NULL;
+        int rc = broker_client_call(self->client, "status", NULL, MSG_STATUS_LOGIN, body, len, 3000,
+                                    &env, &reply);
+        msg_status_login_rsp_t rsp;
+        bool ok = rc == 0 && reply &&
+                  msg_status_login_rsp_decode(zframe_data(reply), zframe_size(reply), &rsp) == 0;
+        zframe_destroy(&reply);
+        if (ok && rsp.error == 0 && rsp.token) {
+            snprintf(token, 128, "%s", rsp.token);
+            if (port)
+                *port = (int)rsp.port;
+            bool known = false;
+            for (int i = 0; i < CHAT_STACK_NODES; i++)
+                known = known || (int)rsp.port == self->node_port[i];
+            CHECK(known, "status handed out port %u, not one of the nodes", rsp.port);
+            msg_status_login_rsp_clear(&rsp);
+            break;
+        }
+        if (ok)
+            msg_status_login_rsp_clear(&rsp);
+        CHECK(attempt < 50, "no token for uid %lld from status (rc %d)", (long long)uid, rc);
+        usleep(100 * 1000);
+    }
+    free(body);
+}
+
+uschat_session_t *chat_stack_connect(chat_stack_t *self, int index)
+{
+    int err = 0;
+    uschat_session_t *s = uschat_session_connect("127.0.0.1", self->node_port[index], 3000, &err);
+    CHECK(s, "connect to node%d: %s", index + 1, uschat_strerror(err));
+    return s;
+}
+
+uschat_session_t *chat_stack_login(chat_stack_t *self, int index, int64_t uid, const char *token,
+                                   json_t **reply)
+{
+    uschat_session_t *s = chat_stack_connect(self, index);
+    json_t *body = NULL;
+    int error = -1;
+    int rc = uschat_session_login(s, uid, token, 5000, &body, &error);
+    CHECK(rc == 0 && error == 0, "login of uid %lld on node%d: rc %d error %d", (long long)uid,
+          index + 1, rc, error);
+    if (reply)
+        *reply = body;
+    else
+        json_decref(body);
+    return s;
+}
+
+char *chat_stack_presence(chat_stack_t *self, int64_t uid)
+{
+    redisReply *r = redisCommand(self->redis, "GET uip_%lld", (long long)uid);
+    CHECK(r, "redis GET");
+    char *value = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+    freeReplyObject(r);
+    return value;
+}
+
+int chat_stack_wait_presence(chat_stack_t *self, int64_t uid, const char *expect, int timeout_ms)
+{
+    for (int waited = 0;; waited += 50) {
+        char *value = chat_stack_presence(self, uid);
+        bool match = expect ? (value && strcmp(value, expect) == 0) : value == NULL;
+        free(value);
+        if (match)
+            return 0;
+        if (waited >= timeout_ms)
+            return -1;
+        usleep(50 * 1000);
+    }
+}
+
+long long chat_stack_query_int(chat_stack_t *self, const char *sql)
+{
+    if (mysql_query(self->mysql, sql) != 0)
+        return -1;
+    MYSQL_RES *res = mysql_store_result(self->mysql);
+    if (!res)
+        return -1;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    long long value = row && row[0] ? atoll(row[0]) : -1;
+    mysql_free_result(res);
+    return value;
+}
+
+long chat_stack_rss_kb(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}

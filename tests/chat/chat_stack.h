@@ -1,0 +1,79 @@
+/* chat_stack.h - a whole UsChat back end for one chat test: a fresh MariaDB database, the
+ * real uschat-broker, status (uschatd --service status) and two chat nodes (uschatd --service
+ * chat --node node1 / node2), on free ports, logging into a temporary folder.
+ *
+ * Users are rows written into the test's own database (a uid range of its own, so tests that
+ * run at the same time never share a Redis key); their login token comes from the real status
+ * service (STATUS_LOGIN through the broker, as the gate asks for it), and clients are the
+ * client library's blocking sessions. Used from a test's main thread; every failure ends the
+ * test (CHECK), and every process is stopped at exit by tests/support.
+ */
+#ifndef USCHAT_TEST_CHAT_STACK_H
+#define USCHAT_TEST_CHAT_STACK_H
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <mysql.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "uschat/broker_client.h"
+#include "uschat/client/session.h"
+
+#define CHAT_STACK_NODES 2
+
+typedef struct {
+    char *dir;   /* logs: broker.log, status.log, node1.log, node2.log */
+    char db[72]; /* the test's database */
+    int broker_port, tap_port;
+    int node_port[CHAT_STACK_NODES];
+    char endpoint[64];
+    pid_t broker, status, node[CHAT_STACK_NODES];
+    const char *node_env[16]; /* the extra environment the nodes were started with */
+    MYSQL *mysql;
+    redisContext *redis;
+    broker_client_t *client;
+    int64_t next_uid;
+} chat_stack_t;
+
+/* Starts everything. node_env: extra "KEY=value" settings for both chat nodes
+ * (NULL-terminated, may be NULL; e.g. "USCHAT_CHAT_IDLE_TIMEOUT_S=2"). Skips (77) when the
+ * test servers are not configured. */
+chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[]);
+/* Stops the processes (SIGTERM; a node must exit 0), drops the database, removes the folder
+ * (kept when the test failed). */
+void chat_stack_stop(chat_stack_t **self_p);
+
+/* (Re)starts node index (0 or 1) with the stack's node_env, waits until it serves. */
+void chat_stack_start_node(chat_stack_t *self, int index);
+/* SIGTERM to node index; returns its exit status (waitpid format). */
+int chat_stack_stop_node(chat_stack_t *self, int index);
+
+/* A new user (name unique within the test). Returns its uid. */
+int64_t chat_stack_user(chat_stack_t *self, const char *name);
+/* A login token for uid from status (the same call the gate makes). *port (may be NULL) gets
+ * the client port of the node status picked. */
+void chat_stack_token(chat_stack_t *self, int64_t uid, char token[128], int *port);
+
+/* A connection to node index (not logged in). */
+uschat_session_t *chat_stack_connect(chat_stack_t *self, int index);
+/* Connects to node index and logs uid in with token; the login must succeed. *reply (may be
+ * NULL) gets the 1006 body (caller owns). */
+uschat_session_t *chat_stack_login(chat_stack_t *self, int index, int64_t uid, const char *token,
+                                   json_t **reply);
+
+/* Redis uip_<uid>: the node name (caller frees) or NULL when absent. */
+char *chat_stack_presence(chat_stack_t *self, int64_t uid);
+/* Waits until uip_<uid> equals expect (NULL: until it is absent). 0 or -1 on timeout. */
+int chat_stack_wait_presence(chat_stack_t *self, int64_t uid, const char *expect, int timeout_ms);
+
+/* The single integer of a SELECT (e.g. COUNT(*)) on the test database; -1 on error. */
+long long chat_stack_query_int(chat_stack_t *self, const char *sql);
+
+/* Resident memory of pid in KiB (VmRSS), -1 when unknown. */
+long chat_stack_rss_kb(pid_t pid);
+
+/* Waits until the file dir/name contains needle. 0 or -1 on timeout. */
+int chat_stack_wait_log(chat_stack_t *self, const char *name, const char *needle, int timeout_ms);
+
+#endif

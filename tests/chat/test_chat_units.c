@@ -1,0 +1,177 @@
+/* test_chat_units.c - the chat node's data structures on their own, no servers: the send
+ * queue (bounded bytes, partial writes through a real socket pair), the timer wheel (deadlines
+ * beyond its span, removal during a tick) and the uid map (growth, removal keeps every other
+ * key reachable). Run by CTest as `test_chat_units CASE`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "chat_sendq.h"
+#include "chat_umap.h"
+#include "chat_wheel.h"
+#include "check.h"
+
+static void s_sendq(void)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    fcntl(sv[1], F_SETFL, O_NONBLOCK);
+    int small = 4096;
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    chat_sendq_t q;
+    chat_sendq_init(&q);
+    CHECK(chat_sendq_memory(&q) == 0, "an empty queue holds no memory");
+    CHECK(chat_sendq_flush(&q, sv[0]) == 0, "flushing nothing");
+    /* 1 MB in pieces of odd sizes, a byte pattern we can check on the other side. */
+    uint8_t piece[3001];
+    size_t total = 0;
+    uint8_t next = 0;
+    while (total < 1000000) {
+        for (size_t i = 0; i < sizeof piece; i++)
+            piece[i] = next++;
+        CHECK(chat_sendq_append(&q, piece, sizeof piece) == 0, "append");
+        total += sizeof piece;
+    }
+    CHECK(chat_sendq_bytes(&q) == total, "bytes %zu", chat_sendq_bytes(&q));
+    CHECK(chat_sendq_memory(&q) >= total, "memory covers the bytes");
+    size_t got = 0;
+    uint8_t expect = 0;
+    uint8_t buf[65536];
+    int rounds = 0;
+    while (got < total) {
+        int rc = chat_sendq_flush(&q, sv[0]);
+        CHECK(rc >= 0, "flush: %d", rc);
+        CHECK(chat_sendq_bytes(&q) + got <= total, "bytes only go down");
+        ssize_t n;
+        while ((n = read(sv[1], buf, sizeof buf)) > 0) {
+            for (ssize_t i = 0; i < n; i++)
+                CHECK(buf[i] == expect++, "byte %zu in order", got + (size_t)i);
+            got += (size_t)n;
+        }
+        CHECK(++rounds < 100000, "progress");
+    }
+    CHECK(chat_sendq_bytes(&q) == 0 && chat_sendq_memory(&q) == 0,
+          "a drained queue frees its blocks");
+    /* clear frees what is left */
+    CHECK(chat_sendq_append(&q, piece, 100) == 0, "append");
+    chat_sendq_clear(&q);
+    CHECK(chat_sendq_bytes(&q) == 0 && chat_sendq_memory(&q) == 0, "cleared");
+    /* a closed peer is an error, not a signal */
+    CHECK(chat_sendq_append(&q, piece, 100) == 0, "append");
+    close(sv[1]);
+    CHECK(chat_sendq_flush(&q, sv[0]) < 0, "write to a closed peer fails");
+    chat_sendq_clear(&q);
+    close(sv[0]);
+}
+
+typedef struct {
+    chat_timer_t timer;
+    uint32_t deadline;
+    int fired;
+    uint32_t fired_at;
+} s_item_t;
+
+typedef struct {
+    chat_wheel_t *wheel;
+    s_item_t *items;
+    int remove_next; /* when >= 0: the callback removes this item */
+} s_ctx_t;
+
+static void s_on_timer(chat_timer_t *t, uint32_t now, void *arg)
+{
+    s_ctx_t *ctx = arg;
+    s_item_t *item = (s_item_t *)t;
+    if (item->deadline > now) { /* parked at the end of the span: put it back */
+        chat_wheel_add(ctx->wheel, t, item->deadline);
+        return;
+    }
+    item->fired++;
+    item->fired_at = now;
+    if (ctx->remove_next >= 0) {
+        chat_wheel_remove(ctx->wheel, &ctx->items[ctx->remove_next].timer);
+        ctx->remove_next = -1;
+    }
+}
+
+static void s_wheel(void)
+{
+    chat_wheel_t w;
+    chat_wheel_init(&w, 1);
+    s_item_t items[300];
+    memset(items, 0, sizeof items);
+    s_ctx_t ctx = {&w, items, -1};
+    for (int i = 0; i < 300; i++) {
+        items[i].deadline = 1 + 1 + (uint32_t)i; /* 2 .. 301, far past the 63 s span */
+        chat_wheel_add(&w, &items[i].timer, items[i].deadline);
+    }
+    CHECK(w.count == 300, "count %u", w.count);
+    /* a callback may remove another entry (item 6, from inside item 5's callback) */
+    chat_wheel_remove(&w, &items[10].timer);
+    CHECK(!chat_wheel_active(&items[10].timer), "removed");
+    chat_wheel_remove(&w, &items[10].timer); /* twice is harmless */
+    for (uint32_t now = 2; now <= 310; now++) {
+        if (now == items[5].deadline)
+            ctx.remove_next = 6;
+        chat_wheel_advance(&w, now, s_on_timer, &ctx);
+    }
+    for (int i = 0; i < 300; i++) {
+        if (i == 10 || i == 6) {
+            CHECK(items[i].fired == 0, "removed item %d never fires", i);
+            continue;
+        }
+        CHECK(items[i].fired == 1, "item %d fired %d times", i, items[i].fired);
+        CHECK(items[i].fired_at == items[i].deadline, "item %d at %u, due %u", i, items[i].fired_at,
+              items[i].deadline);
+    }
+    CHECK(w.count == 0, "empty at the end: %u", w.count);
+    /* a long stall: everything due fires in one advance */
+    chat_wheel_add(&w, &items[0].timer, 320);
+    items[0].deadline = 320;
+    items[0].fired = 0;
+    chat_wheel_advance(&w, 5000, s_on_timer, &ctx);
+    CHECK(items[0].fired == 1, "fired after a stall");
+}
+
+static void s_umap(void)
+{
+    chat_umap_t m;
+    chat_umap_init(&m);
+    CHECK(chat_umap_get(&m, 1) == NULL, "empty");
+    CHECK(chat_umap_put(&m, 0, &m) < 0, "key 0 refused");
+    static int values[20000];
+    for (uint64_t k = 1; k <= 20000; k++)
+        CHECK(chat_umap_put(&m, k * 7, &values[k - 1]) == 0, "put %llu", (unsigned long long)k);
+    CHECK(m.count == 20000, "count %zu", m.count);
+    /* remove every third key; every other one must stay reachable (backward shift) */
+    for (uint64_t k = 1; k <= 20000; k += 3)
+        CHECK(chat_umap_remove(&m, k * 7) == &values[k - 1], "remove %llu", (unsigned long long)k);
+    for (uint64_t k = 1; k <= 20000; k++) {
+        void *v = chat_umap_get(&m, k * 7);
+        if ((k - 1) % 3 == 0)
+            CHECK(v == NULL, "removed %llu gone", (unsigned long long)k);
+        else
+            CHECK(v == &values[k - 1], "kept %llu", (unsigned long long)k);
+    }
+    CHECK(chat_umap_remove(&m, 999999999) == NULL, "absent key");
+    CHECK(chat_umap_put(&m, 14, &values[0]) == 0 && chat_umap_get(&m, 14) == &values[0], "replace");
+    chat_umap_clear(&m);
+    CHECK(chat_umap_get(&m, 14) == NULL, "cleared");
+}
+
+int main(int argc, char **argv)
+{
+    const char *which = argc > 1 ? argv[1] : "all";
+    bool all = strcmp(which, "all") == 0;
+    if (all || strcmp(which, "sendq") == 0)
+        s_sendq();
+    if (all || strcmp(which, "wheel") == 0)
+        s_wheel();
+    if (all || strcmp(which, "umap") == 0)
+        s_umap();
+    printf("ok %s\n", which);
+    return 0;
+}
