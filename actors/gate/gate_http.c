@@ -148,18 +148,18 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
         req->start_us = gate_now_us();
         req->route = s_route_of(url);
         s_client_address(req, conn);
-        if (req->route == GATE_ROUTE_OTHER)
-            return s_send_error(req, conn, MHD_HTTP_NOT_FOUND, GATE_E_JSON, "unknown route", NULL);
-        const char *want = s_routes[req->route].method;
-        bool head_ok = strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0;
-        if (strcmp(method, want) != 0 && !head_ok)
-            return s_send_error(req, conn, MHD_HTTP_METHOD_NOT_ALLOWED, GATE_E_JSON,
-                                "method not allowed", want);
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > GATE_BODY_MAX)
             return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
                                 "body over 16384 bytes", NULL);
+        /* 404 and 405 wait for the (small) body, so the connection can stay open */
+        const char *want = s_routes[req->route].method;
+        bool head_ok = strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0;
+        if (req->route == GATE_ROUTE_OTHER)
+            req->refuse = MHD_HTTP_NOT_FOUND;
+        else if (strcmp(method, want) != 0 && !head_ok)
+            req->refuse = MHD_HTTP_METHOD_NOT_ALLOWED;
         return MHD_YES;
     }
     if (*upload_data_size && req->answered) {
@@ -170,6 +170,8 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
         /* a body chunk: keep at most GATE_BODY_MAX, swallow the rest and answer 413 later */
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (req->refuse)
+            return MHD_YES; /* answered once the body is over; not kept */
         if (req->too_big || req->body_len + n > GATE_BODY_MAX) {
             req->too_big = true;
             return MHD_YES;
@@ -190,6 +192,11 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
     }
     if (req->working)
         return MHD_YES; /* spurious call while suspended work is under way */
+    if (req->refuse == MHD_HTTP_NOT_FOUND)
+        return s_send_error(req, conn, MHD_HTTP_NOT_FOUND, GATE_E_JSON, "unknown route", NULL);
+    if (req->refuse == MHD_HTTP_METHOD_NOT_ALLOWED)
+        return s_send_error(req, conn, MHD_HTTP_METHOD_NOT_ALLOWED, GATE_E_JSON,
+                            "method not allowed", s_routes[req->route].method);
     if (req->too_big)
         return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
                             "body over 16384 bytes", NULL);

@@ -109,9 +109,10 @@ typedef struct gate_req_t {
     char *body;
     size_t body_len;
     bool too_big;
-    bool working;  /* suspended, somewhere between threads */
-    bool done;     /* response ready: queue it on the next handler call */
-    bool answered; /* a response is queued */
+    bool working;    /* suspended, somewhere between threads */
+    bool done;       /* response ready: queue it on the next handler call */
+    bool answered;   /* a response is queued */
+    unsigned refuse; /* 404 or 405, answered when the body is over */
     gate_step_t step;
     struct gate_req_t *prev, *next; /* loop thread: the list of requests awaiting the broker */
     int replies_due;                /* broker replies still expected for this step */
