@@ -41,6 +41,19 @@
 
 #define WAIT_MS 5000
 
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
+static bool s_sanitized(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+    return true;
+#else
+    return false;
+#endif
+}
+
 static int64_t s_int(const json_t *obj, const char *key)
 {
     return json_integer_value(json_object_get(obj, key));
@@ -600,8 +613,13 @@ static void s_case_slowreader(void)
     CHECK(closed, "the client was closed after %zu bytes of requests", sent);
     CHECK(chat_stack_wait_log(st, "node1", "does not read", WAIT_MS) == 0, "logged as such");
     long rss_after = chat_stack_rss_kb(st->node[0]);
-    CHECK(rss_after - rss_before < 16 * 1024, "node memory stays flat: %ld -> %ld KiB", rss_before,
-          rss_after);
+    printf("node RSS %ld KiB before, %ld KiB after %zu bytes of requests whose replies were "
+           "never read\n",
+           rss_before, rss_after, sent);
+    /* ASan keeps freed memory in quarantine, so RSS says nothing in that build. */
+    if (!s_sanitized())
+        CHECK(rss_after - rss_before < 16 * 1024, "node memory stays flat: %ld -> %ld KiB",
+              rss_before, rss_after);
     int error = -1;
     CHECK(uschat_session_heartbeat(other, bob, WAIT_MS, &error) == 0 && error == 0,
           "the other client is served");
