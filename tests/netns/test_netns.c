@@ -7,6 +7,11 @@
  *           client: both register and traffic flows, encrypted. Then an actor with a key
  *           pair the broker does not know, and a client without keys: both are refused and
  *           the monitor shows the handshake failures.
+ *   cluster host A runs Redis, MariaDB, the broker (CURVE), gate + varify + status, chat node
+ *           chat.node1 and the monitor; host B runs chat.node2. Two users register and log
+ *           in from host B; status sends one to each node; the one on host B sends a friend
+ *           request to the one on host A, accepted. Then a chat node with an unknown key
+ *           pair is refused and the monitor shows the handshake failure.
  * The test process itself moves onto host B (netns_enter) before it makes any socket.
  */
 #include <czmq.h>
@@ -15,10 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "netns.h"
+#ifdef USCHAT_NETNS_CLUSTER
+#include "flow.h"
+#endif
 #include "test_support.h"
 #include "uschat/broker_client.h"
 #include "uschat/message.h"
@@ -307,10 +316,311 @@ static void s_case_curve(void)
     CHECK(test_stop(broker, 5000, &status) == 0, "the broker needed SIGKILL");
 }
 
+#ifdef USCHAT_NETNS_CLUSTER
+/* ---- cluster: the whole system over two hosts -------------------------------------------- */
+
+#define A_REDIS_PORT 16379
+#define A_MYSQL_PORT 13306
+#define A_GATE_PORT  18080
+#define CHAT_PORT    18090
+
+/* Redis and MariaDB on host A, listening on A's address (the chat node on B uses them too). */
+static int s_start_servers(const char *password)
+{
+    const char *dir = s_path("servers");
+    char conf_path[600], conf[1024];
+    mkdir(dir, 0700);
+    snprintf(conf_path, sizeof(conf_path), "%s/redis.conf", dir);
+    snprintf(conf, sizeof(conf),
+             "bind %s\nport %d\nsave \"\"\nappendonly no\ndaemonize no\nprotected-mode no\n"
+             "dir %s\n",
+             g_a.address, A_REDIS_PORT, dir);
+    FILE *f = fopen(conf_path, "w");
+    if (!f)
+        return -1;
+    fputs(conf, f);
+    fclose(f);
+    const char *redis[] = {"redis-server", conf_path, NULL};
+    if (netns_spawn(&g_a, redis, NULL, s_path("servers/redis.log")) < 0)
+        return -1;
+
+    char datadir[600], sock[600], port[32], bind[64], pidf[600], errlog[600];
+    snprintf(datadir, sizeof(datadir), "--datadir=%s/data", dir);
+    snprintf(sock, sizeof(sock), "--socket=%s/mysqld.sock", dir);
+    snprintf(port, sizeof(port), "--port=%d", A_MYSQL_PORT);
+    snprintf(bind, sizeof(bind), "--bind-address=%s", g_a.address);
+    snprintf(pidf, sizeof(pidf), "--pid-file=%s/mysqld.pid", dir);
+    snprintf(errlog, sizeof(errlog), "--log-error=%s/mariadb.log", dir);
+    char install[2048];
+    snprintf(install, sizeof(install),
+             "mariadb-install-db --no-defaults %s --user=root "
+             "--auth-root-authentication-method=normal --skip-test-db --skip-name-resolve "
+             ">'%s/install.log' 2>&1",
+             datadir, dir);
+    const char *sh_install[] = {"/bin/sh", "-c", install, NULL};
+    if (test_run(sh_install, NULL, 120000) != 0) {
+        fprintf(stderr, "mariadb-install-db failed (%s/install.log)\n", dir);
+        return -1;
+    }
+    const char *mariadb[] = {"mariadbd",
+                             "--no-defaults",
+                             datadir,
+                             sock,
+                             port,
+                             bind,
+                             "--user=root",
+                             pidf,
+                             errlog,
+                             "--skip-name-resolve",
+                             "--character-set-server=utf8mb4",
+                             "--collation-server=utf8mb4_unicode_ci",
+                             "--innodb-buffer-pool-size=64M",
+                             "--innodb-log-file-size=8M",
+                             "--skip-log-bin",
+                             NULL};
+    if (netns_spawn(&g_a, mariadb, NULL, NULL) < 0 ||
+        netns_wait_port(&g_a, g_a.address, A_MYSQL_PORT, 60000) != 0 ||
+        netns_wait_port(&g_a, g_a.address, A_REDIS_PORT, 10000) != 0) {
+        fprintf(stderr, "Redis or MariaDB did not start on host A (%s)\n", dir);
+        return -1;
+    }
+    char setup[2048];
+    snprintf(setup, sizeof(setup),
+             "mariadb --no-defaults --socket='%s/mysqld.sock' --user=root -e \""
+             "CREATE DATABASE uschat CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; "
+             "CREATE USER 'uschat'@'%%' IDENTIFIED BY '%s'; "
+             "GRANT ALL PRIVILEGES ON uschat.* TO 'uschat'@'%%';\" && "
+             "bash '%s/tools/lib/migrate.sh' --quiet --no-defaults --socket='%s/mysqld.sock' "
+             "--user=root uschat >'%s/migrate.log' 2>&1",
+             dir, password, test_env("USCHAT_SOURCE_DIR"), dir, dir);
+    const char *sh_setup[] = {"/bin/sh", "-c", setup, NULL};
+    if (test_run(sh_setup, NULL, 60000) != 0) {
+        fprintf(stderr, "database setup failed (%s/migrate.log)\n", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* uschatd with services (NULL-terminated "--service X" pairs folded in args) on host. */
+static pid_t s_start_uschatd(const netns_host_t *host, const char *const args[],
+                             const curve_keys_t *keys, const char *extra_env[], const char *log)
+{
+    static char env[24][600];
+    int n = 0;
+    const char *envp[32];
+    snprintf(env[n], 600, "USCHAT_BROKER_ENDPOINT=tcp://%s:%d", g_a.address, BROKER_PORT);
+    envp[n] = env[n], n++;
+    snprintf(env[n], 600, "USCHAT_BROKER_CURVE_SERVER_PUBLIC=%s", keys->server_public);
+    envp[n] = env[n], n++;
+    snprintf(env[n], 600, "USCHAT_BROKER_CURVE_PUBLIC=%s", keys->public_key);
+    envp[n] = env[n], n++;
+    snprintf(env[n], 600, "USCHAT_BROKER_CURVE_SECRET=%s", keys->secret_key);
+    envp[n] = env[n], n++;
+    for (int i = 0; extra_env && extra_env[i] && n < 30; i++)
+        envp[n++] = extra_env[i];
+    envp[n] = NULL;
+    const char *argv[16];
+    int a = 0;
+    argv[a++] = test_binary("actors/uschatd/uschatd");
+    for (int i = 0; args[i] && a < 15; i++)
+        argv[a++] = args[i];
+    argv[a] = NULL;
+    return netns_spawn(host, argv, envp, log);
+}
+
+static void s_case_cluster(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "'%s' --list", test_binary("actors/uschatd/uschatd"));
+    FILE *list = popen(cmd, "r");
+    char all[256] = " ", line[64];
+    while (list && fgets(line, sizeof(line), list)) {
+        line[strcspn(line, "\n")] = ' ';
+        strncat(all, line, sizeof(all) - strlen(all) - 1);
+    }
+    if (list)
+        pclose(list);
+    if (!strstr(all, " gate ") || !strstr(all, " varify ") || !strstr(all, " status ") ||
+        !strstr(all, " chat ")) {
+        fprintf(stderr, "SKIP: uschatd lacks a service (has:%s)\n", all);
+        exit(TEST_SKIP);
+    }
+    if (access("/usr/sbin/mariadbd", X_OK) != 0 || access("/usr/bin/redis-server", X_OK) != 0) {
+        fprintf(stderr, "SKIP: no mariadbd or redis-server\n");
+        exit(TEST_SKIP);
+    }
+    const char *keys = s_path("keys");
+    const char *rogue_keys = s_path("rogue-keys");
+    const char *names[] = {"core.a", "chat.node1", "chat.node2"};
+    CHECK(s_keys("init", keys, NULL) == 0, "keys init");
+    for (int i = 0; i < 3; i++)
+        CHECK(s_keys("actor", keys, names[i], NULL) == 0, "keys for %s", names[i]);
+    CHECK(s_keys("init", rogue_keys, NULL) == 0 &&
+              s_keys("actor", rogue_keys, "chat.node3", NULL) == 0,
+          "rogue keys");
+    curve_keys_t core_keys, node1_keys, node2_keys, rogue;
+    CHECK(s_actor_keys(keys, "core.a", &core_keys) == 0 &&
+              s_actor_keys(keys, "chat.node1", &node1_keys) == 0 &&
+              s_actor_keys(keys, "chat.node2", &node2_keys) == 0 &&
+              s_actor_keys(rogue_keys, "chat.node3", &rogue) == 0,
+          "reading the keys");
+    snprintf(rogue.server_public, sizeof(rogue.server_public), "%s", core_keys.server_public);
+    const char *password = "netns-db-secret";
+    if (g_failures || s_start_servers(password) != 0) {
+        CHECK(false, "servers on host A");
+        return;
+    }
+    pid_t broker = s_start_broker(keys);
+    pid_t monitor = broker > 0 ? s_start_monitor() : -1;
+    CHECK(broker > 0 && monitor > 0, "broker and monitor on host A");
+    if (g_failures)
+        return;
+
+    static char db_env[8][160];
+    snprintf(db_env[0], 160, "USCHAT_REDIS_HOST=%s", g_a.address);
+    snprintf(db_env[1], 160, "USCHAT_REDIS_PORT=%d", A_REDIS_PORT);
+    snprintf(db_env[2], 160, "USCHAT_MYSQL_HOST=%s", g_a.address);
+    snprintf(db_env[3], 160, "USCHAT_MYSQL_PORT=%d", A_MYSQL_PORT);
+    snprintf(db_env[4], 160, "USCHAT_MYSQL_PASSWORD=%s", password);
+    static char gate_env[3][1100];
+    snprintf(gate_env[0], 1100, "USCHAT_GATE_HOST=%s", g_a.address);
+    snprintf(gate_env[1], 1100, "USCHAT_GATE_PORT=%d", A_GATE_PORT);
+    snprintf(gate_env[2], 1100, "USCHAT_VARIFY_MAIL_DIR=%s", s_path("mail"));
+    const char *core_env[] = {db_env[0],
+                              db_env[1],
+                              db_env[2],
+                              db_env[3],
+                              db_env[4],
+                              "USCHAT_MYSQL_USER=uschat",
+                              "USCHAT_MYSQL_DATABASE=uschat",
+                              gate_env[0],
+                              gate_env[1],
+                              gate_env[2],
+                              NULL};
+    const char *core_args[] = {"--service", "gate",   "--service", "varify", "--service",
+                               "status",    "--node", "core.a",    NULL};
+    pid_t core = s_start_uschatd(&g_a, core_args, &core_keys, core_env, s_path("core.log"));
+
+    /* node1 on host A, node2 on host B: each binds and announces its own host's address */
+    static char node_env[2][3][96];
+    const netns_host_t *hosts[] = {&g_a, &g_b};
+    const curve_keys_t *node_keys[] = {&node1_keys, &node2_keys};
+    pid_t nodes[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(node_env[i][0], 96, "USCHAT_CHAT_HOST=%s", hosts[i]->address);
+        snprintf(node_env[i][1], 96, "USCHAT_CHAT_PUBLIC_HOST=%s", hosts[i]->address);
+        snprintf(node_env[i][2], 96, "USCHAT_CHAT_PORT=%d", CHAT_PORT + i + 1);
+        const char *env[] = {db_env[0],
+                             db_env[1],
+                             db_env[2],
+                             db_env[3],
+                             db_env[4],
+                             "USCHAT_MYSQL_USER=uschat",
+                             "USCHAT_MYSQL_DATABASE=uschat",
+                             node_env[i][0],
+                             node_env[i][1],
+                             node_env[i][2],
+                             NULL};
+        const char *args[] = {"--service", "chat", "--node", names[i + 1], NULL};
+        char log[32];
+        snprintf(log, sizeof(log), "node%d.log", i + 1);
+        nodes[i] = s_start_uschatd(hosts[i], args, node_keys[i], env, s_path(log));
+    }
+    CHECK(core > 0 && netns_wait_port(&g_a, g_a.address, A_GATE_PORT, 15000) == 0,
+          "gate on host A (core.log)");
+    CHECK(s_wait_for(s_path("broker.log"), "ready: chat.node1", 10000) == 0 &&
+              s_wait_for(s_path("broker.log"), "ready: chat.node2", 10000) == 0,
+          "chat nodes did not register over CURVE");
+    usleep(1500 * 1000); /* node reports reach status */
+    if (g_failures)
+        return;
+
+    /* the users: this process is on host B */
+    char gate_url[64];
+    snprintf(gate_url, sizeof(gate_url), "http://%s:%d", g_a.address, A_GATE_PORT);
+    flow_config_t flow = {.gate_url = gate_url, .mail_dir = s_path("mail"), .timeout_ms = 8000};
+    flow_user_t u1, u2;
+    flow_user_init(&u1, "amy");
+    flow_user_init(&u2, "ben");
+    CHECK(flow_register(&flow, &u1) == 0 && flow_register(&flow, &u2) == 0, "register");
+    CHECK(flow_login(&flow, &u1) == 0, "login 1");
+    usleep(1500 * 1000);
+    CHECK(flow_login(&flow, &u2) == 0, "login 2");
+    CHECK(strcmp(u1.host, u2.host) != 0, "both users sent to %s", u1.host);
+    flow_user_t *local = strcmp(u1.host, g_a.address) == 0 ? &u1 : &u2;
+    flow_user_t *remote = local == &u1 ? &u2 : &u1;
+    CHECK(strcmp(remote->host, g_b.address) == 0, "no user on the remote node (%s)", remote->host);
+    fprintf(stderr, "%s on %s:%d (host A), %s on %s:%d (host B)\n", local->user, local->host,
+            local->port, remote->user, remote->host, remote->port);
+    if (g_failures == 0)
+        CHECK(flow_befriend(&flow, remote, local) == 0, "friend request between the hosts");
+    usleep(500 * 1000);
+    char *text = s_read_file(s_path("monitor.out"));
+    char peer[64];
+    snprintf(peer, sizeof(peer), "event connected peer=%s:", g_b.address);
+    CHECK(strstr(text, peer) != NULL, "no connection from host B on the monitor");
+    CHECK(strstr(text, "chat/chat.node2 -> chat/chat.node1 notify chat_push") &&
+              strstr(text, "chat/chat.node1 -> chat/chat.node2 notify chat_push"),
+          "the pushes between the hosts are not on the monitor");
+    CHECK(strstr(text, "token=***") && !strstr(text, u1.token) && !strstr(text, u2.token),
+          "tokens not masked");
+    free(text);
+
+    /* a chat node with a key pair the broker does not know: refused, shown */
+    const char *rargs[] = {"--service", "chat", "--node", "chat.node3", NULL};
+    static char rogue_env[3][96];
+    snprintf(rogue_env[0], 96, "USCHAT_CHAT_HOST=%s", g_b.address);
+    snprintf(rogue_env[1], 96, "USCHAT_CHAT_PUBLIC_HOST=%s", g_b.address);
+    snprintf(rogue_env[2], 96, "USCHAT_CHAT_PORT=%d", CHAT_PORT + 3);
+    const char *renv[] = {db_env[0],
+                          db_env[1],
+                          db_env[2],
+                          db_env[3],
+                          db_env[4],
+                          "USCHAT_MYSQL_USER=uschat",
+                          "USCHAT_MYSQL_DATABASE=uschat",
+                          rogue_env[0],
+                          rogue_env[1],
+                          rogue_env[2],
+                          NULL};
+    text = s_read_file(s_path("monitor.out"));
+    int failed_before = s_count(text, "event handshake_failed");
+    free(text);
+    pid_t rogue_node = s_start_uschatd(&g_b, rargs, &rogue, renv, s_path("node3.log"));
+    CHECK(rogue_node > 0, "rogue node");
+    usleep(3000 * 1000);
+    text = s_read_file(s_path("monitor.out"));
+    char *blog = s_read_file(s_path("broker.log"));
+    CHECK(s_count(text, "event handshake_failed") > failed_before,
+          "the monitor shows no handshake failure for chat.node3");
+    CHECK(!strstr(blog, "ready: chat.node3") && !strstr(text, "chat.node3"),
+          "chat.node3 with an unknown key was let in");
+    fprintf(stderr, "---- uschat-monitor on host A ----\n%s----\n", text);
+    free(blog);
+    free(text);
+
+    flow_user_clear(&u1);
+    flow_user_clear(&u2);
+    test_stop(rogue_node, 5000, NULL);
+    for (int i = 0; i < 2; i++)
+        test_stop(nodes[i], 5000, NULL);
+    test_stop(core, 5000, NULL);
+    test_kill(monitor, SIGINT);
+    test_wait_exit(monitor, 3000, NULL);
+    test_stop(broker, 5000, NULL);
+}
+#else
+static void s_case_cluster(void)
+{
+    fprintf(stderr, "SKIP: built without the client library\n");
+    exit(TEST_SKIP);
+}
+#endif
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[1], "curve") != 0) {
-        fprintf(stderr, "usage: test_netns curve\n");
+    if (argc != 2 || (strcmp(argv[1], "curve") != 0 && strcmp(argv[1], "cluster") != 0)) {
+        fprintf(stderr, "usage: test_netns curve|cluster\n");
         return 2;
     }
     test_binary("broker/uschat-broker");
@@ -331,7 +641,10 @@ int main(int argc, char **argv)
     zsys_init();
     zsys_set_logstream(NULL);
 
-    s_case_curve();
+    if (strcmp(argv[1], "curve") == 0)
+        s_case_curve();
+    else
+        s_case_cluster();
 
     if (g_failures)
         fprintf(stderr, "%d check(s) failed; files kept in %s\n", g_failures, g_dir);
