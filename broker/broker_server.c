@@ -224,9 +224,11 @@ static int s_send_control(broker_server_t *self, const uint8_t *identity, size_t
     return 0;
 }
 
-/* Tells the sender its message went nowhere. request may be NULL (undecodable). */
+/* Tells the sender its message went nowhere. request may be NULL (undecodable), sender NULL
+ * (not registered). */
 static void s_send_error(broker_server_t *self, const uint8_t *identity, size_t identity_len,
-                         const envelope_t *request, route_error_t error, const char *sender_node)
+                         const envelope_t *request, route_error_t error,
+                         const broker_actor_t *sender)
 {
     envelope_t e;
     memset(&e, 0, sizeof(e));
@@ -245,9 +247,10 @@ static void s_send_error(broker_server_t *self, const uint8_t *identity, size_t 
     self->unroutable++;
     int rc = s_send_control(self, identity, identity_len, buf, (size_t)len);
     if (rc < 0)
-        log_debug("cannot return an error to %s: %s", sender_node ? sender_node : "?",
+        log_debug("cannot return an error to %s: %s", sender ? sender->node : "a peer",
                   zmq_strerror(-rc));
-    broker_tap_event(self->tap, "unroutable", NULL, sender_node, NULL, buf, (size_t)len);
+    broker_tap_event(self->tap, "unroutable", sender ? sender->service : NULL,
+                     sender ? sender->node : NULL, NULL, buf, (size_t)len);
 }
 
 static void s_send_disconnect(broker_server_t *self, const uint8_t *identity, size_t identity_len,
@@ -315,11 +318,11 @@ static void s_route(broker_server_t *self, broker_actor_t *sender, envelope_t *e
     size_t sender_id_len = zmq_msg_size(&self->id);
     bool to_node = env->kind == ENVELOPE_REPLY || env->node[0] != '\0';
     if (!to_node && env->service[0] == '\0') {
-        s_send_error(self, sender_id, sender_id_len, env, ROUTE_ERR_NO_SERVICE, sender->node);
+        s_send_error(self, sender_id, sender_id_len, env, ROUTE_ERR_NO_SERVICE, sender);
         return;
     }
     if (s_stamp_from(self, env, sender) < 0) {
-        s_send_error(self, sender_id, sender_id_len, env, ROUTE_ERR_BAD_ENVELOPE, sender->node);
+        s_send_error(self, sender_id, sender_id_len, env, ROUTE_ERR_BAD_ENVELOPE, sender);
         return;
     }
     bool tap = broker_tap_wants_messages(self->tap);
@@ -336,7 +339,7 @@ static void s_route(broker_server_t *self, broker_actor_t *sender, envelope_t *e
         /* A REQUEST/NOTIFY naming both must not land on a node of another service. */
         if (!dest || (env->kind != ENVELOPE_REPLY && env->service[0] != '\0' &&
                       strcmp(dest->service, env->service) != 0)) {
-            s_send_error(self, sender_id, sender_id_len, env, ROUTE_ERR_NO_NODE, sender->node);
+            s_send_error(self, sender_id, sender_id_len, env, ROUTE_ERR_NO_NODE, sender);
             return;
         }
         int rc = s_forward(self, dest, has_body);
@@ -366,7 +369,7 @@ static void s_route(broker_server_t *self, broker_actor_t *sender, envelope_t *e
                 broker_core_penalize(self->core, dest);
         }
     }
-    s_send_error(self, sender_id, sender_id_len, env, error, sender->node);
+    s_send_error(self, sender_id, sender_id_len, env, error, sender);
     return;
 
 routed:
@@ -409,7 +412,8 @@ static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const e
         return;
     }
     log_info("ready: %s (%s), load %u", actor->node, actor->service, actor->load);
-    broker_tap_event(self->tap, "ready", actor->service, actor->node, NULL, NULL, 0);
+    broker_tap_event(self->tap, "ready", actor->service, actor->node, NULL,
+                     zmq_msg_data(&self->env), zmq_msg_size(&self->env));
     /* Answer at once, so the actor knows it is registered without waiting a heartbeat. */
     s_send_control(self, id, id_len, self->heartbeat, self->heartbeat_len);
 }
@@ -428,7 +432,7 @@ static void s_malformed(broker_server_t *self, broker_actor_t *actor, const enve
         self->malformed_unlogged++;
     }
     s_send_error(self, zmq_msg_data(&self->id), zmq_msg_size(&self->id), env,
-                 ROUTE_ERR_BAD_ENVELOPE, actor ? actor->node : NULL);
+                 ROUTE_ERR_BAD_ENVELOPE, actor);
 }
 
 /* One message: self->id, self->env and (if has_body) self->body are filled. */
@@ -476,6 +480,10 @@ static void s_handle(broker_server_t *self, bool has_body, bool extra_frames)
     switch (env.kind) {
     case ENVELOPE_HEARTBEAT:
         broker_core_report(self->core, actor, env.load);
+        /* on the tap so the monitor can show who is alive and their load */
+        if (broker_tap_wants_messages(self->tap) && zmq_msg_copy(&self->tap_env, &self->env) == 0)
+            broker_tap_message(self->tap, actor->service, actor->node, "broker", "", &self->tap_env,
+                               NULL);
         return;
     case ENVELOPE_DISCONNECT:
         s_drop_actor(self, actor, "disconnect");
