@@ -284,6 +284,8 @@ int main(void)
     test_db_drop(db);
     if (harness_failures)
         fprintf(stderr, "%d check(s) failed; files kept in %s\n", harness_failures, g_dir);
+    else if (test_env("USCHAT_TEST_KEEP")) /* to read what the monitors printed */
+        fprintf(stderr, "files kept in %s\n", g_dir);
     else
         test_rmtree(g_dir);
     free(g_dir);
