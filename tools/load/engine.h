@@ -93,9 +93,9 @@ int engine_login(engine_t *e, lconn_t *c, const struct sockaddr_storage *addr, s
 int engine_send(engine_t *e, lconn_t *c, uint16_t id, const json_t *body);
 /* Closes C now (no callback). */
 void engine_close(engine_t *e, lconn_t *c);
-/* Waits up to TIMEOUT_MS for socket events and handles them; sends due heartbeats. Returns
- * the number of events handled, -1 on an epoll failure. */
-int engine_poll(engine_t *e, int timeout_ms);
+/* Waits up to TIMEOUT_US microseconds for socket events and handles them; sends due
+ * heartbeats. Returns the number of events handled, -1 on an epoll failure. */
+int engine_poll(engine_t *e, int64_t timeout_us);
 
 /* Monotonic microseconds. */
 int64_t engine_now_us(void);

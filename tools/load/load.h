@@ -48,6 +48,8 @@ typedef struct {
 /* Set by SIGINT/SIGTERM: scenarios end their measurement early and still report. */
 extern volatile sig_atomic_t load_stop;
 
+/* Each returns 0 when it ran (report filled), -1 when it could not start, scenario_broker 1
+ * when the benchmark it ran failed (report filled). */
 int scenario_connections(load_opts_t *o, report_t *r);
 int scenario_login(load_opts_t *o, report_t *r);
 int scenario_chat(load_opts_t *o, report_t *r);

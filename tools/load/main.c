@@ -237,6 +237,14 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
 {
     static const char *allowed[LOAD_MAX_ALLOWED];
     int users_given = 0, rate_given = 0, c;
+    /* everything after "--" is for the broker benchmark: cut it off before getopt sees it */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0) {
+            o->extra_args = &argv[i + 1];
+            o->extra_n = argc - i - 1;
+            argc = i;
+            break;
+        }
     while ((c = getopt_long(argc, argv, "d:n:r:h", s_options, NULL)) != -1) {
         switch (c) {
         case 'd':
@@ -349,11 +357,11 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
             return -1;
         }
     }
-    if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+    if (optind < argc)
         o->scenario = argv[optind++];
-    if (optind < argc) { /* getopt_long permutes: whatever follows "--" is for the broker */
-        o->extra_args = &argv[optind];
-        o->extra_n = argc - optind;
+    if (optind < argc) {
+        fprintf(stderr, "uschat-load: unexpected argument %s\n", argv[optind]);
+        return -1;
     }
     if (!users_given && o->seed > 0)
         o->users = o->seed;
@@ -482,7 +490,7 @@ int main(int argc, char **argv)
         rc = scenario_broker(&o, r);
     if (load_stop)
         report_note(r, "stopped early by a signal");
-    if (rc == 0 || is_broker) {
+    if (rc >= 0) { /* the scenario ran (a broker benchmark may still have failed: rc 1) */
         report_print(r, stdout);
         if (o.json_path && report_write(r, o.json_path) < 0) {
             fprintf(stderr, "uschat-load: cannot write %s\n", o.json_path);

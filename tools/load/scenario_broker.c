@@ -129,5 +129,5 @@ int scenario_broker(load_opts_t *o, report_t *r)
         free(text);
     }
     load_report_finish(o, r, seconds, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

@@ -167,7 +167,7 @@ static void s_setup(chat_t *ch, const struct sockaddr_storage *addrs, const sock
                     (unsigned long long)st->logins_ok, members);
             break;
         }
-        engine_poll(ch->engine, 10);
+        engine_poll(ch->engine, 10000);
     }
     for (int k = 0; k < members / 2; k++)
         if (ch->conns[2 * k].state == LC_READY && ch->conns[2 * k + 1].state == LC_READY)
@@ -212,9 +212,9 @@ static void s_measure(chat_t *ch, report_t *r)
                 j++;
             }
             int64_t wait = due - now;
-            engine_poll(ch->engine, wait < 1000 ? 0 : (int)(wait / 1000 > 50 ? 50 : wait / 1000));
+            engine_poll(ch->engine, wait > 50000 ? 50000 : wait);
         } else {
-            engine_poll(ch->engine, 50);
+            engine_poll(ch->engine, 50000);
         }
         now = engine_now_us();
         if (ticker_due(&tick, now)) {
@@ -243,7 +243,7 @@ static void s_measure(chat_t *ch, report_t *r)
     int64_t drain_end = engine_now_us() + DRAIN_US;
     while (engine_now_us() < drain_end && !load_stop &&
            (ch->acked + ch->ack_errors < ch->sent || ch->delivered < ch->acked))
-        engine_poll(ch->engine, 20);
+        engine_poll(ch->engine, 20000);
 
     report_metric(r, "pairs_ready", ch->ready_n);
     report_metric(r, "rate_target", o->rate);

@@ -53,14 +53,12 @@ int scenario_connections(load_opts_t *o, report_t *r)
                          users[next].token, t0 + (int64_t)(next * gap_us));
             next++;
         }
-        int timeout = 100;
+        int64_t wait = 100000;
         if (next < n) {
             int64_t due = t0 + (int64_t)(next * gap_us) - now;
-            timeout = due <= 0 ? 0 : (int)(due / 1000) + 1;
-            if (timeout > 100)
-                timeout = 100;
+            wait = due < wait ? due : wait;
         }
-        engine_poll(e, timeout);
+        engine_poll(e, wait);
         now = engine_now_us();
         if (ticker_due(&tick, now)) {
             proc_set_sample(&o->procs);

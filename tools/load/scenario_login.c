@@ -93,7 +93,12 @@ static int s_login_direct(load_opts_t *o, report_t *r)
                 d.free_slots[d.free_n++] = (int)(c - d.slots); /* failed at once, no callback */
             k++;
         }
-        engine_poll(e, gap_us > 0 && gap_us < 1000 ? 0 : 1);
+        int64_t wait = 1000; /* flat out or no free slot: look again soon */
+        if (gap_us > 0 && d.free_n > 0) {
+            wait = t0 + (int64_t)((double)k * gap_us) - engine_now_us();
+            wait = wait > 50000 ? 50000 : wait;
+        }
+        engine_poll(e, wait);
         now = engine_now_us();
         if (ticker_due(&tick, now)) {
             proc_set_sample(&o->procs);
@@ -111,6 +116,7 @@ static int s_login_direct(load_opts_t *o, report_t *r)
     report_metric(r, "logins_scheduled", (double)k);
     report_metric(r, "logins_per_s", seconds > 0 ? (double)st->logins_ok / seconds : 0);
     report_metric(r, "slot_waits", (double)waited);
+    report_metric(r, "in_flight_at_end", slots - d.free_n);
     load_report_engine(r, st);
     load_report_finish(o, r, seconds, slots);
     engine_destroy(&e);
