@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# tools/bench_chat/bench_chat.sh: the chat node benchmark, self-contained on one machine.
+#
+#   tools/bench_chat/bench_chat.sh [--build DIR] [--users N] [--hold S] [--login S] [--keep]
+#
+# Starts private Redis and MariaDB (tools/lib/servers.sh), the broker and ONE chat node
+# (uschatd --service chat --node node1) from the build folder (default build/, a release
+# build: `tools/uschat build`), all on free loopback ports in a temporary folder, and drives
+# them with the load generator (tools/load/uschat-load):
+#   1. seeds N load users (default 10000) with tokens in Redis;
+#   2. warms the node up (a few seconds of logins), then reads its RSS (the baseline);
+#   3. holds N logged-in connections with a heartbeat every 10 s for S seconds (default 20)
+#      while sampling the node's RSS, and prints the RSS per connection:
+#      (peak RSS - baseline) / N, user-space memory of an idle logged-in connection;
+#   4. logs in flat out for S seconds (default 10, --direct: token from Redis, presence set,
+#      profile and lists read from MySQL, no gate) and prints the logins per second.
+# Goals on a 2-core machine: under 4 KiB per connection, 2,000 logins/s or more.
+# Everything it started is stopped at exit (by pid); --keep leaves the folder for the logs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
+BUILD=$ROOT/build
+USERS=10000
+HOLD_S=20
+LOGIN_S=10
+KEEP=0
+while (($#)); do
+    case $1 in
+        --build) BUILD=$(readlink -f "$2"); shift 2 ;;
+        --users) USERS=$2; shift 2 ;;
+        --hold) HOLD_S=$2; shift 2 ;;
+        --login) LOGIN_S=$2; shift 2 ;;
+        --keep) KEEP=1; shift ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench_chat: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+LOAD=$BUILD/tools/load/uschat-load
+BROKER=$BUILD/broker/uschat-broker
+USCHATD=$BUILD/actors/uschatd/uschatd
+for bin in "$LOAD" "$BROKER" "$USCHATD"; do
+    [[ -x $bin ]] || { echo "bench_chat: $bin is not built (tools/uschat build)" >&2; exit 1; }
+done
+
+# shellcheck source=tools/lib/servers.sh
+source "$ROOT/tools/lib/servers.sh"
+
+DIR=$(mktemp -d /tmp/uschat-bench-chat-XXXXXX)
+PIDS=()
+stop_pid() {
+    local pid=$1 i
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local i
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
+    servers_stop "$DIR" >/dev/null 2>&1 || true
+    if ((KEEP)); then echo "bench_chat: logs kept in $DIR"; else rm -rf "$DIR"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+PORT_REDIS=$(free_port)
+PORT_MYSQL=$(free_port)
+PORT_BROKER=$(free_port)
+PORT_NODE=$(free_port)
+echo "bench_chat: servers in $DIR"
+servers_start_redis "$DIR" "$PORT_REDIS"
+servers_start_mariadb "$DIR" "$PORT_MYSQL" uschat
+"$ROOT/tools/lib/migrate.sh" --quiet --defaults-file="$DIR/client.cnf" uschat
+
+export USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:$PORT_BROKER
+export USCHAT_BROKER_TAP=tcp://127.0.0.1:$(free_port)
+export USCHAT_REDIS_HOST=127.0.0.1 USCHAT_REDIS_PORT=$PORT_REDIS
+export USCHAT_MYSQL_HOST=127.0.0.1 USCHAT_MYSQL_PORT=$PORT_MYSQL USCHAT_MYSQL_USER=$SERVERS_MYSQL_USER
+USCHAT_MYSQL_PASSWORD=$(cat "$DIR/mysql.password")
+export USCHAT_MYSQL_PASSWORD USCHAT_MYSQL_DATABASE=uschat USCHAT_LOG_LEVEL=info
+export USCHAT_CHAT_PORT=$PORT_NODE
+
+servers_spawn "$DIR/broker.log" "$DIR/broker.pid" "$BROKER" --config "$ROOT/config/broker.conf"
+PIDS+=("$(cat "$DIR/broker.pid")")
+servers_spawn "$DIR/node1.log" "$DIR/node1.pid" "$USCHATD" --config "$ROOT/config/chat.conf" \
+    --service chat --node node1
+NODE_PID=$(cat "$DIR/node1.pid")
+PIDS+=("$NODE_PID")
+for _ in $(seq 100); do servers_port_open "$PORT_NODE" && break; sleep 0.1; done
+servers_port_open "$PORT_NODE" || { tail -n 20 "$DIR/node1.log" >&2; exit 1; }
+
+cat >"$DIR/stack.env" <<EOF
+REDIS_HOST=127.0.0.1
+REDIS_PORT=$PORT_REDIS
+MYSQL_HOST=127.0.0.1
+MYSQL_PORT=$PORT_MYSQL
+MYSQL_USER=$SERVERS_MYSQL_USER
+MYSQL_PASSWORD=$USCHAT_MYSQL_PASSWORD
+MYSQL_DB=uschat
+CHAT_NODES="node1=127.0.0.1:$PORT_NODE"
+EOF
+load() { "$LOAD" --stack-env "$DIR/stack.env" --server-pid "$NODE_PID" "$@"; }
+
+load --seed "$USERS" >"$DIR/seed.out" 2>&1 || { cat "$DIR/seed.out" >&2; exit 1; }
+load --users 1000 --duration 3 --rate 0 --direct login >"$DIR/warmup.out" 2>&1 ||
+    { cat "$DIR/warmup.out" >&2; exit 1; }
+sleep 1
+BASE_KB=$(rss_kb "$NODE_PID")
+
+# Hold USERS connections; sample the node's RSS meanwhile.
+PEAK_KB=$BASE_KB
+load --users "$USERS" --duration "$HOLD_S" --heartbeat 10000 connections >"$DIR/hold.out" 2>&1 &
+LOAD_PID=$!
+while kill -0 "$LOAD_PID" 2>/dev/null; do
+    kb=$(rss_kb "$NODE_PID")
+    ((kb > PEAK_KB)) && PEAK_KB=$kb
+    sleep 0.5
+done
+wait "$LOAD_PID" || { cat "$DIR/hold.out" >&2; exit 1; }
+LIVE=$(awk '$1 == "live_at_end" { print $2 }' "$DIR/hold.out")
+HB_OK=$(awk '$1 == "heartbeats_ok" { print $2 }' "$DIR/hold.out")
+CLOSED=$(awk '$1 == "closed_by_server" { print $2 }' "$DIR/hold.out")
+
+load --users "$USERS" --duration "$LOGIN_S" --rate 0 --direct login >"$DIR/login.out" 2>&1 ||
+    { cat "$DIR/login.out" >&2; exit 1; }
+RATE=$(awk '$1 == "logins_per_s" { print $2 }' "$DIR/login.out")
+FAILED=$(awk '$1 == "logins_failed" { print $2 }' "$DIR/login.out")
+P99=$(awk '$1 == "login" && NF >= 8 { print $5 }' "$DIR/login.out")
+
+PER_CONN=$(((PEAK_KB - BASE_KB) * 1024 / (LIVE > 0 ? LIVE : 1)))
+echo
+echo "== chat node benchmark ($(nproc) cores, $(uname -sr))"
+printf '  %-34s %s\n' "connections held (heartbeat 10 s)" "${LIVE:-?} of $USERS, closed by server ${CLOSED:-?}, heartbeats ok ${HB_OK:-?}"
+printf '  %-34s %s\n' "node RSS idle / with connections" "$BASE_KB kB / $PEAK_KB kB"
+printf '  %-34s %s\n' "node RSS per connection" "$PER_CONN bytes (goal < 4096)"
+printf '  %-34s %s\n' "logins/s (token, presence, MySQL)" "${RATE:-?} (goal >= 2000), failed ${FAILED:-?}, p99 ${P99:-?}"
+[[ ${LIVE:-0} == "$USERS" ]] || exit 1
