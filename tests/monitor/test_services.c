@@ -66,7 +66,7 @@ static int s_wait_for(const char *path, const char *needle, int timeout_ms)
     return -1;
 }
 
-static const char *s_path(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static const char *s_path(const char *fmt, ...)
 {
     static char paths[16][1024];
     static int next;
