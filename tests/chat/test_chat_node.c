@@ -13,6 +13,8 @@
  *   heartbeat  1023 keeps a connection alive; silence closes it and clears presence; a
  *              connection that never logs in is closed at its deadline
  *   presence   a killed client process: its presence is gone at once
+ *   ttl        uip_<uid> has a TTL and is refreshed while the session lives; a session whose
+ *              login was superseded without a kick reaching it is closed by the refresh
  *   badinput   every bad input of PROTOCOL.md §2, answered as written, the node serving others
  *   rate       beyond the rate limit replies carry 1014; a sustained flood closes
  *   slowreader a client that does not read is closed at the send queue limit, node memory flat
@@ -238,6 +240,13 @@ static void s_case_friends(void)
     f = s_find_user(json_object_get(rc, "apply_list"), alice);
     CHECK(f && strcmp(s_str(f, "desc"), "hi carol") == 0 && s_int(f, "status") == 0,
           "carol sees alice's pending request with its greeting");
+    /* carol accepts; alice is on the same node: the 1015 push does not leave it */
+    CHECK(s_request(c, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "A"), NULL) == 0,
+          "carol accepts");
+    push = s_wait(a, USCHAT_ID_NOTIFY_AUTH_FRIEND);
+    CHECK(s_int(push, "fromuid") == carol && s_int(push, "thread_id") > thread,
+          "1015 on the same node, a new thread");
+    json_decref(push);
     json_decref(ra);
     json_decref(rb);
     json_decref(rc);
@@ -337,6 +346,50 @@ static void s_case_heartbeat(void)
     CHECK(waited >= 1.4 && waited < 3.5, "closed after %.1f s of silence (timeout 2 s)", waited);
     CHECK(chat_stack_wait_presence(st, alice, NULL, WAIT_MS) == 0, "presence removed");
     uschat_session_destroy(&lazy);
+    uschat_session_destroy(&s);
+    chat_stack_stop(&st);
+}
+
+/* ---- presence TTL ---------------------------------------------------------------------------- */
+
+static long long s_redis_int(chat_stack_t *st, const char *fmt, long long uid)
+{
+    redisReply *r = redisCommand(st->redis, fmt, uid);
+    CHECK(r, "redis");
+    long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : -100;
+    freeReplyObject(r);
+    return v;
+}
+
+static void s_case_ttl(void)
+{
+    const char *env[] = {"USCHAT_CHAT_PRESENCE_TTL_S=3", NULL};
+    chat_stack_t *st = chat_stack_start("chatttl", env);
+    int64_t alice = chat_stack_user(st, "alice");
+    char ta[128];
+    chat_stack_token(st, alice, ta, NULL);
+    uschat_session_t *s = chat_stack_login(st, 0, alice, ta, NULL);
+    long long ttl = s_redis_int(st, "TTL uip_%lld", (long long)alice);
+    CHECK(ttl > 0 && ttl <= 3, "uip_ has the configured TTL: %lld", ttl);
+    /* 6 s, twice the TTL: the node keeps refreshing it while the session lives */
+    for (int i = 0; i < 12; i++) {
+        int error = -1;
+        CHECK(uschat_session_heartbeat(s, alice, WAIT_MS, &error) == 0 && error == 0, "alive");
+        CHECK(chat_stack_wait_presence(st, alice, "node1", 0) == 0, "still present at %d", i);
+        usleep(500 * 1000);
+    }
+    /* a newer login whose kick never arrived (its counter moved on): the refresh notices and
+     * closes the stale session with 1021, leaving the newer presence alone */
+    redisReply *r = redisCommand(st->redis, "INCR usn_%lld", (long long)alice);
+    freeReplyObject(r);
+    r = redisCommand(st->redis, "SET uip_%lld elsewhere EX 60", (long long)alice);
+    freeReplyObject(r);
+    json_t *kicked = NULL;
+    CHECK(uschat_session_wait(s, USCHAT_ID_NOTIFY_OFFLINE, WAIT_MS, &kicked) == 0,
+          "the superseded session gets 1021");
+    json_decref(kicked);
+    CHECK(uschat_session_wait_closed(s, WAIT_MS) == 0, "and is closed");
+    CHECK(chat_stack_wait_presence(st, alice, "elsewhere", 0) == 0, "the newer presence stays");
     uschat_session_destroy(&s);
     chat_stack_stop(&st);
 }
@@ -676,10 +729,15 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } cases[] = {
-        {"friends", s_case_friends},       {"kick", s_case_kick},
-        {"heartbeat", s_case_heartbeat},   {"presence", s_case_presence},
-        {"badinput", s_case_badinput},     {"rate", s_case_rate},
-        {"slowreader", s_case_slowreader}, {"sigterm", s_case_sigterm},
+        {"friends", s_case_friends},
+        {"kick", s_case_kick},
+        {"heartbeat", s_case_heartbeat},
+        {"presence", s_case_presence},
+        {"badinput", s_case_badinput},
+        {"rate", s_case_rate},
+        {"slowreader", s_case_slowreader},
+        {"sigterm", s_case_sigterm},
+        {"ttl", s_case_ttl},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (strcmp(which, cases[i].name) == 0) {
@@ -689,6 +747,6 @@ int main(int argc, char **argv)
         }
     }
     fprintf(stderr, "usage: test_chat_node CASE (friends kick heartbeat presence badinput rate "
-                    "slowreader sigterm)\n");
+                    "slowreader sigterm ttl)\n");
     return 2;
 }
