@@ -51,7 +51,8 @@ static void s_usage(FILE *out)
             "      --prefix P        load user names P_000000... (default load)\n"
             "      --password PW     load users' password (default load-password)\n"
             "      --token-ttl S     Redis token lifetime (default 86400)\n"
-            "      --argon-ops N, --argon-mem-kb K   Argon2id cost of the seeded hash\n"
+            "      --argon-ops N, --argon-mem-kb K   Argon2id cost of the seeded hash (default\n"
+            "                        2 and 19456, the gate's defaults)\n"
             "      --stack-env FILE  addresses (default var/run/stack.env)\n"
             "      --gate URL, --node [NAME=]HOST:PORT (repeatable), --redis HOST:PORT,\n"
             "      --mysql HOST:PORT, --mysql-user U, --mysql-password P, --mysql-db D\n"
@@ -438,8 +439,10 @@ int main(int argc, char **argv)
         .seed_opts = {.prefix = "load",
                       .password = "load-password",
                       .token_ttl_s = 86400,
-                      .argon_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                      .argon_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE},
+                      /* the gate's defaults (config/gate.conf): a login through the
+                       * gate costs what a real user's does */
+                      .argon_ops = 2,
+                      .argon_mem = 19456 * 1024},
     };
     overrides_t ov = {0};
     stack_env_defaults(&o.env);
