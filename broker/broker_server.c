@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "broker_admin.h"
 #include "broker_core.h"
 #include "broker_tap.h"
 #include "uschat/envelope.h"
@@ -384,7 +385,9 @@ static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const e
 {
     const uint8_t *id = zmq_msg_data(&self->id);
     size_t id_len = zmq_msg_size(&self->id);
-    if (env->service[0] == '\0' || env->node[0] == '\0') {
+    /* "broker" is the broker's own service name: no actor may take it */
+    if (env->service[0] == '\0' || env->node[0] == '\0' ||
+        strcmp(env->service, BROKER_ADMIN_SERVICE) == 0) {
         s_send_error(self, id, id_len, env, ROUTE_ERR_BAD_ENVELOPE, NULL);
         return;
     }
@@ -435,6 +438,38 @@ static void s_malformed(broker_server_t *self, broker_actor_t *actor, const enve
                  ROUTE_ERR_BAD_ENVELOPE, actor);
 }
 
+/* A request to the broker itself (broker_admin.h); the asker need not be registered. */
+static void s_answer_admin(broker_server_t *self, broker_actor_t *actor, const envelope_t *env)
+{
+    const uint8_t *id = zmq_msg_data(&self->id);
+    size_t id_len = zmq_msg_size(&self->id);
+    uint8_t *body = NULL;
+    size_t len = 0;
+    uint16_t type = 0;
+    int rc = broker_admin_answer(self->core, self->now, env, &body, &len, &type);
+    if (rc != 0) {
+        s_send_error(self, id, id_len, env, (route_error_t)rc, actor);
+        return;
+    }
+    envelope_t reply;
+    memset(&reply, 0, sizeof(reply));
+    reply.kind = ENVELOPE_REPLY;
+    reply.type = type;
+    reply.corr = env->corr;
+    snprintf(reply.service, sizeof(reply.service), "%s", BROKER_ADMIN_SERVICE);
+    snprintf(reply.from, sizeof(reply.from), "%s", BROKER_ADMIN_SERVICE);
+    if (actor)
+        memcpy(reply.node, actor->node, sizeof(reply.node));
+    uint8_t head[ENVELOPE_MAX_SIZE];
+    int head_len = envelope_encode(&reply, head, sizeof(head));
+    if (head_len > 0 &&
+        zmq_send(self->router, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) == (int)id_len) {
+        zmq_send(self->router, head, (size_t)head_len, ZMQ_SNDMORE);
+        zmq_send(self->router, body, len, 0);
+    }
+    free(body);
+}
+
 /* One message: self->id, self->env and (if has_body) self->body are filled. */
 static void s_handle(broker_server_t *self, bool has_body, bool extra_frames)
 {
@@ -465,6 +500,11 @@ static void s_handle(broker_server_t *self, bool has_body, bool extra_frames)
         break;
     default:
         s_malformed(self, actor, &env, "kind not accepted from an actor");
+        return;
+    }
+    if (env.kind == ENVELOPE_REQUEST && env.node[0] == '\0' &&
+        strcmp(env.service, BROKER_ADMIN_SERVICE) == 0) {
+        s_answer_admin(self, actor, &env);
         return;
     }
     if (!actor) {

@@ -19,6 +19,8 @@
  *   malformed    garbage, truncated, wrong-kind and extra-frame messages get BAD_ENVELOPE,
  *                and the broker keeps serving others
  *   sigterm      SIGTERM: exit status 0 within 5 s
+ *   actors       the broker answers uschat-ctl's request for the live actors (once the schema
+ *                defines it; "no such service" before), and nobody may register as "broker"
  *   curve        with CURVE on, an authorized key is served, an unknown key and a plain
  *                connection are refused, and the refusal is a tap event
  * Main thread drives; actors run on their own zactor threads.
@@ -602,6 +604,57 @@ static void s_case_curve(void)
     free(keys);
 }
 
+/* The broker's own service: the list of live actors for uschat-ctl, asked from a socket that
+ * never registers. Until the schema defines broker_actors, the answer is "no such service". */
+static void s_case_actors(void)
+{
+    harness_stack_t s;
+    harness_stack_new(&s, "broker-actors", 1000, 3);
+    zsock_t *listed = harness_raw_actor(&s, "listed", "listed.1", 4);
+    harness_raw_send(listed, ENVELOPE_HEARTBEAT, "listed", "listed.1", 0, 5, 0, NULL);
+    zsock_t *tool = harness_raw_new(&s);
+    envelope_t env;
+    /* nobody may register as the broker */
+    harness_raw_send(tool, ENVELOPE_READY, "broker", "broker.fake", 0, 0, 0, NULL);
+    CHECK(harness_raw_recv(tool, 1000, &env, NULL) == 0 && env.kind == ENVELOPE_ERROR &&
+              env.error == ROUTE_ERR_BAD_ENVELOPE,
+          "READY as the broker: kind %d error %d", env.kind, env.error);
+
+    const msg_desc_t *ask = msg_desc_by_name("broker_actors");
+    const msg_desc_t *answer = msg_desc_by_name("broker_actors_rsp");
+    uint8_t *body = NULL;
+    size_t len = 0;
+    void *request = ask ? calloc(1, ask->size) : NULL;
+    if (ask)
+        CHECK(msg_encode(ask->id, request, &body, &len) == 0, "encode");
+    envelope_t e = {.kind = ENVELOPE_REQUEST, .type = ask ? ask->id : 9999, .corr = 5};
+    strcpy(e.service, "broker");
+    uint8_t head[ENVELOPE_MAX_SIZE];
+    int head_len = envelope_encode(&e, head, sizeof(head));
+    zsock_send(tool, "bb", head, (size_t)head_len, body, len);
+    char *text = NULL;
+    CHECK(harness_raw_recv(tool, 1000, &env, &text) == 0 && env.corr == 5, "no answer");
+    if (!ask || !answer) {
+        fprintf(stderr, "note: the schema has no broker_actors message yet\n");
+        CHECK(env.kind == ENVELOPE_ERROR && env.error == ROUTE_ERR_NO_SERVICE, "kind %d error %d",
+              env.kind, env.error);
+    } else {
+        CHECK(env.kind == ENVELOPE_REPLY && env.type == answer->id, "kind %d type %u", env.kind,
+              env.type);
+        /* the JSON text is inside the msgpack body as a plain string */
+        CHECK(text && strstr(text, "\"node\":\"listed.1\"") &&
+                  strstr(text, "\"service\":\"listed\"") && strstr(text, "\"load\":5"),
+              "actors: %s", text ? text : "(none)");
+        CHECK(text && !strstr(text, "broker.fake"), "the tool is listed");
+    }
+    free(text);
+    free(body);
+    free(request);
+    zsock_destroy(&tool);
+    zsock_destroy(&listed);
+    harness_stack_destroy(&s);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -614,7 +667,7 @@ int main(int argc, char **argv)
         {"vanished", s_case_vanished},   {"backpressure", s_case_backpressure},
         {"restart", s_case_restart},     {"tap", s_case_tap},
         {"malformed", s_case_malformed}, {"sigterm", s_case_sigterm},
-        {"curve", s_case_curve},
+        {"curve", s_case_curve},         {"actors", s_case_actors},
     };
     if (argc != 2) {
         fprintf(stderr, "usage: test_broker CASE\n");
