@@ -25,6 +25,17 @@ struct uschat_http {
     int overflow;
 };
 
+/* strndup() is POSIX only (the library also builds for Windows). */
+static char *s_strndup(const char *s, size_t n)
+{
+    char *copy = malloc(n + 1);
+    if (copy) {
+        memcpy(copy, s, n);
+        copy[n] = '\0';
+    }
+    return copy;
+}
+
 uschat_http_t *uschat_http_new(const char *base_url, long timeout_ms)
 {
     if (!base_url)
@@ -38,7 +49,7 @@ uschat_http_t *uschat_http_new(const char *base_url, long timeout_ms)
     size_t n = strlen(base_url);
     while (n > 0 && base_url[n - 1] == '/')
         n--;
-    h->base_url = strndup(base_url, n);
+    h->base_url = s_strndup(base_url, n);
     h->curl = curl_easy_init();
     h->headers = curl_slist_append(NULL, "Content-Type: application/json");
     struct curl_slist *more = h->headers ? curl_slist_append(h->headers, "Expect:") : NULL;
@@ -178,7 +189,7 @@ int uschat_http_get(uschat_http_t *h, const char *path, char **text, long *statu
     if (rc < 0)
         return rc;
     if (text) {
-        *text = strndup(h->buf ? h->buf : "", h->len);
+        *text = s_strndup(h->buf ? h->buf : "", h->len);
         if (!*text)
             return USCHAT_E_NOMEM;
     }
