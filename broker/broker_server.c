@@ -584,7 +584,8 @@ static void s_drain_monitor(broker_server_t *self)
         snprintf(key, sizeof(key), "%u", value);
         char peer[64] = "";
         if (event == ZMQ_EVENT_ACCEPTED) {
-            /* The event names only our own endpoint; the peer comes from the descriptor. */
+            /* The event names only our own endpoint; the peer comes from the descriptor (best
+             * effort: by now the descriptor may have been closed, even reused). */
             struct sockaddr_storage sa;
             socklen_t sa_len = sizeof(sa);
             char host[INET6_ADDRSTRLEN] = "?";
