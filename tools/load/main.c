@@ -95,28 +95,30 @@ static const char *s_stack_env_path(const char *given, char *buf, size_t cap)
     return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
+/* 0 when HOST may receive load; otherwise prints why (WHAT names the target). */
+static int s_check_one(const load_opts_t *o, const char *what, const char *host)
+{
+    char why[512];
+    if (load_target_allowed(host, o->allowed, (size_t)o->allowed_n, why, sizeof why) == 0)
+        return 0;
+    fprintf(stderr, "uschat-load: %s: %s\n", what, why);
+    return -1;
+}
+
 static int s_check_targets(const load_opts_t *o, int need_nodes, int need_gate)
 {
-    char why[512], host[256];
     int bad = 0;
-    bad |= load_target_allowed(o->env.mysql_host, o->allowed, (size_t)o->allowed_n, why,
-                               sizeof why) < 0 &&
-           fprintf(stderr, "uschat-load: MySQL: %s\n", why);
-    bad |= load_target_allowed(o->env.redis_host, o->allowed, (size_t)o->allowed_n, why,
-                               sizeof why) < 0 &&
-           fprintf(stderr, "uschat-load: Redis: %s\n", why);
+    bad |= s_check_one(o, "MySQL", o->env.mysql_host);
+    bad |= s_check_one(o, "Redis", o->env.redis_host);
     for (int i = 0; need_nodes && i < o->env.node_count; i++)
-        bad |= load_target_allowed(o->env.nodes[i].host, o->allowed, (size_t)o->allowed_n, why,
-                                   sizeof why) < 0 &&
-               fprintf(stderr, "uschat-load: chat node %s: %s\n", o->env.nodes[i].name, why);
+        bad |= s_check_one(o, o->env.nodes[i].name, o->env.nodes[i].host);
     if (need_gate) {
+        char host[256];
         if (load_url_host(o->env.gate_url, host, sizeof host) < 0) {
             fprintf(stderr, "uschat-load: cannot read the host of %s\n", o->env.gate_url);
-            bad = 1;
-        } else if (load_target_allowed(host, o->allowed, (size_t)o->allowed_n, why, sizeof why) <
-                   0) {
-            fprintf(stderr, "uschat-load: gate: %s\n", why);
-            bad = 1;
+            bad = -1;
+        } else {
+            bad |= s_check_one(o, "gate", host);
         }
     }
     return bad ? -1 : 0;
