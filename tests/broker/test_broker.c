@@ -187,7 +187,7 @@ static void s_case_unroutable(void)
 static void s_case_expiry(void)
 {
     harness_stack_t s;
-    harness_stack_new(&s, "broker-expiry", 100, 3); /* silent for 300 ms = gone */
+    harness_stack_new(&s, "broker-expiry", 200, 3); /* silent for 600 ms = gone */
     zsock_t *ghost = harness_raw_actor(&s, "ghost", "ghost.1", 0);
     int64_t registered = harness_now();
     zsock_t *sender = harness_raw_actor(&s, "sender", "sender.1", 0);
@@ -195,11 +195,11 @@ static void s_case_expiry(void)
     harness_raw_send(sender, ENVELOPE_NOTIFY, "ghost", NULL, 1, 0, 1, NULL);
     CHECK(harness_raw_recv(ghost, 1000, &env, NULL) == 0 && env.kind == ENVELOPE_NOTIFY,
           "ghost did not get its message while alive");
-    CHECK(harness_now() - registered < 250, "too slow to tell (%lld ms)",
+    CHECK(harness_now() - registered < 500, "too slow to tell (%lld ms)",
           (long long)(harness_now() - registered));
     /* the ghost stays silent; the sender keeps itself alive */
     int64_t gone_at = -1;
-    while (harness_now() - registered < 2000) {
+    while (harness_now() - registered < 3000) {
         harness_raw_send(sender, ENVELOPE_HEARTBEAT, "sender", "sender.1", 0, 0, 0, NULL);
         harness_raw_send(sender, ENVELOPE_REQUEST, "ghost", NULL, 2, 0, 1, NULL);
         envelope_t back;
@@ -210,7 +210,7 @@ static void s_case_expiry(void)
         }
         zclock_sleep(20);
     }
-    CHECK(gone_at >= 250 && gone_at < 800, "ghost gone after %lld ms (expected ~300)",
+    CHECK(gone_at >= 550 && gone_at < 1500, "ghost gone after %lld ms (expected ~600)",
           (long long)gone_at);
     harness_raw_send(sender, ENVELOPE_REQUEST, NULL, "ghost.1", 3, 0, 1, NULL);
     CHECK(harness_raw_recv(sender, 1000, &env, NULL) == 0 && env.error == ROUTE_ERR_NO_NODE,
