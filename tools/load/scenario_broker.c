@@ -1,9 +1,9 @@
 /* scenario_broker.c - `broker`: runs the broker benchmark (tools/bench_broker,
  * uschat-bench-broker) when it is built, bounded by --duration plus a grace period, and puts
- * its output into the report (parsed when it prints JSON). Arguments after "--" go to it
- * unchanged. The broker benchmark measures the broker hop itself (actors on ZeroMQ), which
- * the client protocol cannot reach; this scenario only runs it, so one report holds every
- * figure. Main thread.
+ * its figures into the report (its --json file, or its output, parsed when it prints JSON).
+ * Arguments after "--" go to it unchanged. The broker benchmark measures the broker hop itself
+ * (actors on ZeroMQ), which the client protocol cannot reach; this scenario only runs it, so one
+ * report holds every figure. Main thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,15 +51,28 @@ int scenario_broker(load_opts_t *o, report_t *r)
                 path);
         return -1;
     }
-    char **argv = calloc((size_t)o->extra_n + 2, sizeof *argv);
+    /* uschat-bench-broker writes its figures with --json FILE; ask for them unless the
+     * caller names a file or another program */
+    char json_path[64] = "";
+    int user_json = 0;
+    for (int i = 0; i < o->extra_n; i++)
+        user_json |= strcmp(o->extra_args[i], "--json") == 0;
+    if (!user_json && !o->broker_bin)
+        snprintf(json_path, sizeof json_path, "/tmp/uschat-load-broker-%d.json", (int)getpid());
+    char **argv = calloc((size_t)o->extra_n + 4, sizeof *argv);
     int out[2];
     if (!argv || pipe2(out, O_CLOEXEC) < 0) {
         free(argv);
         return -1;
     }
-    argv[0] = path;
+    int argc = 0;
+    argv[argc++] = path;
     for (int i = 0; i < o->extra_n; i++)
-        argv[i + 1] = o->extra_args[i];
+        argv[argc++] = o->extra_args[i];
+    if (json_path[0]) {
+        argv[argc++] = "--json";
+        argv[argc++] = json_path;
+    }
     proc_set_start(&o->procs);
     int64_t t0 = engine_now_us();
     pid_t pid = fork();
@@ -111,7 +124,11 @@ int scenario_broker(load_opts_t *o, report_t *r)
     double seconds = (double)(engine_now_us() - t0) / 1e6;
     if (text) {
         text[len] = '\0';
-        json_t *parsed = json_loads(text, 0, NULL);
+        json_t *parsed = json_path[0] ? json_load_file(json_path, 0, NULL) : NULL;
+        if (json_path[0])
+            unlink(json_path);
+        if (!parsed)
+            parsed = json_loads(text, 0, NULL);
         if (!parsed) { /* JSON on the last line, after human-readable lines? */
             char *last = len ? strrchr(text, '{') : NULL;
             while (last && last > text && last[-1] != '\n')
