@@ -153,10 +153,10 @@ typedef struct {             /* 1011 */
 } uschat_notify_add_friend_t;
 int uschat_parse_notify_add_friend(const json_t *body, uschat_notify_add_friend_t *out);
 
-typedef struct {           /* 1014 (reply to the accepter) and 1015 (push to the applicant) */
-    int error;             /* 1014 only */
-    int64_t fromuid;       /* 1015 only: the accepter */
-    int64_t touid;         /* 1015 only: the applicant */
+typedef struct {        /* 1014 (reply to the accepter) and 1015 (push to the applicant) */
+    int error;          /* 1014 only */
+    int64_t fromuid;    /* 1015 only: the accepter */
+    int64_t touid;      /* 1015 only: the applicant */
     uschat_user_t peer; /* 1014: the new friend; 1015: the accepter */
     int64_t thread_id;
     const json_t *chat_datas; /* items: uschat_parse_chat_msg() */
