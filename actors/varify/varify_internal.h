@@ -62,8 +62,9 @@ typedef struct {
 /* Global libcurl set-up; safe to call from every actor start (runs once). 0 or -1. */
 int varify_mail_global_init(void);
 
-/* The whole RFC 5322 message (CRLF lines; subject and body in Chinese and English; the code in
- * the body). Caller frees. NULL when out of memory. */
+/* The whole RFC 5322 message (CRLF lines; subject and body in Chinese and English; the body
+ * quoted-printable, so it is 7-bit clean and its ASCII lines, the code among them, read as
+ * they are). Caller frees. NULL when out of memory. */
 char *varify_mail_compose(const varify_mail_config_t *cfg, const char *to, const char *code);
 
 /* Sends (or writes) the mail. 0, or -1 with a reason in err (never containing the code). */

@@ -6,6 +6,7 @@
  * share nothing. The code appears only in the message body: never in a log line or an error.
  */
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -62,6 +63,36 @@ static void s_encoded_word(const char *text, char *out, size_t cap)
     snprintf(out, cap, "=?UTF-8?B?%s?=", b64);
 }
 
+/* Quoted-printable (RFC 2045): 7-bit clean for any SMTP server, yet the ASCII lines (and so
+ * the code) stay readable as they are. Lines end in CRLF; soft breaks keep lines <= 76. */
+static int s_put_qp(FILE *f, const char *text)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int col = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\r' && p[1] == '\n') {
+            fputs("\r\n", f);
+            p++;
+            col = 0;
+            continue;
+        }
+        bool trailing_space = (*p == ' ' || *p == '\t') && (p[1] == '\r' || p[1] == '\0');
+        bool literal =
+            (*p >= 33 && *p <= 126 && *p != '=') || ((*p == ' ' || *p == '\t') && !trailing_space);
+        int width = literal ? 1 : 3;
+        if (col + width > 75) {
+            fputs("=\r\n", f);
+            col = 0;
+        }
+        if (literal)
+            fputc(*p, f);
+        else
+            fprintf(f, "=%c%c", hex[*p >> 4], hex[*p & 15]);
+        col += width;
+    }
+    return ferror(f) ? -1 : 0;
+}
+
 char *varify_mail_compose(const varify_mail_config_t *cfg, const char *to, const char *code)
 {
     char subject[300], date[64], from_addr[256], msgid[80];
@@ -78,28 +109,45 @@ char *varify_mail_compose(const varify_mail_config_t *cfg, const char *to, const
     sodium_bin2hex(idhex, sizeof idhex, id, sizeof id);
     snprintf(msgid, sizeof msgid, "<%s%s>", idhex, domain ? domain : "@uschat.local");
     int minutes = (cfg->code_ttl_s + 59) / 60;
+    char *body = NULL;
+    if (asprintf(&body,
+                 "您好！\r\n"
+                 "\r\n"
+                 "您的 UsChat 验证码是：%s\r\n"
+                 "验证码 %d 分钟内有效。如果这不是您本人的操作，请忽略这封邮件。\r\n"
+                 "\r\n"
+                 "Hello,\r\n"
+                 "\r\n"
+                 "Your UsChat verification code is: %s\r\n"
+                 "It is valid for %d minutes. If you did not ask for it, ignore this mail.\r\n",
+                 code, minutes, code, minutes) < 0)
+        return NULL;
     char *out = NULL;
-    int n = asprintf(&out,
-                     "From: %s\r\n"
-                     "To: <%s>\r\n"
-                     "Subject: %s\r\n"
-                     "Date: %s\r\n"
-                     "Message-ID: %s\r\n"
-                     "MIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: 8bit\r\n"
-                     "\r\n"
-                     "您好！\r\n"
-                     "\r\n"
-                     "您的 UsChat 验证码是：%s\r\n"
-                     "验证码 %d 分钟内有效。如果这不是您本人的操作，请忽略这封邮件。\r\n"
-                     "\r\n"
-                     "Hello,\r\n"
-                     "\r\n"
-                     "Your UsChat verification code is: %s\r\n"
-                     "It is valid for %d minutes. If you did not ask for it, ignore this mail.\r\n",
-                     cfg->from, to, subject, date, msgid, code, minutes, code, minutes);
-    return n < 0 ? NULL : out;
+    size_t size = 0;
+    FILE *f = open_memstream(&out, &size);
+    if (!f) {
+        free(body);
+        return NULL;
+    }
+    fprintf(f,
+            "From: %s\r\n"
+            "To: <%s>\r\n"
+            "Subject: %s\r\n"
+            "Date: %s\r\n"
+            "Message-ID: %s\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=UTF-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            "\r\n",
+            cfg->from, to, subject, date, msgid);
+    int rc = s_put_qp(f, body);
+    sodium_memzero(body, strlen(body));
+    free(body);
+    if (fclose(f) != 0 || rc != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* ---- to a folder -------------------------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * files, and the chat node's framed TCP.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
@@ -238,6 +239,25 @@ int acc_read_code(const char *dir, const char *email, int timeout_ms, char code[
         usleep(50 * 1000);
     }
     return -1;
+}
+
+char *acc_qp_decode(const char *text)
+{
+    char *out = malloc(strlen(text) + 1), *o = out;
+    CHECK(out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '=' && p[1] == '\r' && p[2] == '\n') {
+            p += 2;
+        } else if (*p == '=' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+            char hex[3] = {p[1], p[2], 0};
+            *o++ = (char)strtol(hex, NULL, 16);
+            p += 2;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return out;
 }
 
 void acc_get_code(acc_http_t *h, const char *dir, const char *email, char code[7])

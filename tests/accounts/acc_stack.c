@@ -199,7 +199,7 @@ void acc_stack_start(acc_stack_t *s, const char *services, bool with_chat, const
         if (status != 200)
             s_check_alive(-1, "gate (healthz)", s->services_log);
     } else {
-        CHECK(acc_log_wait(s->services_log, "services running", 10000));
+        CHECK(acc_log_wait(s->services_log, " running (pid ", 10000));
     }
     s_check_alive(s->services, "uschatd", s->services_log);
     if (with_chat) {

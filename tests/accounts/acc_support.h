@@ -78,6 +78,8 @@ char *acc_wire(const char *plain);
  * from it and deletes the file. 0, or -1 on timeout. When raw is not NULL it gets the whole
  * message (caller frees). */
 int acc_read_code(const char *dir, const char *email, int timeout_ms, char code[7], char **raw);
+/* Decodes a quoted-printable text (soft breaks removed). Caller frees. */
+char *acc_qp_decode(const char *text);
 /* Asks gate for a code for email and reads it from dir. Exits on failure. */
 void acc_get_code(acc_http_t *h, const char *dir, const char *email, char code[7]);
 

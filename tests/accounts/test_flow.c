@@ -115,8 +115,18 @@ static void s_case_flow(void)
     CHECK(strstr(mail, "Subject: =?UTF-8?B?"));
     CHECK(strstr(mail, "Date: ") && strstr(mail, "Message-ID: <"));
     CHECK(strstr(mail, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"));
-    CHECK(strstr(mail, "Content-Transfer-Encoding: 8bit\r\n\r\n"));
-    CHECK(strstr(mail, "验证码") && strstr(mail, "verification code is: "));
+    CHECK(strstr(mail, "Content-Transfer-Encoding: quoted-printable\r\n\r\n"));
+    char *text = acc_qp_decode(mail);
+    CHECK(strstr(text, "您的 UsChat 验证码是：") && strstr(text, "verification code is: "));
+    CHECK(strstr(text, code));
+    free(text);
+    /* 7-bit clean, no line over 76 characters (RFC 5322 / 2045) */
+    int col = 0;
+    for (const char *p = mail; *p; p++) {
+        CHECK((unsigned char)*p < 128);
+        col = *p == '\n' ? 0 : col + 1;
+        CHECK(col <= 78);
+    }
     free(mail);
     /* a second code inside the resend interval: 1014, and the first code still stands */
     CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", alice), 1014);
