@@ -38,7 +38,7 @@ static void s_env_set(s_env_t *e, const char *kv)
     e->items[e->count] = NULL;
 }
 
-static void s_env_setf(s_env_t *e, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void s_env_setf(s_env_t *e, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
