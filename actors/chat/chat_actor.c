@@ -149,6 +149,7 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     chat_node_t *node = arg;
     chat_net_tick(node);
     chat_presence_tick(node);
+    chat_text_tick(node);
     if (node->now_s % STATS_EVERY_S == 0)
         s_log_stats(node);
     return 0;
@@ -193,6 +194,7 @@ static void s_node_destroy(chat_node_t **node_p)
     }
     chat_presence_clear_all_sync(node, &node->clear_pending);
     chat_presence_list_free(&node->clear_pending);
+    chat_text_close(node);
     if (node->loop)
         s_log_stats(node);
     loop_queue_destroy(&node->done); /* it detaches from the loop: before the loop goes */
@@ -219,7 +221,7 @@ static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
     if (!node->broker)
         goto fail;
     node->name = broker_client_node(node->broker);
-    if (chat_net_open(node) < 0)
+    if (chat_net_open(node) < 0 || chat_text_open(node) < 0)
         goto fail;
     node->done = loop_queue_new();
     node->pool = worker_pool_new("chat", node->cfg.workers, node->cfg.queue_max, chat_worker_init,

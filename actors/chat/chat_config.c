@@ -30,6 +30,10 @@ int chat_config_load(config_t *cfg, chat_config_t *out)
     out->max_inflight = (uint32_t)config_int(cfg, "chat/max_inflight", 32, 1, 65535);
     out->workers = (int)config_int(cfg, "chat/workers", 4, 1, 256);
     out->queue_max = (size_t)config_int(cfg, "chat/queue_max", 16384, 16, 10000000);
+    out->message_lanes = (int)config_int(cfg, "chat/message_lanes", 2, 1, 64);
+    out->message_batch_max = (uint32_t)config_int(cfg, "chat/message_batch_max", 256, 1, 10000);
+    out->message_pending_max =
+        (uint32_t)config_int(cfg, "chat/message_pending_max", 20000, 16, 10000000);
     out->report_ms = (int)config_int(cfg, "chat/report_ms", 1000, 100, 60000);
     service_config_mysql(cfg, &out->mysql);
     service_config_redis(cfg, &out->redis);

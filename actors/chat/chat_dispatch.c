@@ -36,13 +36,24 @@ static void s_heartbeat(chat_node_t *node, chat_conn_t *conn, json_t *body);
 static void s_search(chat_node_t *node, chat_conn_t *conn, json_t *body);
 static void s_apply(chat_node_t *node, chat_conn_t *conn, json_t *body);
 static void s_auth(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_threads(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_private(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_history(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_sync(chat_node_t *node, chat_conn_t *conn, json_t *body);
+static void s_read(chat_node_t *node, chat_conn_t *conn, json_t *body);
 
 static const route_t s_routes[] = {
     {CHAT_ID_LOGIN, CHAT_ID_LOGIN_RSP, false, false, s_login},
     {CHAT_ID_SEARCH, CHAT_ID_SEARCH_RSP, true, false, s_search},
     {CHAT_ID_APPLY, CHAT_ID_APPLY_RSP, true, true, s_apply},
     {CHAT_ID_AUTH, CHAT_ID_AUTH_RSP, true, true, s_auth},
+    {CHAT_ID_TEXT, CHAT_ID_TEXT_RSP, true, true, chat_text_request},
     {CHAT_ID_HEARTBEAT, CHAT_ID_HEARTBEAT_RSP, false, true, s_heartbeat},
+    {CHAT_ID_THREADS, CHAT_ID_THREADS_RSP, true, true, s_threads},
+    {CHAT_ID_PRIVATE, CHAT_ID_PRIVATE_RSP, true, true, s_private},
+    {CHAT_ID_HISTORY, CHAT_ID_HISTORY_RSP, true, true, s_history},
+    {CHAT_ID_SYNC, CHAT_ID_SYNC_RSP, true, true, s_sync},
+    {CHAT_ID_READ, CHAT_ID_READ_RSP, true, true, s_read},
 };
 
 static const route_t *s_route(uint16_t id)
@@ -296,4 +307,75 @@ static void s_auth(chat_node_t *node, chat_conn_t *conn, json_t *body)
         return;
     }
     s_submit(node, conn, body, CHAT_ID_AUTH_RSP, chat_store_auth);
+}
+
+/* A field that must hold an id >= 0 (min 0) or > 0 (min 1): 0 when fine, else the code. An
+ * absent optional field (required false) reads as 0. */
+static int s_check_id(const json_t *body, const char *key, bool required, uint64_t min)
+{
+    json_t *v = json_object_get(body, key);
+    if (!v)
+        return required ? CHAT_ERR_JSON : 0;
+    if (!json_is_integer(v) && !json_is_string(v))
+        return CHAT_ERR_JSON;
+    if (json_is_integer(v) && json_integer_value(v) == 0 && min == 0)
+        return 0;
+    if (json_is_string(v) && strcmp(json_string_value(v), "0") == 0 && min == 0)
+        return 0;
+    return chat_json_uid(body, key) >= (min ? min : 1) ? 0 : CHAT_ERR_RANGE;
+}
+
+static void s_submit_checked(chat_node_t *node, chat_conn_t *conn, json_t *body, uint16_t reply_id,
+                             chat_job_run_fn *run, int error)
+{
+    if (error) {
+        json_decref(body);
+        chat_conn_send_error(node, conn, reply_id, error);
+        return;
+    }
+    s_submit(node, conn, body, reply_id, run);
+}
+
+static void s_threads(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    s_submit_checked(node, conn, body, CHAT_ID_THREADS_RSP, chat_store_threads,
+                     s_check_id(body, "thread_id", false, 0));
+}
+
+static void s_private(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    int error = s_check_id(body, "other_id", true, 1);
+    if (!error && chat_json_uid(body, "other_id") == conn->uid)
+        error = CHAT_ERR_RANGE;
+    s_submit_checked(node, conn, body, CHAT_ID_PRIVATE_RSP, chat_store_private, error);
+}
+
+static void s_history(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    int error = s_check_id(body, "thread_id", true, 1);
+    if (!error)
+        error = s_check_id(body, "message_id", false, 0);
+    s_submit_checked(node, conn, body, CHAT_ID_HISTORY_RSP, chat_store_history, error);
+}
+
+static void s_sync(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    int error = s_check_id(body, "thread_id", true, 1);
+    if (!error)
+        error = s_check_id(body, "after_seq", false, 0);
+    json_t *limit = json_object_get(body, "limit");
+    if (!error && limit && !json_is_integer(limit))
+        error = CHAT_ERR_JSON;
+    if (!error && limit &&
+        (json_integer_value(limit) < 1 || json_integer_value(limit) > CHAT_SYNC_LIMIT_MAX))
+        error = CHAT_ERR_RANGE;
+    s_submit_checked(node, conn, body, CHAT_ID_SYNC_RSP, chat_store_sync, error);
+}
+
+static void s_read(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    int error = s_check_id(body, "thread_id", true, 1);
+    if (!error)
+        error = s_check_id(body, "seq", true, 1);
+    s_submit_checked(node, conn, body, CHAT_ID_READ_RSP, chat_store_read, error);
 }

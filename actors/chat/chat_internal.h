@@ -65,7 +65,23 @@ enum {
     CHAT_ID_KICKED = 1021,
     CHAT_ID_HEARTBEAT = 1023,
     CHAT_ID_HEARTBEAT_RSP = 1024,
+    CHAT_ID_THREADS = 1025,
+    CHAT_ID_THREADS_RSP = 1026,
+    CHAT_ID_PRIVATE = 1027,
+    CHAT_ID_PRIVATE_RSP = 1028,
+    CHAT_ID_HISTORY = 1029,
+    CHAT_ID_HISTORY_RSP = 1030,
+    CHAT_ID_SYNC = 1031,
+    CHAT_ID_SYNC_RSP = 1032,
+    CHAT_ID_READ = 1033,
+    CHAT_ID_READ_RSP = 1034,
+    CHAT_ID_NOTIFY_READ = 1035,
 };
+
+#define CHAT_TEXT_MAX_BYTES 4096 /* content of one text item */
+#define CHAT_UNIQUE_ID_MAX  64   /* chat_message.unique_id */
+#define CHAT_TEXT_ITEMS_MAX 50   /* items of one 1017 */
+#define CHAT_SYNC_LIMIT_MAX 200  /* 1031 limit */
 
 /* The Redis key of a uid's session number (a counter bumped by every login; see
  * chat_presence.c). The other keys are in uschat/redis_keys.h. */
@@ -89,8 +105,11 @@ typedef struct {
     uint32_t max_connections;
     uint32_t max_inflight; /* requests of one connection waiting for a worker */
     int workers;
-    size_t queue_max; /* jobs waiting for a worker, node-wide */
-    int report_ms;    /* load report to status */
+    size_t queue_max;             /* jobs waiting for a worker, node-wide */
+    int message_lanes;            /* message commit lanes (threads hashed onto them) */
+    uint32_t message_batch_max;   /* messages per commit */
+    uint32_t message_pending_max; /* messages waiting for a lane, node-wide (more: 1018) */
+    int report_ms;                /* load report to status */
     db_config_t mysql;
     redis_config_t redis;
 } chat_config_t;
@@ -133,6 +152,31 @@ struct chat_conn_t {
 /* ---- the node ----------------------------------------------------------------------------- */
 
 typedef struct chat_job_t chat_job_t;
+typedef struct chat_push_t chat_push_t;
+
+/* One 1017 on its way through a commit lane (chat_text.c, chat_store_text.c). */
+typedef struct chat_text_t {
+    struct chat_text_t *next;
+    int fd; /* the sender's connection */
+    uint64_t conn_id;
+    uint64_t sender;
+    uint64_t touid;
+    int64_t thread_id;
+    json_t *items; /* the request's text_array (a reference) */
+    /* results, set by the worker */
+    int error;
+    char *reply; /* 1018 body */
+    size_t reply_len;
+    chat_push_t *push; /* 1019 to the peer (new messages only) */
+} chat_text_t;
+
+/* Messages of a set of threads, committed in batches: one batch in the pool at a time, so a
+ * thread's messages commit in order and two batches never wait on each other's locks. */
+typedef struct {
+    chat_text_t *head, *tail;
+    uint32_t count;
+    bool busy;
+} chat_lane_t;
 
 typedef struct {
     uint64_t uid;
@@ -177,6 +221,8 @@ typedef struct chat_node_t {
     chat_wheel_t wheel;
 
     chat_presence_list_t clear_pending; /* sessions that ended: presence to clear */
+    chat_lane_t *lanes;                 /* cfg.message_lanes of them */
+    uint32_t texts_pending;             /* in all lanes, not yet in the pool */
     uint32_t refresh_inflight;          /* refresh batches in the pool */
 
     uint8_t *rbuf; /* one read buffer for every connection */
@@ -197,7 +243,7 @@ typedef struct chat_worker_t {
 } chat_worker_t;
 
 /* A frame to write to a uid wherever it is connected (resolved by the worker from uip_). */
-typedef struct chat_push_t {
+struct chat_push_t {
     struct chat_push_t *next;
     uint64_t uid;
     uint64_t fromuid;
@@ -206,7 +252,7 @@ typedef struct chat_push_t {
     char node[ENVELOPE_NODE_MAX]; /* "" = offline */
     char *body;                   /* JSON, malloc'd */
     size_t len;
-} chat_push_t;
+};
 
 typedef void(chat_job_run_fn)(chat_job_t *job, chat_worker_t *worker);
 typedef void(chat_job_done_fn)(chat_node_t *node, chat_job_t *job);
@@ -228,6 +274,9 @@ struct chat_job_t {
     /* login */
     uint64_t session;
     char old_node[ENVELOPE_NODE_MAX];
+    /* message batches */
+    chat_text_t *texts;
+    int lane;
     /* presence batches */
     chat_presence_item_t *items;
     size_t nitems;
@@ -259,6 +308,13 @@ void chat_job_set_reply(chat_job_t *job, json_t *body);
 /* Worker thread: adds a push of body (taken, json_decref'd) to uid, resolving its node. */
 void chat_job_add_push(chat_job_t *job, chat_worker_t *worker, uint64_t uid, uint16_t frame,
                        json_t *body);
+/* Worker thread: a push to uid at a node already looked up ("" = offline: body dropped).
+ * Returns the push (not linked anywhere; the caller owns it) or NULL. */
+chat_push_t *chat_push_new(uint64_t uid, uint64_t fromuid, const char *node, uint64_t session,
+                           uint16_t frame, json_t *body);
+void chat_push_free_list(chat_push_t *push);
+/* I/O thread: delivers one push (locally or through the broker). */
+void chat_push_deliver(chat_node_t *node, const chat_push_t *push);
 
 /* chat_net.c (I/O thread) */
 int chat_net_open(chat_node_t *node);   /* listener and epoll set */
@@ -304,6 +360,9 @@ int chat_presence_login(chat_worker_t *worker, uint64_t uid, const char *token, 
  * 0 or -1 (Redis failed). */
 int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE_NODE_MAX],
                          uint64_t *session);
+/* Worker: the same for n uids in one round trip; nodes[i] "" when offline. 0 or -1. */
+int chat_presence_lookup_many(chat_worker_t *worker, const uint64_t *uids, size_t n,
+                              char (*nodes)[ENVELOPE_NODE_MAX], uint64_t *sessions);
 /* I/O thread: queue a presence clear of (uid, session) (sent in batches). */
 void chat_presence_clear_later(chat_node_t *node, uint64_t uid, uint64_t session);
 /* I/O thread: once a second, refresh the TTL of a slice of the sessions (every session once
@@ -316,6 +375,26 @@ void chat_presence_flush(chat_node_t *node);
 void chat_presence_clear_all_sync(chat_node_t *node, const chat_presence_list_t *list);
 int chat_presence_list_add(chat_presence_list_t *list, uint64_t uid, uint64_t session);
 void chat_presence_list_free(chat_presence_list_t *list);
+
+/* chat_text.c (I/O thread): 1017 into the commit lanes */
+void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body);
+int chat_text_open(chat_node_t *node);
+void chat_text_close(chat_node_t *node); /* frees what never reached a worker */
+void chat_text_tick(chat_node_t *node);  /* retries lanes the full pool refused */
+void chat_text_free_list(chat_text_t *texts);
+
+/* chat_store_text.c (worker): commits a batch of texts (job->texts) */
+void chat_store_texts(chat_job_t *job, chat_worker_t *worker);
+
+/* chat_store_thread.c (worker): threads, history, sync, read marks */
+void chat_store_threads(chat_job_t *job, chat_worker_t *worker);
+void chat_store_private(chat_job_t *job, chat_worker_t *worker);
+void chat_store_history(chat_job_t *job, chat_worker_t *worker);
+void chat_store_sync(chat_job_t *job, chat_worker_t *worker);
+void chat_store_read(chat_job_t *job, chat_worker_t *worker);
+/* Worker: 1 when uid is a member of thread_id (*other = the other member), 0 when not (or no
+ * such thread), DB_ERR_* */
+int chat_store_member(chat_worker_t *worker, int64_t thread_id, uint64_t uid, uint64_t *other);
 
 /* chat_store.c (worker threads): the MySQL side of each request */
 void chat_store_login(chat_job_t *job, chat_worker_t *worker);

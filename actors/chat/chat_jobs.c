@@ -39,12 +39,8 @@ void chat_job_destroy(chat_job_t **job_p)
         return;
     json_decref(job->request);
     free(job->reply);
-    while (job->pushes) {
-        chat_push_t *p = job->pushes;
-        job->pushes = p->next;
-        free(p->body);
-        free(p);
-    }
+    chat_push_free_list(job->pushes);
+    chat_text_free_list(job->texts);
     free(job->items);
     free(job->results);
     free(job);
@@ -111,29 +107,43 @@ void chat_job_done_reply(chat_node_t *node, chat_job_t *job)
     chat_job_deliver_pushes(node, job);
 }
 
+void chat_push_deliver(chat_node_t *node, const chat_push_t *p)
+{
+    if (!p->node[0])
+        return;
+    if (strcmp(p->node, node->name) == 0) {
+        chat_push_local(node, p->uid, p->session, p->frame, p->body, p->len);
+        return;
+    }
+    msg_chat_push_t m = {.uid = p->uid,
+                         .frame = p->frame,
+                         .body = p->body,
+                         .fromuid = p->fromuid,
+                         .session = p->session};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (msg_chat_push_encode(&m, &buf, &len) == 0 &&
+        broker_client_notify(node->broker, "chat", p->node, MSG_CHAT_PUSH, buf, len) == 0)
+        node->stats.pushes_remote++;
+    else
+        log_warn("chat: push %u to uid %llu on %s not sent", p->frame, (unsigned long long)p->uid,
+                 p->node);
+    free(buf);
+}
+
 void chat_job_deliver_pushes(chat_node_t *node, chat_job_t *job)
 {
-    for (chat_push_t *p = job->pushes; p; p = p->next) {
-        if (!p->node[0])
-            continue;
-        if (strcmp(p->node, node->name) == 0) {
-            chat_push_local(node, p->uid, p->session, p->frame, p->body, p->len);
-            continue;
-        }
-        msg_chat_push_t m = {.uid = p->uid,
-                             .frame = p->frame,
-                             .body = p->body,
-                             .fromuid = p->fromuid,
-                             .session = p->session};
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        if (msg_chat_push_encode(&m, &buf, &len) == 0 &&
-            broker_client_notify(node->broker, "chat", p->node, MSG_CHAT_PUSH, buf, len) == 0)
-            node->stats.pushes_remote++;
-        else
-            log_warn("chat: push %u to uid %llu on %s not sent", p->frame,
-                     (unsigned long long)p->uid, p->node);
-        free(buf);
+    for (chat_push_t *p = job->pushes; p; p = p->next)
+        chat_push_deliver(node, p);
+}
+
+void chat_push_free_list(chat_push_t *push)
+{
+    while (push) {
+        chat_push_t *next = push->next;
+        free(push->body);
+        free(push);
+        push = next;
     }
 }
 
@@ -168,6 +178,10 @@ void chat_worker_fini(void *state)
 
 void chat_job_set_reply(chat_job_t *job, json_t *body)
 {
+    if (!body) { /* a json_pack() that failed: out of memory */
+        chat_job_set_error(job, CHAT_ERR_RPC);
+        return;
+    }
     free(job->reply);
     job->reply = body ? chat_json_dump(body, &job->reply_len) : NULL;
     json_decref(body);
@@ -184,25 +198,37 @@ void chat_job_set_error(chat_job_t *job, int code)
         job->reply_len = (size_t)snprintf(job->reply, 32, "{\"error\":%d}", code);
 }
 
+chat_push_t *chat_push_new(uint64_t uid, uint64_t fromuid, const char *node, uint64_t session,
+                           uint16_t frame, json_t *body)
+{
+    chat_push_t *p = NULL;
+    /* Offline: the user sees it at the next login or sync. */
+    if (node && node[0] && (p = calloc(1, sizeof *p))) {
+        p->uid = uid;
+        p->fromuid = fromuid;
+        p->session = session;
+        p->frame = frame;
+        snprintf(p->node, sizeof p->node, "%s", node);
+        p->body = chat_json_dump(body, &p->len);
+        if (!p->body) {
+            free(p);
+            p = NULL;
+        }
+    }
+    json_decref(body);
+    return p;
+}
+
 void chat_job_add_push(chat_job_t *job, chat_worker_t *worker, uint64_t uid, uint16_t frame,
                        json_t *body)
 {
-    chat_push_t *p = calloc(1, sizeof *p);
-    if (!p || chat_presence_lookup(worker, uid, p->node, &p->session) < 0 || !p->node[0]) {
-        /* Offline (or Redis unreachable): the user sees it at the next login. */
-        free(p);
-        json_decref(body);
-        return;
+    char node[ENVELOPE_NODE_MAX];
+    uint64_t session = 0;
+    if (chat_presence_lookup(worker, uid, node, &session) < 0)
+        node[0] = 0; /* Redis unreachable: like offline */
+    chat_push_t *p = chat_push_new(uid, job->uid, node, session, frame, body);
+    if (p) {
+        p->next = job->pushes;
+        job->pushes = p;
     }
-    p->uid = uid;
-    p->fromuid = job->uid;
-    p->frame = frame;
-    p->body = chat_json_dump(body, &p->len);
-    json_decref(body);
-    if (!p->body) {
-        free(p);
-        return;
-    }
-    p->next = job->pushes;
-    job->pushes = p;
 }

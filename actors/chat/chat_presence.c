@@ -173,6 +173,54 @@ int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE
     return 0;
 }
 
+int chat_presence_lookup_many(chat_worker_t *worker, const uint64_t *uids, size_t n,
+                              char (*nodes)[ENVELOPE_NODE_MAX], uint64_t *sessions)
+{
+    for (size_t i = 0; i < n; i++) {
+        nodes[i][0] = 0;
+        sessions[i] = 0;
+    }
+    if (n == 0)
+        return 0;
+    /* One MGET for all of them: a batch of messages costs one round trip, not one per peer. */
+    size_t argc = 1 + 2 * n;
+    const char **argv = calloc(argc, sizeof *argv);
+    size_t *lens = calloc(argc, sizeof *lens);
+    char *text = malloc(n * 2 * 32);
+    int rc = -1;
+    if (!argv || !lens || !text)
+        goto done;
+    argv[0] = "MGET";
+    char *p = text;
+    for (size_t i = 0; i < n; i++) {
+        argv[1 + 2 * i] = p;
+        p += sprintf(p, REDIS_KEY_UIP "%" PRIu64, uids[i]) + 1;
+        argv[2 + 2 * i] = p;
+        p += sprintf(p, CHAT_REDIS_KEY_USN "%" PRIu64, uids[i]) + 1;
+    }
+    for (size_t i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    redisReply *r = redis_conn_argv(worker->redis, (int)argc, argv, lens);
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 * n) {
+        for (size_t i = 0; i < n; i++) {
+            const redisReply *node = r->element[2 * i], *usn = r->element[2 * i + 1];
+            if (node->type == REDIS_REPLY_STRING && node->len < ENVELOPE_NODE_MAX) {
+                memcpy(nodes[i], node->str, node->len);
+                nodes[i][node->len] = 0;
+                if (usn->type == REDIS_REPLY_STRING)
+                    sessions[i] = strtoull(usn->str, NULL, 10);
+            }
+        }
+        rc = 0;
+    }
+    freeReplyObject(r);
+done:
+    free(argv);
+    free(lens);
+    free(text);
+    return rc;
+}
+
 /* ---- batches --------------------------------------------------------------------------------- */
 
 int chat_presence_list_add(chat_presence_list_t *list, uint64_t uid, uint64_t session)

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "test_support.h"
 #include "uschat/client/error.h"
+#include "uschat/client/proto.h"
 #include "uschat/message.h"
 
 static char s_env[24][300]; /* the common "KEY=value" strings of every process */
@@ -356,4 +357,43 @@ long chat_stack_rss_kb(pid_t pid)
             break;
     fclose(f);
     return kb;
+}
+
+int chat_stack_request(uschat_session_t *s, uint16_t req_id, json_t *body, json_t **reply)
+{
+    json_t *rsp = NULL;
+    int rc = uschat_session_request(s, req_id, body, 5000, &rsp);
+    CHECK(rc == 0, "request %u: %s", req_id, uschat_strerror(rc));
+    int error = (int)json_integer_value(json_object_get(rsp, "error"));
+    if (reply)
+        *reply = rsp;
+    else
+        json_decref(rsp);
+    return error;
+}
+
+json_t *chat_stack_wait(uschat_session_t *s, uint16_t id)
+{
+    json_t *body = NULL;
+    int rc = uschat_session_wait(s, id, 5000, &body);
+    CHECK(rc == 0, "waiting for %u: %s", id, uschat_strerror(rc));
+    return body;
+}
+
+int64_t chat_stack_befriend(uschat_session_t *sa, int64_t uid_a, uschat_session_t *sb,
+                            int64_t uid_b)
+{
+    CHECK(chat_stack_request(sa, USCHAT_ID_ADD_FRIEND_REQ,
+                             uschat_req_add_friend(uid_b, "hello", "friend"), NULL) == 0,
+          "friend request");
+    json_decref(chat_stack_wait(sb, USCHAT_ID_NOTIFY_ADD_FRIEND));
+    json_t *rsp = NULL;
+    CHECK(chat_stack_request(sb, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(uid_a, "friend"),
+                             &rsp) == 0,
+          "accept");
+    int64_t thread = json_integer_value(json_object_get(rsp, "thread_id"));
+    json_decref(rsp);
+    json_decref(chat_stack_wait(sa, USCHAT_ID_NOTIFY_AUTH_FRIEND));
+    CHECK(thread > 0, "a thread");
+    return thread;
 }

@@ -62,6 +62,15 @@ uschat_session_t *chat_stack_connect(chat_stack_t *self, int index);
 uschat_session_t *chat_stack_login(chat_stack_t *self, int index, int64_t uid, const char *token,
                                    json_t **reply);
 
+/* Sends req_id with body (taken over) on s and waits for its reply (5 s); returns the reply's
+ * `error`, *reply (may be NULL) gets the body (caller owns). */
+int chat_stack_request(uschat_session_t *s, uint16_t req_id, json_t *body, json_t **reply);
+/* Waits (5 s) for a message with id on s; returns its body (caller owns). */
+json_t *chat_stack_wait(uschat_session_t *s, uint16_t id);
+/* a (logged in as uid_a on sa) asks b, b accepts: returns the pair's thread id. */
+int64_t chat_stack_befriend(uschat_session_t *sa, int64_t uid_a, uschat_session_t *sb,
+                            int64_t uid_b);
+
 /* Redis uip_<uid>: the node name (caller frees) or NULL when absent. */
 char *chat_stack_presence(chat_stack_t *self, int64_t uid);
 /* Waits until uip_<uid> equals expect (NULL: until it is absent). 0 or -1 on timeout. */

@@ -67,28 +67,6 @@ static const char *s_str(const json_t *obj, const char *key)
     return s ? s : "";
 }
 
-/* Sends req_id with body (taken) and returns the reply's error code; *reply (may be NULL). */
-static int s_request(uschat_session_t *s, uint16_t req_id, json_t *body, json_t **reply)
-{
-    json_t *rsp = NULL;
-    int rc = uschat_session_request(s, req_id, body, WAIT_MS, &rsp);
-    CHECK(rc == 0, "request %u: %s", req_id, uschat_strerror(rc));
-    int error = (int)s_int(rsp, "error");
-    if (reply)
-        *reply = rsp;
-    else
-        json_decref(rsp);
-    return error;
-}
-
-static json_t *s_wait(uschat_session_t *s, uint16_t id)
-{
-    json_t *body = NULL;
-    int rc = uschat_session_wait(s, id, WAIT_MS, &body);
-    CHECK(rc == 0, "waiting for %u: %s", id, uschat_strerror(rc));
-    return body;
-}
-
 /* The friend_list entry of uid in a 1006 body, or NULL. */
 static json_t *s_find_user(json_t *list, int64_t uid)
 {
@@ -141,7 +119,8 @@ static void s_case_friends(void)
 
     /* search: by name and by uid (a string of digits); public fields only */
     json_t *found = NULL;
-    CHECK(s_request(a, USCHAT_ID_SEARCH_REQ, uschat_req_search("bob"), &found) == 0, "by name");
+    CHECK(chat_stack_request(a, USCHAT_ID_SEARCH_REQ, uschat_req_search("bob"), &found) == 0,
+          "by name");
     CHECK(s_int(found, "uid") == bob && strcmp(s_str(found, "nick"), "nick of bob") == 0,
           "bob found");
     CHECK(!json_object_get(found, "email") && !json_object_get(found, "pwd_hash"),
@@ -149,38 +128,40 @@ static void s_case_friends(void)
     json_decref(found);
     char key[32];
     snprintf(key, sizeof key, "%lld", (long long)alice);
-    CHECK(s_request(b, USCHAT_ID_SEARCH_REQ, uschat_req_search(key), &found) == 0, "by uid");
+    CHECK(chat_stack_request(b, USCHAT_ID_SEARCH_REQ, uschat_req_search(key), &found) == 0,
+          "by uid");
     CHECK(strcmp(s_str(found, "name"), "alice") == 0, "alice found by uid");
     json_decref(found);
-    CHECK(s_request(a, USCHAT_ID_SEARCH_REQ, uschat_req_search("nobody"), NULL) ==
+    CHECK(chat_stack_request(a, USCHAT_ID_SEARCH_REQ, uschat_req_search("nobody"), NULL) ==
               USCHAT_ERR_UID_INVALID,
           "unknown name: 1011");
 
     /* the request, pushed to bob on the other node */
-    CHECK(s_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "hi bob", "Bobby"),
-                    NULL) == 0,
+    CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ,
+                             uschat_req_add_friend(bob, "hi bob", "Bobby"), NULL) == 0,
           "friend request");
-    json_t *push = s_wait(b, USCHAT_ID_NOTIFY_ADD_FRIEND);
+    json_t *push = chat_stack_wait(b, USCHAT_ID_NOTIFY_ADD_FRIEND);
     CHECK(s_int(push, "applyuid") == alice && strcmp(s_str(push, "desc"), "hi bob") == 0 &&
               strcmp(s_str(push, "name"), "alice") == 0,
           "1011 carries the applicant and the greeting");
     json_decref(push);
 
     /* errors that change nothing */
-    CHECK(s_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "again", "x"), NULL) ==
-              1019,
+    CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "again", "x"),
+                             NULL) == 1019,
           "asking twice: 1019");
-    CHECK(s_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(alice, "me", "me"), NULL) ==
-              USCHAT_ERR_OUT_OF_RANGE,
+    CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(alice, "me", "me"),
+                             NULL) == USCHAT_ERR_OUT_OF_RANGE,
           "yourself: 1015");
-    CHECK(s_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(alice + 999999, "x", "x"),
-                    NULL) == USCHAT_ERR_UID_INVALID,
+    CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ,
+                             uschat_req_add_friend(alice + 999999, "x", "x"),
+                             NULL) == USCHAT_ERR_UID_INVALID,
           "unknown uid: 1011");
-    CHECK(s_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(carol, "c"), NULL) ==
-              USCHAT_ERR_UID_INVALID,
+    CHECK(chat_stack_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(carol, "c"),
+                             NULL) == USCHAT_ERR_UID_INVALID,
           "accepting a request that was never made: 1011");
-    CHECK(s_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(bob, "me"), NULL) ==
-              USCHAT_ERR_OUT_OF_RANGE,
+    CHECK(chat_stack_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(bob, "me"),
+                             NULL) == USCHAT_ERR_OUT_OF_RANGE,
           "accepting yourself: 1015");
     CHECK(s_count(st, "SELECT COUNT(*) FROM friend_apply WHERE from_uid = %lld AND to_uid = %lld",
                   (long long)alice, (long long)bob) == 1,
@@ -192,22 +173,24 @@ static void s_case_friends(void)
 
     /* accept: 1014 to bob, 1015 pushed to alice across the broker */
     json_t *acc = NULL;
-    CHECK(s_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "Ali"), &acc) == 0,
+    CHECK(chat_stack_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "Ali"),
+                             &acc) == 0,
           "accept");
     int64_t thread = s_int(acc, "thread_id");
     CHECK(s_int(acc, "uid") == alice && thread > 0 &&
               json_is_array(json_object_get(acc, "chat_datas")),
           "1014 carries the new friend and the thread");
     json_decref(acc);
-    push = s_wait(a, USCHAT_ID_NOTIFY_AUTH_FRIEND);
+    push = chat_stack_wait(a, USCHAT_ID_NOTIFY_AUTH_FRIEND);
     CHECK(s_int(push, "fromuid") == bob && s_int(push, "touid") == alice &&
               s_int(push, "thread_id") == thread && strcmp(s_str(push, "name"), "bob") == 0,
           "1015 carries the accepter and the same thread");
     json_decref(push);
-    CHECK(s_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "x"), NULL) == 1020,
+    CHECK(chat_stack_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "x"),
+                             NULL) == 1020,
           "accepting twice: 1020");
-    CHECK(s_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "x", "x"), NULL) ==
-              1020,
+    CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "x", "x"),
+                             NULL) == 1020,
           "asking a friend: 1020");
     CHECK(chat_stack_query_int(st, "SELECT COUNT(*) FROM friend") == 2, "two friend rows");
     CHECK(chat_stack_query_int(st, "SELECT COUNT(*) FROM private_chat") == 1, "one thread");
@@ -219,8 +202,8 @@ static void s_case_friends(void)
           "the request is marked accepted");
 
     /* a request to carol, who is offline: she sees it when she logs in */
-    CHECK(s_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(carol, "hi carol", "C"),
-                    NULL) == 0,
+    CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ,
+                             uschat_req_add_friend(carol, "hi carol", "C"), NULL) == 0,
           "request to an offline user");
 
     /* everybody logs in again, on the other node */
@@ -241,9 +224,10 @@ static void s_case_friends(void)
     CHECK(f && strcmp(s_str(f, "desc"), "hi carol") == 0 && s_int(f, "status") == 0,
           "carol sees alice's pending request with its greeting");
     /* carol accepts; alice is on the same node: the 1015 push does not leave it */
-    CHECK(s_request(c, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "A"), NULL) == 0,
+    CHECK(chat_stack_request(c, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "A"),
+                             NULL) == 0,
           "carol accepts");
-    push = s_wait(a, USCHAT_ID_NOTIFY_AUTH_FRIEND);
+    push = chat_stack_wait(a, USCHAT_ID_NOTIFY_AUTH_FRIEND);
     CHECK(s_int(push, "fromuid") == carol && s_int(push, "thread_id") > thread,
           "1015 on the same node, a new thread");
     json_decref(push);
@@ -271,7 +255,7 @@ static void s_case_kick(void)
     /* across nodes */
     uschat_session_t *s1 = chat_stack_login(st, 0, alice, ta, NULL);
     uschat_session_t *s2 = chat_stack_login(st, 1, alice, ta, NULL);
-    json_t *kicked = s_wait(s1, USCHAT_ID_NOTIFY_OFFLINE);
+    json_t *kicked = chat_stack_wait(s1, USCHAT_ID_NOTIFY_OFFLINE);
     CHECK(s_int(kicked, "uid") == alice, "1021 names the uid");
     json_decref(kicked);
     CHECK(uschat_session_wait_closed(s1, WAIT_MS) == 0, "the old session is closed");
@@ -282,7 +266,7 @@ static void s_case_kick(void)
 
     /* on one node */
     uschat_session_t *s3 = chat_stack_login(st, 1, alice, ta, NULL);
-    kicked = s_wait(s2, USCHAT_ID_NOTIFY_OFFLINE);
+    kicked = chat_stack_wait(s2, USCHAT_ID_NOTIFY_OFFLINE);
     json_decref(kicked);
     CHECK(uschat_session_wait_closed(s2, WAIT_MS) == 0, "closed on the same node too");
     usleep(300 * 1000); /* the kicked sessions' ends must not erase the live presence */
@@ -301,7 +285,7 @@ static void s_case_kick(void)
     CHECK(broker_client_notify(st->client, "status", NULL, MSG_STATUS_REVOKE, body, len) == 0,
           "notify status");
     free(body);
-    kicked = s_wait(s3, USCHAT_ID_NOTIFY_OFFLINE);
+    kicked = chat_stack_wait(s3, USCHAT_ID_NOTIFY_OFFLINE);
     CHECK(kicked, "SESSION_KICK from status gives 1021");
     json_decref(kicked);
     CHECK(uschat_session_wait_closed(s3, WAIT_MS) == 0, "and closes the session");
@@ -471,11 +455,11 @@ static void s_case_badinput(void)
 
     /* requests before login: 1017 on their reply id; a heartbeat is allowed */
     uschat_session_t *s = chat_stack_connect(st, 0);
-    CHECK(s_request(s, USCHAT_ID_SEARCH_REQ, uschat_req_search("bob"), NULL) ==
+    CHECK(chat_stack_request(s, USCHAT_ID_SEARCH_REQ, uschat_req_search("bob"), NULL) ==
               USCHAT_ERR_NOT_LOGGED_IN,
           "search before login: 1017");
-    CHECK(s_request(s, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "x", "x"), NULL) ==
-              USCHAT_ERR_NOT_LOGGED_IN,
+    CHECK(chat_stack_request(s, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "x", "x"),
+                             NULL) == USCHAT_ERR_NOT_LOGGED_IN,
           "friend request before login: 1017");
     CHECK(uschat_session_heartbeat(s, 0, WAIT_MS, &error) == 0 && error == 0,
           "heartbeat before login is fine");
@@ -504,13 +488,13 @@ static void s_case_badinput(void)
     /* another user's uid/fromuid */
     json_t *req = uschat_req_add_friend(bob, "x", "x");
     json_object_set_new(req, "fromuid", json_integer(bob));
-    CHECK(s_request(s, USCHAT_ID_ADD_FRIEND_REQ, req, NULL) == USCHAT_ERR_UID_INVALID,
+    CHECK(chat_stack_request(s, USCHAT_ID_ADD_FRIEND_REQ, req, NULL) == USCHAT_ERR_UID_INVALID,
           "bob's fromuid in alice's request: 1011");
     CHECK(uschat_session_heartbeat(s, bob, WAIT_MS, &error) == 0 && error == USCHAT_ERR_UID_INVALID,
           "heartbeat with bob's fromuid: 1011");
     req = uschat_req_auth_friend(bob, "x");
     json_object_set_new(req, "uid", json_integer(bob));
-    CHECK(s_request(s, USCHAT_ID_AUTH_FRIEND_REQ, req, NULL) == USCHAT_ERR_UID_INVALID,
+    CHECK(chat_stack_request(s, USCHAT_ID_AUTH_FRIEND_REQ, req, NULL) == USCHAT_ERR_UID_INVALID,
           "bob's uid in alice's accept: 1011");
     CHECK(chat_stack_query_int(st, "SELECT COUNT(*) FROM friend_apply") == 0,
           "none of it changed anything");

@@ -1,0 +1,328 @@
+/* chat_store_thread.c - threads, history, sync and read marks in MySQL (1025-1035).
+ *
+ * Each function is a chat_job_t run() on a worker thread, for a request chat_dispatch.c has
+ * already checked for shape; the job is keyed by the user, so one user's requests run in order.
+ * Every read of a thread's messages first checks that the user is a member of it (1016 when
+ * not). A message's status is not stored per message: it is 1 (read) when the recipient's read
+ * mark (thread_read.read_seq) has reached its seq, so a read mark is one row, not an UPDATE of
+ * every message it covers.
+ */
+#include "chat_internal.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "uschat/log.h"
+
+#define THREADS_PAGE 50
+#define HISTORY_PAGE 50
+#define SYNC_DEFAULT 100
+
+static int s_on_pair(void *arg, const db_value_t *cols, size_t ncols)
+{
+    int64_t *pair = arg;
+    if (ncols >= 2) {
+        pair[0] = cols[0].i64;
+        pair[1] = cols[1].i64;
+    }
+    return 0;
+}
+
+int chat_store_member(chat_worker_t *worker, int64_t thread_id, uint64_t uid, uint64_t *other)
+{
+    int64_t pair[2] = {0, 0};
+    int rc = db_query(worker->db, "SELECT user1_id, user2_id FROM private_chat WHERE thread_id = ?",
+                      (db_param_t[]){DB_I64(thread_id)}, 1, s_on_pair, pair);
+    if (rc <= 0)
+        return rc;
+    if ((uint64_t)pair[0] == uid || (uint64_t)pair[1] == uid) {
+        if (other)
+            *other = (uint64_t)((uint64_t)pair[0] == uid ? pair[1] : pair[0]);
+        return 1;
+    }
+    return 0;
+}
+
+/* Checks membership and answers 1016 / 1002 when it fails. True when uid may go on. */
+static bool s_member_or_answer(chat_job_t *job, chat_worker_t *worker, int64_t thread_id,
+                               uint64_t *other, int db_error)
+{
+    int rc = chat_store_member(worker, thread_id, job->uid, other);
+    if (rc == 1)
+        return true;
+    if (rc < 0)
+        log_warn("chat: membership of thread %" PRId64 ": %s: %s", thread_id, db_strerror(rc),
+                 db_conn_error(worker->db));
+    json_t *rsp = json_pack("{sisI}", "error", rc < 0 ? db_error : CHAT_ERR_NOT_FRIENDS,
+                            "thread_id", (json_int_t)thread_id);
+    chat_job_set_reply(job, rsp);
+    return false;
+}
+
+static json_t *s_text(const db_value_t *v)
+{
+    json_t *s = v->is_null ? NULL : json_stringn(v->str, v->len);
+    return s ? s : json_string("");
+}
+
+/* ---- 1025: the user's threads ------------------------------------------------------------- */
+
+typedef struct {
+    json_t *threads;
+    int64_t last_id;
+} s_threads_t;
+
+static int s_on_thread(void *arg, const db_value_t *c, size_t ncols)
+{
+    s_threads_t *st = arg;
+    if (ncols < 11)
+        return 1;
+    /* unread: the other member's messages past my read mark (my own are never unread) */
+    int64_t last_seq = c[4].i64;
+    json_t *t =
+        json_pack("{sIsisIsIsIsI}", "thread_id", (json_int_t)c[0].i64, "type", (int)c[1].i64,
+                  "user1_id", (json_int_t)c[2].i64, "user2_id", (json_int_t)c[3].i64, "last_seq",
+                  (json_int_t)last_seq, "unread", (json_int_t)c[5].i64);
+    if (!t)
+        return 1;
+    if (!c[6].is_null)
+        json_object_set_new(t, "last_msg",
+                            json_pack("{sIsIsIsoso}", "msg_id", (json_int_t)c[6].i64, "sender",
+                                      (json_int_t)c[7].i64, "seq", (json_int_t)last_seq,
+                                      "msg_content", s_text(&c[8]), "chat_time", s_text(&c[9])));
+    else
+        json_object_set_new(t, "last_msg", json_null());
+    json_array_append_new(st->threads, t);
+    st->last_id = c[0].i64;
+    return 0;
+}
+
+void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
+{
+    int64_t cursor = (int64_t)chat_json_uid(job->request, "thread_id");
+    s_threads_t st = {json_array(), cursor};
+    if (!st.threads) {
+        chat_job_set_error(job, CHAT_ERR_RPC);
+        return;
+    }
+    /* The user's side of the pair is either column: two index range scans, merged. */
+    int rc =
+        db_query(worker->db,
+                 "SELECT p.thread_id, t.type, p.user1_id, p.user2_id, t.last_seq, "
+                 "(SELECT COUNT(*) FROM chat_message u WHERE u.thread_id = p.thread_id AND "
+                 "u.seq > COALESCE(r.read_seq, 0) AND u.sender_id <> ?), "
+                 "m.message_id, m.sender_id, m.content, m.created_at, "
+                 "m.unique_id FROM ("
+                 "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user1_id = ? AND "
+                 "thread_id > ?) UNION ALL "
+                 "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user2_id = ? AND "
+                 "thread_id > ?)) p JOIN chat_thread t ON t.id = p.thread_id "
+                 "LEFT JOIN thread_read r ON r.thread_id = p.thread_id AND r.uid = ? "
+                 "LEFT JOIN chat_message m ON m.thread_id = p.thread_id AND m.seq = t.last_seq "
+                 "ORDER BY p.thread_id LIMIT 51",
+                 (db_param_t[]){DB_U64(job->uid), DB_U64(job->uid), DB_I64(cursor),
+                                DB_U64(job->uid), DB_I64(cursor), DB_U64(job->uid)},
+                 6, s_on_thread, &st);
+    if (rc < 0) {
+        log_warn("chat: threads of %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
+                 db_conn_error(worker->db));
+        json_decref(st.threads);
+        chat_job_set_error(job, CHAT_ERR_LOAD_CHAT);
+        return;
+    }
+    bool more = json_array_size(st.threads) > THREADS_PAGE;
+    if (more) {
+        json_array_remove(st.threads, THREADS_PAGE);
+        st.last_id = json_integer_value(
+            json_object_get(json_array_get(st.threads, THREADS_PAGE - 1), "thread_id"));
+    }
+    chat_job_set_reply(job, json_pack("{sisbsIso}", "error", 0, "load_more", more, "next_last_id",
+                                      (json_int_t)st.last_id, "threads", st.threads));
+}
+
+/* ---- 1027: the private thread with a friend ------------------------------------------------- */
+
+static int s_on_int(void *arg, const db_value_t *cols, size_t ncols)
+{
+    if (ncols >= 1)
+        *(int64_t *)arg = cols[0].i64;
+    return 0;
+}
+
+/* One attempt: the pair's thread, created if missing. 0, a protocol error, or DB_ERR_*. */
+static int s_private_tx(chat_worker_t *worker, uint64_t me, uint64_t other, int64_t *thread_id)
+{
+    *thread_id = 0;
+    uint64_t lo = me < other ? me : other, hi = me < other ? other : me;
+    int rc = db_query(worker->db, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?",
+                      (db_param_t[]){DB_U64(me), DB_U64(other)}, 2, NULL, NULL);
+    if (rc <= 0)
+        return rc == 0 ? CHAT_ERR_NOT_FRIENDS : rc;
+    rc = db_query(worker->db,
+                  "SELECT thread_id FROM private_chat WHERE user1_id = ? AND user2_id = ?",
+                  (db_param_t[]){DB_U64(lo), DB_U64(hi)}, 2, s_on_int, thread_id);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    if ((rc = db_begin(worker->db)) < 0)
+        return rc;
+    db_exec_result_t res = {0, 0};
+    rc = db_exec(worker->db, "INSERT INTO chat_thread (type) VALUES (0)", NULL, 0, &res);
+    if (rc == 0) {
+        *thread_id = (int64_t)res.insert_id;
+        rc = db_exec(worker->db,
+                     "INSERT INTO private_chat (thread_id, user1_id, user2_id) VALUES (?, ?, ?)",
+                     (db_param_t[]){DB_I64(*thread_id), DB_U64(lo), DB_U64(hi)}, 3, NULL);
+        if (rc == DB_ERR_DUP)
+            rc = DB_ERR_RETRY; /* made meanwhile by the other one: read it */
+    }
+    if (rc == 0)
+        rc = db_commit(worker->db);
+    if (rc != 0)
+        db_rollback(worker->db);
+    return rc;
+}
+
+void chat_store_private(chat_job_t *job, chat_worker_t *worker)
+{
+    uint64_t other = chat_json_uid(job->request, "other_id");
+    int64_t thread_id = 0;
+    int rc = DB_ERR_RETRY;
+    for (int i = 0; i < 3 && rc == DB_ERR_RETRY; i++)
+        rc = s_private_tx(worker, job->uid, other, &thread_id);
+    if (rc < 0)
+        log_warn("chat: private thread %" PRIu64 "/%" PRIu64 ": %s: %s", job->uid, other,
+                 db_strerror(rc), db_conn_error(worker->db));
+    int error = rc < 0 ? CHAT_ERR_CREATE_CHAT : rc;
+    chat_job_set_reply(job, json_pack("{sisIsI}", "error", error, "other_id", (json_int_t)other,
+                                      "thread_id", (json_int_t)(error ? 0 : thread_id)));
+}
+
+/* ---- 1029 / 1031: messages of a thread ------------------------------------------------------ */
+
+#define SQL_MESSAGES                                                                               \
+    "SELECT m.message_id, m.seq, m.sender_id, m.unique_id, m.content, m.created_at, "              \
+    "COALESCE(r.read_seq, 0) >= m.seq FROM chat_message m LEFT JOIN thread_read r ON "             \
+    "r.thread_id = m.thread_id AND r.uid = m.recv_id "
+
+typedef struct {
+    json_t *items;
+    int64_t thread_id;
+} s_messages_t;
+
+static int s_on_message(void *arg, const db_value_t *c, size_t ncols)
+{
+    s_messages_t *m = arg;
+    if (ncols < 7)
+        return 1;
+    json_t *item = json_pack("{sIsIsIsIsosososi}", "sender", (json_int_t)c[2].i64, "msg_id",
+                             (json_int_t)c[0].i64, "seq", (json_int_t)c[1].i64, "thread_id",
+                             (json_int_t)m->thread_id, "unique_id", s_text(&c[3]), "msg_content",
+                             s_text(&c[4]), "chat_time", s_text(&c[5]), "status", c[6].i64 ? 1 : 0);
+    if (!item)
+        return 1;
+    json_array_append_new(m->items, item);
+    return 0;
+}
+
+void chat_store_history(chat_job_t *job, chat_worker_t *worker)
+{
+    int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
+    int64_t cursor = (int64_t)chat_json_uid(job->request, "message_id");
+    if (!s_member_or_answer(job, worker, thread_id, NULL, CHAT_ERR_LOAD_CHAT))
+        return;
+    s_messages_t m = {json_array(), thread_id};
+    int rc =
+        m.items
+            ? db_query(worker->db,
+                       SQL_MESSAGES "WHERE m.thread_id = ? AND m.message_id < ? "
+                                    "ORDER BY m.message_id DESC LIMIT 51",
+                       (db_param_t[]){DB_I64(thread_id), DB_I64(cursor > 0 ? cursor : INT64_MAX)},
+                       2, s_on_message, &m)
+            : DB_ERR_QUERY;
+    if (rc < 0) {
+        log_warn("chat: history of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
+        json_decref(m.items);
+        chat_job_set_reply(job, json_pack("{sisI}", "error", CHAT_ERR_LOAD_CHAT, "thread_id",
+                                          (json_int_t)thread_id));
+        return;
+    }
+    bool more = json_array_size(m.items) > HISTORY_PAGE;
+    if (more)
+        json_array_remove(m.items, HISTORY_PAGE);
+    /* newest first from the index; the page goes out oldest first, as a chat is read */
+    size_t n = json_array_size(m.items);
+    json_t *page = json_array();
+    for (size_t i = n; page && i > 0; i--)
+        json_array_append(page, json_array_get(m.items, i - 1));
+    json_decref(m.items);
+    int64_t oldest = n ? json_integer_value(json_object_get(json_array_get(page, 0), "msg_id")) : 0;
+    chat_job_set_reply(job, json_pack("{sisIsIsbso}", "error", 0, "thread_id",
+                                      (json_int_t)thread_id, "last_message_id", (json_int_t)oldest,
+                                      "load_more", more, "chat_datas", page));
+}
+
+void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
+{
+    int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
+    int64_t after = (int64_t)chat_json_uid(job->request, "after_seq");
+    json_t *jl = json_object_get(job->request, "limit");
+    int64_t limit = json_is_integer(jl) ? json_integer_value(jl) : SYNC_DEFAULT;
+    if (!s_member_or_answer(job, worker, thread_id, NULL, CHAT_ERR_LOAD_CHAT))
+        return;
+    s_messages_t m = {json_array(), thread_id};
+    int rc = m.items ? db_query(worker->db,
+                                SQL_MESSAGES "WHERE m.thread_id = ? AND m.seq > ? "
+                                             "ORDER BY m.seq LIMIT ?",
+                                (db_param_t[]){DB_I64(thread_id), DB_I64(after), DB_I64(limit + 1)},
+                                3, s_on_message, &m)
+                     : DB_ERR_QUERY;
+    if (rc < 0) {
+        log_warn("chat: sync of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
+        json_decref(m.items);
+        chat_job_set_reply(job, json_pack("{sisI}", "error", CHAT_ERR_LOAD_CHAT, "thread_id",
+                                          (json_int_t)thread_id));
+        return;
+    }
+    bool more = (int64_t)json_array_size(m.items) > limit;
+    if (more)
+        json_array_remove(m.items, (size_t)limit);
+    chat_job_set_reply(job, json_pack("{sisIsosb}", "error", 0, "thread_id", (json_int_t)thread_id,
+                                      "chat_datas", m.items, "has_more", more));
+}
+
+/* ---- 1033: read mark ------------------------------------------------------------------------ */
+
+void chat_store_read(chat_job_t *job, chat_worker_t *worker)
+{
+    int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
+    int64_t seq = (int64_t)chat_json_uid(job->request, "seq");
+    uint64_t other = 0;
+    if (!s_member_or_answer(job, worker, thread_id, &other, CHAT_ERR_RPC))
+        return;
+    int64_t last_seq = -1;
+    int rc = db_query(worker->db, "SELECT last_seq FROM chat_thread WHERE id = ?",
+                      (db_param_t[]){DB_I64(thread_id)}, 1, s_on_int, &last_seq);
+    if (rc >= 0 && seq > last_seq) {
+        chat_job_set_reply(
+            job, json_pack("{sisI}", "error", CHAT_ERR_RANGE, "thread_id", (json_int_t)thread_id));
+        return;
+    }
+    if (rc >= 0)
+        rc = db_exec(worker->db,
+                     "INSERT INTO thread_read (thread_id, uid, read_seq) VALUES (?, ?, ?) "
+                     "ON DUPLICATE KEY UPDATE read_seq = GREATEST(read_seq, VALUES(read_seq))",
+                     (db_param_t[]){DB_I64(thread_id), DB_U64(job->uid), DB_I64(seq)}, 3, NULL);
+    if (rc < 0) {
+        log_warn("chat: read mark of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
+        chat_job_set_reply(
+            job, json_pack("{sisI}", "error", CHAT_ERR_RPC, "thread_id", (json_int_t)thread_id));
+        return;
+    }
+    chat_job_set_reply(job, json_pack("{sisIsI}", "error", 0, "thread_id", (json_int_t)thread_id,
+                                      "seq", (json_int_t)seq));
+    /* the read receipt, to the other member wherever it is */
+    json_t *push = json_pack("{sIsIsI}", "thread_id", (json_int_t)thread_id, "reader",
+                             (json_int_t)job->uid, "seq", (json_int_t)seq);
+    if (push)
+        chat_job_add_push(job, worker, other, CHAT_ID_NOTIFY_READ, push);
+}

@@ -1,0 +1,203 @@
+/* chat_text.c - text messages (1017) on the chat node's I/O thread: checks, commit lanes,
+ * acknowledgements (1018) and delivery to the peer (1019).
+ *
+ * Throughput comes from committing many messages in one transaction, and order from never
+ * committing two batches of the same thread at once. So messages do not go to the worker pool
+ * one by one: each thread is hashed onto one of cfg.message_lanes lanes, and a lane has at most
+ * one batch in the pool. While a batch commits, the messages that arrive for its lane wait;
+ * when it is done they all leave as the next batch (up to message_batch_max). At low load a
+ * batch is one message and leaves at once; under load batches grow by themselves (group
+ * commit). Two lanes never lock the same chat_thread row, so they never wait on each other.
+ * A sender's messages in one thread are committed in the order they arrived; the ack 1018 is
+ * sent only after the commit, then the 1019 to the peer, on this node or through the broker.
+ */
+#include "chat_internal.h"
+
+#include <string.h>
+
+#include "uschat/log.h"
+
+/* worker_pool keys of the lanes: far from any uid, which keys the other jobs. */
+#define LANE_KEY(i) (UINT64_MAX - (uint64_t)(i))
+
+static void s_text_free(chat_text_t *t)
+{
+    json_decref(t->items);
+    free(t->reply);
+    chat_push_free_list(t->push);
+    free(t);
+}
+
+void chat_text_free_list(chat_text_t *t)
+{
+    while (t) {
+        chat_text_t *next = t->next;
+        s_text_free(t);
+        t = next;
+    }
+}
+
+int chat_text_open(chat_node_t *node)
+{
+    node->lanes = calloc((size_t)node->cfg.message_lanes, sizeof *node->lanes);
+    return node->lanes ? 0 : -1;
+}
+
+void chat_text_close(chat_node_t *node)
+{
+    for (int i = 0; node->lanes && i < node->cfg.message_lanes; i++)
+        chat_text_free_list(node->lanes[i].head);
+    free(node->lanes);
+    node->lanes = NULL;
+    node->texts_pending = 0;
+}
+
+static int s_lane_of(chat_node_t *node, int64_t thread_id)
+{
+    uint64_t h = (uint64_t)thread_id * 0x9E3779B97F4A7C15ULL;
+    return (int)((h >> 32) % (uint64_t)node->cfg.message_lanes);
+}
+
+static void s_lane_done(chat_node_t *node, chat_job_t *job);
+
+/* Sends the lane's waiting messages as one batch, unless one is already in the pool. */
+static void s_lane_kick(chat_node_t *node, int index)
+{
+    chat_lane_t *lane = &node->lanes[index];
+    if (lane->busy || !lane->head)
+        return;
+    chat_job_t *job = chat_job_new(node, NULL, 0, chat_store_texts, s_lane_done);
+    if (!job)
+        return;
+    job->lane = index;
+    uint32_t taken = 0;
+    chat_text_t *last = NULL;
+    for (chat_text_t *t = lane->head; t && taken < node->cfg.message_batch_max; t = t->next) {
+        last = t;
+        taken++;
+    }
+    job->texts = lane->head;
+    lane->head = last->next;
+    last->next = NULL;
+    if (!lane->head)
+        lane->tail = NULL;
+    if (chat_job_try_submit(node, job, LANE_KEY(index)) < 0) {
+        /* The pool is full: the batch goes back to the front; the tick tries again. */
+        last->next = lane->head;
+        lane->head = job->texts;
+        if (!lane->tail)
+            lane->tail = last;
+        job->texts = NULL;
+        chat_job_destroy(&job);
+        return;
+    }
+    lane->busy = true;
+    lane->count -= taken;
+    node->texts_pending -= taken;
+}
+
+void chat_text_tick(chat_node_t *node)
+{
+    for (int i = 0; node->lanes && i < node->cfg.message_lanes; i++)
+        s_lane_kick(node, i);
+}
+
+static void s_lane_done(chat_node_t *node, chat_job_t *job)
+{
+    if (node->lanes)
+        node->lanes[job->lane].busy = false;
+    for (chat_text_t *t = job->texts; t; t = t->next) {
+        chat_conn_t *conn = chat_conn_find(node, t->fd, t->conn_id);
+        if (conn) {
+            if (conn->inflight)
+                conn->inflight--;
+            if (t->reply)
+                chat_conn_send(node, conn, CHAT_ID_TEXT_RSP, t->reply, t->reply_len);
+        }
+        if (t->push)
+            chat_push_deliver(node, t->push);
+    }
+    if (node->lanes && !node->stopping)
+        s_lane_kick(node, job->lane);
+}
+
+/* 0 when every item has content (1..4096 bytes) and unique_id (1..64 bytes), else the code. */
+static int s_check_items(const json_t *items)
+{
+    size_t n = json_array_size(items);
+    if (n == 0 || n > CHAT_TEXT_ITEMS_MAX)
+        return CHAT_ERR_RANGE;
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        json_t *content = json_object_get(item, "content");
+        json_t *unique = json_object_get(item, "unique_id");
+        if (!json_is_string(content) || !json_is_string(unique))
+            return CHAT_ERR_JSON;
+        size_t clen = json_string_length(content), ulen = json_string_length(unique);
+        if (clen == 0 || clen > CHAT_TEXT_MAX_BYTES || ulen == 0 || ulen > CHAT_UNIQUE_ID_MAX ||
+            strlen(json_string_value(content)) != clen)
+            return CHAT_ERR_RANGE;
+    }
+    return 0;
+}
+
+static void s_reject(chat_node_t *node, chat_conn_t *conn, json_t *body, int error)
+{
+    json_t *rsp =
+        json_pack("{sisIsO?sO?}", "error", error, "fromuid", (json_int_t)conn->uid, "touid",
+                  json_object_get(body, "touid"), "thread_id", json_object_get(body, "thread_id"));
+    json_decref(body);
+    if (rsp)
+        chat_conn_send_json(node, conn, CHAT_ID_TEXT_RSP, rsp);
+    else
+        chat_conn_send_error(node, conn, CHAT_ID_TEXT_RSP, error);
+}
+
+void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    uint64_t touid = chat_json_uid(body, "touid");
+    int64_t thread_id = (int64_t)chat_json_uid(body, "thread_id");
+    json_t *items = json_object_get(body, "text_array");
+    int error = 0;
+    if (!json_object_get(body, "touid") || !json_object_get(body, "thread_id") ||
+        !json_is_array(items))
+        error = CHAT_ERR_JSON;
+    else if (!touid || !thread_id)
+        error = CHAT_ERR_NOT_FRIENDS;
+    else if (touid == conn->uid)
+        error = CHAT_ERR_RANGE;
+    else
+        error = s_check_items(items);
+    if (!error && (node->texts_pending >= node->cfg.message_pending_max ||
+                   conn->inflight >= node->cfg.max_inflight || node->stopping)) {
+        node->stats.busy++;
+        error = CHAT_ERR_BUSY;
+    }
+    chat_text_t *t = error ? NULL : calloc(1, sizeof *t);
+    if (!error && !t)
+        error = CHAT_ERR_BUSY;
+    if (error) {
+        s_reject(node, conn, body, error);
+        return;
+    }
+    t->fd = conn->fd;
+    t->conn_id = conn->id;
+    t->sender = conn->uid;
+    t->touid = touid;
+    t->thread_id = thread_id;
+    t->items = json_incref(items);
+    json_decref(body);
+    int index = s_lane_of(node, thread_id);
+    chat_lane_t *lane = &node->lanes[index];
+    if (lane->tail)
+        lane->tail->next = t;
+    else
+        lane->head = t;
+    lane->tail = t;
+    lane->count++;
+    node->texts_pending++;
+    conn->inflight++;
+    s_lane_kick(node, index);
+}

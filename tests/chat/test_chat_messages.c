@@ -1,0 +1,370 @@
+/* test_chat_messages.c - text messages, threads, history, sync and read marks against the
+ * real stack (chat_stack.h): broker, status, two chat nodes, Redis and MariaDB.
+ *
+ * Run by CTest as `test_chat_messages CASE`, one process (and one stack) per case:
+ *   text     friends on different nodes: 1018 after the commit with seq 1, 2, 3..., 1019 to
+ *            the peer across the broker; a retry is stored once; 1016 for a stranger or a
+ *            thread that is not theirs; 1015 for empty or oversized content
+ *   offline  messages to an offline friend: 1026 shows them unread with the last one, sync
+ *            from a seq misses nothing, history pages backwards, a read mark gives 1035 to
+ *            the sender and marks the messages read
+ *   order    two friends send hundreds of messages to each other at once, pipelined, from
+ *            two nodes: every one acked, each side's acks in send order, the thread's seqs
+ *            exactly 1..N in the database, every message delivered to the peer once
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chat_stack.h"
+#include "check.h"
+#include "test_support.h"
+#include "uschat/client/error.h"
+#include "uschat/client/proto.h"
+#include "uschat/client/session.h"
+
+#define WAIT_MS 5000
+
+static int64_t s_int(const json_t *obj, const char *key)
+{
+    return json_integer_value(json_object_get(obj, key));
+}
+
+static const char *s_str(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+/* One 1017 with a single item; returns the 1018's error, *reply the body. */
+static int s_send(uschat_session_t *s, int64_t touid, int64_t thread, const char *content,
+                  const char *unique, json_t **reply)
+{
+    uschat_text_t item = {content, unique};
+    return chat_stack_request(s, USCHAT_ID_TEXT_CHAT_REQ,
+                              uschat_req_text_chat(touid, thread, &item, 1), reply);
+}
+
+static json_t *s_item(json_t *reply, size_t i)
+{
+    return json_array_get(json_object_get(reply, "chat_datas"), i);
+}
+
+/* ---- text ------------------------------------------------------------------------------------ */
+
+static void s_case_text(void)
+{
+    chat_stack_t *st = chat_stack_start("chattext", NULL);
+    int64_t alice = chat_stack_user(st, "alice"), bob = chat_stack_user(st, "bob");
+    int64_t carol = chat_stack_user(st, "carol");
+    char ta[128], tb[128], tc[128];
+    chat_stack_token(st, alice, ta, NULL);
+    chat_stack_token(st, bob, tb, NULL);
+    chat_stack_token(st, carol, tc, NULL);
+    uschat_session_t *a = chat_stack_login(st, 0, alice, ta, NULL);
+    uschat_session_t *b = chat_stack_login(st, 1, bob, tb, NULL);
+    uschat_session_t *c = chat_stack_login(st, 1, carol, tc, NULL);
+    int64_t thread = chat_stack_befriend(a, alice, b, bob);
+
+    /* three messages, seq 1 2 3, each pushed to bob on the other node */
+    for (int i = 1; i <= 3; i++) {
+        char text[32], unique[32];
+        snprintf(text, sizeof text, "message %d", i);
+        snprintf(unique, sizeof unique, "a-%d", i);
+        json_t *ack = NULL;
+        CHECK(s_send(a, bob, thread, text, unique, &ack) == 0, "send %d", i);
+        json_t *item = s_item(ack, 0);
+        CHECK(s_int(item, "seq") == i && s_int(item, "message_id") > 0 &&
+                  strcmp(s_str(item, "content"), text) == 0 &&
+                  strcmp(s_str(item, "unique_id"), unique) == 0 &&
+                  strlen(s_str(item, "chat_time")) == 19,
+              "ack %d carries seq %d, id, content, unique_id, chat_time", i, i);
+        CHECK(s_int(ack, "fromuid") == alice && s_int(ack, "touid") == bob &&
+                  s_int(ack, "thread_id") == thread,
+              "ack %d names the thread", i);
+        json_t *push = chat_stack_wait(b, USCHAT_ID_NOTIFY_TEXT_CHAT);
+        CHECK(s_int(s_item(push, 0), "seq") == i &&
+                  s_int(s_item(push, 0), "message_id") == s_int(item, "message_id") &&
+                  s_int(push, "fromuid") == alice,
+              "bob gets message %d with the same id and seq", i);
+        json_decref(push);
+        json_decref(ack);
+    }
+    /* several items in one request: consecutive seqs */
+    uschat_text_t two[] = {{"four", "a-4"}, {"five", "a-5"}};
+    json_t *ack = NULL;
+    CHECK(chat_stack_request(a, USCHAT_ID_TEXT_CHAT_REQ, uschat_req_text_chat(bob, thread, two, 2),
+                             &ack) == 0,
+          "two items");
+    CHECK(s_int(s_item(ack, 0), "seq") == 4 && s_int(s_item(ack, 1), "seq") == 5, "seq 4, 5");
+    json_decref(ack);
+    json_decref(chat_stack_wait(b, USCHAT_ID_NOTIFY_TEXT_CHAT));
+    /* a retry of message 2: same id and seq, nothing new stored, nothing pushed */
+    CHECK(s_send(a, bob, thread, "message 2", "a-2", &ack) == 0, "retry");
+    CHECK(s_int(s_item(ack, 0), "seq") == 2, "the retry gets seq 2 back");
+    json_decref(ack);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM chat_message WHERE thread_id = %lld",
+             (long long)thread);
+    CHECK(chat_stack_query_int(st, sql) == 5, "five rows");
+    snprintf(sql, sizeof sql, "SELECT last_seq FROM chat_thread WHERE id = %lld",
+             (long long)thread);
+    CHECK(chat_stack_query_int(st, sql) == 5, "last_seq 5");
+    /* bob answers: seq 6 */
+    CHECK(s_send(b, alice, thread, "hi alice", "b-1", &ack) == 0, "bob sends");
+    CHECK(s_int(s_item(ack, 0), "seq") == 6, "bob's message is seq 6");
+    json_decref(ack);
+    json_t *push = chat_stack_wait(a, USCHAT_ID_NOTIFY_TEXT_CHAT);
+    CHECK(s_int(s_item(push, 0), "seq") == 6, "alice gets it");
+    json_decref(push);
+    CHECK(uschat_session_queued(b) == 0, "bob got no push for the retry");
+
+    /* refusals that store nothing */
+    CHECK(s_send(c, alice, thread, "intruder", "c-1", NULL) == USCHAT_ERR_NOT_FRIENDS,
+          "carol in alice and bob's thread: 1016");
+    CHECK(s_send(a, carol, thread, "to carol", "a-x", NULL) == USCHAT_ERR_NOT_FRIENDS,
+          "alice to carol (not friends): 1016");
+    CHECK(s_send(a, bob, thread + 1000, "nowhere", "a-y", NULL) == USCHAT_ERR_NOT_FRIENDS,
+          "a thread that does not exist: 1016");
+    CHECK(s_send(a, bob, thread, "", "a-z", NULL) == USCHAT_ERR_OUT_OF_RANGE, "empty: 1015");
+    char *big = malloc(4098);
+    memset(big, 'x', 4097);
+    big[4097] = 0;
+    CHECK(s_send(a, bob, thread, big, "a-big", NULL) == USCHAT_ERR_OUT_OF_RANGE,
+          "4097 bytes: 1015");
+    big[4096] = 0;
+    CHECK(s_send(a, bob, thread, big, "a-4096", &ack) == 0, "4096 bytes are fine");
+    CHECK(s_int(s_item(ack, 0), "seq") == 7, "seq 7");
+    json_decref(ack);
+    free(big);
+    json_decref(chat_stack_wait(b, USCHAT_ID_NOTIFY_TEXT_CHAT));
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM chat_message WHERE thread_id = %lld",
+             (long long)thread);
+    CHECK(chat_stack_query_int(st, sql) == 7, "nothing else stored");
+    /* 1027: the pair's existing thread; a stranger gets 1016 */
+    json_t *rsp = NULL;
+    CHECK(chat_stack_request(a, USCHAT_ID_CREATE_PRIVATE_REQ, uschat_req_create_private(bob),
+                             &rsp) == 0,
+          "1027");
+    CHECK(s_int(rsp, "thread_id") == thread && s_int(rsp, "other_id") == bob, "the same thread");
+    json_decref(rsp);
+    CHECK(chat_stack_request(a, USCHAT_ID_CREATE_PRIVATE_REQ, uschat_req_create_private(carol),
+                             NULL) == USCHAT_ERR_NOT_FRIENDS,
+          "1027 with a stranger: 1016");
+    uschat_session_destroy(&a);
+    uschat_session_destroy(&b);
+    uschat_session_destroy(&c);
+    chat_stack_stop(&st);
+}
+
+/* ---- offline ------------------------------------------------------------------------------- */
+
+static void s_case_offline(void)
+{
+    chat_stack_t *st = chat_stack_start("chatoffline", NULL);
+    int64_t alice = chat_stack_user(st, "alice"), bob = chat_stack_user(st, "bob");
+    char ta[128], tb[128];
+    chat_stack_token(st, alice, ta, NULL);
+    chat_stack_token(st, bob, tb, NULL);
+    uschat_session_t *a = chat_stack_login(st, 0, alice, ta, NULL);
+    uschat_session_t *b = chat_stack_login(st, 1, bob, tb, NULL);
+    int64_t thread = chat_stack_befriend(a, alice, b, bob);
+    uschat_session_destroy(&b);
+    CHECK(chat_stack_wait_presence(st, bob, NULL, WAIT_MS) == 0, "bob is offline");
+    /* 60 messages while bob is away: more than a history page */
+    for (int i = 1; i <= 60; i++) {
+        char text[32], unique[32];
+        snprintf(text, sizeof text, "while away %d", i);
+        snprintf(unique, sizeof unique, "away-%d", i);
+        CHECK(s_send(a, bob, thread, text, unique, NULL) == 0, "send %d", i);
+    }
+    b = chat_stack_login(st, 0, bob, tb, NULL);
+    json_t *rsp = NULL;
+    CHECK(chat_stack_request(b, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(0), &rsp) == 0,
+          "1025");
+    json_t *t = json_array_get(json_object_get(rsp, "threads"), 0);
+    CHECK(json_array_size(json_object_get(rsp, "threads")) == 1 && s_int(t, "thread_id") == thread,
+          "one thread");
+    CHECK(s_int(t, "last_seq") == 60 && s_int(t, "unread") == 60, "60 unread (got %lld)",
+          (long long)s_int(t, "unread"));
+    CHECK(strcmp(s_str(json_object_get(t, "last_msg"), "msg_content"), "while away 60") == 0,
+          "the last message");
+    CHECK((s_int(t, "user1_id") == alice && s_int(t, "user2_id") == bob) ||
+              (s_int(t, "user1_id") == bob && s_int(t, "user2_id") == alice),
+          "the pair");
+    json_decref(rsp);
+    CHECK(chat_stack_request(a, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(0), &rsp) == 0,
+          "1025 for alice");
+    t = json_array_get(json_object_get(rsp, "threads"), 0);
+    CHECK(s_int(t, "unread") == 0, "alice's own messages are not unread to her");
+    json_decref(rsp);
+    /* sync from seq 55: 56..60 in order, nothing more */
+    CHECK(chat_stack_request(b, USCHAT_ID_SYNC_REQ, uschat_req_sync(thread, 55, 200), &rsp) == 0,
+          "1031");
+    json_t *items = json_object_get(rsp, "chat_datas");
+    CHECK(json_array_size(items) == 5, "5 after seq 55");
+    for (size_t i = 0; i < 5; i++)
+        CHECK(s_int(json_array_get(items, i), "seq") == (int64_t)(56 + i) &&
+                  s_int(json_array_get(items, i), "sender") == alice,
+              "seq %zu in order", 56 + i);
+    CHECK(!json_is_true(json_object_get(rsp, "has_more")), "no more");
+    json_decref(rsp);
+    CHECK(chat_stack_request(b, USCHAT_ID_SYNC_REQ, uschat_req_sync(thread, 0, 10), &rsp) == 0,
+          "1031 limit 10");
+    CHECK(json_array_size(json_object_get(rsp, "chat_datas")) == 10 &&
+              json_is_true(json_object_get(rsp, "has_more")),
+          "10 and more to come");
+    json_decref(rsp);
+    CHECK(chat_stack_request(b, USCHAT_ID_SYNC_REQ, uschat_req_sync(thread, 0, 201), NULL) ==
+              USCHAT_ERR_OUT_OF_RANGE,
+          "limit 201: 1015");
+    /* history, newest page first, each page oldest first */
+    CHECK(chat_stack_request(b, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_chat(thread, 0), &rsp) ==
+              0,
+          "1029");
+    items = json_object_get(rsp, "chat_datas");
+    CHECK(json_array_size(items) == 50 && json_is_true(json_object_get(rsp, "load_more")),
+          "a page of 50, more before");
+    CHECK(s_int(json_array_get(items, 0), "seq") == 11 &&
+              s_int(json_array_get(items, 49), "seq") == 60,
+          "seq 11..60");
+    int64_t cursor = s_int(rsp, "last_message_id");
+    CHECK(cursor == s_int(json_array_get(items, 0), "msg_id"), "cursor = oldest of the page");
+    json_decref(rsp);
+    CHECK(chat_stack_request(b, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_chat(thread, cursor),
+                             &rsp) == 0,
+          "1029 older");
+    items = json_object_get(rsp, "chat_datas");
+    CHECK(json_array_size(items) == 10 && !json_is_true(json_object_get(rsp, "load_more")) &&
+              s_int(json_array_get(items, 0), "seq") == 1,
+          "the first 10");
+    CHECK(s_int(json_array_get(items, 0), "status") == 0, "unread yet");
+    json_decref(rsp);
+    /* the read mark: 1034, 1035 to alice, statuses, unread 0 */
+    CHECK(chat_stack_request(b, USCHAT_ID_READ_MARK_REQ, uschat_req_read_mark(thread, 60), NULL) ==
+              0,
+          "1033");
+    json_t *receipt = chat_stack_wait(a, USCHAT_ID_NOTIFY_READ);
+    CHECK(s_int(receipt, "thread_id") == thread && s_int(receipt, "reader") == bob &&
+              s_int(receipt, "seq") == 60,
+          "alice gets the receipt");
+    json_decref(receipt);
+    CHECK(chat_stack_request(b, USCHAT_ID_READ_MARK_REQ, uschat_req_read_mark(thread, 61), NULL) ==
+              USCHAT_ERR_OUT_OF_RANGE,
+          "past the last seq: 1015");
+    CHECK(chat_stack_request(b, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(0), &rsp) == 0,
+          "1025");
+    CHECK(s_int(json_array_get(json_object_get(rsp, "threads"), 0), "unread") == 0, "all read");
+    json_decref(rsp);
+    CHECK(chat_stack_request(a, USCHAT_ID_SYNC_REQ, uschat_req_sync(thread, 59, 10), &rsp) == 0,
+          "1031");
+    CHECK(s_int(json_array_get(json_object_get(rsp, "chat_datas"), 0), "status") == 1,
+          "alice sees her message read");
+    json_decref(rsp);
+    /* a stranger's sync: 1016 */
+    int64_t eve = chat_stack_user(st, "eve");
+    char te[128];
+    chat_stack_token(st, eve, te, NULL);
+    uschat_session_t *e = chat_stack_login(st, 1, eve, te, NULL);
+    CHECK(chat_stack_request(e, USCHAT_ID_SYNC_REQ, uschat_req_sync(thread, 0, 10), NULL) ==
+              USCHAT_ERR_NOT_FRIENDS,
+          "eve cannot read their thread");
+    CHECK(chat_stack_request(e, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_chat(thread, 0), NULL) ==
+              USCHAT_ERR_NOT_FRIENDS,
+          "nor its history");
+    uschat_session_destroy(&a);
+    uschat_session_destroy(&b);
+    uschat_session_destroy(&e);
+    chat_stack_stop(&st);
+}
+
+/* ---- order ----------------------------------------------------------------------------------- */
+
+#define ORDER_N 300
+
+static void s_case_order(void)
+{
+    const char *env[] = {"USCHAT_CHAT_RATE_LIMIT=100000", "USCHAT_CHAT_MAX_INFLIGHT=1000", NULL};
+    chat_stack_t *st = chat_stack_start("chatorder", env);
+    int64_t alice = chat_stack_user(st, "alice"), bob = chat_stack_user(st, "bob");
+    char ta[128], tb[128];
+    chat_stack_token(st, alice, ta, NULL);
+    chat_stack_token(st, bob, tb, NULL);
+    uschat_session_t *a = chat_stack_login(st, 0, alice, ta, NULL);
+    uschat_session_t *b = chat_stack_login(st, 1, bob, tb, NULL);
+    int64_t thread = chat_stack_befriend(a, alice, b, bob);
+    /* both send everything without waiting */
+    for (int i = 0; i < ORDER_N; i++) {
+        char text[32], unique[32];
+        uschat_text_t item = {text, unique};
+        snprintf(text, sizeof text, "a%d", i);
+        snprintf(unique, sizeof unique, "a-%d", i);
+        CHECK(uschat_session_send_take(a, USCHAT_ID_TEXT_CHAT_REQ,
+                                       uschat_req_text_chat(bob, thread, &item, 1)) == 0,
+              "send");
+        snprintf(text, sizeof text, "b%d", i);
+        snprintf(unique, sizeof unique, "b-%d", i);
+        CHECK(uschat_session_send_take(b, USCHAT_ID_TEXT_CHAT_REQ,
+                                       uschat_req_text_chat(alice, thread, &item, 1)) == 0,
+              "send");
+    }
+    /* each side: ORDER_N acks in send order with rising seqs, ORDER_N pushes of the other */
+    uschat_session_t *sides[2] = {a, b};
+    for (int side = 0; side < 2; side++) {
+        int acks = 0, pushes = 0;
+        int64_t last_ack_seq = 0, last_push_seq = 0;
+        while (acks < ORDER_N || pushes < ORDER_N) {
+            uint16_t id = 0;
+            json_t *body = NULL;
+            CHECK(uschat_session_next(sides[side], 10000, &id, &body) == 0,
+                  "side %d: %d acks, %d pushes so far", side, acks, pushes);
+            json_t *item = s_item(body, 0);
+            if (id == USCHAT_ID_TEXT_CHAT_RSP) {
+                char expect[32];
+                snprintf(expect, sizeof expect, "%c-%d", side ? 'b' : 'a', acks);
+                CHECK(s_int(body, "error") == 0, "ack %d error %lld", acks,
+                      (long long)s_int(body, "error"));
+                CHECK(strcmp(s_str(item, "unique_id"), expect) == 0, "ack %d is for %s, not %s",
+                      acks, expect, s_str(item, "unique_id"));
+                CHECK(s_int(item, "seq") > last_ack_seq, "acks in seq order");
+                last_ack_seq = s_int(item, "seq");
+                acks++;
+            } else if (id == USCHAT_ID_NOTIFY_TEXT_CHAT) {
+                CHECK(s_int(item, "seq") > last_push_seq, "pushes in seq order");
+                last_push_seq = s_int(item, "seq");
+                pushes++;
+            }
+            json_decref(body);
+        }
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) = %d AND MIN(seq) = 1 AND MAX(seq) = %d AND "
+             "COUNT(DISTINCT seq) = %d FROM chat_message WHERE thread_id = %lld",
+             2 * ORDER_N, 2 * ORDER_N, 2 * ORDER_N, (long long)thread);
+    CHECK(chat_stack_query_int(st, sql) == 1, "seqs are exactly 1..%d", 2 * ORDER_N);
+    snprintf(sql, sizeof sql, "SELECT last_seq FROM chat_thread WHERE id = %lld",
+             (long long)thread);
+    CHECK(chat_stack_query_int(st, sql) == 2 * ORDER_N, "last_seq");
+    uschat_session_destroy(&a);
+    uschat_session_destroy(&b);
+    chat_stack_stop(&st);
+}
+
+int main(int argc, char **argv)
+{
+    const char *which = argc > 1 ? argv[1] : "";
+    if (strcmp(which, "text") == 0)
+        s_case_text();
+    else if (strcmp(which, "offline") == 0)
+        s_case_offline();
+    else if (strcmp(which, "order") == 0)
+        s_case_order();
+    else {
+        fprintf(stderr, "usage: test_chat_messages text|offline|order\n");
+        return 2;
+    }
+    printf("ok %s\n", which);
+    return 0;
+}
