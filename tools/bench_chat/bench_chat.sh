@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/bench_chat/bench_chat.sh: the chat node benchmark, self-contained on one machine.
 #
-#   tools/bench_chat/bench_chat.sh [--build DIR] [--users N] [--hold S] [--login S] [--keep]
+#   tools/bench_chat/bench_chat.sh [--build DIR] [--users N] [--hold S] [--login S]
+#                                  [--messages S] [--keep]
 #
 # Starts private Redis and MariaDB (tools/lib/servers.sh), the broker and ONE chat node
 # (uschatd --service chat --node node1) from the build folder (default build/, a release
@@ -13,7 +14,10 @@
 #      while sampling the node's RSS, and prints the RSS per connection:
 #      (peak RSS - baseline) / N, user-space memory of an idle logged-in connection;
 #   4. logs in flat out for S seconds (default 10, --direct: token from Redis, presence set,
-#      profile and lists read from MySQL, no gate) and prints the logins per second.
+#      profile and lists read from MySQL, no gate) and prints the logins per second;
+#   5. 1,000 pairs of friends send text messages flat out (8 in flight per sender) for S
+#      seconds (default 10, --messages S; 0 skips it) and prints the messages acked per
+#      second (each acked only after its MySQL commit) and the seq gaps seen (must be 0).
 # Goals on a 2-core machine: under 4 KiB per connection, 2,000 logins/s or more.
 # Everything it started is stopped at exit (by pid); --keep leaves the folder for the logs.
 set -euo pipefail
@@ -23,6 +27,7 @@ BUILD=$ROOT/build
 USERS=10000
 HOLD_S=20
 LOGIN_S=10
+MSG_S=10
 KEEP=0
 while (($#)); do
     case $1 in
@@ -30,6 +35,7 @@ while (($#)); do
         --users) USERS=$2; shift 2 ;;
         --hold) HOLD_S=$2; shift 2 ;;
         --login) LOGIN_S=$2; shift 2 ;;
+        --messages) MSG_S=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench_chat: unknown option $1" >&2; exit 2 ;;
@@ -136,6 +142,15 @@ RATE=$(awk '$1 == "logins_per_s" { print $2 }' "$DIR/login.out")
 FAILED=$(awk '$1 == "logins_failed" { print $2 }' "$DIR/login.out")
 P99=$(awk '$1 == "login" && NF >= 8 { print $5 }' "$DIR/login.out")
 
+MSG_RATE=skipped
+GAPS=-
+if ((MSG_S > 0)); then
+    load --users 2000 --duration "$MSG_S" --rate 0 --window 8 chat >"$DIR/chat.out" 2>&1 ||
+        { cat "$DIR/chat.out" >&2; exit 1; }
+    MSG_RATE=$(awk '$1 == "acked_per_s" { print $2 }' "$DIR/chat.out")
+    GAPS=$(awk '$1 == "seq_gaps" { print $2 }' "$DIR/chat.out")
+fi
+
 PER_CONN=$(((PEAK_KB - BASE_KB) * 1024 / (LIVE > 0 ? LIVE : 1)))
 echo
 echo "== chat node benchmark ($(nproc) cores, $(uname -sr))"
@@ -143,4 +158,5 @@ printf '  %-34s %s\n' "connections held (heartbeat 10 s)" "${LIVE:-?} of $USERS,
 printf '  %-34s %s\n' "node RSS idle / with connections" "$BASE_KB kB / $PEAK_KB kB"
 printf '  %-34s %s\n' "node RSS per connection" "$PER_CONN bytes (goal < 4096)"
 printf '  %-34s %s\n' "logins/s (token, presence, MySQL)" "${RATE:-?} (goal >= 2000), failed ${FAILED:-?}, p99 ${P99:-?}"
+printf '  %-34s %s\n' "messages acked/s (after commit)" "$MSG_RATE, seq gaps $GAPS"
 [[ ${LIVE:-0} == "$USERS" ]] || exit 1
