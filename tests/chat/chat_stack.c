@@ -119,7 +119,7 @@ int chat_stack_stop_node(chat_stack_t *self, int index)
     return status;
 }
 
-chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[])
+static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool gate)
 {
     test_require_env((const char *[]){"USCHAT_TEST_REDIS_HOST", "USCHAT_TEST_REDIS_PORT",
                                       "USCHAT_TEST_MYSQL_HOST", "USCHAT_TEST_MYSQL_PORT",
@@ -128,13 +128,15 @@ chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[])
     CHECK(self, "memory");
     self->dir = test_tmpdir(tag);
     CHECK(self->dir, "tmpdir");
+    fprintf(stderr, "chat_stack: logs in %s\n", self->dir);
     for (size_t i = 0; node_env && node_env[i] && i < 15; i++)
         self->node_env[i] = node_env[i];
     CHECK(test_db_create(tag, self->db, sizeof self->db) == 0, "database");
     self->mysql = test_db_connect(self->db);
     CHECK(self->mysql, "connect to %s", self->db);
-    /* A uid range of this test's own: Redis is shared by every test running now. */
-    self->next_uid = ((int64_t)getpid() % 100000) * 100000 + 1;
+    /* A uid range of this test's own, above the small uids other tests' databases start
+     * with: Redis is shared by every test running now. */
+    self->next_uid = ((int64_t)getpid() % 100000 + 1) * 100000 + 1;
     char sql[128];
     snprintf(sql, sizeof sql, "ALTER TABLE user AUTO_INCREMENT = %lld", (long long)self->next_uid);
     CHECK(mysql_query(self->mysql, sql) == 0, "%s", mysql_error(self->mysql));
@@ -174,21 +176,42 @@ chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[])
     CHECK(self->broker > 0 && test_wait_port(self->broker_port, 10000) == 0,
           "broker does not start (see %s)", log);
 
-    s_envp(envp, 48, NULL);
+    char gate_env[2][600];
+    const char *status_extra[] = {NULL, NULL, NULL};
+    if (gate) {
+        self->gate_port = test_free_port();
+        snprintf(self->mail_dir, sizeof self->mail_dir, "%s/mail", self->dir);
+        snprintf(gate_env[0], sizeof gate_env[0], "USCHAT_GATE_PORT=%d", self->gate_port);
+        snprintf(gate_env[1], sizeof gate_env[1], "USCHAT_VARIFY_MAIL_DIR=%s", self->mail_dir);
+        status_extra[0] = gate_env[0];
+        status_extra[1] = gate_env[1];
+        s_env_add("USCHAT_GATE_HOST", "127.0.0.1");
+    }
+    s_envp(envp, 48, status_extra);
     snprintf(conf, sizeof conf, "%s/config/uschat.conf", test_env("USCHAT_SOURCE_DIR"));
+    /* With the gate, one uschatd hosts status, gate and varify as t.status, t.gate, t.varify */
     const char *status_argv[] = {test_binary("actors/uschatd/uschatd"),
                                  "--config",
                                  conf,
                                  "--service",
                                  "status",
                                  "--node",
-                                 "status.t",
+                                 gate ? "t" : "status.t",
+                                 gate ? "--service" : NULL,
+                                 "gate",
+                                 "--service",
+                                 "varify",
                                  NULL};
     s_log_path(self, "status", log, sizeof log);
     self->status = test_spawn(status_argv, envp, log);
     CHECK(self->status > 0, "spawn status");
-    if (chat_stack_wait_log(self, "broker", "ready: status.t (status)", 10000) != 0) {
+    const char *ready = gate ? "ready: t.status (status)" : "ready: status.t (status)";
+    if (chat_stack_wait_log(self, "broker", ready, 10000) != 0) {
         fprintf(stderr, "status did not register (see %s): is it compiled in?\n", log);
+        exit(TEST_SKIP);
+    }
+    if (gate && test_wait_port(self->gate_port, 10000) != 0) {
+        fprintf(stderr, "the gate does not listen (see %s): is it compiled in?\n", log);
         exit(TEST_SKIP);
     }
 
@@ -207,6 +230,16 @@ chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[])
         redisConnect(test_env("USCHAT_TEST_REDIS_HOST"), atoi(test_env("USCHAT_TEST_REDIS_PORT")));
     CHECK(self->redis && !self->redis->err, "redis");
     return self;
+}
+
+chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[])
+{
+    return s_start(tag, node_env, false);
+}
+
+chat_stack_t *chat_stack_start_gate(const char *tag, const char *const node_env[])
+{
+    return s_start(tag, node_env, true);
 }
 
 void chat_stack_stop(chat_stack_t **self_p)

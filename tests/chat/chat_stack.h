@@ -27,6 +27,8 @@ typedef struct {
     char db[72]; /* the test's database */
     int broker_port, tap_port;
     int node_port[CHAT_STACK_NODES];
+    int gate_port;      /* 0 unless started with the gate */
+    char mail_dir[512]; /* varify's mail folder (with the gate) */
     char endpoint[64];
     pid_t broker, status, node[CHAT_STACK_NODES];
     const char *node_env[16]; /* the extra environment the nodes were started with */
@@ -40,6 +42,9 @@ typedef struct {
  * (NULL-terminated, may be NULL; e.g. "USCHAT_CHAT_IDLE_TIMEOUT_S=2"). Skips (77) when the
  * test servers are not configured. */
 chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[]);
+/* The same with gate and varify in status's uschatd (HTTP on gate_port, mail into mail_dir),
+ * for the whole path of a user: code, register, login, chat node. */
+chat_stack_t *chat_stack_start_gate(const char *tag, const char *const node_env[]);
 /* Stops the processes (SIGTERM; a node must exit 0), drops the database, removes the folder
  * (kept when the test failed). */
 void chat_stack_stop(chat_stack_t **self_p);

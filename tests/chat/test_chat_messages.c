@@ -8,19 +8,24 @@
  *   offline  messages to an offline friend: 1026 shows them unread with the last one, sync
  *            from a seq misses nothing, history pages backwards, a read mark gives 1035 to
  *            the sender and marks the messages read
+ *   gate     the whole path of two new users: code by mail, register and log in through the
+ *            gate, connect to the node status picked, find each other, befriend, chat
  *   order    two friends send hundreds of messages to each other at once, pipelined, from
  *            two nodes: every one acked, each side's acks in send order, the thread's seqs
  *            exactly 1..N in the database, every message delivered to the peer once
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chat_stack.h"
 #include "check.h"
 #include "test_support.h"
 #include "uschat/client/error.h"
+#include "uschat/client/http.h"
 #include "uschat/client/proto.h"
 #include "uschat/client/session.h"
 
@@ -352,6 +357,131 @@ static void s_case_order(void)
     chat_stack_stop(&st);
 }
 
+/* ---- gate ------------------------------------------------------------------------------------ */
+
+static char *s_slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65537);
+    if (buf)
+        (void)!fread(buf, 1, 65536, f);
+    fclose(f);
+    return buf;
+}
+
+/* The 6-digit code of the newest mail to email under dir (varify's mail folder). */
+static bool s_find_code(const char *dir, const char *email, char code[7])
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    char want[300];
+    snprintf(want, sizeof want, "To: <%s>", email);
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat sb;
+        if (stat(path, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode)) {
+            found = s_find_code(path, email, code);
+            continue;
+        }
+        char *text = s_slurp(path);
+        const char *p = text && strstr(text, want) ? strstr(text, "code is: ") : NULL;
+        if (p && strlen(p) >= 15) {
+            memcpy(code, p + 9, 6);
+            code[6] = 0;
+            found = true;
+        }
+        free(text);
+    }
+    closedir(d);
+    return found;
+}
+
+static int64_t s_register(chat_stack_t *st, uschat_http_t *h, const char *name)
+{
+    char email[128];
+    snprintf(email, sizeof email, "%s@example.org", name);
+    int error = -1;
+    CHECK(uschat_http_get_varifycode(h, email, &error) == 0 && error == 0, "code for %s: error %d",
+          email, error);
+    char code[7] = "";
+    for (int i = 0; i < 100 && !s_find_code(st->mail_dir, email, code); i++)
+        usleep(50 * 1000);
+    CHECK(code[0], "the mail to %s", email);
+    uschat_register_req_t req = {.email = email,
+                                 .user = name,
+                                 .passwd = "open sesame",
+                                 .confirm = "open sesame",
+                                 .varifycode = code,
+                                 .sex = -1};
+    int64_t uid = 0;
+    CHECK(uschat_http_register(h, &req, &error, &uid) == 0 && error == 0 && uid > 0,
+          "register %s: error %d", name, error);
+    return uid;
+}
+
+/* HTTP login, then the chat node status chose. */
+static uschat_session_t *s_login(chat_stack_t *st, uschat_http_t *h, const char *name, int64_t uid)
+{
+    char email[128];
+    snprintf(email, sizeof email, "%s@example.org", name);
+    uschat_login_info_t info;
+    CHECK(uschat_http_login(h, email, "open sesame", &info) == 0 && info.error == 0,
+          "login of %s: error %d", name, info.error);
+    CHECK(info.uid == uid && info.token[0], "uid and token");
+    CHECK(info.port == st->node_port[0] || info.port == st->node_port[1],
+          "status sends %s to one of the nodes (port %d)", name, info.port);
+    int err = 0;
+    uschat_session_t *s = uschat_session_connect(info.host, info.port, 3000, &err);
+    CHECK(s, "connect to %s:%d", info.host, info.port);
+    int error = -1;
+    CHECK(uschat_session_login(s, uid, info.token, 5000, NULL, &error) == 0 && error == 0,
+          "1005 with the gate's token: %d", error);
+    return s;
+}
+
+static void s_case_gate(void)
+{
+    chat_stack_t *st = chat_stack_start_gate("chatgate", NULL);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", st->gate_port);
+    uschat_http_t *h = uschat_http_new(url, 10000);
+    CHECK(h, "http client");
+    /* names of this run: varify allows one code per email a minute, and Redis is shared */
+    char an[32], bn[32];
+    snprintf(an, sizeof an, "alice_%d", (int)getpid());
+    snprintf(bn, sizeof bn, "bob_%d", (int)getpid());
+    int64_t alice = s_register(st, h, an);
+    int64_t bob = s_register(st, h, bn);
+    uschat_session_t *a = s_login(st, h, an, alice);
+    uschat_session_t *b = s_login(st, h, bn, bob);
+    json_t *found = NULL;
+    CHECK(chat_stack_request(a, USCHAT_ID_SEARCH_REQ, uschat_req_search(bn), &found) == 0,
+          "alice finds bob");
+    CHECK(s_int(found, "uid") == bob, "by name");
+    json_decref(found);
+    int64_t thread = chat_stack_befriend(a, alice, b, bob);
+    json_t *ack = NULL;
+    CHECK(s_send(a, bob, thread, "hello bob", "g-1", &ack) == 0, "alice writes");
+    json_decref(ack);
+    json_t *push = chat_stack_wait(b, USCHAT_ID_NOTIFY_TEXT_CHAT);
+    CHECK(strcmp(s_str(s_item(push, 0), "content"), "hello bob") == 0, "bob reads it");
+    json_decref(push);
+    uschat_session_destroy(&a);
+    uschat_session_destroy(&b);
+    uschat_http_destroy(&h);
+    chat_stack_stop(&st);
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "";
@@ -361,8 +491,10 @@ int main(int argc, char **argv)
         s_case_offline();
     else if (strcmp(which, "order") == 0)
         s_case_order();
+    else if (strcmp(which, "gate") == 0)
+        s_case_gate();
     else {
-        fprintf(stderr, "usage: test_chat_messages text|offline|order\n");
+        fprintf(stderr, "usage: test_chat_messages text|offline|order|gate\n");
         return 2;
     }
     printf("ok %s\n", which);
