@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +70,15 @@ static void s_case_smtp(void)
     char url[128];
     snprintf(url, sizeof url, "USCHAT_VARIFY_SMTP_URL=smtp://127.0.0.1:%s",
              test_env("USCHAT_TEST_SMTP_PORT"));
+    /* Python's Maildir adds tmp/ new/ cur/ only when it creates the folder itself: a sink
+     * started on an existing empty folder fails every mail without them */
+    const char *maildir = test_env("USCHAT_TEST_SMTP_MAILDIR");
+    const char *subs[] = {"", "/tmp", "/new", "/cur"};
+    for (int i = 0; i < 4; i++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s%s", maildir, subs[i]);
+        mkdir(path, 0755);
+    }
     acc_stack_t s;
     acc_stack_start(&s, "gate varify status", false, (const char *[]){url, NULL});
     char node[64];
