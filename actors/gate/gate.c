@@ -141,7 +141,8 @@ static void s_worker_fini(void *state)
 static void s_load_config(gate_t *gate, config_t *cfg)
 {
     gate_config_t *c = &gate->cfg;
-    c->host = config_str(cfg, "gate/host", "0.0.0.0");
+    /* loopback unless configured: the all-in-one local stack stays on this machine */
+    c->host = config_str(cfg, "gate/host", "127.0.0.1");
     c->port = (int)config_int(cfg, "gate/port", 8080, 0, 65535);
     c->http_threads = (int)config_int(cfg, "gate/http_threads", 1, 1, 64);
     c->max_connections = (int)config_int(cfg, "gate/max_connections", 1000, 1, 100000);

@@ -4,6 +4,8 @@
  *             login handing out a fake chat node registered through the broker
  *   tls       STARTTLS (required) and smtps:// against aiosmtpd with a self-signed
  *             certificate; an unverifiable certificate is a failed mail (1002)
+ *   auth      an SMTP server that requires a login: the right one (password from the
+ *             environment) delivers, a wrong one is 1002
  *   mailfail  a mail that cannot be sent is 1002 and leaves no code (nor a resend block)
  *   limits    failed logins limited per email and per client address (1014)
  *   busy      a full worker queue answers 1018 at once; the gate stays healthy
@@ -221,6 +223,71 @@ static void s_case_tls(void)
     test_rmtree(dir);
     free(dir);
     printf("tls: ok\n");
+}
+
+/* ---- auth ----------------------------------------------------------------------------------- */
+
+/* An SMTP server that requires a login (aiosmtpd's API: its command line has no AUTH). */
+static const char *s_auth_sink_py =
+    "import signal, sys\n"
+    "from aiosmtpd.controller import Controller\n"
+    "from aiosmtpd.handlers import Mailbox\n"
+    "from aiosmtpd.smtp import AuthResult, LoginPassword\n"
+    "def auth(server, session, envelope, mechanism, data):\n"
+    "    ok = isinstance(data, LoginPassword) and data.login == b'mailer' and "
+    "data.password == b's3cret-pw'\n"
+    "    return AuthResult(success=ok)\n"
+    "c = Controller(Mailbox(sys.argv[1]), hostname='127.0.0.1', port=int(sys.argv[2]),\n"
+    "               authenticator=auth, auth_required=True, auth_require_tls=False)\n"
+    "c.start()\n"
+    "signal.sigwait([signal.SIGTERM, signal.SIGINT])\n"
+    "c.stop()\n";
+
+static void s_case_auth(void)
+{
+    test_require_env((const char *[]){"USCHAT_TEST_REDIS_PORT", "USCHAT_TEST_MYSQL_PORT", NULL});
+    char *dir = test_tmpdir("accauth");
+    char maildir[600], log[600], port_s[16];
+    snprintf(maildir, sizeof maildir, "%s/Maildir", dir);
+    snprintf(log, sizeof log, "%s/smtp.log", dir);
+    int port = test_free_port();
+    snprintf(port_s, sizeof port_s, "%d", port);
+    const char *argv[] = {"/usr/bin/python3", "-u", "-c", s_auth_sink_py, maildir, port_s, NULL};
+    pid_t sink = test_spawn(argv, NULL, log);
+    CHECK(sink > 0 && test_wait_port(port, 15000) == 0);
+    char url[128];
+    snprintf(url, sizeof url, "USCHAT_VARIFY_SMTP_URL=smtp://127.0.0.1:%d", port);
+    /* the right login, the password from the environment as a deployment would give it */
+    acc_stack_t s;
+    acc_stack_start(&s, "gate varify status", false,
+                    (const char *[]){url, "USCHAT_VARIFY_SMTP_USER=mailer",
+                                     "USCHAT_VARIFY_SMTP_PASSWORD=s3cret-pw", NULL});
+    acc_http_t *h = acc_http_new(s.base_url);
+    char *email = s_email("auth");
+    CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 0);
+    char code[7];
+    CHECK(acc_read_code(maildir, email, 10000, code, NULL) == 0);
+    CHECK(!acc_log_contains(s.services_log, "s3cret-pw"));
+    free(email);
+    acc_http_destroy(&h);
+    acc_stack_stop(&s);
+    /* a wrong password: refused by the server, 1002, nothing left behind */
+    acc_stack_start(&s, "gate varify status", false,
+                    (const char *[]){url, "USCHAT_VARIFY_SMTP_USER=mailer",
+                                     "USCHAT_VARIFY_SMTP_PASSWORD=wrong-pw", NULL});
+    h = acc_http_new(s.base_url);
+    email = s_email("authbad");
+    CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 1002);
+    redis_conn_t *r = acc_redis(&s);
+    s_redis_absent(r, REDIS_KEY_CODE, email);
+    redis_conn_destroy(&r);
+    free(email);
+    acc_http_destroy(&h);
+    acc_stack_stop(&s);
+    test_stop(sink, 5000, NULL);
+    test_rmtree(dir);
+    free(dir);
+    printf("auth: ok\n");
 }
 
 /* ---- mailfail ------------------------------------------------------------------------------- */
@@ -603,6 +670,8 @@ int main(int argc, char **argv)
         s_case_smtp();
     else if (strcmp(which, "tls") == 0)
         s_case_tls();
+    else if (strcmp(which, "auth") == 0)
+        s_case_auth();
     else if (strcmp(which, "mailfail") == 0)
         s_case_mailfail();
     else if (strcmp(which, "limits") == 0)
@@ -614,7 +683,7 @@ int main(int argc, char **argv)
     else if (strcmp(which, "status") == 0)
         s_case_status();
     else {
-        fprintf(stderr, "usage: %s smtp|tls|mailfail|limits|busy|health|status\n", argv[0]);
+        fprintf(stderr, "usage: %s smtp|tls|auth|mailfail|limits|busy|health|status\n", argv[0]);
         return 2;
     }
     curl_global_cleanup();
