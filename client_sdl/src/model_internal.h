@@ -1,0 +1,106 @@
+/* model_internal.h - the model's private state and the helpers its three files share:
+ *   app_model.c     life cycle, outbox, screens, forms and the gate, connection state, notices
+ *   model_store.c   users, threads and messages: merge by seq, dedup, order, chat list rows
+ *   model_chat.c    chat node messages in (1006..1035) and the chat actions out
+ * UI thread only, like the model itself.
+ */
+#ifndef USCHAT_SDL_MODEL_INTERNAL_H
+#define USCHAT_SDL_MODEL_INTERNAL_H
+
+#include "app_model.h"
+#include "uschat_client.h"
+
+#define MODEL_TEXT_MAX 256
+
+struct app_model {
+    app_screen_t screen;
+    app_tab_t tab;
+    app_conn_t conn;
+    int64_t retry_at_ms;
+    bool busy; /* a gate request is under way */
+    char form_error[MODEL_TEXT_MAX];
+    char form_info[MODEL_TEXT_MAX];
+    char *form_email;    /* prefill of the forms */
+    char *login_email;   /* email of the login under way */
+    char *email_to_save; /* after a successful login */
+    int64_t code_sent_ms;
+    bool code_sent;
+    bool logged_in; /* a 1006 with error 0 arrived since the last logout */
+
+    app_user_t self;
+    app_user_t *friends; /* sorted by display name */
+    size_t nfriends, friends_cap;
+    app_apply_t *applies; /* newest first */
+    size_t napplies, applies_cap;
+
+    app_thread_t **threads; /* in arrival order; `order` is the chat list's view */
+    size_t nthreads, threads_cap;
+    app_chat_row_t *rows;
+    size_t nrows, rows_cap;
+    bool rows_dirty;
+    uint64_t activity;
+
+    int64_t open_thread; /* 0 when none */
+    int64_t open_peer;   /* 0 when none */
+
+    app_search_state_t search_state;
+    app_user_t search_result;
+    app_apply_state_t apply_state;
+    int64_t apply_target;
+
+    char notice[MODEL_TEXT_MAX];
+    unsigned notice_serial;
+    bool notice_error;
+
+    app_cmd_t *out_head, *out_tail;
+    uint64_t version;
+    char name_buf[48];
+};
+
+/* ---- app_model.c ------------------------------------------------------------------------ */
+
+void model_changed(app_model_t *m);
+void model_notice(app_model_t *m, bool is_error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Queues a chat node request (takes BODY; a NULL body, a failed builder, is dropped). */
+void model_send(app_model_t *m, uint16_t id, json_t *body);
+/* Back to an empty, logged-out model (keeps the form email). */
+void model_clear_session(app_model_t *m);
+
+/* ---- model_store.c ------------------------------------------------------------------------ */
+
+char *model_strdup(const char *s);
+void model_user_set(app_user_t *u, const uschat_user_t *src);
+void model_user_free(app_user_t *u);
+const char *model_user_name(const app_user_t *u);
+
+/* Adds or updates a friend (sorted by name). */
+void model_friend_put(app_model_t *m, const uschat_user_t *src);
+/* Adds or updates an incoming request; returns it. */
+app_apply_t *model_apply_put(app_model_t *m, const uschat_user_t *src);
+app_apply_t *model_apply_find(app_model_t *m, int64_t uid);
+
+app_thread_t *model_thread_find(const app_model_t *m, int64_t thread_id);
+app_thread_t *model_thread_of_peer(const app_model_t *m, int64_t peer);
+/* The thread, created with PEER when new (PEER 0 leaves an existing peer alone). */
+app_thread_t *model_thread_get(app_model_t *m, int64_t thread_id, int64_t peer);
+void model_threads_free(app_model_t *m);
+
+/* Merges a committed message into T (by seq; a sending message with the same unique_id and
+ * sender becomes this one). Returns 1 when it is new to T, 0 when it was known (updated), -1
+ * when out of memory or the item is unusable. */
+int model_msg_merge(app_model_t *m, app_thread_t *t, const uschat_chat_msg_t *msg, int64_t sender);
+/* Appends a SENDING message of mine; returns it (valid until the thread changes) or NULL. */
+app_msg_t *model_msg_add_pending(app_thread_t *t, int64_t sender, const char *content, size_t len,
+                                 const char *unique_id, const char *chat_time);
+/* The oldest SENDING message of T, or NULL. */
+app_msg_t *model_msg_oldest_sending(app_thread_t *t);
+/* Highest committed seq held in T (0 when none). */
+int64_t model_thread_max_seq(const app_thread_t *t);
+/* Makes the thread's preview the newest message held when it is newer than the preview. */
+void model_thread_touch(app_model_t *m, app_thread_t *t);
+/* Sets the preview from a message (e.g. 1026's last_msg). */
+void model_thread_set_preview(app_model_t *m, app_thread_t *t, const char *content,
+                              const char *chat_time, int64_t sender);
+
+#endif

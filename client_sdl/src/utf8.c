@@ -1,0 +1,148 @@
+/* utf8.c - UTF-8 helpers (utf8.h). Pure functions, any thread. */
+#include "utf8.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t utf8_decode(const char *str, size_t len, uint32_t *cp)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (len == 0) {
+        *cp = 0;
+        return 0;
+    }
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        n = 2, v = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3, v = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    if (len < n) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *cp = 0xFFFD;
+            return 1;
+        }
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    *cp = v;
+    return n;
+}
+
+size_t utf8_next(const char *s, size_t len, size_t pos)
+{
+    if (pos >= len)
+        return len;
+    uint32_t cp;
+    return pos + utf8_decode(s + pos, len - pos, &cp);
+}
+
+size_t utf8_prev(const char *s, size_t pos)
+{
+    if (pos == 0)
+        return 0;
+    size_t p = pos - 1;
+    /* at most 3 continuation bytes back */
+    while (p > 0 && pos - p < 4 && ((unsigned char)s[p] & 0xC0) == 0x80)
+        p--;
+    return p;
+}
+
+size_t utf8_count(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t pos = 0; pos < len; pos = utf8_next(s, len, pos))
+        n++;
+    return n;
+}
+
+size_t utf8_encode(uint32_t cp, char *out)
+{
+    unsigned char *o = (unsigned char *)out;
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        cp = 0xFFFD;
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+char *utf8_clean(const char *s, size_t len)
+{
+    /* U+FFFD is 3 bytes and replaces 1 invalid byte: the worst case triples the length */
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t pos = 0; pos < len;) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + pos, len - pos, &cp);
+        pos += n;
+        if (cp == '\r') {
+            if (pos < len && s[pos] == '\n')
+                continue;
+            cp = '\n';
+        }
+        if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F)
+            continue;
+        o += utf8_encode(cp, out + o);
+    }
+    out[o] = '\0';
+    return out;
+}
+
+size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t end = max;
+    while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
+        end--;
+    for (size_t p = end; p > end - end / 4 && p > 0; p--)
+        if (s[p - 1] == ' ' || s[p - 1] == '\n')
+            return p;
+    return end > 0 ? end : utf8_next(s, len, 0);
+}
+
+int utf8_is_wide_break(uint32_t cp)
+{
+    return (cp >= 0x2E80 && cp <= 0x9FFF) ||   /* CJK radicals, kana, ideographs, ... */
+           (cp >= 0xAC00 && cp <= 0xD7AF) ||   /* hangul syllables */
+           (cp >= 0xF900 && cp <= 0xFAFF) ||   /* compatibility ideographs */
+           (cp >= 0xFF00 && cp <= 0xFFEF) ||   /* full-width forms */
+           (cp >= 0x20000 && cp <= 0x3FFFF) || /* ideograph extensions */
+           (cp >= 0x1F000 && cp <= 0x1FAFF);   /* emoji: break around them too */
+}

@@ -1,0 +1,511 @@
+/* test_model.c - the desktop client's model without SDL: the chat node's messages in, the
+ * state a user would see out (messages in seq order, each once, unread counts, the chat list
+ * order, what is synced and resent after a reconnect, form checks, friend requests).
+ *
+ * Usage: test_client_sdl_model CASE (one CTest test per case).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "model_fixture.h"
+#include "uschat_client.h"
+
+static const fx_user_t s_friends[] = {
+    {2002, "bob", "Bob"}, {2003, "carol", "Carol"}, {2004, "dave", "Dave"}};
+
+static app_model_t *s_logged_in(void)
+{
+    app_model_t *m = app_model_new("alice@example.com");
+    CHECK(m != NULL, "model");
+    fx_login(m, 3, s_friends);
+    CHECK_INT(app_model_screen(m), APP_SCREEN_MAIN);
+    CHECK_INT(app_model_conn(m), APP_CONN_ONLINE);
+    return m;
+}
+
+/* A 1030 page for THREAD with the items (taken over). */
+static void s_history(app_model_t *m, int64_t thread, int load_more, json_t *items)
+{
+    fx_feed(m, USCHAT_ID_LOAD_CHAT_RSP,
+            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)thread,
+                      "last_message_id", (json_int_t)0, "load_more", load_more, "chat_datas",
+                      items));
+}
+
+static void s_check_seqs(const app_thread_t *t, const int64_t *seqs, size_t n)
+{
+    CHECK_INT(t->nmsgs, n);
+    for (size_t i = 0; i < n; i++)
+        CHECK(t->msgs[i].seq == seqs[i], "message %zu has seq %lld, expected %lld", i,
+              (long long)t->msgs[i].seq, (long long)seqs[i]);
+}
+
+/* Messages show in seq order whatever order they arrive in. */
+static void test_order(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 3, 0, "three", "2024-05-01 10:03:00")));
+    fx_drain(m);
+    app_model_open_thread(m, 77);
+    json_t *ask = fx_take(m, USCHAT_ID_LOAD_CHAT_REQ);
+    CHECK(ask != NULL, "opening a thread asks for its newest page");
+    CHECK_INT(json_integer_value(json_object_get(ask, "message_id")), 0);
+    json_decref(ask);
+    s_history(m, 77, 1,
+              json_pack("[ooo]", fx_item(2002, 7703, 3, "b3", "three", "2024-05-01 10:03:00"),
+                        fx_item(FX_ME, 7701, 1, "a1", "one", "2024-05-01 10:01:00"),
+                        fx_item(2002, 7702, 2, "b2", "two", "2024-05-01 10:02:00")));
+    const app_thread_t *t = app_model_open(m);
+    CHECK(t && t->thread_id == 77, "thread 77 open");
+    s_check_seqs(t, (int64_t[]){1, 2, 3}, 3);
+    CHECK_INT(t->has_older, 1);
+    CHECK_STR(t->msgs[0].content, "one");
+    CHECK_INT(t->msgs[0].sender, FX_ME);
+    /* pushes out of order: 5 before 4 */
+    fx_push(m, 77, 2002, 7705, 5, "five", "2024-05-01 10:05:00");
+    fx_push(m, 77, 2002, 7704, 4, "four", "2024-05-01 10:04:00");
+    s_check_seqs(t, (int64_t[]){1, 2, 3, 4, 5}, 5);
+    CHECK_STR(t->preview, "five");
+    /* an older page goes in front */
+    CHECK_INT(app_model_load_older(m), 1);
+    json_t *older = fx_take(m, USCHAT_ID_LOAD_CHAT_REQ);
+    CHECK_INT(json_integer_value(json_object_get(older, "message_id")), 7701);
+    json_decref(older);
+    CHECK_INT(app_model_load_older(m), 0); /* one at a time */
+    s_history(m, 77, 0, json_pack("[o]", fx_item(2002, 7600, 0, "z", "zero", "")));
+    /* an item without a seq is unusable and ignored; the page's load_more=0 is kept */
+    s_check_seqs(t, (int64_t[]){1, 2, 3, 4, 5}, 5);
+    CHECK_INT(t->has_older, 0);
+    CHECK_INT(app_model_load_older(m), 0);
+    app_model_destroy(&m);
+}
+
+/* The same message arriving twice (push + sync, page + push) is held once; my own message
+ * sending is replaced by its committed copy through its unique_id, whichever comes first. */
+static void test_dedup(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 0, 0, NULL, NULL)));
+    app_model_open_thread(m, 77);
+    fx_drain(m);
+    fx_push(m, 77, 2002, 7701, 1, "hello", "2024-05-01 10:01:00");
+    fx_push(m, 77, 2002, 7701, 1, "hello", "2024-05-01 10:01:00");
+    s_history(m, 77, 0,
+              json_pack("[o]", fx_item(2002, 7701, 1, "x", "hello", "2024-05-01 10:01:00")));
+    const app_thread_t *t = app_model_open(m);
+    s_check_seqs(t, (int64_t[]){1}, 1);
+
+    /* my message: sending, then the sync brings it, then the ack: one copy, committed */
+    CHECK_INT(app_model_send_text(m, "  你好, Bob!  \n"), 0);
+    json_t *req = fx_take(m, USCHAT_ID_TEXT_CHAT_REQ);
+    CHECK(req != NULL, "a 1017 went out");
+    CHECK_INT(json_integer_value(json_object_get(req, "touid")), 2002);
+    CHECK_INT(json_integer_value(json_object_get(req, "thread_id")), 77);
+    json_t *item = json_array_get(json_object_get(req, "text_array"), 0);
+    CHECK_STR(json_string_value(json_object_get(item, "content")), "你好, Bob!");
+    char unique[64];
+    snprintf(unique, sizeof unique, "%s", json_string_value(json_object_get(item, "unique_id")));
+    json_decref(req);
+    CHECK_INT(t->nmsgs, 2);
+    CHECK_INT(t->msgs[1].state, APP_MSG_SENDING);
+    CHECK_STR(t->preview, "你好, Bob!");
+    fx_feed(m, USCHAT_ID_SYNC_RSP,
+            json_pack("{sisIs[o]sb}", "error", 0, "thread_id", (json_int_t)77, "chat_datas",
+                      fx_item(FX_ME, 7702, 2, unique, "你好, Bob!", "2024-05-01 10:02:00"),
+                      "has_more", 0));
+    s_check_seqs(t, (int64_t[]){1, 2}, 2);
+    CHECK_INT(t->msgs[1].state, APP_MSG_SENT);
+    fx_feed(m, USCHAT_ID_TEXT_CHAT_RSP,
+            json_pack("{sisIsIsIs[{sIsIsssssssi}]}", "error", 0, "fromuid", (json_int_t)FX_ME,
+                      "touid", (json_int_t)2002, "thread_id", (json_int_t)77, "chat_datas",
+                      "message_id", (json_int_t)7702, "seq", (json_int_t)2, "unique_id", unique,
+                      "content", "你好, Bob!", "chat_time", "2024-05-01 10:02:00", "status", 0));
+    s_check_seqs(t, (int64_t[]){1, 2}, 2);
+    CHECK_INT(t->msgs[1].message_id, 7702);
+    CHECK_INT(t->unread, 1); /* the peer's one message, held once; mine never count */
+
+    /* the ack first this time, then a duplicate push of the same seq */
+    CHECK_INT(app_model_send_text(m, "second"), 0);
+    req = fx_take(m, USCHAT_ID_TEXT_CHAT_REQ);
+    item = json_array_get(json_object_get(req, "text_array"), 0);
+    snprintf(unique, sizeof unique, "%s", json_string_value(json_object_get(item, "unique_id")));
+    json_decref(req);
+    fx_feed(m, USCHAT_ID_TEXT_CHAT_RSP,
+            json_pack("{sisIsIsIs[{sIsIsssssssi}]}", "error", 0, "fromuid", (json_int_t)FX_ME,
+                      "touid", (json_int_t)2002, "thread_id", (json_int_t)77, "chat_datas",
+                      "message_id", (json_int_t)7703, "seq", (json_int_t)3, "unique_id", unique,
+                      "content", "second", "chat_time", "2024-05-01 10:03:00", "status", 0));
+    fx_feed(m, USCHAT_ID_SYNC_RSP,
+            json_pack("{sisIs[oo]sb}", "error", 0, "thread_id", (json_int_t)77, "chat_datas",
+                      fx_item(FX_ME, 7702, 2, "other", "你好, Bob!", "2024-05-01 10:02:00"),
+                      fx_item(FX_ME, 7703, 3, unique, "second", "2024-05-01 10:03:00"), "has_more",
+                      0));
+    s_check_seqs(t, (int64_t[]){1, 2, 3}, 3);
+    CHECK_STR(t->msgs[2].content, "second");
+    app_model_destroy(&m);
+}
+
+/* Unread: the server's count at login, one more per new message of the peer (not for a
+ * duplicate, not for mine), zero and a read mark when the conversation is read. */
+static void test_unread(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[oo]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 4, 2, "four", "2024-05-01 10:04:00"),
+                      fx_thread(78, 2003, 1, 0, "hi", "2024-05-01 09:00:00")));
+    fx_drain(m);
+    CHECK_INT(app_model_thread(m, 77)->unread, 2);
+    CHECK_INT(app_model_unread_total(m), 2);
+    fx_push(m, 77, 2002, 7705, 5, "five", "2024-05-01 10:05:00");
+    fx_push(m, 77, 2002, 7705, 5, "five", "2024-05-01 10:05:00");
+    fx_push(m, 78, 2003, 7802, 2, "hey", "2024-05-01 10:06:00");
+    CHECK_INT(app_model_thread(m, 77)->unread, 3);
+    CHECK_INT(app_model_thread(m, 78)->unread, 1);
+    CHECK_INT(app_model_unread_total(m), 4);
+    /* a history page of old messages adds nothing */
+    app_model_open_thread(m, 77);
+    fx_drain(m);
+    s_history(m, 77, 0,
+              json_pack("[ooo]", fx_item(2002, 7703, 3, "u3", "three", "2024-05-01 10:03:00"),
+                        fx_item(2002, 7704, 4, "u4", "four", "2024-05-01 10:04:00"),
+                        fx_item(2002, 7705, 5, "u5", "five", "2024-05-01 10:05:00")));
+    CHECK_INT(app_model_thread(m, 77)->unread, 3);
+    app_model_mark_read(m);
+    CHECK_INT(app_model_thread(m, 77)->unread, 0);
+    json_t *mark = fx_take(m, USCHAT_ID_READ_MARK_REQ);
+    CHECK(mark != NULL, "a read mark went out");
+    CHECK_INT(json_integer_value(json_object_get(mark, "thread_id")), 77);
+    CHECK_INT(json_integer_value(json_object_get(mark, "seq")), 5);
+    json_decref(mark);
+    app_model_mark_read(m); /* nothing new: no second mark */
+    CHECK_INT(fx_count(m, USCHAT_ID_READ_MARK_REQ), 0);
+    /* my message in the open thread adds nothing; the peer's read receipt is kept */
+    CHECK_INT(app_model_send_text(m, "ok"), 0);
+    fx_drain(m);
+    CHECK_INT(app_model_thread(m, 77)->unread, 0);
+    fx_feed(m, USCHAT_ID_NOTIFY_READ,
+            json_pack("{sIsIsI}", "thread_id", (json_int_t)77, "reader", (json_int_t)2002, "seq",
+                      (json_int_t)5));
+    CHECK_INT(app_model_thread(m, 77)->peer_read, 5);
+    app_model_destroy(&m);
+}
+
+/* The chat list: threads by their last message, newest first, then friends without a thread;
+ * a new message moves its thread to the top. */
+static void test_list_order(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[ooo]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 1, 0, "older", "2024-05-01 10:00:00"),
+                      fx_thread(78, 2003, 1, 0, "newer", "2024-05-01 11:00:00"),
+                      fx_thread(79, 9999, 0, 0, NULL, NULL)));
+    fx_drain(m);
+    CHECK_INT(app_model_chat_count(m), 4); /* 3 threads + Dave, who has none */
+    CHECK_INT(app_model_chat_at(m, 0).thread->thread_id, 78);
+    CHECK_INT(app_model_chat_at(m, 1).thread->thread_id, 77);
+    CHECK_INT(app_model_chat_at(m, 2).thread->thread_id, 79);
+    CHECK(app_model_chat_at(m, 2).peer == NULL, "a stranger's thread has no friend");
+    CHECK_STR(app_model_display_name(m, 9999), "User 9999");
+    CHECK(app_model_chat_at(m, 3).thread == NULL, "friend without thread last");
+    CHECK_INT(app_model_chat_at(m, 3).peer_uid, 2004);
+    CHECK_STR(app_model_display_name(m, 2004), "Dave");
+    fx_push(m, 77, 2002, 7702, 2, "now", "2024-05-01 12:00:00");
+    CHECK_INT(app_model_chat_at(m, 0).thread->thread_id, 77);
+    CHECK_STR(app_model_chat_at(m, 0).thread->preview, "now");
+    /* sending moves a thread up too */
+    app_model_open_thread(m, 79);
+    CHECK_INT(app_model_send_text(m, "hello stranger"), 0);
+    fx_drain(m);
+    CHECK_INT(app_model_chat_at(m, 0).thread->thread_id, 79);
+    /* opening a friend without a thread creates it */
+    app_model_open_peer(m, 2004);
+    json_t *create = fx_take(m, USCHAT_ID_CREATE_PRIVATE_REQ);
+    CHECK(create != NULL, "1027 sent");
+    CHECK_INT(json_integer_value(json_object_get(create, "other_id")), 2004);
+    json_decref(create);
+    CHECK(app_model_open(m) == NULL, "no thread until 1028");
+    fx_feed(m, USCHAT_ID_CREATE_PRIVATE_RSP,
+            json_pack("{sisIsI}", "error", 0, "other_id", (json_int_t)2004, "thread_id",
+                      (json_int_t)80));
+    CHECK(app_model_open(m) && app_model_open(m)->thread_id == 80, "thread 80 open");
+    CHECK_INT(fx_count(m, USCHAT_ID_LOAD_CHAT_REQ), 1);
+    CHECK_INT(app_model_chat_count(m), 4);
+    app_model_destroy(&m);
+}
+
+/* A reconnect: the new 1006 asks for the thread list again, syncs each thread whose history
+ * is held from its highest seq, and resends what was still sending with the same unique_id. */
+static void test_reconnect(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[oo]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 2, 0, "b", "2024-05-01 10:02:00"),
+                      fx_thread(78, 2003, 9, 0, "x", "2024-05-01 09:00:00")));
+    app_model_open_thread(m, 77);
+    s_history(m, 77, 0,
+              json_pack("[oo]", fx_item(2002, 7701, 1, "u1", "a", "2024-05-01 10:01:00"),
+                        fx_item(2002, 7702, 2, "u2", "b", "2024-05-01 10:02:00")));
+    fx_drain(m);
+    app_model_on_conn(m, APP_CONN_RECONNECTING, 2000, USCHAT_E_CLOSED, 1000);
+    CHECK_INT(app_model_conn(m), APP_CONN_RECONNECTING);
+    CHECK_INT(app_model_retry_in(m, 1500), 1500);
+    CHECK_INT(app_model_send_text(m, "while offline"), 0);
+    json_t *first = fx_take(m, USCHAT_ID_TEXT_CHAT_REQ);
+    char unique[64];
+    snprintf(unique, sizeof unique, "%s",
+             json_string_value(json_object_get(
+                 json_array_get(json_object_get(first, "text_array"), 0), "unique_id")));
+    json_decref(first);
+    CHECK_INT(app_model_screen(m), APP_SCREEN_MAIN);
+    /* re-login */
+    fx_feed(m, USCHAT_ID_LOGIN_RSP,
+            json_pack("{sisIsssss[]s[]}", "error", 0, "uid", (json_int_t)FX_ME, "name", "alice",
+                      "nick", "Alice", "friend_list", "apply_list"));
+    int list = 0, sync = 0, text = 0;
+    app_cmd_t *c;
+    while ((c = app_model_take_cmd(m)) != NULL) {
+        if (c->kind == APP_CMD_CHAT && c->id == USCHAT_ID_THREAD_LIST_REQ)
+            list++;
+        if (c->kind == APP_CMD_CHAT && c->id == USCHAT_ID_SYNC_REQ) {
+            sync++;
+            CHECK_INT(json_integer_value(json_object_get(c->body, "thread_id")), 77);
+            CHECK_INT(json_integer_value(json_object_get(c->body, "after_seq")), 2);
+        }
+        if (c->kind == APP_CMD_CHAT && c->id == USCHAT_ID_TEXT_CHAT_REQ) {
+            text++;
+            json_t *it = json_array_get(json_object_get(c->body, "text_array"), 0);
+            CHECK_STR(json_string_value(json_object_get(it, "unique_id")), unique);
+        }
+        app_cmd_destroy(&c);
+    }
+    CHECK_INT(list, 1);
+    CHECK_INT(sync, 1); /* thread 78's history was never loaded: no sync for it */
+    CHECK_INT(text, 1);
+    /* the sync brings a message missed while away, and reports more */
+    fx_feed(m, USCHAT_ID_SYNC_RSP,
+            json_pack("{sisIs[o]sb}", "error", 0, "thread_id", (json_int_t)77, "chat_datas",
+                      fx_item(2002, 7703, 3, "u3", "missed", "2024-05-01 10:03:00"), "has_more",
+                      1));
+    json_t *again = fx_take(m, USCHAT_ID_SYNC_REQ);
+    CHECK(again != NULL, "has_more asks for the next batch");
+    CHECK_INT(json_integer_value(json_object_get(again, "after_seq")), 3);
+    json_decref(again);
+    const app_thread_t *t = app_model_thread(m, 77);
+    CHECK_INT(t->nmsgs, 4); /* 1, 2, 3 and mine, still sending */
+    CHECK_INT(t->unread, 1);
+    CHECK_STR(t->msgs[2].content, "missed");
+    CHECK_INT(t->msgs[3].state, APP_MSG_SENDING);
+    /* the 1026 after the reconnect: the server's unread count wins */
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 3, 1, "missed", "2024-05-01 10:03:00")));
+    CHECK_INT(t->unread, 1);
+    app_model_destroy(&m);
+}
+
+/* A refused message is marked failed and can be sent again. */
+static void test_failed_send(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 0, 0, NULL, NULL)));
+    app_model_open_thread(m, 77);
+    CHECK_INT(app_model_send_text(m, "   "), -1); /* blank: nothing */
+    CHECK_INT(app_model_send_text(m, "refused"), 0);
+    fx_drain(m);
+    fx_feed(m, USCHAT_ID_TEXT_CHAT_RSP,
+            json_pack("{sisIsIsIs[]}", "error", USCHAT_ERR_NOT_FRIENDS, "fromuid",
+                      (json_int_t)FX_ME, "touid", (json_int_t)2002, "thread_id", (json_int_t)77,
+                      "chat_datas"));
+    const app_thread_t *t = app_model_open(m);
+    CHECK_INT(t->msgs[0].state, APP_MSG_FAILED);
+    unsigned serial;
+    bool is_error;
+    CHECK(strstr(app_model_notice(m, &serial, &is_error), "not friends") != NULL, "notice");
+    CHECK_INT(is_error, 1);
+    app_model_resend(m, 0);
+    CHECK_INT(t->msgs[0].state, APP_MSG_SENDING);
+    CHECK_INT(fx_count(m, USCHAT_ID_TEXT_CHAT_REQ), 1);
+    /* a long text goes out in pieces of at most 4096 bytes */
+    size_t big = 4096 * 2 + 100;
+    char *text = malloc(big + 1);
+    for (size_t i = 0; i < big; i++)
+        text[i] = (char)('a' + i % 26);
+    text[big] = '\0';
+    CHECK_INT(app_model_send_text(m, text), 0);
+    free(text);
+    CHECK_INT(fx_count(m, USCHAT_ID_TEXT_CHAT_REQ), 3);
+    app_model_destroy(&m);
+}
+
+/* Forms: wrong fields are answered at once, the gate's codes become sentences, a registered
+ * account goes back to the login form. */
+static void test_forms(void)
+{
+    app_model_t *m = app_model_new(NULL);
+    CHECK_STR(app_model_form_email(m), "");
+    CHECK_INT(app_model_login(m, "not-an-email", "x"), -1);
+    CHECK(strstr(app_model_form_error(m), "email") != NULL, "%s", app_model_form_error(m));
+    CHECK_INT(fx_drain(m), 0);
+    CHECK_INT(app_model_login(m, "a@b.c", "wrong-pass"), 0);
+    CHECK_INT(app_model_login(m, "a@b.c", "wrong-pass"), -1); /* busy */
+    CHECK_INT(fx_drain(m), 1);
+    app_model_on_gate(m, APP_GATE_LOGIN, 0, USCHAT_ERR_PASSWD_INVALID, 0);
+    CHECK_STR(app_model_form_error(m), "Wrong email or password.");
+    CHECK_INT(app_model_busy(m), 0);
+    CHECK_INT(app_model_conn(m), APP_CONN_OFFLINE);
+    app_model_login(m, "a@b.c", "x");
+    app_model_on_gate(m, APP_GATE_LOGIN, USCHAT_E_IO, 0, 0);
+    CHECK(strstr(app_model_form_error(m), "Cannot reach") != NULL, "%s", app_model_form_error(m));
+    fx_drain(m);
+
+    app_model_show(m, APP_SCREEN_REGISTER);
+    CHECK_INT(app_model_screen(m), APP_SCREEN_REGISTER);
+    CHECK_INT(app_model_request_code(m, "new@example.com", 1000), 0);
+    app_model_on_gate(m, APP_GATE_CODE, 0, 0, 1000);
+    CHECK(strstr(app_model_form_info(m), "new@example.com") != NULL, "%s", app_model_form_info(m));
+    CHECK_INT(app_model_code_wait(m, 31000), 30000);
+    CHECK_INT(app_model_request_code(m, "new@example.com", 31000), -1);
+    CHECK_INT(app_model_register(m, "new@example.com", "12345", "neo", "secret1", "secret1"), -1);
+    CHECK(strstr(app_model_form_error(m), "6 digits") != NULL, "%s", app_model_form_error(m));
+    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "short", "short"), -1);
+    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "secret1", "secret2"), -1);
+    CHECK_STR(app_model_form_error(m), "The two passwords differ.");
+    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
+    fx_drain(m); /* the code request and the register */
+    app_model_on_gate(m, APP_GATE_REGISTER, 0, USCHAT_ERR_CODE_WRONG, 0);
+    CHECK_STR(app_model_form_error(m), "Wrong verification code.");
+    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
+    app_cmd_t *c = app_model_take_cmd(m);
+    CHECK(c && c->op == APP_GATE_REGISTER, "register command");
+    CHECK_STR(c->user, "neo");
+    CHECK_STR(c->confirm, "secret1");
+    app_cmd_destroy(&c);
+    app_model_on_gate(m, APP_GATE_REGISTER, 0, 0, 0);
+    CHECK_INT(app_model_screen(m), APP_SCREEN_LOGIN);
+    CHECK_STR(app_model_form_email(m), "new@example.com");
+    CHECK(*app_model_form_info(m), "a success message");
+
+    app_model_show(m, APP_SCREEN_RESET);
+    CHECK_INT(app_model_reset(m, "new@example.com", "654321", "neo", "newsecret"), 0);
+    fx_drain(m);
+    app_model_on_gate(m, APP_GATE_RESET, 0, USCHAT_ERR_EMAIL_MISMATCH, 0);
+    CHECK_STR(app_model_form_error(m), "The user name and email do not match.");
+    app_model_destroy(&m);
+}
+
+/* Friend requests both ways, and the search. */
+static void test_friends(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_drain(m);
+    app_model_search(m, " zed ");
+    json_t *q = fx_take(m, USCHAT_ID_SEARCH_REQ);
+    CHECK_STR(json_string_value(json_object_get(q, "uid")), "zed");
+    json_decref(q);
+    CHECK_INT(app_model_search_state(m), APP_SEARCH_BUSY);
+    fx_feed(
+        m, USCHAT_ID_SEARCH_RSP,
+        json_pack("{sisIssss}", "error", 0, "uid", (json_int_t)3005, "name", "zed", "nick", "Zed"));
+    CHECK_INT(app_model_search_state(m), APP_SEARCH_FOUND);
+    CHECK_STR(app_model_search_result(m)->nick, "Zed");
+    app_model_add_friend(m, 3005, NULL);
+    json_t *apply = fx_take(m, USCHAT_ID_ADD_FRIEND_REQ);
+    CHECK_INT(json_integer_value(json_object_get(apply, "touid")), 3005);
+    CHECK_STR(json_string_value(json_object_get(apply, "applyname")), "Hi, I'm Alice.");
+    CHECK_STR(json_string_value(json_object_get(apply, "bakname")), "Zed");
+    json_decref(apply);
+    fx_feed(m, USCHAT_ID_ADD_FRIEND_RSP, json_pack("{si}", "error", 0));
+    CHECK_INT(app_model_apply_state(m), APP_APPLY_SENT);
+    /* Zed accepts: a friend and a thread */
+    fx_feed(m, USCHAT_ID_NOTIFY_AUTH_FRIEND,
+            json_pack("{sIsIsssssssisIs[]}", "fromuid", (json_int_t)3005, "touid",
+                      (json_int_t)FX_ME, "name", "zed", "nick", "Zed", "icon", "", "sex", 0,
+                      "thread_id", (json_int_t)90, "chat_datas"));
+    CHECK(app_model_friend(m, 3005) != NULL, "Zed is a friend");
+    CHECK(app_model_thread(m, 90) && app_model_thread(m, 90)->peer == 3005, "thread 90");
+    CHECK(strstr(app_model_notice(m, NULL, NULL), "accepted") != NULL, "notice");
+
+    app_model_search(m, "nobody");
+    fx_drain(m);
+    fx_feed(m, USCHAT_ID_SEARCH_RSP, json_pack("{si}", "error", USCHAT_ERR_UID_INVALID));
+    CHECK_INT(app_model_search_state(m), APP_SEARCH_NOT_FOUND);
+
+    /* Erin asks me; I accept */
+    fx_feed(m, USCHAT_ID_NOTIFY_ADD_FRIEND,
+            json_pack("{sIsssssssssi}", "applyuid", (json_int_t)3006, "name", "erin", "desc",
+                      "Hi, Erin here", "nick", "Erin", "icon", "", "sex", 1));
+    CHECK_INT(app_model_apply_count(m), 1);
+    CHECK_INT(app_model_pending_apply_count(m), 1);
+    CHECK_STR(app_model_apply_at(m, 0)->user.desc, "Hi, Erin here");
+    app_model_accept(m, 3006);
+    json_t *auth = fx_take(m, USCHAT_ID_AUTH_FRIEND_REQ);
+    CHECK_INT(json_integer_value(json_object_get(auth, "touid")), 3006);
+    json_decref(auth);
+    CHECK_INT(app_model_apply_at(m, 0)->accepting, 1);
+    fx_feed(m, USCHAT_ID_AUTH_FRIEND_RSP,
+            json_pack("{sisIsssssssisIs[]}", "error", 0, "uid", (json_int_t)3006, "name", "erin",
+                      "nick", "Erin", "icon", "", "sex", 1, "thread_id", (json_int_t)91,
+                      "chat_datas"));
+    CHECK_INT(app_model_apply_at(m, 0)->accepted, 1);
+    CHECK_INT(app_model_pending_apply_count(m), 0);
+    CHECK(app_model_friend(m, 3006) != NULL, "Erin is a friend");
+    CHECK_INT(app_model_friend_count(m), 5);
+    CHECK_STR(app_model_friend_at(m, 0)->nick, "Bob"); /* by name */
+    app_model_destroy(&m);
+}
+
+/* Logged in elsewhere: back to the login form with the reason; late messages are ignored. */
+static void test_kicked(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_drain(m);
+    CHECK_STR(app_model_email_to_save(m), "alice@example.com");
+    app_model_email_saved(m);
+    CHECK(app_model_email_to_save(m) == NULL, "saved");
+    fx_feed(m, USCHAT_ID_NOTIFY_OFFLINE, json_pack("{sI}", "uid", (json_int_t)FX_ME));
+    CHECK_INT(app_model_screen(m), APP_SCREEN_LOGIN);
+    CHECK(strstr(app_model_form_error(m), "another device") != NULL, "%s", app_model_form_error(m));
+    fx_push(m, 77, 2002, 1, 1, "late", "2024-05-01 10:00:00");
+    CHECK_INT(app_model_thread_count(m), 0);
+    CHECK_INT(app_model_friend_count(m), 0);
+    CHECK_STR(app_model_form_email(m), "alice@example.com");
+    /* logging out drops queued commands and queues the logout */
+    fx_login(m, 0, NULL);
+    app_model_search(m, "x");
+    app_model_logout(m);
+    app_cmd_t *c = app_model_take_cmd(m);
+    CHECK(c && c->kind == APP_CMD_LOGOUT, "logout is the only command");
+    app_cmd_destroy(&c);
+    CHECK(app_model_take_cmd(m) == NULL, "nothing after it");
+    app_model_destroy(&m);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } cases[] = {{"order", test_order},         {"dedup", test_dedup},
+                 {"unread", test_unread},       {"list_order", test_list_order},
+                 {"reconnect", test_reconnect}, {"failed_send", test_failed_send},
+                 {"forms", test_forms},         {"friends", test_friends},
+                 {"kicked", test_kicked}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
+            cases[i].fn();
+            printf("ok %s\n", cases[i].name);
+        }
+    }
+    return 0;
+}
