@@ -483,6 +483,14 @@ void app_model_on_conn(app_model_t *m, app_conn_t conn, int retry_ms, int error,
 {
     if (m->conn == APP_CONN_OFFLINE && conn != APP_CONN_OFFLINE && !m->busy && !m->logged_in)
         return; /* late news of a session the user already logged out of */
+    if (conn == APP_CONN_OFFLINE && m->logged_in) {
+        /* the network gave up on this session (the password or token is no longer valid) */
+        model_clear_session(m);
+        m->conn = APP_CONN_OFFLINE;
+        m->screen = APP_SCREEN_LOGIN;
+        s_form(m, "You were logged out by the server. Please log in again.", NULL);
+        return;
+    }
     m->conn = conn;
     m->retry_at_ms = conn == APP_CONN_RECONNECTING ? now_ms + retry_ms : 0;
     if (conn == APP_CONN_OFFLINE && m->busy && !m->logged_in) {

@@ -116,7 +116,9 @@ char *utf8_clean(const char *s, size_t len)
                 continue;
             cp = '\n';
         }
-        if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F)
+        if (cp == '\t')
+            cp = ' ';
+        if ((cp < 0x20 && cp != '\n') || cp == 0x7F)
             continue;
         o += utf8_encode(cp, out + o);
     }

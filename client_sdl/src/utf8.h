@@ -22,9 +22,9 @@ size_t utf8_prev(const char *s, size_t pos);
 size_t utf8_count(const char *s, size_t len);
 /* Writes CP as UTF-8 into OUT (>= 4 bytes); returns the byte count. */
 size_t utf8_encode(uint32_t cp, char *out);
-/* A new NUL-terminated copy of S with invalid sequences replaced by U+FFFD and control
- * characters other than '\n' and '\t' dropped ('\r\n' becomes '\n'). Caller frees; NULL on
- * out of memory. */
+/* A new NUL-terminated copy of S with invalid sequences replaced by U+FFFD, tabs turned into
+ * spaces and other control characters than '\n' dropped ('\r\n' becomes '\n'). Caller
+ * frees; NULL on out of memory. */
 char *utf8_clean(const char *s, size_t len);
 /* The largest prefix length <= MAX of S (LEN bytes) that ends on a character boundary,
  * preferring to end after a space or newline when one is in the last quarter. */

@@ -1,0 +1,151 @@
+/* main.c - uschat-client, the UsChat desktop client: SDL2 + SDL2_ttf on top of the client
+ * library.
+ *
+ *   uschat-client [--gate URL] [--software]
+ *
+ * The main thread owns the window, the renderer, the model and the UI; the network thread
+ * (net_thread.c) owns the sockets. They meet in two queues: the model's commands go to the
+ * network thread, the network's events come back and wake this thread with an SDL user event.
+ */
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_config.h"
+#include "app_model.h"
+#include "net_thread.h"
+#include "ui_app.h"
+
+static Uint32 s_net_event;
+
+/* Network thread: wake the UI thread (SDL_PushEvent is thread-safe). */
+static void s_notify(void *arg)
+{
+    (void)arg;
+    SDL_Event ev;
+    SDL_zero(ev);
+    ev.type = s_net_event;
+    SDL_PushEvent(&ev);
+}
+
+static void s_usage(void)
+{
+    printf("usage: uschat-client [--gate URL] [--software]\n"
+           "  --gate URL   the gate (default: USCHAT_GATE_URL, GATE_URL of var/run/stack.env,\n"
+           "               else http://127.0.0.1:8080)\n"
+           "  --software   draw with the software renderer\n"
+           "environment: USCHAT_FONT=path[:index] picks the font\n");
+}
+
+int main(int argc, char **argv)
+{
+    bool software = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage();
+            return 0;
+        }
+        if (strcmp(argv[i], "--software") == 0)
+            software = true;
+    }
+    char gate[512];
+    if (app_config_gate_url(argc, argv, gate, sizeof gate) < 0) {
+        s_usage();
+        return 2;
+    }
+    app_font_spec_t fonts[8];
+    size_t nfonts = app_config_fonts(fonts, 8);
+    if (nfonts == 0) {
+        fprintf(stderr, "uschat-client: no font found; install fonts-wqy-microhei or set "
+                        "USCHAT_FONT\n");
+        return 1;
+    }
+    SDL_SetHint(SDL_HINT_IME_SHOW_UI, "1");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0 || TTF_Init() != 0) {
+        fprintf(stderr, "uschat-client: SDL: %s\n", SDL_GetError());
+        return 1;
+    }
+    int rc = 1;
+    SDL_Window *window = NULL;
+    SDL_Renderer *renderer = NULL;
+    app_model_t *model = NULL;
+    net_thread_t *net = NULL;
+    ui_app_t *ui = NULL;
+    char *email = app_config_load_email();
+    uschat_http_t *http = uschat_http_new(gate, 10000);
+    s_net_event = SDL_RegisterEvents(1);
+    window = SDL_CreateWindow("UsChat", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1000, 680,
+                              SDL_WINDOW_RESIZABLE);
+    if (window) {
+        SDL_SetWindowMinimumSize(window, 780, 600);
+        if (!software)
+            renderer = SDL_CreateRenderer(window, -1,
+                                          SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+        if (!renderer)
+            renderer = SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE);
+    }
+    model = app_model_new(email);
+    free(email);
+    if (!window || !renderer || !model || !http || s_net_event == (Uint32)-1) {
+        fprintf(stderr, "uschat-client: cannot start: %s\n", SDL_GetError());
+        uschat_http_destroy(&http);
+        goto out;
+    }
+    ui = ui_app_new(window, renderer, model, fonts, nfonts, gate);
+    if (!ui) {
+        fprintf(stderr, "uschat-client: cannot open the fonts (%s)\n", fonts[0].path);
+        uschat_http_destroy(&http);
+        goto out;
+    }
+    net = net_thread_start(&http, NULL, s_notify, NULL);
+    if (!net) {
+        fprintf(stderr, "uschat-client: cannot start the network thread\n");
+        goto out;
+    }
+    bool running = true;
+    while (running) {
+        SDL_Event ev;
+        uint64_t now = SDL_GetTicks64();
+        ui_app_tick(ui, now);
+        int got = SDL_WaitEventTimeout(&ev, ui_app_wait_ms(ui));
+        while (got && running) {
+            if (ev.type == s_net_event) {
+                app_ev_t *nev;
+                while ((nev = net_thread_take(net)) != NULL) {
+                    app_model_on_event(model, nev, (int64_t)SDL_GetTicks64());
+                    app_ev_destroy(&nev);
+                }
+            } else if (!ui_app_handle_event(ui, &ev)) {
+                running = false;
+            }
+            got = SDL_PollEvent(&ev);
+        }
+        ui_app_tick(ui, SDL_GetTicks64());
+        app_cmd_t *cmd;
+        while ((cmd = app_model_take_cmd(model)) != NULL)
+            net_thread_post(net, cmd);
+        if (app_model_email_to_save(model)) {
+            if (app_config_save_email(app_model_email_to_save(model)) < 0)
+                fprintf(stderr, "uschat-client: could not remember the email\n");
+            app_model_email_saved(model);
+        }
+        if (ui_app_needs_redraw(ui)) {
+            ui_app_render(ui);
+            SDL_RenderPresent(renderer);
+        }
+    }
+    rc = 0;
+out:
+    net_thread_stop(&net);
+    ui_app_destroy(&ui);
+    app_model_destroy(&model);
+    if (renderer)
+        SDL_DestroyRenderer(renderer);
+    if (window)
+        SDL_DestroyWindow(window);
+    TTF_Quit();
+    SDL_Quit();
+    return rc;
+}

@@ -1,0 +1,364 @@
+/* ui_conv.c - the conversation panel: the peer's header, the messages as bubbles (mine on the
+ * right, the peer's on the left, wrapped text, the local time and my message's state inside
+ * the bubble), day separators, scrolling anchored at the newest message, and the message box.
+ *
+ * Scrolling is kept as pixels above the bottom, so older pages put in front do not move what
+ * the user is reading, and a new message either follows (at the bottom) or leaves the view
+ * where it is (scrolled up). Bubble heights are cached in the model's per-message scratch
+ * fields, so only the visible messages are wrapped on each frame. UI thread only.
+ */
+#include "ui_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+#define SIDE_GAP   20
+#define GAP_SAME   6
+#define GAP_OTHER  14
+#define SEP_H      40
+#define TOP_H      44
+#define BOTTOM_PAD 12
+#define SEND_W     88
+#define META_GAP   10
+
+typedef struct {
+    size_t nlines;
+    int text_w; /* widest line */
+    int bubble_w, bubble_h;
+    bool meta_own_line;
+    char meta[64];
+    int meta_w;
+} s_layout_t;
+
+static int s_bubble_max(SDL_Rect area)
+{
+    int w = area.w * 7 / 10;
+    return w > 560 ? 560 : w < 120 ? 120 : w;
+}
+
+static size_t s_wrap(ui_app_t *ui, const char *s, int max_w)
+{
+    size_t len = strlen(s);
+    size_t n = ui_text_wrap(ui->text, UI_FONT_BODY, s, len, max_w, ui->lines, ui->lines_cap);
+    if (n > ui->lines_cap) {
+        ui_line_t *grown = realloc(ui->lines, n * sizeof *grown);
+        if (!grown)
+            return ui->lines_cap;
+        ui->lines = grown;
+        ui->lines_cap = n;
+        n = ui_text_wrap(ui->text, UI_FONT_BODY, s, len, max_w, ui->lines, ui->lines_cap);
+    }
+    return n;
+}
+
+/* The seq of my newest message the peer has read (only that one says "Read"), or 0. */
+static int64_t s_last_read(const app_thread_t *t, int64_t me)
+{
+    for (size_t i = t->nmsgs; i > 0; i--) {
+        const app_msg_t *m = &t->msgs[i - 1];
+        if (m->sender == me && m->seq > 0 && m->seq <= t->peer_read)
+            return m->seq;
+    }
+    return 0;
+}
+
+static void s_meta(ui_app_t *ui, const app_thread_t *t, const app_msg_t *msg, bool mine, char *out,
+                   size_t cap)
+{
+    char clock[8] = "";
+    int64_t secs;
+    if (timefmt_parse_utc(msg->chat_time, &secs) == 0)
+        timefmt_clock(secs, clock, sizeof clock);
+    if (!mine)
+        snprintf(out, cap, "%s", clock);
+    else if (msg->state == APP_MSG_SENDING)
+        snprintf(out, cap, "%s \xC2\xB7 sending", clock);
+    else if (msg->state == APP_MSG_FAILED)
+        snprintf(out, cap, "Not sent \xC2\xB7 click to retry");
+    else if (msg->seq > 0 && msg->seq == s_last_read(t, app_model_self(ui->model)->uid))
+        snprintf(out, cap, "%s \xC2\xB7 Read", clock);
+    else
+        snprintf(out, cap, "%s", clock);
+}
+
+/* Wraps MSG and sizes its bubble (lines stay in ui->lines). */
+static void s_layout(ui_app_t *ui, const app_thread_t *t, const app_msg_t *msg, bool mine,
+                     int bubble_max, s_layout_t *l)
+{
+    int text_max = bubble_max - 2 * UI_BUBBLE_PAD_X;
+    l->nlines = s_wrap(ui, msg->content, text_max);
+    l->text_w = 0;
+    for (size_t i = 0; i < l->nlines && i < ui->lines_cap; i++)
+        if (ui->lines[i].width > l->text_w)
+            l->text_w = ui->lines[i].width;
+    s_meta(ui, t, msg, mine, l->meta, sizeof l->meta);
+    l->meta_w = ui_text_width(ui->text, UI_FONT_SMALL, l->meta, strlen(l->meta));
+    /* a read mark may come later: reserve its room so the bubble does not change size */
+    int reserve = l->meta_w;
+    if (mine && msg->state == APP_MSG_SENT) {
+        const char *widest = "00:00 \xC2\xB7 Read";
+        int w = ui_text_width(ui->text, UI_FONT_SMALL, widest, strlen(widest));
+        reserve = w > l->meta_w ? w : l->meta_w;
+    }
+    int last_w = l->nlines && l->nlines <= ui->lines_cap ? ui->lines[l->nlines - 1].width : 0;
+    l->meta_own_line = last_w + META_GAP + reserve > text_max;
+    int inner_w = l->text_w;
+    if (!l->meta_own_line && last_w + META_GAP + reserve > inner_w)
+        inner_w = last_w + META_GAP + reserve;
+    if (l->meta_own_line && reserve > inner_w)
+        inner_w = reserve;
+    l->bubble_w = inner_w + 2 * UI_BUBBLE_PAD_X;
+    int lh = ui_text_line_h(ui->text, UI_FONT_BODY);
+    l->bubble_h = (int)l->nlines * lh + 2 * UI_BUBBLE_PAD_Y +
+                  (l->meta_own_line ? ui_text_line_h(ui->text, UI_FONT_SMALL) : 0);
+}
+
+static int s_bubble_h(ui_app_t *ui, const app_thread_t *t, app_msg_t *msg, bool mine, int bmax)
+{
+    if (msg->layout_width == bmax && msg->layout_height > 0)
+        return msg->layout_height;
+    s_layout_t l;
+    s_layout(ui, t, msg, mine, bmax, &l);
+    msg->layout_width = bmax;
+    msg->layout_height = l.bubble_h;
+    return l.bubble_h;
+}
+
+static int64_t s_day(const app_msg_t *msg)
+{
+    int64_t secs;
+    return timefmt_parse_utc(msg->chat_time, &secs) == 0 ? timefmt_local_day(secs) : 0;
+}
+
+/* Space above message I: a day separator and/or the gap to the previous one. */
+static int s_above(const app_thread_t *t, size_t i, bool *separator)
+{
+    *separator = i == 0 || s_day(&t->msgs[i]) != s_day(&t->msgs[i - 1]);
+    if (*separator)
+        return SEP_H;
+    return t->msgs[i].sender == t->msgs[i - 1].sender ? GAP_SAME : GAP_OTHER;
+}
+
+static void s_separator(ui_app_t *ui, SDL_Rect area, int y, const app_msg_t *msg)
+{
+    int64_t secs;
+    char label[40] = "Today";
+    if (timefmt_parse_utc(msg->chat_time, &secs) == 0)
+        timefmt_day(secs, timefmt_now(), label, sizeof label);
+    int tw = ui_text_width(ui->text, UI_FONT_SMALL, label, strlen(label));
+    int lh = ui_text_line_h(ui->text, UI_FONT_SMALL);
+    SDL_Rect pill = {area.x + (area.w - tw - 20) / 2, y + (SEP_H - lh - 8) / 2, tw + 20, lh + 8};
+    ui_draw_round(ui->draw, pill, pill.h / 2, UI_RGB(222, 227, 235));
+    ui_text_draw(ui->text, UI_FONT_SMALL, label, strlen(label), pill.x + 10, pill.y + 4,
+                 UI_C_TEXT2);
+}
+
+static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t index, int y,
+                     int bmax)
+{
+    const app_msg_t *msg = &t->msgs[index];
+    bool mine = msg->sender == app_model_self(ui->model)->uid;
+    s_layout_t l;
+    s_layout(ui, t, msg, mine, bmax, &l);
+    int x = mine ? area.x + area.w - SIDE_GAP - l.bubble_w : area.x + SIDE_GAP;
+    SDL_Rect rc = {x, y, l.bubble_w, l.bubble_h};
+    SDL_Color bg = UI_C_PEER_BUBBLE, fg = UI_C_TEXT, meta = UI_C_TEXT3;
+    if (mine) {
+        fg = UI_C_OWN_TEXT;
+        meta = UI_C_OWN_META;
+        bg = msg->state == APP_MSG_SENT      ? UI_C_OWN_BUBBLE
+             : msg->state == APP_MSG_SENDING ? UI_RGB(125, 170, 247)
+                                             : UI_RGB(232, 96, 96);
+    } else {
+        ui_draw_round(ui->draw, (SDL_Rect){x, y + 1, rc.w, rc.h}, UI_BUBBLE_R,
+                      UI_RGB(218, 222, 229));
+    }
+    ui_draw_round(ui->draw, rc, UI_BUBBLE_R, bg);
+    int lh = ui_text_line_h(ui->text, UI_FONT_BODY);
+    int tx = x + UI_BUBBLE_PAD_X, ty = y + UI_BUBBLE_PAD_Y;
+    for (size_t i = 0; i < l.nlines && i < ui->lines_cap; i++) {
+        int ly = ty + (int)i * lh;
+        if (ly + lh < area.y || ly > area.y + area.h)
+            continue;
+        ui_text_draw(ui->text, UI_FONT_BODY, msg->content + ui->lines[i].start, ui->lines[i].len,
+                     tx, ly, fg);
+    }
+    int sh = ui_text_line_h(ui->text, UI_FONT_SMALL);
+    int my = l.meta_own_line ? ty + (int)l.nlines * lh : ty + (int)l.nlines * lh - sh - 1;
+    ui_text_draw(ui->text, UI_FONT_SMALL, l.meta, strlen(l.meta),
+                 x + l.bubble_w - UI_BUBBLE_PAD_X - l.meta_w, my, meta);
+    SDL_Rect vis;
+    if (SDL_IntersectRect(&rc, &area, &vis))
+        ui_hit_add(ui, vis, msg->state == APP_MSG_FAILED ? UI_ACT_RESEND : UI_ACT_BUBBLE,
+                   (int64_t)index, NULL);
+}
+
+static uint64_t s_tail_key(const app_thread_t *t)
+{
+    if (!t || t->nmsgs == 0)
+        return 0;
+    const app_msg_t *last = &t->msgs[t->nmsgs - 1];
+    /* not the count: an older page put in front must not look like a new message */
+    uint64_t h = (uint64_t)last->seq * 1000003u ^ (uint64_t)last->state;
+    for (const char *p = last->unique_id; *p; p++)
+        h = h * 31 + (unsigned char)*p;
+    return h;
+}
+
+static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
+{
+    ui_draw_rect(ui->draw, area, UI_C_CONV_BG);
+    ui->conv_rect = area;
+    ui_hit_add(ui, area, UI_ACT_SCROLL_CONV, 0, NULL);
+    if (!t) {
+        ui_paragraph(ui, UI_FONT_BODY, "Opening the chat...", area.x, area.y + area.h / 2, area.w,
+                     UI_C_TEXT3, true);
+        return;
+    }
+    if (t->nmsgs == 0) {
+        const char *hint = t->loading_older || !t->history_asked ? "Loading messages..."
+                                                                 : "No messages yet. Say hello!";
+        ui_paragraph(ui, UI_FONT_BODY, hint, area.x + 20, area.y + area.h / 2 - 10, area.w - 40,
+                     UI_C_TEXT3, true);
+        ui->conv_thread = t->thread_id;
+        ui->conv_scroll = 0;
+        ui->conv_at_top = false;
+        return;
+    }
+    int bmax = s_bubble_max(area);
+    int64_t me = app_model_self(ui->model)->uid;
+    int total = TOP_H + BOTTOM_PAD;
+    for (size_t i = 0; i < t->nmsgs; i++) {
+        bool sep;
+        total +=
+            s_above(t, i, &sep) + s_bubble_h(ui, t, &t->msgs[i], t->msgs[i].sender == me, bmax);
+    }
+    /* where the view stands: follow new messages at the bottom, else keep what is read */
+    uint64_t tail = s_tail_key(t);
+    if (ui->conv_thread != t->thread_id) {
+        ui->conv_thread = t->thread_id;
+        ui->conv_scroll = 0;
+    } else if (tail != ui->conv_tail_key && ui->conv_scroll > 0) {
+        ui->conv_scroll += total - ui->conv_last_total;
+    }
+    ui->conv_tail_key = tail;
+    ui->conv_last_total = total;
+    int max = total - area.h > 0 ? total - area.h : 0;
+    if (ui->conv_scroll > max)
+        ui->conv_scroll = max;
+    if (ui->conv_scroll < 0)
+        ui->conv_scroll = 0;
+    ui->conv_content_h = total;
+    ui->conv_at_top = ui->conv_scroll >= max;
+
+    ui_draw_clip(ui->draw, &area);
+    int y = area.y + area.h - total + ui->conv_scroll;
+    const char *top = NULL;
+    char top_buf[160];
+    if (t->loading_older) {
+        top = "Loading earlier messages...";
+    } else if (!t->has_older && t->history_asked) {
+        snprintf(top_buf, sizeof top_buf, "This is the beginning of your chat with %s.",
+                 app_model_display_name(ui->model, t->peer));
+        top = top_buf;
+    }
+    if (top && y + TOP_H > area.y)
+        ui_paragraph(ui, UI_FONT_SMALL, top, area.x + 20, y + 16, area.w - 40, UI_C_TEXT3, true);
+    y += TOP_H;
+    for (size_t i = 0; i < t->nmsgs; i++) {
+        bool sep;
+        int above = s_above(t, i, &sep);
+        int h = s_bubble_h(ui, t, &t->msgs[i], t->msgs[i].sender == me, bmax);
+        if (y + above + h >= area.y && y <= area.y + area.h) {
+            if (sep)
+                s_separator(ui, area, y, &t->msgs[i]);
+            s_bubble(ui, area, t, i, y + above, bmax);
+        }
+        y += above + h;
+    }
+    ui_draw_clip(ui->draw, NULL);
+}
+
+static void s_empty(ui_app_t *ui, SDL_Rect area)
+{
+    ui_draw_rect(ui->draw, area, UI_C_CONV_BG);
+    ui->conv_rect = area;
+    int lh = ui_text_line_h(ui->text, UI_FONT_HUGE);
+    int y = area.y + area.h / 2 - lh;
+    const char *logo = "UsChat";
+    int tw = ui_text_width(ui->text, UI_FONT_HUGE, logo, strlen(logo));
+    ui_text_draw(ui->text, UI_FONT_HUGE, logo, strlen(logo), area.x + (area.w - tw) / 2, y,
+                 UI_RGB(191, 200, 214));
+    ui_paragraph(ui, UI_FONT_BODY, "Pick a chat on the left, or find friends in Contacts.",
+                 area.x + 40, y + lh + 10, area.w - 80, UI_C_TEXT2, true);
+}
+
+void ui_conv_render(ui_app_t *ui, SDL_Rect area)
+{
+    app_model_t *m = ui->model;
+    int64_t peer = app_model_open_peer_uid(m);
+    if (!peer) {
+        ui->conv_thread = 0;
+        s_empty(ui, area);
+        return;
+    }
+    app_thread_t *t = app_model_open(m);
+    /* header */
+    SDL_Rect head = {area.x, area.y, area.w, UI_HEADER_H};
+    ui_draw_rect(ui->draw, head, UI_C_PANEL);
+    const char *name = app_model_display_name(m, peer);
+    ui_avatar(ui, head.x + 36, head.y + UI_HEADER_H / 2, 18, peer, name);
+    int close_w = ui_text_width(ui->text, UI_FONT_SMALL, "Close", 5);
+    ui_text_draw_fit(ui->text, UI_FONT_TITLE, name, head.x + 66, head.y + 9,
+                     head.w - 66 - close_w - 32, UI_C_TEXT);
+    char sub[64];
+    const app_user_t *f = app_model_friend(m, peer);
+    snprintf(sub, sizeof sub, "%s%suid %lld", f ? f->name : "", f ? " \xC2\xB7 " : "",
+             (long long)peer);
+    ui_text_draw(ui->text, UI_FONT_SMALL, sub, strlen(sub), head.x + 66, head.y + 35, UI_C_TEXT2);
+    ui_link(ui, head.x + head.w - close_w - 16, head.y + 22, UI_FONT_SMALL, "Close",
+            UI_ACT_CLOSE_CONV);
+    ui_draw_hline(ui->draw, head.x, head.y + UI_HEADER_H - 1, head.w, UI_C_BORDER);
+    /* message box */
+    int fw = area.w - 32 - SEND_W - 10;
+    int fh = ui_field_height(&ui->f_message, ui->text, fw);
+    int box_h = fh + 24;
+    SDL_Rect box = {area.x, area.y + area.h - box_h, area.w, box_h};
+    ui_draw_rect(ui->draw, box, UI_C_PANEL);
+    ui_draw_hline(ui->draw, box.x, box.y, box.w, UI_C_BORDER);
+    SDL_Rect field = {box.x + 16, box.y + 12, fw, fh};
+    bool caret = ((ui->now_ms - ui->caret_since) / 530) % 2 == 0;
+    ui_field_draw(&ui->f_message, ui->draw, ui->text, field,
+                  ui->focus == &ui->f_message && ui->focused, caret);
+    ui_hit_add(ui, field, UI_ACT_FIELD, 0, &ui->f_message);
+    ui_button(ui,
+              (SDL_Rect){box.x + box.w - 16 - SEND_W, box.y + box_h - 12 - UI_FIELD_H, SEND_W,
+                         UI_FIELD_H},
+              "Send", true, t && !ui_field_empty(&ui->f_message), UI_ACT_SEND, 0);
+    /* messages */
+    SDL_Rect msgs = {area.x, area.y + UI_HEADER_H, area.w, area.h - UI_HEADER_H - box_h};
+    s_messages(ui, msgs, t);
+}
+
+void ui_conv_scroll(ui_app_t *ui, int dy)
+{
+    ui->conv_scroll += dy;
+    if (ui->conv_scroll < 0)
+        ui->conv_scroll = 0;
+    ui->dirty = true;
+}
+
+void ui_conv_send(ui_app_t *ui)
+{
+    if (ui_field_empty(&ui->f_message))
+        return;
+    if (app_model_send_text(ui->model, ui_field_text(&ui->f_message)) == 0) {
+        ui_field_clear(&ui->f_message);
+        ui->conv_scroll = 0;
+        ui->conv_tail_key = 0;
+    }
+    ui->dirty = true;
+}

@@ -1,0 +1,131 @@
+/* ui_internal.h - what the UI's files share: the ui_app struct, the actions behind clickable
+ * regions, and small drawing helpers (avatars, buttons, badges).
+ *   ui_app.c    life cycle, events (keys, IME, mouse, wheel), focus, status line, notices
+ *   ui_forms.c  login, register and reset forms
+ *   ui_side.c   the sidebar: own profile, tabs, chat list, contacts (search, requests)
+ *   ui_conv.c   the conversation: header, bubbles, day separators, scrolling, message box
+ *   ui_widgets.c  avatars, buttons, badges, hit regions
+ * UI thread only.
+ */
+#ifndef USCHAT_SDL_UI_INTERNAL_H
+#define USCHAT_SDL_UI_INTERNAL_H
+
+#include "ui_app.h"
+#include "ui_draw.h"
+#include "ui_field.h"
+#include "ui_text.h"
+#include "ui_theme.h"
+
+#define UI_MAX_HITS 512
+
+typedef enum {
+    UI_ACT_NONE = 0,
+    UI_ACT_FIELD,     /* ptr: ui_field_t to focus */
+    UI_ACT_LOGIN,     /* submit the login form */
+    UI_ACT_REGISTER,  /* submit the register form */
+    UI_ACT_RESET,     /* submit the reset form */
+    UI_ACT_SEND_CODE, /* ask for a verification code */
+    UI_ACT_SHOW_LOGIN,
+    UI_ACT_SHOW_REGISTER,
+    UI_ACT_SHOW_RESET,
+    UI_ACT_TAB_CHATS,
+    UI_ACT_TAB_CONTACTS,
+    UI_ACT_OPEN_THREAD, /* arg: thread id */
+    UI_ACT_OPEN_PEER,   /* arg: uid */
+    UI_ACT_ADD_FRIEND,  /* arg: uid */
+    UI_ACT_ACCEPT,      /* arg: uid */
+    UI_ACT_SEARCH,
+    UI_ACT_SEND,
+    UI_ACT_LOGOUT,
+    UI_ACT_RETRY,  /* reconnect now */
+    UI_ACT_RESEND, /* arg: message index in the open thread */
+    UI_ACT_BUBBLE, /* arg: message index (right click copies the text) */
+    UI_ACT_CLOSE_CONV,
+    UI_ACT_SCROLL_LIST, /* the sidebar's list: the wheel scrolls it */
+    UI_ACT_SCROLL_CONV, /* the conversation: the wheel scrolls it */
+    UI_ACT_CANCEL_LOGIN,
+} ui_action_t;
+
+struct ui_app {
+    SDL_Window *window;
+    SDL_Renderer *r;
+    app_model_t *model;
+    ui_text_t *text;
+    ui_draw_t *draw;
+    char server[256];
+    int w, h;
+
+    ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message;
+    ui_field_t *focus;
+    app_screen_t last_screen;
+
+    ui_hit_t hits[UI_MAX_HITS];
+    size_t nhits;
+    int mouse_x, mouse_y;
+    bool mouse_in;
+    SDL_Cursor *cursor_arrow, *cursor_hand, *cursor_ibeam;
+
+    /* sidebar list */
+    int list_scroll, list_content_h, list_view_h;
+    /* conversation */
+    SDL_Rect conv_rect;
+    int conv_scroll; /* pixels above the bottom (0 = newest message in view) */
+    int conv_content_h;
+    int64_t conv_thread;    /* the thread the scroll position belongs to */
+    uint64_t conv_tail_key; /* identity of the newest message, to follow or keep position */
+    bool conv_at_top;
+    int conv_last_total;
+    ui_line_t *lines; /* scratch for wrapping a message */
+    size_t lines_cap;
+
+    uint64_t now_ms;
+    uint64_t caret_since;
+    int caret_phase;
+    int shown_seconds; /* of the countdown on screen (reconnect, code) */
+    unsigned notice_seen;
+    char toast[256];
+    bool toast_error;
+    uint64_t toast_until;
+    /* drafts of other conversations while one is open */
+    struct ui_draft *drafts;
+    int64_t draft_peer;
+    uint64_t model_version;
+    bool focused; /* the window has keyboard focus */
+    bool dirty;
+    bool text_input_on;
+};
+
+/* ---- ui_widgets.c ----------------------------------------------------------------------- */
+
+void ui_hit_add(ui_app_t *ui, SDL_Rect rc, ui_action_t action, int64_t arg, void *ptr);
+bool ui_hover(const ui_app_t *ui, SDL_Rect rc);
+bool ui_rect_has(SDL_Rect rc, int x, int y);
+/* A round avatar: a colour from the uid and the first character of NAME. */
+void ui_avatar(ui_app_t *ui, int cx, int cy, int radius, int64_t uid, const char *name);
+/* A filled button with a centred label; registers the hit when ENABLED. */
+void ui_button(ui_app_t *ui, SDL_Rect rc, const char *label, bool primary, bool enabled,
+               ui_action_t action, int64_t arg);
+/* A text link; returns its width. */
+int ui_link(ui_app_t *ui, int x, int y, ui_font_t f, const char *label, ui_action_t action);
+/* A red pill with COUNT (99+) whose right edge is at RIGHT, centred on CY. Returns its width. */
+int ui_badge(ui_app_t *ui, int right, int cy, int64_t count, SDL_Color color);
+/* Wrapped text in a box of width W; returns the height used. */
+int ui_paragraph(ui_app_t *ui, ui_font_t f, const char *s, int x, int y, int w, SDL_Color c,
+                 bool centered);
+/* Focus: the fields of the current screen in Tab order; the first one is focused on entry. */
+size_t ui_focus_order(ui_app_t *ui, ui_field_t **out, size_t max);
+void ui_focus(ui_app_t *ui, ui_field_t *f);
+
+/* ---- screens ---------------------------------------------------------------------------- */
+
+void ui_forms_render(ui_app_t *ui);
+/* Enter on a form: submits it. */
+void ui_forms_submit(ui_app_t *ui);
+void ui_side_render(ui_app_t *ui, SDL_Rect area);
+void ui_conv_render(ui_app_t *ui, SDL_Rect area);
+/* Scrolls the conversation by DY pixels (positive: towards older messages). */
+void ui_conv_scroll(ui_app_t *ui, int dy);
+/* Sends what is in the message box. */
+void ui_conv_send(ui_app_t *ui);
+
+#endif
