@@ -15,13 +15,16 @@
 #include "loadenv.h"
 #include "procstat.h"
 #include "report.h"
+#include "schedule.h"
 #include "seed.h"
 
 typedef struct {
     const char *scenario; /* connections | login | chat | broker; NULL: seed only */
     int duration_s;
-    int users;           /* load users the scenario uses (users 0..users-1) */
-    double rate;         /* target operations per second; 0 = flat out */
+    int users;                     /* load users the scenario uses (users 0..users-1) */
+    double rate;                   /* target operations per second; 0 = flat out */
+    double rates[SCHED_MAX_RATES]; /* chat --rates: a sweep over these offered rates */
+    int rate_n;
     double connect_rate; /* logins per second while connecting (connections, chat setup) */
     int heartbeat_ms;    /* 1023 interval per connection; 0 = none */
     int window;          /* chat flat out: messages in flight per sender */
@@ -36,7 +39,8 @@ typedef struct {
     seed_opts_t seed_opts;
     stack_env_t env;
     const char *json_path;
-    const char *pid_dir; /* var/run: servers to watch when no --server-pid is given */
+    const char *pid_dir; /* var/run: servers to watch when no --server-pid is given (and
+                          * var/servers next to it: Redis, MariaDB) */
     proc_set_t procs;
     const char *broker_bin;
     char **extra_args; /* after "--": passed to the broker benchmark */

@@ -21,6 +21,7 @@
 
 #define MAX_DURATION_S 3600
 #define ALARM_SLACK_S  120
+#define STEP_SLACK_S   10 /* per sweep step: its drain and the pause before the next */
 
 static void s_usage(FILE *out)
 {
@@ -37,6 +38,8 @@ static void s_usage(FILE *out)
             "  -n, --users N         load users to use (default 1000; chat: pairs = N/2)\n"
             "  -r, --rate R          target operations/s, 0 = flat out (chat default 1000, "
             "login 50)\n"
+            "      --rates R1,R2,... chat: a sweep, --duration seconds at each offered rate on\n"
+            "                        the same connections (stops once the system falls behind)\n"
             "      --connect-rate R  logins/s while connecting (default 2000, 0 = at once)\n"
             "      --heartbeat MS    1023 interval per connection (default 10000, 0 = none)\n"
             "      --window W        chat flat out: messages in flight per sender (default 1)\n"
@@ -140,6 +143,12 @@ static void s_config_json(const load_opts_t *o, report_t *r)
     json_object_set_new(c, "threads", json_integer(o->threads));
     json_object_set_new(c, "concurrency", json_integer(o->concurrency));
     json_object_set_new(c, "gate_url", json_string(o->env.gate_url));
+    if (o->rate_n > 0) {
+        json_t *rates = json_array();
+        for (int i = 0; i < o->rate_n; i++)
+            json_array_append_new(rates, json_real(o->rates[i]));
+        json_object_set_new(c, "rates", rates);
+    }
     json_t *nodes = json_array();
     for (int i = 0; i < o->env.node_count; i++)
         json_array_append_new(nodes,
@@ -178,6 +187,7 @@ enum {
     OPT_PID,
     OPT_JSON,
     OPT_BROKER_BIN,
+    OPT_RATES,
 };
 
 static const struct option s_options[] = {
@@ -214,6 +224,7 @@ static const struct option s_options[] = {
     {"server-pid", required_argument, NULL, OPT_PID},
     {"json", required_argument, NULL, OPT_JSON},
     {"broker-bin", required_argument, NULL, OPT_BROKER_BIN},
+    {"rates", required_argument, NULL, OPT_RATES},
     {NULL, 0, NULL, 0},
 };
 
@@ -356,6 +367,16 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
         case OPT_BROKER_BIN:
             o->broker_bin = optarg;
             break;
+        case OPT_RATES:
+            o->rate_n = sched_parse_rates(optarg, o->rates, SCHED_MAX_RATES);
+            if (o->rate_n < 0) {
+                fprintf(stderr,
+                        "uschat-load: --rates wants up to %d rates > 0, e.g. "
+                        "500,1000,2k\n",
+                        SCHED_MAX_RATES);
+                return -1;
+            }
+            break;
         default:
             return -1;
         }
@@ -370,6 +391,10 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
         o->users = o->seed;
     if (!rate_given && o->scenario)
         o->rate = strcmp(o->scenario, "login") == 0 ? 50 : 1000;
+    if (o->rate_n > 0 && (!o->scenario || strcmp(o->scenario, "chat") != 0)) {
+        fprintf(stderr, "uschat-load: --rates is for the chat scenario\n");
+        return -1;
+    }
     if (!o->scenario && o->seed <= 0) {
         fprintf(stderr, "uschat-load: name a scenario (or --seed N)\n");
         return -1;
@@ -464,7 +489,8 @@ int main(int argc, char **argv)
     signal(SIGINT, s_on_stop);
     signal(SIGTERM, s_on_stop);
     signal(SIGALRM, s_on_alarm);
-    alarm((unsigned)(o.duration_s + o.setup_s + ALARM_SLACK_S));
+    int steps = o.rate_n > 0 ? o.rate_n : 1;
+    alarm((unsigned)(steps * (o.duration_s + STEP_SLACK_S) + o.setup_s + ALARM_SLACK_S));
 
     char err[256];
     if (o.seed > 0 && seed_run(&o.seed_opts, o.seed, err, sizeof err) < 0) {
@@ -477,8 +503,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < ov.pid_n; i++)
         if (proc_set_add(&o.procs, ov.pids[i], NULL) < 0)
             fprintf(stderr, "uschat-load: no process %d to watch\n", ov.pids[i]);
-    if (ov.pid_n == 0 && o.pid_dir)
+    if (ov.pid_n == 0 && o.pid_dir) {
         proc_set_add_pid_dir(&o.procs, o.pid_dir);
+        /* tools/uschat up keeps Redis and MariaDB pid files in var/servers: a message costs
+         * their CPU too */
+        char servers[1100];
+        snprintf(servers, sizeof servers, "%s/../servers", o.pid_dir);
+        proc_set_add_pid_dir(&o.procs, servers);
+    }
 
     report_t *r = report_new(o.scenario);
     if (!r)

@@ -109,16 +109,22 @@ int proc_set_add_pid_dir(proc_set_t *set, const char *dir)
 
 void proc_set_start(proc_set_t *set)
 {
+    long hwm_unused;
+    proc_self(&set->self_cpu_start_s, &hwm_unused);
+    set->self_cpu_end_s = set->self_cpu_start_s;
     for (int i = 0; i < set->count; i++) {
         proc_watch_t *w = &set->procs[i];
         w->alive = s_read_cpu(w->pid, &w->cpu_start_s) == 0;
         w->cpu_end_s = w->cpu_start_s;
-        w->rss_peak_kb = s_status_kb(w->pid, "VmRSS");
+        w->rss_start_kb = s_status_kb(w->pid, "VmRSS");
+        w->rss_peak_kb = w->rss_start_kb;
     }
 }
 
 void proc_set_sample(proc_set_t *set)
 {
+    long hwm_unused;
+    proc_self(&set->self_cpu_end_s, &hwm_unused);
     for (int i = 0; i < set->count; i++) {
         proc_watch_t *w = &set->procs[i];
         if (!w->alive)
@@ -136,6 +142,19 @@ void proc_set_sample(proc_set_t *set)
         if (hwm > 0)
             w->hwm_kb = hwm;
     }
+}
+
+double proc_set_cpu_s(const proc_set_t *set)
+{
+    double sum = 0;
+    for (int i = 0; i < set->count; i++)
+        sum += set->procs[i].cpu_end_s - set->procs[i].cpu_start_s;
+    return sum;
+}
+
+double proc_set_self_cpu_s(const proc_set_t *set)
+{
+    return set->self_cpu_end_s - set->self_cpu_start_s;
 }
 
 void machine_read(machine_t *m)

@@ -36,6 +36,15 @@ report_t *report_new(const char *scenario)
         free(r);
         return NULL;
     }
+    /* the machine is shared: how busy it was before this run started is part of the result */
+    double load[3];
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) == 3)
+            json_object_set_new(r->root, "loadavg_at_start",
+                                json_pack("[f, f, f]", load[0], load[1], load[2]));
+        fclose(f);
+    }
     return r;
 }
 
@@ -101,10 +110,11 @@ void report_servers(report_t *r, const proc_set_t *set, double seconds)
     for (int i = 0; i < set->count; i++) {
         const proc_watch_t *w = &set->procs[i];
         double cpu = w->cpu_end_s - w->cpu_start_s;
-        json_array_append_new(a, json_pack("{s:i, s:s, s:f, s:f, s:I, s:I, s:b}", "pid", w->pid,
-                                           "name", w->name, "cpu_s", cpu, "cpu_pct",
-                                           seconds > 0 ? 100.0 * cpu / seconds : 0.0, "rss_peak_kb",
-                                           (json_int_t)w->rss_peak_kb, "hwm_kb",
+        json_array_append_new(a, json_pack("{s:i, s:s, s:f, s:f, s:I, s:I, s:I, s:b}", "pid",
+                                           w->pid, "name", w->name, "cpu_s", cpu, "cpu_pct",
+                                           seconds > 0 ? 100.0 * cpu / seconds : 0.0,
+                                           "rss_start_kb", (json_int_t)w->rss_start_kb,
+                                           "rss_peak_kb", (json_int_t)w->rss_peak_kb, "hwm_kb",
                                            (json_int_t)w->hwm_kb, "alive", w->alive));
     }
     json_object_set_new(r->root, "servers", a);
@@ -146,6 +156,33 @@ void report_attach(report_t *r, const char *key, json_t *value)
     json_object_set_new(r->root, key, value);
 }
 
+json_t *report_json(report_t *r)
+{
+    return r->root;
+}
+
+void report_cpu_per_op(report_t *r, const proc_set_t *set, const char *unit, double ops)
+{
+    if (!(ops > 0))
+        return;
+    double server = proc_set_cpu_s(set), client = proc_set_self_cpu_s(set);
+    json_t *by = json_object();
+    for (int i = 0; i < set->count; i++) {
+        const proc_watch_t *w = &set->procs[i];
+        json_object_set_new(by, w->name, json_real((w->cpu_end_s - w->cpu_start_s) * 1e6 / ops));
+    }
+    json_object_set_new(r->root, "cpu_per_op",
+                        json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:o}", "unit", unit, "ops",
+                                  ops, "server_cpu_s", server, "client_cpu_s", client, "server_us",
+                                  server * 1e6 / ops, "client_us", client * 1e6 / ops, "total_us",
+                                  (server + client) * 1e6 / ops, "by_server", by));
+    char name[64];
+    snprintf(name, sizeof name, "server_cpu_us_per_%s", unit);
+    report_metric(r, name, server * 1e6 / ops);
+    snprintf(name, sizeof name, "total_cpu_us_per_%s", unit);
+    report_metric(r, name, (server + client) * 1e6 / ops);
+}
+
 static void s_print_us(FILE *out, json_int_t us)
 {
     if (us >= 10000000)
@@ -154,6 +191,41 @@ static void s_print_us(FILE *out, json_int_t us)
         fprintf(out, " %7.1fms", (double)us / 1e3);
     else
         fprintf(out, " %7lldus", (long long)us);
+}
+
+static double s_metric(const json_t *doc, const char *name)
+{
+    return json_number_value(json_object_get(json_object_get(doc, "metrics"), name));
+}
+
+static json_int_t s_lat(const json_t *doc, const char *hist, const char *col)
+{
+    return json_integer_value(
+        json_object_get(json_object_get(json_object_get(doc, "latency_us"), hist), col));
+}
+
+/* One line per offered rate of a chat sweep. */
+static void s_print_sweep(FILE *out, const json_t *sweep)
+{
+    if (!json_array_size(sweep))
+        return;
+    fprintf(out, "\n  %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %8s %9s\n", "offered/s", "acked/s",
+            "deliv/s", "ack p50", "ack p90", "ack p99", "ack p99.9", "ack max", "dlv p50",
+            "dlv p99", "errors", "cpu us/msg");
+    size_t i;
+    json_t *step;
+    json_array_foreach(sweep, i, step)
+    {
+        fprintf(out, "  %9.0f %9.0f %9.0f", s_metric(step, "rate_target"),
+                s_metric(step, "acked_per_s"), s_metric(step, "delivered_per_s"));
+        const char *cols[] = {"p50", "p90", "p99", "p999", "max"};
+        for (size_t c = 0; c < 5; c++)
+            s_print_us(out, s_lat(step, "ack", cols[c]));
+        s_print_us(out, s_lat(step, "delivery", "p50"));
+        s_print_us(out, s_lat(step, "delivery", "p99"));
+        double errors = s_metric(step, "ack_errors") + s_metric(step, "acks_missing");
+        fprintf(out, " %8.0f %9.1f\n", errors, s_metric(step, "total_cpu_us_per_msg"));
+    }
 }
 
 void report_print(const report_t *r, FILE *out)
@@ -213,6 +285,22 @@ void report_print(const report_t *r, FILE *out)
                     json_is_true(json_object_get(v, "alive")) ? "" : "  (exited!)");
         }
     }
+    json_t *cpu = json_object_get(root, "cpu_per_op");
+    if (cpu) {
+        const char *unit = json_string_value(json_object_get(cpu, "unit"));
+        fprintf(out, "\n  CPU per %s: servers %.1f us + load generator %.1f us = %.1f us  (", unit,
+                json_real_value(json_object_get(cpu, "server_us")),
+                json_real_value(json_object_get(cpu, "client_us")),
+                json_real_value(json_object_get(cpu, "total_us")));
+        const char *sep = "";
+        json_object_foreach(json_object_get(cpu, "by_server"), key, v)
+        {
+            fprintf(out, "%s%s %.1f", sep, key, json_real_value(v));
+            sep = ", ";
+        }
+        fprintf(out, ")\n");
+    }
+    s_print_sweep(out, json_object_get(root, "sweep"));
     json_t *client = json_object_get(root, "client");
     if (client) {
         fprintf(out, "\n  client: cpu %.2f s, peak RSS %lld kB",

@@ -4,7 +4,11 @@
  *   {"scenario", "started_at", "config":{...}, "machine":{cores, kernel, ...},
  *    "duration_s", "metrics":{name: number}, "latency_us":{name: {count, min, mean, p50, p90,
  *    p99, p999, max}}, "errors":{name: count}, "timeline":{series: [per-second values]},
- *    "servers":[{pid, name, cpu_s, cpu_pct, rss_peak_kb, hwm_kb, alive}], "client":{...}}
+ *    "servers":[{pid, name, cpu_s, cpu_pct, rss_start_kb, rss_peak_kb, hwm_kb, alive}],
+ *    "client":{...},
+ *    "cpu_per_op":{unit, ops, server_us, client_us, total_us, by_server:{name: us}},
+ *    "loadavg_at_start":[1, 5, 15 min]}
+ * A sweep (chat --rates) holds one such document per offered rate under "sweep".
  * Main thread.
  */
 #ifndef USCHAT_LOAD_REPORT_H
@@ -37,6 +41,13 @@ void report_client(report_t *r, long connections);
 void report_note(report_t *r, const char *text);
 /* Puts VALUE (taken over) at the top level under KEY. */
 void report_attach(report_t *r, const char *key, json_t *value);
+/* The whole document (borrowed; valid until report_destroy). */
+json_t *report_json(report_t *r);
+/* CPU cost per operation over the measured window of SET: what the servers spent (each and
+ * together) and what this load generator spent, divided by OPS operations of kind UNIT
+ * ("msg", "login"). Also the metrics server_cpu_us_per_UNIT and total_cpu_us_per_UNIT.
+ * Nothing when OPS is 0. */
+void report_cpu_per_op(report_t *r, const proc_set_t *set, const char *unit, double ops);
 
 /* The summary table. */
 void report_print(const report_t *r, FILE *out);

@@ -1,15 +1,20 @@
 /* scenario_chat.c - `chat`: pairs of friends exchange text messages (1017) at a target rate
- * or flat out, on one node or across two.
+ * or flat out, on one node or across two; with --rates, a sweep over several offered rates.
  *
  * Setup (bounded by --setup): every member of every pair logs in (users 2k and 2k+1, their
- * private thread from the seed). Then, open loop: message j is due at start + j / rate and is
- * sent by pair j % pairs (member a, or alternately b with --bidir); its unique_id carries its
- * scheduled time, so the ack (1018, after the server's MySQL commit) and the delivery to the
- * peer (1019) are both timed from when the message SHOULD have gone out. --rate 0 is flat
- * out: each sender keeps --window messages in flight. Per thread the acks must show seq
- * growing by exactly one (one sender per thread, so any gap is a server fault); after the
- * run, up to 5 s are given for late acks and deliveries, then what is missing is reported.
- * Main thread.
+ * private thread from the seed). Then, open loop (schedule.h): message j is due at
+ * start + j / rate and is sent by pair j % pairs (member a, or alternately b with --bidir); its
+ * unique_id carries its step and scheduled time, so the ack (1018, after the server's MySQL
+ * commit) and the delivery to the peer (1019) are both timed from when the message SHOULD
+ * have gone out. --rate 0 is flat out: each sender keeps --window messages in flight. Per
+ * thread the acks must show seq growing by exactly one (one sender per thread, so any gap is
+ * a server fault); after each measurement, up to 5 s are given for late acks and deliveries,
+ * then what is missing is reported.
+ *
+ * A sweep (--rates 1000,2000,...) keeps the same logged-in pairs and measures each rate for
+ * --duration seconds in turn (step = one full report under "sweep"), and stops early once the
+ * system cannot keep up (acks fall behind the offered rate or the p99 passes 2 s): higher
+ * rates would only measure a growing queue. Main thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +23,12 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "schedule.h"
 
-#define DRAIN_US 5000000
+#define DRAIN_US           5000000
+#define STEP_PAUSE_US      1000000 /* between sweep steps: lanes and queues empty out */
+#define SWEEP_KEEP_UP      0.9     /* acked/offered below this: saturated */
+#define SWEEP_P99_LIMIT_US 2000000
 
 typedef struct {
     load_opts_t *o;
@@ -28,10 +37,12 @@ typedef struct {
     int *ready; /* pairs with both members logged in */
     int ready_n;
     int64_t t0;
-    char tag[32];
+    char base_tag[32];
+    char tag[40]; /* base_tag + step: late replies of an earlier step count as foreign */
     char *content;
+    double rate; /* of the step being measured */
     uint64_t sent, acked, ack_errors, delivered, seq_gaps, foreign, sender_gone;
-    uint64_t acked_in_window;
+    uint64_t acked_in_window, delivered_in_window;
     int measuring; /* 1 while the schedule runs (acks counted in the window) */
     hist_t ack_us, delivery_us;
     err_table_t errors;
@@ -104,7 +115,7 @@ static void s_on_ack(chat_t *ch, lconn_t *c, const json_t *body, int64_t now)
             }
         }
     }
-    if (ch->o->rate <= 0 && ch->measuring) /* flat out: the freed window slot goes again */
+    if (ch->rate <= 0 && ch->measuring) /* flat out: the freed window slot goes again */
         s_send(ch, (int)(c - ch->conns), now);
 }
 
@@ -132,6 +143,8 @@ static void s_on_message(engine_t *e, lconn_t *c, const uschat_msg_t *msg, void 
                 continue;
             }
             ch->delivered++;
+            if (ch->measuring)
+                ch->delivered_in_window++;
             hist_record(&ch->delivery_us, now - sched);
         }
     }
@@ -185,34 +198,52 @@ static int s_sender_of(const chat_t *ch, uint64_t j)
     return 2 * pair + second;
 }
 
-static void s_measure(chat_t *ch, report_t *r)
+/* Clears every per-step figure and names the step's messages. */
+static void s_step_reset(chat_t *ch, int step)
+{
+    ch->sent = ch->acked = ch->ack_errors = ch->delivered = ch->seq_gaps = 0;
+    ch->foreign = ch->sender_gone = ch->acked_in_window = ch->delivered_in_window = 0;
+    hist_init(&ch->ack_us);
+    hist_init(&ch->delivery_us);
+    memset(&ch->errors, 0, sizeof ch->errors);
+    for (int i = 0; i < ch->ready_n; i++) {
+        lconn_t *a = &ch->conns[2 * ch->ready[i]], *b = &ch->conns[2 * ch->ready[i] + 1];
+        a->outstanding = b->outstanding = 0;
+        a->last_seq = b->last_seq = 0; /* the seq check starts over with this step's acks */
+    }
+    snprintf(ch->tag, sizeof ch->tag, "%ss%d", ch->base_tag, step);
+}
+
+/* One measurement at RATE (0 = flat out) for --duration seconds, its drain, and its figures
+ * into R. */
+static void s_measure(chat_t *ch, double rate, int step, report_t *r)
 {
     load_opts_t *o = ch->o;
-    double gap_us = o->rate > 0 ? 1e6 / o->rate : 0;
+    s_step_reset(ch, step);
+    ch->rate = rate;
     ch->t0 = engine_now_us();
-    int64_t end = ch->t0 + (int64_t)o->duration_s * 1000000;
+    sched_t sc;
+    sched_start(&sc, ch->t0, rate, (int64_t)o->duration_s * 1000000);
+    int64_t end = sc.end_us;
     ch->measuring = 1;
     proc_set_start(&o->procs);
-    if (gap_us == 0) /* flat out: fill every sender's window; acks keep it full */
+    if (rate <= 0) /* flat out: fill every sender's window; acks keep it full */
         for (int i = 0; i < ch->ready_n; i++)
             for (int w = 0; w < o->window; w++) {
                 s_send(ch, 2 * ch->ready[i], ch->t0);
                 if (o->bidir)
                     s_send(ch, 2 * ch->ready[i] + 1, ch->t0);
             }
-    uint64_t j = 0, last_acked = 0, last_delivered = 0, last_sent = 0;
+    uint64_t last_acked = 0, last_delivered = 0, last_sent = 0;
     ticker_t tick;
     ticker_start(&tick, ch->t0);
     int64_t now = ch->t0;
     while (now < end && !load_stop) {
-        if (gap_us > 0) {
+        if (rate > 0) {
             int64_t due;
-            while ((due = ch->t0 + (int64_t)((double)j * gap_us)) <= now && due < end) {
-                s_send(ch, s_sender_of(ch, j), due);
-                j++;
-            }
-            int64_t wait = due - now;
-            engine_poll(ch->engine, wait > 50000 ? 50000 : wait);
+            while (sched_take(&sc, now, &due))
+                s_send(ch, s_sender_of(ch, sc.next - 1), due);
+            engine_poll(ch->engine, sched_wait_us(&sc, engine_now_us(), 50000));
         } else {
             engine_poll(ch->engine, 50000);
         }
@@ -246,7 +277,7 @@ static void s_measure(chat_t *ch, report_t *r)
         engine_poll(ch->engine, 20000);
 
     report_metric(r, "pairs_ready", ch->ready_n);
-    report_metric(r, "rate_target", o->rate);
+    report_metric(r, "rate_target", rate);
     report_metric(r, "sent", (double)ch->sent);
     report_metric(r, "acked", (double)ch->acked);
     report_metric(r, "ack_errors", (double)ch->ack_errors);
@@ -255,6 +286,8 @@ static void s_measure(chat_t *ch, report_t *r)
     report_metric(r, "deliveries_missing",
                   ch->acked > ch->delivered ? (double)(ch->acked - ch->delivered) : 0);
     report_metric(r, "acked_per_s", window_s > 0 ? (double)ch->acked_in_window / window_s : 0);
+    report_metric(r, "delivered_per_s",
+                  window_s > 0 ? (double)ch->delivered_in_window / window_s : 0);
     report_metric(r, "sent_per_s", window_s > 0 ? (double)ch->sent / window_s : 0);
     report_metric(r, "seq_gaps", (double)ch->seq_gaps);
     report_metric(r, "sender_gone", (double)ch->sender_gone);
@@ -262,7 +295,78 @@ static void s_measure(chat_t *ch, report_t *r)
     report_hist(r, "ack", &ch->ack_us);
     report_hist(r, "delivery", &ch->delivery_us);
     report_errors(r, &ch->errors);
+    /* CPU: from the first send to the end of the drain, the work of every acked message (an
+     * idle drain costs nothing: it ends with the last ack) */
+    double span_s = (double)(engine_now_us() - ch->t0) / 1e6;
     load_report_finish(o, r, window_s, 2L * ch->ready_n);
+    report_servers(r, &o->procs, span_s);
+    report_cpu_per_op(r, &o->procs, "msg", (double)ch->acked);
+}
+
+/* 1 when the step in R shows the system no longer keeping up with RATE. */
+static int s_saturated(report_t *r, double rate, char *why, size_t cap)
+{
+    json_t *doc = report_json(r);
+    json_t *m = json_object_get(doc, "metrics");
+    double acked = json_number_value(json_object_get(m, "acked_per_s"));
+    double missing = json_number_value(json_object_get(m, "acks_missing"));
+    json_int_t p99 = json_integer_value(
+        json_object_get(json_object_get(json_object_get(doc, "latency_us"), "ack"), "p99"));
+    if (acked < SWEEP_KEEP_UP * rate)
+        snprintf(why, cap, "acked %.0f/s of %.0f/s offered", acked, rate);
+    else if (missing > 0)
+        snprintf(why, cap, "%.0f acks still missing after the drain", missing);
+    else if (p99 > SWEEP_P99_LIMIT_US)
+        snprintf(why, cap, "ack p99 %.0f ms", (double)p99 / 1000);
+    else
+        return 0;
+    return 1;
+}
+
+/* --rates: one step per rate on the same connections, each a full report under "sweep". */
+static void s_sweep(chat_t *ch, report_t *r)
+{
+    load_opts_t *o = ch->o;
+    json_t *steps = json_array();
+    double best = 0, measured_s = 0;
+    int done = 0;
+    for (int i = 0; i < o->rate_n && !load_stop; i++) {
+        if (i > 0) { /* let the previous step's queues empty before the next one is timed */
+            int64_t until = engine_now_us() + STEP_PAUSE_US;
+            while (engine_now_us() < until && !load_stop)
+                engine_poll(ch->engine, 20000);
+        }
+        fprintf(stderr, "sweep step %d of %d: %.0f messages/s offered for %d s\n", i + 1, o->rate_n,
+                o->rates[i], o->duration_s);
+        report_t *step = report_new("chat");
+        if (!step)
+            break;
+        s_measure(ch, o->rates[i], i, step);
+        json_array_append(steps, report_json(step));
+        done++;
+        json_t *m = json_object_get(report_json(step), "metrics");
+        double acked = json_number_value(json_object_get(m, "acked_per_s"));
+        if (acked > best)
+            best = acked;
+        measured_s += json_number_value(json_object_get(report_json(step), "duration_s"));
+        char why[128];
+        int stop = s_saturated(step, o->rates[i], why, sizeof why);
+        report_destroy(&step);
+        if (stop && i + 1 < o->rate_n) {
+            char note[256];
+            snprintf(note, sizeof note, "sweep stopped after %.0f/s: %s", o->rates[i], why);
+            report_note(r, note);
+            fprintf(stderr, "%s\n", note);
+            break;
+        }
+    }
+    report_attach(r, "sweep", steps);
+    report_metric(r, "pairs_ready", ch->ready_n);
+    report_metric(r, "sweep_steps", done);
+    report_metric(r, "max_acked_per_s", best);
+    report_duration(r, measured_s);
+    report_machine(r);
+    report_client(r, 2L * ch->ready_n);
 }
 
 int scenario_chat(load_opts_t *o, report_t *r)
@@ -302,14 +406,16 @@ int scenario_chat(load_opts_t *o, report_t *r)
         memset(ch.content, 'x', (size_t)o->msg_size);
         memcpy(ch.content, "load ", o->msg_size < 5 ? (size_t)o->msg_size : 5);
         ch.content[o->msg_size] = '\0';
-        snprintf(ch.tag, sizeof ch.tag, "L%lx%x", (unsigned long)time(NULL), (unsigned)getpid());
-        hist_init(&ch.ack_us);
-        hist_init(&ch.delivery_us);
+        snprintf(ch.base_tag, sizeof ch.base_tag, "L%lx%x", (unsigned long)time(NULL),
+                 (unsigned)getpid());
         s_setup(&ch, addrs, lens, members, engine_now_us() + (int64_t)o->setup_s * 1000000);
         if (ch.ready_n == 0) {
             fprintf(stderr, "uschat-load: no pair could log in\n");
         } else {
-            s_measure(&ch, r);
+            if (o->rate_n > 0)
+                s_sweep(&ch, r);
+            else
+                s_measure(&ch, o->rate, 0, r);
             rc = 0;
         }
         load_report_engine(r, engine_stats(ch.engine));

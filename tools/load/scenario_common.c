@@ -65,6 +65,8 @@ void load_report_engine(report_t *r, const engine_stats_t *s)
 void load_report_finish(load_opts_t *o, report_t *r, double seconds, long connections)
 {
     proc_set_sample(&o->procs);
+    report_metric(r, "server_cpu_s", proc_set_cpu_s(&o->procs));
+    report_metric(r, "client_cpu_s", proc_set_self_cpu_s(&o->procs));
     report_duration(r, seconds);
     report_servers(r, &o->procs, seconds);
     report_machine(r);

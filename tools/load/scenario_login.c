@@ -119,6 +119,7 @@ static int s_login_direct(load_opts_t *o, report_t *r)
     report_metric(r, "in_flight_at_end", slots - d.free_n);
     load_report_engine(r, st);
     load_report_finish(o, r, seconds, slots);
+    report_cpu_per_op(r, &o->procs, "login", (double)st->logins_ok);
     engine_destroy(&e);
     free(d.free_slots);
     free(d.slots);
@@ -294,6 +295,7 @@ static int s_login_gate(load_opts_t *o, report_t *r)
     report_hist(r, "gate_plus_node", &total_us);
     report_errors(r, &errors);
     load_report_finish(o, r, seconds, 0);
+    report_cpu_per_op(r, &o->procs, "login", (double)ok);
     free(workers);
     curl_global_cleanup();
     return 0;
