@@ -311,7 +311,7 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
     ui_draw_rect(ui->draw, head, UI_C_PANEL);
     const char *name = app_model_display_name(m, peer);
     ui_avatar(ui, head.x + 36, head.y + UI_HEADER_H / 2, 18, peer, name);
-    int close_w = ui_text_width(ui->text, UI_FONT_SMALL, "Close", 5);
+    int close_w = ui_text_width(ui->text, UI_FONT_SMALL, "Close", strlen("Close"));
     ui_text_draw_fit(ui->text, UI_FONT_TITLE, name, head.x + 66, head.y + 9,
                      head.w - 66 - close_w - 32, UI_C_TEXT);
     char sub[64];

@@ -89,12 +89,12 @@ static void s_login(ui_app_t *ui)
     ui_button(ui, (SDL_Rect){x, y, w, UI_BUTTON_H}, label, true, !busy, UI_ACT_LOGIN, 0);
     y += UI_BUTTON_H + 20;
     if (busy) {
-        int tw = ui_text_width(ui->text, UI_FONT_BODY, "Cancel", 6);
+        int tw = ui_text_width(ui->text, UI_FONT_BODY, "Cancel", strlen("Cancel"));
         ui_link(ui, x + (w - tw) / 2, y, UI_FONT_BODY, "Cancel", UI_ACT_CANCEL_LOGIN);
         return;
     }
     ui_link(ui, x, y, UI_FONT_BODY, "Create an account", UI_ACT_SHOW_REGISTER);
-    int tw = ui_text_width(ui->text, UI_FONT_BODY, "Forgot password?", 16);
+    int tw = ui_text_width(ui->text, UI_FONT_BODY, "Forgot password?", strlen("Forgot password?"));
     ui_link(ui, x + w - tw, y, UI_FONT_BODY, "Forgot password?", UI_ACT_SHOW_RESET);
 }
 
@@ -145,7 +145,7 @@ static void s_register_or_reset(ui_app_t *ui, bool reg)
     ui_button(ui, (SDL_Rect){x, y, w, UI_BUTTON_H}, label, true, !busy,
               reg ? UI_ACT_REGISTER : UI_ACT_RESET, 0);
     y += UI_BUTTON_H + 18;
-    int tw = ui_text_width(ui->text, UI_FONT_BODY, "Back to log in", 14);
+    int tw = ui_text_width(ui->text, UI_FONT_BODY, "Back to log in", strlen("Back to log in"));
     ui_link(ui, x + (w - tw) / 2, y, UI_FONT_BODY, "Back to log in", UI_ACT_SHOW_LOGIN);
 }
 

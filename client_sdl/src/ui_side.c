@@ -39,7 +39,7 @@ static void s_header(ui_app_t *ui, SDL_Rect area)
     const char *name = app_model_display_name(ui->model, me->uid);
     ui_avatar(ui, area.x + 36, area.y + UI_HEADER_H / 2, 20, me->uid, name);
     int x = area.x + 66;
-    int logout_w = ui_text_width(ui->text, UI_FONT_SMALL, "Log out", 7);
+    int logout_w = ui_text_width(ui->text, UI_FONT_SMALL, "Log out", strlen("Log out"));
     ui_text_draw_fit(ui->text, UI_FONT_BOLD, name, x, area.y + 11,
                      area.w - (x - area.x) - logout_w - 24, UI_C_TEXT);
     char sub[64];
@@ -160,7 +160,8 @@ static int s_search_result(ui_app_t *ui, SDL_Rect list, int y)
     case APP_SEARCH_NONE:
         return 0;
     case APP_SEARCH_BUSY:
-        ui_text_draw(ui->text, UI_FONT_BODY, "Searching...", 14, list.x + 16, y + 10, UI_C_TEXT2);
+        ui_text_draw_fit(ui->text, UI_FONT_BODY, "Searching...", list.x + 16, y + 10, list.w - 32,
+                         UI_C_TEXT2);
         return 40;
     case APP_SEARCH_NOT_FOUND:
         ui_text_draw_fit(ui->text, UI_FONT_BODY, "No user with that name or uid.", list.x + 16,
