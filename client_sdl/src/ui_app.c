@@ -502,6 +502,17 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
         ui->shown_seconds = seconds;
         ui->dirty = true;
     }
+    /* the unread count in the title, so it shows in the task bar too */
+    int64_t unread = app_model_screen(m) == APP_SCREEN_MAIN ? app_model_unread_total(m) : 0;
+    if (unread != ui->title_unread && ui->window) {
+        char title[48];
+        if (unread > 0)
+            snprintf(title, sizeof title, "UsChat (%lld)", (long long)unread);
+        else
+            snprintf(title, sizeof title, "UsChat");
+        SDL_SetWindowTitle(ui->window, title);
+        ui->title_unread = unread;
+    }
     if (app_model_screen(m) != APP_SCREEN_MAIN)
         return;
     s_switch_draft(ui, app_model_open_peer_uid(m));

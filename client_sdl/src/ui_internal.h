@@ -89,6 +89,7 @@ struct ui_app {
     /* drafts of other conversations while one is open */
     struct ui_draft *drafts;
     int64_t draft_peer;
+    int64_t title_unread; /* shown in the window title */
     uint64_t model_version;
     bool focused; /* the window has keyboard focus */
     bool dirty;

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "app_config.h"
 #include "check.h"
 #include "model_fixture.h"
 #include "uschat_client.h"
@@ -491,6 +495,67 @@ static void test_kicked(void)
     app_model_destroy(&m);
 }
 
+/* Settings: the gate URL's order (--gate, USCHAT_GATE_URL, stack.env), the remembered email
+ * in $XDG_CONFIG_HOME/uschat (and nothing else there). */
+static void test_config(void)
+{
+    char dir[] = "/tmp/uschat-sdl-config-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "tmpdir");
+    char path[256], url[256];
+    snprintf(path, sizeof path, "%s/run", dir);
+    CHECK(mkdir(path, 0700) == 0, "mkdir");
+    snprintf(path, sizeof path, "%s/run/stack.env", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "stack.env");
+    fprintf(f, "BROKER_ENDPOINT=tcp://127.0.0.1:15570\nGATE_URL=http://127.0.0.1:9181\n");
+    fclose(f);
+    setenv("USCHAT_VAR_DIR", dir, 1);
+    unsetenv("USCHAT_GATE_URL");
+    char *argv0[] = {"uschat-client", NULL};
+    CHECK_INT(app_config_gate_url(1, argv0, url, sizeof url), 0);
+    CHECK_STR(url, "http://127.0.0.1:9181");
+    setenv("USCHAT_GATE_URL", "http://gate.example:8080", 1);
+    CHECK_INT(app_config_gate_url(1, argv0, url, sizeof url), 0);
+    CHECK_STR(url, "http://gate.example:8080");
+    char *argv1[] = {"uschat-client", "--gate", "http://10.0.0.1:8080", NULL};
+    CHECK_INT(app_config_gate_url(3, argv1, url, sizeof url), 0);
+    CHECK_STR(url, "http://10.0.0.1:8080");
+    char *argv2[] = {"uschat-client", "--gate=http://10.0.0.2:8080", NULL};
+    CHECK_INT(app_config_gate_url(2, argv2, url, sizeof url), 0);
+    CHECK_STR(url, "http://10.0.0.2:8080");
+    char *argv3[] = {"uschat-client", "--gate", NULL};
+    CHECK_INT(app_config_gate_url(2, argv3, url, sizeof url), -1);
+    unsetenv("USCHAT_GATE_URL");
+    unsetenv("USCHAT_VAR_DIR");
+
+    snprintf(path, sizeof path, "%s/xdg", dir);
+    setenv("XDG_CONFIG_HOME", path, 1);
+    CHECK(app_config_load_email() == NULL, "nothing remembered yet");
+    CHECK_INT(app_config_save_email("alice@example.com"), 0);
+    CHECK_INT(app_config_save_email("bob@example.com"), 0);
+    char *email = app_config_load_email();
+    CHECK_STR(email, "bob@example.com");
+    free(email);
+    snprintf(path, sizeof path, "%s/xdg/uschat", dir);
+    DIR *d = opendir(path);
+    CHECK(d != NULL, "settings folder made");
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        files += e->d_name[0] != '.';
+    closedir(d);
+    CHECK_INT(files, 1); /* last_email only: no password, no token */
+    app_font_spec_t fonts[4];
+    setenv("USCHAT_FONT", "/nonexistent.ttf", 1);
+    size_t n = app_config_fonts(fonts, 4);
+    for (size_t i = 0; i < n; i++)
+        CHECK(strcmp(fonts[i].path, "/nonexistent.ttf") != 0, "missing fonts are not offered");
+    unsetenv("USCHAT_FONT");
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -500,7 +565,7 @@ int main(int argc, char **argv)
                  {"unread", test_unread},       {"list_order", test_list_order},
                  {"reconnect", test_reconnect}, {"failed_send", test_failed_send},
                  {"forms", test_forms},         {"friends", test_friends},
-                 {"kicked", test_kicked}};
+                 {"kicked", test_kicked},       {"config", test_config}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();

@@ -560,6 +560,46 @@ static void test_small(void)
     s_env_free(&e);
 }
 
+/* Wrapping as a reader expects: at spaces for Latin text, between CJK characters, at
+ * newlines, and inside a word too long for a line; no line wider than asked. */
+static void test_wrap(void)
+{
+    env_t e = s_env_new(400, 300, app_model_new(NULL));
+    ui_text_t *t = e.ui->text;
+    ui_line_t lines[64];
+    const char *latin = "the quick brown fox jumps over the lazy dog";
+    int w = ui_text_width(t, UI_FONT_BODY, latin, strlen(latin));
+    size_t n = ui_text_wrap(t, UI_FONT_BODY, latin, strlen(latin), w / 2, lines, 64);
+    CHECK(n >= 2 && n <= 3, "%zu lines", n);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(lines[i].width <= w / 2, "line %zu fits", i);
+        CHECK(latin[lines[i].start] != ' ', "line %zu does not start with a space", i);
+        size_t end = lines[i].start + lines[i].len;
+        CHECK(end == strlen(latin) || latin[end] == ' ', "line %zu ends at a word", i);
+    }
+    const char *cjk = "我们可以顺便讨论一下项目的进度吗";
+    int cw = ui_text_width(t, UI_FONT_BODY, cjk, strlen(cjk));
+    n = ui_text_wrap(t, UI_FONT_BODY, cjk, strlen(cjk), cw / 3 + 2, lines, 64);
+    CHECK(n >= 3 && n <= 4, "CJK wraps between characters without spaces: %zu lines", n);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        CHECK(lines[i].len % 3 == 0, "line %zu is whole characters", i);
+        total += lines[i].len;
+    }
+    CHECK_INT(total, strlen(cjk));
+    const char *word = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    n = ui_text_wrap(t, UI_FONT_BODY, word, strlen(word), 100, lines, 64);
+    CHECK(n >= 3, "a long word is cut: %zu lines", n);
+    for (size_t i = 0; i < n; i++)
+        CHECK(lines[i].width <= 100 && lines[i].len > 0, "piece %zu fits", i);
+    n = ui_text_wrap(t, UI_FONT_BODY, "one\ntwo\n", 8, 300, lines, 64);
+    CHECK_INT(n, 3); /* the trailing newline opens an empty line (where the caret goes) */
+    CHECK_INT(lines[1].start, 4);
+    CHECK_INT(lines[2].len, 0);
+    CHECK_INT(ui_text_wrap(t, UI_FONT_BODY, "", 0, 300, lines, 64), 1);
+    s_env_free(&e);
+}
+
 int main(int argc, char **argv)
 {
     setenv("SDL_VIDEODRIVER", "dummy", 0);
@@ -574,7 +614,7 @@ int main(int argc, char **argv)
     } cases[] = {{"login", test_login},         {"register", test_register},
                  {"chat_list", test_chat_list}, {"conversation", test_conversation},
                  {"input", test_input},         {"scroll", test_scroll},
-                 {"small", test_small}};
+                 {"small", test_small},         {"wrap", test_wrap}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();
