@@ -6,9 +6,9 @@
 #
 # Starts a private local stack with `tools/uschat up` (USCHAT_VAR_DIR=var/bench-PID, free
 # loopback ports, its own build folder build-bench/ built by gcc as Release), so the stack of
-# `tools/uschat up` under var/ and its ports are never touched. Seeds 10,000 load users, then
+# `tools/uschat up` under var/ and its ports are never touched. Seeds 20,000 load users, then
 # runs, each bounded in time, each writing its JSON report (tools/load/README.md):
-#   connections        10,000 sessions held on two chat nodes, heartbeat every 10 s
+#   connections        20,000 sessions held on two chat nodes, heartbeat every 10 s
 #   login-direct       node logins flat out with Redis tokens (no gate)
 #   login-gate         logins through the gate flat out (an Argon2id verify each, by design)
 #   chat-sweep-same    latency versus offered load, 1,000 pairs, both members on one node
@@ -56,8 +56,8 @@ if ((QUICK)); then
     USERS=2000 HOLD_S=5 LOGIN_S=3 STEP_S=2 MAX_S=3 PAIRS_USERS=2000 BROKER_RUNS=1
     RATES=500,2000,4000,8000
 else
-    USERS=10000 HOLD_S=15 LOGIN_S=8 STEP_S=5 MAX_S=8 PAIRS_USERS=2000 BROKER_RUNS=3
-    RATES=500,1000,2000,3000,4000,5000,6000,7000,8000,10000,12000
+    USERS=20000 HOLD_S=25 LOGIN_S=8 STEP_S=8 MAX_S=10 PAIRS_USERS=2000 BROKER_RUNS=3
+    RATES=500,1000,2000,3000,4000,4500,5000,5500,6000,7000,8000,10000
 fi
 FIXED_RATE=1000 # the fixed-rate chat run of both commit settings (messages/s)
 

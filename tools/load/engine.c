@@ -150,10 +150,16 @@ long engine_raise_fd_limit(long n)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return -1;
-    rlim_t want = (rlim_t)n + 64;
+    /* the connections plus what else the process holds (MySQL, Redis, /proc readings) */
+    rlim_t want = (rlim_t)n + 256;
     if (rl.rlim_cur < want) {
-        rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        /* past the hard limit only with the privilege to raise it (root): try, then settle
+         * for the hard limit */
+        struct rlimit raised = {want, rl.rlim_max > want ? rl.rlim_max : want};
+        if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+            rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+            (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
         (void)getrlimit(RLIMIT_NOFILE, &rl);
     }
     return (long)rl.rlim_cur;

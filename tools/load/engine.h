@@ -103,8 +103,8 @@ int64_t engine_now_us(void);
 /* Resolves HOST:PORT (numeric or name) into ADDR. 0 or -1. */
 int engine_resolve(const char *host, int port, struct sockaddr_storage *addr, socklen_t *len);
 
-/* Raises the open-file limit to what N connections need (or the hard limit). Returns the
- * limit now in force. */
+/* Raises the open-file limit to what N connections need (the hard limit too when the process
+ * may, as root; otherwise up to it). Returns the limit now in force. */
 long engine_raise_fd_limit(long n);
 
 #endif
