@@ -350,6 +350,10 @@ static void s_read(net_thread_t *n)
             return;
         }
         n->last_rx = SDL_GetTicks64();
+        if (id == USCHAT_ID_HEARTBEAT_RSP) { /* liveness only: no need to wake the UI */
+            json_decref(body);
+            continue;
+        }
         app_ev_t *ev = app_ev_new(APP_EV_MSG);
         if (!ev) {
             json_decref(body);

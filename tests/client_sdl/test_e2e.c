@@ -6,6 +6,8 @@
  * log in, find the other by user name, send a friend request, accept it, chat in Chinese and
  * English; then the chat node restarts: both clients notice, reconnect with backoff, log in
  * again with their token, a message typed while offline goes out once, and the peer gets it.
+ * Finally Ann logs in on a second client: the first one is sent back to the login form and
+ * does not try to take the session back.
  * A screenshot of the real conversation is saved as ui_e2e.bmp.
  *
  * Skips (77) without the test servers of `tools/uschat test` (USCHAT_TEST_*).
@@ -39,10 +41,10 @@ typedef struct {
     char mail_dir[600], services_log[600], chat_log[600];
     char *env[40];
     int nenv;
-} stack_t_;
+} e2e_stack_t;
 
-static void s_env(stack_t_ *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_env(stack_t_ *s, const char *fmt, ...)
+static void s_env(e2e_stack_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_env(e2e_stack_t *s, const char *fmt, ...)
 {
     char buf[700];
     va_list ap;
@@ -66,7 +68,7 @@ static bool s_log_has(const char *path, const char *text)
     return found;
 }
 
-static void s_start_chat(stack_t_ *s)
+static void s_start_chat(e2e_stack_t *s)
 {
     char conf[600], node[64];
     snprintf(conf, sizeof conf, "%s/config/node1.conf", test_env("USCHAT_SOURCE_DIR"));
@@ -78,7 +80,7 @@ static void s_start_chat(stack_t_ *s)
     CHECK(test_wait_port(s->chat_port, 15000) == 0, "the chat node listens (see %s)", s->chat_log);
 }
 
-static void s_stack_start(stack_t_ *s)
+static void s_stack_start(e2e_stack_t *s)
 {
     test_require_env((const char *[]){"USCHAT_TEST_REDIS_HOST", "USCHAT_TEST_REDIS_PORT",
                                       "USCHAT_TEST_MYSQL_HOST", "USCHAT_TEST_MYSQL_PORT",
@@ -131,7 +133,7 @@ static void s_stack_start(stack_t_ *s)
     CHECK(s_log_has(s->services_log, "status: chat node"), "status saw the chat node");
 }
 
-static void s_stack_stop(stack_t_ *s)
+static void s_stack_stop(e2e_stack_t *s)
 {
     pid_t pids[] = {s->chat, s->services, s->broker};
     for (size_t i = 0; i < 3; i++)
@@ -191,7 +193,7 @@ typedef struct {
     char email[64], user[32];
 } client_t;
 
-static void s_client_new(client_t *c, const stack_t_ *s, const char *who)
+static void s_client_new(client_t *c, const e2e_stack_t *s, const char *who)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->email, sizeof c->email, "%s%ld@example.com", who, (long)getpid());
@@ -234,7 +236,7 @@ static void s_pump(client_t *cs, int n)
         CHECK((cond), __VA_ARGS__);                                                                \
     } while (0)
 
-static void s_register(client_t *all, int n, client_t *c, const stack_t_ *s)
+static void s_register(client_t *all, int n, client_t *c, const e2e_stack_t *s)
 {
     CHECK_INT(app_model_request_code(c->m, c->email, (int64_t)SDL_GetTicks64()), 0);
     PUMP_UNTIL(all, n, !app_model_busy(c->m), 10000, "code request answered");
@@ -289,7 +291,7 @@ static void s_screenshot(app_model_t *m)
 
 static void test_flow(void)
 {
-    stack_t_ s;
+    e2e_stack_t s;
     s_stack_start(&s);
     client_t cs[2];
     s_client_new(&cs[0], &s, "ann");
@@ -356,6 +358,23 @@ static void test_flow(void)
     CHECK_INT(ta->nmsgs, 4);
     app_model_set_tab(a->m, APP_TAB_CHATS);
     s_screenshot(a->m);
+
+    /* Ann logs in on another device: this one goes back to the login form and stays off */
+    client_t all[3];
+    all[0] = cs[0];
+    all[1] = cs[1];
+    s_client_new(&all[2], &s, "ann");
+    s_login(all, 3, &all[2]);
+    PUMP_UNTIL(all, 3, app_model_screen(a->m) == APP_SCREEN_LOGIN, 8000, "the old one is out");
+    CHECK(strstr(app_model_form_error(a->m), "another device") != NULL, "%s",
+          app_model_form_error(a->m));
+    uint64_t until = SDL_GetTicks64() + 1500;
+    while (SDL_GetTicks64() < until)
+        s_pump(all, 3);
+    CHECK_INT(app_model_conn(a->m), APP_CONN_OFFLINE);
+    CHECK_INT(app_model_conn(all[2].m), APP_CONN_ONLINE);
+    CHECK_INT(app_model_thread(all[2].m, thread) != NULL, 1); /* the new one has the chat */
+    s_client_free(&all[2]);
 
     s_client_free(&cs[0]);
     s_client_free(&cs[1]);
