@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/bench/run_all.sh: every UsChat benchmark in one bounded run, on a stack of its own.
 #
-#   tools/bench/run_all.sh [--quick] [--out DIR] [--budget S] [--no-plot] [--keep]
+#   tools/bench/run_all.sh [--commit REV] [--quick] [--out DIR] [--budget S] [--no-plot] [--keep]
 #   tools/uschat bench all [same options]
 #
 # Starts a private local stack with `tools/uschat up` (USCHAT_VAR_DIR=var/bench-PID, free
@@ -23,6 +23,9 @@
 # commit, load average at the start, machine, build), summary.md (the figures as tables, also
 # printed), the sweeps as .dat tables, and the plot docs/bench/latency_vs_load.png
 # (tools/bench/plot.gnu, gnuplot) unless --no-plot.
+# --commit REV: measure that commit (exported with git archive and built in the private
+# folder) instead of the work tree, so figures published with a commit are that commit's, and
+# uncommitted work in the tree does not count in them.
 # --quick: short steps and fewer users (a check of the driver, not figures to publish).
 # --budget S: the benchmarks stop starting new runs after S seconds (default 540).
 # Everything started is stopped at exit (tools/uschat down on the private var folder); --keep
@@ -32,9 +35,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 cd "$ROOT"
 
-QUICK=0 PLOT=1 KEEP=0 BUDGET=540 OUT=""
+QUICK=0 PLOT=1 KEEP=0 BUDGET=540 OUT="" REV=""
 while (($#)); do
     case $1 in
+        --commit) REV=$2; shift 2 ;;
         --quick) QUICK=1; shift ;;
         --out) OUT=$2; shift 2 ;;
         --budget) BUDGET=$2; shift 2 ;;
@@ -77,7 +81,16 @@ export USCHAT_PORT_REDIS USCHAT_PORT_MYSQL USCHAT_PORT_BROKER USCHAT_PORT_TAP US
 # The commit setting under test must come only from where this script sets it.
 unset USCHAT_CHAT_MESSAGE_BATCH_MAX
 
-USCHAT=$ROOT/tools/uschat
+# The source measured: the work tree, or REV exported into the private folder.
+SRC=$ROOT
+if [[ -n $REV ]]; then
+    COMMIT=$(git -C "$ROOT" rev-parse --short "$REV^{commit}") || { echo "run_all: no commit $REV" >&2; exit 2; }
+    SRC=$USCHAT_VAR_DIR/src
+    export USCHAT_BUILD_DIR_RELEASE=$USCHAT_VAR_DIR/build
+else
+    COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+fi
+USCHAT=$SRC/tools/uschat
 LOAD=$USCHAT_BUILD_DIR_RELEASE/tools/load/uschat-load
 LOG=$OUT/logs
 # shellcheck source=tools/lib/servers.sh
@@ -144,6 +157,14 @@ restart_chat_nodes() {
 
 # ---- the stack ------------------------------------------------------------------------------
 say "results in ${OUT#"$ROOT"/}; load average at start $LOAD1 $LOAD5 $LOAD15"
+if [[ -n $REV ]]; then
+    mkdir -p "$SRC"
+    git -C "$ROOT" archive "$COMMIT" | tar -x -C "$SRC"
+    # the desktop client is not part of any benchmark: not built
+    CC=gcc cmake -S "$SRC" -B "$USCHAT_BUILD_DIR_RELEASE" -DCMAKE_BUILD_TYPE="$USCHAT_BUILD_TYPE" \
+        -DUSCHAT_CLIENT_SDL=OFF >"$LOG/configure.log" 2>&1 || { tail -n 20 "$LOG/configure.log" >&2; exit 1; }
+    say "measuring commit $COMMIT (exported to ${SRC#"$ROOT"/})"
+fi
 say "building ($USCHAT_BUILD_TYPE, ${USCHAT_BUILD_DIR_RELEASE#"$ROOT"/}) and starting a private stack"
 if ! "$USCHAT" up >"$LOG/up.log" 2>&1; then
     tail -n 30 "$LOG/up.log" >&2
@@ -185,11 +206,14 @@ bench broker 150 broker -d 60 -- --runs "$BROKER_RUNS"
 BENCH_S=$((SECONDS - START))
 
 # ---- results ------------------------------------------------------------------------------
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=false
-[[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] && DIRTY=true
+# files changed since that commit (the build measured them too): named, not just flagged
+DIRTY='[]'
+if [[ -z $REV ]]; then
+    DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | cut -c4- |
+        jq -R . | jq -s -c . || echo '[]')
+fi
 jq -n --arg date "$(date -u '+%Y-%m-%d %H:%M UTC')" --arg commit "$COMMIT" \
-    --argjson dirty "$DIRTY" --argjson load "[$LOAD1, $LOAD5, $LOAD15]" \
+    --argjson dirty "${DIRTY:-[]}" --argjson load "[$LOAD1, $LOAD5, $LOAD15]" \
     --arg build "$USCHAT_BUILD_TYPE, $(gcc --version | head -n 1)" \
     --arg kernel "$(uname -sr)" --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
     --argjson cores "$(nproc)" --argjson mem_kb "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \

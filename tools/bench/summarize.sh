@@ -7,6 +7,7 @@
 # rows out), prints the tables on stdout, and writes DIR/chat-sweep-same.dat and
 # DIR/chat-sweep-cross.dat (offered/s, acked/s, ack and delivery p50/p99 in ms, CPU us per
 # message) for tools/bench/plot.gnu. Called by run_all.sh; can be run again on old results.
+# shellcheck disable=SC2016 # the single-quoted $... are jq's, not the shell's
 set -euo pipefail
 
 DIR=${1:?usage: summarize.sh DIR}
@@ -26,7 +27,7 @@ def errs: ((.errors // {}) | to_entries | map("\(.key) \(.value)") | join(", "))
           | if $e == "" then "0" else $e end;'
 
 jq -r '"# UsChat benchmark run, \(.date)\n",
-  "Commit `\(.commit)`\(if .uncommitted_changes then " (plus uncommitted changes in the tree)" else "" end); \(.machine.cores) cores (\(.machine.cpu)), \(.machine.mem_total_kb / 1048576 * 10 | round / 10) GiB, \(.machine.kernel); build: \(.build).",
+  "Commit `\(.commit)`\(if (.uncommitted_changes | type) == "array" and (.uncommitted_changes | length) > 0 then " (with uncommitted changes to \(.uncommitted_changes | join(", ")))" elif .uncommitted_changes == true then " (plus uncommitted changes in the tree)" else "" end); \(.machine.cores) cores (\(.machine.cpu)), \(.machine.mem_total_kb / 1048576 * 10 | round / 10) GiB, \(.machine.kernel); build: \(.build).",
   "Load average when the run started: \(.loadavg_at_start | map(tostring) | join(" / ")) (1/5/15 min). The load generator, the servers, Redis and MariaDB share these cores.",
   (if .quick then "\n**Quick run (--quick): short steps, few users; a check of the driver, not figures to publish.**" else empty end),
   (if (.failed | length) > 0 then "\nFailed or skipped: \(.failed | join(", "))." else empty end)' \
