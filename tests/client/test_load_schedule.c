@@ -2,8 +2,8 @@
  * accounting: operations fall due at t0 + k/rate and nothing at or after the end; after a
  * stall every overdue operation comes out at once with its own due time (so a stall shows as
  * latency instead of thinning the offered load); "500,1k,2000" parses and junk does not; the
- * CPU seconds of a watched process and of the load generator itself are read from /proc and
- * grow with real work, and its RSS with real memory.
+ * CPU seconds of a watched process, of the load generator itself and of the whole machine are
+ * read from /proc and grow with real work, and the RSS with real memory.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -129,6 +129,8 @@ static void test_cpu_accounting(void)
     double server = proc_set_cpu_s(&set), self = proc_set_self_cpu_s(&set);
     CHECK(server >= 0.25 && server < 2.0);
     CHECK(self >= 0.15 && self < 2.0);
+    /* the machine's busy time covers both (and whatever else ran meanwhile) */
+    CHECK(proc_set_machine_cpu_s(&set) >= 0.9 * (server + self));
     CHECK(set.procs[0].alive);
     CHECK(set.procs[0].rss_start_kb > 0 && set.procs[0].rss_peak_kb >= set.procs[0].rss_start_kb);
     double cpu = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/bench/run_all.sh: every UsChat benchmark in one bounded run, on a stack of its own.
 #
-#   tools/bench/run_all.sh [--commit REV] [--quick] [--out DIR] [--budget S] [--no-plot] [--keep]
+#   tools/bench/run_all.sh [--commit REV] [--wait-quiet S] [--quick] [--out DIR] [--budget S]
+#                          [--no-plot] [--keep]
 #   tools/uschat bench all [same options]
 #
 # Starts a private local stack with `tools/uschat up` (USCHAT_VAR_DIR=var/bench-PID, free
@@ -26,6 +27,8 @@
 # --commit REV: measure that commit (exported with git archive and built in the private
 # folder) instead of the work tree, so figures published with a commit are that commit's, and
 # uncommitted work in the tree does not count in them.
+# --wait-quiet S: on a shared machine, first wait up to S seconds for the 1-minute load
+# average to fall below 0.5 (the load average at the start is taken after that wait).
 # --quick: short steps and fewer users (a check of the driver, not figures to publish).
 # --budget S: the benchmarks stop starting new runs after S seconds (default 540).
 # Everything started is stopped at exit (tools/uschat down on the private var folder); --keep
@@ -35,10 +38,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 cd "$ROOT"
 
-QUICK=0 PLOT=1 KEEP=0 BUDGET=540 OUT="" REV=""
+QUICK=0 PLOT=1 KEEP=0 BUDGET=540 OUT="" REV="" WAIT_QUIET=0
 while (($#)); do
     case $1 in
         --commit) REV=$2; shift 2 ;;
+        --wait-quiet) WAIT_QUIET=$2; shift 2 ;;
         --quick) QUICK=1; shift ;;
         --out) OUT=$2; shift 2 ;;
         --budget) BUDGET=$2; shift 2 ;;
@@ -51,6 +55,16 @@ done
 
 # Taken before anything of ours runs: how busy the machine already was.
 read -r LOAD1 LOAD5 LOAD15 _ </proc/loadavg
+if ((WAIT_QUIET > 0)); then
+    waited=0
+    while ((waited < WAIT_QUIET)) && awk -v l="$LOAD1" 'BEGIN { exit !(l >= 0.5) }'; do
+        ((waited % 30 == 0)) && printf 'run_all: load average %s; waiting for < 0.5 (%d of %d s)\n' \
+            "$LOAD1" "$waited" "$WAIT_QUIET" >&2
+        sleep 5
+        waited=$((waited + 5))
+        read -r LOAD1 LOAD5 LOAD15 _ </proc/loadavg
+    done
+fi
 STAMP=$(date -u +%Y-%m-%d_%H%M%S)
 OUT=${OUT:-$ROOT/bench-results/$STAMP}
 mkdir -p "$OUT/logs"
@@ -214,12 +228,14 @@ if [[ -z $REV ]]; then
 fi
 jq -n --arg date "$(date -u '+%Y-%m-%d %H:%M UTC')" --arg commit "$COMMIT" \
     --argjson dirty "${DIRTY:-[]}" --argjson load "[$LOAD1, $LOAD5, $LOAD15]" \
+    --argjson load_end "[$(awk '{ print $1 ", " $2 ", " $3 }' /proc/loadavg)]" \
     --arg build "$USCHAT_BUILD_TYPE, $(gcc --version | head -n 1)" \
     --arg kernel "$(uname -sr)" --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
     --argjson cores "$(nproc)" --argjson mem_kb "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
     --argjson quick "$QUICK" --argjson seconds "$BENCH_S" --arg batch1 "$BATCH1_SEEN" \
     --arg failed "${FAILED[*]:-}" \
     '{date: $date, commit: $commit, uncommitted_changes: $dirty, loadavg_at_start: $load,
+      loadavg_at_end: $load_end,
       build: $build, machine: {cores: $cores, kernel: $kernel, cpu: $cpu, mem_total_kb: $mem_kb},
       quick: ($quick == 1), benchmark_seconds: $seconds, batch1_confirmed_in_node_log: $batch1,
       failed: ($failed | split(" ") | map(select(. != "")))}' >"$OUT/meta.json"

@@ -23,12 +23,13 @@ def ms: if . == null then "-" else (. / 1000 | if . < 10 then (. * 100 | round /
          elif . < 100 then (. * 10 | round / 10) else round end | tostring) end;
 def n0: if . == null then "-" else (round | tostring) end;
 def n1: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
+def other: if .metrics.other_cpu_s == null then "-" else (.metrics.other_cpu_s / .duration_s * 100 | round | tostring) end;
 def errs: ((.errors // {}) | to_entries | map("\(.key) \(.value)") | join(", ")) as $e
           | if $e == "" then "0" else $e end;'
 
 jq -r '"# UsChat benchmark run, \(.date)\n",
   "Commit `\(.commit)`\(if (.uncommitted_changes | type) == "array" and (.uncommitted_changes | length) > 0 then " (with uncommitted changes to \(.uncommitted_changes | join(", ")))" elif .uncommitted_changes == true then " (plus uncommitted changes in the tree)" else "" end); \(.machine.cores) cores (\(.machine.cpu)), \(.machine.mem_total_kb / 1048576 * 10 | round / 10) GiB, \(.machine.kernel); build: \(.build).",
-  "Load average when the run started: \(.loadavg_at_start | map(tostring) | join(" / ")) (1/5/15 min). The load generator, the servers, Redis and MariaDB share these cores.",
+  "Load average when the run started: \(.loadavg_at_start | map(tostring) | join(" / ")) (1/5/15 min)\(if .loadavg_at_end then ", at its end \(.loadavg_at_end | map(tostring) | join(" / "))" else "" end). The load generator, the servers, Redis and MariaDB share these cores; \"other work\" below is the CPU the rest of the machine used during a run (other processes, kernel threads), the noise in its figures.",
   (if .quick then "\n**Quick run (--quick): short steps, few users; a check of the driver, not figures to publish.**" else empty end),
   (if (.failed | length) > 0 then "\nFailed or skipped: \(.failed | join(", "))." else empty end)' \
     "$DIR/meta.json"
@@ -59,14 +60,14 @@ fi
 chat_row() { # NAME LABEL BATCHING
     have "$1" || return 0
     q "$1" "$JQ_DEFS"'
-      "| '"$2"' | '"$3"' | \(.metrics.rate_target | if . == 0 then "flat out" else n0 end) | \(.metrics.acked_per_s | n0) | \(.metrics.delivered_per_s | n0) | \(.latency_us.ack.p50 | ms) | \(.latency_us.ack.p99 | ms) | \(.latency_us.ack.p999 | ms) | \(.latency_us.delivery.p99 | ms) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) | \(.metrics.seq_gaps | n0) | \(errs) |"'
+      "| '"$2"' | '"$3"' | \(.metrics.rate_target | if . == 0 then "flat out" else n0 end) | \(.metrics.acked_per_s | n0) | \(.metrics.delivered_per_s | n0) | \(.latency_us.ack.p50 | ms) | \(.latency_us.ack.p99 | ms) | \(.latency_us.ack.p999 | ms) | \(.latency_us.delivery.p99 | ms) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) | \(other) | \(.metrics.seq_gaps | n0) | \(errs) |"'
 }
 echo
 pairs=$(for f in chat-max-same chat-sweep-same; do have $f && q $f '.metrics.pairs_ready' && break; done || true)
 echo "## Chat messages (${pairs:-?} pairs of friends; ack = 1018 after the MySQL commit, delivery = 1019 at the peer; 8 in flight per sender when flat out)"
 echo
-echo "| run | commit batching | offered/s | acked/s | delivered/s | ack p50 (ms) | ack p99 (ms) | ack p99.9 (ms) | delivery p99 (ms) | CPU per message: servers / with load generator (us) | seq gaps | errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| run | commit batching | offered/s | acked/s | delivered/s | ack p50 (ms) | ack p99 (ms) | ack p99.9 (ms) | delivery p99 (ms) | CPU per message: servers / with load generator (us) | other work (% of a core) | seq gaps | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 chat_row chat-max-same "same node" default
 chat_row chat-max-cross "cross node" default
 chat_row chat-batch1-max-same "same node" "batch = 1"
@@ -100,10 +101,10 @@ for kind in same cross; do
     echo
     echo "## Latency against offered load, $kind node ($(q "chat-sweep-$kind" '.metrics.pairs_ready') pairs, open loop, $(q "chat-sweep-$kind" '.config.duration_s') s per rate)"
     echo
-    echo "| offered/s | acked/s | ack p50 (ms) | ack p90 (ms) | ack p99 (ms) | ack p99.9 (ms) | delivery p50 (ms) | delivery p99 (ms) | CPU per message: servers / with load generator (us) | errors |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| offered/s | acked/s | ack p50 (ms) | ack p90 (ms) | ack p99 (ms) | ack p99.9 (ms) | delivery p50 (ms) | delivery p99 (ms) | CPU per message: servers / with load generator (us) | other work (% of a core) | errors |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     q "chat-sweep-$kind" "$JQ_DEFS"'.sweep[] |
-      "| \(.metrics.rate_target | n0) | \(.metrics.acked_per_s | n0) | \(.latency_us.ack.p50 | ms) | \(.latency_us.ack.p90 | ms) | \(.latency_us.ack.p99 | ms) | \(.latency_us.ack.p999 | ms) | \(.latency_us.delivery.p50 | ms) | \(.latency_us.delivery.p99 | ms) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) | \(.metrics.ack_errors + .metrics.acks_missing | n0) |"'
+      "| \(.metrics.rate_target | n0) | \(.metrics.acked_per_s | n0) | \(.latency_us.ack.p50 | ms) | \(.latency_us.ack.p90 | ms) | \(.latency_us.ack.p99 | ms) | \(.latency_us.ack.p999 | ms) | \(.latency_us.delivery.p50 | ms) | \(.latency_us.delivery.p99 | ms) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) | \(other) | \(.metrics.ack_errors + .metrics.acks_missing | n0) |"'
     q "chat-sweep-$kind" '(.notes // [])[] | "\n" + .'
     q "chat-sweep-$kind" '"# offered_per_s acked_per_s ack_p50_ms ack_p99_ms delivery_p50_ms delivery_p99_ms cpu_us_per_msg",
       (.sweep[] | [.metrics.rate_target, .metrics.acked_per_s, .latency_us.ack.p50 / 1000,

@@ -50,6 +50,23 @@ static long s_status_kb(int pid, const char *key)
     return v;
 }
 
+/* Busy seconds of all cores since boot: the first line of /proc/stat without idle and iowait
+ * (guest time is already inside user). */
+static double s_machine_busy_s(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return 0;
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                       steal = 0;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle,
+                   &iowait, &irq, &softirq, &steal);
+    fclose(f);
+    if (n < 4)
+        return 0;
+    return (double)(user + nice + system + irq + softirq + steal) / (double)sysconf(_SC_CLK_TCK);
+}
+
 int proc_set_add(proc_set_t *set, int pid, const char *name)
 {
     if (set->count == PROC_MAX_WATCH || pid <= 0)
@@ -112,6 +129,7 @@ void proc_set_start(proc_set_t *set)
     long hwm_unused;
     proc_self(&set->self_cpu_start_s, &hwm_unused);
     set->self_cpu_end_s = set->self_cpu_start_s;
+    set->machine_busy_start_s = set->machine_busy_end_s = s_machine_busy_s();
     for (int i = 0; i < set->count; i++) {
         proc_watch_t *w = &set->procs[i];
         w->alive = s_read_cpu(w->pid, &w->cpu_start_s) == 0;
@@ -125,6 +143,7 @@ void proc_set_sample(proc_set_t *set)
 {
     long hwm_unused;
     proc_self(&set->self_cpu_end_s, &hwm_unused);
+    set->machine_busy_end_s = s_machine_busy_s();
     for (int i = 0; i < set->count; i++) {
         proc_watch_t *w = &set->procs[i];
         if (!w->alive)
@@ -155,6 +174,11 @@ double proc_set_cpu_s(const proc_set_t *set)
 double proc_set_self_cpu_s(const proc_set_t *set)
 {
     return set->self_cpu_end_s - set->self_cpu_start_s;
+}
+
+double proc_set_machine_cpu_s(const proc_set_t *set)
+{
+    return set->machine_busy_end_s - set->machine_busy_start_s;
 }
 
 void machine_read(machine_t *m)

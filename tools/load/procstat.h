@@ -26,6 +26,9 @@ typedef struct {
     /* the load generator's own CPU over the same window: on a shared machine it competes
      * with the servers, so the cost of a message is counted on both sides */
     double self_cpu_start_s, self_cpu_end_s;
+    /* the whole machine's busy CPU (all cores, /proc/stat): what neither the servers nor the
+     * load generator used was taken by other work on a shared machine (noise) */
+    double machine_busy_start_s, machine_busy_end_s;
 } proc_set_t;
 
 /* Adds PID (NAME may be NULL: /proc/PID/comm). -1 when the set is full or PID not running. */
@@ -40,6 +43,8 @@ void proc_set_sample(proc_set_t *set);
 double proc_set_cpu_s(const proc_set_t *set);
 /* CPU seconds of this process between start and the last sample. */
 double proc_set_self_cpu_s(const proc_set_t *set);
+/* Busy CPU seconds of the whole machine (every core) between start and the last sample. */
+double proc_set_machine_cpu_s(const proc_set_t *set);
 
 typedef struct {
     int cores;

@@ -67,6 +67,12 @@ void load_report_finish(load_opts_t *o, report_t *r, double seconds, long connec
     proc_set_sample(&o->procs);
     report_metric(r, "server_cpu_s", proc_set_cpu_s(&o->procs));
     report_metric(r, "client_cpu_s", proc_set_self_cpu_s(&o->procs));
+    /* everything else the machine did meanwhile (other processes, kernel threads): on a
+     * shared machine, the noise in these figures */
+    double others = proc_set_machine_cpu_s(&o->procs) - proc_set_cpu_s(&o->procs) -
+                    proc_set_self_cpu_s(&o->procs);
+    report_metric(r, "machine_cpu_s", proc_set_machine_cpu_s(&o->procs));
+    report_metric(r, "other_cpu_s", others > 0 ? others : 0);
     report_duration(r, seconds);
     report_servers(r, &o->procs, seconds);
     report_machine(r);
