@@ -80,8 +80,13 @@ servers__wait() {
     local dir=$1 name=$2 log=$3
     shift 3
     local deadline=$((SECONDS + SERVERS_START_TIMEOUT))
+    local pid
+    read -r pid <"$dir/$name.pid" 2>/dev/null || pid=
     while ((SECONDS < deadline)); do
-        if ! servers_pid "$dir" "$name" >/dev/null; then
+        # Only whether the process lives: right after the fork it may not have exec'd the
+        # server yet, so its command line can still be the shell's.
+        if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null ||
+            [[ $(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) == Z* ]]; then
             servers__say "$name exited while starting; last lines of $log:"
             tail -n 20 "$log" >&2 2>/dev/null
             rm -f "$dir/$name.pid"
@@ -229,7 +234,8 @@ servers_start_smtp() {
     ((rc == 2)) && return 0
     ((rc == 0)) || return 1
     dir=$(cd "$dir" && pwd)
-    mkdir -p "$dir/Maildir"
+    # Python's Maildir writes into tmp/ and new/ and does not make them itself.
+    mkdir -p "$dir/Maildir/"{tmp,new,cur}
     # Debian's python3: the one first on PATH may lack aiosmtpd.
     servers_spawn "$dir/smtp.log" "$dir/smtp.pid" /usr/bin/python3 -u -m aiosmtpd -n \
         -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir/Maildir"
