@@ -140,6 +140,14 @@ static void s_log_stats(chat_node_t *node)
              (unsigned long long)s->bad_json, (unsigned long long)s->rate_limited,
              (unsigned long long)s->busy, (unsigned long long)s->pushes_local,
              (unsigned long long)s->pushes_remote, (unsigned long long)s->pushes_in);
+    if (s->batches)
+        log_info("chat: %llu message batches committed: %llu requests, %llu messages (%.1f a "
+                 "batch, at most %llu), %.2f ms a batch in the worker (at most %.2f ms)",
+                 (unsigned long long)s->batches, (unsigned long long)s->batch_texts,
+                 (unsigned long long)s->batch_rows, (double)s->batch_rows / (double)s->batches,
+                 (unsigned long long)s->batch_max_rows,
+                 (double)s->batch_us / 1000.0 / (double)s->batches,
+                 (double)s->batch_max_us / 1000.0);
 }
 
 static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
@@ -155,18 +163,52 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+/* Stopping, until the lanes are empty and the clients have their acks (bounded by
+ * drain_ms): every message accepted before $TERM is committed and acknowledged, or, past the
+ * bound, left unacknowledged for its sender to send again; none is acknowledged and lost. */
+static bool s_drained(chat_node_t *node)
+{
+    if ((uint64_t)zclock_mono() >= node->drain_until_ms)
+        return true;
+    return chat_text_unfinished(node) == 0 && chat_net_unsent(node) == 0;
+}
+
+static int s_on_drain(zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
-    (void)arg;
+    (void)timer_id;
+    chat_node_t *node = arg;
+    if (!s_drained(node))
+        return 0;
+    uint32_t left = chat_text_unfinished(node);
+    log_info("chat: drain %s", left ? "out of time" : "done: every accepted message acknowledged");
+    return -1;
+}
+
+static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    chat_node_t *node = arg;
     char *command = zstr_recv(pipe);
     if (!command)
         return -1;
-    int rc = streq(command, "$TERM") ? -1 : 0;
-    if (rc == 0)
+    bool term = streq(command, "$TERM");
+    if (!term)
         log_warn("chat: unknown command %s", command);
     zstr_free(&command);
-    return rc;
+    if (!term || node->stopping)
+        return 0;
+    /* No new connections or requests (1018 from now on); what the lanes hold is committed,
+     * acknowledged and delivered before the loop ends. */
+    node->stopping = true;
+    chat_net_stop_accepting(node);
+    node->drain_until_ms = (uint64_t)zclock_mono() + node->cfg.drain_ms;
+    uint32_t pending = chat_text_unfinished(node);
+    if (s_drained(node))
+        return -1;
+    log_info("chat: stopping: draining %u messages (at most %u ms)", pending, node->cfg.drain_ms);
+    if (zloop_timer(loop, 5, 0, s_on_drain, node) < 0)
+        return -1;
+    return 0;
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */

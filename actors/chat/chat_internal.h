@@ -109,6 +109,8 @@ typedef struct {
     int message_lanes;            /* message commit lanes (threads hashed onto them) */
     uint32_t message_batch_max;   /* messages per commit */
     uint32_t message_pending_max; /* messages waiting for a lane, node-wide (more: 1018) */
+    bool message_id_readback;     /* read message ids back even where they are consecutive */
+    uint32_t drain_ms;            /* at stop: time to commit and ack what the lanes hold */
     int report_ms;                /* load report to status */
     db_config_t mysql;
     redis_config_t redis;
@@ -174,7 +176,8 @@ typedef struct chat_text_t {
  * thread's messages commit in order and two batches never wait on each other's locks. */
 typedef struct {
     chat_text_t *head, *tail;
-    uint32_t count;
+    uint32_t count;      /* waiting */
+    uint32_t committing; /* in the batch in the pool */
     bool busy;
 } chat_lane_t;
 
@@ -192,6 +195,8 @@ typedef struct {
     uint64_t accepted, closed, frames_in, unknown_ids, bad_json, too_large, rate_limited,
         flood_closed, slow_closed, idle_closed, login_timeouts, logins, login_failed, kicked, busy,
         pushes_local, pushes_remote, pushes_in;
+    /* text batches: committed transactions, requests and items in them, time in the worker */
+    uint64_t batches, batch_texts, batch_rows, batch_us, batch_max_rows, batch_max_us;
 } chat_stats_t;
 
 typedef struct chat_node_t {
@@ -230,6 +235,7 @@ typedef struct chat_node_t {
     uint64_t clock_base_ms;
     uint32_t now_s; /* node clock, seconds since start + 1 */
     bool stopping;
+    uint64_t drain_until_ms; /* stopping: the lanes' last chance to commit (monotonic ms) */
     chat_stats_t stats;
 } chat_node_t;
 
@@ -240,6 +246,7 @@ typedef struct chat_worker_t {
     db_conn_t *db;
     redis_conn_t *redis;
     char script_sha[4][41]; /* SHA1 of the Lua scripts once loaded, "" before */
+    int consecutive_ids;    /* ids of one multi-row INSERT consecutive: 1, 0, -1 unknown */
 } chat_worker_t;
 
 /* A frame to write to a uid wherever it is connected (resolved by the worker from uip_). */
@@ -277,6 +284,7 @@ struct chat_job_t {
     /* message batches */
     chat_text_t *texts;
     int lane;
+    uint32_t batch_texts, batch_rows, batch_us; /* what the commit took */
     /* presence batches */
     chat_presence_item_t *items;
     size_t nitems;
@@ -320,6 +328,9 @@ void chat_push_deliver(chat_node_t *node, const chat_push_t *push);
 int chat_net_open(chat_node_t *node);   /* listener and epoll set */
 void chat_net_close(chat_node_t *node); /* closes every connection and the listener */
 void chat_net_stop_accepting(chat_node_t *node);
+/* Bytes queued for clients and not yet taken by the kernel (a walk over every connection:
+ * for the drain at stop, not for the hot path). */
+size_t chat_net_unsent(chat_node_t *node);
 int chat_net_on_events(zloop_t *loop, zmq_pollitem_t *item, void *arg);
 void chat_net_tick(chat_node_t *node); /* once a second: timers, resume listener */
 chat_conn_t *chat_conn_find(chat_node_t *node, int fd, uint64_t id);
@@ -381,6 +392,8 @@ void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body);
 int chat_text_open(chat_node_t *node);
 void chat_text_close(chat_node_t *node); /* frees what never reached a worker */
 void chat_text_tick(chat_node_t *node);  /* retries lanes the full pool refused */
+/* Messages in the lanes, committing or waiting (0 = nothing left to ack). */
+uint32_t chat_text_unfinished(chat_node_t *node);
 void chat_text_free_list(chat_text_t *texts);
 
 /* chat_store_text.c (worker): commits a batch of texts (job->texts) */

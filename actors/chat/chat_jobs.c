@@ -157,6 +157,7 @@ void *chat_worker_init(void *arg)
     if (!worker)
         return NULL;
     worker->node = node;
+    worker->consecutive_ids = -1;
     worker->db = db_conn_new(&node->cfg.mysql);
     worker->redis = redis_conn_new(&node->cfg.redis);
     if (!worker->db || !worker->redis) {

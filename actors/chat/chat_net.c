@@ -134,6 +134,15 @@ void chat_net_stop_accepting(chat_node_t *node)
     node->listen_fd = -1;
 }
 
+size_t chat_net_unsent(chat_node_t *node)
+{
+    size_t bytes = 0;
+    for (size_t fd = 0; fd < node->conns_cap; fd++)
+        if (node->conns[fd] && node->conns[fd]->state != CONN_DEAD)
+            bytes += chat_sendq_bytes(&node->conns[fd]->sendq);
+    return bytes;
+}
+
 static void s_free_zombies(chat_node_t *node)
 {
     while (node->zombies) {

@@ -1,19 +1,39 @@
 /* chat_store_text.c - committing a batch of text messages (chat_text.c's lanes) to MySQL.
  *
- * Runs on a worker thread, one batch of one lane at a time. The whole batch is one
- * transaction: for each thread in it, the chat_thread row is locked (SELECT ... FOR UPDATE),
- * membership and friendship are checked, every new message gets seq = last_seq + 1 in arrival
- * order, and last_seq is written back; one COMMIT (one log flush) then covers every message of
- * the batch. So per thread seq grows by exactly one per committed message, in commit order.
- * A message whose (sender, unique_id) is already stored (a client's retry) is not stored again:
- * the INSERT fails on that unique key alone (InnoDB undoes just that statement), the stored row
- * is read back and the retry is answered with its message_id and seq. A deadlock or lock wait
- * timeout rolls the batch back and runs it again; other errors answer every message of the
- * batch with 1002 (nothing was stored: the client sends again with the same unique_ids).
- * After the commit the worker builds each sender's 1018 and, for messages stored now, the
- * peer's 1019, looking up all peers' nodes in one Redis round trip.
+ * Runs on a worker thread, one batch of one lane at a time. The whole batch is ONE transaction
+ * made of a fixed handful of statements, whatever its size, because the round trips and the
+ * statements, not the rows, are what a message costs MariaDB:
+ *
+ *   1. lock: every thread of the batch, SELECT ... FOR UPDATE, in ascending id order in one
+ *      statement (a sorted JSON array joined to chat_thread, STRAIGHT_JOIN + FORCE INDEX so the
+ *      rows are locked one by one in that order). Every batch, on every node, locks in the same
+ *      order, so two batches sharing threads wait for each other but never deadlock;
+ *   2. members: the pair of each thread (private_chat) and both friend rows, one statement;
+ *   3. seqs: every new message gets seq = last_seq + 1 of its thread in arrival order (so a
+ *      sender's messages in a thread keep their order), in C;
+ *   4. insert: one INSERT ... SELECT FROM JSON_TABLE(?) per megabyte of messages;
+ *   5. last_seq: one UPDATE of every touched thread;
+ *   6. COMMIT: one log flush for the whole batch.
+ * So per thread seq grows by exactly one per committed message, in commit order, with no gap
+ * (the lock is held from the read of last_seq to the commit). Values travel as bound JSON
+ * parameters (one each), never in SQL text.
+ *
+ * A retry, i.e. a (sender, unique_id) already stored: the INSERT fails on the unique key; the
+ * transaction is rolled back and run again, this time first reading the stored copies of all
+ * its (sender, unique_id) with a locking read (which sees what other transactions committed
+ * and keeps anyone from inserting them meanwhile); those messages are answered with the stored
+ * message_id / seq and not stored again. Twice the same (sender, unique_id) within one batch:
+ * the second is the first. A deadlock or lock wait timeout reruns the batch (3 times); other
+ * errors answer every message of the batch with 1002: nothing was stored, the client sends
+ * again with the same unique_ids (an unknown COMMIT outcome is answered the same way, and the
+ * resend then finds the stored copy).
+ *
+ * Message ids: an INSERT ... SELECT takes consecutive AUTO_INCREMENT values in row order when
+ * innodb_autoinc_lock_mode is 0 or 1 (a table-level AUTO-INC lock for the statement) and the
+ * increment is 1; otherwise (or with chat/message_id_readback) they are read back by
+ * (thread_id, seq).
  */
-#include "chat_internal.h"
+#include "chat_batch.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -21,251 +41,527 @@
 
 #include "uschat/log.h"
 
-#define TX_ATTEMPTS 3
+#define TX_ATTEMPTS  4         /* deadlocks, lock wait timeouts and one look for stored copies */
+#define INSERT_CHUNK (1 << 20) /* bytes of JSON per INSERT, far below max_allowed_packet */
 
-typedef struct {
-    chat_text_t *text;
-    int error;
-    json_t *datas; /* every item, as stored (new or found) */
-    json_t *fresh; /* the items stored by this batch */
-} s_result_t;
+#define JT_IDS   "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS j "
+#define UTF8_BIN "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
-typedef struct {
-    int64_t message_id, seq;
-    int status;
-    char chat_time[32];
-    bool found;
-} s_row_t;
+static const char s_sql_lock[] = "SELECT STRAIGHT_JOIN t.id, t.last_seq FROM " JT_IDS
+                                 "JOIN chat_thread t FORCE INDEX (PRIMARY) ON t.id = j.id "
+                                 "FOR UPDATE";
 
-static int s_on_row(void *arg, const db_value_t *cols, size_t ncols)
+static const char s_sql_pairs[] =
+    "SELECT STRAIGHT_JOIN p.thread_id, p.user1_id, p.user2_id, "
+    "f.self_id IS NOT NULL AND g.self_id IS NOT NULL FROM " JT_IDS
+    "JOIN private_chat p FORCE INDEX (PRIMARY) ON p.thread_id = j.id "
+    "LEFT JOIN friend f FORCE INDEX (PRIMARY) ON f.self_id = p.user1_id AND "
+    "f.friend_id = p.user2_id "
+    "LEFT JOIN friend g FORCE INDEX (PRIMARY) ON g.self_id = p.user2_id AND "
+    "g.friend_id = p.user1_id";
+
+/* [[sender, unique_id], ...] -> the stored copies (locking read: the latest committed). */
+static const char s_sql_stored[] =
+    "SELECT STRAIGHT_JOIN m.sender_id, m.unique_id, m.message_id, m.thread_id, m.seq, m.status, "
+    "m.created_at, m.content FROM JSON_TABLE(?, '$[*]' COLUMNS (f BIGINT PATH '$[0]', "
+    "u VARCHAR(64) " UTF8_BIN " PATH '$[1]')) AS j "
+    "JOIN chat_message m FORCE INDEX (uq_message_sender_unique) ON m.sender_id = j.f AND "
+    "m.unique_id = j.u LOCK IN SHARE MODE";
+
+/* [[thread, seq, sender, recv, unique_id, content], ...] */
+static const char s_sql_insert[] =
+    "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, content, status, "
+    "created_at) SELECT j.t, j.s, j.f, j.r, j.u, j.c, 0, ? FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+    "t BIGINT PATH '$[0]', s BIGINT PATH '$[1]', f BIGINT PATH '$[2]', r BIGINT PATH '$[3]', "
+    "u VARCHAR(64) " UTF8_BIN " PATH '$[4]', "
+    "c VARCHAR(4096) CHARACTER SET utf8mb4 PATH '$[5]')) AS j";
+
+/* [[row, thread, seq], ...] -> message ids */
+static const char s_sql_ids[] =
+    "SELECT STRAIGHT_JOIN j.r, m.message_id FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+    "r BIGINT PATH '$[0]', t BIGINT PATH '$[1]', s BIGINT PATH '$[2]')) AS j "
+    "JOIN chat_message m FORCE INDEX (uq_message_seq) ON m.thread_id = j.t AND m.seq = j.s";
+
+/* [[thread, last_seq], ...] */
+static const char s_sql_last_seq[] =
+    "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$[0]', s BIGINT PATH '$[1]')) AS j "
+    "STRAIGHT_JOIN chat_thread t FORCE INDEX (PRIMARY) ON t.id = j.id SET t.last_seq = j.s";
+
+/* ---- lookups ----------------------------------------------------------------------------- */
+
+static chat_batch_thread_t *s_thread(chat_batch_t *b, int64_t id)
 {
-    s_row_t *row = arg;
-    if (ncols < 4)
+    size_t lo = 0, hi = b->nthreads;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->threads[mid].id == id)
+            return &b->threads[mid];
+        if (b->threads[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static uint64_t s_hash(uint64_t sender, const char *unique, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL ^ (sender * 0x9E3779B97F4A7C15ULL);
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)unique[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t s_row_sender(const chat_batch_t *b, const chat_batch_row_t *r)
+{
+    return b->texts[r->text].text->sender;
+}
+
+/* The row of this batch holding (sender, unique) and taking part (not skipped); NULL when
+ * none. With add, a row that is not there yet is entered as row (and NULL returned). */
+static chat_batch_row_t *s_index(chat_batch_t *b, uint64_t sender, const char *unique, size_t len,
+                                 size_t add_row, bool add)
+{
+    size_t slot = (size_t)s_hash(sender, unique, len) & b->index_mask;
+    for (;; slot = (slot + 1) & b->index_mask) {
+        uint32_t v = b->index[slot];
+        if (v == 0) {
+            if (add)
+                b->index[slot] = (uint32_t)add_row + 1;
+            return NULL;
+        }
+        chat_batch_row_t *r = &b->rows[v - 1];
+        if (r->unique_len == len && s_row_sender(b, r) == sender &&
+            memcmp(r->unique, unique, len) == 0)
+            return r;
+    }
+}
+
+/* ---- the statements ---------------------------------------------------------------------- */
+
+static int s_on_lock(void *arg, const db_value_t *c, size_t ncols)
+{
+    chat_batch_t *b = arg;
+    chat_batch_thread_t *t = ncols >= 2 ? s_thread(b, c[0].i64) : NULL;
+    if (t)
+        t->last_seq = t->next_seq = c[1].i64;
+    return 0;
+}
+
+static int s_on_pair(void *arg, const db_value_t *c, size_t ncols)
+{
+    chat_batch_t *b = arg;
+    chat_batch_thread_t *t = ncols >= 4 ? s_thread(b, c[0].i64) : NULL;
+    if (t) {
+        t->pair = true;
+        t->user1 = c[1].i64;
+        t->user2 = c[2].i64;
+        t->friends = c[3].i64 != 0;
+    }
+    return 0;
+}
+
+/* The batch's thread ids as a JSON array, ascending. */
+static void s_param_thread_ids(chat_batch_t *b)
+{
+    chat_buf_reset(&b->param);
+    chat_buf_char(&b->param, '[');
+    for (size_t i = 0; i < b->nthreads; i++) {
+        if (i)
+            chat_buf_char(&b->param, ',');
+        chat_buf_i64(&b->param, b->threads[i].id);
+    }
+    chat_buf_char(&b->param, ']');
+}
+
+static int s_query_json(chat_batch_t *b, const char *sql, db_row_fn *on_row, void *arg)
+{
+    if (chat_buf_failed(&b->param))
+        return DB_ERR_QUERY;
+    return db_query(b->worker->db, sql, (db_param_t[]){DB_STRN(b->param.data, b->param.len)}, 1,
+                    on_row, arg);
+}
+
+static int s_on_stored(void *arg, const db_value_t *c, size_t ncols)
+{
+    chat_batch_t *b = arg;
+    if (ncols < 8)
         return 1;
-    row->message_id = cols[0].i64;
-    row->seq = cols[1].i64;
-    row->status = (int)cols[2].i64;
-    snprintf(row->chat_time, sizeof row->chat_time, "%.*s", (int)cols[3].len,
-             cols[3].str ? cols[3].str : "");
-    row->found = true;
+    chat_batch_row_t *r = s_index(b, c[0].u64, c[1].str, c[1].len, 0, false);
+    if (!r || r->state != ROW_NEW)
+        return 0;
+    r->state = ROW_STORED;
+    r->message_id = c[2].i64;
+    r->stored_thread = c[3].i64;
+    r->seq = c[4].i64;
+    r->status = (int)c[5].i64;
+    snprintf(r->chat_time, sizeof r->chat_time, "%.*s", (int)c[6].len, c[6].str);
+    free(r->stored_content);
+    r->stored_content = strndup(c[7].str, c[7].len);
+    if (!r->stored_content)
+        return 1;
+    r->content = r->stored_content;
+    r->content_len = c[7].len;
     return 0;
 }
 
-static int s_on_pair(void *arg, const db_value_t *cols, size_t ncols)
+/* Marks the rows stored before (a client's retry) as ROW_STORED. 0 or DB_ERR_*. */
+static int s_find_stored(chat_batch_t *b)
 {
-    int64_t *pair = arg;
-    if (ncols >= 2) {
-        pair[0] = cols[0].i64;
-        pair[1] = cols[1].i64;
-    }
-    return 0;
-}
-
-static int s_on_int(void *arg, const db_value_t *cols, size_t ncols)
-{
-    if (ncols >= 1)
-        *(int64_t *)arg = cols[0].i64;
-    return 0;
-}
-
-static json_t *s_item(const s_row_t *row, const json_t *item)
-{
-    return json_pack("{sIsIsOsOsiss}", "message_id", (json_int_t)row->message_id, "seq",
-                     (json_int_t)row->seq, "unique_id", json_object_get(item, "unique_id"),
-                     "content", json_object_get(item, "content"), "status", row->status,
-                     "chat_time", row->chat_time);
-}
-
-/* Stores the items of one text at the locked thread. 0 or DB_ERR_*. */
-static int s_store_items(chat_worker_t *worker, s_result_t *r, int64_t *last_seq, const char *now)
-{
-    chat_text_t *t = r->text;
-    size_t i;
-    json_t *item;
-    json_array_foreach(t->items, i, item)
-    {
-        const char *unique = json_string_value(json_object_get(item, "unique_id"));
-        json_t *content = json_object_get(item, "content");
-        db_exec_result_t res = {0, 0};
-        int64_t seq = *last_seq + 1;
-        int rc =
-            db_exec(worker->db,
-                    "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, "
-                    "content, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-                    (db_param_t[]){DB_I64(t->thread_id), DB_I64(seq), DB_U64(t->sender),
-                                   DB_U64(t->touid), DB_STR(unique),
-                                   DB_STRN(json_string_value(content), json_string_length(content)),
-                                   DB_STR(now)},
-                    7, &res);
-        s_row_t row = {0, 0, 0, "", false};
-        if (rc == 0) {
-            *last_seq = seq;
-            row = (s_row_t){(int64_t)res.insert_id, seq, 0, "", true};
-            snprintf(row.chat_time, sizeof row.chat_time, "%s", now);
-            json_array_append_new(r->fresh, s_item(&row, item));
-        } else if (rc == DB_ERR_DUP) {
-            /* a retry: answer with what was stored the first time */
-            rc = db_query(worker->db,
-                          "SELECT message_id, seq, status, created_at FROM chat_message "
-                          "WHERE sender_id = ? AND unique_id = ?",
-                          (db_param_t[]){DB_U64(t->sender), DB_STR(unique)}, 2, s_on_row, &row);
-            if (rc < 0)
-                return rc;
-            if (!row.found)
-                return DB_ERR_RETRY; /* the other writer rolled back: run the batch again */
-        } else {
-            return rc;
-        }
-        json_array_append_new(r->datas, s_item(&row, item));
-    }
-    return 0;
-}
-
-/* Checks and stores every text of thread_id (res[i] with that thread, not yet done). */
-static int s_store_thread(chat_worker_t *worker, s_result_t *res, size_t n, size_t first,
-                          bool *done, const char *now)
-{
-    int64_t thread_id = res[first].text->thread_id;
-    int64_t last_seq = -1, start;
-    int rc = db_query(worker->db, "SELECT last_seq FROM chat_thread WHERE id = ? FOR UPDATE",
-                      (db_param_t[]){DB_I64(thread_id)}, 1, s_on_int, &last_seq);
-    if (rc < 0)
-        return rc;
-    int64_t pair[2] = {0, 0};
-    if (rc == 1)
-        rc = db_query(worker->db, "SELECT user1_id, user2_id FROM private_chat WHERE thread_id = ?",
-                      (db_param_t[]){DB_I64(thread_id)}, 1, s_on_pair, pair);
-    if (rc < 0)
-        return rc;
-    bool thread_ok = rc == 1 && last_seq >= 0;
-    start = last_seq;
-    for (size_t i = first; i < n; i++) {
-        chat_text_t *t = res[i].text;
-        if (done[i] || t->thread_id != thread_id)
+    chat_buf_reset(&b->param);
+    chat_buf_char(&b->param, '[');
+    bool any = false;
+    for (size_t i = 0; i < b->nrows; i++) {
+        chat_batch_row_t *r = &b->rows[i];
+        if (r->state != ROW_NEW)
             continue;
-        done[i] = true;
-        bool member =
-            thread_ok && (((int64_t)t->sender == pair[0] && (int64_t)t->touid == pair[1]) ||
-                          ((int64_t)t->sender == pair[1] && (int64_t)t->touid == pair[0]));
-        if (member) {
-            rc = db_query(worker->db, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?",
-                          (db_param_t[]){DB_U64(t->sender), DB_U64(t->touid)}, 2, NULL, NULL);
-            if (rc < 0)
-                return rc;
-            member = rc == 1;
-        }
-        if (!member) {
-            res[i].error = CHAT_ERR_NOT_FRIENDS;
-            continue;
-        }
-        rc = s_store_items(worker, &res[i], &last_seq, now);
-        if (rc < 0)
-            return rc;
+        chat_buf_str(&b->param, any ? ",[" : "[");
+        chat_buf_i64(&b->param, (int64_t)s_row_sender(b, r));
+        chat_buf_char(&b->param, ',');
+        chat_buf_json_str(&b->param, r->unique, r->unique_len);
+        chat_buf_char(&b->param, ']');
+        any = true;
     }
-    if (last_seq != start)
-        rc = db_exec(worker->db, "UPDATE chat_thread SET last_seq = ? WHERE id = ?",
-                     (db_param_t[]){DB_I64(last_seq), DB_I64(thread_id)}, 2, NULL);
+    chat_buf_char(&b->param, ']');
+    if (!any)
+        return 0;
+    int rc = s_query_json(b, s_sql_stored, s_on_stored, b);
     return rc < 0 ? rc : 0;
 }
 
-static int s_commit(chat_worker_t *worker, s_result_t *res, size_t n, const char *now)
+static int s_on_id(void *arg, const db_value_t *c, size_t ncols)
 {
-    bool *done = calloc(n, sizeof *done);
-    if (!done)
-        return DB_ERR_QUERY;
-    int rc = db_begin(worker->db);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (!done[i])
-            rc = s_store_thread(worker, res, n, i, done, now);
-    if (rc == 0)
-        rc = db_commit(worker->db);
-    if (rc != 0)
-        db_rollback(worker->db);
-    free(done);
-    return rc;
+    chat_batch_t *b = arg;
+    if (ncols >= 2 && c[0].i64 >= 0 && (uint64_t)c[0].i64 < b->nrows)
+        b->rows[c[0].i64].message_id = c[1].i64;
+    return 0;
 }
 
-static void s_reset(s_result_t *res, size_t n)
+/* Inserts rows [first, end) that are ROW_NEW (the JSON is in b->param). */
+static int s_insert_chunk(chat_batch_t *b, size_t first, size_t end, size_t count)
 {
-    for (size_t i = 0; i < n; i++) {
-        res[i].error = 0;
-        json_array_clear(res[i].datas);
-        json_array_clear(res[i].fresh);
+    if (chat_buf_failed(&b->param))
+        return DB_ERR_QUERY;
+    db_exec_result_t res = {0, 0};
+    int rc = db_exec(b->worker->db, s_sql_insert,
+                     (db_param_t[]){DB_STR(b->now), DB_STRN(b->param.data, b->param.len)}, 2, &res);
+    if (rc < 0)
+        return rc;
+    if (res.affected != count) {
+        log_warn("chat: %zu messages inserted as %" PRIu64 " rows", count, res.affected);
+        return DB_ERR_QUERY;
     }
+    if (!b->readback_ids) {
+        uint64_t id = res.insert_id;
+        for (size_t i = first; i < end; i++)
+            if (b->rows[i].state == ROW_NEW)
+                b->rows[i].message_id = (int64_t)id++;
+        return 0;
+    }
+    chat_buf_reset(&b->param);
+    chat_buf_char(&b->param, '[');
+    bool any = false;
+    for (size_t i = first; i < end; i++) {
+        chat_batch_row_t *r = &b->rows[i];
+        if (r->state != ROW_NEW)
+            continue;
+        chat_buf_str(&b->param, any ? ",[" : "[");
+        chat_buf_i64(&b->param, (int64_t)i);
+        chat_buf_char(&b->param, ',');
+        chat_buf_i64(&b->param, b->texts[r->text].thread->id);
+        chat_buf_char(&b->param, ',');
+        chat_buf_i64(&b->param, r->seq);
+        chat_buf_char(&b->param, ']');
+        any = true;
+    }
+    chat_buf_char(&b->param, ']');
+    rc = s_query_json(b, s_sql_ids, s_on_id, b);
+    if (rc >= 0 && (size_t)rc != count)
+        rc = DB_ERR_QUERY;
+    return rc < 0 ? rc : 0;
+}
+
+/* Every ROW_NEW row, in chunks of about INSERT_CHUNK bytes. */
+static int s_insert(chat_batch_t *b)
+{
+    size_t first = 0, count = 0;
+    chat_buf_reset(&b->param);
+    for (size_t i = 0; i <= b->nrows; i++) {
+        bool flush = i == b->nrows || b->param.len >= INSERT_CHUNK;
+        if (flush && count) {
+            chat_buf_char(&b->param, ']');
+            int rc = s_insert_chunk(b, first, i, count);
+            if (rc < 0)
+                return rc;
+            chat_buf_reset(&b->param);
+            count = 0;
+        }
+        if (i == b->nrows)
+            break;
+        chat_batch_row_t *r = &b->rows[i];
+        if (r->state != ROW_NEW)
+            continue;
+        if (count == 0)
+            first = i;
+        const chat_batch_text_t *t = &b->texts[r->text];
+        chat_buf_str(&b->param, count ? ",[" : "[[");
+        chat_buf_i64(&b->param, t->thread->id);
+        chat_buf_char(&b->param, ',');
+        chat_buf_i64(&b->param, r->seq);
+        chat_buf_char(&b->param, ',');
+        chat_buf_i64(&b->param, (int64_t)t->text->sender);
+        chat_buf_char(&b->param, ',');
+        chat_buf_i64(&b->param, (int64_t)t->text->touid);
+        chat_buf_char(&b->param, ',');
+        chat_buf_json_str(&b->param, r->unique, r->unique_len);
+        chat_buf_char(&b->param, ',');
+        chat_buf_json_str(&b->param, r->content, r->content_len);
+        chat_buf_char(&b->param, ']');
+        count++;
+    }
+    return 0;
+}
+
+static int s_update_last_seq(chat_batch_t *b)
+{
+    chat_buf_reset(&b->param);
+    chat_buf_char(&b->param, '[');
+    bool any = false;
+    for (size_t i = 0; i < b->nthreads; i++) {
+        const chat_batch_thread_t *t = &b->threads[i];
+        if (t->next_seq == t->last_seq)
+            continue;
+        chat_buf_str(&b->param, any ? ",[" : "[");
+        chat_buf_i64(&b->param, t->id);
+        chat_buf_char(&b->param, ',');
+        chat_buf_i64(&b->param, t->next_seq);
+        chat_buf_char(&b->param, ']');
+        any = true;
+    }
+    chat_buf_char(&b->param, ']');
+    if (!any)
+        return 0;
+    if (chat_buf_failed(&b->param))
+        return DB_ERR_QUERY;
+    return db_exec(b->worker->db, s_sql_last_seq,
+                   (db_param_t[]){DB_STRN(b->param.data, b->param.len)}, 1, NULL);
+}
+
+/* ---- one attempt ------------------------------------------------------------------------- */
+
+/* Refuses the texts whose sender and touid are not the pair of a private thread, friends
+ * both ways (1016), and those reusing a unique_id of the sender for another thread in this
+ * batch (1015); their rows take no part. Then the second of two rows with the same (sender,
+ * unique_id) becomes the first. */
+static void s_check(chat_batch_t *b)
+{
+    memset(b->index, 0, (b->index_mask + 1) * sizeof *b->index);
+    for (size_t i = 0; i < b->ntexts; i++) {
+        chat_batch_text_t *bt = &b->texts[i];
+        const chat_batch_thread_t *t = bt->thread;
+        int64_t s = (int64_t)bt->text->sender, to = (int64_t)bt->text->touid;
+        bool member = t->last_seq >= 0 && t->pair && t->friends &&
+                      ((s == t->user1 && to == t->user2) || (s == t->user2 && to == t->user1));
+        bt->error = member ? 0 : CHAT_ERR_NOT_FRIENDS;
+        for (size_t k = 0; !bt->error && k < bt->nrows; k++) {
+            const chat_batch_row_t *r = &b->rows[bt->first_row + k];
+            const chat_batch_row_t *first =
+                s_index(b, bt->text->sender, r->unique, r->unique_len, 0, false);
+            if (first && b->texts[first->text].thread != t)
+                bt->error = CHAT_ERR_RANGE;
+        }
+        for (size_t k = 0; k < bt->nrows; k++) {
+            size_t row = bt->first_row + k;
+            chat_batch_row_t *r = &b->rows[row];
+            r->state = ROW_SKIP;
+            if (bt->error)
+                continue;
+            chat_batch_row_t *first =
+                s_index(b, bt->text->sender, r->unique, r->unique_len, row, true);
+            r->state = first ? ROW_SAME : ROW_NEW;
+            r->same = first ? (size_t)(first - b->rows) : 0;
+        }
+    }
+}
+
+/* After the look for stored copies: a copy stored in another thread means the unique_id was
+ * used for another conversation (1015), and so does a row that is the same as a refused one.
+ * Rows only ever point back, so one pass in order settles it. */
+static void s_refuse_foreign(chat_batch_t *b)
+{
+    for (size_t i = 0; i < b->ntexts; i++) {
+        chat_batch_text_t *bt = &b->texts[i];
+        for (size_t k = 0; k < bt->nrows && !bt->error; k++) {
+            const chat_batch_row_t *r = &b->rows[bt->first_row + k];
+            if ((r->state == ROW_STORED && r->stored_thread != bt->thread->id) ||
+                (r->state == ROW_SAME && b->rows[r->same].state == ROW_SKIP))
+                bt->error = CHAT_ERR_RANGE;
+        }
+        for (size_t k = 0; bt->error && k < bt->nrows; k++)
+            b->rows[bt->first_row + k].state = ROW_SKIP;
+    }
+}
+
+static void s_assign_seqs(chat_batch_t *b)
+{
+    for (size_t i = 0; i < b->nrows; i++) {
+        chat_batch_row_t *r = &b->rows[i];
+        if (r->state != ROW_NEW)
+            continue;
+        chat_batch_thread_t *t = b->texts[r->text].thread;
+        r->seq = ++t->next_seq;
+        r->status = 0;
+        memcpy(r->chat_time, b->now, sizeof r->chat_time);
+    }
+}
+
+static int s_attempt(chat_batch_t *b)
+{
+    for (size_t i = 0; i < b->nthreads; i++) {
+        chat_batch_thread_t *t = &b->threads[i];
+        *t = (chat_batch_thread_t){.id = t->id, .last_seq = -1, .next_seq = -1};
+    }
+    int rc = db_begin(b->worker->db);
+    if (rc == 0) {
+        s_param_thread_ids(b);
+        rc = s_query_json(b, s_sql_lock, s_on_lock, b);
+    }
+    if (rc >= 0)
+        rc = s_query_json(b, s_sql_pairs, s_on_pair, b);
+    if (rc >= 0) {
+        s_check(b);
+        rc = b->look_for_stored ? s_find_stored(b) : 0;
+    }
+    if (rc >= 0) {
+        if (b->look_for_stored)
+            s_refuse_foreign(b);
+        s_assign_seqs(b);
+        rc = s_insert(b);
+    }
+    if (rc >= 0)
+        rc = s_update_last_seq(b);
+    if (rc >= 0)
+        rc = db_commit(b->worker->db);
+    if (rc < 0)
+        db_rollback(b->worker->db);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- the batch --------------------------------------------------------------------------- */
+
+static int s_cmp_thread(const void *a, const void *b)
+{
+    int64_t x = ((const chat_batch_thread_t *)a)->id, y = ((const chat_batch_thread_t *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int s_on_autoinc(void *arg, const db_value_t *c, size_t ncols)
+{
+    int *mode = arg;
+    *mode = ncols >= 2 && (c[0].i64 == 0 || c[0].i64 == 1) && c[1].i64 == 1 ? 1 : 0;
+    return 0;
+}
+
+/* Whether ids of one INSERT ... SELECT are consecutive on this server (asked once). */
+static bool s_consecutive_ids(chat_worker_t *worker)
+{
+    if (worker->consecutive_ids < 0) {
+        int mode = 0;
+        if (db_query(worker->db, "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment",
+                     NULL, 0, s_on_autoinc, &mode) == 1) {
+            worker->consecutive_ids = mode;
+            if (!mode)
+                log_info("chat: message ids are read back (innodb_autoinc_lock_mode 2 or an "
+                         "auto_increment_increment other than 1)");
+        }
+    }
+    return worker->consecutive_ids == 1;
+}
+
+/* Builds the batch from the job's texts: rows, threads (sorted), the index. 0 or -1. */
+static int s_batch_init(chat_batch_t *b, chat_job_t *job, chat_worker_t *worker)
+{
+    b->worker = worker;
+    for (chat_text_t *t = job->texts; t; t = t->next) {
+        b->ntexts++;
+        b->nrows += json_array_size(t->items);
+    }
+    b->texts = calloc(b->ntexts ? b->ntexts : 1, sizeof *b->texts);
+    b->rows = calloc(b->nrows ? b->nrows : 1, sizeof *b->rows);
+    b->threads = calloc(b->ntexts ? b->ntexts : 1, sizeof *b->threads);
+    size_t slots = 16;
+    while (slots < 2 * b->nrows)
+        slots *= 2;
+    b->index = calloc(slots, sizeof *b->index);
+    b->index_mask = slots - 1;
+    if (!b->texts || !b->rows || !b->threads || !b->index)
+        return -1;
+    size_t i = 0, row = 0;
+    for (chat_text_t *t = job->texts; t; t = t->next, i++) {
+        b->texts[i] = (chat_batch_text_t){.text = t, .first_row = row};
+        b->threads[i].id = t->thread_id;
+        size_t k;
+        json_t *item;
+        json_array_foreach(t->items, k, item)
+        {
+            json_t *u = json_object_get(item, "unique_id"), *c = json_object_get(item, "content");
+            b->rows[row++] = (chat_batch_row_t){.text = i,
+                                                .unique = json_string_value(u),
+                                                .unique_len = json_string_length(u),
+                                                .content = json_string_value(c),
+                                                .content_len = json_string_length(c)};
+            b->texts[i].nrows++;
+        }
+    }
+    qsort(b->threads, b->ntexts, sizeof *b->threads, s_cmp_thread);
+    size_t n = 0;
+    for (i = 0; i < b->ntexts; i++)
+        if (n == 0 || b->threads[n - 1].id != b->threads[i].id)
+            b->threads[n++] = b->threads[i];
+    b->nthreads = n;
+    for (i = 0; i < b->ntexts; i++)
+        b->texts[i].thread = s_thread(b, b->texts[i].text->thread_id);
+    /* chat_time is UTC, from this clock: the same text in the ack, the push and the row */
+    time_t clock_now = time(NULL);
+    struct tm tm;
+    gmtime_r(&clock_now, &tm);
+    strftime(b->now, sizeof b->now, "%Y-%m-%d %H:%M:%S", &tm);
+    b->readback_ids = worker->node->cfg.message_id_readback || !s_consecutive_ids(worker);
+    return 0;
+}
+
+static void s_batch_free(chat_batch_t *b)
+{
+    for (size_t i = 0; b->rows && i < b->nrows; i++)
+        free(b->rows[i].stored_content);
+    free(b->texts);
+    free(b->rows);
+    free(b->threads);
+    free(b->index);
+    chat_buf_free(&b->param);
+    chat_buf_free(&b->text);
 }
 
 void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
 {
-    size_t n = 0;
-    for (chat_text_t *t = job->texts; t; t = t->next)
-        n++;
-    s_result_t *res = calloc(n ? n : 1, sizeof *res);
-    uint64_t *peers = calloc(n ? n : 1, sizeof *peers);
-    char(*nodes)[ENVELOPE_NODE_MAX] = calloc(n ? n : 1, sizeof *nodes);
-    uint64_t *sessions = calloc(n ? n : 1, sizeof *sessions);
-    size_t i = 0;
-    bool ok = res && peers && nodes && sessions;
-    for (chat_text_t *t = job->texts; ok && t; t = t->next, i++) {
-        res[i].text = t;
-        res[i].datas = json_array();
-        res[i].fresh = json_array();
-        ok = res[i].datas && res[i].fresh;
-    }
-    /* chat_time is UTC, from this clock: the same text in the ack, the push and the row */
-    char now[32];
-    time_t clock_now = time(NULL);
-    struct tm tm;
-    gmtime_r(&clock_now, &tm);
-    strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm);
-    int rc = ok ? DB_ERR_RETRY : DB_ERR_QUERY;
-    for (int attempt = 0; ok && attempt < TX_ATTEMPTS && rc == DB_ERR_RETRY; attempt++) {
-        s_reset(res, n);
-        rc = s_commit(worker, res, n, now);
+    int64_t start_us = zclock_usecs();
+    chat_batch_t b = {0};
+    int rc = s_batch_init(&b, job, worker) < 0 ? DB_ERR_QUERY : DB_ERR_RETRY;
+    for (int attempt = 0; rc != 0 && attempt < TX_ATTEMPTS; attempt++) {
+        rc = s_attempt(&b);
+        if (rc == DB_ERR_DUP && !b.look_for_stored) {
+            b.look_for_stored = true; /* a retry of a stored message: look for the copies */
+            rc = DB_ERR_RETRY;
+        }
+        if (rc != DB_ERR_RETRY)
+            break;
     }
     if (rc != 0)
-        log_warn("chat: a batch of %zu messages failed: %s: %s", n, db_strerror(rc),
+        log_warn("chat: a batch of %zu messages failed: %s: %s", b.nrows, db_strerror(rc),
                  db_conn_error(worker->db));
-    /* the peers of the texts that stored something, looked up together */
-    size_t npeers = 0;
-    for (i = 0; rc == 0 && i < n; i++)
-        if (!res[i].error && json_array_size(res[i].fresh))
-            peers[npeers++] = res[i].text->touid;
-    if (npeers && chat_presence_lookup_many(worker, peers, npeers, nodes, sessions) < 0)
-        log_warn("chat: peers of %zu messages not looked up: %s", npeers,
-                 redis_conn_error(worker->redis));
-    size_t p = 0;
-    for (i = 0; i < n && res; i++) {
-        chat_text_t *t = res[i].text;
-        int error = rc != 0 ? CHAT_ERR_RPC : res[i].error;
-        if (!t)
-            break;
-        json_t *rsp =
-            json_pack("{sisIsIsI}", "error", error, "fromuid", (json_int_t)t->sender, "touid",
-                      (json_int_t)t->touid, "thread_id", (json_int_t)t->thread_id);
-        if (rsp)
-            json_object_set_new(rsp, "chat_datas",
-                                error ? json_array() : json_incref(res[i].datas));
-        t->error = error;
-        t->reply = rsp ? chat_json_dump(rsp, &t->reply_len) : NULL;
-        json_decref(rsp);
-        if (!t->reply && (t->reply = malloc(32)))
-            t->reply_len = (size_t)snprintf(t->reply, 32, "{\"error\":%d}", CHAT_ERR_RPC);
-        if (!error && json_array_size(res[i].fresh)) {
-            json_t *push = json_pack("{sisIsIsIsO}", "error", 0, "fromuid", (json_int_t)t->sender,
-                                     "touid", (json_int_t)t->touid, "thread_id",
-                                     (json_int_t)t->thread_id, "chat_datas", res[i].fresh);
-            if (push)
-                t->push = chat_push_new(t->touid, t->sender, nodes[p], sessions[p],
-                                        CHAT_ID_NOTIFY_TEXT, push);
-            p++;
-        }
-    }
-    for (i = 0; res && i < n; i++) {
-        json_decref(res[i].datas);
-        json_decref(res[i].fresh);
-    }
-    free(res);
-    free(peers);
-    free(nodes);
-    free(sessions);
+    chat_batch_replies(&b, rc);
+    job->batch_texts = (uint32_t)b.ntexts;
+    job->batch_rows = (uint32_t)b.nrows;
+    job->batch_us = (uint32_t)(zclock_usecs() - start_us);
+    s_batch_free(&b);
 }

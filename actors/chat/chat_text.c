@@ -43,8 +43,21 @@ int chat_text_open(chat_node_t *node)
     return node->lanes ? 0 : -1;
 }
 
+uint32_t chat_text_unfinished(chat_node_t *node)
+{
+    uint32_t n = 0;
+    for (int i = 0; node->lanes && i < node->cfg.message_lanes; i++)
+        n += node->lanes[i].count + node->lanes[i].committing;
+    return n;
+}
+
 void chat_text_close(chat_node_t *node)
 {
+    uint32_t left = chat_text_unfinished(node);
+    if (left)
+        log_warn("chat: %u messages not committed by the end of the drain: not acknowledged "
+                 "(their senders send them again)",
+                 left);
     for (int i = 0; node->lanes && i < node->cfg.message_lanes; i++)
         chat_text_free_list(node->lanes[i].head);
     free(node->lanes);
@@ -92,6 +105,7 @@ static void s_lane_kick(chat_node_t *node, int index)
         return;
     }
     lane->busy = true;
+    lane->committing = taken;
     lane->count -= taken;
     node->texts_pending -= taken;
 }
@@ -104,8 +118,19 @@ void chat_text_tick(chat_node_t *node)
 
 static void s_lane_done(chat_node_t *node, chat_job_t *job)
 {
-    if (node->lanes)
+    if (node->lanes) {
         node->lanes[job->lane].busy = false;
+        node->lanes[job->lane].committing = 0;
+    }
+    chat_stats_t *st = &node->stats;
+    st->batches++;
+    st->batch_texts += job->batch_texts;
+    st->batch_rows += job->batch_rows;
+    st->batch_us += job->batch_us;
+    if (job->batch_rows > st->batch_max_rows)
+        st->batch_max_rows = job->batch_rows;
+    if (job->batch_us > st->batch_max_us)
+        st->batch_max_us = job->batch_us;
     for (chat_text_t *t = job->texts; t; t = t->next) {
         chat_conn_t *conn = chat_conn_find(node, t->fd, t->conn_id);
         if (conn) {
@@ -117,7 +142,8 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
         if (t->push)
             chat_push_deliver(node, t->push);
     }
-    if (node->lanes && !node->stopping)
+    /* also while stopping: the drain commits and acknowledges what the lanes hold */
+    if (node->lanes)
         s_lane_kick(node, job->lane);
 }
 
