@@ -1,7 +1,7 @@
 /* broker_client.c - an actor's DEALER connection to the broker (broker_client.h).
  *
  * Used by one thread only: an actor's loop thread (attach + callbacks), or a thread without a
- * loop that calls broker_client_call(). The protocol is DESIGN's "Broker wire protocol":
+ * loop that calls broker_client_call(). The protocol is docs/broker-protocol.md:
  * READY on (re)connect, HEARTBEAT every heartbeat_ms, any inbound traffic counts as a sign of
  * life, `liveness` silent intervals mean the broker is gone and the socket is rebuilt (which
  * drops whatever was queued for the dead peer), a DISCONNECT from the broker means it does not

@@ -1,5 +1,5 @@
 /* envelope.h - the broker envelope: the first frame of every message between an actor and
- * the broker (see DESIGN in the README's architecture section).
+ * the broker (docs/broker-protocol.md).
  *
  * A message on the broker's ROUTER is [envelope][body?]. The broker decodes only the envelope
  * (fixed fields, bounded strings) and forwards the body frame untouched, so routing costs one
