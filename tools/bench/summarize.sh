@@ -105,6 +105,9 @@ for kind in same cross; do
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
     q "chat-sweep-$kind" "$JQ_DEFS"'.sweep[] |
       "| \(.metrics.rate_target | n0) | \(.metrics.acked_per_s | n0) | \(.latency_us.ack.p50 | ms) | \(.latency_us.ack.p90 | ms) | \(.latency_us.ack.p99 | ms) | \(.latency_us.ack.p999 | ms) | \(.latency_us.delivery.p50 | ms) | \(.latency_us.delivery.p99 | ms) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) | \(other) | \(.metrics.ack_errors + .metrics.acks_missing | n0) |"'
+    q "chat-sweep-$kind" '[.sweep[] | select(.metrics.acked_per_s >= 0.99 * .metrics.rate_target
+        and .latency_us.ack.p99 <= 100000 and .metrics.acks_missing == 0) | .metrics.rate_target]
+      | "\nHighest offered rate kept up with an ack p99 under 100 ms: \(if length > 0 then (max | round | tostring) + " messages/s" else "none" end)."'
     q "chat-sweep-$kind" '(.notes // [])[] | "\n" + .'
     q "chat-sweep-$kind" '"# offered_per_s acked_per_s ack_p50_ms ack_p99_ms delivery_p50_ms delivery_p99_ms cpu_us_per_msg",
       (.sweep[] | [.metrics.rate_target, .metrics.acked_per_s, .latency_us.ack.p50 / 1000,
