@@ -1,16 +1,17 @@
 /* gate.c - the gate service actor (gate.h): start, the loop thread, the handoffs between
  * threads, and an orderly stop.
  *
- * The actor's own thread runs one zloop: the host's pipe, the broker client, a 250 ms timer
- * (broker health, load), and the loop_queue through which MHD and worker threads hand it
- * requests that need a broker round trip. See gate_internal.h for the threads.
+ * The actor's own thread runs one zloop (service_base.h): the host's pipe, the broker client, a
+ * 250 ms timer (broker health, load), and the loop_queue through which MHD and worker threads
+ * hand it requests that need a broker round trip. See gate_internal.h for the threads.
  *
- * Stopping without losing or leaking a request: (1) `stopping` is set under the lock, so every
- * later handoff finishes its request with 1002 at once; (2) requests waiting in the loop queue
- * or for a broker reply are finished with 1002; (3) the worker pool drains (its jobs fail fast
- * and finish); (4) MHD stops, which frees every request through its completion callback;
- * (5) the broker client goes (after its pending requests were finished by hand: destroying it
- * runs no callbacks).
+ * Stopping without losing or leaking a request: (1) the base refuses every later handoff, so
+ * it finishes its request with 1002 at once; (2) requests waiting in the loop queue are
+ * finished with 1002; (3) the worker pool drains (its jobs fail fast and finish), and what it
+ * handed to the loop meanwhile is finished too; (4) requests waiting for a broker reply are
+ * finished with 1002; (5) MHD stops, which frees every request through its completion
+ * callback; (6) the broker client goes (after its pending requests were finished by hand:
+ * destroying it runs no callbacks).
  */
 #include "gate.h"
 
@@ -22,7 +23,7 @@
 #include "gate_internal.h"
 #include "uschat/log.h"
 #include "uschat/message.h"
-#include "uschat/service.h"
+#include "uschat/service_base.h"
 #include "uschat/service_config.h"
 
 int64_t gate_now_us(void)
@@ -49,9 +50,7 @@ void gate_to_worker(gate_req_t *req, gate_step_t step)
 {
     gate_t *gate = req->gate;
     req->step = step;
-    pthread_mutex_lock(&gate->lock);
-    int rc = gate->stopping ? -EINVAL : worker_pool_submit(gate->pool, 0, s_job_run, req);
-    pthread_mutex_unlock(&gate->lock);
+    int rc = service_base_submit(gate->base, 0, s_job_run, req);
     if (rc == -EBUSY) {
         log_warn("gate: worker queue full (%d queued): answering busy", gate->cfg.queue);
         gate_finish(req, GATE_E_BUSY);
@@ -63,7 +62,7 @@ void gate_to_worker(gate_req_t *req, gate_step_t step)
 void gate_to_loop(gate_req_t *req, gate_step_t step)
 {
     req->step = step;
-    if (loop_queue_post(req->gate->to_loop, &req->item) != 0)
+    if (service_base_post(req->gate->base, &req->item) != 0)
         gate_finish(req, GATE_E_INTERNAL);
 }
 
@@ -96,21 +95,10 @@ static void s_on_broker_message(broker_client_t *client, const envelope_t *env, 
 static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     gate_t *gate = arg;
-    atomic_store(&gate->broker_ok, broker_client_connected(gate->client));
-    broker_client_set_load(gate->client, (uint32_t)worker_pool_queued(gate->pool));
+    broker_client_t *client = service_base_client(gate->base);
+    atomic_store(&gate->broker_ok, broker_client_connected(client));
+    broker_client_set_load(client, (uint32_t)service_base_queued(gate->base));
     return 0;
-}
-
-static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    char *command = zstr_recv(pipe);
-    if (!command)
-        return -1;
-    int rc = streq(command, "$TERM") ? -1 : 0;
-    if (rc == 0)
-        log_warn("gate: unknown command %s", command);
-    zstr_free(&command);
-    return rc;
 }
 
 /* ---- workers ------------------------------------------------------------------------------- */
@@ -166,15 +154,10 @@ static void s_load_config(gate_t *gate, config_t *cfg)
         (int)config_int(cfg, "mysql/connect_timeout_ms", 2000, 100, 60000);
 }
 
-/* Finishes every request the loop still holds (shutdown). */
-static void s_fail_queued(gate_t *gate)
+/* A request the loop still holds at shutdown. */
+static void s_on_left(loop_item_t *item, void *arg)
 {
-    loop_item_t *left = loop_queue_take(gate->to_loop);
-    while (left) {
-        loop_item_t *next = left->next;
-        gate_finish((gate_req_t *)left, GATE_E_INTERNAL);
-        left = next;
-    }
+    gate_finish((gate_req_t *)item, GATE_E_INTERNAL);
 }
 
 static void s_gate_destroy(gate_t **gate_p)
@@ -182,23 +165,12 @@ static void s_gate_destroy(gate_t **gate_p)
     gate_t *gate = *gate_p;
     if (!gate)
         return;
-    pthread_mutex_lock(&gate->lock);
-    gate->stopping = true;
-    pthread_mutex_unlock(&gate->lock);
-    if (gate->to_loop) {
-        loop_queue_close(gate->to_loop);
-        s_fail_queued(gate);
-    }
+    service_base_stop(gate->base);
     gate_route_fail_pending(gate);
-    worker_pool_destroy(&gate->pool);
-    if (gate->to_loop)
-        s_fail_queued(gate);
+    /* MHD threads hand requests to the base until they are gone: the base goes last */
     gate_http_stop(gate);
     gate_health_stop(gate);
-    loop_queue_destroy(&gate->to_loop);
-    zloop_destroy(&gate->loop);
-    broker_client_destroy(&gate->client);
-    pthread_mutex_destroy(&gate->lock);
+    service_base_destroy(&gate->base);
     free(gate);
     *gate_p = NULL;
 }
@@ -210,7 +182,6 @@ static gate_t *s_gate_new(zsock_t *pipe, const service_args_t *args)
     gate_t *gate = calloc(1, sizeof *gate);
     if (!gate)
         return NULL;
-    pthread_mutex_init(&gate->lock, NULL);
     s_load_config(gate, args->config);
     /* a hash to verify unknown emails against, so they cost what a wrong password costs */
     unsigned char random_pwd[16];
@@ -219,24 +190,20 @@ static gate_t *s_gate_new(zsock_t *pipe, const service_args_t *args)
         0) {
         log_error("gate: Argon2id with opslimit %llu, memlimit %zu KiB fails (out of memory?)",
                   gate->cfg.argon2_opslimit, gate->cfg.argon2_memlimit / 1024);
-        pthread_mutex_destroy(&gate->lock);
         free(gate);
         return NULL;
     }
-    gate->loop = zloop_new();
-    gate->to_loop = loop_queue_new();
-    gate->client = service_broker_connect(args);
-    gate->pool = worker_pool_new("gate", gate->cfg.workers, (size_t)gate->cfg.queue, s_worker_init,
-                                 s_worker_fini, gate);
-    if (!gate->loop || !gate->to_loop || !gate->client || !gate->pool) {
-        s_gate_destroy(&gate);
-        return NULL;
-    }
-    zloop_set_nonstop(gate->loop, true);
-    if (zloop_reader(gate->loop, pipe, s_on_pipe, gate) != 0 ||
-        zloop_timer(gate->loop, 250, 0, s_on_tick, gate) == -1 ||
-        loop_queue_attach(gate->to_loop, gate->loop, s_on_request, gate) != 0 ||
-        broker_client_attach(gate->client, gate->loop, s_on_broker_message, gate) != 0) {
+    service_base_config_t base = {.name = "gate",
+                                  .workers = gate->cfg.workers,
+                                  .queue = (size_t)gate->cfg.queue,
+                                  .worker_init = s_worker_init,
+                                  .worker_fini = s_worker_fini,
+                                  .on_message = s_on_broker_message,
+                                  .on_done = s_on_request,
+                                  .on_left = s_on_left,
+                                  .arg = gate};
+    gate->base = service_base_new(pipe, args, &base);
+    if (!gate->base || zloop_timer(service_base_loop(gate->base), 250, 0, s_on_tick, gate) == -1) {
         s_gate_destroy(&gate);
         return NULL;
     }
@@ -246,23 +213,23 @@ static gate_t *s_gate_new(zsock_t *pipe, const service_args_t *args)
     }
     log_info("gate: ready as node %s on http://%s:%d (%d workers, queue %d; Argon2id opslimit "
              "%llu, memlimit %zu KiB)",
-             broker_client_node(gate->client), gate->cfg.host, gate->bound_port, gate->cfg.workers,
-             gate->cfg.queue, gate->cfg.argon2_opslimit, gate->cfg.argon2_memlimit / 1024);
+             broker_client_node(service_base_client(gate->base)), gate->cfg.host, gate->bound_port,
+             gate->cfg.workers, gate->cfg.queue, gate->cfg.argon2_opslimit,
+             gate->cfg.argon2_memlimit / 1024);
     return gate;
 }
 
 void gate_actor(zsock_t *pipe, void *args)
 {
-    const service_args_t *sargs = args;
-    log_set_node(sargs && sargs->node ? sargs->node : "gate");
-    gate_t *gate = sargs ? s_gate_new(pipe, sargs) : NULL;
+    const service_args_t *sargs = service_base_enter(pipe, args, "gate");
+    if (!sargs)
+        return;
+    gate_t *gate = s_gate_new(pipe, sargs);
     if (!gate) {
-        log_error("gate: cannot start");
-        zsock_signal(pipe, 1);
+        service_base_refuse(pipe, "gate");
         return;
     }
-    zsock_signal(pipe, 0);
-    zloop_start(gate->loop);
+    service_base_run(gate->base);
     log_info("gate: stopping");
     s_gate_destroy(&gate);
 }

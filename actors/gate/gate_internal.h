@@ -30,7 +30,7 @@
 #include "uschat/db.h"
 #include "uschat/loop_queue.h"
 #include "uschat/redis_conn.h"
-#include "uschat/worker_pool.h"
+#include "uschat/service_base.h"
 
 /* Client error codes (PROTOCOL.md §1) */
 #define GATE_OK         0
@@ -145,17 +145,11 @@ struct gate_t {
     gate_config_t cfg;
     db_config_t db_cfg;
     redis_config_t redis_cfg;
-    zloop_t *loop;
-    broker_client_t *client;
-    worker_pool_t *pool;
-    loop_queue_t *to_loop;
+    service_base_t *base; /* loop, broker client, worker pool, the loop queue, `stopping` */
     struct MHD_Daemon *httpd;
     int bound_port;
     char dummy_hash[128]; /* verified against for unknown emails: same time as a real check */
-    /* guards `stopping` against handoffs racing with shutdown */
-    pthread_mutex_t lock;
-    bool stopping;
-    gate_req_t *waiting; /* loop thread: requests awaiting a broker reply */
+    gate_req_t *waiting;  /* loop thread: requests awaiting a broker reply */
     /* health */
     atomic_bool broker_ok, redis_ok, mysql_ok;
     pthread_t health_thread;

@@ -109,7 +109,7 @@ char *gate_metrics_render(const gate_t *gate)
             "uschat_gate_dependency_up{dependency=\"broker\"} %d\n"
             "uschat_gate_dependency_up{dependency=\"redis\"} %d\n"
             "uschat_gate_dependency_up{dependency=\"mysql\"} %d\n",
-            gate->pool ? worker_pool_queued(gate->pool) : 0, (int)atomic_load(&gate->broker_ok),
+            service_base_queued(gate->base), (int)atomic_load(&gate->broker_ok),
             (int)atomic_load(&gate->redis_ok), (int)atomic_load(&gate->mysql_ok));
     if (fclose(f) != 0) {
         free(text);

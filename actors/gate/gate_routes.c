@@ -505,8 +505,8 @@ static int s_request(gate_req_t *req, const char *service, uint16_t type, const 
     if (msg_encode(type, msg, &body, &len) != 0)
         return -1;
     s_wait_add(req);
-    int rc = broker_client_request(req->gate->client, service, NULL, type, body, len, timeout_ms,
-                                   s_on_reply, req);
+    int rc = broker_client_request(service_base_client(req->gate->base), service, NULL, type, body,
+                                   len, timeout_ms, s_on_reply, req);
     sodium_memzero(body, len);
     free(body);
     if (rc != 0)
@@ -531,8 +531,8 @@ void gate_route_send(gate_req_t *req)
             uint8_t *body = NULL;
             size_t len = 0;
             if (msg_status_revoke_encode(&revoke, &body, &len) != 0 ||
-                broker_client_notify(req->gate->client, "status", NULL, MSG_STATUS_REVOKE, body,
-                                     len) != 0)
+                broker_client_notify(service_base_client(req->gate->base), "status", NULL,
+                                     MSG_STATUS_REVOKE, body, len) != 0)
                 log_error("gate: revoke of uid %" PRIu64 " not sent to status; its token is "
                           "gone, a live session stays until it ends",
                           req->uid);

@@ -1,29 +1,26 @@
 /* status_actor.c - the status service actor (status.h).
  *
- * One zactor thread runs one zloop: the host's pipe, the broker client, a 500 ms sweep timer
- * (logs nodes that went silent) and the loop_queue of finished jobs. The node table lives on
- * this thread and the node is picked here; storing or deleting the token (Redis) runs on the
- * worker pool, keyed by uid so one user's login and revoke stay in order. Only this thread
+ * One zactor thread runs one zloop (service_base.h): the host's pipe, the broker client, a 500 ms
+ * sweep timer (logs nodes that went silent) and the loop_queue of finished jobs. The node table
+ * lives on this thread and the node is picked here; storing or deleting the token (Redis) runs on
+ * the worker pool, keyed by uid so one user's login and revoke stay in order. Only this thread
  * touches the broker client.
  */
 #include "status.h"
 
 #include <inttypes.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "status_nodes.h"
 #include "uschat/broker_client.h"
 #include "uschat/log.h"
-#include "uschat/loop_queue.h"
 #include "uschat/message.h"
 #include "uschat/redis_conn.h"
 #include "uschat/redis_keys.h"
-#include "uschat/service.h"
+#include "uschat/service_base.h"
 #include "uschat/service_config.h"
-#include "uschat/worker_pool.h"
 
 #define STATUS_OK         0
 #define STATUS_E_INTERNAL 1002
@@ -32,16 +29,11 @@
 #define STATUS_TOKEN_HEX  64
 
 typedef struct {
-    zsock_t *pipe;
-    zloop_t *loop;
-    broker_client_t *client;
-    worker_pool_t *pool;
-    loop_queue_t *done;
+    service_base_t *base;
     status_nodes_t *nodes;
     redis_config_t redis;
     int token_ttl_s;
     int64_t node_timeout_ms;
-    atomic_bool stopping;
     uint64_t logins, refused;
 } self_t;
 
@@ -139,13 +131,13 @@ static void s_job_run(void *arg, void *state)
     job_t *job = arg;
     self_t *self = job->self;
     worker_t *w = state;
-    if (atomic_load(&self->stopping) || !w || !w->redis)
+    if (service_base_stopping(self->base) || !w || !w->redis)
         job->error = STATUS_E_INTERNAL;
     else if (job->kind == JOB_LOGIN)
         s_login(self, w, job);
     else
         s_revoke(w, job);
-    if (loop_queue_post(self->done, &job->item) != 0)
+    if (service_base_post(self->base, &job->item) != 0)
         s_job_free(job);
 }
 
@@ -164,7 +156,8 @@ static void s_reply_login(self_t *self, const envelope_t *request, uint32_t erro
     uint8_t *body = NULL;
     size_t len = 0;
     if (msg_status_login_rsp_encode(&m, &body, &len) == 0)
-        broker_client_reply(self->client, request, MSG_STATUS_LOGIN_RSP, body, len);
+        broker_client_reply(service_base_client(self->base), request, MSG_STATUS_LOGIN_RSP, body,
+                            len);
     if (body) {
         sodium_memzero(body, len);
         free(body);
@@ -187,8 +180,8 @@ static void s_on_done(loop_item_t *item, void *arg)
         uint8_t *body = NULL;
         size_t len = 0;
         if (msg_session_kick_encode(&kick, &body, &len) == 0 &&
-            broker_client_notify(self->client, "chat", job->kick_node, MSG_SESSION_KICK, body,
-                                 len) == 0)
+            broker_client_notify(service_base_client(self->base), "chat", job->kick_node,
+                                 MSG_SESSION_KICK, body, len) == 0)
             log_info("status: uid %" PRIu64 " revoked (%s); session on %s kicked", job->uid,
                      job->reason, job->kick_node);
         free(body);
@@ -200,7 +193,7 @@ static void s_on_done(loop_item_t *item, void *arg)
 
 static int s_submit(self_t *self, job_t *job)
 {
-    if (worker_pool_submit(self->pool, job->uid | (1ULL << 63), s_job_run, job) == 0)
+    if (service_base_submit(self->base, job->uid | (1ULL << 63), s_job_run, job) == 0)
         return 0;
     log_warn("status: worker queue full");
     return -1;
@@ -311,20 +304,9 @@ static int s_on_sweep(zloop_t *loop, int timer_id, void *arg)
     self_t *self = arg;
     /* forget a node after a minute of silence; it comes back with its next report */
     status_nodes_sweep(self->nodes, zclock_mono(), 60000, s_on_silent, self);
-    broker_client_set_load(self->client, (uint32_t)worker_pool_queued(self->pool));
+    broker_client_set_load(service_base_client(self->base),
+                           (uint32_t)service_base_queued(self->base));
     return 0;
-}
-
-static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    char *command = zstr_recv(pipe);
-    if (!command)
-        return -1;
-    int rc = streq(command, "$TERM") ? -1 : 0;
-    if (rc == 0)
-        log_warn("status: unknown command %s", command);
-    zstr_free(&command);
-    return rc;
 }
 
 /* ---- start and stop ------------------------------------------------------------------------ */
@@ -334,21 +316,7 @@ static void s_self_destroy(self_t **self_p)
     self_t *self = *self_p;
     if (!self)
         return;
-    atomic_store(&self->stopping, true);
-    if (self->done)
-        loop_queue_close(self->done);
-    worker_pool_destroy(&self->pool);
-    if (self->done) {
-        loop_item_t *left = loop_queue_take(self->done);
-        while (left) {
-            loop_item_t *next = left->next;
-            s_on_done(left, self);
-            left = next;
-        }
-        loop_queue_destroy(&self->done);
-    }
-    zloop_destroy(&self->loop);
-    broker_client_destroy(&self->client);
+    service_base_destroy(&self->base);
     status_nodes_destroy(&self->nodes);
     free(self);
     *self_p = NULL;
@@ -361,7 +329,6 @@ static self_t *s_self_new(zsock_t *pipe, const service_args_t *args)
         free(self);
         return NULL;
     }
-    self->pipe = pipe;
     config_t *cfg = args->config;
     service_config_redis(cfg, &self->redis);
     self->token_ttl_s = (int)config_int(cfg, "status/token_ttl_s", 7 * 86400, 10, 365 * 86400);
@@ -369,41 +336,38 @@ static self_t *s_self_new(zsock_t *pipe, const service_args_t *args)
     int workers = (int)config_int(cfg, "status/workers", 1, 1, 64);
     int queue = (int)config_int(cfg, "status/queue", 1024, 1, 100000);
     self->nodes = status_nodes_new(self->node_timeout_ms);
-    self->loop = zloop_new();
-    self->done = loop_queue_new();
-    self->pool =
-        worker_pool_new("status", workers, (size_t)queue, s_worker_init, s_worker_fini, self);
-    self->client = service_broker_connect(args);
-    if (!self->nodes || !self->loop || !self->done || !self->pool || !self->client) {
-        s_self_destroy(&self);
-        return NULL;
-    }
-    zloop_set_nonstop(self->loop, true);
-    if (zloop_reader(self->loop, pipe, s_on_pipe, self) != 0 ||
-        zloop_timer(self->loop, 500, 0, s_on_sweep, self) == -1 ||
-        loop_queue_attach(self->done, self->loop, s_on_done, self) != 0 ||
-        broker_client_attach(self->client, self->loop, s_on_message, self) != 0) {
+    service_base_config_t base = {.name = "status",
+                                  .workers = workers,
+                                  .queue = (size_t)queue,
+                                  .worker_init = s_worker_init,
+                                  .worker_fini = s_worker_fini,
+                                  .on_message = s_on_message,
+                                  .on_done = s_on_done,
+                                  .arg = self};
+    if (self->nodes)
+        self->base = service_base_new(pipe, args, &base);
+    if (!self->base || zloop_timer(service_base_loop(self->base), 500, 0, s_on_sweep, self) == -1) {
         s_self_destroy(&self);
         return NULL;
     }
     log_info("status: ready as node %s; tokens live %d s; a chat node silent for %lld ms is not "
              "handed out",
-             broker_client_node(self->client), self->token_ttl_s, (long long)self->node_timeout_ms);
+             broker_client_node(service_base_client(self->base)), self->token_ttl_s,
+             (long long)self->node_timeout_ms);
     return self;
 }
 
 void status_actor(zsock_t *pipe, void *args)
 {
-    const service_args_t *sargs = args;
-    log_set_node(sargs && sargs->node ? sargs->node : "status");
-    self_t *self = sargs ? s_self_new(pipe, sargs) : NULL;
+    const service_args_t *sargs = service_base_enter(pipe, args, "status");
+    if (!sargs)
+        return;
+    self_t *self = s_self_new(pipe, sargs);
     if (!self) {
-        log_error("status: cannot start");
-        zsock_signal(pipe, 1);
+        service_base_refuse(pipe, "status");
         return;
     }
-    zsock_signal(pipe, 0);
-    zloop_start(self->loop);
+    service_base_run(self->base);
     log_info("status: stopping after %llu logins (%llu refused: no live node)",
              (unsigned long long)self->logins, (unsigned long long)self->refused);
     s_self_destroy(&self);

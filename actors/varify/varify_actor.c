@@ -1,7 +1,7 @@
 /* varify_actor.c - the varify service actor (varify.h).
  *
- * Its zactor thread runs one zloop: the pipe from the host, the broker client, and the
- * loop_queue through which finished jobs come back. A request is decoded and checked on the
+ * Its zactor thread runs one zloop (service_base.h): the pipe from the host, the broker client,
+ * and the loop_queue through which finished jobs come back. A request is decoded and checked on the
  * loop thread, then handed to the worker pool (Redis and SMTP block); jobs of one email run
  * in order (the pool's per-key lanes), so "consume" and a later "check" of the same email can
  * never overtake each other. The worker posts the job back and the loop thread sends the
@@ -11,7 +11,6 @@
 #include "varify.h"
 
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,24 +19,17 @@
 #include "uschat/account_fields.h"
 #include "uschat/broker_client.h"
 #include "uschat/log.h"
-#include "uschat/loop_queue.h"
 #include "uschat/message.h"
 #include "uschat/redis_conn.h"
-#include "uschat/service.h"
+#include "uschat/service_base.h"
 #include "uschat/service_config.h"
-#include "uschat/worker_pool.h"
 #include "varify_internal.h"
 
 typedef struct {
-    zsock_t *pipe;
-    zloop_t *loop;
-    broker_client_t *client;
-    worker_pool_t *pool;
-    loop_queue_t *done;
+    service_base_t *base; /* jobs still queued at shutdown answer 1002 without working */
     redis_config_t redis;
     varify_policy_t policy;
     varify_mail_config_t mail;
-    atomic_bool stopping; /* jobs still queued at shutdown answer 1002 without working */
     uint64_t served;
 } self_t;
 
@@ -113,7 +105,7 @@ static void s_job_run(void *arg, void *state)
     job_t *job = arg;
     self_t *self = job->self;
     worker_t *w = state;
-    if (atomic_load(&self->stopping) || !w || !w->redis)
+    if (service_base_stopping(self->base) || !w || !w->redis)
         job->error = VARIFY_E_INTERNAL;
     else if (job->type == MSG_VARIFY_GET_CODE)
         s_get_code(self, w, job);
@@ -121,7 +113,7 @@ static void s_job_run(void *arg, void *state)
         job->error =
             varify_store_check(w->redis, &self->policy, job->email, job->code, job->consume);
     sodium_memzero(job->code, sizeof job->code);
-    if (loop_queue_post(self->done, &job->item) != 0)
+    if (service_base_post(self->base, &job->item) != 0)
         s_job_free(job); /* shutting down: nobody to answer */
 }
 
@@ -135,7 +127,7 @@ static void s_answer(self_t *self, const envelope_t *request, uint32_t error, co
     uint8_t *body = NULL;
     size_t len = 0;
     if (msg_varify_result_encode(&m, &body, &len) == 0)
-        broker_client_reply(self->client, request, MSG_VARIFY_RESULT, body, len);
+        broker_client_reply(service_base_client(self->base), request, MSG_VARIFY_RESULT, body, len);
     free(body);
 }
 
@@ -195,7 +187,7 @@ static void s_on_message(broker_client_t *client, const envelope_t *env, zframe_
     msg_varify_get_code_clear(&get);
     msg_varify_check_clear(&check);
     if (error == VARIFY_OK) {
-        int sub = worker_pool_submit(self->pool, s_email_key(job->email), s_job_run, job);
+        int sub = service_base_submit(self->base, s_email_key(job->email), s_job_run, job);
         if (sub == 0)
             return; /* answered when the job comes back */
         error = VARIFY_E_BUSY;
@@ -206,18 +198,6 @@ static void s_on_message(broker_client_t *client, const envelope_t *env, zframe_
     s_job_free(job);
 }
 
-static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    char *command = zstr_recv(pipe);
-    if (!command)
-        return -1;
-    int rc = streq(command, "$TERM") ? -1 : 0;
-    if (rc == 0)
-        log_warn("varify: unknown command %s", command);
-    zstr_free(&command);
-    return rc;
-}
-
 /* ---- start and stop ------------------------------------------------------------------------ */
 
 static void s_self_destroy(self_t **self_p)
@@ -225,23 +205,8 @@ static void s_self_destroy(self_t **self_p)
     self_t *self = *self_p;
     if (!self)
         return;
-    /* Order: refuse new handoffs, let the workers finish (queued jobs fail fast), answer what
-     * came back, then the broker client and the loop. */
-    atomic_store(&self->stopping, true);
-    if (self->done)
-        loop_queue_close(self->done);
-    worker_pool_destroy(&self->pool);
-    if (self->done) {
-        loop_item_t *left = loop_queue_take(self->done);
-        while (left) {
-            loop_item_t *next = left->next;
-            s_on_done(left, self);
-            left = next;
-        }
-        loop_queue_destroy(&self->done);
-    }
-    zloop_destroy(&self->loop);
-    broker_client_destroy(&self->client);
+    /* queued jobs fail fast, and what came back is answered before the client goes */
+    service_base_destroy(&self->base);
     free(self);
     *self_p = NULL;
 }
@@ -303,7 +268,6 @@ static self_t *s_self_new(zsock_t *pipe, const service_args_t *args)
     self_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->pipe = pipe;
     if (sodium_init() < 0 || varify_mail_global_init() != 0 ||
         s_load_config(self, args->config) != 0) {
         free(self);
@@ -311,42 +275,39 @@ static self_t *s_self_new(zsock_t *pipe, const service_args_t *args)
     }
     int workers = (int)config_int(args->config, "varify/workers", 2, 1, 64);
     int queue = (int)config_int(args->config, "varify/queue", 256, 1, 100000);
-    self->loop = zloop_new();
-    self->done = loop_queue_new();
-    self->pool =
-        worker_pool_new("varify", workers, (size_t)queue, s_worker_init, s_worker_fini, self);
-    self->client = service_broker_connect(args);
-    if (!self->loop || !self->done || !self->pool || !self->client) {
-        s_self_destroy(&self);
-        return NULL;
-    }
-    zloop_set_nonstop(self->loop, true);
-    if (zloop_reader(self->loop, pipe, s_on_pipe, self) != 0 ||
-        loop_queue_attach(self->done, self->loop, s_on_done, self) != 0 ||
-        broker_client_attach(self->client, self->loop, s_on_message, self) != 0) {
+    service_base_config_t base = {.name = "varify",
+                                  .workers = workers,
+                                  .queue = (size_t)queue,
+                                  .worker_init = s_worker_init,
+                                  .worker_fini = s_worker_fini,
+                                  .on_message = s_on_message,
+                                  .on_done = s_on_done,
+                                  .arg = self};
+    self->base = service_base_new(pipe, args, &base);
+    if (!self->base) {
         s_self_destroy(&self);
         return NULL;
     }
     log_info("varify: ready as node %s; codes live %d s, one per %d s per email, void after %d "
              "wrong tries; mail %s %s",
-             broker_client_node(self->client), self->policy.code_ttl_s, self->policy.resend_s,
-             self->policy.max_tries, *self->mail.smtp_url ? "by SMTP to" : "into folder",
+             broker_client_node(service_base_client(self->base)), self->policy.code_ttl_s,
+             self->policy.resend_s, self->policy.max_tries,
+             *self->mail.smtp_url ? "by SMTP to" : "into folder",
              *self->mail.smtp_url ? self->mail.smtp_url : self->mail.mail_dir);
     return self;
 }
 
 void varify_actor(zsock_t *pipe, void *args)
 {
-    const service_args_t *sargs = args;
-    log_set_node(sargs && sargs->node ? sargs->node : "varify");
-    self_t *self = sargs ? s_self_new(pipe, sargs) : NULL;
+    const service_args_t *sargs = service_base_enter(pipe, args, "varify");
+    if (!sargs)
+        return;
+    self_t *self = s_self_new(pipe, sargs);
     if (!self) {
-        log_error("varify: cannot start");
-        zsock_signal(pipe, 1);
+        service_base_refuse(pipe, "varify");
         return;
     }
-    zsock_signal(pipe, 0);
-    zloop_start(self->loop);
+    service_base_run(self->base);
     log_info("varify: stopping after %llu requests", (unsigned long long)self->served);
     s_self_destroy(&self);
 }
