@@ -4,7 +4,7 @@
  * The checks every request goes through, in order: the per-connection rate (PROTOCOL.md:
  * beyond the limit a reply carries 1014, a flood lasting rate_close_after seconds or ten times
  * the limit within one second closes the connection), the id (an unknown id is counted and
- * ignored), the body (not a JSON object: 1001 on the reply id), the session (before login only
+ * ignored), the body (not a JSON object: 1001 on the reply id; not UTF-8: 1015), the session (before login only
  * 1005 and 1023: 1017 otherwise), the identity (a body uid/fromuid other than the session's:
  * 1011). What survives is either answered here (heartbeat) or becomes a job for the worker
  * pool, keyed by uid so one user's requests run in order.
@@ -122,9 +122,11 @@ void chat_dispatch_frame(chat_node_t *node, chat_conn_t *conn, const frame_t *fr
     json_t *body =
         frame->length ? json_loadb((const char *)frame->body, frame->length, 0, &jerr) : NULL;
     if (!json_is_object(body)) {
+        /* Text that is not UTF-8 is a field out of range (1015), other garbage is 1001. */
+        bool utf8 = !body && frame->length && json_error_code(&jerr) == json_error_invalid_utf8;
         json_decref(body);
         node->stats.bad_json++;
-        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_JSON);
+        chat_conn_send_error(node, conn, route->reply_id, utf8 ? CHAT_ERR_RANGE : CHAT_ERR_JSON);
         return;
     }
     if (route->needs_login && !conn->uid) {

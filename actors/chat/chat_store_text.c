@@ -442,6 +442,10 @@ static int s_attempt(chat_batch_t *b)
         rc = s_update_last_seq(b);
     if (rc >= 0)
         rc = db_commit(b->worker->db);
+    /* InnoDB reports a deadlock over the table's AUTO-INC lock (an INSERT ... SELECT holds it
+     * for the statement) as "failed to read auto-increment value" (1467): run it again. */
+    if (rc == DB_ERR_QUERY && strncmp(db_conn_error(b->worker->db), "1467:", 5) == 0)
+        rc = DB_ERR_RETRY;
     if (rc < 0)
         db_rollback(b->worker->db);
     return rc < 0 ? rc : 0;
