@@ -9,7 +9,8 @@
 # loopback ports, its own build folder build-bench/ built by gcc as Release), so the stack of
 # `tools/uschat up` under var/ and its ports are never touched. Seeds 20,000 load users, then
 # runs, each bounded in time, each writing its JSON report (tools/load/README.md):
-#   connections        20,000 sessions held on two chat nodes, heartbeat every 10 s
+#   connections        20,000 sessions (fewer if the open-file limit is lower) held on two
+#                      chat nodes, heartbeat every 10 s
 #   login-direct       node logins flat out with Redis tokens (no gate)
 #   login-gate         logins through the gate flat out (an Argon2id verify each, by design)
 #   chat-sweep-same    latency versus offered load, 1,000 pairs, both members on one node
@@ -190,7 +191,16 @@ say "stack up ($((SECONDS - START)) s); seeding $USERS users"
 START=$SECONDS # the budget counts the benchmarks, not the build
 
 # ---- the benchmarks ---------------------------------------------------------------------------
-bench connections $((HOLD_S + 90)) connections -n "$USERS" -d "$HOLD_S" --connect-rate 2000 \
+# One load generator process holds one descriptor per session: stay under the open-file
+# limit it may raise itself to (the hard limit, unless the kernel lets it go past).
+CONNECTIONS=$USERS
+hard=$(ulimit -Hn)
+if [[ $hard != unlimited ]] && ((CONNECTIONS > hard - 256)) &&
+    ! (ulimit -Hn $((USERS + 256))) 2>/dev/null; then
+    CONNECTIONS=$((hard - 256))
+    say "connections: $CONNECTIONS sessions (the open-file hard limit is $hard)"
+fi
+bench connections $((HOLD_S + 90)) connections -n "$CONNECTIONS" -d "$HOLD_S" --connect-rate 2000 \
     --heartbeat 10000
 bench login-direct $((LOGIN_S + 60)) login --direct -r 0 -n "$USERS" -d "$LOGIN_S"
 bench login-gate $((LOGIN_S + 60)) login -r 0 --threads 4 -n "$USERS" -d "$LOGIN_S"

@@ -19,11 +19,11 @@ q() { jq -r "$2" "$DIR/$1.json"; }
 
 # jq helpers shared by every table: latencies in ms, numbers rounded.
 JQ_DEFS='
+def other: if .metrics.other_cpu_s == null then "-" else (.metrics.other_cpu_s / .duration_s * 100 | round | tostring) end;
 def ms: if . == null then "-" else (. / 1000 | if . < 10 then (. * 100 | round / 100)
          elif . < 100 then (. * 10 | round / 10) else round end | tostring) end;
 def n0: if . == null then "-" else (round | tostring) end;
 def n1: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
-def other: if .metrics.other_cpu_s == null then "-" else (.metrics.other_cpu_s / .duration_s * 100 | round | tostring) end;
 def errs: ((.errors // {}) | to_entries | map("\(.key) \(.value)") | join(", ")) as $e
           | if $e == "" then "0" else $e end;'
 
@@ -49,12 +49,12 @@ if have login-direct || have login-gate; then
     echo
     echo "## Logins (flat out)"
     echo
-    echo "| path | logins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | failed | CPU per login: servers / with load generator (us) |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| path | logins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | failed | CPU per login: servers / with load generator (us) | other work (% of a core) |"
+    echo "|---|---|---|---|---|---|---|---|"
     have login-direct && q login-direct "$JQ_DEFS"'
-      "| chat node, Redis token (1005) | \(.metrics.logins_per_s | n0) | \(.latency_us.login.p50 | ms) | \(.latency_us.login.p99 | ms) | \(.latency_us.login.p999 | ms) | \(.metrics.logins_failed | n0) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) |"'
+      "| chat node, Redis token (1005) | \(.metrics.logins_per_s | n0) | \(.latency_us.login.p50 | ms) | \(.latency_us.login.p99 | ms) | \(.latency_us.login.p999 | ms) | \(.metrics.logins_failed | n0) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) | \(other) |"'
     have login-gate && q login-gate "$JQ_DEFS"'
-      "| gate HTTP (Argon2id) + chat node | \(.metrics.logins_per_s | n1) | \(.latency_us.gate_plus_node.p50 | ms) | \(.latency_us.gate_plus_node.p99 | ms) | \(.latency_us.gate_plus_node.p999 | ms) | \(.metrics.logins_failed | n0) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) |"'
+      "| gate HTTP (Argon2id) + chat node | \(.metrics.logins_per_s | n1) | \(.latency_us.gate_plus_node.p50 | ms) | \(.latency_us.gate_plus_node.p99 | ms) | \(.latency_us.gate_plus_node.p999 | ms) | \(.metrics.logins_failed | n0) | \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) | \(other) |"'
 fi
 
 chat_row() { # NAME LABEL BATCHING
