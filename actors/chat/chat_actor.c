@@ -299,6 +299,8 @@ void chat_actor(zsock_t *pipe, void *args)
     log_info("chat: node %s serving clients on %s:%d (reported as %s:%d), %d workers", node->name,
              node->cfg.host, node->cfg.port, node->cfg.public_host, node->cfg.port,
              node->cfg.workers);
+    if (node->cfg.message_id_readback)
+        log_info("chat: message ids are read back (chat/message_id_readback)");
     s_on_report(node->loop, 0, node);
     zsock_signal(pipe, 0);
     zloop_start(node->loop);
