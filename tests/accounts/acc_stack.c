@@ -13,48 +13,6 @@
 #include "check.h"
 #include "test_support.h"
 
-#define ENV_MAX 64
-
-typedef struct {
-    char *items[ENV_MAX];
-    int count;
-} s_env_t;
-
-/* Adds or replaces KEY=value. */
-static void s_env_set(s_env_t *e, const char *kv)
-{
-    const char *eq = strchr(kv, '=');
-    CHECK(eq);
-    size_t klen = (size_t)(eq - kv) + 1;
-    for (int i = 0; i < e->count; i++) {
-        if (strncmp(e->items[i], kv, klen) == 0) {
-            free(e->items[i]);
-            e->items[i] = strdup(kv);
-            return;
-        }
-    }
-    CHECK(e->count < ENV_MAX - 1);
-    e->items[e->count++] = strdup(kv);
-    e->items[e->count] = NULL;
-}
-
-__attribute__((format(printf, 2, 3))) static void s_env_setf(s_env_t *e, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    s_env_set(e, buf);
-}
-
-static void s_env_free(s_env_t *e)
-{
-    for (int i = 0; i < e->count; i++)
-        free(e->items[i]);
-    e->count = 0;
-}
-
 bool acc_log_contains(const char *path, const char *text)
 {
     FILE *f = fopen(path, "r");
@@ -82,7 +40,7 @@ redis_conn_t *acc_redis(const acc_stack_t *s)
 {
     redis_config_t cfg = {.host = test_env("USCHAT_TEST_REDIS_HOST"),
                           .port = atoi(test_env("USCHAT_TEST_REDIS_PORT")),
-                          .db = s->redis_db,
+                          .db = s->stack.redis_db,
                           .timeout_ms = 2000};
     redis_conn_t *r = redis_conn_new(&cfg);
     CHECK(r);
@@ -103,70 +61,26 @@ static void s_check_alive(pid_t pid, const char *what, const char *log)
 
 void acc_stack_start(acc_stack_t *s, const char *services, bool with_chat, const char *const env[])
 {
-    test_require_env((const char *[]){"USCHAT_TEST_REDIS_HOST", "USCHAT_TEST_REDIS_PORT",
-                                      "USCHAT_TEST_MYSQL_HOST", "USCHAT_TEST_MYSQL_PORT",
-                                      "USCHAT_TEST_MYSQL_USER", NULL});
     memset(s, 0, sizeof *s);
-    const char *broker_bin = test_binary("broker/uschat-broker");
-    const char *uschatd_bin = test_binary("actors/uschatd/uschatd");
-    const char *source = test_env("USCHAT_SOURCE_DIR");
-    CHECK(source);
-    s->dir = test_tmpdir("accounts");
-    CHECK(s->dir);
-    CHECK(test_db_create("acc", s->db, sizeof s->db) == 0);
+    test_stack_t *st = &s->stack;
+    test_stack_init(st, "accounts", TEST_STACK_SERVERS);
     /* uids of this process start at a number of its own: utoken_<uid> never collides */
-    MYSQL *m = test_db_connect(s->db);
+    MYSQL *m = test_db_connect(st->db);
     CHECK(m);
     char sql[128];
     snprintf(sql, sizeof sql, "ALTER TABLE user AUTO_INCREMENT = %ld",
              (long)(getpid() % 100000) * 100000 + 1);
     CHECK(mysql_query(m, sql) == 0);
     mysql_close(m);
-    s->redis_db = 1 + (int)(getpid() % 15);
-    s->broker_port = test_free_port();
-    s->gate_port = test_free_port();
-    s->chat_port = test_free_port();
-    int tap_port = test_free_port();
-    CHECK(s->broker_port > 0 && s->gate_port > 0 && s->chat_port > 0 && tap_port > 0);
-    snprintf(s->broker_endpoint, sizeof s->broker_endpoint, "tcp://127.0.0.1:%d", s->broker_port);
-    snprintf(s->mail_dir, sizeof s->mail_dir, "%s/mail", s->dir);
-    snprintf(s->services_log, sizeof s->services_log, "%s/services.log", s->dir);
-    snprintf(s->chat_log, sizeof s->chat_log, "%s/chat.log", s->dir);
-    snprintf(s->base_url, sizeof s->base_url, "http://127.0.0.1:%d", s->gate_port);
+    snprintf(s->services_log, sizeof s->services_log, "%s", test_stack_path(st, "services.log"));
+    snprintf(s->chat_log, sizeof s->chat_log, "%s", test_stack_path(st, "chat.log"));
+    test_env_setf(&st->env, "USCHAT_BROKER_HEARTBEAT_MS=%d", 250);
+    test_env_setf(&st->env, "USCHAT_LOG_LEVEL=info");
+    test_env_add(&st->env, env);
 
-    s_env_t e = {0};
-    s_env_setf(&e, "USCHAT_BROKER_ENDPOINT=%s", s->broker_endpoint);
-    s_env_setf(&e, "USCHAT_BROKER_TAP=tcp://127.0.0.1:%d", tap_port);
-    s_env_setf(&e, "USCHAT_BROKER_HEARTBEAT_MS=%d", 250);
-    s_env_setf(&e, "USCHAT_LOG_LEVEL=info");
-    s_env_setf(&e, "USCHAT_REDIS_HOST=%s", test_env("USCHAT_TEST_REDIS_HOST"));
-    s_env_setf(&e, "USCHAT_REDIS_PORT=%s", test_env("USCHAT_TEST_REDIS_PORT"));
-    s_env_setf(&e, "USCHAT_REDIS_DB=%d", s->redis_db);
-    s_env_setf(&e, "USCHAT_MYSQL_HOST=%s", test_env("USCHAT_TEST_MYSQL_HOST"));
-    s_env_setf(&e, "USCHAT_MYSQL_PORT=%s", test_env("USCHAT_TEST_MYSQL_PORT"));
-    s_env_setf(&e, "USCHAT_MYSQL_USER=%s", test_env("USCHAT_TEST_MYSQL_USER"));
-    const char *pw = test_env("USCHAT_TEST_MYSQL_PASSWORD");
-    s_env_setf(&e, "USCHAT_MYSQL_PASSWORD=%s", pw ? pw : "");
-    s_env_setf(&e, "USCHAT_MYSQL_DATABASE=%s", s->db);
-    s_env_setf(&e, "USCHAT_GATE_HOST=127.0.0.1");
-    s_env_setf(&e, "USCHAT_GATE_PORT=%d", s->gate_port);
-    s_env_setf(&e, "USCHAT_VARIFY_MAIL_DIR=%s", s->mail_dir);
-    s_env_setf(&e, "USCHAT_CHAT_PORT=%d", s->chat_port);
-    for (int i = 0; env && env[i]; i++)
-        s_env_set(&e, env[i]);
-
-    char broker_log[600];
-    snprintf(broker_log, sizeof broker_log, "%s/broker.log", s->dir);
-    char broker_conf[600], uschat_conf[600], node_conf[600];
-    snprintf(broker_conf, sizeof broker_conf, "%s/config/broker.conf", source);
-    snprintf(uschat_conf, sizeof uschat_conf, "%s/config/uschat.conf", source);
-    snprintf(node_conf, sizeof node_conf, "%s/config/node1.conf", source);
-    const char *bargv[] = {broker_bin, "--config", broker_conf, NULL};
-    s->broker = test_spawn(bargv, (const char *const *)e.items, broker_log);
-    CHECK(test_wait_port(s->broker_port, 10000) == 0);
-
-    const char *argv[32] = {uschatd_bin, "--config", uschat_conf};
-    int argc = 3;
+    CHECK(test_stack_broker(st, "broker.conf") > 0);
+    const char *argv[32] = {"--config", "uschat.conf"};
+    int argc = 2;
     char *list = strdup(services), *save = NULL;
     for (char *tok = strtok_r(list, " ", &save); tok && argc < 28;
          tok = strtok_r(NULL, " ", &save)) {
@@ -174,21 +88,20 @@ void acc_stack_start(acc_stack_t *s, const char *services, bool with_chat, const
         argv[argc++] = tok;
     }
     argv[argc] = NULL;
-    s->services = test_spawn(argv, (const char *const *)e.items, s->services_log);
+    s->services = test_stack_uschatd(st, "services.log", argv, NULL);
     free(list);
     if (with_chat) {
         char node_name[64];
         snprintf(node_name, sizeof node_name, "chat.acc%ld", (long)getpid());
-        const char *cargv[] = {uschatd_bin, "--config", node_conf, "--node", node_name, NULL};
-        s->chat = test_spawn(cargv, (const char *const *)e.items, s->chat_log);
+        const char *cargv[] = {"--config", "node1.conf", "--node", node_name, NULL};
+        s->chat = test_stack_uschatd(st, "chat.log", cargv, NULL);
     }
-    s_env_free(&e);
 
     bool gate = strstr(services, "gate") != NULL;
     if (gate) {
-        if (test_wait_port(s->gate_port, 15000) != 0)
+        if (test_wait_port(st->gate_port, 15000) != 0)
             s_check_alive(-1, "uschatd", s->services_log);
-        acc_http_t *h = acc_http_new(s->base_url);
+        acc_http_t *h = acc_http_new(st->gate_url);
         long status = 0;
         for (int i = 0; i < 200 && status != 200; i++) {
             status = acc_http_request(h, "GET", "/healthz", NULL, 0, NULL);
@@ -233,12 +146,7 @@ void acc_stack_stop(acc_stack_t *s)
 {
     s_stop(s->chat, "the chat node", s->chat_log);
     s_stop(s->services, "uschatd", s->services_log);
-    s_stop(s->broker, "the broker", NULL);
-    test_db_drop(s->db);
-    if (!getenv("ACC_KEEP"))
-        test_rmtree(s->dir);
-    else
-        fprintf(stderr, "kept %s\n", s->dir);
-    free(s->dir);
+    s_stop(s->stack.broker, "the broker", NULL);
+    test_stack_destroy(&s->stack, getenv("ACC_KEEP") != NULL);
     memset(s, 0, sizeof *s);
 }

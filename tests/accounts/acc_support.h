@@ -16,19 +16,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "test_stack.h"
 #include "uschat/redis_conn.h"
 
 typedef struct {
-    char *dir;    /* temporary folder: logs, mail */
-    char db[65];  /* the fresh database */
-    int redis_db; /* Redis database index of this test process (isolates its keys) */
-    int broker_port, gate_port, chat_port;
-    pid_t broker, services, chat;
-    char broker_endpoint[64];
-    char mail_dir[600];
+    test_stack_t stack; /* folder, fresh database, Redis index, ports, broker, environment */
+    pid_t services, chat;
     char services_log[600];
     char chat_log[600];
-    char base_url[64];
 } acc_stack_t;
 
 /* Starts broker + uschatd running `services` (e.g. "gate varify status") + a chat node when

@@ -98,7 +98,7 @@ static void s_case_flow(void)
     acc_stack_start(&s, "gate varify status", true,
                     (const char *[]){"USCHAT_VARIFY_CODE_TTL_S=3", "USCHAT_VARIFY_RESEND_S=2",
                                      "USCHAT_STATUS_TOKEN_TTL_S=120", NULL});
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     const char *alice = s_email(0, "Alice");
     char alice_lc[128];
     for (size_t i = 0; i <= strlen(alice); i++)
@@ -110,7 +110,7 @@ static void s_case_flow(void)
     CHECK_STR(json_string_value(json_object_get(r, "email")), alice_lc);
     json_decref(r);
     char code[7], *mail = NULL;
-    CHECK(acc_read_code(s.mail_dir, alice_lc, 5000, code, &mail) == 0);
+    CHECK(acc_read_code(s.stack.mail_dir, alice_lc, 5000, code, &mail) == 0);
     CHECK(strstr(mail, "From: UsChat <no-reply@uschat.local>\r\n"));
     CHECK(strstr(mail, "Subject: =?UTF-8?B?"));
     CHECK(strstr(mail, "Date: ") && strstr(mail, "Message-ID: <"));
@@ -154,7 +154,7 @@ static void s_case_flow(void)
     CHECK(token && strlen(token) == 64 && strspn(token, "0123456789abcdef") == 64);
     CHECK_STR(json_string_value(json_object_get(li, "host")), "127.0.0.1");
     char port[16];
-    snprintf(port, sizeof port, "%d", s.chat_port);
+    snprintf(port, sizeof port, "%d", s.stack.chat_port);
     CHECK_STR(json_string_value(json_object_get(li, "port")), port);
     char old_token[65];
     snprintf(old_token, sizeof old_token, "%s", token);
@@ -171,12 +171,12 @@ static void s_case_flow(void)
     CHECK_INT(acc_http_new_connections(h), 0);
 
     /* the token works on the chat node */
-    int fd = acc_chat_connect(s.chat_port);
+    int fd = acc_chat_connect(s.stack.chat_port);
     CHECK_INT(s_chat_login(fd, uid, old_token), 0);
 
     /* reset: a code, then the user/email pair must match */
     char code2[7];
-    s_get_code_when_allowed(h, s.mail_dir, alice_lc, code2);
+    s_get_code_when_allowed(h, s.stack.mail_dir, alice_lc, code2);
     CHECK_INT(s_reset(h, alice, "mallory", "secret-new", code2), 1007);
     CHECK_INT(s_reset(h, alice, "alice", "secret-new", code2), 0);
     /* the live session is kicked (1021) and closed */
@@ -194,7 +194,7 @@ static void s_case_flow(void)
     CHECK(kicked);
     close(fd);
     /* the old token is dead, the code is used up, the old password is dead, the new one works */
-    fd = acc_chat_connect(s.chat_port);
+    fd = acc_chat_connect(s.stack.chat_port);
     CHECK_INT(s_chat_login(fd, uid, old_token), 1010);
     close(fd);
     CHECK_INT(s_reset(h, alice, "alice", "secret-other", code2), 1003);
@@ -207,7 +207,7 @@ static void s_case_flow(void)
     /* five wrong tries void a code: even the right one is then refused */
     const char *bob = s_email(2, "bob");
     char code3[7];
-    acc_get_code(h, s.mail_dir, bob, code3);
+    acc_get_code(h, s.stack.mail_dir, bob, code3);
     const char *wrong = strcmp(code3, "123456") ? "123456" : "654321";
     for (int i = 0; i < 5; i++)
         CHECK_INT(s_register(h, bob, "bob", "secret-b", wrong, NULL), 1004);
@@ -216,14 +216,14 @@ static void s_case_flow(void)
     /* expiry: a code older than its lifetime (3 s here) is refused */
     const char *carol = s_email(3, "carol");
     char code4[7];
-    acc_get_code(h, s.mail_dir, carol, code4);
+    acc_get_code(h, s.stack.mail_dir, carol, code4);
     sleep(4);
     CHECK_INT(s_register(h, carol, "carol", "secret-c", code4, NULL), 1003);
 
     /* CJK user names and passwords go through the whole way */
     const char *wang = s_email(4, "wang");
     char code5[7];
-    acc_get_code(h, s.mail_dir, wang, code5);
+    acc_get_code(h, s.stack.mail_dir, wang, code5);
     CHECK_INT(s_register(h, wang, "王小明", "密码测试12", code5, NULL), 0);
     CHECK_INT(s_login(h, wang, "密码测试12", NULL), 0);
     CHECK_INT(s_login(h, wang, "密码测试13", NULL), 1009);
@@ -231,7 +231,7 @@ static void s_case_flow(void)
     /* the same name again, with another email: 1005 */
     const char *dave = s_email(5, "dave");
     char code6[7];
-    acc_get_code(h, s.mail_dir, dave, code6);
+    acc_get_code(h, s.stack.mail_dir, dave, code6);
     CHECK_INT(s_register(h, dave, "alice", "secret-d", code6, NULL), 1005);
 
     /* /metrics counts routes and results */
@@ -279,18 +279,18 @@ static void s_case_race(void)
     acc_stack_t s;
     acc_stack_start(&s, "gate varify status", false,
                     (const char *[]){"USCHAT_GATE_WORKERS=2", NULL});
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     for (int round = 0; round < 4; round++) {
         char name[32], e1[128], e2[128], c1[7], c2[7];
         snprintf(name, sizeof name, "racer%d", round);
         snprintf(e1, sizeof e1, "r%da%ld@accounts.test", round, (long)getpid());
         snprintf(e2, sizeof e2, "r%db%ld@accounts.test", round, (long)getpid());
-        acc_get_code(h, s.mail_dir, e1, c1);
-        acc_get_code(h, s.mail_dir, e2, c2);
+        acc_get_code(h, s.stack.mail_dir, e1, c1);
+        acc_get_code(h, s.stack.mail_dir, e2, c2);
         pthread_barrier_t barrier;
         pthread_barrier_init(&barrier, NULL, 2);
-        s_racer_t a = {s.base_url, e1, name, c1, &barrier, -1};
-        s_racer_t b = {s.base_url, e2, name, c2, &barrier, -1};
+        s_racer_t a = {s.stack.gate_url, e1, name, c1, &barrier, -1};
+        s_racer_t b = {s.stack.gate_url, e2, name, c2, &barrier, -1};
         pthread_t ta, tb;
         CHECK(pthread_create(&ta, NULL, s_racer, &a) == 0);
         CHECK(pthread_create(&tb, NULL, s_racer, &b) == 0);
@@ -303,11 +303,11 @@ static void s_case_race(void)
     /* the same email twice at once, under two names: one account */
     char e[128], c[7];
     snprintf(e, sizeof e, "same%ld@accounts.test", (long)getpid());
-    acc_get_code(h, s.mail_dir, e, c);
+    acc_get_code(h, s.stack.mail_dir, e, c);
     pthread_barrier_t barrier;
     pthread_barrier_init(&barrier, NULL, 2);
-    s_racer_t a = {s.base_url, e, "same_a", c, &barrier, -1};
-    s_racer_t b = {s.base_url, e, "same_b", c, &barrier, -1};
+    s_racer_t a = {s.stack.gate_url, e, "same_a", c, &barrier, -1};
+    s_racer_t b = {s.stack.gate_url, e, "same_b", c, &barrier, -1};
     pthread_t ta, tb;
     CHECK(pthread_create(&ta, NULL, s_racer, &a) == 0);
     CHECK(pthread_create(&tb, NULL, s_racer, &b) == 0);
@@ -318,7 +318,7 @@ static void s_case_race(void)
     CHECK(a.error == 0 || b.error == 0);
     CHECK(a.error != b.error);
     CHECK(a.error == 1005 || b.error == 1005 || a.error == 1003 || b.error == 1003);
-    MYSQL *m = test_db_connect(s.db);
+    MYSQL *m = test_db_connect(s.stack.db);
     CHECK(m);
     CHECK(mysql_query(m, "SELECT COUNT(*) FROM user WHERE name LIKE 'racer%' OR name LIKE "
                          "'same%'") == 0);
@@ -351,7 +351,7 @@ static void s_case_badinput(void)
 {
     acc_stack_t s;
     acc_stack_start(&s, "gate varify status", false, NULL);
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     char *w = acc_wire("123456"), *w5 = acc_wire("12345"), *w65 = NULL;
     char long_pwd[66];
     memset(long_pwd, 'p', 65);
@@ -458,7 +458,7 @@ static void s_case_badinput(void)
     /* chunked (no length announced) and over the limit */
     CURL *c = curl_easy_init();
     char url[128];
-    snprintf(url, sizeof url, "%s/user_register", s.base_url);
+    snprintf(url, sizeof url, "%s/user_register", s.stack.gate_url);
     struct curl_slist *hd = curl_slist_append(NULL, "Transfer-Encoding: chunked");
     char *chunked = calloc(1, 40000);
     memset(chunked, 'a', 39999);

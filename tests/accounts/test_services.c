@@ -85,8 +85,8 @@ static void s_case_smtp(void)
     acc_stack_start(&s, "gate varify status", false, (const char *[]){url, NULL});
     char node[64];
     snprintf(node, sizeof node, "fake.smtp.%ld", (long)getpid());
-    acc_fake_node_t *fake = acc_fake_node_new(s.broker_endpoint, node, "10.1.2.3", 4321, 0);
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_fake_node_t *fake = acc_fake_node_new(s.stack.endpoint, node, "10.1.2.3", 4321, 0);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     char *email = s_email("smtp");
     CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 0);
     char code[7], *mail = NULL;
@@ -196,7 +196,7 @@ static void s_case_tls(void)
         acc_stack_start(&s, "gate varify status", false,
                         (const char *[]){url, ca, "USCHAT_VARIFY_SMTP_STARTTLS=require",
                                          "USCHAT_VARIFY_RESEND_S=1", NULL});
-        acc_http_t *h = acc_http_new(s.base_url);
+        acc_http_t *h = acc_http_new(s.stack.gate_url);
         char *email = s_email(cases[i].mode);
         CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 0);
         char code[7];
@@ -212,7 +212,7 @@ static void s_case_tls(void)
     snprintf(url, sizeof url, "USCHAT_VARIFY_SMTP_URL=smtps://127.0.0.1:%d", smtps_port);
     acc_stack_t s;
     acc_stack_start(&s, "gate varify status", false, (const char *[]){url, NULL});
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     char *email = s_email("untrusted");
     CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 1002);
     free(email);
@@ -262,7 +262,7 @@ static void s_case_auth(void)
     acc_stack_start(&s, "gate varify status", false,
                     (const char *[]){url, "USCHAT_VARIFY_SMTP_USER=mailer",
                                      "USCHAT_VARIFY_SMTP_PASSWORD=s3cret-pw", NULL});
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     char *email = s_email("auth");
     CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 0);
     char code[7];
@@ -275,7 +275,7 @@ static void s_case_auth(void)
     acc_stack_start(&s, "gate varify status", false,
                     (const char *[]){url, "USCHAT_VARIFY_SMTP_USER=mailer",
                                      "USCHAT_VARIFY_SMTP_PASSWORD=wrong-pw", NULL});
-    h = acc_http_new(s.base_url);
+    h = acc_http_new(s.stack.gate_url);
     email = s_email("authbad");
     CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 1002);
     redis_conn_t *r = acc_redis(&s);
@@ -299,7 +299,7 @@ static void s_case_mailfail(void)
     acc_stack_t s;
     acc_stack_start(&s, "gate varify status", false,
                     (const char *[]){url, "USCHAT_VARIFY_SMTP_TIMEOUT_MS=2000", NULL});
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     char *email = s_email("nomail");
     CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 1002);
     /* nothing left behind: no code, no resend block (the retry is not 1014) */
@@ -327,12 +327,12 @@ static void s_case_limits(void)
                                      "USCHAT_GATE_LOGIN_FAIL_WINDOW_S=30", NULL});
     char node[64];
     snprintf(node, sizeof node, "fake.limits.%ld", (long)getpid());
-    acc_fake_node_t *fake = acc_fake_node_new(s.broker_endpoint, node, "127.0.0.1", 7010, 0);
+    acc_fake_node_t *fake = acc_fake_node_new(s.stack.endpoint, node, "127.0.0.1", 7010, 0);
     CHECK(acc_log_wait(s.services_log, node, 5000));
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     char *email = s_email("limited");
     char code[7];
-    acc_get_code(h, s.mail_dir, email, code);
+    acc_get_code(h, s.stack.mail_dir, email, code);
     CHECK_INT(s_register(h, email, "limited", "right-pass", code), 0);
     CHECK_INT(s_login(h, email, "right-pass", NULL), 0);
     /* per email: 3 failures, then even the right password is refused for the window */
@@ -394,7 +394,7 @@ static void s_case_busy(void)
     char emails[N][64];
     for (int i = 0; i < N; i++) {
         snprintf(emails[i], sizeof emails[i], "busy%d_%ld@accounts.test", i, (long)getpid());
-        clients[i] = (s_client_t){s.base_url, emails[i], &barrier, -1};
+        clients[i] = (s_client_t){s.stack.gate_url, emails[i], &barrier, -1};
         CHECK(pthread_create(&threads[i], NULL, s_client, &clients[i]) == 0);
     }
     int busy = 0, refused = 0;
@@ -407,7 +407,7 @@ static void s_case_busy(void)
     pthread_barrier_destroy(&barrier);
     fprintf(stderr, "busy: %d answered 1018, %d checked (1009)\n", busy, refused);
     CHECK(busy >= 1 && refused >= 1);
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     CHECK_INT(acc_http_request(h, "GET", "/healthz", NULL, 0, NULL), 200);
     char *metrics = NULL;
     acc_http_request(h, "GET", "/metrics", NULL, 0, &metrics);
@@ -472,12 +472,12 @@ static void s_case_health(void)
                                      "USCHAT_GATE_HEALTH_INTERVAL_MS=200", NULL});
     char node[64];
     snprintf(node, sizeof node, "fake.health.%ld", (long)getpid());
-    acc_fake_node_t *fake = acc_fake_node_new(s.broker_endpoint, node, "127.0.0.1", 7020, 0);
+    acc_fake_node_t *fake = acc_fake_node_new(s.stack.endpoint, node, "127.0.0.1", 7020, 0);
     CHECK(acc_log_wait(s.services_log, node, 5000));
-    acc_http_t *h = acc_http_new(s.base_url);
+    acc_http_t *h = acc_http_new(s.stack.gate_url);
     char *email = s_email("health");
     char code[7];
-    acc_get_code(h, s.mail_dir, email, code);
+    acc_get_code(h, s.stack.mail_dir, email, code);
     CHECK_INT(s_register(h, email, "healthy", "health-pass", code), 0);
     CHECK_INT(s_login(h, email, "health-pass", NULL), 0);
 
@@ -548,7 +548,7 @@ static void s_case_status(void)
     acc_stack_start(&s, "status", false, (const char *[]){"USCHAT_STATUS_TOKEN_TTL_S=100", NULL});
     char asker_name[64];
     snprintf(asker_name, sizeof asker_name, "asker.%ld", (long)getpid());
-    broker_client_config_t cfg = {.endpoint = s.broker_endpoint,
+    broker_client_config_t cfg = {.endpoint = s.stack.endpoint,
                                   .service = "acctest",
                                   .node = asker_name,
                                   .heartbeat_ms = 250};
@@ -563,8 +563,8 @@ static void s_case_status(void)
     char na[64], nb[64];
     snprintf(na, sizeof na, "fake.a.%ld", (long)getpid());
     snprintf(nb, sizeof nb, "fake.b.%ld", (long)getpid());
-    acc_fake_node_t *a = acc_fake_node_new(s.broker_endpoint, na, "127.0.0.1", 7001, 10);
-    acc_fake_node_t *b = acc_fake_node_new(s.broker_endpoint, nb, "127.0.0.1", 7002, 4);
+    acc_fake_node_t *a = acc_fake_node_new(s.stack.endpoint, na, "127.0.0.1", 7001, 10);
+    acc_fake_node_t *b = acc_fake_node_new(s.stack.endpoint, nb, "127.0.0.1", 7002, 4);
     CHECK(acc_log_wait(s.services_log, na, 5000) && acc_log_wait(s.services_log, nb, 5000));
     usleep(400 * 1000); /* both reported at least once more */
 

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 #include "uschat_client.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 #include "hist.h"
 #include "loadenv.h"

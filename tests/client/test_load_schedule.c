@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 #include "procstat.h"
 #include "schedule.h"

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 #include "test_support.h"
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 #include "uschat/frame.h"
 #include "uschat_client.h"

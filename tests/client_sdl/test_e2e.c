@@ -26,6 +26,7 @@
 #include "app_model.h"
 #include "check.h"
 #include "net_thread.h"
+#include "test_stack.h"
 #include "test_support.h"
 #include "ui_app.h"
 #include "uschat_client.h"
@@ -33,28 +34,10 @@
 /* ---- the back end ------------------------------------------------------------------------- */
 
 typedef struct {
-    char *dir;
-    char db[72];
-    int broker_port, tap_port, gate_port, chat_port;
-    pid_t broker, services, chat;
-    char gate_url[64];
-    char mail_dir[600], services_log[600], chat_log[600];
-    char *env[40];
-    int nenv;
+    test_stack_t st; /* folder, database, ports, broker, the environment of every process */
+    pid_t services, chat;
+    char services_log[600], chat_log[600];
 } e2e_stack_t;
-
-static void s_env(e2e_stack_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_env(e2e_stack_t *s, const char *fmt, ...)
-{
-    char buf[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    CHECK(s->nenv < 39, "too many settings");
-    s->env[s->nenv++] = strdup(buf);
-    s->env[s->nenv] = NULL;
-}
 
 static bool s_log_has(const char *path, const char *text)
 {
@@ -70,63 +53,29 @@ static bool s_log_has(const char *path, const char *text)
 
 static void s_start_chat(e2e_stack_t *s)
 {
-    char conf[600], node[64];
-    snprintf(conf, sizeof conf, "%s/config/node1.conf", test_env("USCHAT_SOURCE_DIR"));
+    char node[64];
     snprintf(node, sizeof node, "chat.sdl%ld", (long)getpid());
-    const char *argv[] = {
-        test_binary("actors/uschatd/uschatd"), "--config", conf, "--node", node, NULL};
-    s->chat = test_spawn(argv, (const char *const *)s->env, s->chat_log);
+    const char *args[] = {"--config", "node1.conf", "--node", node, NULL};
+    s->chat = test_stack_uschatd(&s->st, "chat.log", args, NULL);
     CHECK(s->chat > 0, "chat node started");
-    CHECK(test_wait_port(s->chat_port, 15000) == 0, "the chat node listens (see %s)", s->chat_log);
+    CHECK(test_wait_port(s->st.chat_port, 15000) == 0, "the chat node listens (see %s)",
+          s->chat_log);
 }
 
 static void s_stack_start(e2e_stack_t *s)
 {
-    test_require_env((const char *[]){"USCHAT_TEST_REDIS_HOST", "USCHAT_TEST_REDIS_PORT",
-                                      "USCHAT_TEST_MYSQL_HOST", "USCHAT_TEST_MYSQL_PORT",
-                                      "USCHAT_TEST_MYSQL_USER", NULL});
     memset(s, 0, sizeof *s);
-    const char *broker_bin = test_binary("broker/uschat-broker");
-    const char *uschatd_bin = test_binary("actors/uschatd/uschatd");
-    const char *source = test_env("USCHAT_SOURCE_DIR");
-    s->dir = test_tmpdir("client-sdl");
-    CHECK(s->dir, "tmpdir");
-    CHECK(test_db_create("sdl", s->db, sizeof s->db) == 0, "database");
-    s->broker_port = test_free_port();
-    s->tap_port = test_free_port();
-    s->gate_port = test_free_port();
-    s->chat_port = test_free_port();
-    snprintf(s->gate_url, sizeof s->gate_url, "http://127.0.0.1:%d", s->gate_port);
-    snprintf(s->mail_dir, sizeof s->mail_dir, "%s/mail", s->dir);
-    snprintf(s->services_log, sizeof s->services_log, "%s/services.log", s->dir);
-    snprintf(s->chat_log, sizeof s->chat_log, "%s/chat.log", s->dir);
-    s_env(s, "USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:%d", s->broker_port);
-    s_env(s, "USCHAT_BROKER_TAP=tcp://127.0.0.1:%d", s->tap_port);
-    s_env(s, "USCHAT_BROKER_HEARTBEAT_MS=250");
-    s_env(s, "USCHAT_REDIS_HOST=%s", test_env("USCHAT_TEST_REDIS_HOST"));
-    s_env(s, "USCHAT_REDIS_PORT=%s", test_env("USCHAT_TEST_REDIS_PORT"));
-    s_env(s, "USCHAT_REDIS_DB=%d", 1 + (int)(getpid() % 15));
-    s_env(s, "USCHAT_MYSQL_HOST=%s", test_env("USCHAT_TEST_MYSQL_HOST"));
-    s_env(s, "USCHAT_MYSQL_PORT=%s", test_env("USCHAT_TEST_MYSQL_PORT"));
-    s_env(s, "USCHAT_MYSQL_USER=%s", test_env("USCHAT_TEST_MYSQL_USER"));
-    const char *pw = test_env("USCHAT_TEST_MYSQL_PASSWORD");
-    s_env(s, "USCHAT_MYSQL_PASSWORD=%s", pw ? pw : "");
-    s_env(s, "USCHAT_MYSQL_DATABASE=%s", s->db);
-    s_env(s, "USCHAT_GATE_HOST=127.0.0.1");
-    s_env(s, "USCHAT_GATE_PORT=%d", s->gate_port);
-    s_env(s, "USCHAT_VARIFY_MAIL_DIR=%s", s->mail_dir);
-    s_env(s, "USCHAT_CHAT_PORT=%d", s->chat_port);
-    char path[600], log[600];
-    snprintf(path, sizeof path, "%s/config/broker.conf", source);
-    snprintf(log, sizeof log, "%s/broker.log", s->dir);
-    const char *bargv[] = {broker_bin, "--config", path, NULL};
-    s->broker = test_spawn(bargv, (const char *const *)s->env, log);
-    CHECK(test_wait_port(s->broker_port, 10000) == 0, "broker listens");
-    snprintf(path, sizeof path, "%s/config/uschat.conf", source);
-    const char *sargv[] = {uschatd_bin, "--config", path,        "--service", "gate",
-                           "--service", "varify",   "--service", "status",    NULL};
-    s->services = test_spawn(sargv, (const char *const *)s->env, s->services_log);
-    CHECK(test_wait_port(s->gate_port, 15000) == 0, "the gate listens (see %s)", s->services_log);
+    test_stack_init(&s->st, "sdl", TEST_STACK_SERVERS);
+    snprintf(s->services_log, sizeof s->services_log, "%s",
+             test_stack_path(&s->st, "services.log"));
+    snprintf(s->chat_log, sizeof s->chat_log, "%s", test_stack_path(&s->st, "chat.log"));
+    test_env_set(&s->st.env, "USCHAT_BROKER_HEARTBEAT_MS=250");
+    CHECK(test_stack_broker(&s->st, "broker.conf") > 0, "broker listens");
+    const char *args[] = {"--config", "uschat.conf", "--service", "gate", "--service",
+                          "varify",   "--service",   "status",    NULL};
+    s->services = test_stack_uschatd(&s->st, "services.log", args, NULL);
+    CHECK(test_wait_port(s->st.gate_port, 15000) == 0, "the gate listens (see %s)",
+          s->services_log);
     s_start_chat(s);
     for (int i = 0; i < 200 && !s_log_has(s->services_log, "status: chat node"); i++)
         usleep(50 * 1000);
@@ -135,15 +84,11 @@ static void s_stack_start(e2e_stack_t *s)
 
 static void s_stack_stop(e2e_stack_t *s)
 {
-    pid_t pids[] = {s->chat, s->services, s->broker};
+    pid_t pids[] = {s->chat, s->services, s->st.broker};
     for (size_t i = 0; i < 3; i++)
         if (pids[i] > 0)
             test_stop(pids[i], 15000, NULL);
-    test_db_drop(s->db);
-    test_rmtree(s->dir);
-    free(s->dir);
-    for (int i = 0; i < s->nenv; i++)
-        free(s->env[i]);
+    test_stack_destroy(&s->st, false);
 }
 
 /* The code in the newest mail to EMAIL under DIR (searched recursively); 0 when found. */
@@ -199,7 +144,7 @@ static void s_client_new(client_t *c, const e2e_stack_t *s, const char *who)
     snprintf(c->email, sizeof c->email, "%s%ld@example.com", who, (long)getpid());
     snprintf(c->user, sizeof c->user, "%s%ld", who, (long)getpid());
     c->m = app_model_new(NULL);
-    uschat_http_t *http = uschat_http_new(s->gate_url, 5000);
+    uschat_http_t *http = uschat_http_new(s->st.gate_url, 5000);
     net_options_t opt = {
         .heartbeat_ms = 1000, .dead_ms = 5000, .backoff_min_ms = 200, .backoff_max_ms = 1000};
     c->net = net_thread_start(&http, &opt, NULL, NULL);
@@ -242,7 +187,7 @@ static void s_register(client_t *all, int n, client_t *c, const e2e_stack_t *s)
     PUMP_UNTIL(all, n, !app_model_busy(c->m), 10000, "code request answered");
     CHECK(*app_model_form_info(c->m), "code sent: %s", app_model_form_error(c->m));
     char code[7] = "";
-    for (int i = 0; i < 200 && s_find_code(s->mail_dir, c->email, code) != 0; i++)
+    for (int i = 0; i < 200 && s_find_code(s->st.mail_dir, c->email, code) != 0; i++)
         usleep(50 * 1000);
     CHECK(code[0], "a code arrived for %s", c->email);
     app_model_show(c->m, APP_SCREEN_REGISTER);

@@ -1,4 +1,4 @@
-/* harness.c - helpers of the monitor and netns flow tests (harness.h). Main thread only. */
+/* harness.c - helpers of the monitor flow tests (harness.h). Main thread only. */
 #include "harness.h"
 
 #include <jansson.h>
@@ -10,38 +10,6 @@
 #include <unistd.h>
 
 #include "test_support.h"
-
-int harness_failures;
-
-char *harness_read(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return strdup("");
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, mem);
-    fclose(f);
-    fclose(mem);
-    return buf;
-}
-
-int harness_wait_for(const char *path, const char *needle, int timeout_ms)
-{
-    for (int waited = 0; waited <= timeout_ms; waited += 50) {
-        char *text = harness_read(path);
-        bool found = strstr(text, needle) != NULL;
-        free(text);
-        if (found)
-            return 0;
-        usleep(50 * 1000);
-    }
-    return -1;
-}
 
 int harness_count_lines(const char *text, const char *needle)
 {
@@ -73,7 +41,7 @@ pid_t harness_monitor(const char *dir, const char *prefix, const char *name,
         snprintf(cmd + n, sizeof(cmd) - n, " >'%s' 2>'%s'", out, err);
     const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
     pid_t pid = test_spawn(sh, NULL, NULL);
-    if (pid < 0 || harness_wait_for(err, "connected to the tap", 5000) != 0) {
+    if (pid < 0 || test_wait_file(err, "connected to the tap", 5000) != 0) {
         fprintf(stderr, "monitor %s did not connect (see %s)\n", name, err);
         return -1;
     }

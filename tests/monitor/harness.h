@@ -1,6 +1,6 @@
-/* harness.h - small helpers of the monitor and netns flow tests: files, waiting for a line,
- * a monitor process with its stdout and stderr kept apart, and checking its output.
- * Main thread of a test.
+/* harness.h - small helpers of the monitor flow tests: a monitor process with its stdout and
+ * stderr kept apart, and checking its output. Failed checks are counted (check.h's
+ * CHECK_KEEP_GOING: check_failures) so one run shows them all. Main thread of a test.
  */
 #ifndef USCHAT_TEST_HARNESS_H
 #define USCHAT_TEST_HARNESS_H
@@ -8,22 +8,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-extern int harness_failures;
+#define CHECK_KEEP_GOING
+#include "check.h"
+#include "test_support.h"
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            harness_failures++;                                                                    \
-        }                                                                                          \
-    } while (0)
-
-/* The whole file as a string (caller frees); "" when it cannot be read. */
-char *harness_read(const char *path);
-/* Waits until the file contains needle: 0, or -1 after timeout_ms. */
-int harness_wait_for(const char *path, const char *needle, int timeout_ms);
 /* Number of lines of text containing needle (needle "" counts every line). */
 int harness_count_lines(const char *text, const char *needle);
 

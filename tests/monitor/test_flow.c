@@ -17,17 +17,14 @@
 
 #include "flow.h"
 #include "harness.h"
+#include "test_stack.h"
 #include "test_support.h"
 
-static char *g_dir;
+static test_stack_t g_stack;
 
 static const char *s_path(const char *name)
 {
-    static char paths[8][1024];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, 1024, "%s/%s", g_dir, name);
-    return p;
+    return test_stack_path(&g_stack, name);
 }
 
 static void s_require_services(void)
@@ -58,7 +55,7 @@ static void s_require_services(void)
  * monitor was started for. */
 static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t watched_uid)
 {
-    char *text = harness_read(s_path("all.out"));
+    char *text = test_read_file(s_path("all.out"));
     fprintf(stderr, "---- uschat-monitor ----\n%s------------------------\n", text);
     const char *order[] = {"request varify_get_code",
                            "reply varify_result",
@@ -89,7 +86,7 @@ static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t 
     const char *names[] = {"all.out", "all.err", "json.out", "type.out", "uid.out", "node.out"};
     const flow_user_t *users[] = {a, b};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        char *out = harness_read(s_path(names[i]));
+        char *out = test_read_file(s_path(names[i]));
         for (int u = 0; u < 2; u++) {
             CHECK(!strstr(out, users[u]->passwd), "%s shows a password", names[i]);
             CHECK(!*users[u]->token || !strstr(out, users[u]->token), "%s shows a token", names[i]);
@@ -103,7 +100,7 @@ static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t 
     }
 
     /* --json: every line an object; the masked fields are "***" */
-    text = harness_read(s_path("json.out"));
+    text = test_read_file(s_path("json.out"));
     int lines = harness_check_json(text);
     CHECK(lines >= 10, "only %d JSON lines", lines);
     int masked_codes = 0, pushes = 0;
@@ -127,14 +124,14 @@ static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t 
     free(text);
 
     /* --type chat_push: nothing else */
-    text = harness_read(s_path("type.out"));
+    text = test_read_file(s_path("type.out"));
     CHECK(harness_count_lines(text, "") >= 2 &&
               harness_count_lines(text, "") == harness_count_lines(text, " chat_push "),
           "--type chat_push:\n%s", text);
     free(text);
 
     /* --uid: only messages about that user, and at least its login and a push */
-    text = harness_read(s_path("uid.out"));
+    text = test_read_file(s_path("uid.out"));
     char uid[32];
     snprintf(uid, sizeof(uid), "=%lld", (long long)watched_uid);
     CHECK(harness_count_lines(text, "") >= 2 &&
@@ -146,7 +143,7 @@ static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t 
     free(text);
 
     /* --node chat.node2: every line involves chat.node2 */
-    text = harness_read(s_path("node.out"));
+    text = test_read_file(s_path("node.out"));
     CHECK(harness_count_lines(text, "") >= 2 &&
               harness_count_lines(text, "") == harness_count_lines(text, "chat.node2"),
           "--node chat.node2:\n%s", text);
@@ -161,54 +158,25 @@ int main(void)
     test_binary("broker/uschat-broker");
     test_binary("tools/monitor/uschat-monitor");
     s_require_services();
-    g_dir = test_tmpdir("flow");
-    char db[80];
-    if (!g_dir || test_db_create("flow", db, sizeof(db)) != 0)
-        return 1;
+    test_stack_init(&g_stack, "flow", TEST_STACK_SERVERS);
+    const char *dir = g_stack.dir;
+    int node1_port = g_stack.chat_port, node2_port = test_free_port();
+    pid_t broker = test_stack_broker(&g_stack, NULL);
+    CHECK(broker > 0, "broker");
 
-    int broker_port = test_free_port(), tap_port = test_free_port();
-    int gate_port = test_free_port(), node1_port = test_free_port(), node2_port = test_free_port();
-    char e_ep[96], e_tap[96], e_rh[160], e_rp[64], e_rdb[64], e_mh[160], e_mp[64], e_mu[160],
-        e_mpw[300], e_mdb[160], e_mail[1100], e_gport[64], e_ghost[64], e_tap_arg[96];
-    snprintf(e_ep, sizeof(e_ep), "USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:%d", broker_port);
-    snprintf(e_tap, sizeof(e_tap), "USCHAT_BROKER_TAP=tcp://127.0.0.1:%d", tap_port);
-    snprintf(e_tap_arg, sizeof(e_tap_arg), "tcp://127.0.0.1:%d", tap_port);
-    snprintf(e_rh, sizeof(e_rh), "USCHAT_REDIS_HOST=%s",
-             test_env("USCHAT_TEST_REDIS_HOST") ? test_env("USCHAT_TEST_REDIS_HOST") : "127.0.0.1");
-    snprintf(e_rp, sizeof(e_rp), "USCHAT_REDIS_PORT=%s", test_env("USCHAT_TEST_REDIS_PORT"));
-    snprintf(e_rdb, sizeof(e_rdb), "USCHAT_REDIS_DB=%d", 1 + (int)(getpid() % 15));
-    snprintf(e_mh, sizeof(e_mh), "USCHAT_MYSQL_HOST=%s",
-             test_env("USCHAT_TEST_MYSQL_HOST") ? test_env("USCHAT_TEST_MYSQL_HOST") : "127.0.0.1");
-    snprintf(e_mp, sizeof(e_mp), "USCHAT_MYSQL_PORT=%s", test_env("USCHAT_TEST_MYSQL_PORT"));
-    snprintf(e_mu, sizeof(e_mu), "USCHAT_MYSQL_USER=%s", test_env("USCHAT_TEST_MYSQL_USER"));
-    snprintf(e_mpw, sizeof(e_mpw), "USCHAT_MYSQL_PASSWORD=%s",
-             test_env("USCHAT_TEST_MYSQL_PASSWORD") ? test_env("USCHAT_TEST_MYSQL_PASSWORD") : "");
-    snprintf(e_mdb, sizeof(e_mdb), "USCHAT_MYSQL_DATABASE=%s", db);
-    snprintf(e_mail, sizeof(e_mail), "USCHAT_VARIFY_MAIL_DIR=%s", s_path("mail"));
-    snprintf(e_gport, sizeof(e_gport), "USCHAT_GATE_PORT=%d", gate_port);
-    snprintf(e_ghost, sizeof(e_ghost), "USCHAT_GATE_HOST=127.0.0.1");
-
-    const char *benv[] = {e_ep, e_tap, NULL};
-    const char *bargv[] = {test_binary("broker/uschat-broker"), NULL};
-    pid_t broker = test_spawn(bargv, benv, s_path("broker.log"));
-    CHECK(broker > 0 && test_wait_port(broker_port, 5000) == 0, "broker");
-
-    const char *tap_args[] = {"--tap", e_tap_arg, NULL};
-    pid_t all = harness_monitor(g_dir, NULL, "all", tap_args);
-    const char *json_args[] = {"--tap", e_tap_arg, "--json", NULL};
-    pid_t json = harness_monitor(g_dir, NULL, "json", json_args);
-    const char *type_args[] = {"--tap", e_tap_arg, "--type", "chat_push", NULL};
-    pid_t type = harness_monitor(g_dir, NULL, "type", type_args);
-    const char *node_args[] = {"--tap", e_tap_arg, "--node", "chat.node2", NULL};
-    pid_t node = harness_monitor(g_dir, NULL, "node", node_args);
+    const char *tap_args[] = {"--tap", g_stack.tap, NULL};
+    pid_t all = harness_monitor(dir, NULL, "all", tap_args);
+    const char *json_args[] = {"--tap", g_stack.tap, "--json", NULL};
+    pid_t json = harness_monitor(dir, NULL, "json", json_args);
+    const char *type_args[] = {"--tap", g_stack.tap, "--type", "chat_push", NULL};
+    pid_t type = harness_monitor(dir, NULL, "type", type_args);
+    const char *node_args[] = {"--tap", g_stack.tap, "--node", "chat.node2", NULL};
+    pid_t node = harness_monitor(dir, NULL, "node", node_args);
     CHECK(all > 0 && json > 0 && type > 0 && node > 0, "monitors");
 
-    const char *senv[] = {e_ep,  e_rh,  e_rp,   e_rdb,   e_mh,    e_mp, e_mu,
-                          e_mpw, e_mdb, e_mail, e_gport, e_ghost, NULL};
-    const char *uschatd = test_binary("actors/uschatd/uschatd");
-    const char *cargv[] = {uschatd,  "--service", "gate",   "--service",
-                           "varify", "--service", "status", NULL};
-    pid_t core = test_spawn(cargv, senv, s_path("core.log"));
+    const char *core_args[] = {"--service", "gate",   "--service", "varify",
+                               "--service", "status", NULL};
+    pid_t core = test_stack_uschatd(&g_stack, "core.log", core_args, NULL);
     pid_t nodes[2] = {-1, -1};
     int ports[2] = {node1_port, node2_port};
     for (int i = 0; i < 2; i++) {
@@ -216,44 +184,33 @@ int main(void)
         snprintf(e_port, sizeof(e_port), "USCHAT_CHAT_PORT=%d", ports[i]);
         snprintf(name, sizeof(name), "chat.node%d", i + 1);
         snprintf(log, sizeof(log), "node%d.log", i + 1);
-        const char *nenv[] = {e_ep,
-                              e_rh,
-                              e_rp,
-                              e_rdb,
-                              e_mh,
-                              e_mp,
-                              e_mu,
-                              e_mpw,
-                              e_mdb,
-                              e_port,
-                              "USCHAT_CHAT_HOST=127.0.0.1",
-                              "USCHAT_CHAT_PUBLIC_HOST=127.0.0.1",
-                              NULL};
-        const char *nargv[] = {uschatd, "--service", "chat", "--node", name, NULL};
-        nodes[i] = test_spawn(nargv, nenv, s_path(log));
+        const char *nenv[] = {e_port, "USCHAT_CHAT_HOST=127.0.0.1",
+                              "USCHAT_CHAT_PUBLIC_HOST=127.0.0.1", NULL};
+        const char *nargs[] = {"--service", "chat", "--node", name, NULL};
+        nodes[i] = test_stack_uschatd(&g_stack, log, nargs, nenv);
     }
-    CHECK(core > 0 && test_wait_port(gate_port, 10000) == 0, "gate did not start (core.log)");
-    CHECK(harness_wait_for(s_path("broker.log"), "ready: chat.node1", 10000) == 0 &&
-              harness_wait_for(s_path("broker.log"), "ready: chat.node2", 10000) == 0,
+    CHECK(core > 0 && test_wait_port(g_stack.gate_port, 10000) == 0,
+          "gate did not start (core.log)");
+    CHECK(test_stack_wait_ready(&g_stack, "chat.node1", 10000) == 0 &&
+              test_stack_wait_ready(&g_stack, "chat.node2", 10000) == 0,
           "chat nodes did not register");
     usleep(1500 * 1000); /* the nodes report to status once a second */
 
-    char gate_url[64];
-    snprintf(gate_url, sizeof(gate_url), "http://127.0.0.1:%d", gate_port);
-    flow_config_t config = {.gate_url = gate_url, .mail_dir = s_path("mail"), .timeout_ms = 5000};
+    flow_config_t config = {
+        .gate_url = g_stack.gate_url, .mail_dir = g_stack.mail_dir, .timeout_ms = 5000};
     flow_user_t a, b;
     flow_user_init(&a, "ann");
     flow_user_init(&b, "bob");
     pid_t uid_mon = -1;
     int64_t watched_uid = 0;
-    if (harness_failures == 0) {
+    if (check_failures == 0) {
         CHECK(flow_register(&config, &a) == 0, "register a");
         CHECK(flow_register(&config, &b) == 0, "register b");
         char uid_arg[32];
         watched_uid = b.uid;
         snprintf(uid_arg, sizeof(uid_arg), "%lld", (long long)b.uid);
-        const char *uid_args[] = {"--tap", e_tap_arg, "--uid", uid_arg, NULL};
-        uid_mon = harness_monitor(g_dir, NULL, "uid", uid_args);
+        const char *uid_args[] = {"--tap", g_stack.tap, "--uid", uid_arg, NULL};
+        uid_mon = harness_monitor(dir, NULL, "uid", uid_args);
         CHECK(flow_login(&config, &a) == 0, "login a");
         usleep(1500 * 1000); /* a's node reports its new load: b goes to the other one */
         CHECK(flow_login(&config, &b) == 0, "login b");
@@ -263,7 +220,7 @@ int main(void)
             a = b;
             b = t;
         }
-        if (harness_failures == 0)
+        if (check_failures == 0)
             CHECK(flow_befriend(&config, &a, &b) == 0, "friend request across the nodes");
         usleep(500 * 1000);
     }
@@ -272,7 +229,7 @@ int main(void)
     harness_interrupt(type, "type");
     harness_interrupt(node, "node");
     harness_interrupt(uid_mon, "uid");
-    if (harness_failures == 0)
+    if (check_failures == 0)
         s_check_outputs(&a, &b, watched_uid);
 
     flow_user_clear(&a);
@@ -281,13 +238,8 @@ int main(void)
         test_stop(nodes[i], 5000, NULL);
     test_stop(core, 5000, NULL);
     test_stop(broker, 5000, NULL);
-    test_db_drop(db);
-    if (harness_failures)
-        fprintf(stderr, "%d check(s) failed; files kept in %s\n", harness_failures, g_dir);
-    else if (test_env("USCHAT_TEST_KEEP")) /* to read what the monitors printed */
-        fprintf(stderr, "files kept in %s\n", g_dir);
-    else
-        test_rmtree(g_dir);
-    free(g_dir);
-    return harness_failures ? 1 : 0;
+    if (check_failures)
+        fprintf(stderr, "%d check(s) failed\n", check_failures);
+    test_stack_destroy(&g_stack, check_failures != 0);
+    return CHECK_DONE();
 }

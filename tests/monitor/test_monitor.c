@@ -22,97 +22,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define CHECK_KEEP_GOING
+#include "check.h"
+#include "test_stack.h"
 #include "test_support.h"
 #include "uschat/broker_client.h"
 #include "uschat/message.h"
 
-static int g_failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            g_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
-
-typedef struct {
-    char *dir;
-    int broker_port, tap_port;
-    char endpoint[64], tap[64];
-    pid_t broker, echo;
-} test_stack_t;
-
-static char *s_read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return strdup("");
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, mem);
-    fclose(f);
-    fclose(mem);
-    return buf;
-}
-
-/* Waits until the file contains needle. 0 or -1 after timeout_ms. */
-static int s_wait_for(const char *path, const char *needle, int timeout_ms)
-{
-    for (int waited = 0; waited <= timeout_ms; waited += 50) {
-        char *text = s_read_file(path);
-        bool found = strstr(text, needle) != NULL;
-        free(text);
-        if (found)
-            return 0;
-        usleep(50 * 1000);
-    }
-    return -1;
-}
-
-static void s_path(char *out, size_t cap, const test_stack_t *s, const char *name)
-{
-    snprintf(out, cap, "%s/%s", s->dir, name);
-}
-
-static pid_t s_start_broker(test_stack_t *s)
-{
-    char log[512], env_ep[128], env_tap[128];
-    s_path(log, sizeof(log), s, "broker.log");
-    snprintf(env_ep, sizeof(env_ep), "USCHAT_BROKER_ENDPOINT=%s", s->endpoint);
-    snprintf(env_tap, sizeof(env_tap), "USCHAT_BROKER_TAP=%s", s->tap);
-    const char *argv[] = {test_binary("broker/uschat-broker"), NULL};
-    const char *envp[] = {env_ep, env_tap, NULL};
-    s->broker = test_spawn(argv, envp, log);
-    if (s->broker < 0 || test_wait_port(s->broker_port, 5000) != 0) {
-        fprintf(stderr, "broker did not start (see %s)\n", log);
-        return -1;
-    }
-    return s->broker;
-}
+static pid_t g_echo; /* uschatd --service echo of the current case */
 
 static pid_t s_start_echo(test_stack_t *s)
 {
-    char log[512], env_ep[128];
-    s_path(log, sizeof(log), s, "echo.log");
-    snprintf(env_ep, sizeof(env_ep), "USCHAT_BROKER_ENDPOINT=%s", s->endpoint);
-    const char *argv[] = {
-        test_binary("actors/uschatd/uschatd"), "--service", "echo", "--node", "echo.t1", NULL};
-    const char *envp[] = {env_ep, NULL};
-    s->echo = test_spawn(argv, envp, log);
-    char broker_log[512];
-    s_path(broker_log, sizeof(broker_log), s, "broker.log");
-    if (s->echo < 0 || s_wait_for(broker_log, "ready: echo.t1", 5000) != 0) {
-        fprintf(stderr, "echo service did not register (see %s)\n", log);
+    const char *args[] = {"--service", "echo", "--node", "echo.t1", NULL};
+    g_echo = test_stack_uschatd(s, "echo.log", args, NULL);
+    if (g_echo < 0 || test_stack_wait_ready(s, "echo.t1", 5000) != 0)
         return -1;
-    }
-    return s->echo;
+    return g_echo;
 }
 
 /* Starts the monitor with the extra arguments (NULL-terminated), output in DIR/name.out and
@@ -145,7 +70,7 @@ static pid_t s_start_monitor(test_stack_t *s, const char *name, ...)
     strcat(cmd, line);
     const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
     pid_t pid = test_spawn(sh, NULL, NULL);
-    if (pid < 0 || s_wait_for(err, "connected to the tap", 5000) != 0) {
+    if (pid < 0 || test_wait_file(err, "connected to the tap", 5000) != 0) {
         fprintf(stderr, "monitor %s did not connect\n", name);
         return -1;
     }
@@ -156,7 +81,7 @@ static char *s_output(test_stack_t *s, const char *name, const char *ext)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/%s.%s", s->dir, name, ext);
-    return s_read_file(path);
+    return test_read_file(path);
 }
 
 /* Ctrl-C: the monitor must end at once with status 0. */
@@ -174,28 +99,18 @@ static void s_interrupt(pid_t pid, const char *name)
 
 static int s_stack_new(test_stack_t *s, const char *tag)
 {
-    memset(s, 0, sizeof(*s));
-    s->dir = test_tmpdir(tag);
-    s->broker_port = test_free_port();
-    s->tap_port = test_free_port();
-    while (s->tap_port == s->broker_port)
-        s->tap_port = test_free_port();
-    snprintf(s->endpoint, sizeof(s->endpoint), "tcp://127.0.0.1:%d", s->broker_port);
-    snprintf(s->tap, sizeof(s->tap), "tcp://127.0.0.1:%d", s->tap_port);
-    return s->dir ? 0 : -1;
+    test_stack_init(s, tag, 0);
+    return 0;
 }
 
 static void s_stack_destroy(test_stack_t *s)
 {
-    if (s->echo > 0)
-        test_stop(s->echo, 5000, NULL);
+    if (g_echo > 0)
+        test_stop(g_echo, 5000, NULL);
+    g_echo = 0;
     if (s->broker > 0)
         test_stop(s->broker, 5000, NULL);
-    if (g_failures == 0 && s->dir)
-        test_rmtree(s->dir);
-    else if (s->dir)
-        fprintf(stderr, "outputs kept in %s\n", s->dir);
-    free(s->dir);
+    test_stack_destroy(s, check_failures != 0);
 }
 
 /* ---- unreachable ---------------------------------------------------------------------- */
@@ -213,23 +128,23 @@ static void s_case_unreachable(void)
     const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
     pid_t mon = test_spawn(sh, NULL, NULL);
     CHECK(mon > 0, "spawn");
-    CHECK(s_wait_for(err, "cannot reach the broker's tap", 5000) == 0,
+    CHECK(test_wait_file(err, "cannot reach the broker's tap", 5000) == 0,
           "no 'unreachable' note within 5 s");
-    char *notes = s_read_file(err);
+    char *notes = test_read_file(err);
     CHECK(strstr(notes, s.tap) != NULL, "the note names the address: %s", notes);
     free(notes);
     /* still running, still retrying: the broker comes up late */
     CHECK(test_wait_exit(mon, 1500, NULL) != 0, "the monitor gave up");
-    CHECK(s_start_broker(&s) > 0, "broker");
-    CHECK(s_wait_for(err, "connected to the tap", 6000) == 0,
+    CHECK(test_stack_broker(&s, NULL) > 0, "broker");
+    CHECK(test_wait_file(err, "connected to the tap", 6000) == 0,
           "did not connect after the broker started");
     s_start_echo(&s);
-    CHECK(s_wait_for(out, "event ready echo/echo.t1", 5000) == 0,
+    CHECK(test_wait_file(out, "event ready echo/echo.t1", 5000) == 0,
           "the READY of the echo actor was not shown");
     /* the broker stops: the monitor says so and stays */
     test_stop(s.broker, 5000, NULL);
     s.broker = 0;
-    CHECK(s_wait_for(err, "lost the tap", 5000) == 0, "no 'lost' note");
+    CHECK(test_wait_file(err, "lost the tap", 5000) == 0, "no 'lost' note");
     CHECK(test_wait_exit(mon, 500, NULL) != 0, "the monitor exited when the broker stopped");
     s_interrupt(mon, "unreachable");
     s_stack_destroy(&s);
@@ -354,7 +269,7 @@ static void s_case_traffic(void)
     test_stack_t s;
     if (s_stack_new(&s, "monitor-traffic") != 0)
         exit(1);
-    if (s_start_broker(&s) < 0 || s_start_echo(&s) < 0)
+    if (test_stack_broker(&s, NULL) < 0 || s_start_echo(&s) < 0)
         exit(1);
     pid_t all = s_start_monitor(&s, "all", NULL);
     pid_t json = s_start_monitor(&s, "json", "--json", "--heartbeats", NULL);
@@ -463,7 +378,7 @@ static void s_case_stats(void)
     test_stack_t s;
     if (s_stack_new(&s, "monitor-stats") != 0)
         exit(1);
-    if (s_start_broker(&s) < 0 || s_start_echo(&s) < 0)
+    if (test_stack_broker(&s, NULL) < 0 || s_start_echo(&s) < 0)
         exit(1);
     pid_t mon = s_start_monitor(&s, "stats", "--stats", NULL);
     usleep(300 * 1000);
@@ -492,7 +407,7 @@ static void s_case_heartbeats(void)
     test_stack_t s;
     if (s_stack_new(&s, "monitor-hb") != 0)
         exit(1);
-    if (s_start_broker(&s) < 0 || s_start_echo(&s) < 0)
+    if (test_stack_broker(&s, NULL) < 0 || s_start_echo(&s) < 0)
         exit(1);
     pid_t shown = s_start_monitor(&s, "shown", "--heartbeats", "--json", NULL);
     pid_t hidden = s_start_monitor(&s, "hidden", NULL);
@@ -529,7 +444,7 @@ static void s_case_ctl(void)
     test_stack_t s;
     if (s_stack_new(&s, "monitor-ctl") != 0)
         exit(1);
-    if (s_start_broker(&s) < 0 || s_start_echo(&s) < 0)
+    if (test_stack_broker(&s, NULL) < 0 || s_start_echo(&s) < 0)
         exit(1);
     char cmd[2048];
     snprintf(cmd, sizeof(cmd), "'%s' --broker %s --tap %s --json >'%s/ctl.out' 2>'%s/ctl.err'",
@@ -581,7 +496,7 @@ int main(int argc, char **argv)
         s_case_ctl();
     else
         return 2;
-    if (g_failures)
-        fprintf(stderr, "%d check(s) failed\n", g_failures);
-    return g_failures ? 1 : 0;
+    if (check_failures)
+        fprintf(stderr, "%d check(s) failed\n", check_failures);
+    return CHECK_DONE();
 }

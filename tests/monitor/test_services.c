@@ -21,50 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CHECK_KEEP_GOING
+#include "check.h"
 #include "test_support.h"
 
-static int g_failures;
 static char *g_dir;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            g_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
-
-static char *s_read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, mem);
-    fclose(f);
-    fclose(mem);
-    return buf;
-}
-
-static int s_wait_for(const char *path, const char *needle, int timeout_ms)
-{
-    for (int waited = 0; waited <= timeout_ms; waited += 50) {
-        char *text = s_read_file(path);
-        bool found = text && strstr(text, needle) != NULL;
-        free(text);
-        if (found)
-            return 0;
-        usleep(50 * 1000);
-    }
-    return -1;
-}
 
 __attribute__((format(printf, 1, 2))) static const char *s_path(const char *fmt, ...)
 {
@@ -94,9 +55,11 @@ static int s_copy_unit(const char *name)
 {
     char src[1024];
     snprintf(src, sizeof(src), "%s/config/systemd/%s", test_env("USCHAT_SOURCE_DIR"), name);
-    char *text = s_read_file(src);
-    if (!text)
+    char *text = test_read_file(src);
+    if (!text || !*text) {
+        free(text);
         return -1;
+    }
     FILE *out = fopen(s_path("%s", name), "w");
     if (!out) {
         free(text);
@@ -132,7 +95,7 @@ static void s_case_units(void)
     for (size_t i = 0; i < 3; i++)
         CHECK(s_copy_unit(units[i]) == 0, "cannot read config/systemd/%s", units[i]);
     /* an instance of the template, as systemd would load uschat@gate.service */
-    char *template = s_read_file(s_path("uschat@.service"));
+    char *template = test_read_file(s_path("uschat@.service"));
     FILE *inst = fopen(s_path("uschat@gate.service"), "w");
     if (template && inst)
         fputs(template, inst);
@@ -146,8 +109,9 @@ static void s_case_units(void)
              g_dir);
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     int rc = test_run(argv, NULL, 30000);
-    char *log = s_read_file(s_path("verify.log"));
-    CHECK(rc == 0 && log && *log == '\0', "systemd-analyze verify: rc %d:\n%s", rc, log ? log : "");
+    char *log = test_read_file(s_path("verify.log"));
+    CHECK(rc == 0 && access(s_path("verify.log"), R_OK) == 0 && log && *log == '\0',
+          "systemd-analyze verify: rc %d:\n%s", rc, log ? log : "");
     free(log);
 
     const char *services[] = {"uschat-broker.service", "uschat@.service"};
@@ -163,12 +127,12 @@ static void s_case_units(void)
         char src[1024];
         snprintf(src, sizeof(src), "%s/config/systemd/%s", test_env("USCHAT_SOURCE_DIR"),
                  services[i]);
-        char *text = s_read_file(src);
+        char *text = test_read_file(src);
         for (size_t j = 0; text && j < sizeof(must) / sizeof(must[0]); j++)
             CHECK(strstr(text, must[j]) != NULL, "%s lacks %s", services[i], must[j]);
         free(text);
     }
-    char *text = s_read_file(s_path("uschat@.service"));
+    char *text = test_read_file(s_path("uschat@.service"));
     CHECK(text && strstr(text, "uschatd --service %i --config"), "template ExecStart");
     free(text);
     free(template);
@@ -199,7 +163,7 @@ static void s_check_signals(const char *name, const char *const argv[], const ch
     CHECK(pid > 0, "%s: spawn", name);
     if (pid <= 0)
         return;
-    if (s_wait_for(ready_path ? ready_path : log, ready_text, 8000) != 0) {
+    if (test_wait_file(ready_path ? ready_path : log, ready_text, 8000) != 0) {
         CHECK(false, "%s did not start (see %s)", name, log);
         test_stop(pid, 1000, NULL);
         return;
@@ -229,7 +193,7 @@ static void s_check_signals(const char *name, const char *const argv[], const ch
           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     fprintf(stderr, "%s: SIGHUP reopened the log; SIGTERM -> exit in %lld ms\n", name, took);
     /* the stop is logged to the new file */
-    char *text = s_read_file(log);
+    char *text = test_read_file(log);
     CHECK(text && *text, "%s: nothing written to the reopened log", name);
     free(text);
 }
@@ -352,7 +316,7 @@ static void s_case_keys(void)
     CHECK(s_mode(s_path("keys/authorized/chat.node2.cert")) == 0644, "authorized cert");
     CHECK(access(s_path("keys/authorized/chat.node2.cert_secret"), F_OK) != 0,
           "a secret in the authorized folder");
-    char *pub = s_read_file(s_path("keys/authorized/chat.node2.cert"));
+    char *pub = test_read_file(s_path("keys/authorized/chat.node2.cert"));
     CHECK(pub && strstr(pub, "public-key") && !strstr(pub, "secret-key"), "public cert: %s",
           pub ? pub : "");
     free(pub);
@@ -360,10 +324,10 @@ static void s_case_keys(void)
     CHECK(s_keys("actor", dir, "'../escape'") != 0, "a name with a path must be refused");
     CHECK(access(s_path("escape.cert"), F_OK) != 0, "wrote outside the folder");
     CHECK(s_keys("list", dir, NULL) == 0, "list");
-    char *log = s_read_file(s_path("keys.log"));
+    char *log = test_read_file(s_path("keys.log"));
     CHECK(log && strstr(log, "chat.node2"), "list shows the actor");
     /* only `env` ever prints a secret key */
-    char *secret = s_read_file(s_path("keys/actors/chat.node2.cert_secret"));
+    char *secret = test_read_file(s_path("keys/actors/chat.node2.cert_secret"));
     const char *sk = secret ? strstr(secret, "secret-key = \"") : NULL;
     if (sk && log) {
         char key[41];
@@ -394,10 +358,10 @@ int main(int argc, char **argv)
         s_case_keys();
     else
         return 2;
-    if (g_failures)
-        fprintf(stderr, "%d check(s) failed; files kept in %s\n", g_failures, g_dir);
+    if (check_failures)
+        fprintf(stderr, "%d check(s) failed; files kept in %s\n", check_failures, g_dir);
     else
         test_rmtree(g_dir);
     free(g_dir);
-    return g_failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

@@ -28,21 +28,11 @@
 #ifdef USCHAT_NETNS_CLUSTER
 #include "flow.h"
 #endif
+#define CHECK_KEEP_GOING
+#include "check.h"
 #include "test_support.h"
 #include "uschat/broker_client.h"
 #include "uschat/message.h"
-
-static int g_failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            g_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
 
 #define BROKER_PORT 15570
 #define TAP_PORT    15571
@@ -55,36 +45,6 @@ typedef struct {
 
 static char *g_dir;
 static netns_host_t g_a, g_b;
-
-static char *s_read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return strdup("");
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, mem);
-    fclose(f);
-    fclose(mem);
-    return buf;
-}
-
-static int s_wait_for(const char *path, const char *needle, int timeout_ms)
-{
-    for (int waited = 0; waited <= timeout_ms; waited += 50) {
-        char *text = s_read_file(path);
-        bool found = strstr(text, needle) != NULL;
-        free(text);
-        if (found)
-            return 0;
-        usleep(50 * 1000);
-    }
-    return -1;
-}
 
 static const char *s_path(const char *name)
 {
@@ -170,7 +130,7 @@ static pid_t s_start_monitor(void)
              s_path("monitor.out"), s_path("monitor.err"));
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     pid_t pid = test_spawn(argv, NULL, NULL);
-    if (pid < 0 || s_wait_for(s_path("monitor.err"), "connected to the tap", 5000) != 0) {
+    if (pid < 0 || test_wait_file(s_path("monitor.err"), "connected to the tap", 5000) != 0) {
         fprintf(stderr, "the monitor did not connect\n");
         return -1;
     }
@@ -232,20 +192,20 @@ static void s_case_curve(void)
     CHECK(s_actor_keys(rogue_keys, "echo.rogue", &rogue) == 0, "keys of echo.rogue");
     /* the rogue knows the real broker's public key: only its own key is wrong */
     snprintf(rogue.server_public, sizeof(rogue.server_public), "%s", echo_keys.server_public);
-    if (g_failures)
+    if (check_failures)
         return;
 
     pid_t broker = s_start_broker(keys);
     pid_t monitor = broker > 0 ? s_start_monitor() : -1;
     CHECK(broker > 0 && monitor > 0, "broker and monitor on host A");
-    if (g_failures)
+    if (check_failures)
         return;
 
     /* 1. the authorized actor on host B registers */
     pid_t echo = s_start_echo("echo.remote", &echo_keys, s_path("echo.log"));
-    CHECK(s_wait_for(s_path("broker.log"), "ready: echo.remote", 8000) == 0,
+    CHECK(test_wait_file(s_path("broker.log"), "ready: echo.remote", 8000) == 0,
           "echo.remote (host B, authorized key) did not register");
-    CHECK(s_wait_for(s_path("monitor.out"), "event ready echo/echo.remote", 3000) == 0,
+    CHECK(test_wait_file(s_path("monitor.out"), "event ready echo/echo.remote", 3000) == 0,
           "the monitor did not show the READY of echo.remote");
 
     /* 2. this process, on host B, with its own authorized key: a request round trip */
@@ -265,25 +225,25 @@ static void s_case_curve(void)
         CHECK(s_call_echo(client, 1, 5000) == 0, "echo over CURVE from host B");
         CHECK(s_call_echo(client, 2, 3000) == 0, "second echo");
     }
-    CHECK(s_wait_for(s_path("monitor.out"), "tester/tester.remote -> echo/echo.remote request echo",
-                     3000) == 0,
+    CHECK(test_wait_file(s_path("monitor.out"),
+                         "tester/tester.remote -> echo/echo.remote request echo", 3000) == 0,
           "the monitor did not show the cross-host request");
-    CHECK(s_wait_for(s_path("monitor.out"), "echo/echo.remote -> tester/tester.remote reply echo",
-                     3000) == 0,
+    CHECK(test_wait_file(s_path("monitor.out"),
+                         "echo/echo.remote -> tester/tester.remote reply echo", 3000) == 0,
           "the monitor did not show the reply");
     broker_client_destroy(&client);
 
     /* 3. a key pair the broker does not know: refused, and the monitor says why */
-    char *before = s_read_file(s_path("monitor.out"));
+    char *before = test_read_file(s_path("monitor.out"));
     int failures_before = s_count(before, "event handshake_failed");
     free(before);
     pid_t rogue_pid = s_start_echo("echo.rogue", &rogue, s_path("rogue.log"));
     CHECK(rogue_pid > 0, "rogue spawn");
-    CHECK(s_wait_for(s_path("monitor.out"), "event handshake_failed", 8000) == 0,
+    CHECK(test_wait_file(s_path("monitor.out"), "event handshake_failed", 8000) == 0,
           "the monitor did not show a handshake failure for the unknown key");
     usleep(1500 * 1000);
-    char *text = s_read_file(s_path("monitor.out"));
-    char *blog = s_read_file(s_path("broker.log"));
+    char *text = test_read_file(s_path("monitor.out"));
+    char *blog = test_read_file(s_path("broker.log"));
     CHECK(s_count(text, "event handshake_failed") > failures_before, "no new handshake failure");
     CHECK(!strstr(text, "echo.rogue") && !strstr(blog, "ready: echo.rogue"),
           "the actor with an unknown key was registered");
@@ -302,7 +262,7 @@ static void s_case_curve(void)
         CHECK(s_call_echo(client, 3, 1500) != 0, "a client without keys got an answer");
     broker_client_destroy(&client);
     usleep(500 * 1000);
-    text = s_read_file(s_path("monitor.out"));
+    text = test_read_file(s_path("monitor.out"));
     CHECK(!strstr(text, "tester.plain"), "the client without keys was registered");
     fprintf(stderr, "---- uschat-monitor on host A ----\n%s----\n", text);
     free(text);
@@ -466,14 +426,14 @@ static void s_case_cluster(void)
           "reading the keys");
     snprintf(rogue.server_public, sizeof(rogue.server_public), "%s", core_keys.server_public);
     const char *password = "netns-db-secret";
-    if (g_failures || s_start_servers(password) != 0) {
+    if (check_failures || s_start_servers(password) != 0) {
         CHECK(false, "servers on host A");
         return;
     }
     pid_t broker = s_start_broker(keys);
     pid_t monitor = broker > 0 ? s_start_monitor() : -1;
     CHECK(broker > 0 && monitor > 0, "broker and monitor on host A");
-    if (g_failures)
+    if (check_failures)
         return;
 
     static char db_env[8][160];
@@ -528,11 +488,11 @@ static void s_case_cluster(void)
     }
     CHECK(core > 0 && netns_wait_port(&g_a, g_a.address, A_GATE_PORT, 15000) == 0,
           "gate on host A (core.log)");
-    CHECK(s_wait_for(s_path("broker.log"), "ready: chat.node1", 10000) == 0 &&
-              s_wait_for(s_path("broker.log"), "ready: chat.node2", 10000) == 0,
+    CHECK(test_wait_file(s_path("broker.log"), "ready: chat.node1", 10000) == 0 &&
+              test_wait_file(s_path("broker.log"), "ready: chat.node2", 10000) == 0,
           "chat nodes did not register over CURVE");
     usleep(1500 * 1000); /* node reports reach status */
-    if (g_failures)
+    if (check_failures)
         return;
 
     /* the users: this process is on host B */
@@ -552,10 +512,10 @@ static void s_case_cluster(void)
     CHECK(strcmp(remote->host, g_b.address) == 0, "no user on the remote node (%s)", remote->host);
     fprintf(stderr, "%s on %s:%d (host A), %s on %s:%d (host B)\n", local->user, local->host,
             local->port, remote->user, remote->host, remote->port);
-    if (g_failures == 0)
+    if (check_failures == 0)
         CHECK(flow_befriend(&flow, remote, local) == 0, "friend request between the hosts");
     usleep(500 * 1000);
-    char *text = s_read_file(s_path("monitor.out"));
+    char *text = test_read_file(s_path("monitor.out"));
     char peer[64];
     snprintf(peer, sizeof(peer), "event connected peer=%s:", g_b.address);
     CHECK(strstr(text, peer) != NULL, "no connection from host B on the monitor");
@@ -583,14 +543,14 @@ static void s_case_cluster(void)
                           rogue_env[1],
                           rogue_env[2],
                           NULL};
-    text = s_read_file(s_path("monitor.out"));
+    text = test_read_file(s_path("monitor.out"));
     int failed_before = s_count(text, "event handshake_failed");
     free(text);
     pid_t rogue_node = s_start_uschatd(&g_b, rargs, &rogue, renv, s_path("node3.log"));
     CHECK(rogue_node > 0, "rogue node");
     usleep(3000 * 1000);
-    text = s_read_file(s_path("monitor.out"));
-    char *blog = s_read_file(s_path("broker.log"));
+    text = test_read_file(s_path("monitor.out"));
+    char *blog = test_read_file(s_path("broker.log"));
     CHECK(s_count(text, "event handshake_failed") > failed_before,
           "the monitor shows no handshake failure for chat.node3");
     CHECK(!strstr(blog, "ready: chat.node3") && !strstr(text, "chat.node3"),
@@ -646,10 +606,10 @@ int main(int argc, char **argv)
     else
         s_case_cluster();
 
-    if (g_failures)
-        fprintf(stderr, "%d check(s) failed; files kept in %s\n", g_failures, g_dir);
+    if (check_failures)
+        fprintf(stderr, "%d check(s) failed; files kept in %s\n", check_failures, g_dir);
     else
         test_rmtree(g_dir);
     free(g_dir);
-    return g_failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 
 #include "uschat/message.h"
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 
 #define UNKNOWN_TYPE 4242

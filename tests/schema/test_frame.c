@@ -7,6 +7,7 @@
 
 #include "uschat/frame.h"
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 
 /* A stream of frames, and what the decoder returned for it. */

@@ -13,6 +13,7 @@
 #include "uschat/message.h"
 
 #include "alloc_probe.h"
+#define CHECK_KEEP_GOING
 #include "check.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */

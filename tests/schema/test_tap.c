@@ -8,6 +8,7 @@
 
 #include "uschat/tap.h"
 
+#define CHECK_KEEP_GOING
 #include "check.h"
 
 static bool s_is_zero(const tap_record_t *r)

@@ -446,4 +446,38 @@ int test_rmtree(const char *path)
     return nftw(path, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
+char *test_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return strdup("");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        fclose(f);
+        return NULL;
+    }
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, mem);
+    fclose(f);
+    fclose(mem);
+    return buf;
+}
+
+int test_wait_file(const char *path, const char *needle, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 50) {
+        char *text = test_read_file(path);
+        int found = text && strstr(text, needle) != NULL;
+        free(text);
+        if (found)
+            return 0;
+        s_sleep_ms(50);
+    }
+    return -1;
+}
+
 /* test_db_* live in test_db.c */

@@ -81,6 +81,14 @@ char *test_tmpdir(const char *tag);
 /* Removes PATH and everything under it. 0 or -1. */
 int test_rmtree(const char *path);
 
+/* The whole file as a string; "" when it cannot be read (missing yet, say). Caller frees. NULL
+ * only when out of memory. */
+char *test_read_file(const char *path);
+
+/* Waits up to TIMEOUT_MS until the file at PATH contains NEEDLE (e.g. a line in a log that a
+ * process writes when ready). 0, or -1 on timeout. */
+int test_wait_file(const char *path, const char *needle, int timeout_ms);
+
 /* ---- MariaDB -------------------------------------------------------------------------- */
 
 /* Creates a new, empty database on the test server (USCHAT_TEST_MYSQL_HOST/PORT/USER/PASSWORD)

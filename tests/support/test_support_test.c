@@ -2,6 +2,8 @@
  * folders (no server needed); `test_support db` checks throw-away databases on the test
  * MariaDB. `test_support orphan-abort|orphan-kill FILE` are helper modes the process test
  * runs in a child of its own to prove that nothing outlives a crashed test. */
+#define CHECK_KEEP_GOING
+#include "check.h"
 #include "test_support.h"
 
 #include <arpa/inet.h>
@@ -16,28 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int s_failures;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
-            s_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
-
-static char *s_read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = calloc(1, 4096);
-    if (buf)
-        fread(buf, 1, 4095, f);
-    fclose(f);
-    return buf;
-}
-
 /* Gone = no such process, or a zombie nobody reaped yet (it runs no code any more). */
 static int s_process_gone(pid_t pid)
 {
@@ -45,7 +25,7 @@ static int s_process_gone(pid_t pid)
         return errno == ESRCH;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    char *stat = s_read_file(path);
+    char *stat = test_read_file(path);
     int zombie = 0;
     if (stat) {
         const char *close_paren = strrchr(stat, ')');
@@ -88,7 +68,7 @@ static int s_orphan_mode(const char *mode, const char *pid_file)
     char comm_path[64];
     snprintf(comm_path, sizeof comm_path, "/proc/%d/comm", (int)pid);
     for (int i = 0; i < 200; i++) {
-        char *comm = s_read_file(comm_path);
+        char *comm = test_read_file(comm_path);
         int running = comm && strcmp(comm, "sleep\n") == 0;
         free(comm);
         if (running)
@@ -119,8 +99,8 @@ static void s_check_orphans(const char *self, const char *dir, const char *mode)
     CHECK(test_wait_exit(child, 10000, &status) == 0);
     CHECK(WIFSIGNALED(status));
     CHECK(s_wait_file(pid_file, 1000));
-    char *text = s_read_file(pid_file);
-    CHECK(text != NULL);
+    char *text = test_read_file(pid_file);
+    CHECK(text && *text);
     pid_t sleeper = text ? (pid_t)atoi(text) : 0;
     free(text);
     CHECK(sleeper > 0);
@@ -165,7 +145,7 @@ static void s_test_process(const char *self)
     pid_t pid = test_spawn(argv, extra, log);
     CHECK(pid > 0);
     CHECK(s_wait_file(log, 3000));
-    char *text = s_read_file(log);
+    char *text = test_read_file(log);
     CHECK(text && strcmp(text, "inherited new\n") == 0);
     free(text);
     int status = 0;
@@ -265,9 +245,9 @@ int main(int argc, char **argv)
         s_test_db();
     else
         return 2;
-    if (s_failures)
-        fprintf(stderr, "%d check(s) failed\n", s_failures);
+    if (check_failures)
+        fprintf(stderr, "%d check(s) failed\n", check_failures);
     else
         fprintf(stderr, "ok\n");
-    return s_failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }
