@@ -97,6 +97,16 @@ static void s_on_broker(broker_client_t *client, const envelope_t *env, zframe_t
             msg_chat_push_clear(&m);
             return;
         }
+    } else if (env->type == MSG_CHAT_PUSHES) {
+        msg_chat_pushes_t m;
+        if (msg_chat_pushes_decode(data, size, &m) == 0) {
+            node->stats.pushes_in += m.count;
+            if (chat_push_receive_set(node, m.pushes.data, m.pushes.len, m.count) < 0)
+                log_warn("chat: malformed records in chat_pushes from %s (%u announced)", env->from,
+                         m.count);
+            msg_chat_pushes_clear(&m);
+            return;
+        }
     } else {
         log_warn("chat: %s of type %u from %s not understood; ignored",
                  envelope_kind_name(env->kind), env->type, env->from);

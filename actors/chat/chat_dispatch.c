@@ -4,10 +4,10 @@
  * The checks every request goes through, in order: the per-connection rate (PROTOCOL.md:
  * beyond the limit a reply carries 1014, a flood lasting rate_close_after seconds or ten times
  * the limit within one second closes the connection), the id (an unknown id is counted and
- * ignored), the body (not a JSON object: 1001 on the reply id; not UTF-8: 1015), the session (before login only
- * 1005 and 1023: 1017 otherwise), the identity (a body uid/fromuid other than the session's:
- * 1011). What survives is either answered here (heartbeat) or becomes a job for the worker
- * pool, keyed by uid so one user's requests run in order.
+ * ignored), the body (not a JSON object: 1001 on the reply id; not UTF-8: 1015), the session
+ * (before login only 1005 and 1023: 1017 otherwise), the identity (a body uid/fromuid other than
+ * the session's: 1011). What survives is either answered here (heartbeat) or becomes a job for the
+ * worker pool, keyed by uid so one user's requests run in order.
  */
 #include "chat_internal.h"
 

@@ -323,6 +323,12 @@ chat_push_t *chat_push_new(uint64_t uid, uint64_t fromuid, const char *node, uin
 void chat_push_free_list(chat_push_t *push);
 /* I/O thread: delivers one push (locally or through the broker). */
 void chat_push_deliver(chat_node_t *node, const chat_push_t *push);
+/* I/O thread: delivers n pushes: the local ones at once, those for each other node together
+ * as CHAT_PUSHES (one broker message per node instead of one per push). */
+void chat_push_deliver_set(chat_node_t *node, chat_push_t *const *pushes, size_t n);
+/* I/O thread: the records of a CHAT_PUSHES, each written to its session here. 0, or -1 when
+ * malformed (the records before the fault are delivered). */
+int chat_push_receive_set(chat_node_t *node, const uint8_t *data, size_t len, uint32_t count);
 
 /* chat_net.c (I/O thread) */
 int chat_net_open(chat_node_t *node);   /* listener and epoll set */

@@ -131,6 +131,7 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
         st->batch_max_rows = job->batch_rows;
     if (job->batch_us > st->batch_max_us)
         st->batch_max_us = job->batch_us;
+    size_t npushes = 0;
     for (chat_text_t *t = job->texts; t; t = t->next) {
         chat_conn_t *conn = chat_conn_find(node, t->fd, t->conn_id);
         if (conn) {
@@ -139,9 +140,19 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
             if (t->reply)
                 chat_conn_send(node, conn, CHAT_ID_TEXT_RSP, t->reply, t->reply_len);
         }
-        if (t->push)
+        npushes += t->push != NULL;
+    }
+    /* then the peers: those on other nodes in one broker message per node */
+    chat_push_t **pushes = npushes ? malloc(npushes * sizeof *pushes) : NULL;
+    size_t k = 0;
+    for (chat_text_t *t = job->texts; t; t = t->next) {
+        if (t->push && pushes)
+            pushes[k++] = t->push;
+        else if (t->push)
             chat_push_deliver(node, t->push);
     }
+    chat_push_deliver_set(node, pushes, k);
+    free(pushes);
     /* also while stopping: the drain commits and acknowledges what the lanes hold */
     if (node->lanes)
         s_lane_kick(node, job->lane);
