@@ -6,63 +6,18 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Decodes one code point at s[*i]; advances *i. -1 on invalid UTF-8 (overlong forms,
- * surrogates, values past U+10FFFF, truncated sequences). */
+#include "uschat/utf8.h"
+
+/* Decodes one code point at s[*i] (schema's strict UTF-8); advances *i. -1 on invalid UTF-8
+ * (overlong forms, surrogates, values past U+10FFFF, truncated sequences). */
 static int32_t s_utf8_next(const unsigned char *s, size_t len, size_t *i)
 {
-    unsigned char c = s[*i];
-    if (c < 0x80) {
-        (*i)++;
-        return c;
-    }
-    int need;
-    int32_t cp, min;
-    if ((c & 0xE0) == 0xC0) {
-        need = 1, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        need = 2, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        need = 3, cp = c & 0x07, min = 0x10000;
-    } else {
+    uint32_t cp;
+    size_t n = utf8_read(s + *i, len - *i, &cp);
+    if (n == 0)
         return -1;
-    }
-    if (*i + (size_t)need >= len) /* truncated sequence */
-        return -1;
-    for (int k = 1; k <= need; k++) {
-        unsigned char cc = s[*i + (size_t)k];
-        if ((cc & 0xC0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return -1;
-    *i += (size_t)need + 1;
-    return cp;
-}
-
-static size_t s_utf8_put(char *out, int32_t cp)
-{
-    unsigned char *o = (unsigned char *)out;
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
+    *i += n;
+    return (int32_t)cp;
 }
 
 int account_utf8_count(const char *s, size_t len)
@@ -185,7 +140,7 @@ int account_pwd_transform(const char *in, size_t len, char *out, size_t cap, siz
         }
         if (o + 4 >= cap)
             return -1;
-        o += s_utf8_put(out + o, res);
+        o += utf8_write((uint32_t)res, (uint8_t *)out + o);
     }
     out[o] = '\0';
     if (out_len)

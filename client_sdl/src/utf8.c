@@ -1,48 +1,23 @@
-/* utf8.c - UTF-8 helpers (utf8.h). Pure functions, any thread. */
+/* utf8.c - UTF-8 helpers (utf8.h). Pure functions, any thread. Decoding and encoding are
+ * schema's strict ones (uschat/utf8.h); here invalid input turns into U+FFFD instead. */
 #include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "uschat/utf8.h"
+
 size_t utf8_decode(const char *str, size_t len, uint32_t *cp)
 {
-    const unsigned char *s = (const unsigned char *)str;
     if (len == 0) {
         *cp = 0;
         return 0;
     }
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xE0) == 0xC0) {
-        n = 2, v = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, v = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
+    size_t n = utf8_read((const uint8_t *)str, len, cp);
+    if (n == 0) {
         *cp = 0xFFFD;
         return 1;
     }
-    if (len < n) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    *cp = v;
     return n;
 }
 
@@ -75,29 +50,9 @@ size_t utf8_count(const char *s, size_t len)
 
 size_t utf8_encode(uint32_t cp, char *out)
 {
-    unsigned char *o = (unsigned char *)out;
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         cp = 0xFFFD;
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
+    return utf8_write(cp, (uint8_t *)out);
 }
 
 char *utf8_clean(const char *s, size_t len)

@@ -21,7 +21,7 @@
 #include "message_internal.h"
 #include "mp_reader.h"
 #include "mp_writer.h"
-#include "utf8.h"
+#include "uschat/utf8.h"
 
 /* ---- the tables --------------------------------------------------------------------------*/
 

@@ -25,7 +25,7 @@
 
 #include "message_internal.h"
 #include "mp_reader.h"
-#include "utf8.h"
+#include "uschat/utf8.h"
 
 /* Deeper values print as "..."; the recursion depth is bounded by this, not by the input. */
 #define FMT_MAX_DEPTH 16

@@ -11,63 +11,7 @@
 
 #include "uschat/client/error.h"
 #include "uschat/client/http.h"
-
-/* Decodes one code point of strict UTF-8 at S (LEN bytes left). Returns its byte length, or 0
- * for invalid input (overlong, surrogate, above U+10FFFF, truncated). */
-static size_t s_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t n;
-    uint32_t v, min;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2, v = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, v = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
-}
-
-static size_t s_utf8_encode(uint32_t cp, unsigned char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xC0 | (cp >> 6));
-        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xE0 | (cp >> 12));
-        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xF0 | (cp >> 18));
-    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
+#include "uschat/utf8.h"
 
 int uschat_passwd_xor(const char *in, size_t in_len, char **out, size_t *out_len)
 {
@@ -79,7 +23,7 @@ int uschat_passwd_xor(const char *in, size_t in_len, char **out, size_t *out_len
     size_t units = 0;
     for (size_t i = 0; i < in_len;) {
         uint32_t cp;
-        size_t n = s_utf8_decode(s + i, in_len - i, &cp);
+        size_t n = utf8_read(s + i, in_len - i, &cp);
         if (n == 0)
             return USCHAT_E_ARG;
         units += cp >= 0x10000 ? 2 : 1;
@@ -93,7 +37,7 @@ int uschat_passwd_xor(const char *in, size_t in_len, char **out, size_t *out_len
     size_t w = 0;
     for (size_t i = 0; i < in_len;) {
         uint32_t cp;
-        i += s_utf8_decode(s + i, in_len - i, &cp);
+        i += utf8_read(s + i, in_len - i, &cp);
         if (cp < 0x10000) {
             cp ^= key;
         } else {
@@ -103,7 +47,7 @@ int uschat_passwd_xor(const char *in, size_t in_len, char **out, size_t *out_len
             lo ^= key;
             cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
         }
-        w += s_utf8_encode(cp, buf + w);
+        w += utf8_write(cp, buf + w);
     }
     buf[w] = '\0';
     *out = (char *)buf;
