@@ -1,19 +1,19 @@
 /* chat_store_text.c - committing a batch of text messages (chat_text.c's lanes) to MySQL.
  *
  * Runs on a worker thread, one batch of one lane at a time. The whole batch is ONE transaction
- * made of a fixed handful of statements, whatever its size, because the round trips and the
- * statements, not the rows, are what a message costs MariaDB:
+ * of five round trips (BEGIN, three statements, COMMIT) whatever its size, because the round
+ * trips and the statements, not the rows, are what a message costs MariaDB:
  *
  *   1. lock: every thread of the batch, SELECT ... FOR UPDATE, in ascending id order in one
  *      statement (a sorted JSON array joined to chat_thread, STRAIGHT_JOIN + FORCE INDEX so the
- *      rows are locked one by one in that order). Every batch, on every node, locks in the same
- *      order, so two batches sharing threads wait for each other but never deadlock;
- *   2. members: the pair of each thread (private_chat) and both friend rows, one statement;
- *   3. seqs: every new message gets seq = last_seq + 1 of its thread in arrival order (so a
+ *      rows are locked one by one in that order), with the pair of each thread (private_chat)
+ *      and both friend rows. Every batch, on every node, locks in the same order, so two
+ *      batches sharing threads wait for each other but never deadlock;
+ *   2. seqs: every new message gets seq = last_seq + 1 of its thread in arrival order (so a
  *      sender's messages in a thread keep their order), in C;
- *   4. insert: one INSERT ... SELECT FROM JSON_TABLE(?) per megabyte of messages;
- *   5. last_seq: one UPDATE of every touched thread;
- *   6. COMMIT: one log flush for the whole batch.
+ *   3. insert: one INSERT ... SELECT FROM JSON_TABLE(?) per megabyte of messages;
+ *   4. last_seq: one UPDATE of every touched thread;
+ *   5. COMMIT: one log flush for the whole batch.
  * So per thread seq grows by exactly one per committed message, in commit order, with no gap
  * (the lock is held from the read of last_seq to the commit). Values travel as bound JSON
  * parameters (one each), never in SQL text.
@@ -47,18 +47,20 @@
 #define JT_IDS   "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS j "
 #define UTF8_BIN "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
-static const char s_sql_lock[] = "SELECT STRAIGHT_JOIN t.id, t.last_seq FROM " JT_IDS
-                                 "JOIN chat_thread t FORCE INDEX (PRIMARY) ON t.id = j.id "
-                                 "FOR UPDATE";
-
-static const char s_sql_pairs[] =
-    "SELECT STRAIGHT_JOIN p.thread_id, p.user1_id, p.user2_id, "
+/* The threads of the batch, locked in ascending id order (STRAIGHT_JOIN from the sorted JSON
+ * array, FORCE INDEX: row by row in that order), with the pair of each and whether they are
+ * friends both ways. The pair's private_chat and friend rows are locked as well; nothing else
+ * locks them in another order (a new friendship inserts its friend rows before it looks at
+ * private_chat, and a thread exists only once they are friends). */
+static const char s_sql_lock[] =
+    "SELECT STRAIGHT_JOIN t.id, t.last_seq, p.user1_id, p.user2_id, "
     "f.self_id IS NOT NULL AND g.self_id IS NOT NULL FROM " JT_IDS
-    "JOIN private_chat p FORCE INDEX (PRIMARY) ON p.thread_id = j.id "
+    "JOIN chat_thread t FORCE INDEX (PRIMARY) ON t.id = j.id "
+    "JOIN private_chat p FORCE INDEX (PRIMARY) ON p.thread_id = t.id "
     "LEFT JOIN friend f FORCE INDEX (PRIMARY) ON f.self_id = p.user1_id AND "
     "f.friend_id = p.user2_id "
     "LEFT JOIN friend g FORCE INDEX (PRIMARY) ON g.self_id = p.user2_id AND "
-    "g.friend_id = p.user1_id";
+    "g.friend_id = p.user1_id FOR UPDATE";
 
 /* [[sender, unique_id], ...] -> the stored copies (locking read: the latest committed). */
 static const char s_sql_stored[] =
@@ -142,21 +144,13 @@ static chat_batch_row_t *s_index(chat_batch_t *b, uint64_t sender, const char *u
 static int s_on_lock(void *arg, const db_value_t *c, size_t ncols)
 {
     chat_batch_t *b = arg;
-    chat_batch_thread_t *t = ncols >= 2 ? s_thread(b, c[0].i64) : NULL;
-    if (t)
-        t->last_seq = t->next_seq = c[1].i64;
-    return 0;
-}
-
-static int s_on_pair(void *arg, const db_value_t *c, size_t ncols)
-{
-    chat_batch_t *b = arg;
-    chat_batch_thread_t *t = ncols >= 4 ? s_thread(b, c[0].i64) : NULL;
+    chat_batch_thread_t *t = ncols >= 5 ? s_thread(b, c[0].i64) : NULL;
     if (t) {
+        t->last_seq = t->next_seq = c[1].i64;
         t->pair = true;
-        t->user1 = c[1].i64;
-        t->user2 = c[2].i64;
-        t->friends = c[3].i64 != 0;
+        t->user1 = c[2].i64;
+        t->user2 = c[3].i64;
+        t->friends = c[4].i64 != 0;
     }
     return 0;
 }
@@ -426,8 +420,6 @@ static int s_attempt(chat_batch_t *b)
         s_param_thread_ids(b);
         rc = s_query_json(b, s_sql_lock, s_on_lock, b);
     }
-    if (rc >= 0)
-        rc = s_query_json(b, s_sql_pairs, s_on_pair, b);
     if (rc >= 0) {
         s_check(b);
         rc = b->look_for_stored ? s_find_stored(b) : 0;
