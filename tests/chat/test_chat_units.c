@@ -1,7 +1,8 @@
 /* test_chat_units.c - the chat node's data structures on their own, no servers: the send
  * queue (bounded bytes, partial writes through a real socket pair), the timer wheel (deadlines
- * beyond its span, removal during a tick) and the uid map (growth, removal keeps every other
- * key reachable). Run by CTest as `test_chat_units CASE`. */
+ * beyond its span, removal during a tick), the uid map (growth, removal keeps every other
+ * key reachable) and the JSON text buffer (every string a message can hold comes back
+ * unchanged through a JSON parser). Run by CTest as `test_chat_units CASE`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -9,6 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <stdio.h>
+
+#include "chat_buf.h"
 #include "chat_sendq.h"
 #include "chat_umap.h"
 #include "chat_wheel.h"
@@ -162,6 +167,51 @@ static void s_umap(void)
     CHECK(chat_umap_get(&m, 14) == NULL, "cleared");
 }
 
+/* One string through chat_buf_json_str and back through jansson. */
+static void s_json_roundtrip(const char *s, size_t len)
+{
+    chat_buf_t b = {0};
+    chat_buf_str(&b, "{\"k\":");
+    chat_buf_json_str(&b, s, len);
+    chat_buf_char(&b, '}');
+    CHECK(!chat_buf_failed(&b), "buffer");
+    json_error_t err;
+    json_t *obj = json_loadb(b.data, b.len, 0, &err);
+    CHECK(obj, "not JSON: %s (%s)", b.data, err.text);
+    json_t *v = json_object_get(obj, "k");
+    CHECK(json_string_length(v) == len && memcmp(json_string_value(v), s, len) == 0,
+          "%s does not come back", b.data);
+    json_decref(obj);
+    chat_buf_free(&b);
+}
+
+static void s_buf(void)
+{
+    s_json_roundtrip("", 0);
+    s_json_roundtrip("plain", 5);
+    const char tricky[] = "\"quoted\" back\\slash / \n\r\t\b\f \x01\x1f\x7f 你好 🙂";
+    s_json_roundtrip(tricky, sizeof tricky - 1);
+    char every[128]; /* every ASCII byte but NUL (content never holds NUL) */
+    for (int i = 1; i < 128; i++)
+        every[i - 1] = (char)i;
+    s_json_roundtrip(every, 127);
+    char big[4096 * 6]; /* the worst case: every byte escaped as \u00XX */
+    memset(big, 1, sizeof big);
+    s_json_roundtrip(big, sizeof big);
+    chat_buf_t b = {0};
+    for (int i = 0; i < 10000; i++)
+        chat_buf_i64(&b, i % 2 ? -(int64_t)i : (int64_t)INT64_MAX);
+    CHECK(!chat_buf_failed(&b) && b.len == strlen(b.data), "numbers");
+    CHECK(strncmp(b.data, "9223372036854775807-1", 21) == 0, "%.21s", b.data);
+    char *copy = chat_buf_dup(&b);
+    CHECK(copy && strcmp(copy, b.data) == 0, "dup");
+    free(copy);
+    chat_buf_reset(&b);
+    CHECK(b.len == 0 && b.data[0] == 0, "reset");
+    chat_buf_free(&b);
+    chat_buf_free(&b); /* twice: harmless */
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "all";
@@ -172,6 +222,8 @@ int main(int argc, char **argv)
         s_wheel();
     if (all || strcmp(which, "umap") == 0)
         s_umap();
+    if (all || strcmp(which, "buf") == 0)
+        s_buf();
     printf("ok %s\n", which);
     return 0;
 }

@@ -19,7 +19,7 @@
 #      broker);
 #   3. open loop at a fixed rate (--rate, default: half the goal, 10000/s), same-node and
 #      cross-node: latency p50/p99 from the scheduled send to the peer's receipt.
-# The nodes are started afresh for every run. Every run must end with no seq gap and, at the
+# The nodes are started afresh for every run and warmed up by 2 s of the same load. Every run must end with no seq gap and, at the
 # default batch size, no missing ack and no missing delivery (checked); delivered/s is the
 # mean of the per-second deliveries during the measured window.
 # Goal: 20,000 messages/s or more end to end, p99 under 50 ms at half that rate.
@@ -173,8 +173,10 @@ run() {
     local name=$1 batch=$2
     shift 2
     local json=$DIR/$name.json out=$DIR/$name.out
-    # fresh nodes: what an overloaded run left in the lanes must not slow the next one
+    # fresh nodes: what an overloaded run left in the lanes must not slow the next one; then
+    # 2 s of the same load unmeasured (connections, prepared statements, buffer pool warm)
     start_nodes "$batch"
+    load --users "$USERS" --duration 2 --size "$SIZE" "$@" chat >"$DIR/$name.warmup" 2>&1 || true
     if ! load --users "$USERS" --duration "$DURATION" --size "$SIZE" --json "$json" "$@" chat \
         >"$out" 2>&1; then
         cat "$out" >&2
