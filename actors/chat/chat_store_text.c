@@ -545,7 +545,7 @@ void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
     int rc = s_batch_init(&b, job, worker) < 0 ? DB_ERR_QUERY : DB_ERR_RETRY;
     for (int attempt = 0; rc != 0 && attempt < TX_ATTEMPTS; attempt++) {
         rc = s_attempt(&b);
-        if (rc == DB_ERR_DUP && !b.look_for_stored) {
+        if (rc == DB_ERR_DUP) {
             b.look_for_stored = true; /* a retry of a stored message: look for the copies */
             rc = DB_ERR_RETRY;
         }
