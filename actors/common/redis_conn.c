@@ -140,6 +140,17 @@ void redis_conn_destroy(redis_conn_t **self_p)
     *self_p = NULL;
 }
 
+void *redis_conn_worker_init(void *config)
+{
+    return redis_conn_new(config);
+}
+
+void redis_conn_worker_fini(void *state)
+{
+    redis_conn_t *redis = state;
+    redis_conn_destroy(&redis);
+}
+
 static redisReply *s_vcommand(redis_conn_t *self, const char *format, va_list ap)
 {
     for (int attempt = 0; attempt < 2; attempt++) {

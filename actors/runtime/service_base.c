@@ -70,7 +70,8 @@ service_base_t *service_base_new(zsock_t *pipe, const service_args_t *args,
     if (made && config->workers > 0)
         made = (self->pool =
                     worker_pool_new(config->name, config->workers, config->queue,
-                                    config->worker_init, config->worker_fini, config->arg)) != NULL;
+                                    config->worker_init, config->worker_fini,
+                                    config->worker_arg ? config->worker_arg : config->arg)) != NULL;
     if (made)
         made = (self->client = service_broker_connect(args)) != NULL;
     if (made) {

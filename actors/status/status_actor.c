@@ -52,10 +52,6 @@ typedef struct {
     uint32_t error;
 } job_t;
 
-typedef struct {
-    redis_conn_t *redis;
-} worker_t;
-
 static void s_job_free(job_t *job)
 {
     sodium_memzero(job->token, sizeof job->token);
@@ -64,25 +60,7 @@ static void s_job_free(job_t *job)
 
 /* ---- worker threads ------------------------------------------------------------------------ */
 
-static void *s_worker_init(void *arg)
-{
-    self_t *self = arg;
-    worker_t *w = calloc(1, sizeof *w);
-    if (w)
-        w->redis = redis_conn_new(&self->redis);
-    return w;
-}
-
-static void s_worker_fini(void *state)
-{
-    worker_t *w = state;
-    if (w) {
-        redis_conn_destroy(&w->redis);
-        free(w);
-    }
-}
-
-static void s_login(self_t *self, worker_t *w, job_t *job)
+static void s_login(self_t *self, redis_conn_t *redis, job_t *job)
 {
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
@@ -93,10 +71,10 @@ static void s_login(self_t *self, worker_t *w, job_t *job)
     redis_key(key, REDIS_KEY_TOKEN, uid);
     /* one SET: the new token replaces the old one, with its lifetime, atomically */
     redisReply *r =
-        redis_conn_command(w->redis, "SET %s %s EX %d", key, job->token, self->token_ttl_s);
+        redis_conn_command(redis, "SET %s %s EX %d", key, job->token, self->token_ttl_s);
     if (!r || r->type != REDIS_REPLY_STATUS) {
         log_error("status: storing the token of uid %" PRIu64 " failed: %s", job->uid,
-                  r && r->str ? r->str : redis_conn_error(w->redis));
+                  r && r->str ? r->str : redis_conn_error(redis));
         job->error = STATUS_E_INTERNAL;
         sodium_memzero(job->token, sizeof job->token);
     }
@@ -104,24 +82,24 @@ static void s_login(self_t *self, worker_t *w, job_t *job)
         freeReplyObject(r);
 }
 
-static void s_revoke(worker_t *w, job_t *job)
+static void s_revoke(redis_conn_t *redis, job_t *job)
 {
     char token[REDIS_KEY_MAX], uip[REDIS_KEY_MAX], uid[24];
     snprintf(uid, sizeof uid, "%" PRIu64, job->uid);
     redis_key(token, REDIS_KEY_TOKEN, uid);
     redis_key(uip, REDIS_KEY_UIP, uid);
-    redisReply *r = redis_conn_command(w->redis, "DEL %s", token);
+    redisReply *r = redis_conn_command(redis, "DEL %s", token);
     if (!r || r->type == REDIS_REPLY_ERROR)
         log_error("status: deleting the token of uid %" PRIu64 " failed: %s", job->uid,
-                  r ? r->str : redis_conn_error(w->redis));
+                  r ? r->str : redis_conn_error(redis));
     if (r)
         freeReplyObject(r);
-    r = redis_conn_command(w->redis, "GET %s", uip);
+    r = redis_conn_command(redis, "GET %s", uip);
     if (r && r->type == REDIS_REPLY_STRING && r->len > 0 && r->len < sizeof job->kick_node)
         snprintf(job->kick_node, sizeof job->kick_node, "%s", r->str);
     else if (!r || r->type == REDIS_REPLY_ERROR)
         log_error("status: finding the session of uid %" PRIu64 " failed: %s", job->uid,
-                  r ? r->str : redis_conn_error(w->redis));
+                  r ? r->str : redis_conn_error(redis));
     if (r)
         freeReplyObject(r);
 }
@@ -130,13 +108,13 @@ static void s_job_run(void *arg, void *state)
 {
     job_t *job = arg;
     self_t *self = job->self;
-    worker_t *w = state;
-    if (service_base_stopping(self->base) || !w || !w->redis)
+    redis_conn_t *redis = state; /* redis_conn_worker_init() */
+    if (service_base_stopping(self->base) || !redis)
         job->error = STATUS_E_INTERNAL;
     else if (job->kind == JOB_LOGIN)
-        s_login(self, w, job);
+        s_login(self, redis, job);
     else
-        s_revoke(w, job);
+        s_revoke(redis, job);
     if (service_base_post(self->base, &job->item) != 0)
         s_job_free(job);
 }
@@ -339,11 +317,12 @@ static self_t *s_self_new(zsock_t *pipe, const service_args_t *args)
     service_base_config_t base = {.name = "status",
                                   .workers = workers,
                                   .queue = (size_t)queue,
-                                  .worker_init = s_worker_init,
-                                  .worker_fini = s_worker_fini,
+                                  .worker_init = redis_conn_worker_init,
+                                  .worker_fini = redis_conn_worker_fini,
                                   .on_message = s_on_message,
                                   .on_done = s_on_done,
-                                  .arg = self};
+                                  .arg = self,
+                                  .worker_arg = &self->redis};
     if (self->nodes)
         self->base = service_base_new(pipe, args, &base);
     if (!self->base || zloop_timer(service_base_loop(self->base), 500, 0, s_on_sweep, self) == -1) {

@@ -44,10 +44,6 @@ typedef struct {
     uint32_t error; /* the answer */
 } job_t;
 
-typedef struct {
-    redis_conn_t *redis;
-} worker_t;
-
 static void s_job_free(job_t *job)
 {
     sodium_memzero(job->code, sizeof job->code);
@@ -56,29 +52,11 @@ static void s_job_free(job_t *job)
 
 /* ---- worker threads ------------------------------------------------------------------------ */
 
-static void *s_worker_init(void *arg)
-{
-    self_t *self = arg;
-    worker_t *w = calloc(1, sizeof *w);
-    if (w)
-        w->redis = redis_conn_new(&self->redis);
-    return w;
-}
-
-static void s_worker_fini(void *state)
-{
-    worker_t *w = state;
-    if (w) {
-        redis_conn_destroy(&w->redis);
-        free(w);
-    }
-}
-
-static void s_get_code(self_t *self, worker_t *w, job_t *job)
+static void s_get_code(self_t *self, redis_conn_t *redis, job_t *job)
 {
     char code[VARIFY_CODE_LEN + 1], masked[ACCOUNT_EMAIL_MAX + 8], err[512];
     varify_mask_email(job->email, masked, sizeof masked);
-    job->error = varify_store_issue(w->redis, &self->policy, job->email, code);
+    job->error = varify_store_issue(redis, &self->policy, job->email, code);
     if (job->error == VARIFY_E_RATE) {
         log_info("varify: code for %s refused: one was made less than %d s ago", masked,
                  self->policy.resend_s);
@@ -89,7 +67,7 @@ static void s_get_code(self_t *self, worker_t *w, job_t *job)
     int64_t start = zclock_mono();
     if (varify_mail_send(&self->mail, job->email, code, err, sizeof err) != 0) {
         /* the user never gets this code: it must not stay valid, nor block a retry */
-        varify_store_withdraw(w->redis, job->email, code);
+        varify_store_withdraw(redis, job->email, code);
         log_error("varify: mail to %s not sent, code withdrawn: %s", masked, err);
         job->error = VARIFY_E_INTERNAL;
     } else {
@@ -104,14 +82,13 @@ static void s_job_run(void *arg, void *state)
 {
     job_t *job = arg;
     self_t *self = job->self;
-    worker_t *w = state;
-    if (service_base_stopping(self->base) || !w || !w->redis)
+    redis_conn_t *redis = state; /* redis_conn_worker_init() */
+    if (service_base_stopping(self->base) || !redis)
         job->error = VARIFY_E_INTERNAL;
     else if (job->type == MSG_VARIFY_GET_CODE)
-        s_get_code(self, w, job);
+        s_get_code(self, redis, job);
     else
-        job->error =
-            varify_store_check(w->redis, &self->policy, job->email, job->code, job->consume);
+        job->error = varify_store_check(redis, &self->policy, job->email, job->code, job->consume);
     sodium_memzero(job->code, sizeof job->code);
     if (service_base_post(self->base, &job->item) != 0)
         s_job_free(job); /* shutting down: nobody to answer */
@@ -278,11 +255,12 @@ static self_t *s_self_new(zsock_t *pipe, const service_args_t *args)
     service_base_config_t base = {.name = "varify",
                                   .workers = workers,
                                   .queue = (size_t)queue,
-                                  .worker_init = s_worker_init,
-                                  .worker_fini = s_worker_fini,
+                                  .worker_init = redis_conn_worker_init,
+                                  .worker_fini = redis_conn_worker_fini,
                                   .on_message = s_on_message,
                                   .on_done = s_on_done,
-                                  .arg = self};
+                                  .arg = self,
+                                  .worker_arg = &self->redis};
     self->base = service_base_new(pipe, args, &base);
     if (!self->base) {
         s_self_destroy(&self);

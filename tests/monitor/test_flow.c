@@ -27,30 +27,6 @@ static const char *s_path(const char *name)
     return test_stack_path(&g_stack, name);
 }
 
-static void s_require_services(void)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "'%s' --list", test_binary("actors/uschatd/uschatd"));
-    FILE *list = popen(cmd, "r");
-    char all[512] = " ", line[64];
-    while (list && fgets(line, sizeof(line), list)) {
-        line[strcspn(line, "\n")] = '\0';
-        strncat(all, line, sizeof(all) - strlen(all) - 2);
-        strcat(all, " ");
-    }
-    if (list)
-        pclose(list);
-    const char *need[] = {"gate", "varify", "status", "chat"};
-    for (int i = 0; i < 4; i++) {
-        char word[32];
-        snprintf(word, sizeof(word), " %s ", need[i]);
-        if (!strstr(all, word)) {
-            fprintf(stderr, "SKIP: uschatd has no %s service yet\n", need[i]);
-            exit(TEST_SKIP);
-        }
-    }
-}
-
 /* Checks what every monitor printed; a and b are the two users, watched_uid the one the --uid
  * monitor was started for. */
 static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t watched_uid)
@@ -157,7 +133,7 @@ int main(void)
     test_require_env(need);
     test_binary("broker/uschat-broker");
     test_binary("tools/monitor/uschat-monitor");
-    s_require_services();
+    test_require_services((const char *[]){"gate", "varify", "status", "chat", NULL});
     test_stack_init(&g_stack, "flow", TEST_STACK_SERVERS);
     const char *dir = g_stack.dir;
     int node1_port = g_stack.chat_port, node2_port = test_free_port();

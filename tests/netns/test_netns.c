@@ -30,6 +30,7 @@
 #endif
 #define CHECK_KEEP_GOING
 #include "check.h"
+#include "test_stack.h"
 #include "test_support.h"
 #include "uschat/broker_client.h"
 #include "uschat/message.h"
@@ -390,21 +391,7 @@ static pid_t s_start_uschatd(const netns_host_t *host, const char *const args[],
 
 static void s_case_cluster(void)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "'%s' --list", test_binary("actors/uschatd/uschatd"));
-    FILE *list = popen(cmd, "r");
-    char all[256] = " ", line[64];
-    while (list && fgets(line, sizeof(line), list)) {
-        line[strcspn(line, "\n")] = ' ';
-        strncat(all, line, sizeof(all) - strlen(all) - 1);
-    }
-    if (list)
-        pclose(list);
-    if (!strstr(all, " gate ") || !strstr(all, " varify ") || !strstr(all, " status ") ||
-        !strstr(all, " chat ")) {
-        fprintf(stderr, "SKIP: uschatd lacks a service (has:%s)\n", all);
-        exit(TEST_SKIP);
-    }
+    test_require_services((const char *[]){"gate", "varify", "status", "chat", NULL});
     if (access("/usr/sbin/mariadbd", X_OK) != 0 || access("/usr/bin/redis-server", X_OK) != 0) {
         fprintf(stderr, "SKIP: no mariadbd or redis-server\n");
         exit(TEST_SKIP);

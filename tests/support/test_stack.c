@@ -186,6 +186,29 @@ pid_t test_stack_uschatd(test_stack_t *s, const char *log, const char *const arg
     return pid;
 }
 
+void test_require_services(const char *const names[])
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "'%s' --list", test_binary("actors/uschatd/uschatd"));
+    FILE *list = popen(cmd, "r");
+    char all[512] = " ", line[64];
+    while (list && fgets(line, sizeof line, list)) {
+        line[strcspn(line, "\n")] = '\0';
+        strncat(all, line, sizeof all - strlen(all) - 2);
+        strcat(all, " ");
+    }
+    if (list)
+        pclose(list);
+    for (int i = 0; names[i]; i++) {
+        char word[64];
+        snprintf(word, sizeof word, " %s ", names[i]);
+        if (!strstr(all, word)) {
+            fprintf(stderr, "SKIP: uschatd has no %s service (has:%s)\n", names[i], all);
+            exit(TEST_SKIP);
+        }
+    }
+}
+
 int test_stack_wait_ready(test_stack_t *s, const char *node, int timeout_ms)
 {
     char needle[128];

@@ -82,6 +82,9 @@ pid_t test_stack_broker(test_stack_t *s, const char *config);
  * its log in DIR/log. The pid or -1. Waits for nothing: see test_stack_wait_ready(). */
 pid_t test_stack_uschatd(test_stack_t *s, const char *log, const char *const args[],
                          const char *const extra[]);
+/* Exits with TEST_SKIP, naming the missing one, unless `uschatd --list` shows every service of
+ * names (NULL-terminated), e.g. {"gate", "varify", "status", "chat", NULL}. */
+void test_require_services(const char *const names[]);
 /* Waits until the broker logged that node registered. 0, or -1 (with a message) on timeout. */
 int test_stack_wait_ready(test_stack_t *s, const char *node, int timeout_ms);
 

@@ -32,6 +32,12 @@ redis_conn_t *redis_conn_new(const redis_config_t *config);
 /* NULL-safe; NULLs *self_p. */
 void redis_conn_destroy(redis_conn_t **self_p);
 
+/* A worker_pool's thread_init / thread_fini for workers that need one Redis connection each:
+ * config is a redis_config_t *, the thread state the worker's redis_conn_t * (NULL when out of
+ * memory). Worker threads. */
+void *redis_conn_worker_init(void *config);
+void redis_conn_worker_fini(void *state);
+
 /* Sends a command (hiredis format: %s for a C string, %b for bytes + size_t length) and
  * returns its reply, which the caller frees with freeReplyObject(). NULL when Redis cannot be
  * reached; a reply of type REDIS_REPLY_ERROR is still a reply. */

@@ -40,12 +40,13 @@ typedef struct {
     const char *name;                        /* "varify": log lines and the pool's thread names */
     int workers;                             /* worker threads; 0 = no pool */
     size_t queue;                            /* most jobs waiting for a worker */
-    void *(*worker_init)(void *arg);         /* per worker thread state (arg below); may be NULL */
+    void *(*worker_init)(void *arg);         /* per worker thread state (worker_arg); may be NULL */
     void (*worker_fini)(void *state);        /* may be NULL */
     broker_client_on_message_fn *on_message; /* inbound REQUEST/NOTIFY; loop thread */
     loop_queue_fn *on_done; /* an item posted with service_base_post(); NULL = no queue */
     loop_queue_fn *on_left; /* an item still queued at stop; NULL = on_done */
-    void *arg;              /* handed to every callback and to worker_init */
+    void *arg;              /* handed to every callback */
+    void *worker_arg;       /* handed to worker_init; NULL = arg */
 } service_base_config_t;
 
 /* Builds and attaches everything (see above) for the actor behind pipe. NULL, after undoing
