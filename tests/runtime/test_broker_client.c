@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -369,6 +372,20 @@ static void test_reregister(void)
 
 /* The broker stays away longer than heartbeat * liveness: clients count it dead, rebuild their
  * sockets, and find the new broker within a few seconds of its start. */
+/* A TCP listener on 127.0.0.1:port that accepts nothing; the caller closes it. */
+static int s_hold_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0, "socket");
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0, "hold port %d", port);
+    CHECK(listen(fd, 1) == 0, "listen on %d", port);
+    return fd;
+}
+
 static void test_broker_outage(void)
 {
     s_setup("runtime-outage", 500);
@@ -380,9 +397,13 @@ static void test_broker_outage(void)
 
     CHECK(test_kill(s_broker, SIGKILL) == 0, "kill -9");
     CHECK(test_wait_exit(s_broker, 3000, NULL) == 0, "broker gone");
+    /* Hold the dead broker's port with a listener that never speaks ZMTP: parallel tests
+     * pick free ports too, and another test's broker there would answer our client. */
+    int hold = s_hold_port(s_port);
     int rc = broker_client_call(client, "echo", NULL, MSG_ECHO, "x", 1, 3500, NULL, NULL);
     CHECK(rc == -ROUTE_ERR_TIMEOUT, "no broker: timeout, got %d", rc);
     CHECK(!broker_client_connected(client), "not connected after the liveness period");
+    close(hold);
     int64_t t0 = zclock_mono();
     s_broker_start(500);
     s_wait_echo(client, "echo.outage", 5000);
