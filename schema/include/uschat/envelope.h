@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #define ENVELOPE_VERSION     1
-#define ENVELOPE_SERVICE_MAX 32 /* including the NUL */
-#define ENVELOPE_NODE_MAX    64 /* including the NUL */
+#define ENVELOPE_SERVICE_MAX 32  /* including the NUL */
+#define ENVELOPE_NODE_MAX    64  /* including the NUL */
 #define ENVELOPE_MAX_SIZE    256 /* an encoded envelope never exceeds this */
 
 typedef enum {
@@ -32,17 +32,17 @@ typedef enum {
     ROUTE_ERR_NO_SERVICE = 1, /* no live instance of the service */
     ROUTE_ERR_NO_NODE = 2,    /* no live node of that name */
     ROUTE_ERR_BAD_ENVELOPE = 3,
-    ROUTE_ERR_NOT_READY = 4, /* sender has not said READY */
-    ROUTE_ERR_TIMEOUT = 5,   /* made by the broker client: no reply in time */
-    ROUTE_ERR_REPLACED = 6,  /* a newer READY took this node name */
+    ROUTE_ERR_NOT_READY = 4,     /* sender has not said READY */
+    ROUTE_ERR_TIMEOUT = 5,       /* made by the broker client: no reply in time */
+    ROUTE_ERR_REPLACED = 6,      /* a newer READY took this node name */
     ROUTE_ERR_UNDELIVERABLE = 7, /* the peer's queue is full or it vanished */
 } route_error_t;
 
 typedef struct {
-    uint8_t kind;  /* envelope_kind_t */
-    uint16_t type; /* message type (message.h), 0 for control messages */
-    uint64_t corr; /* chosen by the asker, echoed by REPLY and ERROR */
-    uint32_t load; /* READY/HEARTBEAT: the sender's load (connections, queue length) */
+    uint8_t kind;   /* envelope_kind_t */
+    uint16_t type;  /* message type (message.h), 0 for control messages */
+    uint64_t corr;  /* chosen by the asker, echoed by REPLY and ERROR */
+    uint32_t load;  /* READY/HEARTBEAT: the sender's load (connections, queue length) */
     uint16_t error; /* ERROR: route_error_t */
     char service[ENVELOPE_SERVICE_MAX]; /* READY/HEARTBEAT: own; REQUEST/NOTIFY: target */
     char node[ENVELOPE_NODE_MAX];       /* READY/HEARTBEAT: own; else target node or "" */
@@ -56,7 +56,7 @@ int envelope_encode(const envelope_t *e, uint8_t *buf, size_t cap);
  * version, wrong types, a string over its bound, trailing bytes); *e is then zeroed. */
 int envelope_decode(const uint8_t *buf, size_t len, envelope_t *e);
 
-const char *envelope_kind_name(int kind);    /* "READY", ...; "?" when unknown */
-const char *route_error_name(int error);     /* "no_service", ...; "?" when unknown */
+const char *envelope_kind_name(int kind); /* "READY", ...; "?" when unknown */
+const char *route_error_name(int error);  /* "no_service", ...; "?" when unknown */
 
 #endif

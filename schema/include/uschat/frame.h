@@ -35,8 +35,8 @@ typedef struct {
     uint32_t max_body;
     uint8_t header[FRAME_HEADER_SIZE];
     uint8_t header_have;
-    int err;             /* 0 or a sticky FRAME_ERR_* */
-    uint8_t *body;       /* owned; only while a body is split across feeds */
+    int err;       /* 0 or a sticky FRAME_ERR_* */
+    uint8_t *body; /* owned; only while a body is split across feeds */
     uint32_t body_have;
     uint16_t id, length; /* of the frame in progress, once its header is whole */
 } frame_decoder_t;

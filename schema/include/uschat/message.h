@@ -36,7 +36,14 @@
 #define MSG_F_UID      0x2u /* holds a user id: the monitor's --uid filter looks here */
 #define MSG_F_REQUIRED 0x4u /* decoding fails when absent */
 
-typedef enum { MSG_KIND_U64, MSG_KIND_I64, MSG_KIND_U32, MSG_KIND_BOOL, MSG_KIND_STR, MSG_KIND_BIN } msg_kind_t;
+typedef enum {
+    MSG_KIND_U64,
+    MSG_KIND_I64,
+    MSG_KIND_U32,
+    MSG_KIND_BOOL,
+    MSG_KIND_STR,
+    MSG_KIND_BIN
+} msg_kind_t;
 
 typedef struct {
     uint8_t *data;
@@ -60,9 +67,9 @@ typedef enum {
 
 /* The structs */
 #define MSG_STRUCT_MEMBER(T, KIND, fname, max, flags) MSG_CTYPE_##KIND fname;
-#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                            \
-    typedef struct {                                                                           \
-        FIELDS(MSG_STRUCT_MEMBER, msg_##name##_t) char msg_unused_;                            \
+#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                                \
+    typedef struct {                                                                               \
+        FIELDS(MSG_STRUCT_MEMBER, msg_##name##_t) char msg_unused_;                                \
     } msg_##name##_t;
 #include "../../messages/all.def"
 #undef USCHAT_MESSAGE
@@ -109,25 +116,25 @@ void msg_clear(uint16_t type, void *msg);
  * when their name contains passwd, password, token, code, hash or secret. */
 #define MSG_FORMAT_JSON         0x1u /* a JSON object instead of key=value text */
 #define MSG_FORMAT_SHOW_SECRETS 0x2u /* for tests only */
-int msg_format(uint16_t type, const uint8_t *buf, size_t len, unsigned flags, char *out, size_t cap);
+int msg_format(uint16_t type, const uint8_t *buf, size_t len, unsigned flags, char *out,
+               size_t cap);
 
 /* True when a MSG_F_UID field of the body equals uid (the monitor's --uid filter). */
 bool msg_mentions_uid(uint16_t type, const uint8_t *buf, size_t len, uint64_t uid);
 
 /* Typed wrappers, e.g. msg_echo_encode(&m, &out, &len), msg_echo_decode(buf, len, &m). */
-#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                            \
-    static inline int msg_##name##_encode(const msg_##name##_t *m, uint8_t **out,              \
-                                          size_t *out_len)                                     \
-    {                                                                                          \
-        return msg_encode(MSG_##NAME, m, out, out_len);                                        \
-    }                                                                                          \
-    static inline int msg_##name##_decode(const uint8_t *buf, size_t len, msg_##name##_t *m)   \
-    {                                                                                          \
-        return msg_decode(MSG_##NAME, buf, len, m);                                            \
-    }                                                                                          \
-    static inline void msg_##name##_clear(msg_##name##_t *m)                                   \
-    {                                                                                          \
-        msg_clear(MSG_##NAME, m);                                                              \
+#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                                \
+    static inline int msg_##name##_encode(const msg_##name##_t *m, uint8_t **out, size_t *out_len) \
+    {                                                                                              \
+        return msg_encode(MSG_##NAME, m, out, out_len);                                            \
+    }                                                                                              \
+    static inline int msg_##name##_decode(const uint8_t *buf, size_t len, msg_##name##_t *m)       \
+    {                                                                                              \
+        return msg_decode(MSG_##NAME, buf, len, m);                                                \
+    }                                                                                              \
+    static inline void msg_##name##_clear(msg_##name##_t *m)                                       \
+    {                                                                                              \
+        msg_clear(MSG_##NAME, m);                                                                  \
     }
 #include "../../messages/all.def"
 #undef USCHAT_MESSAGE

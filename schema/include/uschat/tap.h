@@ -13,8 +13,8 @@
 
 #include "envelope.h"
 
-#define TAP_TOPIC_MSG   "msg"
-#define TAP_TOPIC_EVENT "evt"
+#define TAP_TOPIC_MSG       "msg"
+#define TAP_TOPIC_EVENT     "evt"
 #define TAP_RECORD_MAX_SIZE 512
 
 typedef struct {
@@ -24,10 +24,10 @@ typedef struct {
                                                 "replaced", "disconnect", "unroutable" */
     char from_service[ENVELOPE_SERVICE_MAX]; /* who sent it (for an event: the actor) */
     char from_node[ENVELOPE_NODE_MAX];
-    char to_service[ENVELOPE_SERVICE_MAX];   /* where it went ("" for events) */
+    char to_service[ENVELOPE_SERVICE_MAX]; /* where it went ("" for events) */
     char to_node[ENVELOPE_NODE_MAX];
-    char peer[64];                           /* socket events: the peer address if known */
-    uint32_t size;                           /* envelope + body bytes */
+    char peer[64]; /* socket events: the peer address if known */
+    uint32_t size; /* envelope + body bytes */
 } tap_record_t;
 
 int tap_record_encode(const tap_record_t *r, uint8_t *buf, size_t cap); /* bytes or < 0 */
