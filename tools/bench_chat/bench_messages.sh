@@ -4,7 +4,8 @@
 #
 #   tools/bench_chat/bench_messages.sh [--build DIR] [--pairs N] [--duration S] [--window W]
 #                                      [--batches "DEFAULT 1"] [--rate R] [--size BYTES]
-#                                      [--only same|cross] [--json DIR] [--keep]
+#                                      [--only same|cross] [--modes "flat rate"] [--json DIR]
+#                                      [--keep]
 #
 # Starts private Redis and MariaDB (tools/lib/servers.sh; innodb_flush_log_at_trx_commit=1,
 # checked), the broker and TWO chat nodes (uschatd --service chat --node node1/node2) from
@@ -35,6 +36,7 @@ BATCHES=""
 RATE=10000
 SIZE=32
 ONLY=""
+MODES="flat rate"
 JSON_DIR=""
 KEEP=0
 while (($#)); do
@@ -47,6 +49,7 @@ while (($#)); do
         --rate) RATE=$2; shift 2 ;;
         --size) SIZE=$2; shift 2 ;;
         --only) ONLY=$2; shift 2 ;;
+        --modes) MODES=$2; shift 2 ;;
         --json) JSON_DIR=$(mkdir -p "$2" && readlink -f "$2"); shift 2 ;;
         --keep) KEEP=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -201,14 +204,14 @@ run() {
 
 for batch in $BATCHES; do
     echo "== batch $batch"
-    if [[ $ONLY != cross ]]; then
-        run "same-flat-b$batch" "$batch" --rate 0 --window "$WINDOW"
-        run "same-rate-b$batch" "$batch" --rate "$RATE"
-    fi
-    if [[ $ONLY != same ]]; then
-        run "cross-flat-b$batch" "$batch" --rate 0 --window "$WINDOW" --cross-node
-        run "cross-rate-b$batch" "$batch" --rate "$RATE" --cross-node
-    fi
+    for where in same cross; do
+        [[ -z $ONLY || $ONLY == "$where" ]] || continue
+        cross=()
+        [[ $where == cross ]] && cross=(--cross-node)
+        [[ " $MODES " != *" flat "* ]] ||
+            run "$where-flat-b$batch" "$batch" --rate 0 --window "$WINDOW" "${cross[@]}"
+        [[ " $MODES " != *" rate "* ]] || run "$where-rate-b$batch" "$batch" --rate "$RATE" "${cross[@]}"
+    done
 done
 
 echo
