@@ -11,6 +11,9 @@
  *   readback  the same id check with chat/message_id_readback = 1 (ids read back from the
  *             database instead of counted from the first of a multi-row INSERT), both members
  *             sending at once from two nodes
+ *   threads   a user with 120 threads (friends and threads seeded in SQL, messages sent through
+ *             the nodes): 1025 pages of 50 in thread order, each thread exactly once,
+ *             load_more and next_last_id right, last_seq, unread and last_msg of each
  *   badinput  empty or oversized content, content that is not UTF-8, a missing or oversized
  *             unique_id, no items or too many, a thread the user is not in, a thread that does
  *             not exist, someone else's fromuid, a touid that is not a friend, the sender
@@ -425,6 +428,123 @@ static void s_case_badinput(void)
     s_pair_stop(&p);
 }
 
+/* ---- threads ----------------------------------------------------------------------------------
+ */
+
+#define THREADS_N 120
+
+static void s_case_threads(void)
+{
+    pair_t p;
+    s_pair(&p, "chatthreads", s_env);
+    /* 119 more friends of alice with a thread each, straight into the database */
+    int64_t friends[THREADS_N], threads[THREADS_N];
+    friends[0] = p.bob;
+    threads[0] = p.thread;
+    for (int i = 1; i < THREADS_N; i++) {
+        char name[32], sql[512];
+        snprintf(name, sizeof name, "friend%d", i);
+        friends[i] = chat_stack_user(p.st, name);
+        int64_t lo = p.alice < friends[i] ? p.alice : friends[i];
+        int64_t hi = p.alice < friends[i] ? friends[i] : p.alice;
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO friend (self_id, friend_id) VALUES (%lld, %lld), (%lld, %lld)",
+                 (long long)p.alice, (long long)friends[i], (long long)friends[i],
+                 (long long)p.alice);
+        CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
+        CHECK(mysql_query(p.st->mysql, "INSERT INTO chat_thread (type) VALUES (0)") == 0, "thread");
+        threads[i] = (int64_t)mysql_insert_id(p.st->mysql);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO private_chat (thread_id, user1_id, user2_id) VALUES (%lld, %lld, "
+                 "%lld)",
+                 (long long)threads[i], (long long)lo, (long long)hi);
+        CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
+    }
+    /* in every third thread: alice writes once through node1, then i % 4 + 1 replies of the
+     * friend are seeded in SQL (with last_seq) */
+    for (int i = 0; i < THREADS_N; i += 3) {
+        uschat_text_t item = {"from alice", "x"};
+        char unique[32];
+        snprintf(unique, sizeof unique, "a-%d", i);
+        item.unique_id = unique;
+        CHECK(chat_stack_request(p.a, USCHAT_ID_TEXT_CHAT_REQ,
+                                 uschat_req_text_chat(friends[i], threads[i], &item, 1), NULL) == 0,
+              "alice writes in thread %d", i);
+        for (int k = 0; k < i % 4 + 1; k++) {
+            char sql[512];
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, "
+                     "content) VALUES (%lld, %d, %lld, %lld, 'f-%d-%d', 'reply %d')",
+                     (long long)threads[i], k + 2, (long long)friends[i], (long long)p.alice, i, k,
+                     k);
+            CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
+            snprintf(sql, sizeof sql, "UPDATE chat_thread SET last_seq = %d WHERE id = %lld", k + 2,
+                     (long long)threads[i]);
+            CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
+        }
+    }
+    /* alice's pages */
+    int64_t cursor = 0, seen = 0, last_id = 0;
+    for (int page = 0;; page++) {
+        CHECK(page < 5, "the thread list does not end");
+        json_t *rsp = NULL;
+        CHECK(chat_stack_request(p.a, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(cursor),
+                                 &rsp) == 0,
+              "1025");
+        json_t *list = json_object_get(rsp, "threads");
+        size_t n = json_array_size(list);
+        CHECK(n == (size_t)(THREADS_N - seen < 50 ? THREADS_N - seen : 50), "page %d: %zu threads",
+              page, n);
+        size_t j;
+        json_t *t;
+        json_array_foreach(list, j, t)
+        {
+            int64_t id = s_int(t, "thread_id");
+            CHECK(id > last_id, "thread order");
+            last_id = id;
+            int i = 0;
+            while (i < THREADS_N && threads[i] != id)
+                i++;
+            CHECK(i < THREADS_N, "thread %lld is not alice's", (long long)id);
+            int64_t u1 = s_int(t, "user1_id"), u2 = s_int(t, "user2_id");
+            CHECK((u1 == p.alice && u2 == friends[i]) || (u2 == p.alice && u1 == friends[i]),
+                  "the pair of thread %lld", (long long)id);
+            json_t *last = json_object_get(t, "last_msg");
+            if (i % 3) {
+                CHECK(s_int(t, "last_seq") == 0 && s_int(t, "unread") == 0 && json_is_null(last),
+                      "thread %d: empty", i);
+            } else {
+                int replies = i % 4 + 1;
+                CHECK(s_int(t, "last_seq") == replies + 1, "thread %d: last_seq %lld", i,
+                      (long long)s_int(t, "last_seq"));
+                CHECK(s_int(t, "unread") == replies, "thread %d: unread %lld, %d due", i,
+                      (long long)s_int(t, "unread"), replies);
+                CHECK(s_int(last, "seq") == replies + 1 && s_int(last, "sender") == friends[i],
+                      "thread %d: the last message", i);
+            }
+            seen++;
+        }
+        bool more = json_is_true(json_object_get(rsp, "load_more"));
+        CHECK(more == (seen < THREADS_N), "load_more %d after %lld", more, (long long)seen);
+        CHECK(s_int(rsp, "next_last_id") == last_id, "next_last_id is the last thread");
+        cursor = s_int(rsp, "next_last_id");
+        json_decref(rsp);
+        if (!more)
+            break;
+    }
+    CHECK(seen == THREADS_N, "%lld threads of %d", (long long)seen, THREADS_N);
+    /* bob sees his one thread, alice's message in it unread */
+    json_t *rsp = NULL;
+    CHECK(chat_stack_request(p.b, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(0), &rsp) == 0,
+          "1025 of bob");
+    json_t *t = json_array_get(json_object_get(rsp, "threads"), 0);
+    CHECK(json_array_size(json_object_get(rsp, "threads")) == 1 && s_int(t, "unread") == 1,
+          "bob: one thread, alice's message unread (bob's own are not)");
+    json_decref(rsp);
+    printf("threads: %d threads of one user paged 50 at a time\n", THREADS_N);
+    s_pair_stop(&p);
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "";
@@ -434,8 +554,10 @@ int main(int argc, char **argv)
         s_case_readback();
     else if (strcmp(which, "badinput") == 0)
         s_case_badinput();
+    else if (strcmp(which, "threads") == 0)
+        s_case_threads();
     else {
-        fprintf(stderr, "usage: test_chat_history paging|readback|badinput\n");
+        fprintf(stderr, "usage: test_chat_history paging|readback|threads|badinput\n");
         return 2;
     }
     printf("ok %s\n", which);
