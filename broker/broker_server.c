@@ -129,6 +129,12 @@ broker_server_t *broker_server_new(const broker_server_config_t *config)
     /* An actor that reconnects under its own fixed identity takes it over. */
     zsock_set_router_handover(self->router_sock, 1);
     zsock_set_linger(self->router_sock, 0);
+    /* By default as deep as the actors' own queues (broker_client's 10,000): a burst of pushes to
+     * one node must not overflow here while the node would still take it. Beyond it a send fails
+     * and the sender gets ERROR undeliverable, never a silent drop. */
+    int queue_max = config->queue_max > 0 ? config->queue_max : 10000;
+    zsock_set_sndhwm(self->router_sock, queue_max);
+    zsock_set_rcvhwm(self->router_sock, queue_max);
     if (config->curve_secret_file && *config->curve_secret_file && s_setup_curve(self, config) < 0)
         goto failed;
 

@@ -16,6 +16,7 @@ typedef struct {
     const char *tap;                  /* PUB tap bind; NULL or "" = no tap */
     int heartbeat_ms;                 /* > 0 */
     int liveness;                     /* missed beats before an actor counts as dead, > 0 */
+    int queue_max;                    /* messages queued per actor (ZMQ HWM); <= 0: 10000 */
     const char *curve_secret_file;    /* zcert secret file; NULL or "" = no CURVE */
     const char *curve_authorized_dir; /* public certs of allowed actors; "" = any valid key */
 } broker_server_config_t;

@@ -3,7 +3,7 @@
  *
  *     uschat-broker [--config FILE]
  *
- * Keys (section broker): endpoint, tap, heartbeat_ms, liveness, curve_secret_file,
+ * Keys (section broker): endpoint, tap, heartbeat_ms, liveness, queue_max, curve_secret_file,
  * curve_authorized_dir; (section log): level, file. Each is overridable by the environment,
  * e.g. USCHAT_BROKER_ENDPOINT (config.h).
  *
@@ -94,6 +94,7 @@ int main(int argc, char **argv)
         .tap = config_str(config, "broker/tap", "tcp://127.0.0.1:5571"),
         .heartbeat_ms = (int)config_int(config, "broker/heartbeat_ms", 1000, 10, 600000),
         .liveness = (int)config_int(config, "broker/liveness", 3, 1, 1000),
+        .queue_max = (int)config_int(config, "broker/queue_max", 10000, 10, 10000000),
         .curve_secret_file = config_str(config, "broker/curve_secret_file", ""),
         .curve_authorized_dir = config_str(config, "broker/curve_authorized_dir", ""),
     };

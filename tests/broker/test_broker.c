@@ -283,7 +283,10 @@ static void s_case_vanished(void)
 static void s_case_backpressure(void)
 {
     harness_stack_t s;
+    /* a short queue per actor, so the flood below fills it quickly (the broker inherits it) */
+    setenv("USCHAT_BROKER_QUEUE_MAX", "1000", 1);
     harness_stack_new(&s, "broker-backpressure", 1000, 3);
+    unsetenv("USCHAT_BROKER_QUEUE_MAX");
     zsock_t *stuck = zsock_new(ZMQ_DEALER); /* registers, then never reads */
     zsock_set_rcvhwm(stuck, 10);
     zsock_set_rcvbuf(stuck, 4096);
