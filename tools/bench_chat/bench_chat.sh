@@ -52,47 +52,13 @@ done
 # shellcheck source=tools/lib/servers.sh
 source "$ROOT/tools/lib/servers.sh"
 
-DIR=$(mktemp -d /tmp/uschat-bench-chat-XXXXXX)
-PIDS=()
-stop_pid() {
-    local pid=$1 i
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
-    servers_stop "$DIR" >/dev/null 2>&1 || true
-    if ((KEEP)); then echo "bench_chat: logs kept in $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=tools/lib/bench_stack.sh
+source "$ROOT/tools/lib/bench_stack.sh"
+bench_stack_begin bench_chat
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-PORT_REDIS=$(free_port)
-PORT_MYSQL=$(free_port)
-PORT_BROKER=$(free_port)
-PORT_NODE=$(free_port)
-echo "bench_chat: servers in $DIR"
-servers_start_redis "$DIR" "$PORT_REDIS"
-servers_start_mariadb "$DIR" "$PORT_MYSQL" uschat
-"$ROOT/tools/lib/migrate.sh" --quiet --defaults-file="$DIR/client.cnf" uschat
-
-export USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:$PORT_BROKER
-export USCHAT_BROKER_TAP=tcp://127.0.0.1:$(free_port)
-export USCHAT_REDIS_HOST=127.0.0.1 USCHAT_REDIS_PORT=$PORT_REDIS
-export USCHAT_MYSQL_HOST=127.0.0.1 USCHAT_MYSQL_PORT=$PORT_MYSQL USCHAT_MYSQL_USER=$SERVERS_MYSQL_USER
-USCHAT_MYSQL_PASSWORD=$(cat "$DIR/mysql.password")
-export USCHAT_MYSQL_PASSWORD USCHAT_MYSQL_DATABASE=uschat USCHAT_LOG_LEVEL=info
+bench_servers_start
+PORT_NODE=$(bench_free_port)
 export USCHAT_CHAT_PORT=$PORT_NODE
 
 servers_spawn "$DIR/broker.log" "$DIR/broker.pid" "$BROKER" --config "$ROOT/config/broker.conf"

@@ -70,42 +70,18 @@ DEFAULT_BATCH=$(awk '$1 == "message_batch_max" { print $3; exit }' "$ROOT/config
 # shellcheck source=tools/lib/servers.sh
 source "$ROOT/tools/lib/servers.sh"
 
-DIR=$(mktemp -d /tmp/uschat-bench-msg-XXXXXX)
-PIDS=()
+# shellcheck source=tools/lib/bench_stack.sh
+source "$ROOT/tools/lib/bench_stack.sh"
+bench_stack_begin bench_messages
 NODE_PIDS=()
-stop_pid() {
-    local pid=$1 i
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 150); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local i
-    for pid in "${NODE_PIDS[@]}"; do stop_pid "$pid"; done
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
-    servers_stop "$DIR" >/dev/null 2>&1 || true
-    if ((KEEP)); then echo "bench_messages: logs kept in $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+bench_before_stop() {
+    local pid
+    for pid in "${NODE_PIDS[@]}"; do bench_stop_pid "$pid"; done
 }
 
-PORT_REDIS=$(free_port)
-PORT_MYSQL=$(free_port)
-PORT_BROKER=$(free_port)
-PORT_NODE1=$(free_port)
-PORT_NODE2=$(free_port)
-echo "bench_messages: servers in $DIR"
-servers_start_redis "$DIR" "$PORT_REDIS"
-servers_start_mariadb "$DIR" "$PORT_MYSQL" uschat
-"$ROOT/tools/lib/migrate.sh" --quiet --defaults-file="$DIR/client.cnf" uschat
+bench_servers_start
+PORT_NODE1=$(bench_free_port)
+PORT_NODE2=$(bench_free_port)
 # servers.sh starts MariaDB for tests (64 MB buffer pool, 8 MB redo log); a message store
 # needs a redo log that does not force a checkpoint every second. Both are dynamic in 10.11.
 # The durability setting stays the safe default, and is checked.
@@ -117,12 +93,6 @@ FLUSH=$(mysql_root -e "SELECT @@innodb_flush_log_at_trx_commit")
 MARIADB_PID=$(cat "$DIR/mariadb.pid")
 REDIS_PID=$(cat "$DIR/redis.pid")
 
-export USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:$PORT_BROKER
-export USCHAT_BROKER_TAP=tcp://127.0.0.1:$(free_port)
-export USCHAT_REDIS_HOST=127.0.0.1 USCHAT_REDIS_PORT=$PORT_REDIS
-export USCHAT_MYSQL_HOST=127.0.0.1 USCHAT_MYSQL_PORT=$PORT_MYSQL USCHAT_MYSQL_USER=$SERVERS_MYSQL_USER
-USCHAT_MYSQL_PASSWORD=$(cat "$DIR/mysql.password")
-export USCHAT_MYSQL_PASSWORD USCHAT_MYSQL_DATABASE=uschat USCHAT_LOG_LEVEL=info
 # The load generator's senders stay far below this; the limit is not what is measured.
 export USCHAT_CHAT_RATE_LIMIT=100000
 
@@ -134,7 +104,7 @@ for _ in $(seq 100); do servers_port_open "$PORT_BROKER" && break; sleep 0.1; do
 # start_nodes BATCH: both nodes with that batch size (stopped first when running).
 start_nodes() {
     local batch=$1 n port pid
-    for pid in "${NODE_PIDS[@]}"; do stop_pid "$pid"; done
+    for pid in "${NODE_PIDS[@]}"; do bench_stop_pid "$pid"; done
     NODE_PIDS=()
     for n in 1 2; do
         port=PORT_NODE$n

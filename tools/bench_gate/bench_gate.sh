@@ -46,43 +46,15 @@ command -v wrk >/dev/null || { echo "bench_gate: wrk is not installed (apt-get i
 # shellcheck source=tools/lib/servers.sh
 source "$ROOT/tools/lib/servers.sh"
 
-DIR=$(mktemp -d /tmp/uschat-bench-gate-XXXXXX)
-PIDS=()
-stop_pid() {
-    local pid=$1 i
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
-    servers_stop "$DIR/servers" >/dev/null 2>&1 || true
-    if ((KEEP)); then echo "bench_gate: logs kept in $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT
-
-free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-P_REDIS=$(free_port); P_MYSQL=$(free_port); P_BROKER=$(free_port); P_TAP=$(free_port)
-P_GATE=$(free_port); P_CHAT=$(free_port)
-
-echo "bench_gate: starting private Redis and MariaDB in $DIR"
-servers_start_redis "$DIR/servers" "$P_REDIS" >/dev/null
-servers_start_mariadb "$DIR/servers" "$P_MYSQL" uschat >/dev/null
-"$ROOT/tools/lib/migrate.sh" --quiet --defaults-file="$DIR/servers/client.cnf" uschat
-
-export USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:$P_BROKER USCHAT_BROKER_TAP=tcp://127.0.0.1:$P_TAP
-export USCHAT_REDIS_HOST=127.0.0.1 USCHAT_REDIS_PORT=$P_REDIS
-export USCHAT_MYSQL_HOST=127.0.0.1 USCHAT_MYSQL_PORT=$P_MYSQL USCHAT_MYSQL_USER=uschat
-USCHAT_MYSQL_PASSWORD=$(cat "$DIR/servers/mysql.password")
-export USCHAT_MYSQL_PASSWORD USCHAT_MYSQL_DATABASE=uschat
+# shellcheck source=tools/lib/bench_stack.sh
+source "$ROOT/tools/lib/bench_stack.sh"
+bench_stack_begin bench_gate
+export USCHAT_LOG_LEVEL=warn
+bench_servers_start >/dev/null
+P_GATE=$(bench_free_port)
+P_CHAT=$(bench_free_port)
 export USCHAT_GATE_HOST=127.0.0.1 USCHAT_GATE_PORT=$P_GATE USCHAT_CHAT_PORT=$P_CHAT
-export USCHAT_VARIFY_MAIL_DIR=$DIR/mail USCHAT_LOG_LEVEL=warn
+export USCHAT_VARIFY_MAIL_DIR=$DIR/mail
 
 "$BROKER" --config "$ROOT/config/broker.conf" >"$DIR/broker.log" 2>&1 &
 PIDS+=($!)
