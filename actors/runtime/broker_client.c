@@ -693,6 +693,10 @@ static int s_call_once(broker_client_t *self, envelope_t *env, const void *body,
         int64_t wait = deadline - now;
         if (self->heartbeat_at - now < wait)
             wait = self->heartbeat_at - now;
+        /* wake at the broker's expiry too: a dead broker is noticed (and the socket rebuilt)
+         * on time, not at the next heartbeat, which may come after the call's deadline */
+        if (self->broker_expiry - now < wait)
+            wait = self->broker_expiry - now;
         if (self->head && self->head->deadline - now < wait)
             wait = self->head->deadline - now;
         if (wait < 1)
