@@ -1,4 +1,5 @@
-/* flow.c - a user's register, login and friend request through the client library (flow.h).
+/* flow.c - a user's register, login, friend request and message through the client library
+ * (flow.h).
  *
  * Called from the main thread of the flow tests. The verification code is read where varify
  * puts mail when no SMTP server is configured: one .eml file per mail in its mail folder.
@@ -168,6 +169,7 @@ int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *t
         json_decref(reply);
         return -1;
     }
+    to->thread_id = auth.thread_id;
     json_decref(reply);
     push = NULL;
     if (uschat_session_wait(from->session, 1015, t, &push) != 0 ||
@@ -176,6 +178,56 @@ int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *t
         json_decref(push);
         return -1;
     }
+    from->thread_id = auth.thread_id;
     json_decref(push);
+    if (from->thread_id <= 0 || from->thread_id != to->thread_id) {
+        fprintf(stderr, "flow: threads %lld and %lld for one pair\n", (long long)from->thread_id,
+                (long long)to->thread_id);
+        return -1;
+    }
     return 0;
+}
+
+/* The one message of a 1018/1019 body, or -1. */
+static int s_one_message(const json_t *body, uschat_text_chat_t *chat, uschat_chat_msg_t *msg)
+{
+    if (uschat_parse_text_chat(body, chat) != 0 || chat->error != 0 ||
+        json_array_size(chat->chat_datas) != 1)
+        return -1;
+    return uschat_parse_chat_msg(json_array_get(chat->chat_datas, 0), msg);
+}
+
+int flow_message(const flow_config_t *config, flow_user_t *from, flow_user_t *to,
+                 const char *content)
+{
+    int t = config->timeout_ms;
+    char unique_id[64];
+    if (uschat_unique_id(from->uid, unique_id, sizeof(unique_id)) != 0)
+        return -1;
+    uschat_text_t item = {.content = content, .unique_id = unique_id};
+    json_t *ack = NULL, *push = NULL;
+    uschat_text_chat_t chat;
+    uschat_chat_msg_t sent, got;
+    int rc = -1;
+    if (uschat_session_request(from->session, 1017,
+                               uschat_req_text_chat(to->uid, from->thread_id, &item, 1), t,
+                               &ack) != 0 ||
+        s_one_message(ack, &chat, &sent) != 0 || sent.seq < 1 || sent.message_id < 1 ||
+        strcmp(sent.unique_id, unique_id) != 0) {
+        fprintf(stderr, "flow: %s's message was not acknowledged\n", from->user);
+        goto done;
+    }
+    if (uschat_session_wait(to->session, 1019, t, &push) != 0 ||
+        s_one_message(push, &chat, &got) != 0 || chat.fromuid != from->uid ||
+        chat.thread_id != from->thread_id || got.message_id != sent.message_id ||
+        got.seq != sent.seq || strcmp(got.content, content) != 0) {
+        fprintf(stderr, "flow: %s did not get %s's message (seq %lld) as sent\n", to->user,
+                from->user, (long long)sent.seq);
+        goto done;
+    }
+    rc = 0;
+done:
+    json_decref(ack);
+    json_decref(push);
+    return rc;
 }

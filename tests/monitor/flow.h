@@ -1,6 +1,7 @@
 /* flow.h - what a user does, driven through the real client library: get a code (read from
  * varify's mail folder), register, log in (gate, then the chat node it names), and make two
- * users friends (1009 -> 1011 push -> 1013 -> 1014 and the 1015 push).
+ * users friends (1009 -> 1011 push -> 1013 -> 1014 and the 1015 push), and send a text message
+ * between friends (1017 -> 1018 ack, 1019 push to the peer).
  *
  * Shared by the monitor's flow test (one host, two chat nodes) and the two-host netns test.
  * Main thread of the test; blocking calls with timeouts.
@@ -27,6 +28,7 @@ typedef struct {
     char token[128];
     char host[256];
     int port;
+    int64_t thread_id; /* the private thread with the last friend made by flow_befriend */
     uschat_session_t *session;
 } flow_user_t;
 
@@ -40,5 +42,9 @@ int flow_register(const flow_config_t *config, flow_user_t *u);
 int flow_login(const flow_config_t *config, flow_user_t *u);
 /* from asks to, to accepts; both see the pushes. 0 or -1. */
 int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *to);
+/* from sends content to to in their thread (flow_befriend first): the 1018 acks it with a seq,
+ * and to gets the same message (id, seq, content) as a 1019. 0 or -1. */
+int flow_message(const flow_config_t *config, flow_user_t *from, flow_user_t *to,
+                 const char *content);
 
 #endif

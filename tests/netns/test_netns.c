@@ -10,12 +10,14 @@
  *   cluster host A runs Redis, MariaDB, the broker (CURVE), gate + varify + status, chat node
  *           chat.node1 and the monitor; host B runs chat.node2. Two users register and log
  *           in from host B; status sends one to each node; the one on host B sends a friend
- *           request to the one on host A, accepted. Then a chat node with an unknown key
- *           pair is refused and the monitor shows the handshake failure.
+ *           request to the one on host A, accepted, and they exchange a message each way
+ *           (1018 after the commit, 1019 at the peer across the hosts). Then a chat node with
+ *           an unknown key pair is refused and the monitor shows the handshake failure.
  * The test process itself moves onto host B (netns_enter) before it makes any socket.
  */
 #include <czmq.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +169,18 @@ static int s_call_echo(broker_client_t *client, uint64_t seq, int timeout_ms)
     free(buf);
     zframe_destroy(&body);
     return rc;
+}
+
+/* Whether one line of text holds both a and b (a before b). */
+static bool s_line_with(const char *text, const char *a, const char *b)
+{
+    for (const char *p = strstr(text, a); p; p = strstr(p + 1, a)) {
+        const char *end = strchr(p, '\n');
+        const char *q = strstr(p + strlen(a), b);
+        if (q && (!end || q < end))
+            return true;
+    }
+    return false;
 }
 
 static int s_count(const char *text, const char *needle)
@@ -501,6 +515,12 @@ static void s_case_cluster(void)
             local->port, remote->user, remote->host, remote->port);
     if (check_failures == 0)
         CHECK(flow_befriend(&flow, remote, local) == 0, "friend request between the hosts");
+    if (check_failures == 0) {
+        CHECK(flow_message(&flow, remote, local, "hello from host B") == 0,
+              "message from host B to host A");
+        CHECK(flow_message(&flow, local, remote, "你好, host B") == 0,
+              "message from host A to host B");
+    }
     usleep(500 * 1000);
     char *text = test_read_file(s_path("monitor.out"));
     char peer[64];
@@ -509,6 +529,10 @@ static void s_case_cluster(void)
     CHECK(strstr(text, "chat/chat.node2 -> chat/chat.node1 notify chat_push") &&
               strstr(text, "chat/chat.node1 -> chat/chat.node2 notify chat_push"),
           "the pushes between the hosts are not on the monitor");
+    /* each message's 1019 crossed to the peer's node (chat_push, or chat_pushes for a batch) */
+    CHECK(s_line_with(text, "chat/chat.node2 -> chat/chat.node1 notify chat_push", "1019") &&
+              s_line_with(text, "chat/chat.node1 -> chat/chat.node2 notify chat_push", "1019"),
+          "the messages between the hosts are not on the monitor");
     CHECK(strstr(text, "token=***") && !strstr(text, u1.token) && !strstr(text, u2.token),
           "tokens not masked");
     free(text);
