@@ -311,7 +311,9 @@ static void test_timeout(void)
     int64_t waited = t.at - sent;
     CHECK(t.calls == 1, "exactly one completion: %d", t.calls);
     CHECK(t.error == ROUTE_ERR_TIMEOUT, "error %u", t.error);
-    CHECK(waited >= 300 && waited < 450, "timed out after %lld ms", (long long)waited);
+    /* never early; late only by scheduling (tests run in parallel with the fuzzers), not by a
+     * heartbeat period (1000 ms) */
+    CHECK(waited >= 300 && waited < 900, "timed out after %lld ms", (long long)waited);
     CHECK(s_order_count == 3 && s_order_seen[0] == 400 && s_order_seen[1] == 500 &&
               s_order_seen[2] == 600,
           "deadline order %d %d %d", s_order_seen[0], s_order_seen[1], s_order_seen[2]);
