@@ -150,8 +150,11 @@ EOF
     servers__say "redis ready on 127.0.0.1:$port (pid $(cat "$dir/redis.pid"))"
 }
 
+# localhost and the socket, always: root logs in by the socket only, and MYSQL_HOST in the
+# environment (as after `set -a; . var/run/stack.env`) would otherwise turn the client to TCP.
 servers__mysql_root() {
-    mariadb --no-defaults --socket="$1/mysqld.sock" --user=root --batch --skip-column-names "${@:2}"
+    mariadb --no-defaults --host=localhost --protocol=socket --socket="$1/mysqld.sock" --user=root \
+        --batch --skip-column-names "${@:2}"
 }
 
 servers_start_mariadb() {
@@ -181,7 +184,7 @@ servers_start_mariadb() {
             --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=64M \
             --innodb-log-file-size=8M --skip-log-bin
         servers__wait "$dir" mariadb "$dir/mariadb.log" mariadb-admin --no-defaults \
-            --socket="$dir/mysqld.sock" --user=root ping || return 1
+            --host=localhost --protocol=socket --socket="$dir/mysqld.sock" --user=root ping || return 1
     fi
     servers__mysql_setup "$dir" "$port" "$db" || return 1
     ((rc == 2)) ||

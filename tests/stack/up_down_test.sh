@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Test of the local stack as the README has a user run it (run by CTest from
+# `tools/uschat test`; skips with 77 without USCHAT_BUILD_DIR):
+#   1. `tools/uschat up` on free ports in a temporary var folder, with the programs of this
+#      build (USCHAT_NO_BUILD=1): every process runs and var/run/stack.env has every key;
+#   2. `up` again while it runs: nothing is restarted;
+#   3. the README's curl flow: /healthz, a code by mail file, register, login (sent to one of
+#      CHAT_NODES), the wrong password refused with 1009;
+#   4. `tools/uschat status` names every process as running;
+#   5. `tools/uschat down`: every process it started is gone and no port listens any more.
+set -euo pipefail
+
+root=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+if [[ -z ${USCHAT_BUILD_DIR:-} || ! -x $USCHAT_BUILD_DIR/actors/uschatd/uschatd ]]; then
+    echo "SKIP: USCHAT_BUILD_DIR with built programs is not set (run \`tools/uschat test\`)"
+    exit 77
+fi
+uschat=$root/tools/uschat
+var=$(mktemp -d /tmp/uschat-stacktest-XXXXXX)
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+cleanup() {
+    "$uschat" down >/dev/null 2>&1 || true
+    if ((failures)); then
+        for log in "$var"/log/*.log; do
+            [[ -f $log ]] && { echo "---- $log" && tail -n 20 "$log"; } >&2
+        done
+    fi
+    rm -rf "$var"
+}
+# A process counts as gone once it has exited (a zombie not yet reaped has).
+alive() { [[ -e /proc/$1 ]] && [[ $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+
+read -r p_redis p_mysql p_broker p_tap p_gate p_node1 p_node2 < <(/usr/bin/python3 -c '
+import socket
+socks = [socket.socket() for _ in range(7)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+export USCHAT_NO_BUILD=1 USCHAT_BUILD_DIR_RELEASE=$USCHAT_BUILD_DIR USCHAT_VAR_DIR=$var
+export USCHAT_PORT_REDIS=$p_redis USCHAT_PORT_MYSQL=$p_mysql USCHAT_PORT_BROKER=$p_broker
+export USCHAT_PORT_TAP=$p_tap USCHAT_PORT_GATE=$p_gate USCHAT_PORT_NODE1=$p_node1
+export USCHAT_PORT_NODE2=$p_node2
+trap cleanup EXIT
+
+# ---- 1. up ------------------------------------------------------------------------------
+if ! "$uschat" up >"$var/up.out" 2>&1; then
+    cat "$var/up.out" >&2
+    fail "tools/uschat up failed"
+    exit 1
+fi
+env_file=$var/run/stack.env
+for key in GATE_URL BROKER_ENDPOINT TAP_ENDPOINT MAIL_DIR REDIS_HOST REDIS_PORT MYSQL_HOST \
+    MYSQL_PORT MYSQL_USER MYSQL_PASSWORD MYSQL_DB CHAT_NODES; do
+    grep -q "^$key=" "$env_file" || fail "stack.env lacks $key"
+done
+set -a
+# shellcheck disable=SC1090
+source "$env_file"
+set +a
+[[ $GATE_URL == "http://127.0.0.1:$p_gate" ]] || fail "GATE_URL $GATE_URL"
+[[ $CHAT_NODES == "node1=127.0.0.1:$p_node1 node2=127.0.0.1:$p_node2" ]] ||
+    fail "CHAT_NODES $CHAT_NODES"
+
+pids=()
+for f in "$var"/run/*.pid "$var"/servers/redis.pid "$var"/servers/mariadb.pid; do
+    pid=$(cat "$f")
+    alive "$pid" || fail "$(basename "$f" .pid) (pid $pid) is not running"
+    pids+=("$pid")
+done
+((${#pids[@]} == 6)) || fail "expected 6 processes (broker, uschatd, 2 nodes, redis, mariadb), got ${#pids[@]}"
+
+# ---- 2. up again ------------------------------------------------------------------------
+"$uschat" up >"$var/up2.out" 2>&1 || { cat "$var/up2.out" >&2; fail "a second tools/uschat up failed"; }
+after=()
+for f in "$var"/run/*.pid "$var"/servers/redis.pid "$var"/servers/mariadb.pid; do
+    after+=("$(cat "$f")")
+done
+[[ "${after[*]}" == "${pids[*]}" ]] || fail "the second up restarted something: ${pids[*]} -> ${after[*]}"
+
+# ---- 3. the README's flow ---------------------------------------------------------------
+post() { curl -s --max-time 10 -d "$2" "$GATE_URL$1"; }
+health=$(curl -s --max-time 10 "$GATE_URL/healthz")
+[[ $health == '{"status":"ok","broker":true,"redis":true,"mysql":true}' ]] || fail "healthz: $health"
+reply=$(post /get_varifycode '{"email":"erin@example.com"}')
+[[ $reply == '{"error":0,"email":"erin@example.com"}' ]] || fail "get_varifycode: $reply"
+mail=$(ls -t "$MAIL_DIR"/*.eml 2>/dev/null | head -1)
+code=$(grep -o 'code is: [0-9]*' "$mail" | grep -o '[0-9]*$' || true)
+[[ $code =~ ^[0-9]{6}$ ]] || fail "no 6-digit code in the mail file '$mail'"
+# "745230" is the wire form of the password 123456 (README)
+reply=$(post /user_register '{"email":"erin@example.com","user":"erin","passwd":"745230",
+    "confirm":"745230","varifycode":"'"$code"'"}')
+[[ $reply == '{"error":0,"uid":1,"email":"erin@example.com","user":"erin"}' ]] ||
+    fail "user_register: $reply"
+reply=$(post /user_login '{"email":"erin@example.com","passwd":"745230"}')
+node=$(jq -r 'select(.error == 0 and .uid == 1 and (.token | test("^[0-9a-f]{64}$")))
+    | "\(.host):\(.port)"' <<<"$reply" 2>/dev/null || true)
+[[ -n $node && " $CHAT_NODES " == *"=$node "* ]] || fail "user_login: $reply"
+reply=$(post /user_login '{"email":"erin@example.com","passwd":"745231"}')
+[[ $reply == '{"error":1009}' ]] || fail "wrong password: $reply"
+
+# ---- 4. status --------------------------------------------------------------------------
+status=$("$uschat" status 2>&1) || fail "tools/uschat status failed"
+for name in broker uschatd chat-node1 chat-node2 redis mariadb; do
+    grep -Eq "^$name +[0-9]+ +running" <<<"$status" || fail "status does not show $name running"
+done
+grep -q 'MYSQL_PASSWORD' <<<"$status" && fail "status shows the MySQL password"
+
+# ---- 5. down ----------------------------------------------------------------------------
+"$uschat" down >"$var/down.out" 2>&1 || fail "tools/uschat down failed: $(cat "$var/down.out")"
+for pid in "${pids[@]}"; do
+    alive "$pid" && fail "pid $pid still runs after down"
+done
+for port in "$p_redis" "$p_mysql" "$p_broker" "$p_tap" "$p_gate" "$p_node1" "$p_node2"; do
+    ss -Hltn "sport = :$port" | grep -q . && fail "port $port still listens after down"
+done
+[[ -e $env_file ]] && fail "stack.env left behind by down"
+
+if ((failures)); then
+    echo "stack.up_down: $failures failure(s)" >&2
+    exit 1
+fi
+echo "stack.up_down: up (6 processes), up again (no restart), register + login by curl," \
+    "status, down (nothing left)"
