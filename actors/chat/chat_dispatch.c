@@ -249,10 +249,10 @@ static void s_search(chat_node_t *node, chat_conn_t *conn, json_t *body)
                json_string_length(key) <= SEARCH_MAX) ||
               (json_is_integer(key) && json_integer_value(key) > 0);
     if (!ok) {
+        /* key belongs to body: pick the code before body goes */
+        int error = json_is_string(key) && json_string_length(key) ? CHAT_ERR_RANGE : CHAT_ERR_JSON;
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_SEARCH_RSP,
-                             json_is_string(key) && json_string_length(key) ? CHAT_ERR_RANGE
-                                                                            : CHAT_ERR_JSON);
+        chat_conn_send_error(node, conn, CHAT_ID_SEARCH_RSP, error);
         return;
     }
     s_submit(node, conn, body, CHAT_ID_SEARCH_RSP, chat_store_search);

@@ -479,6 +479,22 @@ static void s_case_badinput(void)
     CHECK(s_next_error(s, USCHAT_ID_ADD_FRIEND_RSP) == USCHAT_ERR_JSON, "empty body: 1001");
     s_raw_frame(s, USCHAT_ID_ADD_FRIEND_REQ, "{\"applyname\":\"x\"}", 17);
     CHECK(s_next_error(s, USCHAT_ID_ADD_FRIEND_RSP) == USCHAT_ERR_JSON, "missing touid: 1001");
+    /* search keys of the wrong shape (the node once read a refused key after freeing it) */
+    static const struct {
+        const char *body;
+        int error;
+    } keys[] = {{"{\"uid\":\"\"}", USCHAT_ERR_JSON},
+                {"{\"uid\":0}", USCHAT_ERR_JSON},
+                {"{\"uid\":-5}", USCHAT_ERR_JSON},
+                {"{\"uid\":[1]}", USCHAT_ERR_JSON},
+                {"{\"uid\":\"" /* 65 characters */
+                 "12345678901234567890123456789012345678901234567890123456789012345\"}",
+                 USCHAT_ERR_OUT_OF_RANGE}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        s_raw_frame(s, USCHAT_ID_SEARCH_REQ, keys[i].body, strlen(keys[i].body));
+        CHECK(s_next_error(s, USCHAT_ID_SEARCH_RSP) == keys[i].error, "search %s: %d", keys[i].body,
+              keys[i].error);
+    }
     /* unknown ids: counted and ignored; the next reply is the heartbeat's */
     s_raw_frame(s, 4242, "{}", 2);
     s_raw_frame(s, 1006, "{\"error\":0}", 11);
