@@ -263,6 +263,8 @@ struct chat_push_t {
 
 typedef void(chat_job_run_fn)(chat_job_t *job, chat_worker_t *worker);
 typedef void(chat_job_done_fn)(chat_node_t *node, chat_job_t *job);
+/* Called after items were dropped from a reply's list, to make its cursor fields say so. */
+typedef void(chat_json_fit_fn)(json_t *rsp, void *arg);
 
 struct chat_job_t {
     loop_item_t item;       /* first: the completion queue's link */
@@ -313,6 +315,10 @@ void chat_worker_fini(void *worker);
 void chat_job_set_error(chat_job_t *job, int code);
 /* Worker thread: takes the JSON object (json_decref'd) as the reply. */
 void chat_job_set_reply(chat_job_t *job, json_t *body);
+/* Worker thread: chat_job_set_reply for a paged reply that must fit one frame: items are
+ * dropped from one end of list (see chat_json_dump_fit) and fix updates the cursors. */
+void chat_job_set_reply_fit(chat_job_t *job, json_t *body, const char *list, bool from_front,
+                            chat_json_fit_fn *fix);
 /* Worker thread: adds a push of body (taken, json_decref'd) to uid, resolving its node. */
 void chat_job_add_push(chat_job_t *job, chat_worker_t *worker, uint64_t uid, uint16_t frame,
                        json_t *body);
@@ -430,5 +436,11 @@ const char *chat_json_str(const json_t *obj, const char *key);
 size_t chat_utf8_chars(const char *s);
 /* json_dumps compact into a malloc'd string; NULL when out of memory. *len set. */
 char *chat_json_dump(const json_t *obj, size_t *len);
+/* The compact text of rsp, first dropping items from one end of list (an array inside rsp)
+ * until the text fits one frame (FRAME_MAX_BODY), calling fix(rsp, arg) (may be NULL) after
+ * each round of drops. Caller frees the text; NULL when the list ran out before the text fit,
+ * or out of memory. *len set. */
+char *chat_json_dump_fit(json_t *rsp, json_t *list, bool from_front, chat_json_fit_fn *fix,
+                         void *arg, size_t *len);
 
 #endif

@@ -298,6 +298,21 @@ void chat_job_set_reply(chat_job_t *job, json_t *body)
         job->error = CHAT_ERR_RPC;
 }
 
+void chat_job_set_reply_fit(chat_job_t *job, json_t *body, const char *list, bool from_front,
+                            chat_json_fit_fn *fix)
+{
+    if (!body) {
+        chat_job_set_error(job, CHAT_ERR_RPC);
+        return;
+    }
+    free(job->reply);
+    job->reply = chat_json_dump_fit(body, json_object_get(body, list), from_front, fix, NULL,
+                                    &job->reply_len);
+    json_decref(body);
+    if (!job->reply && !job->error)
+        chat_job_set_error(job, CHAT_ERR_RPC);
+}
+
 void chat_job_set_error(chat_job_t *job, int code)
 {
     job->error = code;

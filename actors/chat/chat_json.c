@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "uschat/frame.h"
+
 uint64_t chat_json_uid(const json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
@@ -47,5 +49,30 @@ char *chat_json_dump(const json_t *obj, size_t *len)
 {
     char *text = json_dumps(obj, JSON_COMPACT);
     *len = text ? strlen(text) : 0;
+    return text;
+}
+
+char *chat_json_dump_fit(json_t *rsp, json_t *list, bool from_front, chat_json_fit_fn *fix,
+                         void *arg, size_t *len)
+{
+    char *text = chat_json_dump(rsp, len);
+    while (text && *len > FRAME_MAX_BODY) {
+        free(text);
+        if (!json_array_size(list))
+            return NULL;
+        /* drop about as many bytes of items as the text is over (each item's text once, so a
+         * long list costs no more than two dumps of it), then measure again */
+        size_t excess = *len - FRAME_MAX_BODY, freed = 0;
+        while (freed < excess && json_array_size(list)) {
+            size_t at = from_front ? 0 : json_array_size(list) - 1, item_len = 0;
+            char *item = chat_json_dump(json_array_get(list, at), &item_len);
+            free(item);
+            freed += item_len + 1; /* and its comma */
+            json_array_remove(list, at);
+        }
+        if (fix)
+            fix(rsp, arg);
+        text = chat_json_dump(rsp, len);
+    }
     return text;
 }

@@ -89,24 +89,14 @@ static const char *const s_friend_names[] = {"uid", "name", "nick", "icon",
 static const bool s_friend_ints[] = {true, false, false, false, true, false, false};
 
 /* Drops list entries from the end until the reply fits one frame (a user with thousands of
- * friends still logs in; the protocol has no paging for 1006). */
+ * friends still logs in; the protocol has no paging for 1006): friends first, then requests. */
 static void s_fit_frame(chat_job_t *job, json_t *rsp)
 {
-    json_t *friends = json_object_get(rsp, "friend_list");
-    json_t *applies = json_object_get(rsp, "apply_list");
     size_t len = 0;
-    char *text = chat_json_dump(rsp, &len);
-    while (text && len > FRAME_MAX_BODY) {
-        json_t *list = json_array_size(friends) ? friends : applies;
-        size_t n = json_array_size(list);
-        if (!n)
-            break;
-        size_t keep = n / 2;
-        while (json_array_size(list) > keep)
-            json_array_remove(list, json_array_size(list) - 1);
-        free(text);
-        text = chat_json_dump(rsp, &len);
-    }
+    char *text =
+        chat_json_dump_fit(rsp, json_object_get(rsp, "friend_list"), false, NULL, NULL, &len);
+    if (!text)
+        text = chat_json_dump_fit(rsp, json_object_get(rsp, "apply_list"), false, NULL, NULL, &len);
     log_debug("chat: login reply of uid %" PRIu64 ": %zu bytes", job->uid, len);
     free(job->reply);
     job->reply = text;

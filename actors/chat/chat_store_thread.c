@@ -97,6 +97,16 @@ static int s_on_thread(void *arg, const db_value_t *c, size_t ncols)
     return 0;
 }
 
+/* Threads with long last messages did not fit one frame: the page ends earlier. */
+static void s_threads_trimmed(json_t *rsp, void *arg)
+{
+    (void)arg;
+    json_t *threads = json_object_get(rsp, "threads");
+    json_t *last = json_array_get(threads, json_array_size(threads) - 1);
+    json_object_set_new(rsp, "load_more", json_true());
+    json_object_set(rsp, "next_last_id", json_object_get(last, "thread_id"));
+}
+
 void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t cursor = (int64_t)chat_json_uid(job->request, "thread_id");
@@ -136,8 +146,10 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
         st.last_id = json_integer_value(
             json_object_get(json_array_get(st.threads, THREADS_PAGE - 1), "thread_id"));
     }
-    chat_job_set_reply(job, json_pack("{sisbsIso}", "error", 0, "load_more", more, "next_last_id",
-                                      (json_int_t)st.last_id, "threads", st.threads));
+    chat_job_set_reply_fit(job,
+                           json_pack("{sisbsIso}", "error", 0, "load_more", more, "next_last_id",
+                                     (json_int_t)st.last_id, "threads", st.threads),
+                           "threads", false, s_threads_trimmed);
 }
 
 /* ---- 1027: the private thread with a friend ------------------------------------------------- */
@@ -224,6 +236,15 @@ static int s_on_message(void *arg, const db_value_t *c, size_t ncols)
     return 0;
 }
 
+/* Long messages did not fit one frame: the page keeps the newest, and the cursor follows. */
+static void s_history_trimmed(json_t *rsp, void *arg)
+{
+    (void)arg;
+    json_t *oldest = json_array_get(json_object_get(rsp, "chat_datas"), 0);
+    json_object_set_new(rsp, "load_more", json_true());
+    json_object_set(rsp, "last_message_id", json_object_get(oldest, "msg_id"));
+}
+
 void chat_store_history(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
@@ -256,9 +277,19 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
         json_array_append(page, json_array_get(m.items, i - 1));
     json_decref(m.items);
     int64_t oldest = n ? json_integer_value(json_object_get(json_array_get(page, 0), "msg_id")) : 0;
-    chat_job_set_reply(job, json_pack("{sisIsIsbso}", "error", 0, "thread_id",
-                                      (json_int_t)thread_id, "last_message_id", (json_int_t)oldest,
-                                      "load_more", more, "chat_datas", page));
+    chat_job_set_reply_fit(job,
+                           json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)thread_id,
+                                     "last_message_id", (json_int_t)oldest, "load_more", more,
+                                     "chat_datas", page),
+                           "chat_datas", true, s_history_trimmed);
+}
+
+/* Long messages did not fit one frame: fewer than asked, and the client syncs again after the
+ * last seq it got. */
+static void s_sync_trimmed(json_t *rsp, void *arg)
+{
+    (void)arg;
+    json_object_set_new(rsp, "has_more", json_true());
 }
 
 void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
@@ -286,8 +317,10 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     bool more = (int64_t)json_array_size(m.items) > limit;
     if (more)
         json_array_remove(m.items, (size_t)limit);
-    chat_job_set_reply(job, json_pack("{sisIsosb}", "error", 0, "thread_id", (json_int_t)thread_id,
-                                      "chat_datas", m.items, "has_more", more));
+    chat_job_set_reply_fit(job,
+                           json_pack("{sisIsosb}", "error", 0, "thread_id", (json_int_t)thread_id,
+                                     "chat_datas", m.items, "has_more", more),
+                           "chat_datas", false, s_sync_trimmed);
 }
 
 /* ---- 1033: read mark ------------------------------------------------------------------------ */

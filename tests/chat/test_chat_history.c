@@ -14,6 +14,10 @@
  *   threads   a user with 120 threads (friends and threads seeded in SQL, messages sent through
  *             the nodes): 1025 pages of 50 in thread order, each thread exactly once,
  *             load_more and next_last_id right, last_seq, unread and last_msg of each
+ *   long      messages of ~4 KB, so that 200 of them (sync), 50 (history) or 50 threads with
+ *             such a last message (1025) do not fit one frame: the pages are cut to fit, their
+ *             has_more / load_more and cursors say so, and paging on brings everything once;
+ *             and a login reply (1006, no paging) whose friend list is cut to fit
  *   badinput  empty or oversized content, content that is not UTF-8, a missing or oversized
  *             unique_id, no items or too many, a thread the user is not in, a thread that does
  *             not exist, someone else's fromuid, a touid that is not a friend, the sender
@@ -433,6 +437,26 @@ static void s_case_badinput(void)
 
 #define THREADS_N 120
 
+/* A new user NAME, friends with alice, with their private thread: straight into the database.
+ * Returns the thread id; *uid gets the user's. */
+static int64_t s_seed_friend(pair_t *p, const char *name, int64_t *uid)
+{
+    char sql[512];
+    *uid = chat_stack_user(p->st, name);
+    int64_t lo = p->alice < *uid ? p->alice : *uid, hi = p->alice < *uid ? *uid : p->alice;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO friend (self_id, friend_id) VALUES (%lld, %lld), (%lld, %lld)",
+             (long long)p->alice, (long long)*uid, (long long)*uid, (long long)p->alice);
+    CHECK(mysql_query(p->st->mysql, sql) == 0, "%s", mysql_error(p->st->mysql));
+    CHECK(mysql_query(p->st->mysql, "INSERT INTO chat_thread (type) VALUES (0)") == 0, "thread");
+    int64_t thread = (int64_t)mysql_insert_id(p->st->mysql);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO private_chat (thread_id, user1_id, user2_id) VALUES (%lld, %lld, %lld)",
+             (long long)thread, (long long)lo, (long long)hi);
+    CHECK(mysql_query(p->st->mysql, sql) == 0, "%s", mysql_error(p->st->mysql));
+    return thread;
+}
+
 static void s_case_threads(void)
 {
     pair_t p;
@@ -442,23 +466,9 @@ static void s_case_threads(void)
     friends[0] = p.bob;
     threads[0] = p.thread;
     for (int i = 1; i < THREADS_N; i++) {
-        char name[32], sql[512];
+        char name[32];
         snprintf(name, sizeof name, "friend%d", i);
-        friends[i] = chat_stack_user(p.st, name);
-        int64_t lo = p.alice < friends[i] ? p.alice : friends[i];
-        int64_t hi = p.alice < friends[i] ? friends[i] : p.alice;
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO friend (self_id, friend_id) VALUES (%lld, %lld), (%lld, %lld)",
-                 (long long)p.alice, (long long)friends[i], (long long)friends[i],
-                 (long long)p.alice);
-        CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
-        CHECK(mysql_query(p.st->mysql, "INSERT INTO chat_thread (type) VALUES (0)") == 0, "thread");
-        threads[i] = (int64_t)mysql_insert_id(p.st->mysql);
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO private_chat (thread_id, user1_id, user2_id) VALUES (%lld, %lld, "
-                 "%lld)",
-                 (long long)threads[i], (long long)lo, (long long)hi);
-        CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
+        threads[i] = s_seed_friend(&p, name, &friends[i]);
     }
     /* in every third thread: alice writes once through node1, then i % 4 + 1 replies of the
      * friend are seeded in SQL (with last_seq) */
@@ -545,6 +555,152 @@ static void s_case_threads(void)
     s_pair_stop(&p);
 }
 
+/* ---- long messages: pages that must be cut to fit one frame --------------------------------- */
+
+#define LONG_N       300 /* messages of ~4 KB in alice and bob's thread */
+#define LONG_THREADS 30  /* more threads of alice, each with a ~4 KB last message */
+
+/* Seeds n messages of 4095 bytes ("m0001 " and 1363 three-byte characters) into thread,
+ * senders taking turns, seqs from first_seq on, and sets last_seq. */
+static void s_seed_long(pair_t *p, int64_t thread, int64_t other, int first_seq, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char sql[512];
+        int seq = first_seq + i;
+        int64_t from = i % 2 ? other : p->alice, to = i % 2 ? p->alice : other;
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, "
+                 "content) VALUES (%lld, %d, %lld, %lld, 'long-%lld-%d', CONCAT('m%04d ', "
+                 "REPEAT(_utf8mb4 0xE4B8AD, 1363)))",
+                 (long long)thread, seq, (long long)from, (long long)to, (long long)thread, seq,
+                 seq);
+        CHECK(mysql_query(p->st->mysql, sql) == 0, "%s", mysql_error(p->st->mysql));
+    }
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE chat_thread SET last_seq = %d WHERE id = %lld",
+             first_seq + n - 1, (long long)thread);
+    CHECK(mysql_query(p->st->mysql, sql) == 0, "%s", mysql_error(p->st->mysql));
+}
+
+static void s_case_long(void)
+{
+    pair_t p;
+    s_pair(&p, "chatlong", s_env);
+    s_seed_long(&p, p.thread, p.bob, 1, LONG_N);
+    int64_t threads[LONG_THREADS + 1];
+    threads[0] = p.thread;
+    for (int i = 1; i <= LONG_THREADS; i++) {
+        char name[32];
+        int64_t uid;
+        snprintf(name, sizeof name, "long%d", i);
+        threads[i] = s_seed_friend(&p, name, &uid);
+        s_seed_long(&p, threads[i], uid, 1, 1);
+    }
+
+    /* sync after 0, 200 asked each time: fewer come (the frame is full), has_more says so, and
+     * syncing on from the last seq got brings every message once, in order */
+    int64_t next = 1, requests = 0;
+    for (bool more = true; more; requests++) {
+        CHECK(requests < LONG_N, "sync does not end");
+        json_t *rsp = NULL;
+        CHECK(chat_stack_request(p.b, USCHAT_ID_SYNC_REQ,
+                                 uschat_req_sync(p.thread, next - 1, SYNC_MAX), &rsp) == 0,
+              "1031 after %lld", (long long)(next - 1));
+        json_t *items = json_object_get(rsp, "chat_datas");
+        CHECK(json_array_size(items) > 0, "an empty sync page after %lld", (long long)(next - 1));
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item)
+        {
+            CHECK(s_int(item, "seq") == next, "sync: seq %lld where %lld was due",
+                  (long long)s_int(item, "seq"), (long long)next);
+            CHECK(strlen(s_str(item, "msg_content")) == 4095, "a whole message: %zu bytes",
+                  strlen(s_str(item, "msg_content")));
+            next++;
+        }
+        more = json_is_true(json_object_get(rsp, "has_more"));
+        CHECK(more == (next <= LONG_N), "has_more %d with %lld next", more, (long long)next);
+        json_decref(rsp);
+    }
+    CHECK(next == LONG_N + 1 && requests > LONG_N / SYNC_MAX + 1,
+          "sync: %lld messages in %lld replies", (long long)(next - 1), (long long)requests);
+
+    /* history from the newest: cut pages keep the newest messages, the cursor follows */
+    int64_t cursor = 0, expect_seq = LONG_N, pages = 0;
+    for (bool more = true; more; pages++) {
+        CHECK(pages < LONG_N, "history does not end");
+        json_t *rsp = NULL;
+        CHECK(chat_stack_request(p.b, USCHAT_ID_LOAD_CHAT_REQ,
+                                 uschat_req_load_chat(p.thread, cursor), &rsp) == 0,
+              "1029");
+        json_t *items = json_object_get(rsp, "chat_datas");
+        size_t n = json_array_size(items);
+        CHECK(n > 0 && n < PAGE, "history page %lld: %zu messages", (long long)pages, n);
+        for (size_t i = n; i > 0; i--) /* oldest first: check from the newest end */
+            CHECK(s_int(json_array_get(items, i - 1), "seq") == expect_seq--, "history order");
+        cursor = s_int(rsp, "last_message_id");
+        CHECK(cursor == s_int(json_array_get(items, 0), "msg_id"), "the cursor is the oldest");
+        more = json_is_true(json_object_get(rsp, "load_more"));
+        CHECK(more == (expect_seq > 0), "load_more %d with seq %lld left", more,
+              (long long)expect_seq);
+        json_decref(rsp);
+    }
+    CHECK(expect_seq == 0, "history: %lld messages never came", (long long)expect_seq);
+
+    /* thread list: 31 threads with ~4 KB last messages do not fit one frame */
+    int64_t seen = 0, last_id = 0, tcursor = 0, tpages = 0;
+    for (bool more = true; more; tpages++) {
+        CHECK(tpages < 10, "the thread list does not end");
+        json_t *rsp = NULL;
+        CHECK(chat_stack_request(p.a, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(tcursor),
+                                 &rsp) == 0,
+              "1025");
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(rsp, "threads"), i, t)
+        {
+            CHECK(s_int(t, "thread_id") > last_id, "thread order");
+            last_id = s_int(t, "thread_id");
+            CHECK(last_id == threads[seen], "thread %lld where %lld was due", (long long)last_id,
+                  (long long)threads[seen]);
+            seen++;
+        }
+        more = json_is_true(json_object_get(rsp, "load_more"));
+        CHECK(more == (seen <= LONG_THREADS), "load_more %d after %lld", more, (long long)seen);
+        tcursor = s_int(rsp, "next_last_id");
+        CHECK(tcursor == last_id, "next_last_id is the last thread");
+        json_decref(rsp);
+    }
+    CHECK(seen == LONG_THREADS + 1 && tpages > 1, "%lld threads in %lld pages", (long long)seen,
+          (long long)tpages);
+
+    /* 1006 has no paging: 200 more friends with long profiles are cut from its friend list */
+    CHECK(mysql_query(p.st->mysql,
+                      "INSERT INTO user (name, email, pwd_hash, nick, `desc`, icon) SELECT "
+                      "CONCAT('wide', seq), CONCAT('wide', seq, '@example.com'), 'x', "
+                      "REPEAT('n', 64), REPEAT('d', 255), REPEAT('i', 255) FROM seq_1_to_200") == 0,
+          "%s", mysql_error(p.st->mysql));
+    char sql[256], token[128];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO friend (self_id, friend_id) SELECT %lld, uid FROM user WHERE name LIKE "
+             "'wide%%'",
+             (long long)p.alice);
+    CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
+    chat_stack_token(p.st, p.alice, token, NULL);
+    json_t *login = NULL;
+    uschat_session_t *again = chat_stack_login(p.st, 0, p.alice, token, &login);
+    size_t friends = json_array_size(json_object_get(login, "friend_list"));
+    CHECK(friends > LONG_THREADS && friends < 200, "1006 with %zu of %d friends", friends,
+          LONG_THREADS + 201);
+    json_decref(login);
+    uschat_session_destroy(&again);
+    printf("long: %d messages of 4 KB synced in %lld replies and paged back in %lld; %d threads "
+           "in %lld pages; a login with %zu of %d friends\n",
+           LONG_N, (long long)requests, (long long)pages, LONG_THREADS + 1, (long long)tpages,
+           friends, LONG_THREADS + 201);
+    s_pair_stop(&p);
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "";
@@ -556,8 +712,10 @@ int main(int argc, char **argv)
         s_case_badinput();
     else if (strcmp(which, "threads") == 0)
         s_case_threads();
+    else if (strcmp(which, "long") == 0)
+        s_case_long();
     else {
-        fprintf(stderr, "usage: test_chat_history paging|readback|threads|badinput\n");
+        fprintf(stderr, "usage: test_chat_history paging|readback|threads|long|badinput\n");
         return 2;
     }
     printf("ok %s\n", which);
