@@ -7,7 +7,9 @@
 #   3. the README's curl flow: /healthz, a code by mail file, register, login (sent to one of
 #      CHAT_NODES), the wrong password refused with 1009;
 #   4. `tools/uschat status` names every process as running;
-#   5. `tools/uschat down`: every process it started is gone and no port listens any more.
+#   5. `tools/uschat down`, `up` again: the account is still there, and a login right after
+#      `up` returns is sent to a chat node (status already knows them);
+#   6. `tools/uschat down`: every process it started is gone and no port listens any more.
 set -euo pipefail
 
 root=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -110,7 +112,17 @@ for name in broker uschatd chat-node1 chat-node2 redis mariadb; do
 done
 grep -q 'MYSQL_PASSWORD' <<<"$status" && fail "status shows the MySQL password"
 
-# ---- 5. down ----------------------------------------------------------------------------
+# ---- 5. down, up: the data stays, and login works at once ---------------------------------
+"$uschat" down >"$var/down.out" 2>&1 || fail "tools/uschat down failed: $(cat "$var/down.out")"
+"$uschat" up >"$var/up3.out" 2>&1 || { cat "$var/up3.out" >&2; fail "up after down failed"; }
+reply=$(post /user_login '{"email":"erin@example.com","passwd":"745230"}')
+[[ $(jq -r .error <<<"$reply" 2>/dev/null) == 0 ]] || fail "login right after up again: $reply"
+pids=()
+for f in "$var"/run/*.pid "$var"/servers/redis.pid "$var"/servers/mariadb.pid; do
+    pids+=("$(cat "$f")")
+done
+
+# ---- 6. down ----------------------------------------------------------------------------
 "$uschat" down >"$var/down.out" 2>&1 || fail "tools/uschat down failed: $(cat "$var/down.out")"
 for pid in "${pids[@]}"; do
     alive "$pid" && fail "pid $pid still runs after down"
@@ -125,4 +137,4 @@ if ((failures)); then
     exit 1
 fi
 echo "stack.up_down: up (6 processes), up again (no restart), register + login by curl," \
-    "status, down (nothing left)"
+    "status, down + up (account kept, login at once), down (nothing left)"
