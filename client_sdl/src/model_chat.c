@@ -6,6 +6,10 @@
  *   new connection, every thread whose history is on screen is synced from its highest seq
  *   (1031), and my messages still sending are sent again with the same unique_id (the server
  *   stores a retried unique_id once), so a reconnect loses and doubles nothing.
+ * - Per thread, seqs have no gaps (PROTOCOL.md). A 1018/1019 whose seq leaves a gap behind
+ *   what is held (a push lost on the way: a node or Redis restarting) starts a sync from the
+ *   gap, in a thread whose history is held, so the missed messages show up without a
+ *   reconnect; syncs always continue from the first gap.
  * - Unread counts: the server's count from 1026 is the truth when it comes; in between, a
  *   peer's message with a seq past the highest one known adds one, and opening the conversation
  *   at its bottom marks it read (1033).
@@ -67,7 +71,15 @@ static void s_sync(app_model_t *m, app_thread_t *t)
 {
     t->syncing = true;
     model_send(m, USCHAT_ID_SYNC_REQ,
-               uschat_req_sync(t->thread_id, model_thread_max_seq(t), USCHAT_SYNC_MAX_LIMIT));
+               uschat_req_sync(t->thread_id, model_thread_gapless_seq(t), USCHAT_SYNC_MAX_LIMIT));
+}
+
+/* After new messages: a gap below them means pushes were lost; fetch what is missing. */
+static void s_sync_gap(app_model_t *m, app_thread_t *t)
+{
+    if (t->history_asked && !t->syncing && m->conn == APP_CONN_ONLINE &&
+        model_thread_gapless_seq(t) < model_thread_max_seq(t))
+        s_sync(m, t);
 }
 
 /* ---- 1006: logged in --------------------------------------------------------------------- */
@@ -227,6 +239,8 @@ static void s_on_sync(app_model_t *m, const json_t *body)
     s_merge_items(m, t, rsp.chat_datas, 0);
     if (rsp.has_more && json_array_size(rsp.chat_datas) > 0)
         s_sync(m, t);
+    else if (json_array_size(rsp.chat_datas) > 0) /* a gap the page did not reach */
+        s_sync_gap(m, t);
     model_changed(m);
 }
 
@@ -251,6 +265,7 @@ static void s_on_text_ack(app_model_t *m, const json_t *body)
         return;
     }
     s_merge_items(m, t, rsp.chat_datas, m->self.uid);
+    s_sync_gap(m, t);
     model_changed(m);
 }
 
@@ -263,6 +278,7 @@ static void s_on_text_push(app_model_t *m, const json_t *body)
     if (!t)
         return;
     s_merge_items(m, t, rsp.chat_datas, rsp.fromuid);
+    s_sync_gap(m, t);
     model_changed(m);
 }
 

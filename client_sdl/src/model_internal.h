@@ -97,6 +97,9 @@ app_msg_t *model_msg_add_pending(app_thread_t *t, int64_t sender, const char *co
 app_msg_t *model_msg_oldest_sending(app_thread_t *t);
 /* Highest committed seq held in T (0 when none). */
 int64_t model_thread_max_seq(const app_thread_t *t);
+/* Highest committed seq held in T before the first gap above the oldest one held (0 when none):
+ * what a sync continues from, so a push that came past missed messages does not hide them. */
+int64_t model_thread_gapless_seq(const app_thread_t *t);
 /* Makes the thread's preview the newest message held when it is newer than the preview. */
 void model_thread_touch(app_model_t *m, app_thread_t *t);
 /* Sets the preview from a message (e.g. 1026's last_msg). */

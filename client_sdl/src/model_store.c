@@ -370,6 +370,15 @@ int64_t model_thread_max_seq(const app_thread_t *t)
     return n ? t->msgs[n - 1].seq : 0;
 }
 
+int64_t model_thread_gapless_seq(const app_thread_t *t)
+{
+    size_t n = s_committed(t);
+    for (size_t i = 1; i < n; i++)
+        if (t->msgs[i].seq != t->msgs[i - 1].seq + 1)
+            return t->msgs[i - 1].seq;
+    return n ? t->msgs[n - 1].seq : 0;
+}
+
 void model_thread_set_preview(app_model_t *m, app_thread_t *t, const char *content,
                               const char *chat_time, int64_t sender)
 {

@@ -316,6 +316,47 @@ static void test_reconnect(void)
     app_model_destroy(&m);
 }
 
+/* A push past a gap (pushes lost on the way) syncs from the gap; the sync fills it, a push
+ * during the sync waits for it, and a gap still left afterwards is synced again. */
+static void test_gap(void)
+{
+    app_model_t *m = s_logged_in();
+    fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
+            json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
+                      "threads", fx_thread(77, 2002, 2, 0, "b", "2024-05-01 10:02:00")));
+    app_model_open_thread(m, 77);
+    s_history(m, 77, 0,
+              json_pack("[oo]", fx_item(2002, 7701, 1, "u1", "a", "2024-05-01 10:01:00"),
+                        fx_item(2002, 7702, 2, "u2", "b", "2024-05-01 10:02:00")));
+    fx_drain(m);
+    fx_push(m, 77, 2002, 7703, 3, "c", "2024-05-01 10:03:00");
+    CHECK_INT(fx_count(m, USCHAT_ID_SYNC_REQ), 0); /* 3 follows 2: nothing missed */
+    fx_push(m, 77, 2002, 7706, 6, "f", "2024-05-01 10:06:00");
+    json_t *sync = fx_take(m, USCHAT_ID_SYNC_REQ);
+    CHECK(sync != NULL, "a push past a gap asks for what is missing");
+    CHECK_INT(json_integer_value(json_object_get(sync, "after_seq")), 3);
+    json_decref(sync);
+    fx_push(m, 77, 2002, 7708, 8, "h", "2024-05-01 10:08:00");
+    CHECK_INT(fx_count(m, USCHAT_ID_SYNC_REQ), 0); /* one sync at a time */
+    /* the sync brings 4 and 5 only (7 is still missing): it goes on from the gap at 7 */
+    fx_feed(m, USCHAT_ID_SYNC_RSP,
+            json_pack("{sisIs[oo]sb}", "error", 0, "thread_id", (json_int_t)77, "chat_datas",
+                      fx_item(2002, 7704, 4, "u4", "d", "2024-05-01 10:04:00"),
+                      fx_item(2002, 7705, 5, "u5", "e", "2024-05-01 10:05:00"), "has_more", 0));
+    sync = fx_take(m, USCHAT_ID_SYNC_REQ);
+    CHECK(sync != NULL, "the gap at 7 is asked for too");
+    CHECK_INT(json_integer_value(json_object_get(sync, "after_seq")), 6);
+    json_decref(sync);
+    fx_feed(m, USCHAT_ID_SYNC_RSP,
+            json_pack("{sisIs[oo]sb}", "error", 0, "thread_id", (json_int_t)77, "chat_datas",
+                      fx_item(2002, 7707, 7, "u7", "g", "2024-05-01 10:07:00"),
+                      fx_item(2002, 7708, 8, "u8", "h", "2024-05-01 10:08:00"), "has_more", 0));
+    CHECK_INT(fx_count(m, USCHAT_ID_SYNC_REQ), 0);
+    static const int64_t seqs[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    s_check_seqs(app_model_thread(m, 77), seqs, 8);
+    app_model_destroy(&m);
+}
+
 /* A refused message is marked failed and can be sent again. */
 static void test_failed_send(void)
 {
@@ -561,11 +602,17 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         void (*fn)(void);
-    } cases[] = {{"order", test_order},         {"dedup", test_dedup},
-                 {"unread", test_unread},       {"list_order", test_list_order},
-                 {"reconnect", test_reconnect}, {"failed_send", test_failed_send},
-                 {"forms", test_forms},         {"friends", test_friends},
-                 {"kicked", test_kicked},       {"config", test_config}};
+    } cases[] = {{"order", test_order},
+                 {"dedup", test_dedup},
+                 {"unread", test_unread},
+                 {"list_order", test_list_order},
+                 {"reconnect", test_reconnect},
+                 {"failed_send", test_failed_send},
+                 {"forms", test_forms},
+                 {"friends", test_friends},
+                 {"kicked", test_kicked},
+                 {"config", test_config},
+                 {"gap", test_gap}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();
