@@ -26,6 +26,7 @@
 #include "uschat/redis_conn.h"
 #include "uschat/worker_pool.h"
 
+#include "chat_seen.h"
 #include "chat_sendq.h"
 #include "chat_umap.h"
 #include "chat_wheel.h"
@@ -247,6 +248,7 @@ typedef struct chat_worker_t {
     redis_conn_t *redis;
     char script_sha[4][41]; /* SHA1 of the Lua scripts once loaded, "" before */
     int consecutive_ids;    /* ids of one multi-row INSERT consecutive: 1, 0, -1 unknown */
+    chat_seen_t seen;       /* where peers were last found, for when Redis is unreachable */
 } chat_worker_t;
 
 /* A frame to write to a uid wherever it is connected (resolved by the worker from uip_). */
@@ -380,7 +382,8 @@ void chat_dispatch_frame(chat_node_t *node, chat_conn_t *conn, const frame_t *fr
 int chat_presence_login(chat_worker_t *worker, uint64_t uid, const char *token, uint64_t *session,
                         char old_node[ENVELOPE_NODE_MAX]);
 /* Worker: the node name (and session) of uid's live session; node "" when offline.
- * 0 or -1 (Redis failed). */
+ * 0 or -1 (Redis failed and the node uid was last found on is not known). While Redis fails,
+ * the answer is the node uid was last found on (chat_seen.h). */
 int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE_NODE_MAX],
                          uint64_t *session);
 /* Worker: the same for n uids in one round trip; nodes[i] "" when offline. 0 or -1. */

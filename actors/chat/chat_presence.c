@@ -161,7 +161,7 @@ int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE
     redisReply *r = redis_conn_command(worker->redis, "MGET %s %s", k_uip, k_usn);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         freeReplyObject(r);
-        return -1;
+        return chat_seen_get(&worker->seen, uid, node, session) ? 0 : -1;
     }
     if (r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len < ENVELOPE_NODE_MAX) {
         memcpy(node, r->element[0]->str, r->element[0]->len);
@@ -170,6 +170,7 @@ int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE
             *session = strtoull(r->element[1]->str, NULL, 10);
     }
     freeReplyObject(r);
+    chat_seen_put(&worker->seen, uid, node, *session);
     return 0;
 }
 
@@ -210,8 +211,15 @@ int chat_presence_lookup_many(chat_worker_t *worker, const uint64_t *uids, size_
                 if (usn->type == REDIS_REPLY_STRING)
                     sessions[i] = strtoull(usn->str, NULL, 10);
             }
+            chat_seen_put(&worker->seen, uids[i], nodes[i], sessions[i]);
         }
         rc = 0;
+    } else {
+        /* Redis unreachable: the nodes they were last found on */
+        rc = -1;
+        for (size_t i = 0; i < n; i++)
+            if (chat_seen_get(&worker->seen, uids[i], nodes[i], &sessions[i]))
+                rc = 0;
     }
     freeReplyObject(r);
 done:

@@ -1,8 +1,9 @@
 /* test_chat_units.c - the chat node's data structures on their own, no servers: the send
  * queue (bounded bytes, partial writes through a real socket pair), the timer wheel (deadlines
  * beyond its span, removal during a tick), the uid map (growth, removal keeps every other
- * key reachable) and the JSON text buffer (every string a message can hold comes back
- * unchanged through a JSON parser). Run by CTest as `test_chat_units CASE`. */
+ * key reachable), the JSON text buffer (every string a message can hold comes back
+ * unchanged through a JSON parser) and the cache of where peers were last found. Run by CTest as
+ * `test_chat_units CASE`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 
 #include "chat_buf.h"
+#include "chat_seen.h"
 #include "chat_sendq.h"
 #include "chat_umap.h"
 #include "chat_wheel.h"
@@ -212,6 +214,46 @@ static void s_buf(void)
     chat_buf_free(&b); /* twice: harmless */
 }
 
+/* The last node each peer was found on: found, replaced, forgotten when found offline, and a
+ * slot shared by two uids answers only for the one noted last. */
+static void s_seen(void)
+{
+    static chat_seen_t seen; /* zeroed: nothing known */
+    char node[ENVELOPE_NODE_MAX];
+    uint64_t session = 0;
+    CHECK(!chat_seen_get(&seen, 7, node, &session), "nothing known at first");
+    CHECK(!chat_seen_get(&seen, 0, node, &session), "uid 0 is never known");
+    for (uint64_t uid = 1; uid <= 100; uid++)
+        chat_seen_put(&seen, uid, uid % 2 ? "node1" : "node2", uid * 10);
+    int known = 0;
+    for (uint64_t uid = 1; uid <= 100; uid++) {
+        if (!chat_seen_get(&seen, uid, node, &session))
+            continue;
+        known++;
+        CHECK(strcmp(node, uid % 2 ? "node1" : "node2") == 0 && session == uid * 10,
+              "uid %llu: %s/%llu", (unsigned long long)uid, node, (unsigned long long)session);
+    }
+    CHECK(known > 80, "only %d of 100 consecutive uids kept in %d slots", known, CHAT_SEEN_SLOTS);
+    chat_seen_put(&seen, 7, "node3", 71);
+    CHECK(chat_seen_get(&seen, 7, node, &session) && strcmp(node, "node3") == 0 && session == 71,
+          "moved to node3");
+    chat_seen_put(&seen, 7, "", 0);
+    CHECK(!chat_seen_get(&seen, 7, node, &session), "found offline: forgotten");
+    /* two uids in one slot: the one noted last answers, the other is not known */
+    uint64_t other = 8;
+    while (other < 100000) {
+        chat_seen_put(&seen, 7, "node1", 1);
+        chat_seen_put(&seen, other, "node2", 2);
+        if (!chat_seen_get(&seen, 7, node, &session))
+            break;
+        other++;
+    }
+    CHECK(other < 100000, "no uid shares a slot with 7");
+    CHECK(chat_seen_get(&seen, other, node, &session) && strcmp(node, "node2") == 0, "the later");
+    chat_seen_put(&seen, 7, "", 0); /* forgetting 7 leaves the slot's owner alone */
+    CHECK(chat_seen_get(&seen, other, node, &session), "the slot's owner stays");
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "all";
@@ -224,6 +266,8 @@ int main(int argc, char **argv)
         s_umap();
     if (all || strcmp(which, "buf") == 0)
         s_buf();
+    if (all || strcmp(which, "seen") == 0)
+        s_seen();
     printf("ok %s\n", which);
     return 0;
 }
