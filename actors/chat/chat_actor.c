@@ -235,6 +235,7 @@ static void s_node_destroy(chat_node_t **node_p)
     chat_net_close(node);
     chat_presence_flush(node);
     worker_pool_destroy(&node->pool);
+    chat_seen_destroy(&node->seen); /* after the workers */
     if (node->done) {
         loop_queue_close(node->done);
         loop_item_t *item = loop_queue_take(node->done);
@@ -276,10 +277,11 @@ static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
     if (chat_net_open(node) < 0 || chat_text_open(node) < 0)
         goto fail;
     node->done = loop_queue_new();
+    node->seen = chat_seen_new();
     node->pool = worker_pool_new("chat", node->cfg.workers, node->cfg.queue_max, chat_worker_init,
                                  chat_worker_fini, node);
     node->loop = zloop_new();
-    if (!node->done || !node->pool || !node->loop)
+    if (!node->done || !node->seen || !node->pool || !node->loop)
         goto fail;
     zloop_set_nonstop(node->loop, true);
     zmq_pollitem_t events = {NULL, node->epfd, ZMQ_POLLIN, 0};

@@ -207,6 +207,7 @@ typedef struct chat_node_t {
     zloop_t *loop;
     broker_client_t *broker;
     worker_pool_t *pool;
+    chat_seen_t *seen; /* where peers were last found, for when Redis is unreachable */
 
     int epfd;
     int listen_fd;
@@ -248,7 +249,6 @@ typedef struct chat_worker_t {
     redis_conn_t *redis;
     char script_sha[4][41]; /* SHA1 of the Lua scripts once loaded, "" before */
     int consecutive_ids;    /* ids of one multi-row INSERT consecutive: 1, 0, -1 unknown */
-    chat_seen_t seen;       /* where peers were last found, for when Redis is unreachable */
 } chat_worker_t;
 
 /* A frame to write to a uid wherever it is connected (resolved by the worker from uip_). */

@@ -150,6 +150,18 @@ int chat_presence_login(chat_worker_t *worker, uint64_t uid, const char *token, 
     return ok;
 }
 
+/* Notes what a lookup found (chat_seen.h). uip_ and usn_ both gone is not "offline" but a
+ * Redis that lost its data (restarted empty; sessions write them again within a tick): the
+ * node last seen stands in, as while Redis is unreachable. */
+static void s_seen(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE_NODE_MAX],
+                   uint64_t *session, bool has_usn)
+{
+    if (node[0] || has_usn)
+        chat_seen_put(worker->node->seen, uid, node, *session);
+    else
+        chat_seen_get(worker->node->seen, uid, node, session);
+}
+
 int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE_NODE_MAX],
                          uint64_t *session)
 {
@@ -161,7 +173,7 @@ int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE
     redisReply *r = redis_conn_command(worker->redis, "MGET %s %s", k_uip, k_usn);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         freeReplyObject(r);
-        return chat_seen_get(&worker->seen, uid, node, session) ? 0 : -1;
+        return chat_seen_get(worker->node->seen, uid, node, session) ? 0 : -1;
     }
     if (r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len < ENVELOPE_NODE_MAX) {
         memcpy(node, r->element[0]->str, r->element[0]->len);
@@ -169,8 +181,8 @@ int chat_presence_lookup(chat_worker_t *worker, uint64_t uid, char node[ENVELOPE
         if (r->element[1]->type == REDIS_REPLY_STRING)
             *session = strtoull(r->element[1]->str, NULL, 10);
     }
+    s_seen(worker, uid, node, session, r->element[1]->type == REDIS_REPLY_STRING);
     freeReplyObject(r);
-    chat_seen_put(&worker->seen, uid, node, *session);
     return 0;
 }
 
@@ -211,14 +223,14 @@ int chat_presence_lookup_many(chat_worker_t *worker, const uint64_t *uids, size_
                 if (usn->type == REDIS_REPLY_STRING)
                     sessions[i] = strtoull(usn->str, NULL, 10);
             }
-            chat_seen_put(&worker->seen, uids[i], nodes[i], sessions[i]);
+            s_seen(worker, uids[i], nodes[i], &sessions[i], usn->type == REDIS_REPLY_STRING);
         }
         rc = 0;
     } else {
         /* Redis unreachable: the nodes they were last found on */
         rc = -1;
         for (size_t i = 0; i < n; i++)
-            if (chat_seen_get(&worker->seen, uids[i], nodes[i], &sessions[i]))
+            if (chat_seen_get(worker->node->seen, uids[i], nodes[i], &sessions[i]))
                 rc = 0;
     }
     freeReplyObject(r);

@@ -430,3 +430,23 @@ int64_t chat_stack_befriend(uschat_session_t *sa, int64_t uid_a, uschat_session_
     CHECK(thread > 0, "a thread");
     return thread;
 }
+
+void chat_pair_start(chat_pair_t *p, const char *tag, const char *const node_env[])
+{
+    p->st = chat_stack_start(tag, node_env);
+    p->alice = chat_stack_user(p->st, "alice");
+    p->bob = chat_stack_user(p->st, "bob");
+    char ta[128], tb[128];
+    chat_stack_token(p->st, p->alice, ta, NULL);
+    chat_stack_token(p->st, p->bob, tb, NULL);
+    p->a = chat_stack_login(p->st, 0, p->alice, ta, NULL);
+    p->b = chat_stack_login(p->st, 1, p->bob, tb, NULL);
+    p->thread = chat_stack_befriend(p->a, p->alice, p->b, p->bob);
+}
+
+void chat_pair_stop(chat_pair_t *p)
+{
+    uschat_session_destroy(&p->a);
+    uschat_session_destroy(&p->b);
+    chat_stack_stop(&p->st);
+}

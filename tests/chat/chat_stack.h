@@ -38,6 +38,19 @@ typedef struct {
     int64_t next_uid;
 } chat_stack_t;
 
+/* Two friends, alice logged in on node 0 and bob on node 1, with their thread: the start of
+ * most cases. */
+typedef struct {
+    chat_stack_t *st;
+    int64_t alice, bob, thread;
+    uschat_session_t *a, *b;
+} chat_pair_t;
+
+/* Starts the stack (as chat_stack_start) with the pair in it. */
+void chat_pair_start(chat_pair_t *p, const char *tag, const char *const node_env[]);
+/* Closes both sessions and stops the stack. */
+void chat_pair_stop(chat_pair_t *p);
+
 /* Starts everything. node_env: extra "KEY=value" settings for both chat nodes
  * (NULL-terminated, may be NULL; e.g. "USCHAT_CHAT_IDLE_TIMEOUT_S=2"). Skips (77) when the
  * test servers are not configured. */

@@ -138,16 +138,9 @@ static int s_exchange(uschat_session_t *s, uint16_t id, const char *body)
 
 int main(void)
 {
-    chat_stack_t *st = chat_stack_start("chatconfusion", s_env);
-    ctx_t c = {0};
-    c.alice = chat_stack_user(st, "alice");
-    c.bob = chat_stack_user(st, "bob");
-    char ta[128], tb[128];
-    chat_stack_token(st, c.alice, ta, NULL);
-    chat_stack_token(st, c.bob, tb, NULL);
-    uschat_session_t *a = chat_stack_login(st, 0, c.alice, ta, NULL);
-    uschat_session_t *b = chat_stack_login(st, 1, c.bob, tb, NULL);
-    c.thread = chat_stack_befriend(a, c.alice, b, c.bob);
+    chat_pair_t p;
+    chat_pair_start(&p, "chatconfusion", s_env);
+    ctx_t c = {.alice = p.alice, .bob = p.bob, .thread = p.thread};
 
     int answered = 0, refused = 0;
     size_t nvalues = sizeof s_values / sizeof s_values[0];
@@ -159,7 +152,7 @@ int main(void)
                 char body[2048];
                 c.sent++;
                 s_body(body, sizeof body, req, which, which < 0 ? "" : s_values[v], &c);
-                int error = s_exchange(a, req->id, body);
+                int error = s_exchange(p.a, req->id, body);
                 answered++;
                 refused += error != 0;
             }
@@ -167,13 +160,11 @@ int main(void)
     }
     /* both users are still served, on both nodes */
     int error = -1;
-    CHECK(uschat_session_heartbeat(a, c.alice, WAIT_MS, &error) == 0 && error == 0, "alice");
-    CHECK(uschat_session_heartbeat(b, c.bob, WAIT_MS, &error) == 0 && error == 0, "bob");
+    CHECK(uschat_session_heartbeat(p.a, c.alice, WAIT_MS, &error) == 0 && error == 0, "alice");
+    CHECK(uschat_session_heartbeat(p.b, c.bob, WAIT_MS, &error) == 0 && error == 0, "bob");
     printf("confusion: %d requests of %zu kinds answered on their reply ids (%d refused); both "
            "users still served\n",
            answered, sizeof s_requests / sizeof s_requests[0], refused);
-    uschat_session_destroy(&a);
-    uschat_session_destroy(&b);
-    chat_stack_stop(&st);
+    chat_pair_stop(&p);
     return CHECK_DONE();
 }

@@ -55,32 +55,6 @@ static const char *s_str(const json_t *obj, const char *key)
     return s ? s : "";
 }
 
-typedef struct {
-    chat_stack_t *st;
-    int64_t alice, bob, thread;
-    uschat_session_t *a, *b;
-} pair_t;
-
-static void s_pair(pair_t *p, const char *tag, const char *const env[])
-{
-    p->st = chat_stack_start(tag, env);
-    p->alice = chat_stack_user(p->st, "alice");
-    p->bob = chat_stack_user(p->st, "bob");
-    char ta[128], tb[128];
-    chat_stack_token(p->st, p->alice, ta, NULL);
-    chat_stack_token(p->st, p->bob, tb, NULL);
-    p->a = chat_stack_login(p->st, 0, p->alice, ta, NULL);
-    p->b = chat_stack_login(p->st, 1, p->bob, tb, NULL);
-    p->thread = chat_stack_befriend(p->a, p->alice, p->b, p->bob);
-}
-
-static void s_pair_stop(pair_t *p)
-{
-    uschat_session_destroy(&p->a);
-    uschat_session_destroy(&p->b);
-    chat_stack_stop(&p->st);
-}
-
 /* Sends n messages from s as requests of PER_REQ items, all at once ("<tag>-<i>"). */
 static void s_send_many(uschat_session_t *s, int64_t touid, int64_t thread, const char *tag, int n)
 {
@@ -157,7 +131,7 @@ static void s_check_ids(chat_stack_t *st, int64_t thread, int64_t sender, const 
 /* ---- paging -----------------------------------------------------------------------------------
  */
 
-static void s_check_sync(pair_t *p, int64_t after)
+static void s_check_sync(chat_pair_t *p, int64_t after)
 {
     int64_t next = after + 1;
     for (int req = 0;; req++) {
@@ -187,8 +161,8 @@ static void s_check_sync(pair_t *p, int64_t after)
 
 static void s_case_paging(void)
 {
-    pair_t p;
-    s_pair(&p, "chatpaging", s_env);
+    chat_pair_t p;
+    chat_pair_start(&p, "chatpaging", s_env);
     int64_t *ids = calloc(TOTAL, sizeof *ids), *seqs = calloc(TOTAL, sizeof *seqs);
     CHECK(ids && seqs, "memory");
     int64_t t0 = zclock_mono();
@@ -264,7 +238,7 @@ static void s_case_paging(void)
     free(seen);
     free(ids);
     free(seqs);
-    s_pair_stop(&p);
+    chat_pair_stop(&p);
 }
 
 /* ---- readback ---------------------------------------------------------------------------------
@@ -276,8 +250,8 @@ static void s_case_readback(void)
 {
     const char *env[] = {"USCHAT_CHAT_RATE_LIMIT=100000", "USCHAT_CHAT_MAX_INFLIGHT=10000",
                          "USCHAT_CHAT_MESSAGE_ID_READBACK=1", NULL};
-    pair_t p;
-    s_pair(&p, "chatreadback", env);
+    chat_pair_t p;
+    chat_pair_start(&p, "chatreadback", env);
     int64_t *ids[2], *seqs[2];
     for (int i = 0; i < 2; i++) {
         ids[i] = calloc(READBACK_N, sizeof *ids[i]);
@@ -302,7 +276,7 @@ static void s_case_readback(void)
         free(ids[i]);
         free(seqs[i]);
     }
-    s_pair_stop(&p);
+    chat_pair_stop(&p);
 }
 
 /* ---- badinput ---------------------------------------------------------------------------------
@@ -348,8 +322,8 @@ static int s_text(uschat_session_t *s, int64_t touid, int64_t thread, const char
 
 static void s_case_badinput(void)
 {
-    pair_t p;
-    s_pair(&p, "chatbadmsg", NULL);
+    chat_pair_t p;
+    chat_pair_start(&p, "chatbadmsg", NULL);
     int64_t carol = chat_stack_user(p.st, "carol"), dave = chat_stack_user(p.st, "dave");
     char tc[128], td[128];
     chat_stack_token(p.st, carol, tc, NULL);
@@ -429,7 +403,7 @@ static void s_case_badinput(void)
     CHECK(chat_stack_query_int(p.st, "SELECT MAX(seq) FROM chat_message") == 2, "seq 2");
     uschat_session_destroy(&c);
     uschat_session_destroy(&d);
-    s_pair_stop(&p);
+    chat_pair_stop(&p);
 }
 
 /* ---- threads ----------------------------------------------------------------------------------
@@ -439,7 +413,7 @@ static void s_case_badinput(void)
 
 /* A new user NAME, friends with alice, with their private thread: straight into the database.
  * Returns the thread id; *uid gets the user's. */
-static int64_t s_seed_friend(pair_t *p, const char *name, int64_t *uid)
+static int64_t s_seed_friend(chat_pair_t *p, const char *name, int64_t *uid)
 {
     char sql[512];
     *uid = chat_stack_user(p->st, name);
@@ -459,8 +433,8 @@ static int64_t s_seed_friend(pair_t *p, const char *name, int64_t *uid)
 
 static void s_case_threads(void)
 {
-    pair_t p;
-    s_pair(&p, "chatthreads", s_env);
+    chat_pair_t p;
+    chat_pair_start(&p, "chatthreads", s_env);
     /* 119 more friends of alice with a thread each, straight into the database */
     int64_t friends[THREADS_N], threads[THREADS_N];
     friends[0] = p.bob;
@@ -552,7 +526,7 @@ static void s_case_threads(void)
           "bob: one thread, alice's message unread (bob's own are not)");
     json_decref(rsp);
     printf("threads: %d threads of one user paged 50 at a time\n", THREADS_N);
-    s_pair_stop(&p);
+    chat_pair_stop(&p);
 }
 
 /* ---- long messages: pages that must be cut to fit one frame --------------------------------- */
@@ -562,7 +536,7 @@ static void s_case_threads(void)
 
 /* Seeds n messages of 4095 bytes ("m0001 " and 1363 three-byte characters) into thread,
  * senders taking turns, seqs from first_seq on, and sets last_seq. */
-static void s_seed_long(pair_t *p, int64_t thread, int64_t other, int first_seq, int n)
+static void s_seed_long(chat_pair_t *p, int64_t thread, int64_t other, int first_seq, int n)
 {
     for (int i = 0; i < n; i++) {
         char sql[512];
@@ -584,8 +558,8 @@ static void s_seed_long(pair_t *p, int64_t thread, int64_t other, int first_seq,
 
 static void s_case_long(void)
 {
-    pair_t p;
-    s_pair(&p, "chatlong", s_env);
+    chat_pair_t p;
+    chat_pair_start(&p, "chatlong", s_env);
     s_seed_long(&p, p.thread, p.bob, 1, LONG_N);
     int64_t threads[LONG_THREADS + 1];
     threads[0] = p.thread;
@@ -698,7 +672,7 @@ static void s_case_long(void)
            "in %lld pages; a login with %zu of %d friends\n",
            LONG_N, (long long)requests, (long long)pages, LONG_THREADS + 1, (long long)tpages,
            friends, LONG_THREADS + 201);
-    s_pair_stop(&p);
+    chat_pair_stop(&p);
 }
 
 int main(int argc, char **argv)

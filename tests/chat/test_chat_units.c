@@ -218,40 +218,45 @@ static void s_buf(void)
  * slot shared by two uids answers only for the one noted last. */
 static void s_seen(void)
 {
-    static chat_seen_t seen; /* zeroed: nothing known */
+    chat_seen_t *seen = chat_seen_new();
+    CHECK(seen, "memory");
     char node[ENVELOPE_NODE_MAX];
     uint64_t session = 0;
-    CHECK(!chat_seen_get(&seen, 7, node, &session), "nothing known at first");
-    CHECK(!chat_seen_get(&seen, 0, node, &session), "uid 0 is never known");
-    for (uint64_t uid = 1; uid <= 100; uid++)
-        chat_seen_put(&seen, uid, uid % 2 ? "node1" : "node2", uid * 10);
+    CHECK(!chat_seen_get(seen, 7, node, &session), "nothing known at first");
+    chat_seen_put(seen, 0, "node1", 1);
+    CHECK(!chat_seen_get(seen, 0, node, &session), "uid 0 is never known");
+    for (uint64_t uid = 1; uid <= 500; uid++)
+        chat_seen_put(seen, uid, uid % 2 ? "node1" : "node2", uid * 10);
     int known = 0;
-    for (uint64_t uid = 1; uid <= 100; uid++) {
-        if (!chat_seen_get(&seen, uid, node, &session))
+    for (uint64_t uid = 1; uid <= 500; uid++) {
+        if (!chat_seen_get(seen, uid, node, &session))
             continue;
         known++;
         CHECK(strcmp(node, uid % 2 ? "node1" : "node2") == 0 && session == uid * 10,
               "uid %llu: %s/%llu", (unsigned long long)uid, node, (unsigned long long)session);
     }
-    CHECK(known > 80, "only %d of 100 consecutive uids kept in %d slots", known, CHAT_SEEN_SLOTS);
-    chat_seen_put(&seen, 7, "node3", 71);
-    CHECK(chat_seen_get(&seen, 7, node, &session) && strcmp(node, "node3") == 0 && session == 71,
+    CHECK(known > 400, "only %d of 500 consecutive uids kept in %d slots", known, CHAT_SEEN_SLOTS);
+    chat_seen_put(seen, 7, "node3", 71);
+    CHECK(chat_seen_get(seen, 7, node, &session) && strcmp(node, "node3") == 0 && session == 71,
           "moved to node3");
-    chat_seen_put(&seen, 7, "", 0);
-    CHECK(!chat_seen_get(&seen, 7, node, &session), "found offline: forgotten");
+    chat_seen_put(seen, 7, "", 0);
+    CHECK(!chat_seen_get(seen, 7, node, &session), "found offline: forgotten");
     /* two uids in one slot: the one noted last answers, the other is not known */
     uint64_t other = 8;
-    while (other < 100000) {
-        chat_seen_put(&seen, 7, "node1", 1);
-        chat_seen_put(&seen, other, "node2", 2);
-        if (!chat_seen_get(&seen, 7, node, &session))
+    while (other < 1000000) {
+        chat_seen_put(seen, 7, "node1", 1);
+        chat_seen_put(seen, other, "node2", 2);
+        if (!chat_seen_get(seen, 7, node, &session))
             break;
         other++;
     }
-    CHECK(other < 100000, "no uid shares a slot with 7");
-    CHECK(chat_seen_get(&seen, other, node, &session) && strcmp(node, "node2") == 0, "the later");
-    chat_seen_put(&seen, 7, "", 0); /* forgetting 7 leaves the slot's owner alone */
-    CHECK(chat_seen_get(&seen, other, node, &session), "the slot's owner stays");
+    CHECK(other < 1000000, "no uid shares a slot with 7");
+    CHECK(chat_seen_get(seen, other, node, &session) && strcmp(node, "node2") == 0, "the later");
+    chat_seen_put(seen, 7, "", 0); /* forgetting 7 leaves the slot's owner alone */
+    CHECK(chat_seen_get(seen, other, node, &session), "the slot's owner stays");
+    chat_seen_destroy(&seen);
+    chat_seen_destroy(&seen); /* twice: harmless */
+    CHECK(seen == NULL, "destroy clears the pointer");
 }
 
 int main(int argc, char **argv)
