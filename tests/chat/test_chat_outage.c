@@ -40,8 +40,9 @@ static void s_exchange(chat_pair_t *p, const char *content)
     json_decref(ack);
     json_t *push = chat_stack_wait(p->b, USCHAT_ID_NOTIFY_TEXT_CHAT);
     json_t *got = json_array_get(json_object_get(push, "chat_datas"), 0);
-    CHECK(push && json_integer_value(json_object_get(got, "seq")) == seq &&
-              strcmp(json_string_value(json_object_get(got, "content")), content) == 0,
+    const char *text = json_string_value(json_object_get(got, "content"));
+    CHECK(json_integer_value(json_object_get(got, "seq")) == seq && text &&
+              strcmp(text, content) == 0,
           "%s: pushed to the peer on the other node", content);
     json_decref(push);
 }
