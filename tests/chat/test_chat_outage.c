@@ -1,15 +1,21 @@
-/* test_chat_outage.c - chat while Redis is down, against the real stack (chat_stack.h) on a
- * Redis server of this test's own (the suite's Redis is shared by tests running in parallel).
+/* test_chat_outage.c - chat while a server is down, against the real stack (chat_stack.h) on
+ * a server of this test's own (the suite's servers are shared by tests running in parallel).
  *
- * Run by CTest as `test_chat_outage`: two friends on different nodes chat; Redis stops; the
- * messages sent meanwhile are still committed, acknowledged and pushed to the peer on the
- * other node (its node is the one it was last found on, chat_seen.h); Redis comes back empty
- * and a message sent at once, before the sessions wrote their presence again, still reaches
- * the peer. Skips (77) without tools/lib/servers.sh (USCHAT_TEST_SERVERS_SH).
+ * Run by CTest as `test_chat_outage CASE`:
+ *   redis    two friends on different nodes chat; Redis stops; the messages sent meanwhile are
+ *            still committed, acknowledged and pushed to the peer on the other node (its node
+ *            is the one it was last found on, chat_seen.h); Redis comes back empty and a
+ *            message sent at once, before the sessions wrote their presence again, still
+ *            reaches the peer
+ *   mariadb  MariaDB stops: a message sent meanwhile is refused (1002) and nothing is
+ *            acknowledged; once it is back, the same message sent again (same unique_id) is
+ *            stored once, with the next seq, and pushed; nothing is lost, doubled or skipped
+ * Skips (77) without tools/lib/servers.sh (USCHAT_TEST_SERVERS_SH).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chat_stack.h"
 #include "check.h"
@@ -18,13 +24,11 @@
 #include "uschat/client/proto.h"
 #include "uschat/client/session.h"
 
-static int s_servers(const char *what, const char *dir, int port)
+/* tools/lib/servers.sh WHAT DIR ARG (a port to start on, a server's name to stop). */
+static int s_servers(const char *what, const char *dir, const char *arg)
 {
-    char p[16];
-    snprintf(p, sizeof p, "%d", port);
-    const char *argv[] = {
-        "/bin/bash", test_env("USCHAT_TEST_SERVERS_SH"), what, dir, port ? p : "redis", NULL};
-    return test_run(argv, NULL, 60000);
+    const char *argv[] = {"/bin/bash", test_env("USCHAT_TEST_SERVERS_SH"), what, dir, arg, NULL};
+    return test_run(argv, NULL, 120000);
 }
 
 /* alice sends one message to bob: acknowledged after the commit, and pushed to bob. */
@@ -47,21 +51,19 @@ static void s_exchange(chat_pair_t *p, const char *content)
     json_decref(push);
 }
 
-int main(void)
+static void s_case_redis(void)
 {
-    test_require_env((const char *[]){"USCHAT_TEST_SERVERS_SH", "USCHAT_TEST_REDIS_HOST", NULL});
     char *dir = test_tmpdir("chatredis-server");
-    int port = test_free_port();
+    char port[16];
+    snprintf(port, sizeof port, "%d", test_free_port());
     CHECK(s_servers("start-redis", dir, port) == 0, "a Redis of our own");
-    char value[16];
-    snprintf(value, sizeof value, "%d", port);
-    setenv("USCHAT_TEST_REDIS_PORT", value, 1); /* the stack and its checks use it */
+    setenv("USCHAT_TEST_REDIS_PORT", port, 1); /* the stack and its checks use it */
 
     chat_pair_t p;
     chat_pair_start(&p, "chatredis", NULL);
     s_exchange(&p, "before");
 
-    CHECK(s_servers("stop", dir, 0) == 0, "Redis stopped");
+    CHECK(s_servers("stop", dir, "redis") == 0, "Redis stopped");
     for (int i = 0; i < 5; i++) {
         char content[32];
         snprintf(content, sizeof content, "during-%d", i);
@@ -75,11 +77,88 @@ int main(void)
     CHECK(chat_stack_query_int(p.st, "SELECT COUNT(*) FROM chat_message") == 7 &&
               chat_stack_query_int(p.st, "SELECT MAX(seq) FROM chat_message") == 7,
           "seven messages stored, seq 1..7");
-    printf("outage: 5 messages sent while Redis was down were acknowledged and pushed across "
+    printf("redis: 5 messages sent while Redis was down were acknowledged and pushed across "
            "nodes\n");
     chat_pair_stop(&p);
-    s_servers("stop", dir, 0);
+    s_servers("stop", dir, "redis");
     test_rmtree(dir);
     free(dir);
+}
+
+static void s_case_mariadb(void)
+{
+    char *dir = test_tmpdir("chatmariadb-server");
+    char port[16], pwfile[600], password[128] = "";
+    snprintf(port, sizeof port, "%d", test_free_port());
+    CHECK(s_servers("start-mariadb", dir, port) == 0, "a MariaDB of our own");
+    snprintf(pwfile, sizeof pwfile, "%s/mysql.password", dir);
+    FILE *f = fopen(pwfile, "r");
+    CHECK(f && fgets(password, sizeof password, f), "its password");
+    fclose(f);
+    password[strcspn(password, "\r\n")] = '\0';
+    /* the stack makes its database there and its processes use it */
+    setenv("USCHAT_TEST_MYSQL_PORT", port, 1);
+    setenv("USCHAT_TEST_MYSQL_PASSWORD", password, 1);
+
+    chat_pair_t p;
+    chat_pair_start(&p, "chatmariadb", NULL);
+    bool reconnect = true; /* the test's own connection outlives the restart */
+    mysql_options(p.st->mysql, MYSQL_OPT_RECONNECT, &reconnect);
+    s_exchange(&p, "before");
+
+    CHECK(s_servers("stop", dir, "mariadb") == 0, "MariaDB stopped");
+    uschat_text_t item = {"during", "during"};
+    json_t *ack = NULL;
+    int error = chat_stack_request(p.a, USCHAT_ID_TEXT_CHAT_REQ,
+                                   uschat_req_text_chat(p.bob, p.thread, &item, 1), &ack);
+    CHECK(error == USCHAT_ERR_RPC && json_array_size(json_object_get(ack, "chat_datas")) == 0,
+          "refused while MariaDB is down: %d", error);
+    json_decref(ack);
+
+    CHECK(s_servers("start-mariadb", dir, port) == 0, "MariaDB back");
+    /* the client sends it again until it is taken (the node's connections come back) */
+    for (int i = 0; i < 50 && error != 0; i++) {
+        usleep(200 * 1000);
+        error = chat_stack_request(p.a, USCHAT_ID_TEXT_CHAT_REQ,
+                                   uschat_req_text_chat(p.bob, p.thread, &item, 1), &ack);
+        if (error == 0) {
+            json_t *got = json_array_get(json_object_get(ack, "chat_datas"), 0);
+            CHECK(json_integer_value(json_object_get(got, "seq")) == 2, "the next seq");
+        }
+        json_decref(ack);
+        ack = NULL;
+    }
+    CHECK(error == 0, "stored once MariaDB is back: %d", error);
+    json_t *push = chat_stack_wait(p.b, USCHAT_ID_NOTIFY_TEXT_CHAT);
+    json_t *got = json_array_get(json_object_get(push, "chat_datas"), 0);
+    const char *text = json_string_value(json_object_get(got, "content"));
+    CHECK(json_integer_value(json_object_get(got, "seq")) == 2 && text &&
+              strcmp(text, "during") == 0,
+          "and pushed");
+    json_decref(push);
+    s_exchange(&p, "after");
+    CHECK(chat_stack_query_int(p.st, "SELECT COUNT(*) FROM chat_message") == 3 &&
+              chat_stack_query_int(p.st, "SELECT MAX(seq) FROM chat_message") == 3,
+          "three messages stored, seq 1..3: the refused one once");
+    printf("mariadb: a message refused while MariaDB was down was stored once when sent "
+           "again\n");
+    chat_pair_stop(&p);
+    s_servers("stop", dir, "mariadb");
+    test_rmtree(dir);
+    free(dir);
+}
+
+int main(int argc, char **argv)
+{
+    test_require_env((const char *[]){"USCHAT_TEST_SERVERS_SH", NULL});
+    const char *which = argc > 1 ? argv[1] : "";
+    if (strcmp(which, "redis") == 0)
+        s_case_redis();
+    else if (strcmp(which, "mariadb") == 0)
+        s_case_mariadb();
+    else {
+        fprintf(stderr, "usage: test_chat_outage redis|mariadb\n");
+        return 2;
+    }
     return CHECK_DONE();
 }
