@@ -31,24 +31,54 @@ static int s_servers(const char *what, const char *dir, const char *arg)
     return test_run(argv, NULL, 120000);
 }
 
-/* alice sends one message to bob: acknowledged after the commit, and pushed to bob. */
-static void s_exchange(chat_pair_t *p, const char *content)
+/* alice sends one message to bob (its content is its unique_id); returns the 1018's error,
+ * *seq the seq it was stored with (0 when none). */
+static int s_send(chat_pair_t *p, const char *content, int64_t *seq)
 {
     uschat_text_t item = {content, content};
     json_t *ack = NULL;
-    CHECK(chat_stack_request(p->a, USCHAT_ID_TEXT_CHAT_REQ,
-                             uschat_req_text_chat(p->bob, p->thread, &item, 1), &ack) == 0,
-          "%s: acknowledged", content);
-    int64_t seq = json_integer_value(
+    int error = chat_stack_request(p->a, USCHAT_ID_TEXT_CHAT_REQ,
+                                   uschat_req_text_chat(p->bob, p->thread, &item, 1), &ack);
+    *seq = json_integer_value(
         json_object_get(json_array_get(json_object_get(ack, "chat_datas"), 0), "seq"));
     json_decref(ack);
+    return error;
+}
+
+/* bob gets the message as a 1019 (on the other node). */
+static void s_expect_push(chat_pair_t *p, int64_t seq, const char *content)
+{
     json_t *push = chat_stack_wait(p->b, USCHAT_ID_NOTIFY_TEXT_CHAT);
     json_t *got = json_array_get(json_object_get(push, "chat_datas"), 0);
     const char *text = json_string_value(json_object_get(got, "content"));
     CHECK(json_integer_value(json_object_get(got, "seq")) == seq && text &&
               strcmp(text, content) == 0,
-          "%s: pushed to the peer on the other node", content);
+          "%s: pushed to the peer on the other node with seq %lld", content, (long long)seq);
     json_decref(push);
+}
+
+/* One message: acknowledged after the commit, and pushed to bob. */
+static void s_exchange(chat_pair_t *p, const char *content)
+{
+    int64_t seq = 0;
+    CHECK(s_send(p, content, &seq) == 0 && seq > 0, "%s: acknowledged", content);
+    s_expect_push(p, seq, content);
+}
+
+/* The thread holds exactly n messages, seq 1..n. */
+static void s_check_stored(chat_pair_t *p, int n)
+{
+    CHECK(chat_stack_query_int(p->st, "SELECT COUNT(*) FROM chat_message") == n &&
+              chat_stack_query_int(p->st, "SELECT MAX(seq) FROM chat_message") == n,
+          "%d messages stored, seq 1..%d", n, n);
+}
+
+/* Stops the test's own server and removes its folder. */
+static void s_server_done(char *dir, const char *name)
+{
+    s_servers("stop", dir, name);
+    test_rmtree(dir);
+    free(dir);
 }
 
 static void s_case_redis(void)
@@ -74,15 +104,11 @@ static void s_case_redis(void)
 
     CHECK(s_servers("start-redis", dir, port) == 0, "Redis back (empty)");
     s_exchange(&p, "after");
-    CHECK(chat_stack_query_int(p.st, "SELECT COUNT(*) FROM chat_message") == 7 &&
-              chat_stack_query_int(p.st, "SELECT MAX(seq) FROM chat_message") == 7,
-          "seven messages stored, seq 1..7");
+    s_check_stored(&p, 7);
     printf("redis: 5 messages sent while Redis was down were acknowledged and pushed across "
            "nodes\n");
     chat_pair_stop(&p);
-    s_servers("stop", dir, "redis");
-    test_rmtree(dir);
-    free(dir);
+    s_server_done(dir, "redis");
 }
 
 static void s_case_mariadb(void)
@@ -107,45 +133,25 @@ static void s_case_mariadb(void)
     s_exchange(&p, "before");
 
     CHECK(s_servers("stop", dir, "mariadb") == 0, "MariaDB stopped");
-    uschat_text_t item = {"during", "during"};
-    json_t *ack = NULL;
-    int error = chat_stack_request(p.a, USCHAT_ID_TEXT_CHAT_REQ,
-                                   uschat_req_text_chat(p.bob, p.thread, &item, 1), &ack);
-    CHECK(error == USCHAT_ERR_RPC && json_array_size(json_object_get(ack, "chat_datas")) == 0,
-          "refused while MariaDB is down: %d", error);
-    json_decref(ack);
+    int64_t seq = 0;
+    int error = s_send(&p, "during", &seq);
+    CHECK(error == USCHAT_ERR_RPC && seq == 0, "refused while MariaDB is down: %d", error);
 
     CHECK(s_servers("start-mariadb", dir, port) == 0, "MariaDB back");
     /* the client sends it again until it is taken (the node's connections come back) */
     for (int i = 0; i < 50 && error != 0; i++) {
         usleep(200 * 1000);
-        error = chat_stack_request(p.a, USCHAT_ID_TEXT_CHAT_REQ,
-                                   uschat_req_text_chat(p.bob, p.thread, &item, 1), &ack);
-        if (error == 0) {
-            json_t *got = json_array_get(json_object_get(ack, "chat_datas"), 0);
-            CHECK(json_integer_value(json_object_get(got, "seq")) == 2, "the next seq");
-        }
-        json_decref(ack);
-        ack = NULL;
+        error = s_send(&p, "during", &seq);
     }
-    CHECK(error == 0, "stored once MariaDB is back: %d", error);
-    json_t *push = chat_stack_wait(p.b, USCHAT_ID_NOTIFY_TEXT_CHAT);
-    json_t *got = json_array_get(json_object_get(push, "chat_datas"), 0);
-    const char *text = json_string_value(json_object_get(got, "content"));
-    CHECK(json_integer_value(json_object_get(got, "seq")) == 2 && text &&
-              strcmp(text, "during") == 0,
-          "and pushed");
-    json_decref(push);
+    CHECK(error == 0 && seq == 2, "stored once MariaDB is back, with the next seq: %d, seq %lld",
+          error, (long long)seq);
+    s_expect_push(&p, 2, "during");
     s_exchange(&p, "after");
-    CHECK(chat_stack_query_int(p.st, "SELECT COUNT(*) FROM chat_message") == 3 &&
-              chat_stack_query_int(p.st, "SELECT MAX(seq) FROM chat_message") == 3,
-          "three messages stored, seq 1..3: the refused one once");
+    s_check_stored(&p, 3); /* the refused one once */
     printf("mariadb: a message refused while MariaDB was down was stored once when sent "
            "again\n");
     chat_pair_stop(&p);
-    s_servers("stop", dir, "mariadb");
-    test_rmtree(dir);
-    free(dir);
+    s_server_done(dir, "mariadb");
 }
 
 int main(int argc, char **argv)
