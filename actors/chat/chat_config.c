@@ -24,6 +24,7 @@ int chat_config_load(config_t *cfg, chat_config_t *out)
     out->login_timeout_s = (uint32_t)config_int(cfg, "chat/login_timeout_s", 10, 1, 600);
     out->linger_s = (uint32_t)config_int(cfg, "chat/linger_s", 2, 1, 60);
     out->rate_limit = (uint32_t)config_int(cfg, "chat/rate_limit", 100, 1, 1000000);
+    out->rate_burst = (uint32_t)config_int(cfg, "chat/rate_burst", 1000, 1, 10000000);
     out->rate_close_after = (uint32_t)config_int(cfg, "chat/rate_close_after", 3, 1, 255);
     out->presence_ttl_s = (uint32_t)config_int(cfg, "chat/presence_ttl_s", 60, 3, 86400);
     out->max_connections = (uint32_t)config_int(cfg, "chat/max_connections", 100000, 1, 10000000);

@@ -1,9 +1,10 @@
 /* chat_dispatch.c - what a chat node does with one whole client frame.
  *
  * Runs on the node's I/O thread, called by chat_net.c for every frame a connection completes.
- * The checks every request goes through, in order: the per-connection rate (PROTOCOL.md:
- * beyond the limit a reply carries 1014, a flood lasting rate_close_after seconds or ten times
- * the limit within one second closes the connection), the id (an unknown id is counted and
+ * The checks every request goes through, in order: the per-connection rate (a token bucket:
+ * rate_limit a second with a burst of rate_burst; a refused request's reply carries 1014, and
+ * refusals in rate_close_after seconds in a row or ten times the limit within one second close
+ * the connection), the id (an unknown id is counted and
  * ignored), the body (not a JSON object: 1001 on the reply id; not UTF-8: 1015), the session
  * (before login only 1005 and 1023: 1017 otherwise), the identity (a body uid/fromuid other than
  * the session's: 1011). What survives is either answered here (heartbeat) or becomes a job for the
@@ -12,6 +13,7 @@
 #include "chat_internal.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "uschat/log.h"
 
@@ -64,16 +66,54 @@ static const route_t *s_route(uint16_t id)
     return NULL;
 }
 
+/* Milliseconds of the node's monotonic clock (since the node started). */
+static uint32_t s_clock_ms(const chat_node_t *node)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint32_t)(ms - node->clock_base_ms);
+}
+
+/* The connection's token bucket, refilled at rate_limit tokens a second up to rate_burst. A
+ * fresh connection (stamp 0) starts full: a client that loads its whole history right after
+ * logging in (the seed client asks for every thread's pages back to back, each request as soon
+ * as the previous reply is in) spends the burst, not a per-second allowance. */
+static bool s_take_token(chat_node_t *node, chat_conn_t *conn)
+{
+    uint32_t now = s_clock_ms(node) | 1u; /* 0 marks a fresh connection */
+    uint32_t rate = node->cfg.rate_limit, burst = node->cfg.rate_burst;
+    if (conn->rate_stamp_ms == 0) {
+        conn->rate_tokens = burst;
+        conn->rate_stamp_ms = now;
+    }
+    uint64_t added = (uint64_t)(uint32_t)(now - conn->rate_stamp_ms) * rate / 1000u;
+    if (added > 0) {
+        /* advance the stamp by the time the added tokens took, so fractions are not lost */
+        conn->rate_stamp_ms += (uint32_t)(added * 1000u / rate);
+        conn->rate_tokens =
+            (uint32_t)(conn->rate_tokens + added < burst ? conn->rate_tokens + added : burst);
+        if (conn->rate_tokens == burst)
+            conn->rate_stamp_ms = now;
+    }
+    if (conn->rate_tokens == 0)
+        return false;
+    conn->rate_tokens--;
+    return true;
+}
+
 /* True when the frame may be served; otherwise it was answered with 1014 (or the connection
- * was closed for flooding). */
+ * was closed for flooding). A refused request counts in its second: refusals in rate_close_after
+ * seconds in a row, or more than FLOOD_MULTIPLE times rate_limit in one second, close. */
 static bool s_rate_ok(chat_node_t *node, chat_conn_t *conn, const route_t *route)
 {
+    if (s_take_token(node, conn))
+        return true;
     uint32_t now = node->now_s;
     uint32_t limit = node->cfg.rate_limit;
     if (conn->rate_window_s != now) {
-        /* rate_over counts the consecutive finished seconds over the limit up to now-1. */
-        bool was_over = conn->rate_count > limit;
-        if (was_over && conn->rate_window_s + 1 == now)
+        /* rate_over counts the consecutive seconds with refusals up to now-1. */
+        if (conn->rate_count > 0 && conn->rate_window_s + 1 == now)
             conn->rate_over = conn->rate_over < 255 ? (uint8_t)(conn->rate_over + 1) : 255;
         else
             conn->rate_over = 0;
@@ -81,16 +121,14 @@ static bool s_rate_ok(chat_node_t *node, chat_conn_t *conn, const route_t *route
         conn->rate_count = 0;
     }
     conn->rate_count++;
-    if (conn->rate_count <= limit)
-        return true;
     node->stats.rate_limited++;
     if ((uint32_t)conn->rate_over + 1 >= node->cfg.rate_close_after ||
         conn->rate_count > limit * FLOOD_MULTIPLE) {
         node->stats.flood_closed++;
-        log_info("chat: connection %llu (uid %llu) floods (%u requests this second, %u seconds "
-                 "over %u/s): closing",
+        log_info("chat: connection %llu (uid %llu) floods (%u refused this second, %u seconds "
+                 "over %u/s after a burst of %u): closing",
                  (unsigned long long)conn->id, (unsigned long long)conn->uid, conn->rate_count,
-                 (unsigned)conn->rate_over + 1, limit);
+                 (unsigned)conn->rate_over + 1, limit, node->cfg.rate_burst);
         chat_conn_close(node, conn, "request flood");
         return false;
     }
@@ -357,6 +395,10 @@ static void s_history(chat_node_t *node, chat_conn_t *conn, json_t *body)
     int error = s_check_id(body, "thread_id", true, 1);
     if (!error)
         error = s_check_id(body, "message_id", false, 0);
+    /* UsChat's direction field (docs/protocol.md): absent = forward, the seed's paging */
+    json_t *before = json_object_get(body, "before");
+    if (!error && before && !json_is_boolean(before))
+        error = CHAT_ERR_JSON;
     s_submit_checked(node, conn, body, CHAT_ID_HISTORY_RSP, chat_store_history, error);
 }
 

@@ -100,7 +100,8 @@ typedef struct {
     uint32_t idle_timeout_s;   /* silence that closes a connection */
     uint32_t login_timeout_s;  /* time to log in after connecting */
     uint32_t linger_s;         /* after a goodbye (1021), time for the client to read it */
-    uint32_t rate_limit;       /* requests per second per connection */
+    uint32_t rate_limit;       /* requests per second per connection (bucket refill) */
+    uint32_t rate_burst;       /* requests a connection may make back to back (bucket size) */
     uint32_t rate_close_after; /* consecutive seconds over the limit that close */
     uint32_t presence_ttl_s;   /* TTL of uip_<uid>; refreshed every third of it */
     uint32_t max_connections;
@@ -141,12 +142,14 @@ struct chat_conn_t {
     uint32_t created_s; /* node clock seconds */
     uint32_t last_rx_s;
     uint32_t closing_until_s; /* CONN_CLOSING: close at this second at the latest */
-    uint32_t rate_window_s;   /* second the rate counter belongs to */
-    uint32_t rate_count;
-    uint16_t inflight;    /* jobs of this connection in the worker pool */
-    uint8_t rate_over;    /* consecutive windows over the limit */
-    uint8_t state;        /* chat_conn_state_t */
-    uint8_t want_out : 1; /* EPOLLOUT armed */
+    uint32_t rate_window_s;   /* second the refusal counter belongs to */
+    uint32_t rate_count;      /* requests refused (1014) in that second */
+    uint32_t rate_tokens;     /* token bucket: requests that may go now */
+    uint32_t rate_stamp_ms;   /* node clock of the last refill, 0 = bucket not started */
+    uint16_t inflight;        /* jobs of this connection in the worker pool */
+    uint8_t rate_over;        /* consecutive seconds with refusals */
+    uint8_t state;            /* chat_conn_state_t */
+    uint8_t want_out : 1;     /* EPOLLOUT armed */
     uint8_t in_ring : 1;
     uint8_t shut_wr : 1; /* goodbye flushed, FIN sent */
     int fd;
@@ -420,6 +423,11 @@ void chat_store_private(chat_job_t *job, chat_worker_t *worker);
 void chat_store_history(chat_job_t *job, chat_worker_t *worker);
 void chat_store_sync(chat_job_t *job, chat_worker_t *worker);
 void chat_store_read(chat_job_t *job, chat_worker_t *worker);
+/* Worker: appends to items (an array) the messages of thread_id with seq > after_seq, in seq
+ * order, at most limit, as 1030/1032 items {sender, msg_id, seq, thread_id, unique_id,
+ * msg_content, chat_time, status}. Rows or DB_ERR_*. */
+int chat_store_messages_after(chat_worker_t *worker, int64_t thread_id, int64_t after_seq,
+                              int64_t limit, json_t *items);
 /* Worker: 1 when uid is a member of thread_id (*other = the other member), 0 when not (or no
  * such thread), DB_ERR_* */
 int chat_store_member(chat_worker_t *worker, int64_t thread_id, uint64_t uid, uint64_t *other);

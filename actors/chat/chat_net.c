@@ -14,7 +14,7 @@
  * naming it), as in Redis' "free at a safe point".
  *
  * Deadlines (login, idle, linger after a goodbye) live in a one-second timer wheel
- * (chat_wheel.h); the rate limit is a per-second window kept in the connection.
+ * (chat_wheel.h); the rate limit (chat_dispatch.c) is a token bucket kept in the connection.
  */
 #include "chat_internal.h"
 
@@ -378,8 +378,9 @@ void chat_conn_kick(chat_node_t *node, chat_conn_t *conn, bool clear_presence, c
     log_info("chat: uid %llu kicked: %s", (unsigned long long)uid, reason);
     node->stats.kicked++;
     chat_session_unbind(node, conn, clear_presence);
-    char body[48];
-    int len = snprintf(body, sizeof body, "{\"uid\":%llu}", (unsigned long long)uid);
+    /* error 0: the seed client (tcpmgr.cpp) drops a body without it and never says why */
+    char body[64];
+    int len = snprintf(body, sizeof body, "{\"error\":0,\"uid\":%llu}", (unsigned long long)uid);
     if (chat_conn_send(node, conn, CHAT_ID_KICKED, body, (size_t)len) < 0)
         return;
     s_begin_closing(node, conn);

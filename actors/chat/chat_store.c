@@ -6,7 +6,8 @@
  * the reply as ready JSON text (plus pushes for other users) in the job. Every statement is a
  * prepared one with bound values (db.h). A friend request and its acceptance are transactions:
  * accepting writes both friend rows, marks the request(s) accepted and creates the pair's one
- * private thread together, or nothing at all; a deadlock is retried from the start.
+ * private thread with its first two messages together, or nothing at all; a deadlock is
+ * retried from the start.
  */
 #include "chat_internal.h"
 
@@ -275,10 +276,12 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
     /* 1011 to the target wherever it is connected; offline it sees the request at login. */
     json_t *me = json_object();
     if (me && s_load_public(worker, job->uid, me) == 1) {
-        json_t *push = json_pack("{sOsOsssOsOsO}", "applyuid", json_object_get(me, "uid"), "name",
-                                 json_object_get(me, "name"), "desc", greeting, "icon",
-                                 json_object_get(me, "icon"), "sex", json_object_get(me, "sex"),
-                                 "nick", json_object_get(me, "nick"));
+        /* error 0: the seed client (tcpmgr.cpp) drops a push without it, and then fails in
+         * SearchList::waitPending on state it never set up */
+        json_t *push = json_pack("{sisOsOsssOsOsO}", "error", 0, "applyuid",
+                                 json_object_get(me, "uid"), "name", json_object_get(me, "name"),
+                                 "desc", greeting, "icon", json_object_get(me, "icon"), "sex",
+                                 json_object_get(me, "sex"), "nick", json_object_get(me, "nick"));
         if (push)
             chat_job_add_push(job, worker, to, CHAT_ID_NOTIFY_APPLY, push);
     }
@@ -288,7 +291,8 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
 /* ---- accepting a request --------------------------------------------------------------------- */
 
 typedef struct {
-    char back[256]; /* what the applicant will call the accepter (friend_apply.back) */
+    char back[256];      /* what the applicant will call the accepter (friend_apply.back) */
+    char greeting[1024]; /* the request's text (friend_apply.greeting: 255 characters) */
     bool found;
 } s_apply_row_t;
 
@@ -298,6 +302,8 @@ static int s_on_apply_row(void *arg, const db_value_t *cols, size_t ncols)
     row->found = true;
     if (ncols >= 1 && !cols[0].is_null)
         snprintf(row->back, sizeof row->back, "%.*s", (int)cols[0].len, cols[0].str);
+    if (ncols >= 2 && !cols[1].is_null)
+        snprintf(row->greeting, sizeof row->greeting, "%.*s", (int)cols[1].len, cols[1].str);
     return 0;
 }
 
@@ -308,17 +314,55 @@ static int s_on_id(void *arg, const db_value_t *cols, size_t ncols)
     return 0;
 }
 
-/* One attempt; 0 with *thread_id, a protocol error > 0, or DB_ERR_*. */
+#define FRIENDS_NOW      "We are friends now!"
+#define GREETING_DEFAULT "Hello!" /* a request sent without a greeting */
+
+/* The first two messages of a friendship, as the seed's accept transaction (MysqlDao.cpp)
+ * stores them: the applicant's greeting, then the accepter's "We are friends now!". They are
+ * ordinary messages of the thread (the next two seqs, under the thread's row lock like any
+ * batch), so they sync, page and count as unread like the others. Their unique_id is made from
+ * the thread and seq, unique per sender as the schema wants; *first_seq gets the first seq. */
+static int s_first_messages(chat_worker_t *worker, int64_t thread_id, uint64_t applicant,
+                            uint64_t accepter, const char *greeting, int64_t *first_seq)
+{
+    int64_t last_seq = -1;
+    int rc = db_query(worker->db, "SELECT last_seq FROM chat_thread WHERE id = ? FOR UPDATE",
+                      (db_param_t[]){DB_I64(thread_id)}, 1, s_on_id, &last_seq);
+    if (rc <= 0)
+        return rc == 0 ? DB_ERR_QUERY : rc;
+    char u1[64], u2[64];
+    snprintf(u1, sizeof u1, "friends-%" PRId64 "-%" PRId64, thread_id, last_seq + 1);
+    snprintf(u2, sizeof u2, "friends-%" PRId64 "-%" PRId64, thread_id, last_seq + 2);
+    rc = db_exec(
+        worker->db,
+        "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, content) "
+        "VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)",
+        (db_param_t[]){DB_I64(thread_id), DB_I64(last_seq + 1), DB_U64(applicant), DB_U64(accepter),
+                       DB_STR(u1), DB_STR(greeting[0] ? greeting : GREETING_DEFAULT),
+                       DB_I64(thread_id), DB_I64(last_seq + 2), DB_U64(accepter), DB_U64(applicant),
+                       DB_STR(u2), DB_STR(FRIENDS_NOW)},
+        12, NULL);
+    if (rc == 0)
+        rc = db_exec(worker->db, "UPDATE chat_thread SET last_seq = ? WHERE id = ?",
+                     (db_param_t[]){DB_I64(last_seq + 2), DB_I64(thread_id)}, 2, NULL);
+    *first_seq = last_seq + 1;
+    return rc;
+}
+
+/* One attempt; 0 with *thread_id and the thread's first messages in chat_datas, a protocol
+ * error > 0, or DB_ERR_*. */
 static int s_auth_tx(chat_worker_t *worker, uint64_t me, uint64_t applicant, const char *back,
-                     int64_t *thread_id)
+                     int64_t *thread_id, json_t *chat_datas)
 {
     *thread_id = 0;
+    json_array_clear(chat_datas);
     int rc = db_begin(worker->db);
     if (rc < 0)
         return rc;
-    s_apply_row_t apply = {{0}, false};
+    s_apply_row_t apply = {{0}, {0}, false};
     rc = db_query(worker->db,
-                  "SELECT back FROM friend_apply WHERE from_uid = ? AND to_uid = ? FOR UPDATE",
+                  "SELECT back, greeting FROM friend_apply WHERE from_uid = ? AND to_uid = ? "
+                  "FOR UPDATE",
                   (db_param_t[]){DB_U64(applicant), DB_U64(me)}, 2, s_on_apply_row, &apply);
     if (rc <= 0) {
         rc = rc == 0 ? CHAT_ERR_UID : rc; /* no request from that user (or no such user) */
@@ -368,7 +412,12 @@ static int s_auth_tx(chat_worker_t *worker, uint64_t me, uint64_t applicant, con
         if (rc < 0)
             goto out;
     }
-    rc = db_commit(worker->db);
+    int64_t first_seq = 0;
+    rc = s_first_messages(worker, *thread_id, applicant, me, apply.greeting, &first_seq);
+    if (rc == 0)
+        rc = chat_store_messages_after(worker, *thread_id, first_seq - 1, 2, chat_datas);
+    if (rc >= 0)
+        rc = json_array_size(chat_datas) == 2 ? db_commit(worker->db) : DB_ERR_QUERY;
 out:
     if (rc != 0)
         db_rollback(worker->db);
@@ -380,9 +429,10 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
     uint64_t applicant = chat_json_uid(job->request, "touid");
     const char *back = s_opt(job->request, "back");
     int64_t thread_id = 0;
-    int rc = DB_ERR_RETRY;
+    json_t *chat_datas = json_array();
+    int rc = chat_datas ? DB_ERR_RETRY : DB_ERR_QUERY;
     for (int i = 0; i < TX_ATTEMPTS && rc == DB_ERR_RETRY; i++)
-        rc = s_auth_tx(worker, job->uid, applicant, back, &thread_id);
+        rc = s_auth_tx(worker, job->uid, applicant, back, &thread_id, chat_datas);
     json_t *friend_ = json_object();
     json_t *me = json_object();
     if (rc == 0 && (!friend_ || !me || s_load_public(worker, applicant, friend_) != 1 ||
@@ -394,22 +444,27 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
                      db_strerror(rc), db_conn_error(worker->db));
         json_decref(friend_);
         json_decref(me);
+        json_decref(chat_datas);
         chat_job_set_error(job, rc < 0 ? CHAT_ERR_RPC : rc);
         return;
     }
-    /* 1014 to the accepter: the new friend; 1015 to the applicant: the accepter. */
+    /* 1014 to the accepter: the new friend; 1015 to the applicant: the accepter. Both carry
+     * error 0 and the thread's two first messages: the seed client (tcpmgr.cpp, then
+     * AuthRsp::SetChatDatas in userdata.cpp) reads the thread from chat_datas[0] unchecked. */
     json_t *rsp =
-        json_pack("{sisOsOsOsOsOsIs[]}", "error", 0, "uid", json_object_get(friend_, "uid"), "name",
+        json_pack("{sisOsOsOsOsOsIsO}", "error", 0, "uid", json_object_get(friend_, "uid"), "name",
                   json_object_get(friend_, "name"), "nick", json_object_get(friend_, "nick"),
                   "icon", json_object_get(friend_, "icon"), "sex", json_object_get(friend_, "sex"),
-                  "thread_id", (json_int_t)thread_id, "chat_datas");
+                  "thread_id", (json_int_t)thread_id, "chat_datas", chat_datas);
     json_t *push =
-        json_pack("{sIsIsOsOsOsOsIs[]}", "fromuid", (json_int_t)job->uid, "touid",
-                  (json_int_t)applicant, "name", json_object_get(me, "name"), "nick",
-                  json_object_get(me, "nick"), "icon", json_object_get(me, "icon"), "sex",
-                  json_object_get(me, "sex"), "thread_id", (json_int_t)thread_id, "chat_datas");
+        json_pack("{sisIsIsOsOsOsOsOsIsO}", "error", 0, "fromuid", (json_int_t)job->uid, "touid",
+                  (json_int_t)applicant, "uid", json_object_get(me, "uid"), "name",
+                  json_object_get(me, "name"), "nick", json_object_get(me, "nick"), "icon",
+                  json_object_get(me, "icon"), "sex", json_object_get(me, "sex"), "thread_id",
+                  (json_int_t)thread_id, "chat_datas", chat_datas);
     json_decref(friend_);
     json_decref(me);
+    json_decref(chat_datas);
     if (!rsp) {
         json_decref(push);
         chat_job_set_error(job, CHAT_ERR_RPC);

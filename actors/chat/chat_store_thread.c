@@ -15,8 +15,16 @@
 #include "uschat/log.h"
 
 #define THREADS_PAGE 50
-#define HISTORY_PAGE 50
-#define SYNC_DEFAULT 100
+#define HISTORY_PAGE 50 /* 1029 "before": a screenful or two of a conversation */
+/* 1029 forward (the seed's wire), used to load whole histories: 100 a page keeps 500 messages
+ * to 5 requests, and a page of short messages well inside one frame (longer ones are cut to
+ * fit, and paging on still brings everything once) */
+#define HISTORY_FORWARD_PAGE   100
+#define HISTORY_PAGE_1         51 /* one more than a page: whether more follow */
+#define HISTORY_FORWARD_PAGE_1 101
+#define STR_(x)                #x
+#define STR_LIMIT(x)           STR_(x)
+#define SYNC_DEFAULT           100
 
 static int s_on_pair(void *arg, const db_value_t *cols, size_t ncols)
 {
@@ -236,8 +244,9 @@ static int s_on_message(void *arg, const db_value_t *c, size_t ncols)
     return 0;
 }
 
-/* Long messages did not fit one frame: the page keeps the newest, and the cursor follows. */
-static void s_history_trimmed(json_t *rsp, void *arg)
+/* Long messages did not fit one frame: a page going back keeps the newest, and the cursor
+ * follows. */
+static void s_history_trimmed_back(json_t *rsp, void *arg)
 {
     (void)arg;
     json_t *oldest = json_array_get(json_object_get(rsp, "chat_datas"), 0);
@@ -245,43 +254,93 @@ static void s_history_trimmed(json_t *rsp, void *arg)
     json_object_set(rsp, "last_message_id", json_object_get(oldest, "msg_id"));
 }
 
+/* The same for a page going forward: it keeps the oldest, the cursor is the last one kept. */
+static void s_history_trimmed_forward(json_t *rsp, void *arg)
+{
+    (void)arg;
+    json_t *items = json_object_get(rsp, "chat_datas");
+    json_t *last = json_array_get(items, json_array_size(items) - 1);
+    json_object_set_new(rsp, "load_more", json_true());
+    json_object_set(rsp, "last_message_id", json_object_get(last, "msg_id"));
+}
+
+/* 1029 as the seed's LogicSystem.cpp / MysqlDao.cpp answer it: the messages after the cursor
+ * (message_id > cursor, oldest first), last_message_id = the last one returned, load_more when
+ * more follow. The seed client (chatdialog.cpp) loads every thread from 0 this way at login. */
+static int s_history_forward(chat_worker_t *worker, int64_t thread_id, int64_t cursor,
+                             json_t *items)
+{
+    s_messages_t m = {items, thread_id};
+    return db_query(worker->db,
+                    SQL_MESSAGES "WHERE m.thread_id = ? AND m.message_id > ? "
+                                 "ORDER BY m.message_id LIMIT " STR_LIMIT(HISTORY_FORWARD_PAGE_1),
+                    (db_param_t[]){DB_I64(thread_id), DB_I64(cursor)}, 2, s_on_message, &m);
+}
+
+/* 1029 with "before": true (UsChat's client scrolling up): the messages below the cursor
+ * (0 = from the newest), newest first from the index, turned oldest first for the page. */
+static int s_history_back(chat_worker_t *worker, int64_t thread_id, int64_t cursor, json_t *items)
+{
+    json_t *newest_first = json_array();
+    s_messages_t m = {newest_first, thread_id};
+    int rc =
+        newest_first
+            ? db_query(worker->db,
+                       SQL_MESSAGES "WHERE m.thread_id = ? AND m.message_id < ? "
+                                    "ORDER BY m.message_id DESC LIMIT " STR_LIMIT(HISTORY_PAGE_1),
+                       (db_param_t[]){DB_I64(thread_id), DB_I64(cursor > 0 ? cursor : INT64_MAX)},
+                       2, s_on_message, &m)
+            : DB_ERR_QUERY;
+    /* a page more than asked says whether more follow: it is the oldest, dropped here */
+    size_t n = json_array_size(newest_first);
+    for (size_t i = n; rc >= 0 && i > 0; i--)
+        json_array_append(items, json_array_get(newest_first, i - 1));
+    json_decref(newest_first);
+    return rc;
+}
+
 void chat_store_history(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
     int64_t cursor = (int64_t)chat_json_uid(job->request, "message_id");
+    bool before = json_is_true(json_object_get(job->request, "before"));
     if (!s_member_or_answer(job, worker, thread_id, NULL, CHAT_ERR_LOAD_CHAT))
         return;
-    s_messages_t m = {json_array(), thread_id};
-    int rc =
-        m.items
-            ? db_query(worker->db,
-                       SQL_MESSAGES "WHERE m.thread_id = ? AND m.message_id < ? "
-                                    "ORDER BY m.message_id DESC LIMIT 51",
-                       (db_param_t[]){DB_I64(thread_id), DB_I64(cursor > 0 ? cursor : INT64_MAX)},
-                       2, s_on_message, &m)
-            : DB_ERR_QUERY;
+    json_t *items = json_array();
+    int rc = !items   ? DB_ERR_QUERY
+             : before ? s_history_back(worker, thread_id, cursor, items)
+                      : s_history_forward(worker, thread_id, cursor, items);
     if (rc < 0) {
         log_warn("chat: history of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
-        json_decref(m.items);
+        json_decref(items);
         chat_job_set_reply(job, json_pack("{sisI}", "error", CHAT_ERR_LOAD_CHAT, "thread_id",
                                           (json_int_t)thread_id));
         return;
     }
-    bool more = json_array_size(m.items) > HISTORY_PAGE;
+    size_t page = before ? HISTORY_PAGE : HISTORY_FORWARD_PAGE;
+    bool more = json_array_size(items) > page;
     if (more)
-        json_array_remove(m.items, HISTORY_PAGE);
-    /* newest first from the index; the page goes out oldest first, as a chat is read */
-    size_t n = json_array_size(m.items);
-    json_t *page = json_array();
-    for (size_t i = n; page && i > 0; i--)
-        json_array_append(page, json_array_get(m.items, i - 1));
-    json_decref(m.items);
-    int64_t oldest = n ? json_integer_value(json_object_get(json_array_get(page, 0), "msg_id")) : 0;
-    chat_job_set_reply_fit(job,
-                           json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)thread_id,
-                                     "last_message_id", (json_int_t)oldest, "load_more", more,
-                                     "chat_datas", page),
-                           "chat_datas", true, s_history_trimmed);
+        json_array_remove(items, before ? 0 : page); /* the extra one: the far end */
+    size_t n = json_array_size(items);
+    /* the next cursor: the oldest going back, the newest going forward (the seed's); an empty
+     * forward page keeps the cursor, so a client asking again does not start over */
+    json_t *edge = json_array_get(items, before ? 0 : n - 1);
+    int64_t next = n ? json_integer_value(json_object_get(edge, "msg_id")) : before ? 0 : cursor;
+    chat_job_set_reply_fit(
+        job,
+        json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)thread_id, "last_message_id",
+                  (json_int_t)next, "load_more", more, "chat_datas", items),
+        "chat_datas", before, before ? s_history_trimmed_back : s_history_trimmed_forward);
+}
+
+/* Sync (1031) and the first messages of a new friendship (chat_store.c): after_seq onwards. */
+int chat_store_messages_after(chat_worker_t *worker, int64_t thread_id, int64_t after_seq,
+                              int64_t limit, json_t *items)
+{
+    s_messages_t m = {items, thread_id};
+    return db_query(
+        worker->db, SQL_MESSAGES "WHERE m.thread_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
+        (db_param_t[]){DB_I64(thread_id), DB_I64(after_seq), DB_I64(limit)}, 3, s_on_message, &m);
 }
 
 /* Long messages did not fit one frame: fewer than asked, and the client syncs again after the
@@ -300,26 +359,22 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     int64_t limit = json_is_integer(jl) ? json_integer_value(jl) : SYNC_DEFAULT;
     if (!s_member_or_answer(job, worker, thread_id, NULL, CHAT_ERR_LOAD_CHAT))
         return;
-    s_messages_t m = {json_array(), thread_id};
-    int rc = m.items ? db_query(worker->db,
-                                SQL_MESSAGES "WHERE m.thread_id = ? AND m.seq > ? "
-                                             "ORDER BY m.seq LIMIT ?",
-                                (db_param_t[]){DB_I64(thread_id), DB_I64(after), DB_I64(limit + 1)},
-                                3, s_on_message, &m)
-                     : DB_ERR_QUERY;
+    json_t *items = json_array();
+    int rc = items ? chat_store_messages_after(worker, thread_id, after, limit + 1, items)
+                   : DB_ERR_QUERY;
     if (rc < 0) {
         log_warn("chat: sync of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
-        json_decref(m.items);
+        json_decref(items);
         chat_job_set_reply(job, json_pack("{sisI}", "error", CHAT_ERR_LOAD_CHAT, "thread_id",
                                           (json_int_t)thread_id));
         return;
     }
-    bool more = (int64_t)json_array_size(m.items) > limit;
+    bool more = (int64_t)json_array_size(items) > limit;
     if (more)
-        json_array_remove(m.items, (size_t)limit);
+        json_array_remove(items, (size_t)limit);
     chat_job_set_reply_fit(job,
                            json_pack("{sisIsosb}", "error", 0, "thread_id", (json_int_t)thread_id,
-                                     "chat_datas", m.items, "has_more", more),
+                                     "chat_datas", items, "has_more", more),
                            "chat_datas", false, s_sync_trimmed);
 }
 
@@ -354,7 +409,7 @@ void chat_store_read(chat_job_t *job, chat_worker_t *worker)
     chat_job_set_reply(job, json_pack("{sisIsI}", "error", 0, "thread_id", (json_int_t)thread_id,
                                       "seq", (json_int_t)seq));
     /* the read receipt, to the other member wherever it is */
-    json_t *push = json_pack("{sIsIsI}", "thread_id", (json_int_t)thread_id, "reader",
+    json_t *push = json_pack("{sisIsIsI}", "error", 0, "thread_id", (json_int_t)thread_id, "reader",
                              (json_int_t)job->uid, "seq", (json_int_t)seq);
     if (push)
         chat_job_add_push(job, worker, other, CHAT_ID_NOTIFY_READ, push);

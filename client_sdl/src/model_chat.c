@@ -64,7 +64,7 @@ static void s_ask_history(app_model_t *m, app_thread_t *t)
 {
     t->history_asked = true;
     t->loading_older = true;
-    model_send(m, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_chat(t->thread_id, 0));
+    model_send(m, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_older(t->thread_id, 0));
 }
 
 static void s_sync(app_model_t *m, app_thread_t *t)
@@ -523,7 +523,7 @@ bool app_model_load_older(app_model_t *m)
         return false;
     t->loading_older = true;
     model_send(m, USCHAT_ID_LOAD_CHAT_REQ,
-               uschat_req_load_chat(t->thread_id, t->msgs[0].message_id));
+               uschat_req_load_older(t->thread_id, t->msgs[0].message_id));
     model_changed(m);
     return true;
 }

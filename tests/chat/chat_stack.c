@@ -3,11 +3,13 @@
  */
 #include "chat_stack.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -449,4 +451,47 @@ void chat_pair_stop(chat_pair_t *p)
     uschat_session_destroy(&p->a);
     uschat_session_destroy(&p->b);
     chat_stack_stop(&p->st);
+}
+
+/* The 6-digit code of a mail to email under dir (varify's mail folder, searched down). */
+static bool s_find_code(const char *dir, const char *email, char code[7])
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    char want[300];
+    snprintf(want, sizeof want, "To: <%s>", email);
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat sb;
+        if (stat(path, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode)) {
+            found = s_find_code(path, email, code);
+            continue;
+        }
+        char *text = s_read_file(path);
+        const char *p = strstr(text, want) ? strstr(text, "code is: ") : NULL;
+        if (p && strlen(p) >= 15) {
+            memcpy(code, p + 9, 6);
+            code[6] = 0;
+            found = true;
+        }
+        free(text);
+    }
+    closedir(d);
+    return found;
+}
+
+void chat_stack_mail_code(chat_stack_t *self, const char *email, char code[7])
+{
+    code[0] = 0;
+    for (int i = 0; i < 200 && !s_find_code(self->mail_dir, email, code); i++)
+        usleep(50 * 1000);
+    CHECK(code[0], "the mail to %s in %s", email, self->mail_dir);
 }

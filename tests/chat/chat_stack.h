@@ -21,6 +21,9 @@
 #include "uschat/client/session.h"
 
 #define CHAT_STACK_NODES 2
+/* Messages a thread starts with when a friend request is accepted (the greeting, then "We are
+ * friends now!"): the users' own messages start at seq CHAT_STACK_FIRST_SEQS + 1. */
+#define CHAT_STACK_FIRST_SEQS 2
 
 typedef struct {
     char *dir;   /* logs: broker.log, status.log, node1.log, node2.log */
@@ -58,6 +61,9 @@ chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[]);
 /* The same with gate and varify in status's uschatd (HTTP on gate_port, mail into mail_dir),
  * for the whole path of a user: code, register, login, chat node. */
 chat_stack_t *chat_stack_start_gate(const char *tag, const char *const node_env[]);
+/* Waits (10 s) for varify's mail to email (started with the gate) and copies its 6-digit code
+ * into code; the test fails when none comes. */
+void chat_stack_mail_code(chat_stack_t *self, const char *email, char code[7]);
 /* Stops the processes (SIGTERM; a node must exit 0), drops the database, removes the folder
  * (kept when the test failed). */
 void chat_stack_stop(chat_stack_t **self_p);

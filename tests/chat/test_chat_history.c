@@ -40,6 +40,7 @@
 #define WAIT_MS  20000
 #define PAGE     50
 #define SYNC_MAX 200
+#define F        CHAT_STACK_FIRST_SEQS /* a thread starts with two messages */
 
 static const char *const s_env[] = {"USCHAT_CHAT_RATE_LIMIT=100000",
                                     "USCHAT_CHAT_MAX_INFLIGHT=10000", NULL};
@@ -150,13 +151,14 @@ static void s_check_sync(chat_pair_t *p, int64_t after)
             next++;
         }
         bool more = json_is_true(json_object_get(rsp, "has_more"));
-        CHECK(more == (next <= TOTAL), "has_more %d with %lld next", more, (long long)next);
+        CHECK(more == (next <= F + TOTAL), "has_more %d with %lld next", more, (long long)next);
         CHECK(json_array_size(items) == (size_t)SYNC_MAX || !more, "a short page before the end");
         json_decref(rsp);
         if (!more)
             break;
     }
-    CHECK(next == TOTAL + 1, "sync after %lld ended at %lld", (long long)after, (long long)next);
+    CHECK(next == F + TOTAL + 1, "sync after %lld ended at %lld", (long long)after,
+          (long long)next);
 }
 
 static void s_case_paging(void)
@@ -171,26 +173,28 @@ static void s_case_paging(void)
     printf("paging: %d messages sent through node1 and acknowledged in %lld ms\n", TOTAL,
            (long long)(zclock_mono() - t0));
     for (int i = 0; i < TOTAL; i++)
-        CHECK(seqs[i] == i + 1, "message %d has seq %lld", i, (long long)seqs[i]);
+        CHECK(seqs[i] == F + i + 1, "message %d has seq %lld", i, (long long)seqs[i]);
     s_check_ids(p.st, p.thread, p.alice, "p", TOTAL, ids, seqs);
 
-    /* history: newest page first, back to the first message */
-    char *seen = calloc(TOTAL + 1, 1);
+    /* history: newest page first, back to the first message (the two the thread started with
+     * are the last page) */
+    char *seen = calloc(F + TOTAL + 1, 1);
     CHECK(seen, "memory");
-    int64_t cursor = 0, expect_top = TOTAL;
+    int64_t cursor = 0, expect_top = F + TOTAL;
     int pages = 0;
     t0 = zclock_mono();
     for (;;) {
-        CHECK(pages <= TOTAL / PAGE, "history does not end");
+        CHECK(pages <= (F + TOTAL) / PAGE, "history does not end");
         json_t *rsp = NULL;
         CHECK(chat_stack_request(p.b, USCHAT_ID_LOAD_CHAT_REQ,
-                                 uschat_req_load_chat(p.thread, cursor), &rsp) == 0,
+                                 uschat_req_load_older(p.thread, cursor), &rsp) == 0,
               "1029 page %d", pages);
         pages++;
         json_t *items = json_object_get(rsp, "chat_datas");
         size_t n = json_array_size(items);
-        CHECK(n == PAGE, "page %d has %zu messages", pages, n);
-        int64_t first_seq = expect_top - PAGE + 1;
+        int64_t want = expect_top < PAGE ? expect_top : PAGE;
+        CHECK(n == (size_t)want, "page %d has %zu messages", pages, n);
+        int64_t first_seq = expect_top - want + 1;
         size_t i;
         json_t *item;
         json_array_foreach(items, i, item)
@@ -200,9 +204,11 @@ static void s_case_paging(void)
                   (long long)seq, (long long)(first_seq + (int64_t)i));
             CHECK(!seen[seq], "seq %lld twice", (long long)seq);
             seen[seq] = 1;
+            if (seq <= F)
+                continue; /* the greeting and "We are friends now!" */
             char unique[32];
-            snprintf(unique, sizeof unique, "p-%lld", (long long)(seq - 1));
-            CHECK(s_int(item, "msg_id") == ids[seq - 1] && s_int(item, "sender") == p.alice &&
+            snprintf(unique, sizeof unique, "p-%lld", (long long)(seq - F - 1));
+            CHECK(s_int(item, "msg_id") == ids[seq - F - 1] && s_int(item, "sender") == p.alice &&
                       strcmp(s_str(item, "unique_id"), unique) == 0,
                   "seq %lld is the acknowledged message", (long long)seq);
         }
@@ -215,13 +221,13 @@ static void s_case_paging(void)
         if (!more)
             break;
     }
-    for (int seq = 1; seq <= TOTAL; seq++)
+    for (int seq = 1; seq <= F + TOTAL; seq++)
         CHECK(seen[seq], "seq %d never paged", seq);
     printf("paging: %d history pages in %lld ms, each message exactly once\n", pages,
            (long long)(zclock_mono() - t0));
     /* one more page past the first message: empty, nothing more */
     json_t *rsp = NULL;
-    CHECK(chat_stack_request(p.b, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_chat(p.thread, cursor),
+    CHECK(chat_stack_request(p.b, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_older(p.thread, cursor),
                              &rsp) == 0,
           "1029 past the start");
     CHECK(json_array_size(json_object_get(rsp, "chat_datas")) == 0 &&
@@ -229,12 +235,12 @@ static void s_case_paging(void)
           "nothing before the first message");
     json_decref(rsp);
 
-    const int64_t afters[] = {0, 1, 199, 200, 5000, 9799, 9999, TOTAL};
+    const int64_t afters[] = {0, 1, 199, 200, 5000, 9799, 9999, F + TOTAL};
     for (size_t i = 0; i < sizeof afters / sizeof afters[0]; i++)
         s_check_sync(&p, afters[i]);
     printf("paging: sync after N returned exactly N+1..%d for N = 0, 1, 199, 200, 5000, 9799, "
-           "9999, 10000\n",
-           TOTAL);
+           "9999, 10002\n",
+           F + TOTAL);
     free(seen);
     free(ids);
     free(seqs);
@@ -268,8 +274,8 @@ static void s_case_readback(void)
     snprintf(sql, sizeof sql,
              "SELECT COUNT(DISTINCT seq) = %d AND MAX(seq) = %d FROM chat_message WHERE "
              "thread_id = %lld",
-             2 * READBACK_N, 2 * READBACK_N, (long long)p.thread);
-    CHECK(chat_stack_query_int(p.st, sql) == 1, "seqs 1..%d", 2 * READBACK_N);
+             F + 2 * READBACK_N, F + 2 * READBACK_N, (long long)p.thread);
+    CHECK(chat_stack_query_int(p.st, sql) == 1, "seqs 1..%d", F + 2 * READBACK_N);
     CHECK(chat_stack_wait_log(p.st, "node1", "message ids are read back", 0) == 0,
           "node1 read the ids back");
     for (int i = 0; i < 2; i++) {
@@ -331,7 +337,8 @@ static void s_case_badinput(void)
     uschat_session_t *c = chat_stack_login(p.st, 0, carol, tc, NULL);
     uschat_session_t *d = chat_stack_login(p.st, 1, dave, td, NULL);
     int64_t thread_ad = chat_stack_befriend(p.a, p.alice, d, dave);
-    /* one good message first: seq 1, and "used-1" is taken */
+    /* one good message first: seq 3 (after the two the thread started with), and "used-1" is
+     * taken */
     CHECK(s_text(p.a, p.bob, p.thread, "fine", "used-1", NULL) == 0, "a good message");
     json_decref(chat_stack_wait(p.b, USCHAT_ID_NOTIFY_TEXT_CHAT));
 
@@ -391,16 +398,17 @@ static void s_case_badinput(void)
                  (long long)p.thread);
     CHECK(s_raw_text(p.a, body, (size_t)n) == USCHAT_ERR_JSON, "no touid: 1001");
 
-    CHECK(chat_stack_query_int(p.st, "SELECT COUNT(*) FROM chat_message") == 1,
+    /* two threads of two first messages each, and the good one */
+    CHECK(chat_stack_query_int(p.st, "SELECT COUNT(*) FROM chat_message") == 2 * F + 1,
           "only the good message is stored");
-    CHECK(chat_stack_query_int(p.st, "SELECT SUM(last_seq) FROM chat_thread") == 1,
+    CHECK(chat_stack_query_int(p.st, "SELECT SUM(last_seq) FROM chat_thread") == 2 * F + 1,
           "no seq was used up");
     CHECK(uschat_session_queued(p.b) == 0 && uschat_session_queued(d) == 0 &&
               uschat_session_queued(c) == 0,
           "nobody got a push");
-    /* and the thread goes on at seq 2 */
+    /* and the thread goes on at the next seq */
     CHECK(s_text(p.a, p.bob, p.thread, "still fine", "e-12", NULL) == 0, "a good one again");
-    CHECK(chat_stack_query_int(p.st, "SELECT MAX(seq) FROM chat_message") == 2, "seq 2");
+    CHECK(chat_stack_query_int(p.st, "SELECT MAX(seq) FROM chat_message") == F + 2, "seq 4");
     uschat_session_destroy(&c);
     uschat_session_destroy(&d);
     chat_pair_stop(&p);
@@ -445,8 +453,9 @@ static void s_case_threads(void)
         threads[i] = s_seed_friend(&p, name, &friends[i]);
     }
     /* in every third thread: alice writes once through node1, then i % 4 + 1 replies of the
-     * friend are seeded in SQL (with last_seq) */
+     * friend are seeded in SQL (with last_seq); bob's thread (0) started with two messages */
     for (int i = 0; i < THREADS_N; i += 3) {
+        int base = i ? 0 : F;
         uschat_text_t item = {"from alice", "x"};
         char unique[32];
         snprintf(unique, sizeof unique, "a-%d", i);
@@ -459,11 +468,11 @@ static void s_case_threads(void)
             snprintf(sql, sizeof sql,
                      "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, "
                      "content) VALUES (%lld, %d, %lld, %lld, 'f-%d-%d', 'reply %d')",
-                     (long long)threads[i], k + 2, (long long)friends[i], (long long)p.alice, i, k,
-                     k);
+                     (long long)threads[i], base + k + 2, (long long)friends[i], (long long)p.alice,
+                     i, k, k);
             CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
-            snprintf(sql, sizeof sql, "UPDATE chat_thread SET last_seq = %d WHERE id = %lld", k + 2,
-                     (long long)threads[i]);
+            snprintf(sql, sizeof sql, "UPDATE chat_thread SET last_seq = %d WHERE id = %lld",
+                     base + k + 2, (long long)threads[i]);
             CHECK(mysql_query(p.st->mysql, sql) == 0, "%s", mysql_error(p.st->mysql));
         }
     }
@@ -498,12 +507,14 @@ static void s_case_threads(void)
                 CHECK(s_int(t, "last_seq") == 0 && s_int(t, "unread") == 0 && json_is_null(last),
                       "thread %d: empty", i);
             } else {
-                int replies = i % 4 + 1;
-                CHECK(s_int(t, "last_seq") == replies + 1, "thread %d: last_seq %lld", i,
+                /* bob's "We are friends now!" is unread to alice too */
+                int replies = i % 4 + 1, base = i ? 0 : F, unread = replies + (i ? 0 : 1);
+                CHECK(s_int(t, "last_seq") == base + replies + 1, "thread %d: last_seq %lld", i,
                       (long long)s_int(t, "last_seq"));
-                CHECK(s_int(t, "unread") == replies, "thread %d: unread %lld, %d due", i,
-                      (long long)s_int(t, "unread"), replies);
-                CHECK(s_int(last, "seq") == replies + 1 && s_int(last, "sender") == friends[i],
+                CHECK(s_int(t, "unread") == unread, "thread %d: unread %lld, %d due", i,
+                      (long long)s_int(t, "unread"), unread);
+                CHECK(s_int(last, "seq") == base + replies + 1 &&
+                          s_int(last, "sender") == friends[i],
                       "thread %d: the last message", i);
             }
             seen++;
@@ -522,8 +533,8 @@ static void s_case_threads(void)
     CHECK(chat_stack_request(p.b, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(0), &rsp) == 0,
           "1025 of bob");
     json_t *t = json_array_get(json_object_get(rsp, "threads"), 0);
-    CHECK(json_array_size(json_object_get(rsp, "threads")) == 1 && s_int(t, "unread") == 1,
-          "bob: one thread, alice's message unread (bob's own are not)");
+    CHECK(json_array_size(json_object_get(rsp, "threads")) == 1 && s_int(t, "unread") == 2,
+          "bob: one thread, alice's greeting and message unread (bob's own are not)");
     json_decref(rsp);
     printf("threads: %d threads of one user paged 50 at a time\n", THREADS_N);
     chat_pair_stop(&p);
@@ -560,7 +571,8 @@ static void s_case_long(void)
 {
     chat_pair_t p;
     chat_pair_start(&p, "chatlong", s_env);
-    s_seed_long(&p, p.thread, p.bob, 1, LONG_N);
+    /* after the two messages the thread started with */
+    s_seed_long(&p, p.thread, p.bob, F + 1, LONG_N);
     int64_t threads[LONG_THREADS + 1];
     threads[0] = p.thread;
     for (int i = 1; i <= LONG_THREADS; i++) {
@@ -573,7 +585,7 @@ static void s_case_long(void)
 
     /* sync after 0, 200 asked each time: fewer come (the frame is full), has_more says so, and
      * syncing on from the last seq got brings every message once, in order */
-    int64_t next = 1, requests = 0;
+    int64_t next = F + 1, requests = 0;
     for (bool more = true; more; requests++) {
         CHECK(requests < LONG_N, "sync does not end");
         json_t *rsp = NULL;
@@ -593,19 +605,19 @@ static void s_case_long(void)
             next++;
         }
         more = json_is_true(json_object_get(rsp, "has_more"));
-        CHECK(more == (next <= LONG_N), "has_more %d with %lld next", more, (long long)next);
+        CHECK(more == (next <= F + LONG_N), "has_more %d with %lld next", more, (long long)next);
         json_decref(rsp);
     }
-    CHECK(next == LONG_N + 1 && requests > LONG_N / SYNC_MAX + 1,
-          "sync: %lld messages in %lld replies", (long long)(next - 1), (long long)requests);
+    CHECK(next == F + LONG_N + 1 && requests > LONG_N / SYNC_MAX + 1,
+          "sync: %lld messages in %lld replies", (long long)(next - F - 1), (long long)requests);
 
     /* history from the newest: cut pages keep the newest messages, the cursor follows */
-    int64_t cursor = 0, expect_seq = LONG_N, pages = 0;
+    int64_t cursor = 0, expect_seq = F + LONG_N, pages = 0;
     for (bool more = true; more; pages++) {
         CHECK(pages < LONG_N, "history does not end");
         json_t *rsp = NULL;
         CHECK(chat_stack_request(p.b, USCHAT_ID_LOAD_CHAT_REQ,
-                                 uschat_req_load_chat(p.thread, cursor), &rsp) == 0,
+                                 uschat_req_load_older(p.thread, cursor), &rsp) == 0,
               "1029");
         json_t *items = json_object_get(rsp, "chat_datas");
         size_t n = json_array_size(items);
@@ -620,6 +632,28 @@ static void s_case_long(void)
         json_decref(rsp);
     }
     CHECK(expect_seq == 0, "history: %lld messages never came", (long long)expect_seq);
+
+    /* forward from 0 (the seed's paging): cut pages keep the oldest, the cursor is the last */
+    int64_t fcursor = 0, fnext = 1, fpages = 0;
+    for (bool more = true; more; fpages++) {
+        CHECK(fpages < LONG_N, "forward history does not end");
+        json_t *rsp = NULL;
+        CHECK(chat_stack_request(p.b, USCHAT_ID_LOAD_CHAT_REQ,
+                                 uschat_req_load_chat(p.thread, fcursor), &rsp) == 0,
+              "1029 forward");
+        json_t *items = json_object_get(rsp, "chat_datas");
+        size_t n = json_array_size(items);
+        CHECK(n > 0 && n < PAGE, "forward page %lld: %zu messages", (long long)fpages, n);
+        for (size_t i = 0; i < n; i++)
+            CHECK(s_int(json_array_get(items, i), "seq") == fnext++, "forward order");
+        fcursor = s_int(rsp, "last_message_id");
+        CHECK(fcursor == s_int(json_array_get(items, n - 1), "msg_id"), "the cursor is the last");
+        more = json_is_true(json_object_get(rsp, "load_more"));
+        CHECK(more == (fnext <= F + LONG_N), "forward load_more %d before seq %lld", more,
+              (long long)fnext);
+        json_decref(rsp);
+    }
+    CHECK(fnext == F + LONG_N + 1, "forward: %lld messages", (long long)(fnext - 1));
 
     /* thread list: 31 threads with ~4 KB last messages do not fit one frame */
     int64_t seen = 0, last_id = 0, tcursor = 0, tpages = 0;
@@ -668,10 +702,10 @@ static void s_case_long(void)
           LONG_THREADS + 201);
     json_decref(login);
     uschat_session_destroy(&again);
-    printf("long: %d messages of 4 KB synced in %lld replies and paged back in %lld; %d threads "
-           "in %lld pages; a login with %zu of %d friends\n",
-           LONG_N, (long long)requests, (long long)pages, LONG_THREADS + 1, (long long)tpages,
-           friends, LONG_THREADS + 201);
+    printf("long: %d messages of 4 KB synced in %lld replies, paged back in %lld and forward in "
+           "%lld; %d threads in %lld pages; a login with %zu of %d friends\n",
+           LONG_N, (long long)requests, (long long)pages, (long long)fpages, LONG_THREADS + 1,
+           (long long)tpages, friends, LONG_THREADS + 201);
     chat_pair_stop(&p);
 }
 

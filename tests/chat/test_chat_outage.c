@@ -65,12 +65,13 @@ static void s_exchange(chat_pair_t *p, const char *content)
     s_expect_push(p, seq, content);
 }
 
-/* The thread holds exactly n messages, seq 1..n. */
+/* The thread holds exactly n messages after the two it started with, seq 1..2+n. */
 static void s_check_stored(chat_pair_t *p, int n)
 {
-    CHECK(chat_stack_query_int(p->st, "SELECT COUNT(*) FROM chat_message") == n &&
-              chat_stack_query_int(p->st, "SELECT MAX(seq) FROM chat_message") == n,
-          "%d messages stored, seq 1..%d", n, n);
+    int all = CHAT_STACK_FIRST_SEQS + n;
+    CHECK(chat_stack_query_int(p->st, "SELECT COUNT(*) FROM chat_message") == all &&
+              chat_stack_query_int(p->st, "SELECT MAX(seq) FROM chat_message") == all,
+          "%d messages stored, seq 1..%d", n, all);
 }
 
 /* Stops the test's own server and removes its folder. */
@@ -143,8 +144,8 @@ static void s_case_mariadb(void)
         usleep(200 * 1000);
         error = s_send(&p, "during", &seq);
     }
-    CHECK(error == 0 && seq == 2, "stored once MariaDB is back, with the next seq: %d, seq %lld",
-          error, (long long)seq);
+    CHECK(error == 0 && seq == CHAT_STACK_FIRST_SEQS + 2,
+          "stored once MariaDB is back, with the next seq: %d, seq %lld", error, (long long)seq);
     s_expect_push(&p, 2, "during");
     s_exchange(&p, "after");
     s_check_stored(&p, 3); /* the refused one once */

@@ -42,6 +42,8 @@ static void test_builders(void)
     EXPECT_JSON(uschat_req_thread_list(0), "{\"thread_id\":0}");
     EXPECT_JSON(uschat_req_create_private(9), "{\"other_id\":9}");
     EXPECT_JSON(uschat_req_load_chat(77, 0), "{\"message_id\":0,\"thread_id\":77}");
+    EXPECT_JSON(uschat_req_load_older(77, 5),
+                "{\"before\":true,\"message_id\":5,\"thread_id\":77}");
     EXPECT_JSON(uschat_req_sync(77, 10, 200), "{\"after_seq\":10,\"limit\":200,\"thread_id\":77}");
     EXPECT_JSON(uschat_req_read_mark(77, 11), "{\"seq\":11,\"thread_id\":77}");
 

@@ -259,6 +259,19 @@ static void test_flow(void)
     app_model_accept(b->m, uid_a);
     PUMP_UNTIL(cs, 2, app_model_friend(a->m, uid_b) && app_model_friend(b->m, uid_a), 5000,
                "friends both ways");
+    /* both see the new conversation with its two first messages: Ann's greeting, then Ben's
+     * "We are friends now!" */
+    for (int k = 0; k < 2; k++) {
+        const app_model_t *m = k ? b->m : a->m;
+        CHECK_INT(app_model_thread_count(m), 1);
+        const app_thread_t *t = app_model_chat_at(m, 0).thread;
+        CHECK(t && t->nmsgs == 2, "%s sees the new conversation with two messages",
+              k ? "Ben" : "Ann");
+        CHECK_INT(t->msgs[0].sender, uid_a);
+        CHECK_INT(t->msgs[0].seq, 1);
+        CHECK_INT(t->msgs[1].sender, uid_b);
+        CHECK_STR(t->msgs[1].content, "We are friends now!");
+    }
 
     /* Ann opens the chat and writes; Ben gets it unread, in order */
     app_model_open_peer(a->m, uid_b);
@@ -268,17 +281,17 @@ static void test_flow(void)
     const app_thread_t *ta = app_model_open(a->m);
     int64_t thread = ta->thread_id;
     PUMP_UNTIL(cs, 2,
-               ta->nmsgs == 2 && ta->msgs[1].state == APP_MSG_SENT &&
-                   app_model_thread(b->m, thread) && app_model_thread(b->m, thread)->nmsgs == 2,
+               ta->nmsgs == 4 && ta->msgs[3].state == APP_MSG_SENT &&
+                   app_model_thread(b->m, thread) && app_model_thread(b->m, thread)->nmsgs == 4,
                5000, "both messages committed and delivered");
     const app_thread_t *tb = app_model_thread(b->m, thread);
-    CHECK_STR(tb->msgs[0].content, "你好 Ben! 这是第一条消息。");
-    CHECK_INT(tb->msgs[0].seq + 1, tb->msgs[1].seq);
-    CHECK_INT(tb->unread, 2);
+    CHECK_STR(tb->msgs[2].content, "你好 Ben! 这是第一条消息。");
+    CHECK_INT(tb->msgs[2].seq + 1, tb->msgs[3].seq);
+    CHECK_INT(tb->unread, 3); /* Ann's greeting and her two */
     app_model_open_thread(b->m, thread);
     app_model_mark_read(b->m);
     CHECK_INT(app_model_send_text(b->m, "Hi Ann, got both."), 0);
-    PUMP_UNTIL(cs, 2, ta->nmsgs == 3 && ta->peer_read >= 2, 5000, "Ben's reply and read mark");
+    PUMP_UNTIL(cs, 2, ta->nmsgs == 5 && ta->peer_read >= 4, 5000, "Ben's reply and read mark");
 
     /* the chat node restarts: both reconnect; what Ann types meanwhile arrives once */
     int status = 0;
@@ -295,12 +308,12 @@ static void test_flow(void)
     PUMP_UNTIL(cs, 2,
                app_model_conn(a->m) == APP_CONN_ONLINE && app_model_conn(b->m) == APP_CONN_ONLINE,
                15000, "both back online");
-    PUMP_UNTIL(cs, 2, ta->msgs[ta->nmsgs - 1].state == APP_MSG_SENT && tb->nmsgs == 4, 8000,
+    PUMP_UNTIL(cs, 2, ta->msgs[ta->nmsgs - 1].state == APP_MSG_SENT && tb->nmsgs == 6, 8000,
                "the offline message went out and arrived (%zu at Ben)", tb->nmsgs);
-    CHECK_STR(tb->msgs[3].content, "Sent while the server was away");
+    CHECK_STR(tb->msgs[5].content, "Sent while the server was away");
     for (size_t i = 1; i < tb->nmsgs; i++)
-        CHECK(tb->msgs[i].seq == tb->msgs[i - 1].seq + 1, "Ben's seqs are 1..4 without gaps");
-    CHECK_INT(ta->nmsgs, 4);
+        CHECK(tb->msgs[i].seq == tb->msgs[i - 1].seq + 1, "Ben's seqs are 1..6 without gaps");
+    CHECK_INT(ta->nmsgs, 6);
     app_model_set_tab(a->m, APP_TAB_CHATS);
     s_screenshot(a->m);
 

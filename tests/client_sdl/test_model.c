@@ -58,6 +58,7 @@ static void test_order(void)
     json_t *ask = fx_take(m, USCHAT_ID_LOAD_CHAT_REQ);
     CHECK(ask != NULL, "opening a thread asks for its newest page");
     CHECK_INT(json_integer_value(json_object_get(ask, "message_id")), 0);
+    CHECK(json_is_true(json_object_get(ask, "before")), "the newest page: going back");
     json_decref(ask);
     s_history(m, 77, 1,
               json_pack("[ooo]", fx_item(2002, 7703, 3, "b3", "three", "2024-05-01 10:03:00"),
@@ -78,6 +79,7 @@ static void test_order(void)
     CHECK_INT(app_model_load_older(m), 1);
     json_t *older = fx_take(m, USCHAT_ID_LOAD_CHAT_REQ);
     CHECK_INT(json_integer_value(json_object_get(older, "message_id")), 7701);
+    CHECK(json_is_true(json_object_get(older, "before")), "an older page");
     json_decref(older);
     CHECK_INT(app_model_load_older(m), 0); /* one at a time */
     s_history(m, 77, 0, json_pack("[o]", fx_item(2002, 7600, 0, "z", "zero", "")));
@@ -472,13 +474,23 @@ static void test_friends(void)
     json_decref(apply);
     fx_feed(m, USCHAT_ID_ADD_FRIEND_RSP, json_pack("{si}", "error", 0));
     CHECK_INT(app_model_apply_state(m), APP_APPLY_SENT);
-    /* Zed accepts: a friend and a thread */
-    fx_feed(m, USCHAT_ID_NOTIFY_AUTH_FRIEND,
-            json_pack("{sIsIsssssssisIs[]}", "fromuid", (json_int_t)3005, "touid",
-                      (json_int_t)FX_ME, "name", "zed", "nick", "Zed", "icon", "", "sex", 0,
-                      "thread_id", (json_int_t)90, "chat_datas"));
+    /* Zed accepts: a friend and a thread that starts with my greeting and Zed's answer */
+    fx_feed(
+        m, USCHAT_ID_NOTIFY_AUTH_FRIEND,
+        json_pack(
+            "{sisIsIsssssssisIs[oo]}", "error", 0, "fromuid", (json_int_t)3005, "touid",
+            (json_int_t)FX_ME, "name", "zed", "nick", "Zed", "icon", "", "sex", 0, "thread_id",
+            (json_int_t)90, "chat_datas",
+            fx_item(FX_ME, 9001, 1, "friends-90-1", "Hi, I'm Alice.", "2024-05-01 10:00:00"),
+            fx_item(3005, 9002, 2, "friends-90-2", "We are friends now!", "2024-05-01 10:00:00")));
     CHECK(app_model_friend(m, 3005) != NULL, "Zed is a friend");
-    CHECK(app_model_thread(m, 90) && app_model_thread(m, 90)->peer == 3005, "thread 90");
+    const app_thread_t *zt = app_model_thread(m, 90);
+    CHECK(zt && zt->peer == 3005, "thread 90");
+    s_check_seqs(zt, (int64_t[]){1, 2}, 2);
+    CHECK_STR(zt->msgs[0].content, "Hi, I'm Alice.");
+    CHECK_INT(zt->msgs[0].sender, FX_ME);
+    CHECK_STR(zt->msgs[1].content, "We are friends now!");
+    CHECK_INT(zt->unread, 1);
     CHECK(strstr(app_model_notice(m, NULL, NULL), "accepted") != NULL, "notice");
 
     app_model_search(m, "nobody");
@@ -498,10 +510,17 @@ static void test_friends(void)
     CHECK_INT(json_integer_value(json_object_get(auth, "touid")), 3006);
     json_decref(auth);
     CHECK_INT(app_model_apply_at(m, 0)->accepting, 1);
-    fx_feed(m, USCHAT_ID_AUTH_FRIEND_RSP,
-            json_pack("{sisIsssssssisIs[]}", "error", 0, "uid", (json_int_t)3006, "name", "erin",
-                      "nick", "Erin", "icon", "", "sex", 1, "thread_id", (json_int_t)91,
-                      "chat_datas"));
+    fx_feed(
+        m, USCHAT_ID_AUTH_FRIEND_RSP,
+        json_pack(
+            "{sisIsssssssisIs[oo]}", "error", 0, "uid", (json_int_t)3006, "name", "erin", "nick",
+            "Erin", "icon", "", "sex", 1, "thread_id", (json_int_t)91, "chat_datas",
+            fx_item(3006, 9101, 1, "friends-91-1", "Hi, Erin here", "2024-05-01 10:00:00"),
+            fx_item(FX_ME, 9102, 2, "friends-91-2", "We are friends now!", "2024-05-01 10:00:00")));
+    const app_thread_t *et = app_model_thread(m, 91);
+    CHECK(et && et->nmsgs == 2, "thread 91 starts with two messages");
+    CHECK_STR(et->msgs[0].content, "Hi, Erin here");
+    CHECK_STR(et->msgs[1].content, "We are friends now!");
     CHECK_INT(app_model_apply_at(m, 0)->accepted, 1);
     CHECK_INT(app_model_pending_apply_count(m), 0);
     CHECK(app_model_friend(m, 3006) != NULL, "Erin is a friend");

@@ -145,6 +145,12 @@ json_t *uschat_req_load_chat(int64_t thread_id, int64_t message_id_cursor)
                      (json_int_t)message_id_cursor);
 }
 
+json_t *uschat_req_load_older(int64_t thread_id, int64_t message_id_cursor)
+{
+    return json_pack("{s:I, s:I, s:b}", "thread_id", (json_int_t)thread_id, "message_id",
+                     (json_int_t)message_id_cursor, "before", 1);
+}
+
 json_t *uschat_req_sync(int64_t thread_id, int64_t after_seq, int limit)
 {
     return json_pack("{s:I, s:I, s:i}", "thread_id", (json_int_t)thread_id, "after_seq",

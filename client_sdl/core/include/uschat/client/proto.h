@@ -46,7 +46,7 @@ enum {
     USCHAT_ID_THREAD_LIST_RSP = 1026,    /* S->C threads */
     USCHAT_ID_CREATE_PRIVATE_REQ = 1027, /* C->S other_id */
     USCHAT_ID_CREATE_PRIVATE_RSP = 1028, /* S->C other_id, thread_id */
-    USCHAT_ID_LOAD_CHAT_REQ = 1029,      /* C->S thread_id, message_id cursor */
+    USCHAT_ID_LOAD_CHAT_REQ = 1029,      /* C->S thread_id, message_id cursor, before */
     USCHAT_ID_LOAD_CHAT_RSP = 1030,      /* S->C chat_datas (older first page) */
     USCHAT_ID_SYNC_REQ = 1031,           /* C->S thread_id, after_seq, limit */
     USCHAT_ID_SYNC_RSP = 1032,           /* S->C chat_datas in seq order, has_more */
@@ -80,9 +80,14 @@ json_t *uschat_req_text_chat(int64_t touid, int64_t thread_id, const uschat_text
 json_t *uschat_req_heartbeat(int64_t fromuid);            /* 1023; fromuid <= 0: omitted */
 json_t *uschat_req_thread_list(int64_t thread_id_cursor); /* 1025 */
 json_t *uschat_req_create_private(int64_t other_id);      /* 1027 */
-json_t *uschat_req_load_chat(int64_t thread_id, int64_t message_id_cursor); /* 1029 */
-json_t *uschat_req_sync(int64_t thread_id, int64_t after_seq, int limit);   /* 1031 */
-json_t *uschat_req_read_mark(int64_t thread_id, int64_t seq);               /* 1033 */
+/* 1029 as the seed client sends it: the messages after the cursor, oldest first (0 = from the
+ * first); the reply's last_message_id is the next cursor. */
+json_t *uschat_req_load_chat(int64_t thread_id, int64_t message_id_cursor);
+/* 1029 with "before": true: the page of messages before the cursor (0 = the newest page), for
+ * scrolling up; the reply's last_message_id is the oldest of the page, the next cursor. */
+json_t *uschat_req_load_older(int64_t thread_id, int64_t message_id_cursor);
+json_t *uschat_req_sync(int64_t thread_id, int64_t after_seq, int limit); /* 1031 */
+json_t *uschat_req_read_mark(int64_t thread_id, int64_t seq);             /* 1033 */
 
 /* Writes a fresh client message id ("<uid>-<time_us>-<counter>", NUL-terminated) into OUT of
  * CAP bytes (>= 48 is always enough). Unique per process and sender. Returns 0 or USCHAT_E_ARG. */
