@@ -101,15 +101,16 @@ static void s_read_acks(uschat_session_t *s, const char *tag, int n, int64_t *id
     }
 }
 
-/* Every ack of "<tag>-<i>" names the row stored under that unique_id. */
+/* Every ack of "<tag>-<i>" names the row stored under that unique_id (the two messages the
+ * thread started with aside). */
 static void s_check_ids(chat_stack_t *st, int64_t thread, int64_t sender, const char *tag, int n,
                         const int64_t *ids, const int64_t *seqs)
 {
     char sql[256];
     snprintf(sql, sizeof sql,
              "SELECT unique_id, message_id, seq FROM chat_message WHERE thread_id = %lld AND "
-             "sender_id = %lld",
-             (long long)thread, (long long)sender);
+             "sender_id = %lld AND seq > %d",
+             (long long)thread, (long long)sender, F);
     CHECK(mysql_query(st->mysql, sql) == 0, "%s", mysql_error(st->mysql));
     MYSQL_RES *res = mysql_store_result(st->mysql);
     CHECK(res, "result");

@@ -146,7 +146,7 @@ static void s_case_mariadb(void)
     }
     CHECK(error == 0 && seq == CHAT_STACK_FIRST_SEQS + 2,
           "stored once MariaDB is back, with the next seq: %d, seq %lld", error, (long long)seq);
-    s_expect_push(&p, 2, "during");
+    s_expect_push(&p, CHAT_STACK_FIRST_SEQS + 2, "during");
     s_exchange(&p, "after");
     s_check_stored(&p, 3); /* the refused one once */
     printf("mariadb: a message refused while MariaDB was down was stored once when sent "
