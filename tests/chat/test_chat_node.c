@@ -17,6 +17,7 @@
  *              login was superseded without a kick reaching it is closed by the refresh
  *   badinput   every bad input of PROTOCOL.md §2, answered as written, the node serving others
  *   rate       beyond the rate limit replies carry 1014; a sustained flood closes
+ *   burst      the default bucket serves 900 requests back to back, then limits; a flood closes
  *   slowreader a client that does not read is closed at the send queue limit, node memory flat
  *   sigterm    SIGTERM: the node stops accepting, closes sessions, clears presence, leaves
  *              the broker, exits 0
@@ -621,6 +622,37 @@ static void s_case_rate(void)
     chat_stack_stop(&st);
 }
 
+/* The default bucket: a client may send a burst of requests back to back (a whole history
+ * loaded at login) without a 1014; once it is spent the limit holds, and a flood still closes. */
+static void s_case_burst(void)
+{
+    chat_stack_t *st = chat_stack_start("chatburst", NULL);
+    int64_t alice = chat_stack_user(st, "alice");
+    char ta[128];
+    chat_stack_token(st, alice, ta, NULL);
+    uschat_session_t *s = chat_stack_login(st, 0, alice, ta, NULL);
+    s_heartbeats(s, alice, 900); /* the login took one token of 1,000 */
+    for (int i = 0; i < 900; i++) {
+        int error = s_next_error(s, USCHAT_ID_HEARTBEAT_RSP);
+        CHECK(error == 0, "request %d of a burst of 900: error %d", i, error);
+    }
+    /* about 100 tokens left (more if reading the replies took long): most of these are refused,
+     * fewer than ten times the limit, so the connection stays */
+    s_heartbeats(s, alice, 1000);
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 1000; i++) {
+        int error = s_next_error(s, USCHAT_ID_HEARTBEAT_RSP);
+        ok += error == 0;
+        limited += error == USCHAT_ERR_RATE_LIMITED;
+    }
+    CHECK(ok >= 99 && limited > 0 && ok + limited == 1000, "burst spent: %d served, %d limited", ok,
+          limited);
+    s_heartbeats(s, alice, 1500);
+    CHECK(uschat_session_wait_closed(s, WAIT_MS) == 0, "a flood after the burst: closed");
+    uschat_session_destroy(&s);
+    chat_stack_stop(&st);
+}
+
 /* ---- slow reader ----------------------------------------------------------------------------- */
 
 static void s_case_slowreader(void)
@@ -731,15 +763,11 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } cases[] = {
-        {"friends", s_case_friends},
-        {"kick", s_case_kick},
-        {"heartbeat", s_case_heartbeat},
-        {"presence", s_case_presence},
-        {"badinput", s_case_badinput},
-        {"rate", s_case_rate},
-        {"slowreader", s_case_slowreader},
-        {"sigterm", s_case_sigterm},
-        {"ttl", s_case_ttl},
+        {"friends", s_case_friends},     {"kick", s_case_kick},
+        {"heartbeat", s_case_heartbeat}, {"presence", s_case_presence},
+        {"badinput", s_case_badinput},   {"rate", s_case_rate},
+        {"burst", s_case_burst},         {"slowreader", s_case_slowreader},
+        {"sigterm", s_case_sigterm},     {"ttl", s_case_ttl},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (strcmp(which, cases[i].name) == 0) {

@@ -383,9 +383,9 @@ int main(void)
     snprintf(bn, sizeof bn, "ben_%d", (int)getpid());
     int64_t ann = s_register(st, h, an);
     int64_t ben = s_register(st, h, bn);
-    int port_a = 0;
+    int port_a = 0, port_b = 0;
     uschat_session_t *a = s_login(st, h, an, ann, 0, &port_a);
-    uschat_session_t *b = s_login(st, h, bn, ben, port_a, NULL);
+    uschat_session_t *b = s_login(st, h, bn, ben, port_a, &port_b);
 
     /* SearchList::slot_user_search: 1007 {uid: the text typed}; 1008 the profile */
     json_t *found = s_ask(a, 1007, json_pack("{ss}", "uid", bn), 1008);
@@ -409,7 +409,9 @@ int main(void)
     /* TcpMgr's heartbeat: 1023 {fromuid} */
     json_decref(s_ask(b, 1023, json_pack("{sI}", "fromuid", (json_int_t)ben), 1024));
 
-    /* 19 more friends of ben's, each a conversation with its two first messages */
+    /* 19 more friends of ben's, each a conversation with its two first messages; one on ben's
+     * node writes to him: the same-node 1019 has the body of the cross-node one */
+    bool same_node = false;
     for (int i = 0; i < MORE_FRIENDS; i++) {
         char name[32], token[128];
         snprintf(name, sizeof name, "f%d", i);
@@ -420,7 +422,12 @@ int main(void)
         CHECK(f, "connect");
         json_decref(
             s_ask(f, 1005, json_pack("{sIss}", "uid", (json_int_t)uid, "token", token), 1006));
-        s_befriend(f, uid, b, ben, name);
+        int64_t t = s_befriend(f, uid, b, ben, name);
+        if (!same_node && st->node_port[i % 2] == port_b) {
+            s_send(f, uid, ben, t, 0, 1);
+            s_expect_push(b, uid, t, "m0");
+            same_node = true;
+        }
         uschat_session_destroy(&f);
     }
     /* the long conversation: 500 more messages from ann (pushed to ben's current session) */
@@ -443,6 +450,8 @@ int main(void)
             char want[32];
             snprintf(want, sizeof want, "m%d", 2 + BULK - 1);
             CHECK(last && strcmp(last, want) == 0, "ends with the last one sent");
+        } else if (n == 3) { /* the friend on ben's node wrote once */
+            CHECK(last && strcmp(last, "m0") == 0, "in order");
         } else {
             CHECK(n == 2, "a new friend's conversation: its two first messages");
             CHECK(last && strcmp(last, "We are friends now!") == 0, "in order");
@@ -450,6 +459,7 @@ int main(void)
         total += n;
         free(last);
     }
+    CHECK(same_node, "a friend wrote from ben's node");
     printf("loaded %zu messages of %zu conversations in %d back-to-back requests, none refused\n",
            total, nthreads, requests);
 
