@@ -19,12 +19,8 @@
 /* 1029 forward (the seed's wire), used to load whole histories: 100 a page keeps 500 messages
  * to 5 requests, and a page of short messages well inside one frame (longer ones are cut to
  * fit, and paging on still brings everything once) */
-#define HISTORY_FORWARD_PAGE   100
-#define HISTORY_PAGE_1         51 /* one more than a page: whether more follow */
-#define HISTORY_FORWARD_PAGE_1 101
-#define STR_(x)                #x
-#define STR_LIMIT(x)           STR_(x)
-#define SYNC_DEFAULT           100
+#define HISTORY_FORWARD_PAGE 100
+#define SYNC_DEFAULT         100
 
 static int s_on_pair(void *arg, const db_value_t *cols, size_t ncols)
 {
@@ -266,19 +262,23 @@ static void s_history_trimmed_forward(json_t *rsp, void *arg)
 
 /* 1029 as the seed's LogicSystem.cpp / MysqlDao.cpp answer it: the messages after the cursor
  * (message_id > cursor, oldest first), last_message_id = the last one returned, load_more when
- * more follow. The seed client (chatdialog.cpp) loads every thread from 0 this way at login. */
+ * more follow. The seed client (chatdialog.cpp) loads every thread from 0 this way at login.
+ * Up to one more than a page into items. */
 static int s_history_forward(chat_worker_t *worker, int64_t thread_id, int64_t cursor,
                              json_t *items)
 {
     s_messages_t m = {items, thread_id};
-    return db_query(worker->db,
-                    SQL_MESSAGES "WHERE m.thread_id = ? AND m.message_id > ? "
-                                 "ORDER BY m.message_id LIMIT " STR_LIMIT(HISTORY_FORWARD_PAGE_1),
-                    (db_param_t[]){DB_I64(thread_id), DB_I64(cursor)}, 2, s_on_message, &m);
+    return db_query(
+        worker->db,
+        SQL_MESSAGES "WHERE m.thread_id = ? AND m.message_id > ? "
+                     "ORDER BY m.message_id LIMIT ?",
+        (db_param_t[]){DB_I64(thread_id), DB_I64(cursor), DB_I64(HISTORY_FORWARD_PAGE + 1)}, 3,
+        s_on_message, &m);
 }
 
 /* 1029 with "before": true (UsChat's client scrolling up): the messages below the cursor
- * (0 = from the newest), newest first from the index, turned oldest first for the page. */
+ * (0 = from the newest), newest first from the index, turned oldest first for the page. Up to
+ * one more than a page into items (the extra one first). */
 static int s_history_back(chat_worker_t *worker, int64_t thread_id, int64_t cursor, json_t *items)
 {
     json_t *newest_first = json_array();
@@ -287,11 +287,11 @@ static int s_history_back(chat_worker_t *worker, int64_t thread_id, int64_t curs
         newest_first
             ? db_query(worker->db,
                        SQL_MESSAGES "WHERE m.thread_id = ? AND m.message_id < ? "
-                                    "ORDER BY m.message_id DESC LIMIT " STR_LIMIT(HISTORY_PAGE_1),
-                       (db_param_t[]){DB_I64(thread_id), DB_I64(cursor > 0 ? cursor : INT64_MAX)},
-                       2, s_on_message, &m)
+                                    "ORDER BY m.message_id DESC LIMIT ?",
+                       (db_param_t[]){DB_I64(thread_id), DB_I64(cursor > 0 ? cursor : INT64_MAX),
+                                      DB_I64(HISTORY_PAGE + 1)},
+                       3, s_on_message, &m)
             : DB_ERR_QUERY;
-    /* a page more than asked says whether more follow: it is the oldest, dropped here */
     size_t n = json_array_size(newest_first);
     for (size_t i = n; rc >= 0 && i > 0; i--)
         json_array_append(items, json_array_get(newest_first, i - 1));
@@ -317,6 +317,7 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
                                           (json_int_t)thread_id));
         return;
     }
+    /* one more than a page was asked for: it says whether more follow, and goes */
     size_t page = before ? HISTORY_PAGE : HISTORY_FORWARD_PAGE;
     bool more = json_array_size(items) > page;
     if (more)
