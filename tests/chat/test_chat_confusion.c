@@ -64,7 +64,7 @@ static const request_t s_requests[] = {
     {USCHAT_ID_HEARTBEAT_REQ, {"fromuid=@A"}},
     {USCHAT_ID_THREAD_LIST_REQ, {"thread_id=0"}},
     {USCHAT_ID_CREATE_PRIVATE_REQ, {"other_id=@B"}},
-    {USCHAT_ID_LOAD_CHAT_REQ, {"thread_id=@T", "message_id=0"}},
+    {USCHAT_ID_LOAD_CHAT_REQ, {"thread_id=@T", "message_id=0", "before=true"}},
     {USCHAT_ID_SYNC_REQ, {"thread_id=@T", "after_seq=0", "limit=10"}},
     {USCHAT_ID_READ_MARK_REQ, {"thread_id=@T", "seq=0"}},
 };
