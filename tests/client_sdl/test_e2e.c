@@ -205,27 +205,39 @@ static void s_pump(client_t *cs, int n)
 
 static void s_register(client_t *all, int n, client_t *c, const e2e_stack_t *s)
 {
-    CHECK_INT(app_model_request_code(c->m, c->email, (int64_t)SDL_GetTicks64()), 0);
-    PUMP_UNTIL(all, n, !app_model_busy(c->m), 10000, "code request answered");
-    CHECK(*app_model_form_info(c->m), "code sent: %s", app_model_form_error(c->m));
+    CHECK_INT(app_model_act(c->m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE,
+                                               .email = c->email,
+                                               .now_ms = (int64_t)SDL_GetTicks64()}),
+              0);
+    PUMP_UNTIL(all, n, !app_model_view(c->m).busy, 10000, "code request answered");
+    CHECK(*app_model_view(c->m).form_info, "code sent: %s", app_model_view(c->m).form_error);
     char code[7] = "";
     for (int i = 0; i < 200 && s_find_code(s->st.mail_dir, c->email, code) != 0; i++)
         usleep(50 * 1000);
     CHECK(code[0], "a code arrived for %s", c->email);
-    app_model_show(c->m, APP_SCREEN_REGISTER);
-    CHECK_INT(app_model_register(c->m, c->email, code, c->user, "secret-pass", "secret-pass"), 0);
-    PUMP_UNTIL(all, n, !app_model_busy(c->m), 15000, "register answered");
-    CHECK(app_model_screen(c->m) == APP_SCREEN_LOGIN && !*app_model_form_error(c->m),
-          "registered: %s", app_model_form_error(c->m));
+    app_model_act(c->m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_REGISTER});
+    CHECK_INT(app_model_act(c->m, &(app_act_t){.kind = APP_ACT_REGISTER,
+                                               .email = c->email,
+                                               .code = code,
+                                               .user = c->user,
+                                               .passwd = "secret-pass",
+                                               .confirm = "secret-pass"}),
+              0);
+    PUMP_UNTIL(all, n, !app_model_view(c->m).busy, 15000, "register answered");
+    CHECK(app_model_view(c->m).screen == APP_SCREEN_LOGIN && !*app_model_view(c->m).form_error,
+          "registered: %s", app_model_view(c->m).form_error);
 }
 
 static void s_login(client_t *all, int n, client_t *c)
 {
-    CHECK_INT(app_model_login(c->m, c->email, "secret-pass"), 0);
-    PUMP_UNTIL(all, n, app_model_screen(c->m) == APP_SCREEN_MAIN, 15000, "%s logged in: %s",
-               c->user, app_model_form_error(c->m));
-    CHECK_INT(app_model_conn(c->m), APP_CONN_ONLINE);
-    CHECK_STR(app_model_email_to_save(c->m), c->email);
+    CHECK_INT(
+        app_model_act(
+            c->m, &(app_act_t){.kind = APP_ACT_LOGIN, .email = c->email, .passwd = "secret-pass"}),
+        0);
+    PUMP_UNTIL(all, n, app_model_view(c->m).screen == APP_SCREEN_MAIN, 15000, "%s logged in: %s",
+               c->user, app_model_view(c->m).form_error);
+    CHECK_INT(app_model_view(c->m).conn, APP_CONN_ONLINE);
+    CHECK_STR(app_model_view(c->m).email_to_save, c->email);
 }
 
 static void s_screenshot(app_model_t *m)
@@ -256,35 +268,42 @@ static void s_screenshot(app_model_t *m)
     TTF_Quit();
 }
 
-/* Ann and Ben (clients CS[0] and CS[1]) register, log in, befriend and exchange three
- * messages in Ann's open chat; returns that thread. */
-static const app_thread_t *s_friends(e2e_stack_t *s, client_t *cs)
+/* Starts the back end S; Ann and Ben (clients CS[0] and CS[1], quick timers) register, log
+ * in, befriend and exchange three messages in Ann's open chat; returns that thread. */
+static const app_thread_t *s_friends(e2e_stack_t *s, client_t cs[2])
 {
+    s_stack_start(s);
+    s_client_new(&cs[0], s, "ann", 1000);
+    s_client_new(&cs[1], s, "ben", 1000);
     client_t *a = &cs[0], *b = &cs[1];
     s_register(cs, 2, a, s);
     s_register(cs, 2, b, s);
     s_login(cs, 2, a);
     s_login(cs, 2, b);
-    int64_t uid_b = app_model_self(b->m)->uid, uid_a = app_model_self(a->m)->uid;
+    int64_t uid_b = app_model_view(b->m).self->uid, uid_a = app_model_view(a->m).self->uid;
 
     /* Ann finds Ben by user name and asks; Ben accepts */
-    app_model_set_tab(a->m, APP_TAB_CONTACTS);
-    app_model_search(a->m, b->user);
-    PUMP_UNTIL(cs, 2, app_model_search_state(a->m) == APP_SEARCH_FOUND, 5000, "Ben found");
-    CHECK_INT(app_model_search_result(a->m)->uid, uid_b);
-    app_model_add_friend(a->m, uid_b, NULL);
-    PUMP_UNTIL(cs, 2, app_model_pending_apply_count(b->m) == 1, 5000, "Ben sees the request");
-    CHECK_INT(app_model_apply_state(a->m), APP_APPLY_SENT);
-    app_model_accept(b->m, uid_a);
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_TAB, .tab = APP_TAB_CONTACTS});
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = b->user});
+    PUMP_UNTIL(cs, 2, app_model_view(a->m).search_state == APP_SEARCH_FOUND, 5000, "Ben found");
+    CHECK_INT(app_model_view(a->m).search_result->uid, uid_b);
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND, .id = uid_b, .text = NULL});
+    PUMP_UNTIL(cs, 2, app_model_view(b->m).pending_applies == 1, 5000, "Ben sees the request");
+    CHECK_INT(app_model_view(a->m).apply_state, APP_APPLY_SENT);
+    app_model_act(b->m, &(app_act_t){.kind = APP_ACT_ACCEPT, .id = uid_a});
     PUMP_UNTIL(cs, 2, app_model_friend(a->m, uid_b) && app_model_friend(b->m, uid_a), 5000,
                "friends both ways");
 
     /* Ann opens the chat and writes; Ben gets it unread, in order */
-    app_model_open_peer(a->m, uid_b);
-    PUMP_UNTIL(cs, 2, app_model_open(a->m) != NULL, 5000, "Ann's chat open");
-    CHECK_INT(app_model_send_text(a->m, "你好 Ben! 这是第一条消息。"), 0);
-    CHECK_INT(app_model_send_text(a->m, "And a second one in English."), 0);
-    const app_thread_t *ta = app_model_open(a->m);
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = uid_b});
+    PUMP_UNTIL(cs, 2, app_model_view(a->m).open != NULL, 5000, "Ann's chat open");
+    CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT,
+                                               .text = "你好 Ben! 这是第一条消息。"}),
+              0);
+    CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT,
+                                               .text = "And a second one in English."}),
+              0);
+    const app_thread_t *ta = app_model_view(a->m).open;
     int64_t thread = ta->thread_id;
     PUMP_UNTIL(cs, 2,
                ta->nmsgs == 2 && ta->msgs[1].state == APP_MSG_SENT &&
@@ -294,9 +313,11 @@ static const app_thread_t *s_friends(e2e_stack_t *s, client_t *cs)
     CHECK_STR(tb->msgs[0].content, "你好 Ben! 这是第一条消息。");
     CHECK_INT(tb->msgs[0].seq + 1, tb->msgs[1].seq);
     CHECK_INT(tb->unread, 2);
-    app_model_open_thread(b->m, thread);
-    app_model_mark_read(b->m);
-    CHECK_INT(app_model_send_text(b->m, "Hi Ann, got both."), 0);
+    app_model_act(b->m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = thread});
+    app_model_act(b->m, &(app_act_t){.kind = APP_ACT_MARK_READ});
+    CHECK_INT(
+        app_model_act(b->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "Hi Ann, got both."}),
+        0);
     PUMP_UNTIL(cs, 2, ta->nmsgs == 3 && ta->peer_read >= 2, 5000, "Ben's reply and read mark");
     return ta;
 }
@@ -304,12 +325,9 @@ static const app_thread_t *s_friends(e2e_stack_t *s, client_t *cs)
 static void test_flow(void)
 {
     e2e_stack_t s;
-    s_stack_start(&s);
     client_t cs[2];
-    s_client_new(&cs[0], &s, "ann", 1000);
-    s_client_new(&cs[1], &s, "ben", 1000);
-    client_t *a = &cs[0], *b = &cs[1];
     const app_thread_t *ta = s_friends(&s, cs);
+    client_t *a = &cs[0], *b = &cs[1];
     int64_t thread = ta->thread_id;
     const app_thread_t *tb = app_model_thread(b->m, thread);
 
@@ -318,15 +336,18 @@ static void test_flow(void)
     CHECK(test_stop(s.chat, 15000, &status) == 0, "chat node stopped");
     s.chat = 0;
     PUMP_UNTIL(cs, 2,
-               app_model_conn(a->m) == APP_CONN_RECONNECTING &&
-                   app_model_conn(b->m) == APP_CONN_RECONNECTING,
-               8000, "both see the connection lost (%d, %d)", app_model_conn(a->m),
-               app_model_conn(b->m));
-    CHECK_INT(app_model_send_text(a->m, "Sent while the server was away"), 0);
+               app_model_view(a->m).conn == APP_CONN_RECONNECTING &&
+                   app_model_view(b->m).conn == APP_CONN_RECONNECTING,
+               8000, "both see the connection lost (%d, %d)", app_model_view(a->m).conn,
+               app_model_view(b->m).conn);
+    CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT,
+                                               .text = "Sent while the server was away"}),
+              0);
     CHECK_INT(ta->msgs[ta->nmsgs - 1].state, APP_MSG_SENDING);
     s_start_chat(&s);
     PUMP_UNTIL(cs, 2,
-               app_model_conn(a->m) == APP_CONN_ONLINE && app_model_conn(b->m) == APP_CONN_ONLINE,
+               app_model_view(a->m).conn == APP_CONN_ONLINE &&
+                   app_model_view(b->m).conn == APP_CONN_ONLINE,
                15000, "both back online");
     PUMP_UNTIL(cs, 2, ta->msgs[ta->nmsgs - 1].state == APP_MSG_SENT && tb->nmsgs == 4, 8000,
                "the offline message went out and arrived (%zu at Ben)", tb->nmsgs);
@@ -334,7 +355,7 @@ static void test_flow(void)
     for (size_t i = 1; i < tb->nmsgs; i++)
         CHECK(tb->msgs[i].seq == tb->msgs[i - 1].seq + 1, "Ben's seqs are 1..4 without gaps");
     CHECK_INT(ta->nmsgs, 4);
-    app_model_set_tab(a->m, APP_TAB_CHATS);
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_TAB, .tab = APP_TAB_CHATS});
     s_screenshot(a->m);
 
     /* Ann logs in on another device: this one goes back to the login form and stays off */
@@ -343,14 +364,14 @@ static void test_flow(void)
     all[1] = cs[1];
     s_client_new(&all[2], &s, "ann", 1000);
     s_login(all, 3, &all[2]);
-    PUMP_UNTIL(all, 3, app_model_screen(a->m) == APP_SCREEN_LOGIN, 8000, "the old one is out");
-    CHECK(strstr(app_model_form_error(a->m), "another device") != NULL, "%s",
-          app_model_form_error(a->m));
+    PUMP_UNTIL(all, 3, app_model_view(a->m).screen == APP_SCREEN_LOGIN, 8000, "the old one is out");
+    CHECK(strstr(app_model_view(a->m).form_error, "another device") != NULL, "%s",
+          app_model_view(a->m).form_error);
     uint64_t until = SDL_GetTicks64() + 1500;
     while (SDL_GetTicks64() < until)
         s_pump(all, 3);
-    CHECK_INT(app_model_conn(a->m), APP_CONN_OFFLINE);
-    CHECK_INT(app_model_conn(all[2].m), APP_CONN_ONLINE);
+    CHECK_INT(app_model_view(a->m).conn, APP_CONN_OFFLINE);
+    CHECK_INT(app_model_view(all[2].m).conn, APP_CONN_ONLINE);
     CHECK_INT(app_model_thread(all[2].m, thread) != NULL, 1); /* the new one has the chat */
     s_client_free(&all[2]);
 
@@ -494,7 +515,7 @@ static void test_idle(void)
     s_register(cs, 2, &cs[0], &s);
     s_register(cs, 2, &cs[1], &s);
     s_login(cs, 2, &cs[0]);
-    int64_t uid = app_model_self(cs[0].m)->uid;
+    int64_t uid = app_model_view(cs[0].m).self->uid;
     long tid = s_find_task("uschat-net");
     CHECK(tid > 0, "the network thread is found in /proc/self/task");
     s_client_free(&cs[1]); /* only Ann's network thread runs from here on */
@@ -520,7 +541,7 @@ static void test_idle(void)
     long long net1, cpu1, all1, allcpu1;
     s_task_counts(tid, &net1, &cpu1);
     s_process_counts(&all1, &allcpu1);
-    CHECK_INT(app_model_conn(cs[0].m), APP_CONN_ONLINE);
+    CHECK_INT(app_model_view(cs[0].m).conn, APP_CONN_ONLINE);
     double hz = (double)sysconf(_SC_CLK_TCK);
     double net_rate = (double)(net1 - net0) / seconds;
     printf("idle %d s: network thread %lld wake-ups (%.2f/s), %.0f ms CPU; whole process %lld "
@@ -563,12 +584,9 @@ static void test_idle(void)
 static void test_outage(void)
 {
     e2e_stack_t s;
-    s_stack_start(&s);
     client_t cs[2];
-    s_client_new(&cs[0], &s, "ann", 1000);
-    s_client_new(&cs[1], &s, "ben", 1000);
-    client_t *a = &cs[0], *b = &cs[1];
     const app_thread_t *ta = s_friends(&s, cs);
+    client_t *a = &cs[0], *b = &cs[1];
     int64_t thread = ta->thread_id;
 
     CHECK(test_kill(s.chat, SIGKILL) == 0, "chat node killed");
@@ -580,12 +598,13 @@ static void test_outage(void)
     while (SDL_GetTicks64() < back) {
         s_pump(cs, 2);
         for (int i = 0; i < 2; i++)
-            CHECK(app_model_screen(cs[i].m) == APP_SCREEN_MAIN &&
-                      app_model_conn(cs[i].m) != APP_CONN_OFFLINE,
+            CHECK(app_model_view(cs[i].m).screen == APP_SCREEN_MAIN &&
+                      app_model_view(cs[i].m).conn != APP_CONN_OFFLINE,
                   "%s is still logged in during the outage: %s", cs[i].user,
-                  app_model_form_error(cs[i].m));
-        if (!typed && app_model_conn(a->m) == APP_CONN_RECONNECTING) {
-            CHECK_INT(app_model_send_text(a->m, text), 0);
+                  app_model_view(cs[i].m).form_error);
+        if (!typed && app_model_view(a->m).conn == APP_CONN_RECONNECTING) {
+            CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = text}),
+                      0);
             CHECK_INT(ta->msgs[ta->nmsgs - 1].state, APP_MSG_SENDING);
             typed = true;
         }
@@ -593,16 +612,17 @@ static void test_outage(void)
     CHECK(typed, "Ann saw the connection lost");
     s_start_chat(&s);
     PUMP_UNTIL(cs, 2,
-               app_model_conn(a->m) == APP_CONN_ONLINE && app_model_conn(b->m) == APP_CONN_ONLINE,
-               30000, "both back online without a new login (%d, %d)", app_model_conn(a->m),
-               app_model_conn(b->m));
+               app_model_view(a->m).conn == APP_CONN_ONLINE &&
+                   app_model_view(b->m).conn == APP_CONN_ONLINE,
+               30000, "both back online without a new login (%d, %d)", app_model_view(a->m).conn,
+               app_model_view(b->m).conn);
     const app_thread_t *tb = app_model_thread(b->m, thread);
     PUMP_UNTIL(cs, 2, ta->msgs[ta->nmsgs - 1].state == APP_MSG_SENT && tb && tb->nmsgs == 4, 10000,
                "the message typed during the outage went out and arrived");
     CHECK_STR(tb->msgs[3].content, text);
     CHECK_INT(ta->nmsgs, 4);
     for (int i = 0; i < 2; i++)
-        CHECK_INT(app_model_screen(cs[i].m), APP_SCREEN_MAIN);
+        CHECK_INT(app_model_view(cs[i].m).screen, APP_SCREEN_MAIN);
 
     MYSQL *db = test_db_connect(s.st.db);
     CHECK(db, "database");
