@@ -19,6 +19,17 @@
 static const fx_user_t s_friends[] = {
     {2002, "bob", "Bob"}, {2003, "carol", "Carol"}, {2004, "dave", "Dave"}};
 
+static int s_register(app_model_t *m, const char *email, const char *code, const char *user,
+                      const char *passwd, const char *confirm)
+{
+    return app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
+                                         .email = email,
+                                         .code = code,
+                                         .user = user,
+                                         .passwd = passwd,
+                                         .confirm = confirm});
+}
+
 static app_model_t *s_logged_in(void)
 {
     app_model_t *m = app_model_new("alice@example.com");
@@ -438,47 +449,17 @@ static void test_forms(void)
                                             .email = "new@example.com",
                                             .now_ms = 31000}),
               -1);
-    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
-                                            .email = "new@example.com",
-                                            .code = "12345",
-                                            .user = "neo",
-                                            .passwd = "secret1",
-                                            .confirm = "secret1"}),
-              -1);
+    CHECK_INT(s_register(m, "new@example.com", "12345", "neo", "secret1", "secret1"), -1);
     CHECK(strstr(app_model_view(m).form_error, "6 digits") != NULL, "%s",
           app_model_view(m).form_error);
-    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
-                                            .email = "new@example.com",
-                                            .code = "123456",
-                                            .user = "neo",
-                                            .passwd = "short",
-                                            .confirm = "short"}),
-              -1);
-    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
-                                            .email = "new@example.com",
-                                            .code = "123456",
-                                            .user = "neo",
-                                            .passwd = "secret1",
-                                            .confirm = "secret2"}),
-              -1);
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "short", "short"), -1);
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "secret1", "secret2"), -1);
     CHECK_STR(app_model_view(m).form_error, "The two passwords differ.");
-    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
-                                            .email = "new@example.com",
-                                            .code = "123456",
-                                            .user = "neo",
-                                            .passwd = "secret1",
-                                            .confirm = "secret1"}),
-              0);
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
     fx_drain(m); /* the code request and the register */
     app_model_on_gate(m, APP_GATE_REGISTER, 0, USCHAT_ERR_CODE_WRONG, 0);
     CHECK_STR(app_model_view(m).form_error, "Wrong verification code.");
-    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
-                                            .email = "new@example.com",
-                                            .code = "123456",
-                                            .user = "neo",
-                                            .passwd = "secret1",
-                                            .confirm = "secret1"}),
-              0);
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
     app_cmd_t *c = app_model_take_cmd(m);
     CHECK(c && c->op == APP_GATE_REGISTER, "register command");
     CHECK_STR(c->user, "neo");
