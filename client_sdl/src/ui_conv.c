@@ -157,10 +157,9 @@ static void s_separator(ui_app_t *ui, SDL_Rect area, int y, const app_msg_t *msg
 }
 
 static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t index, int y,
-                     int bmax)
+                     int bmax, bool mine)
 {
     const app_msg_t *msg = &t->msgs[index];
-    bool mine = msg->sender == app_model_view(ui->model).self->uid;
     s_layout_t l;
     s_layout(ui, t, msg, mine, bmax, &l);
     int x = mine ? area.x + area.w - SIDE_GAP - l.bubble_w : area.x + SIDE_GAP;
@@ -275,7 +274,7 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
         if (y + above + h >= area.y && y <= area.y + area.h) {
             if (sep)
                 s_separator(ui, area, y, &t->msgs[i]);
-            s_bubble(ui, area, t, i, y + above, bmax);
+            s_bubble(ui, area, t, i, y + above, bmax, t->msgs[i].sender == me);
         }
         y += above + h;
     }

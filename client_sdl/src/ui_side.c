@@ -203,11 +203,12 @@ static int s_contacts(ui_app_t *ui, SDL_Rect list)
     app_model_t *m = ui->model;
     int y = list.y - ui->list_scroll, top = y;
     y += s_search_result(ui, list, y);
-    size_t napply = app_model_view(m).napplies;
+    app_view_t v = app_model_view(m); /* drawing changes nothing in the model */
+    size_t napply = v.napplies;
     if (napply) {
         y += s_section(ui, list, y, "FRIEND REQUESTS");
         for (size_t i = 0; i < napply; i++, y += UI_ROW_H) {
-            const app_apply_t *a = (&app_model_view(m).applies[i]);
+            const app_apply_t *a = &v.applies[i];
             const char *name = *a->user.nick ? a->user.nick : a->user.name;
             const char *greeting = *a->user.desc ? a->user.desc : "wants to be your friend";
             SDL_Rect row =
@@ -225,7 +226,7 @@ static int s_contacts(ui_app_t *ui, SDL_Rect list)
             }
         }
     }
-    size_t nfriends = app_model_view(m).nfriends;
+    size_t nfriends = v.nfriends;
     char title[40];
     snprintf(title, sizeof title, "FRIENDS (%zu)", nfriends);
     y += s_section(ui, list, y, title);
@@ -237,9 +238,9 @@ static int s_contacts(ui_app_t *ui, SDL_Rect list)
     for (size_t i = 0; i < nfriends; i++, y += FRIEND_H) {
         if (y + FRIEND_H < list.y || y > list.y + list.h)
             continue;
-        const app_user_t *f = (&app_model_view(m).friends[i]);
+        const app_user_t *f = &v.friends[i];
         SDL_Rect row = {list.x, y, list.w, FRIEND_H};
-        if (app_model_view(m).open_peer == f->uid)
+        if (v.open_peer == f->uid)
             ui_draw_rect(ui->draw, row, UI_C_ACCENT_SOFT);
         else if (ui_hover(ui, row) && ui_rect_has(list, ui->mouse_x, ui->mouse_y))
             ui_draw_rect(ui->draw, row, UI_C_HOVER);

@@ -526,21 +526,21 @@ static void test_friends(void)
                       "Hi, Erin here", "nick", "Erin", "icon", "", "sex", 1));
     CHECK_INT(app_model_view(m).napplies, 1);
     CHECK_INT(app_model_view(m).pending_applies, 1);
-    CHECK_STR((&app_model_view(m).applies[0])->user.desc, "Hi, Erin here");
+    CHECK_STR(app_model_view(m).applies[0].user.desc, "Hi, Erin here");
     app_model_act(m, &(app_act_t){.kind = APP_ACT_ACCEPT, .id = 3006});
     json_t *auth = fx_take(m, USCHAT_ID_AUTH_FRIEND_REQ);
     CHECK_INT(json_integer_value(json_object_get(auth, "touid")), 3006);
     json_decref(auth);
-    CHECK_INT((&app_model_view(m).applies[0])->accepting, 1);
+    CHECK_INT(app_model_view(m).applies[0].accepting, 1);
     fx_feed(m, USCHAT_ID_AUTH_FRIEND_RSP,
             json_pack("{sisIsssssssisIs[]}", "error", 0, "uid", (json_int_t)3006, "name", "erin",
                       "nick", "Erin", "icon", "", "sex", 1, "thread_id", (json_int_t)91,
                       "chat_datas"));
-    CHECK_INT((&app_model_view(m).applies[0])->accepted, 1);
+    CHECK_INT(app_model_view(m).applies[0].accepted, 1);
     CHECK_INT(app_model_view(m).pending_applies, 0);
     CHECK(app_model_friend(m, 3006) != NULL, "Erin is a friend");
     CHECK_INT(app_model_view(m).nfriends, 5);
-    CHECK_STR((&app_model_view(m).friends[0])->nick, "Bob"); /* by name */
+    CHECK_STR(app_model_view(m).friends[0].nick, "Bob"); /* by name */
     app_model_destroy(&m);
 }
 
