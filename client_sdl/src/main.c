@@ -126,10 +126,10 @@ int main(int argc, char **argv)
         app_cmd_t *cmd;
         while ((cmd = app_model_take_cmd(model)) != NULL)
             net_thread_post(net, cmd);
-        if (app_model_email_to_save(model)) {
-            if (app_config_save_email(app_model_email_to_save(model)) < 0)
+        if (app_model_view(model).email_to_save) {
+            if (app_config_save_email(app_model_view(model).email_to_save) < 0)
                 fprintf(stderr, "uschat-client: could not remember the email\n");
-            app_model_email_saved(model);
+            app_model_act(model, &(app_act_t){.kind = APP_ACT_EMAIL_SAVED});
         }
         if (ui_app_needs_redraw(ui)) {
             ui_app_render(ui);

@@ -1,10 +1,18 @@
 /* net_thread.c - the desktop client's network thread (net_thread.h).
  *
- * One loop: take the UI's commands, keep the chat node connection alive (heartbeats, the dead
- * connection check, reconnects with backoff), and read what the node sends, handing every
- * message to the UI as an event. While connected the loop waits on the socket in 20 ms slices
- * (the client library's session waits on one socket only), so a command waits at most that
- * long; while not connected it sleeps on a condition variable that a new command signals.
+ * One event loop drives the sans-I/O connection core (uschat_conn_t) over a non-blocking
+ * socket: it waits in a single uschat_wait() on {the chat node socket, a wake-up} with the
+ * time to its next timer as the timeout. The UI thread's commands signal the wake-up, the
+ * node's bytes make the socket readable, and the timers (heartbeat, the dead connection
+ * check, the login answer's deadline, the next reconnect) are deadlines the loop computes,
+ * so an idle connection sleeps from one heartbeat to the next and a command goes out as soon
+ * as it is posted. Connecting and the gate's HTTP calls still block this thread (never the
+ * UI); the login (1005 -> 1006) does not.
+ *
+ * Which answers end a session: only those that say the credentials are no longer good (1009
+ * from the gate, 1010/1011 from the node, a 1021 push). Everything else (no node, a node
+ * gone, a busy or failing service, a timeout) is "reconnecting", for as long as it takes; the
+ * model keeps what is still being sent and sends it again after the next login.
  *
  * Credentials: the token (and the password, to ask the gate again when the node is gone or
  * refuses the token) live only in this thread's state and are overwritten at logout and exit.
@@ -16,13 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POLL_SLICE_MS       20
 #define GATE_AFTER_FAILURES 3
+#define READ_CHUNK          16384
+#define READS_PER_WAKE      64 /* then the loop looks at commands and timers again */
 
 struct net_thread {
     SDL_Thread *thread;
     SDL_mutex *lock;
-    SDL_cond *wake;
+    uschat_wake_t *wake;
     bool stop;
     app_cmd_t *cmd_head, *cmd_tail;
     app_ev_t *ev_head, *ev_tail;
@@ -33,12 +42,14 @@ struct net_thread {
 
     /* network thread only */
     uschat_http_t *http;
-    uschat_session_t *session;
-    bool online;       /* logged in on session */
-    bool want_online;  /* a login succeeded and no logout/kick since */
-    bool need_gate;    /* the next attempt asks the gate first */
-    int attempt;       /* failed attempts since the last success */
-    uint64_t next_try; /* ms (SDL ticks) of the next attempt; 0 = none scheduled */
+    uschat_sock_t sock; /* USCHAT_SOCK_INVALID while not connected */
+    uschat_conn_t *conn;
+    bool online;             /* logged in on sock; connected and not online = 1005 sent */
+    bool want_online;        /* a login succeeded and no logout/kick since */
+    bool need_gate;          /* the next attempt asks the gate first */
+    int attempt;             /* failed attempts since the last success */
+    uint64_t next_try;       /* ms (SDL ticks) of the next attempt; 0 = none scheduled */
+    uint64_t login_deadline; /* while the 1006 is awaited */
     uint64_t last_rx, last_hb;
     uint32_t rng;
     int64_t uid;
@@ -93,8 +104,8 @@ void net_thread_post(net_thread_t *n, app_cmd_t *cmd)
     else
         n->cmd_head = cmd;
     n->cmd_tail = cmd;
-    SDL_CondSignal(n->wake);
     SDL_UnlockMutex(n->lock);
+    uschat_wake_signal(n->wake);
 }
 
 app_ev_t *net_thread_take(net_thread_t *n)
@@ -143,8 +154,11 @@ static void s_forget(net_thread_t *n)
 
 static void s_close(net_thread_t *n)
 {
-    uschat_session_destroy(&n->session);
+    uschat_sock_close(n->sock);
+    n->sock = USCHAT_SOCK_INVALID;
+    uschat_conn_reset(n->conn);
     n->online = false;
+    n->login_deadline = 0;
 }
 
 /* ---- connecting ------------------------------------------------------------------------------ */
@@ -204,52 +218,68 @@ static int s_gate_login(net_thread_t *n, bool post_result)
     return 0;
 }
 
-/* One attempt to be online: (the gate,) connect, 1005 -> 1006. */
+/* Whether the node's answer to a login says these credentials will never do. */
+static bool s_login_final(int error)
+{
+    return error == USCHAT_ERR_TOKEN_INVALID || error == USCHAT_ERR_UID_INVALID ||
+           error == USCHAT_ERR_PASSWD_INVALID;
+}
+
+/* One attempt to be online: (the gate,) connect, send 1005; the 1006 comes to s_on_login. */
 static void s_connect(net_thread_t *n)
 {
     n->next_try = 0;
     s_post_conn(n, APP_CONN_CONNECTING, 0, 0);
     if (n->need_gate) {
         int rc = s_gate_login(n, false);
-        if (rc < 0) { /* the gate is unreachable too: try again later */
-            s_schedule(n, rc);
-            return;
-        }
-        if (rc > 0) { /* the password is no longer valid: the user must log in again */
+        if (rc == USCHAT_ERR_PASSWD_INVALID) { /* the password was changed: log in again */
             s_forget(n);
             s_post_conn(n, APP_CONN_OFFLINE, 0, rc);
             return;
         }
+        if (rc != 0) { /* the gate is unreachable, or has no node to offer (1002): later */
+            s_schedule(n, rc);
+            return;
+        }
     }
-    int err = 0;
-    n->session = uschat_session_connect(n->host, n->port, n->opt.connect_timeout_ms, &err);
-    if (!n->session) {
-        s_schedule(n, err);
-        return;
-    }
-    json_t *rsp = NULL;
-    int error = 0;
-    int rc =
-        uschat_session_login(n->session, n->uid, n->token, n->opt.request_timeout_ms, &rsp, &error);
+    int rc = uschat_sock_connect(n->host, n->port, n->opt.connect_timeout_ms, &n->sock);
+    json_t *req = rc == 0 ? uschat_req_login(n->uid, n->token) : NULL;
+    if (rc == 0)
+        rc = req ? uschat_conn_send(n->conn, USCHAT_ID_LOGIN_REQ, req) : USCHAT_E_NOMEM;
+    json_decref(req);
     if (rc < 0) {
         s_schedule(n, rc);
         return;
     }
+    n->login_deadline = SDL_GetTicks64() + (uint64_t)n->opt.request_timeout_ms;
+}
+
+/* The node's answer to our 1005 (BODY taken over). */
+static void s_on_login(net_thread_t *n, json_t *body)
+{
+    int error = 0;
+    if (uschat_parse_error(body, &error) < 0)
+        error = USCHAT_ERR_JSON;
     if (error == USCHAT_ERR_TOKEN_INVALID && n->passwd && n->attempt < GATE_AFTER_FAILURES) {
         /* the token expired or was revoked: a fresh one from the gate, at once */
-        json_decref(rsp);
+        json_decref(body);
         s_close(n);
         n->need_gate = true;
         n->attempt++;
         n->next_try = SDL_GetTicks64();
         return;
     }
+    if (error != 0 && !s_login_final(error)) { /* busy, a failing service: try again */
+        json_decref(body);
+        s_schedule(n, error);
+        return;
+    }
     app_ev_t *ev = app_ev_new(APP_EV_MSG);
     if (ev) {
         ev->id = USCHAT_ID_LOGIN_RSP;
-        ev->body = rsp;
+        ev->body = body;
     } else {
-        json_decref(rsp);
+        json_decref(body);
     }
     s_post(n, ev);
     if (error != 0) {
@@ -259,6 +289,7 @@ static void s_connect(net_thread_t *n)
         return;
     }
     n->online = true;
+    n->login_deadline = 0;
     n->attempt = 0;
     n->last_rx = n->last_hb = SDL_GetTicks64();
     s_post_conn(n, APP_CONN_ONLINE, 0, 0);
@@ -313,12 +344,11 @@ static void s_handle(net_thread_t *n, app_cmd_t *c)
         s_gate_cmd(n, c);
         break;
     case APP_CMD_CHAT:
-        if (n->online) {
-            int rc = uschat_session_send(n->session, c->id, c->body);
-            if (rc < 0)
-                s_schedule(n, rc);
-        }
-        /* offline: dropped; the model sends what matters again after the next login */
+        /* written by the loop right after the commands; a body the frame cannot carry is
+         * the model's bug, not the connection's: dropped. Offline: dropped; the model sends
+         * what matters again after the next login */
+        if (n->online)
+            (void)uschat_conn_send(n->conn, c->id, c->body);
         break;
     case APP_CMD_LOGOUT:
         s_close(n);
@@ -326,7 +356,7 @@ static void s_handle(net_thread_t *n, app_cmd_t *c)
         s_post_conn(n, APP_CONN_OFFLINE, 0, 0);
         break;
     case APP_CMD_RETRY:
-        if (n->want_online && !n->online)
+        if (n->want_online && n->sock == USCHAT_SOCK_INVALID)
             n->next_try = SDL_GetTicks64();
         break;
     }
@@ -334,58 +364,102 @@ static void s_handle(net_thread_t *n, app_cmd_t *c)
 
 /* ---- the loop -------------------------------------------------------------------------------- */
 
-/* Reads what the node sent (waiting up to one slice for the first message). */
+/* One message from the node (BODY taken over). */
+static void s_on_message(net_thread_t *n, uint16_t id, json_t *body)
+{
+    n->last_rx = SDL_GetTicks64();
+    if (!n->online) {
+        if (id == USCHAT_ID_LOGIN_RSP)
+            s_on_login(n, body);
+        else
+            json_decref(body); /* nothing is sent to a connection before its login */
+        return;
+    }
+    if (id == USCHAT_ID_HEARTBEAT_RSP) { /* liveness only: no need to wake the UI */
+        json_decref(body);
+        return;
+    }
+    app_ev_t *ev = app_ev_new(APP_EV_MSG);
+    if (!ev) {
+        json_decref(body);
+        return;
+    }
+    ev->id = id;
+    ev->body = body;
+    s_post(n, ev);
+    if (id == USCHAT_ID_NOTIFY_OFFLINE) {
+        /* logged in elsewhere: the node closes this connection; do not fight for it */
+        s_close(n);
+        s_forget(n);
+        s_post_conn(n, APP_CONN_OFFLINE, 0, 0);
+    }
+}
+
+/* Reads what the socket holds and hands out every whole message. */
 static void s_read(net_thread_t *n)
 {
-    int wait = POLL_SLICE_MS;
-    for (int i = 0; i < 256 && n->online; i++) {
-        uint16_t id = 0;
-        json_t *body = NULL;
-        int rc = uschat_session_next(n->session, wait, &id, &body);
-        wait = 0;
-        if (rc == USCHAT_E_TIMEOUT)
+    uint8_t buf[READ_CHUNK];
+    for (int i = 0; i < READS_PER_WAKE && n->sock != USCHAT_SOCK_INVALID; i++) {
+        long got = uschat_sock_read(n->sock, buf, sizeof buf);
+        if (got == 0)
             return;
-        if (rc < 0) {
-            s_schedule(n, rc);
+        if (got < 0) {
+            s_schedule(n, (int)got);
             return;
         }
-        n->last_rx = SDL_GetTicks64();
-        if (id == USCHAT_ID_HEARTBEAT_RSP) { /* liveness only: no need to wake the UI */
-            json_decref(body);
-            continue;
-        }
-        app_ev_t *ev = app_ev_new(APP_EV_MSG);
-        if (!ev) {
-            json_decref(body);
-            continue;
-        }
-        ev->id = id;
-        ev->body = body;
-        s_post(n, ev);
-        if (id == USCHAT_ID_NOTIFY_OFFLINE) {
-            /* logged in elsewhere: the node closes this connection; do not fight for it */
-            s_close(n);
-            s_forget(n);
-            s_post_conn(n, APP_CONN_OFFLINE, 0, 0);
-            return;
+        size_t off = 0;
+        while (off < (size_t)got && n->sock != USCHAT_SOCK_INVALID) {
+            size_t used = 0;
+            uschat_msg_t msg;
+            int rc = uschat_conn_feed(n->conn, buf + off, (size_t)got - off, &used, &msg);
+            off += used;
+            if (rc == 1) {
+                s_on_message(n, msg.id, msg.body);
+            } else if (rc < 0 && rc != USCHAT_E_BADBODY) { /* a frame too large: out of sync */
+                s_schedule(n, rc);
+                return;
+            }
         }
     }
 }
 
-static void s_keepalive(net_thread_t *n)
+/* Due timers: the login's deadline, the dead connection check, the heartbeat, a reconnect. */
+static void s_timers(net_thread_t *n, uint64_t now)
 {
-    uint64_t now = SDL_GetTicks64();
-    if (now - n->last_rx >= (uint64_t)n->opt.dead_ms) {
-        s_schedule(n, USCHAT_E_TIMEOUT);
-        return;
+    if (n->sock != USCHAT_SOCK_INVALID && !n->online) {
+        if (now >= n->login_deadline)
+            s_schedule(n, USCHAT_E_TIMEOUT);
+    } else if (n->online) {
+        if (now - n->last_rx >= (uint64_t)n->opt.dead_ms) {
+            s_schedule(n, USCHAT_E_TIMEOUT);
+        } else if (now - n->last_hb >= (uint64_t)n->opt.heartbeat_ms) {
+            n->last_hb = now;
+            json_t *hb = uschat_req_heartbeat(n->uid);
+            if (hb)
+                (void)uschat_conn_send(n->conn, USCHAT_ID_HEARTBEAT_REQ, hb);
+            json_decref(hb);
+        }
     }
-    if (now - n->last_hb >= (uint64_t)n->opt.heartbeat_ms) {
-        n->last_hb = now;
-        int rc = uschat_session_send_take(n->session, USCHAT_ID_HEARTBEAT_REQ,
-                                          uschat_req_heartbeat(n->uid));
-        if (rc < 0)
-            s_schedule(n, rc);
+    if (n->want_online && n->sock == USCHAT_SOCK_INVALID && n->next_try && now >= n->next_try)
+        s_connect(n);
+}
+
+/* Milliseconds until the next timer is due (-1: none, sleep until woken). */
+static int s_timeout(const net_thread_t *n, uint64_t now)
+{
+    uint64_t due = 0;
+    if (n->online) {
+        uint64_t hb = n->last_hb + (uint64_t)n->opt.heartbeat_ms;
+        uint64_t dead = n->last_rx + (uint64_t)n->opt.dead_ms;
+        due = hb < dead ? hb : dead;
+    } else if (n->sock != USCHAT_SOCK_INVALID) {
+        due = n->login_deadline;
+    } else if (n->want_online && n->next_try) {
+        due = n->next_try;
+    } else {
+        return -1;
     }
+    return due <= now ? 0 : (int)(due - now);
 }
 
 static int s_run(void *arg)
@@ -393,15 +467,6 @@ static int s_run(void *arg)
     net_thread_t *n = arg;
     for (;;) {
         SDL_LockMutex(n->lock);
-        while (!n->stop && !n->cmd_head && !n->online) {
-            uint64_t now = SDL_GetTicks64();
-            if (n->want_online && n->next_try && now >= n->next_try)
-                break;
-            if (n->want_online && n->next_try)
-                SDL_CondWaitTimeout(n->wake, n->lock, (Uint32)(n->next_try - now));
-            else
-                SDL_CondWait(n->wake, n->lock);
-        }
         app_cmd_t *cmds = n->cmd_head;
         n->cmd_head = n->cmd_tail = NULL;
         bool stop = n->stop;
@@ -415,12 +480,15 @@ static int s_run(void *arg)
         }
         if (stop)
             break;
-        if (n->want_online && !n->online && n->next_try && SDL_GetTicks64() >= n->next_try)
-            s_connect(n);
-        if (n->online)
+        s_timers(n, SDL_GetTicks64());
+        if (n->sock != USCHAT_SOCK_INVALID && uschat_sock_flush(n->sock, n->conn) < 0)
+            s_schedule(n, USCHAT_E_IO);
+        bool want_write = n->sock != USCHAT_SOCK_INVALID && uschat_conn_out_pending(n->conn) > 0;
+        int ready = uschat_wait(n->sock, want_write, n->wake, s_timeout(n, SDL_GetTicks64()));
+        if (ready < 0)
+            SDL_Delay(10); /* the OS refused to wait: do not spin */
+        else if ((ready & USCHAT_READY_SOCK) && n->sock != USCHAT_SOCK_INVALID)
             s_read(n);
-        if (n->online)
-            s_keepalive(n);
     }
     s_close(n);
     s_forget(n);
@@ -458,9 +526,11 @@ net_thread_t *net_thread_start(uschat_http_t **http, const net_options_t *option
             n->opt.backoff_max_ms = options->backoff_max_ms;
     }
     n->rng = (uint32_t)SDL_GetPerformanceCounter() | 1u;
+    n->sock = USCHAT_SOCK_INVALID;
+    n->conn = uschat_conn_new(0);
     n->lock = SDL_CreateMutex();
-    n->wake = SDL_CreateCond();
-    if (n->lock && n->wake)
+    n->wake = uschat_wake_new();
+    if (n->lock && n->wake && n->conn)
         n->thread = SDL_CreateThread(s_run, "uschat-net", n);
     if (!n->thread) {
         net_thread_stop(&n);
@@ -477,8 +547,8 @@ void net_thread_stop(net_thread_t **p)
     if (n->thread) {
         SDL_LockMutex(n->lock);
         n->stop = true;
-        SDL_CondSignal(n->wake);
         SDL_UnlockMutex(n->lock);
+        uschat_wake_signal(n->wake);
         SDL_WaitThread(n->thread, NULL);
     }
     while (n->cmd_head) {
@@ -494,8 +564,8 @@ void net_thread_stop(net_thread_t **p)
     s_close(n);
     s_forget(n);
     uschat_http_destroy(&n->http);
-    if (n->wake)
-        SDL_DestroyCond(n->wake);
+    uschat_conn_destroy(&n->conn);
+    uschat_wake_destroy(&n->wake);
     if (n->lock)
         SDL_DestroyMutex(n->lock);
     free(n);

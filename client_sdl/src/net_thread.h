@@ -13,13 +13,17 @@
  *   - reconnect with exponential backoff and jitter (backoff_min_ms doubling up to
  *     backoff_max_ms), logging in again with the token it got from the gate; after 3 failed
  *     attempts, or when the node refuses the token, it asks the gate again (a new token and
- *     possibly another node), for which it keeps the password in memory until logout;
+ *     possibly another node), for which it keeps the password in memory until logout; only a
+ *     wrong password (1009) or a token/uid the node refuses for good (1010, 1011) ends the
+ *     session, any other failure (no node, 1002, busy) keeps it reconnecting;
  *   - a 1021 (logged in elsewhere) ends the session: no reconnect.
  * The model learns all of this from APP_EV_CONN events and the chat node's messages; the
  * sync after a reconnect is the model's job (it knows the last seq of each thread).
  *
- * Threads and time come from SDL (portable to Win32); sockets from the client library's
- * platform seam (uschat_session_t).
+ * The thread sleeps until a command, the node or a timer needs it (one wait on the socket and
+ * a wake-up, uschat/client/socket.h): an idle logged-in client wakes for the heartbeat only.
+ * Threads and time come from SDL (portable to Win32); the socket and the wake-up from the
+ * client library's platform seam.
  */
 #ifndef USCHAT_SDL_NET_THREAD_H
 #define USCHAT_SDL_NET_THREAD_H

@@ -48,14 +48,14 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui_field_init(&ui->f_search, "Search by user name or uid", false, false, 64);
     ui_field_init(&ui->f_message, "Write a message (Enter sends, Shift+Enter: new line)", false,
                   true, 16384);
-    ui_field_set(&ui->f_email, app_model_form_email(model));
+    ui_field_set(&ui->f_email, app_model_view(model).form_email);
     ui->cursor_arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     ui->cursor_hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     ui->cursor_ibeam = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_IBEAM);
     ui->focused = true;
     ui->mouse_in = false;
     ui->dirty = true;
-    ui->last_screen = app_model_screen(model);
+    ui->last_screen = app_model_view(model).screen;
     ui->text_input_on = SDL_IsTextInputActive();
     SDL_GetRendererOutputSize(renderer, &ui->w, &ui->h);
     ui_focus(ui, ui_field_empty(&ui->f_email) ? &ui->f_email : &ui->f_password);
@@ -108,7 +108,7 @@ static void s_focus_step(ui_app_t *ui, int dir)
 
 static void s_default_focus(ui_app_t *ui)
 {
-    switch (app_model_screen(ui->model)) {
+    switch (app_model_view(ui->model).screen) {
     case APP_SCREEN_LOGIN:
         ui_focus(ui, ui_field_empty(&ui->f_email) ? &ui->f_email : &ui->f_password);
         break;
@@ -117,9 +117,9 @@ static void s_default_focus(ui_app_t *ui)
         ui_focus(ui, ui_field_empty(&ui->f_email) ? &ui->f_email : &ui->f_code);
         break;
     case APP_SCREEN_MAIN:
-        ui_focus(ui, app_model_open_peer_uid(ui->model)             ? &ui->f_message
-                     : app_model_tab(ui->model) == APP_TAB_CONTACTS ? &ui->f_search
-                                                                    : NULL);
+        ui_focus(ui, app_model_view(ui->model).open_peer                 ? &ui->f_message
+                     : app_model_view(ui->model).tab == APP_TAB_CONTACTS ? &ui->f_search
+                                                                         : NULL);
         break;
     }
 }
@@ -159,7 +159,7 @@ static void s_switch_draft(ui_app_t *ui, int64_t peer)
 /* The model changed screens: clear what must not stay on screen, move the focus. */
 static void s_screen_changed(ui_app_t *ui)
 {
-    app_screen_t screen = app_model_screen(ui->model);
+    app_screen_t screen = app_model_view(ui->model).screen;
     if (screen == ui->last_screen)
         return;
     ui_field_clear(&ui->f_password);
@@ -179,8 +179,8 @@ static void s_screen_changed(ui_app_t *ui)
     }
     ui->f_password.placeholder =
         screen == APP_SCREEN_LOGIN ? "Your password" : "6 to 64 characters";
-    if (screen == APP_SCREEN_LOGIN && *app_model_form_email(ui->model))
-        ui_field_set(&ui->f_email, app_model_form_email(ui->model));
+    if (screen == APP_SCREEN_LOGIN && *app_model_view(ui->model).form_email)
+        ui_field_set(&ui->f_email, app_model_view(ui->model).form_email);
     ui->last_screen = screen;
     s_default_focus(ui);
     ui->dirty = true;
@@ -221,43 +221,48 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         ui_forms_submit(ui);
         break;
     case UI_ACT_SEND_CODE:
-        app_model_request_code(m, ui_field_text(&ui->f_email), (int64_t)ui->now_ms);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE,
+                                      .email = ui_field_text(&ui->f_email),
+                                      .now_ms = (int64_t)ui->now_ms});
         if (!ui_field_empty(&ui->f_email))
             ui_focus(ui, &ui->f_code);
         break;
     case UI_ACT_SHOW_LOGIN:
-        app_model_show(m, APP_SCREEN_LOGIN);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_LOGIN});
         break;
     case UI_ACT_SHOW_REGISTER:
-        app_model_show(m, APP_SCREEN_REGISTER);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_REGISTER});
         break;
     case UI_ACT_SHOW_RESET:
-        app_model_show(m, APP_SCREEN_RESET);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_RESET});
         break;
     case UI_ACT_TAB_CHATS:
     case UI_ACT_TAB_CONTACTS:
-        app_model_set_tab(m, h->action == UI_ACT_TAB_CHATS ? APP_TAB_CHATS : APP_TAB_CONTACTS);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_TAB,
+                                      .tab = h->action == UI_ACT_TAB_CHATS ? APP_TAB_CHATS
+                                                                           : APP_TAB_CONTACTS});
         ui->list_scroll = 0;
         ui_focus(ui, h->action == UI_ACT_TAB_CONTACTS ? &ui->f_search
-                     : app_model_open_peer_uid(m)     ? &ui->f_message
+                     : app_model_view(m).open_peer    ? &ui->f_message
                                                       : NULL);
         break;
     case UI_ACT_OPEN_THREAD:
-        app_model_open_thread(m, h->arg);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = h->arg});
         ui_focus(ui, &ui->f_message);
         break;
     case UI_ACT_OPEN_PEER:
-        app_model_open_peer(m, h->arg);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = h->arg});
         ui_focus(ui, &ui->f_message);
         break;
     case UI_ACT_ADD_FRIEND:
-        app_model_add_friend(m, h->arg, NULL);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND, .id = h->arg, .text = NULL});
         break;
     case UI_ACT_ACCEPT:
-        app_model_accept(m, h->arg);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_ACCEPT, .id = h->arg});
         break;
     case UI_ACT_SEARCH:
-        app_model_search(m, ui_field_text(&ui->f_search));
+        app_model_act(m,
+                      &(app_act_t){.kind = APP_ACT_SEARCH, .text = ui_field_text(&ui->f_search)});
         break;
     case UI_ACT_SEND:
         ui_conv_send(ui);
@@ -265,16 +270,16 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         break;
     case UI_ACT_LOGOUT:
     case UI_ACT_CANCEL_LOGIN:
-        app_model_logout(m);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGOUT});
         break;
     case UI_ACT_RETRY:
-        app_model_retry_now(m);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_RETRY_NOW});
         break;
     case UI_ACT_RESEND:
-        app_model_resend(m, (size_t)h->arg);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_RESEND, .index = (size_t)h->arg});
         break;
     case UI_ACT_CLOSE_CONV:
-        app_model_close_conversation(m);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_CLOSE_CONVERSATION});
         ui_focus(ui, NULL);
         break;
     case UI_ACT_BUBBLE:
@@ -289,7 +294,7 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
 /* Right click on a bubble copies its text. */
 static void s_copy_bubble(ui_app_t *ui, const ui_hit_t *h)
 {
-    const app_thread_t *t = app_model_open(ui->model);
+    const app_thread_t *t = app_model_view(ui->model).open;
     if (!t || h->arg < 0 || (size_t)h->arg >= t->nmsgs)
         return;
     if (SDL_SetClipboardText(t->msgs[h->arg].content) == 0)
@@ -301,22 +306,22 @@ static void s_copy_bubble(ui_app_t *ui, const ui_hit_t *h)
 static void s_escape(ui_app_t *ui)
 {
     app_model_t *m = ui->model;
-    switch (app_model_screen(m)) {
+    switch (app_model_view(m).screen) {
     case APP_SCREEN_LOGIN:
-        if (app_model_busy(m))
-            app_model_logout(m);
+        if (app_model_view(m).busy)
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGOUT});
         break;
     case APP_SCREEN_REGISTER:
     case APP_SCREEN_RESET:
-        app_model_show(m, APP_SCREEN_LOGIN);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_LOGIN});
         break;
     case APP_SCREEN_MAIN:
         if (ui->focus == &ui->f_search && !ui_field_empty(&ui->f_search)) {
             ui_field_clear(&ui->f_search);
-            app_model_search(m, "");
-        } else if (app_model_open_peer_uid(m)) {
-            app_model_close_conversation(m);
-            ui_focus(ui, app_model_tab(m) == APP_TAB_CONTACTS ? &ui->f_search : NULL);
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = ""});
+        } else if (app_model_view(m).open_peer) {
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_CLOSE_CONVERSATION});
+            ui_focus(ui, app_model_view(m).tab == APP_TAB_CONTACTS ? &ui->f_search : NULL);
         }
         break;
     }
@@ -324,7 +329,7 @@ static void s_escape(ui_app_t *ui)
 
 static void s_enter(ui_app_t *ui, bool shift)
 {
-    if (app_model_screen(ui->model) != APP_SCREEN_MAIN) {
+    if (app_model_view(ui->model).screen != APP_SCREEN_MAIN) {
         ui_forms_submit(ui);
     } else if (ui->focus == &ui->f_message) {
         if (shift)
@@ -332,7 +337,8 @@ static void s_enter(ui_app_t *ui, bool shift)
         else
             ui_conv_send(ui);
     } else if (ui->focus == &ui->f_search) {
-        app_model_search(ui->model, ui_field_text(&ui->f_search));
+        app_model_act(ui->model,
+                      &(app_act_t){.kind = APP_ACT_SEARCH, .text = ui_field_text(&ui->f_search)});
     }
 }
 
@@ -463,8 +469,8 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
 static int s_countdown(const ui_app_t *ui)
 {
     int ms = app_model_retry_in(ui->model, (int64_t)ui->now_ms);
-    if (app_model_screen(ui->model) == APP_SCREEN_REGISTER ||
-        app_model_screen(ui->model) == APP_SCREEN_RESET) {
+    if (app_model_view(ui->model).screen == APP_SCREEN_REGISTER ||
+        app_model_view(ui->model).screen == APP_SCREEN_RESET) {
         int wait = app_model_code_wait(ui->model, (int64_t)ui->now_ms);
         if (wait > ms)
             ms = wait;
@@ -477,16 +483,14 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
     app_model_t *m = ui->model;
     ui->now_ms = now_ms;
     s_screen_changed(ui);
-    if (app_model_version(m) != ui->model_version) {
-        ui->model_version = app_model_version(m);
+    if (app_model_view(m).version != ui->model_version) {
+        ui->model_version = app_model_view(m).version;
         ui->dirty = true;
     }
-    unsigned serial;
-    bool error;
-    const char *notice = app_model_notice(m, &serial, &error);
-    if (serial != ui->notice_seen) {
-        ui->notice_seen = serial;
-        s_toast(ui, notice, error);
+    app_view_t v = app_model_view(m);
+    if (v.notice_serial != ui->notice_seen) {
+        ui->notice_seen = v.notice_serial;
+        s_toast(ui, v.notice, v.notice_error);
     }
     if (ui->toast[0] && now_ms >= ui->toast_until) {
         ui->toast[0] = '\0';
@@ -503,7 +507,8 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
         ui->dirty = true;
     }
     /* the unread count in the title, so it shows in the task bar too */
-    int64_t unread = app_model_screen(m) == APP_SCREEN_MAIN ? app_model_unread_total(m) : 0;
+    int64_t unread =
+        app_model_view(m).screen == APP_SCREEN_MAIN ? app_model_view(m).unread_total : 0;
     if (unread != ui->title_unread && ui->window) {
         char title[48];
         if (unread > 0)
@@ -513,18 +518,18 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
         SDL_SetWindowTitle(ui->window, title);
         ui->title_unread = unread;
     }
-    if (app_model_screen(m) != APP_SCREEN_MAIN)
+    if (app_model_view(m).screen != APP_SCREEN_MAIN)
         return;
-    s_switch_draft(ui, app_model_open_peer_uid(m));
-    app_thread_t *t = app_model_open(m);
+    s_switch_draft(ui, app_model_view(m).open_peer);
+    app_thread_t *t = app_model_view(m).open;
     if (t && ui->conv_thread == t->thread_id) {
         if (ui->conv_at_top && t->has_older && !t->loading_older)
-            app_model_load_older(m);
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER});
         if (ui->focused && ui->conv_scroll <= 4)
-            app_model_mark_read(m);
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ});
     }
-    if (app_model_version(m) != ui->model_version) {
-        ui->model_version = app_model_version(m);
+    if (app_model_view(m).version != ui->model_version) {
+        ui->model_version = app_model_view(m).version;
         ui->dirty = true;
     }
 }
@@ -560,7 +565,7 @@ static void s_status(ui_app_t *ui)
     SDL_Color dot = UI_C_OFFLINE;
     char text[160];
     bool retry = false;
-    switch (app_model_conn(m)) {
+    switch (app_model_view(m).conn) {
     case APP_CONN_OFFLINE:
         snprintf(text, sizeof text, "%s", "Not logged in");
         break;
@@ -603,7 +608,7 @@ static void s_toast_draw(ui_app_t *ui)
     if (!ui->toast[0])
         return;
     /* over the conversation, under its header, on the main screen; at the top of a form */
-    bool main_screen = app_model_screen(ui->model) == APP_SCREEN_MAIN;
+    bool main_screen = app_model_view(ui->model).screen == APP_SCREEN_MAIN;
     int left = main_screen ? ui->conv_rect.x : 0, top = main_screen ? UI_HEADER_H + 14 : 16;
     int max_w = (ui->w - left) * 8 / 10 - 32;
     ui_line_t lines[4];
@@ -631,7 +636,7 @@ void ui_app_render(ui_app_t *ui)
     ui->nhits = 0;
     SDL_SetRenderDrawColor(ui->r, UI_C_BG.r, UI_C_BG.g, UI_C_BG.b, 255);
     SDL_RenderClear(ui->r);
-    if (app_model_screen(ui->model) != APP_SCREEN_MAIN) {
+    if (app_model_view(ui->model).screen != APP_SCREEN_MAIN) {
         ui_forms_render(ui);
     } else {
         int side = ui->w * 3 / 10;

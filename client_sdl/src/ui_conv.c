@@ -78,7 +78,7 @@ static void s_meta(ui_app_t *ui, const app_thread_t *t, const app_msg_t *msg, bo
         snprintf(out, cap, "%s \xC2\xB7 sending", clock);
     else if (msg->state == APP_MSG_FAILED)
         snprintf(out, cap, "Not sent \xC2\xB7 click to retry");
-    else if (msg->seq > 0 && msg->seq == s_last_read(t, app_model_self(ui->model)->uid))
+    else if (msg->seq > 0 && msg->seq == s_last_read(t, app_model_view(ui->model).self->uid))
         snprintf(out, cap, "%s \xC2\xB7 Read", clock);
     else
         snprintf(out, cap, "%s", clock);
@@ -157,10 +157,9 @@ static void s_separator(ui_app_t *ui, SDL_Rect area, int y, const app_msg_t *msg
 }
 
 static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t index, int y,
-                     int bmax)
+                     int bmax, bool mine)
 {
     const app_msg_t *msg = &t->msgs[index];
-    bool mine = msg->sender == app_model_self(ui->model)->uid;
     s_layout_t l;
     s_layout(ui, t, msg, mine, bmax, &l);
     int x = mine ? area.x + area.w - SIDE_GAP - l.bubble_w : area.x + SIDE_GAP;
@@ -229,7 +228,7 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
         return;
     }
     int bmax = s_bubble_max(area);
-    int64_t me = app_model_self(ui->model)->uid;
+    int64_t me = app_model_view(ui->model).self->uid;
     int total = TOP_H + BOTTOM_PAD;
     for (size_t i = 0; i < t->nmsgs; i++) {
         bool sep;
@@ -275,7 +274,7 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
         if (y + above + h >= area.y && y <= area.y + area.h) {
             if (sep)
                 s_separator(ui, area, y, &t->msgs[i]);
-            s_bubble(ui, area, t, i, y + above, bmax);
+            s_bubble(ui, area, t, i, y + above, bmax, t->msgs[i].sender == me);
         }
         y += above + h;
     }
@@ -299,13 +298,13 @@ static void s_empty(ui_app_t *ui, SDL_Rect area)
 void ui_conv_render(ui_app_t *ui, SDL_Rect area)
 {
     app_model_t *m = ui->model;
-    int64_t peer = app_model_open_peer_uid(m);
+    int64_t peer = app_model_view(m).open_peer;
     if (!peer) {
         ui->conv_thread = 0;
         s_empty(ui, area);
         return;
     }
-    app_thread_t *t = app_model_open(m);
+    app_thread_t *t = app_model_view(m).open;
     /* header */
     SDL_Rect head = {area.x, area.y, area.w, UI_HEADER_H};
     ui_draw_rect(ui->draw, head, UI_C_PANEL);
@@ -355,7 +354,8 @@ void ui_conv_send(ui_app_t *ui)
 {
     if (ui_field_empty(&ui->f_message))
         return;
-    if (app_model_send_text(ui->model, ui_field_text(&ui->f_message)) == 0) {
+    if (app_model_act(ui->model, &(app_act_t){.kind = APP_ACT_SEND_TEXT,
+                                              .text = ui_field_text(&ui->f_message)}) == 0) {
         ui_field_clear(&ui->f_message);
         ui->conv_scroll = 0;
         ui->conv_tail_key = 0;

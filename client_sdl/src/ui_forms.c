@@ -32,8 +32,8 @@ static int s_field_h(ui_app_t *ui)
 /* The model's error or info text; returns its height (0 when none). */
 static int s_feedback(ui_app_t *ui, int x, int y, int w, bool draw)
 {
-    const char *err = app_model_form_error(ui->model);
-    const char *info = app_model_form_info(ui->model);
+    const char *err = app_model_view(ui->model).form_error;
+    const char *info = app_model_view(ui->model).form_info;
     const char *text = *err ? err : info;
     if (!*text)
         return 0;
@@ -68,7 +68,7 @@ static int s_centered(ui_app_t *ui, ui_font_t f, const char *s, int x, int y, in
 static void s_login(ui_app_t *ui)
 {
     int w = UI_FORM_W;
-    bool busy = app_model_busy(ui->model);
+    bool busy = app_model_view(ui->model).busy;
     int lh_huge = ui_text_line_h(ui->text, UI_FONT_HUGE);
     int lh_body = ui_text_line_h(ui->text, UI_FONT_BODY);
     int feedback = s_feedback(ui, 0, 0, w, false);
@@ -84,8 +84,8 @@ static void s_login(ui_app_t *ui)
     y += s_feedback(ui, x, y - 4, w, true);
     const char *label = "Log in";
     if (busy)
-        label =
-            app_model_conn(ui->model) == APP_CONN_LOGGING_IN ? "Logging in..." : "Connecting...";
+        label = app_model_view(ui->model).conn == APP_CONN_LOGGING_IN ? "Logging in..."
+                                                                      : "Connecting...";
     ui_button(ui, (SDL_Rect){x, y, w, UI_BUTTON_H}, label, true, !busy, UI_ACT_LOGIN, 0);
     y += UI_BUTTON_H + 20;
     if (busy) {
@@ -110,14 +110,14 @@ static int s_email_with_code(ui_app_t *ui, int x, int y, int w)
     else
         snprintf(label, sizeof label, "%s", "Send code");
     ui_button(ui, (SDL_Rect){x + w - CODE_BTN_W, y_field, CODE_BTN_W, UI_FIELD_H}, label, false,
-              wait <= 0 && !app_model_busy(ui->model), UI_ACT_SEND_CODE, 0);
+              wait <= 0 && !app_model_view(ui->model).busy, UI_ACT_SEND_CODE, 0);
     return next;
 }
 
 static void s_register_or_reset(ui_app_t *ui, bool reg)
 {
     int w = UI_FORM_W;
-    bool busy = app_model_busy(ui->model);
+    bool busy = app_model_view(ui->model).busy;
     int nfields = reg ? 5 : 4;
     int lh_title = ui_text_line_h(ui->text, UI_FONT_TITLE);
     int lh_body = ui_text_line_h(ui->text, UI_FONT_BODY);
@@ -152,7 +152,7 @@ static void s_register_or_reset(ui_app_t *ui, bool reg)
 void ui_forms_render(ui_app_t *ui)
 {
     ui_draw_rect(ui->draw, (SDL_Rect){0, 0, ui->w, ui->h}, UI_C_BG);
-    switch (app_model_screen(ui->model)) {
+    switch (app_model_view(ui->model).screen) {
     case APP_SCREEN_LOGIN:
         s_login(ui);
         break;
@@ -171,20 +171,29 @@ void ui_forms_submit(ui_app_t *ui)
 {
     app_model_t *m = ui->model;
     const char *email = ui_field_text(&ui->f_email);
-    switch (app_model_screen(m)) {
+    switch (app_model_view(m).screen) {
     case APP_SCREEN_LOGIN:
-        if (app_model_login(m, email, ui_field_text(&ui->f_password)) == 0)
+        if (app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGIN,
+                                          .email = email,
+                                          .passwd = ui_field_text(&ui->f_password)}) == 0)
             ui_field_clear(&ui->f_password); /* the command holds it now; nothing keeps it here */
         break;
     case APP_SCREEN_REGISTER:
         /* the fields stay until the gate says yes: a wrong code must not cost the passwords
          * (ui_app.c clears them when the screen changes) */
-        app_model_register(m, email, ui_field_text(&ui->f_code), ui_field_text(&ui->f_user),
-                           ui_field_text(&ui->f_password), ui_field_text(&ui->f_confirm));
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
+                                      .email = email,
+                                      .code = ui_field_text(&ui->f_code),
+                                      .user = ui_field_text(&ui->f_user),
+                                      .passwd = ui_field_text(&ui->f_password),
+                                      .confirm = ui_field_text(&ui->f_confirm)});
         break;
     case APP_SCREEN_RESET:
-        app_model_reset(m, email, ui_field_text(&ui->f_code), ui_field_text(&ui->f_user),
-                        ui_field_text(&ui->f_password));
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_RESET,
+                                      .email = email,
+                                      .code = ui_field_text(&ui->f_code),
+                                      .user = ui_field_text(&ui->f_user),
+                                      .passwd = ui_field_text(&ui->f_password)});
         break;
     case APP_SCREEN_MAIN:
         break;

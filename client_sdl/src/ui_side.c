@@ -35,7 +35,7 @@ static void s_small_button(ui_app_t *ui, SDL_Rect rc, SDL_Rect clip, const char 
 
 static void s_header(ui_app_t *ui, SDL_Rect area)
 {
-    const app_user_t *me = app_model_self(ui->model);
+    const app_user_t *me = app_model_view(ui->model).self;
     const char *name = app_model_display_name(ui->model, me->uid);
     ui_avatar(ui, area.x + 36, area.y + UI_HEADER_H / 2, 20, me->uid, name);
     int x = area.x + 66;
@@ -74,8 +74,8 @@ static void s_chat_row(ui_app_t *ui, SDL_Rect row, SDL_Rect clip, app_chat_row_t
 {
     app_model_t *m = ui->model;
     const app_thread_t *t = c.thread;
-    const app_thread_t *open = app_model_open(m);
-    bool selected = (t && open == t) || (!t && app_model_open_peer_uid(m) == c.peer_uid);
+    const app_thread_t *open = app_model_view(m).open;
+    bool selected = (t && open == t) || (!t && app_model_view(m).open_peer == c.peer_uid);
     if (selected)
         ui_draw_rect(ui->draw, row, UI_C_ACCENT_SOFT);
     else if (ui_hover(ui, row) && ui_rect_has(clip, ui->mouse_x, ui->mouse_y))
@@ -96,7 +96,7 @@ static void s_chat_row(ui_app_t *ui, SDL_Rect row, SDL_Rect clip, app_chat_row_t
     int pw = right - x - (badge_w ? badge_w + 8 : 0);
     if (t && *t->preview) {
         char line[300];
-        bool mine = t->preview_sender == app_model_self(m)->uid;
+        bool mine = t->preview_sender == app_model_view(m).self->uid;
         snprintf(line, sizeof line, "%s%s", mine ? "You: " : "", t->preview);
         for (char *p = line; *p; p++)
             if (*p == '\n')
@@ -156,7 +156,7 @@ static SDL_Rect s_person(ui_app_t *ui, SDL_Rect list, int y, int h, int64_t uid,
 static int s_search_result(ui_app_t *ui, SDL_Rect list, int y)
 {
     app_model_t *m = ui->model;
-    switch (app_model_search_state(m)) {
+    switch (app_model_view(m).search_state) {
     case APP_SEARCH_NONE:
         return 0;
     case APP_SEARCH_BUSY:
@@ -170,7 +170,7 @@ static int s_search_result(ui_app_t *ui, SDL_Rect list, int y)
     case APP_SEARCH_FOUND:
         break;
     }
-    const app_user_t *u = app_model_search_result(m);
+    const app_user_t *u = app_model_view(m).search_result;
     char second[96];
     snprintf(second, sizeof second, "%s \xC2\xB7 uid %lld", u->name, (long long)u->uid);
     const char *name = *u->nick ? u->nick : u->name;
@@ -178,13 +178,13 @@ static int s_search_result(ui_app_t *ui, SDL_Rect list, int y)
     SDL_Rect btn = {row.x + row.w - 16 - SMALL_BTN_W, y + (UI_ROW_H - SMALL_BTN_H) / 2, SMALL_BTN_W,
                     SMALL_BTN_H};
     const char *state = NULL;
-    if (u->uid == app_model_self(m)->uid)
+    if (u->uid == app_model_view(m).self->uid)
         state = "You";
     else if (app_model_friend(m, u->uid))
         state = "Friend";
-    else if (app_model_apply_state(m) == APP_APPLY_SENT)
+    else if (app_model_view(m).apply_state == APP_APPLY_SENT)
         state = "Sent";
-    else if (app_model_apply_state(m) == APP_APPLY_SENDING)
+    else if (app_model_view(m).apply_state == APP_APPLY_SENDING)
         state = "...";
     if (state) {
         int tw = ui_text_width(ui->text, UI_FONT_BODY, state, strlen(state));
@@ -203,11 +203,12 @@ static int s_contacts(ui_app_t *ui, SDL_Rect list)
     app_model_t *m = ui->model;
     int y = list.y - ui->list_scroll, top = y;
     y += s_search_result(ui, list, y);
-    size_t napply = app_model_apply_count(m);
+    app_view_t v = app_model_view(m); /* drawing changes nothing in the model */
+    size_t napply = v.napplies;
     if (napply) {
         y += s_section(ui, list, y, "FRIEND REQUESTS");
         for (size_t i = 0; i < napply; i++, y += UI_ROW_H) {
-            const app_apply_t *a = app_model_apply_at(m, i);
+            const app_apply_t *a = &v.applies[i];
             const char *name = *a->user.nick ? a->user.nick : a->user.name;
             const char *greeting = *a->user.desc ? a->user.desc : "wants to be your friend";
             SDL_Rect row =
@@ -225,7 +226,7 @@ static int s_contacts(ui_app_t *ui, SDL_Rect list)
             }
         }
     }
-    size_t nfriends = app_model_friend_count(m);
+    size_t nfriends = v.nfriends;
     char title[40];
     snprintf(title, sizeof title, "FRIENDS (%zu)", nfriends);
     y += s_section(ui, list, y, title);
@@ -237,9 +238,9 @@ static int s_contacts(ui_app_t *ui, SDL_Rect list)
     for (size_t i = 0; i < nfriends; i++, y += FRIEND_H) {
         if (y + FRIEND_H < list.y || y > list.y + list.h)
             continue;
-        const app_user_t *f = app_model_friend_at(m, i);
+        const app_user_t *f = &v.friends[i];
         SDL_Rect row = {list.x, y, list.w, FRIEND_H};
-        if (app_model_open_peer_uid(m) == f->uid)
+        if (v.open_peer == f->uid)
             ui_draw_rect(ui->draw, row, UI_C_ACCENT_SOFT);
         else if (ui_hover(ui, row) && ui_rect_has(list, ui->mouse_x, ui->mouse_y))
             ui_draw_rect(ui->draw, row, UI_C_HOVER);
@@ -258,12 +259,12 @@ void ui_side_render(ui_app_t *ui, SDL_Rect area)
     ui_draw_vline(ui->draw, area.x + area.w - 1, area.y, area.h, UI_C_BORDER);
     area.w -= 1;
     s_header(ui, area);
-    app_tab_t tab = app_model_tab(m);
+    app_tab_t tab = app_model_view(m).tab;
     int ty = area.y + UI_HEADER_H, half = area.w / 2;
     s_tab(ui, (SDL_Rect){area.x, ty, half, UI_TABS_H}, "Chats", tab == APP_TAB_CHATS,
-          app_model_unread_total(m), UI_ACT_TAB_CHATS);
+          app_model_view(m).unread_total, UI_ACT_TAB_CHATS);
     s_tab(ui, (SDL_Rect){area.x + half, ty, area.w - half, UI_TABS_H}, "Contacts",
-          tab == APP_TAB_CONTACTS, (int64_t)app_model_pending_apply_count(m), UI_ACT_TAB_CONTACTS);
+          tab == APP_TAB_CONTACTS, (int64_t)app_model_view(m).pending_applies, UI_ACT_TAB_CONTACTS);
     ui_draw_hline(ui->draw, area.x, ty + UI_TABS_H - 1, area.w, UI_C_BORDER);
     SDL_Rect list = {area.x, ty + UI_TABS_H, area.w, area.y + area.h - ty - UI_TABS_H};
     if (tab == APP_TAB_CONTACTS) {

@@ -128,7 +128,7 @@ size_t ui_focus_order(ui_app_t *ui, ui_field_t **out, size_t max)
 {
     ui_field_t *list[6];
     size_t n = 0;
-    switch (app_model_screen(ui->model)) {
+    switch (app_model_view(ui->model).screen) {
     case APP_SCREEN_LOGIN:
         list[n++] = &ui->f_email;
         list[n++] = &ui->f_password;
@@ -147,9 +147,9 @@ size_t ui_focus_order(ui_app_t *ui, ui_field_t **out, size_t max)
         list[n++] = &ui->f_password;
         break;
     case APP_SCREEN_MAIN:
-        if (app_model_tab(ui->model) == APP_TAB_CONTACTS)
+        if (app_model_view(ui->model).tab == APP_TAB_CONTACTS)
             list[n++] = &ui->f_search;
-        if (app_model_open_peer_uid(ui->model))
+        if (app_model_view(ui->model).open_peer)
             list[n++] = &ui->f_message;
         break;
     }

@@ -13,8 +13,11 @@ void fx_feed(app_model_t *m, uint16_t id, json_t *body)
 
 void fx_login(app_model_t *m, size_t nfriends, const fx_user_t *friends)
 {
-    CHECK_INT(app_model_login(m, "alice@example.com", "secret-pass"), 0);
-    CHECK_INT(app_model_busy(m), 1);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGIN,
+                                            .email = "alice@example.com",
+                                            .passwd = "secret-pass"}),
+              0);
+    CHECK_INT(app_model_view(m).busy, 1);
     app_cmd_t *c = app_model_take_cmd(m);
     CHECK(c && c->kind == APP_CMD_GATE && c->op == APP_GATE_LOGIN, "no gate login queued");
     CHECK_STR(c->passwd, "secret-pass");

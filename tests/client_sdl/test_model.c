@@ -19,13 +19,24 @@
 static const fx_user_t s_friends[] = {
     {2002, "bob", "Bob"}, {2003, "carol", "Carol"}, {2004, "dave", "Dave"}};
 
+static int s_register(app_model_t *m, const char *email, const char *code, const char *user,
+                      const char *passwd, const char *confirm)
+{
+    return app_model_act(m, &(app_act_t){.kind = APP_ACT_REGISTER,
+                                         .email = email,
+                                         .code = code,
+                                         .user = user,
+                                         .passwd = passwd,
+                                         .confirm = confirm});
+}
+
 static app_model_t *s_logged_in(void)
 {
     app_model_t *m = app_model_new("alice@example.com");
     CHECK(m != NULL, "model");
     fx_login(m, 3, s_friends);
-    CHECK_INT(app_model_screen(m), APP_SCREEN_MAIN);
-    CHECK_INT(app_model_conn(m), APP_CONN_ONLINE);
+    CHECK_INT(app_model_view(m).screen, APP_SCREEN_MAIN);
+    CHECK_INT(app_model_view(m).conn, APP_CONN_ONLINE);
     return m;
 }
 
@@ -54,7 +65,7 @@ static void test_order(void)
             json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
                       "threads", fx_thread(77, 2002, 3, 0, "three", "2024-05-01 10:03:00")));
     fx_drain(m);
-    app_model_open_thread(m, 77);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 77});
     json_t *ask = fx_take(m, USCHAT_ID_LOAD_CHAT_REQ);
     CHECK(ask != NULL, "opening a thread asks for its newest page");
     CHECK_INT(json_integer_value(json_object_get(ask, "message_id")), 0);
@@ -64,7 +75,7 @@ static void test_order(void)
               json_pack("[ooo]", fx_item(2002, 7703, 3, "b3", "three", "2024-05-01 10:03:00"),
                         fx_item(FX_ME, 7701, 1, "a1", "one", "2024-05-01 10:01:00"),
                         fx_item(2002, 7702, 2, "b2", "two", "2024-05-01 10:02:00")));
-    const app_thread_t *t = app_model_open(m);
+    const app_thread_t *t = app_model_view(m).open;
     CHECK(t && t->thread_id == 77, "thread 77 open");
     s_check_seqs(t, (int64_t[]){1, 2, 3}, 3);
     CHECK_INT(t->has_older, 1);
@@ -76,17 +87,17 @@ static void test_order(void)
     s_check_seqs(t, (int64_t[]){1, 2, 3, 4, 5}, 5);
     CHECK_STR(t->preview, "five");
     /* an older page goes in front */
-    CHECK_INT(app_model_load_older(m), 1);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER}), 1);
     json_t *older = fx_take(m, USCHAT_ID_LOAD_CHAT_REQ);
     CHECK_INT(json_integer_value(json_object_get(older, "message_id")), 7701);
     CHECK(json_is_true(json_object_get(older, "before")), "an older page");
     json_decref(older);
-    CHECK_INT(app_model_load_older(m), 0); /* one at a time */
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER}), 0); /* one at a time */
     s_history(m, 77, 0, json_pack("[o]", fx_item(2002, 7600, 0, "z", "zero", "")));
     /* an item without a seq is unusable and ignored; the page's load_more=0 is kept */
     s_check_seqs(t, (int64_t[]){1, 2, 3, 4, 5}, 5);
     CHECK_INT(t->has_older, 0);
-    CHECK_INT(app_model_load_older(m), 0);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER}), 0);
     app_model_destroy(&m);
 }
 
@@ -98,17 +109,18 @@ static void test_dedup(void)
     fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
             json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
                       "threads", fx_thread(77, 2002, 0, 0, NULL, NULL)));
-    app_model_open_thread(m, 77);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 77});
     fx_drain(m);
     fx_push(m, 77, 2002, 7701, 1, "hello", "2024-05-01 10:01:00");
     fx_push(m, 77, 2002, 7701, 1, "hello", "2024-05-01 10:01:00");
     s_history(m, 77, 0,
               json_pack("[o]", fx_item(2002, 7701, 1, "x", "hello", "2024-05-01 10:01:00")));
-    const app_thread_t *t = app_model_open(m);
+    const app_thread_t *t = app_model_view(m).open;
     s_check_seqs(t, (int64_t[]){1}, 1);
 
     /* my message: sending, then the sync brings it, then the ack: one copy, committed */
-    CHECK_INT(app_model_send_text(m, "  你好, Bob!  \n"), 0);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "  你好, Bob!  \n"}),
+              0);
     json_t *req = fx_take(m, USCHAT_ID_TEXT_CHAT_REQ);
     CHECK(req != NULL, "a 1017 went out");
     CHECK_INT(json_integer_value(json_object_get(req, "touid")), 2002);
@@ -137,7 +149,7 @@ static void test_dedup(void)
     CHECK_INT(t->unread, 1); /* the peer's one message, held once; mine never count */
 
     /* the ack first this time, then a duplicate push of the same seq */
-    CHECK_INT(app_model_send_text(m, "second"), 0);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "second"}), 0);
     req = fx_take(m, USCHAT_ID_TEXT_CHAT_REQ);
     item = json_array_get(json_object_get(req, "text_array"), 0);
     snprintf(unique, sizeof unique, "%s", json_string_value(json_object_get(item, "unique_id")));
@@ -168,32 +180,32 @@ static void test_unread(void)
                       fx_thread(78, 2003, 1, 0, "hi", "2024-05-01 09:00:00")));
     fx_drain(m);
     CHECK_INT(app_model_thread(m, 77)->unread, 2);
-    CHECK_INT(app_model_unread_total(m), 2);
+    CHECK_INT(app_model_view(m).unread_total, 2);
     fx_push(m, 77, 2002, 7705, 5, "five", "2024-05-01 10:05:00");
     fx_push(m, 77, 2002, 7705, 5, "five", "2024-05-01 10:05:00");
     fx_push(m, 78, 2003, 7802, 2, "hey", "2024-05-01 10:06:00");
     CHECK_INT(app_model_thread(m, 77)->unread, 3);
     CHECK_INT(app_model_thread(m, 78)->unread, 1);
-    CHECK_INT(app_model_unread_total(m), 4);
+    CHECK_INT(app_model_view(m).unread_total, 4);
     /* a history page of old messages adds nothing */
-    app_model_open_thread(m, 77);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 77});
     fx_drain(m);
     s_history(m, 77, 0,
               json_pack("[ooo]", fx_item(2002, 7703, 3, "u3", "three", "2024-05-01 10:03:00"),
                         fx_item(2002, 7704, 4, "u4", "four", "2024-05-01 10:04:00"),
                         fx_item(2002, 7705, 5, "u5", "five", "2024-05-01 10:05:00")));
     CHECK_INT(app_model_thread(m, 77)->unread, 3);
-    app_model_mark_read(m);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ});
     CHECK_INT(app_model_thread(m, 77)->unread, 0);
     json_t *mark = fx_take(m, USCHAT_ID_READ_MARK_REQ);
     CHECK(mark != NULL, "a read mark went out");
     CHECK_INT(json_integer_value(json_object_get(mark, "thread_id")), 77);
     CHECK_INT(json_integer_value(json_object_get(mark, "seq")), 5);
     json_decref(mark);
-    app_model_mark_read(m); /* nothing new: no second mark */
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ}); /* nothing new: no second mark */
     CHECK_INT(fx_count(m, USCHAT_ID_READ_MARK_REQ), 0);
     /* my message in the open thread adds nothing; the peer's read receipt is kept */
-    CHECK_INT(app_model_send_text(m, "ok"), 0);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "ok"}), 0);
     fx_drain(m);
     CHECK_INT(app_model_thread(m, 77)->unread, 0);
     fx_feed(m, USCHAT_ID_NOTIFY_READ,
@@ -227,21 +239,22 @@ static void test_list_order(void)
     CHECK_INT(app_model_chat_at(m, 0).thread->thread_id, 77);
     CHECK_STR(app_model_chat_at(m, 0).thread->preview, "now");
     /* sending moves a thread up too */
-    app_model_open_thread(m, 79);
-    CHECK_INT(app_model_send_text(m, "hello stranger"), 0);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 79});
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "hello stranger"}),
+              0);
     fx_drain(m);
     CHECK_INT(app_model_chat_at(m, 0).thread->thread_id, 79);
     /* opening a friend without a thread creates it */
-    app_model_open_peer(m, 2004);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = 2004});
     json_t *create = fx_take(m, USCHAT_ID_CREATE_PRIVATE_REQ);
     CHECK(create != NULL, "1027 sent");
     CHECK_INT(json_integer_value(json_object_get(create, "other_id")), 2004);
     json_decref(create);
-    CHECK(app_model_open(m) == NULL, "no thread until 1028");
+    CHECK(app_model_view(m).open == NULL, "no thread until 1028");
     fx_feed(m, USCHAT_ID_CREATE_PRIVATE_RSP,
             json_pack("{sisIsI}", "error", 0, "other_id", (json_int_t)2004, "thread_id",
                       (json_int_t)80));
-    CHECK(app_model_open(m) && app_model_open(m)->thread_id == 80, "thread 80 open");
+    CHECK(app_model_view(m).open && app_model_view(m).open->thread_id == 80, "thread 80 open");
     CHECK_INT(fx_count(m, USCHAT_ID_LOAD_CHAT_REQ), 1);
     CHECK_INT(app_model_chat_count(m), 4);
     app_model_destroy(&m);
@@ -256,22 +269,23 @@ static void test_reconnect(void)
             json_pack("{sisbsIs[oo]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
                       "threads", fx_thread(77, 2002, 2, 0, "b", "2024-05-01 10:02:00"),
                       fx_thread(78, 2003, 9, 0, "x", "2024-05-01 09:00:00")));
-    app_model_open_thread(m, 77);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 77});
     s_history(m, 77, 0,
               json_pack("[oo]", fx_item(2002, 7701, 1, "u1", "a", "2024-05-01 10:01:00"),
                         fx_item(2002, 7702, 2, "u2", "b", "2024-05-01 10:02:00")));
     fx_drain(m);
     app_model_on_conn(m, APP_CONN_RECONNECTING, 2000, USCHAT_E_CLOSED, 1000);
-    CHECK_INT(app_model_conn(m), APP_CONN_RECONNECTING);
+    CHECK_INT(app_model_view(m).conn, APP_CONN_RECONNECTING);
     CHECK_INT(app_model_retry_in(m, 1500), 1500);
-    CHECK_INT(app_model_send_text(m, "while offline"), 0);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "while offline"}),
+              0);
     json_t *first = fx_take(m, USCHAT_ID_TEXT_CHAT_REQ);
     char unique[64];
     snprintf(unique, sizeof unique, "%s",
              json_string_value(json_object_get(
                  json_array_get(json_object_get(first, "text_array"), 0), "unique_id")));
     json_decref(first);
-    CHECK_INT(app_model_screen(m), APP_SCREEN_MAIN);
+    CHECK_INT(app_model_view(m).screen, APP_SCREEN_MAIN);
     /* re-login */
     fx_feed(m, USCHAT_ID_LOGIN_RSP,
             json_pack("{sisIsssss[]s[]}", "error", 0, "uid", (json_int_t)FX_ME, "name", "alice",
@@ -326,7 +340,7 @@ static void test_gap(void)
     fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
             json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
                       "threads", fx_thread(77, 2002, 2, 0, "b", "2024-05-01 10:02:00")));
-    app_model_open_thread(m, 77);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 77});
     s_history(m, 77, 0,
               json_pack("[oo]", fx_item(2002, 7701, 1, "u1", "a", "2024-05-01 10:01:00"),
                         fx_item(2002, 7702, 2, "u2", "b", "2024-05-01 10:02:00")));
@@ -366,21 +380,20 @@ static void test_failed_send(void)
     fx_feed(m, USCHAT_ID_THREAD_LIST_RSP,
             json_pack("{sisbsIs[o]}", "error", 0, "load_more", 0, "next_last_id", (json_int_t)0,
                       "threads", fx_thread(77, 2002, 0, 0, NULL, NULL)));
-    app_model_open_thread(m, 77);
-    CHECK_INT(app_model_send_text(m, "   "), -1); /* blank: nothing */
-    CHECK_INT(app_model_send_text(m, "refused"), 0);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 77});
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "   "}),
+              -1); /* blank: nothing */
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "refused"}), 0);
     fx_drain(m);
     fx_feed(m, USCHAT_ID_TEXT_CHAT_RSP,
             json_pack("{sisIsIsIs[]}", "error", USCHAT_ERR_NOT_FRIENDS, "fromuid",
                       (json_int_t)FX_ME, "touid", (json_int_t)2002, "thread_id", (json_int_t)77,
                       "chat_datas"));
-    const app_thread_t *t = app_model_open(m);
+    const app_thread_t *t = app_model_view(m).open;
     CHECK_INT(t->msgs[0].state, APP_MSG_FAILED);
-    unsigned serial;
-    bool is_error;
-    CHECK(strstr(app_model_notice(m, &serial, &is_error), "not friends") != NULL, "notice");
-    CHECK_INT(is_error, 1);
-    app_model_resend(m, 0);
+    CHECK(strstr(app_model_view(m).notice, "not friends") != NULL, "notice");
+    CHECK_INT(app_model_view(m).notice_error, 1);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_RESEND, .index = 0});
     CHECK_INT(t->msgs[0].state, APP_MSG_SENDING);
     CHECK_INT(fx_count(m, USCHAT_ID_TEXT_CHAT_REQ), 1);
     /* a long text goes out in pieces of at most 4096 bytes */
@@ -389,7 +402,7 @@ static void test_failed_send(void)
     for (size_t i = 0; i < big; i++)
         text[i] = (char)('a' + i % 26);
     text[big] = '\0';
-    CHECK_INT(app_model_send_text(m, text), 0);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = text}), 0);
     free(text);
     CHECK_INT(fx_count(m, USCHAT_ID_TEXT_CHAT_REQ), 3);
     app_model_destroy(&m);
@@ -400,54 +413,75 @@ static void test_failed_send(void)
 static void test_forms(void)
 {
     app_model_t *m = app_model_new(NULL);
-    CHECK_STR(app_model_form_email(m), "");
-    CHECK_INT(app_model_login(m, "not-an-email", "x"), -1);
-    CHECK(strstr(app_model_form_error(m), "email") != NULL, "%s", app_model_form_error(m));
+    CHECK_STR(app_model_view(m).form_email, "");
+    CHECK_INT(app_model_act(
+                  m, &(app_act_t){.kind = APP_ACT_LOGIN, .email = "not-an-email", .passwd = "x"}),
+              -1);
+    CHECK(strstr(app_model_view(m).form_error, "email") != NULL, "%s",
+          app_model_view(m).form_error);
     CHECK_INT(fx_drain(m), 0);
-    CHECK_INT(app_model_login(m, "a@b.c", "wrong-pass"), 0);
-    CHECK_INT(app_model_login(m, "a@b.c", "wrong-pass"), -1); /* busy */
+    CHECK_INT(app_model_act(
+                  m, &(app_act_t){.kind = APP_ACT_LOGIN, .email = "a@b.c", .passwd = "wrong-pass"}),
+              0);
+    CHECK_INT(app_model_act(
+                  m, &(app_act_t){.kind = APP_ACT_LOGIN, .email = "a@b.c", .passwd = "wrong-pass"}),
+              -1); /* busy */
     CHECK_INT(fx_drain(m), 1);
     app_model_on_gate(m, APP_GATE_LOGIN, 0, USCHAT_ERR_PASSWD_INVALID, 0);
-    CHECK_STR(app_model_form_error(m), "Wrong email or password.");
-    CHECK_INT(app_model_busy(m), 0);
-    CHECK_INT(app_model_conn(m), APP_CONN_OFFLINE);
-    app_model_login(m, "a@b.c", "x");
+    CHECK_STR(app_model_view(m).form_error, "Wrong email or password.");
+    CHECK_INT(app_model_view(m).busy, 0);
+    CHECK_INT(app_model_view(m).conn, APP_CONN_OFFLINE);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGIN, .email = "a@b.c", .passwd = "x"});
     app_model_on_gate(m, APP_GATE_LOGIN, USCHAT_E_IO, 0, 0);
-    CHECK(strstr(app_model_form_error(m), "Cannot reach") != NULL, "%s", app_model_form_error(m));
+    CHECK(strstr(app_model_view(m).form_error, "Cannot reach") != NULL, "%s",
+          app_model_view(m).form_error);
     fx_drain(m);
 
-    app_model_show(m, APP_SCREEN_REGISTER);
-    CHECK_INT(app_model_screen(m), APP_SCREEN_REGISTER);
-    CHECK_INT(app_model_request_code(m, "new@example.com", 1000), 0);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_REGISTER});
+    CHECK_INT(app_model_view(m).screen, APP_SCREEN_REGISTER);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE,
+                                            .email = "new@example.com",
+                                            .now_ms = 1000}),
+              0);
     app_model_on_gate(m, APP_GATE_CODE, 0, 0, 1000);
-    CHECK(strstr(app_model_form_info(m), "new@example.com") != NULL, "%s", app_model_form_info(m));
+    CHECK(strstr(app_model_view(m).form_info, "new@example.com") != NULL, "%s",
+          app_model_view(m).form_info);
     CHECK_INT(app_model_code_wait(m, 31000), 30000);
-    CHECK_INT(app_model_request_code(m, "new@example.com", 31000), -1);
-    CHECK_INT(app_model_register(m, "new@example.com", "12345", "neo", "secret1", "secret1"), -1);
-    CHECK(strstr(app_model_form_error(m), "6 digits") != NULL, "%s", app_model_form_error(m));
-    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "short", "short"), -1);
-    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "secret1", "secret2"), -1);
-    CHECK_STR(app_model_form_error(m), "The two passwords differ.");
-    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE,
+                                            .email = "new@example.com",
+                                            .now_ms = 31000}),
+              -1);
+    CHECK_INT(s_register(m, "new@example.com", "12345", "neo", "secret1", "secret1"), -1);
+    CHECK(strstr(app_model_view(m).form_error, "6 digits") != NULL, "%s",
+          app_model_view(m).form_error);
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "short", "short"), -1);
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "secret1", "secret2"), -1);
+    CHECK_STR(app_model_view(m).form_error, "The two passwords differ.");
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
     fx_drain(m); /* the code request and the register */
     app_model_on_gate(m, APP_GATE_REGISTER, 0, USCHAT_ERR_CODE_WRONG, 0);
-    CHECK_STR(app_model_form_error(m), "Wrong verification code.");
-    CHECK_INT(app_model_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
+    CHECK_STR(app_model_view(m).form_error, "Wrong verification code.");
+    CHECK_INT(s_register(m, "new@example.com", "123456", "neo", "secret1", "secret1"), 0);
     app_cmd_t *c = app_model_take_cmd(m);
     CHECK(c && c->op == APP_GATE_REGISTER, "register command");
     CHECK_STR(c->user, "neo");
     CHECK_STR(c->confirm, "secret1");
     app_cmd_destroy(&c);
     app_model_on_gate(m, APP_GATE_REGISTER, 0, 0, 0);
-    CHECK_INT(app_model_screen(m), APP_SCREEN_LOGIN);
-    CHECK_STR(app_model_form_email(m), "new@example.com");
-    CHECK(*app_model_form_info(m), "a success message");
+    CHECK_INT(app_model_view(m).screen, APP_SCREEN_LOGIN);
+    CHECK_STR(app_model_view(m).form_email, "new@example.com");
+    CHECK(*app_model_view(m).form_info, "a success message");
 
-    app_model_show(m, APP_SCREEN_RESET);
-    CHECK_INT(app_model_reset(m, "new@example.com", "654321", "neo", "newsecret"), 0);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_RESET});
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_RESET,
+                                            .email = "new@example.com",
+                                            .code = "654321",
+                                            .user = "neo",
+                                            .passwd = "newsecret"}),
+              0);
     fx_drain(m);
     app_model_on_gate(m, APP_GATE_RESET, 0, USCHAT_ERR_EMAIL_MISMATCH, 0);
-    CHECK_STR(app_model_form_error(m), "The user name and email do not match.");
+    CHECK_STR(app_model_view(m).form_error, "The user name and email do not match.");
     app_model_destroy(&m);
 }
 
@@ -456,24 +490,24 @@ static void test_friends(void)
 {
     app_model_t *m = s_logged_in();
     fx_drain(m);
-    app_model_search(m, " zed ");
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = " zed "});
     json_t *q = fx_take(m, USCHAT_ID_SEARCH_REQ);
     CHECK_STR(json_string_value(json_object_get(q, "uid")), "zed");
     json_decref(q);
-    CHECK_INT(app_model_search_state(m), APP_SEARCH_BUSY);
+    CHECK_INT(app_model_view(m).search_state, APP_SEARCH_BUSY);
     fx_feed(
         m, USCHAT_ID_SEARCH_RSP,
         json_pack("{sisIssss}", "error", 0, "uid", (json_int_t)3005, "name", "zed", "nick", "Zed"));
-    CHECK_INT(app_model_search_state(m), APP_SEARCH_FOUND);
-    CHECK_STR(app_model_search_result(m)->nick, "Zed");
-    app_model_add_friend(m, 3005, NULL);
+    CHECK_INT(app_model_view(m).search_state, APP_SEARCH_FOUND);
+    CHECK_STR(app_model_view(m).search_result->nick, "Zed");
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND, .id = 3005, .text = NULL});
     json_t *apply = fx_take(m, USCHAT_ID_ADD_FRIEND_REQ);
     CHECK_INT(json_integer_value(json_object_get(apply, "touid")), 3005);
     CHECK_STR(json_string_value(json_object_get(apply, "applyname")), "Hi, I'm Alice.");
     CHECK_STR(json_string_value(json_object_get(apply, "bakname")), "Zed");
     json_decref(apply);
     fx_feed(m, USCHAT_ID_ADD_FRIEND_RSP, json_pack("{si}", "error", 0));
-    CHECK_INT(app_model_apply_state(m), APP_APPLY_SENT);
+    CHECK_INT(app_model_view(m).apply_state, APP_APPLY_SENT);
     /* Zed accepts: a friend and a thread that starts with my greeting and Zed's answer */
     fx_feed(
         m, USCHAT_ID_NOTIFY_AUTH_FRIEND,
@@ -491,25 +525,25 @@ static void test_friends(void)
     CHECK_INT(zt->msgs[0].sender, FX_ME);
     CHECK_STR(zt->msgs[1].content, "We are friends now!");
     CHECK_INT(zt->unread, 1);
-    CHECK(strstr(app_model_notice(m, NULL, NULL), "accepted") != NULL, "notice");
+    CHECK(strstr(app_model_view(m).notice, "accepted") != NULL, "notice");
 
-    app_model_search(m, "nobody");
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = "nobody"});
     fx_drain(m);
     fx_feed(m, USCHAT_ID_SEARCH_RSP, json_pack("{si}", "error", USCHAT_ERR_UID_INVALID));
-    CHECK_INT(app_model_search_state(m), APP_SEARCH_NOT_FOUND);
+    CHECK_INT(app_model_view(m).search_state, APP_SEARCH_NOT_FOUND);
 
     /* Erin asks me; I accept */
     fx_feed(m, USCHAT_ID_NOTIFY_ADD_FRIEND,
             json_pack("{sIsssssssssi}", "applyuid", (json_int_t)3006, "name", "erin", "desc",
                       "Hi, Erin here", "nick", "Erin", "icon", "", "sex", 1));
-    CHECK_INT(app_model_apply_count(m), 1);
-    CHECK_INT(app_model_pending_apply_count(m), 1);
-    CHECK_STR(app_model_apply_at(m, 0)->user.desc, "Hi, Erin here");
-    app_model_accept(m, 3006);
+    CHECK_INT(app_model_view(m).napplies, 1);
+    CHECK_INT(app_model_view(m).pending_applies, 1);
+    CHECK_STR(app_model_view(m).applies[0].user.desc, "Hi, Erin here");
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_ACCEPT, .id = 3006});
     json_t *auth = fx_take(m, USCHAT_ID_AUTH_FRIEND_REQ);
     CHECK_INT(json_integer_value(json_object_get(auth, "touid")), 3006);
     json_decref(auth);
-    CHECK_INT(app_model_apply_at(m, 0)->accepting, 1);
+    CHECK_INT(app_model_view(m).applies[0].accepting, 1);
     fx_feed(
         m, USCHAT_ID_AUTH_FRIEND_RSP,
         json_pack(
@@ -521,11 +555,11 @@ static void test_friends(void)
     CHECK(et && et->nmsgs == 2, "thread 91 starts with two messages");
     CHECK_STR(et->msgs[0].content, "Hi, Erin here");
     CHECK_STR(et->msgs[1].content, "We are friends now!");
-    CHECK_INT(app_model_apply_at(m, 0)->accepted, 1);
-    CHECK_INT(app_model_pending_apply_count(m), 0);
+    CHECK_INT(app_model_view(m).applies[0].accepted, 1);
+    CHECK_INT(app_model_view(m).pending_applies, 0);
     CHECK(app_model_friend(m, 3006) != NULL, "Erin is a friend");
-    CHECK_INT(app_model_friend_count(m), 5);
-    CHECK_STR(app_model_friend_at(m, 0)->nick, "Bob"); /* by name */
+    CHECK_INT(app_model_view(m).nfriends, 5);
+    CHECK_STR(app_model_view(m).friends[0].nick, "Bob"); /* by name */
     app_model_destroy(&m);
 }
 
@@ -534,20 +568,21 @@ static void test_kicked(void)
 {
     app_model_t *m = s_logged_in();
     fx_drain(m);
-    CHECK_STR(app_model_email_to_save(m), "alice@example.com");
-    app_model_email_saved(m);
-    CHECK(app_model_email_to_save(m) == NULL, "saved");
+    CHECK_STR(app_model_view(m).email_to_save, "alice@example.com");
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_EMAIL_SAVED});
+    CHECK(app_model_view(m).email_to_save == NULL, "saved");
     fx_feed(m, USCHAT_ID_NOTIFY_OFFLINE, json_pack("{sI}", "uid", (json_int_t)FX_ME));
-    CHECK_INT(app_model_screen(m), APP_SCREEN_LOGIN);
-    CHECK(strstr(app_model_form_error(m), "another device") != NULL, "%s", app_model_form_error(m));
+    CHECK_INT(app_model_view(m).screen, APP_SCREEN_LOGIN);
+    CHECK(strstr(app_model_view(m).form_error, "another device") != NULL, "%s",
+          app_model_view(m).form_error);
     fx_push(m, 77, 2002, 1, 1, "late", "2024-05-01 10:00:00");
-    CHECK_INT(app_model_thread_count(m), 0);
-    CHECK_INT(app_model_friend_count(m), 0);
-    CHECK_STR(app_model_form_email(m), "alice@example.com");
+    CHECK_INT(app_model_view(m).nthreads, 0);
+    CHECK_INT(app_model_view(m).nfriends, 0);
+    CHECK_STR(app_model_view(m).form_email, "alice@example.com");
     /* logging out drops queued commands and queues the logout */
     fx_login(m, 0, NULL);
-    app_model_search(m, "x");
-    app_model_logout(m);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = "x"});
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGOUT});
     app_cmd_t *c = app_model_take_cmd(m);
     CHECK(c && c->kind == APP_CMD_LOGOUT, "logout is the only command");
     app_cmd_destroy(&c);

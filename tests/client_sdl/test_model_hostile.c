@@ -101,19 +101,19 @@ static void s_user_acts(app_model_t *m)
 {
     switch (s_rand(10)) {
     case 0:
-        app_model_open_thread(m, (int64_t)s_rand(12));
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = (int64_t)s_rand(12)});
         break;
     case 1:
-        app_model_send_text(m, "hello");
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "hello"});
         break;
     case 2:
-        app_model_mark_read(m);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ});
         break;
     case 3:
-        app_model_load_older(m);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER});
         break;
     case 4:
-        app_model_open_peer(m, 2000 + (int64_t)s_rand(5));
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = 2000 + (int64_t)s_rand(5)});
         break;
     default:
         break;
@@ -133,7 +133,7 @@ int main(void)
         app_model_on_message(m, id, body);
         json_decref(body);
         s_user_acts(m);
-        if (app_model_screen(m) != APP_SCREEN_MAIN) /* a 1021 or a failed 1006 sent us out */
+        if (app_model_view(m).screen != APP_SCREEN_MAIN) /* a 1021 or a failed 1006 sent us out */
             fx_login(m, 1, (fx_user_t[]){{2002, "bob", "Bob"}});
     }
     /* still a working client: a well-formed push in a new thread is shown */

@@ -222,7 +222,7 @@ static app_model_t *s_main_model(void)
 
 static void s_open_conversation(app_model_t *m)
 {
-    app_model_open_thread(m, 77);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 77});
     fx_drain(m);
     fx_feed(
         m, USCHAT_ID_LOAD_CHAT_RSP,
@@ -292,7 +292,7 @@ static void test_register(void)
     CHECK(link != NULL, "register link");
     s_click(link);
     s_frame(&e);
-    CHECK_INT(app_model_screen(e.model), APP_SCREEN_REGISTER);
+    CHECK_INT(app_model_view(e.model).screen, APP_SCREEN_REGISTER);
     s_text("neo@example.com");
     s_frame(&e);
     s_click(s_find_hit(&e, UI_ACT_SEND_CODE, -1));
@@ -308,11 +308,11 @@ static void test_register(void)
     s_frame(&e);
     s_check_form(&e, "register");
     s_save(&e, "register");
-    app_model_show(e.model, APP_SCREEN_LOGIN);
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_LOGIN});
     s_frame(&e);
     s_click(s_find_hit(&e, UI_ACT_SHOW_RESET, -1));
     s_frame(&e);
-    CHECK_INT(app_model_screen(e.model), APP_SCREEN_RESET);
+    CHECK_INT(app_model_view(e.model).screen, APP_SCREEN_RESET);
     s_check_form(&e, "reset");
     s_save(&e, "reset");
     s_env_free(&e);
@@ -322,7 +322,7 @@ static void test_chat_list(void)
 {
     env_t e = s_env_new(1000, 680, s_main_model());
     s_frame(&e);
-    CHECK_INT(app_model_screen(e.model), APP_SCREEN_MAIN);
+    CHECK_INT(app_model_view(e.model).screen, APP_SCREEN_MAIN);
     int side = UI_SIDEBAR_MAX;
     /* unread badges: red pills in the sidebar, none in the empty conversation panel */
     int red = s_count(&e, (SDL_Rect){0, 0, side, e.h}, UI_C_BADGE, 0);
@@ -371,7 +371,9 @@ static void test_conversation(void)
 {
     env_t e = s_env_new(1000, 680, s_main_model());
     s_open_conversation(e.model);
-    CHECK_INT(app_model_send_text(e.model, "And one that is still sending"), 0);
+    CHECK_INT(app_model_act(e.model, &(app_act_t){.kind = APP_ACT_SEND_TEXT,
+                                                  .text = "And one that is still sending"}),
+              0);
     fx_drain(e.model);
     s_frame(&e);
     s_frame(&e);
@@ -388,7 +390,7 @@ static void test_conversation(void)
         if (hits[i].action != UI_ACT_BUBBLE)
             continue;
         SDL_Rect r = hits[i].rect;
-        const app_msg_t *msg = &app_model_open(e.model)->msgs[hits[i].arg];
+        const app_msg_t *msg = &app_model_view(e.model).open->msgs[hits[i].arg];
         if (msg->sender == FX_ME) {
             own++;
             CHECK(abs(r.x + r.w - (conv.x + conv.w - 20)) <= 1 && r.x + r.w / 2 > mid,
@@ -416,7 +418,7 @@ static void test_conversation(void)
         if (hits[i].action != UI_ACT_BUBBLE || hits[i].rect.h < 24)
             continue;
         SDL_Rect r = hits[i].rect;
-        bool mine = app_model_open(e.model)->msgs[hits[i].arg].sender == FX_ME;
+        bool mine = app_model_view(e.model).open->msgs[hits[i].arg].sender == FX_ME;
         SDL_Rect inner = {r.x + 6, r.y + 6, r.w - 12, r.h - 12};
         int ink = mine ? s_count(&e, inner, UI_C_OWN_TEXT, 60) : s_count(&e, inner, UI_C_TEXT, 90);
         CHECK(ink > 20, "bubble %d at %d,%d has text (%d pixels)", (int)hits[i].arg, r.x, r.y, ink);
@@ -445,7 +447,8 @@ static void test_input(void)
     s_click(s_find_hit(&e, UI_ACT_OPEN_THREAD, 77));
     s_frame(&e);
     fx_drain(e.model);
-    CHECK(app_model_open(e.model) && app_model_open(e.model)->thread_id == 77, "Bob's chat open");
+    CHECK(app_model_view(e.model).open && app_model_view(e.model).open->thread_id == 77,
+          "Bob's chat open");
     s_editing("ni hao", 6); /* composing: shown, not yet text */
     s_frame(&e);
     const ui_hit_t *send = s_find_hit(&e, UI_ACT_SEND, -1);
@@ -468,7 +471,7 @@ static void test_input(void)
     CHECK_STR(json_string_value(json_object_get(item, "content")), "你好，世界 hello\n第二行");
     CHECK_INT(json_integer_value(json_object_get(req, "touid")), 2002);
     json_decref(req);
-    const app_thread_t *t = app_model_open(e.model);
+    const app_thread_t *t = app_model_view(e.model).open;
     CHECK_INT(t->msgs[t->nmsgs - 1].state, APP_MSG_SENDING);
     s_frame(&e);
     s_save(&e, "input_sent");
@@ -476,7 +479,7 @@ static void test_input(void)
     CHECK(s_find_hit(&e, UI_ACT_SEND, -1) == NULL, "box cleared");
     s_key(SDLK_ESCAPE, 0);
     s_frame(&e);
-    CHECK_INT(app_model_open_peer_uid(e.model), 0);
+    CHECK_INT(app_model_view(e.model).open_peer, 0);
     s_env_free(&e);
 }
 
@@ -484,7 +487,7 @@ static void test_input(void)
 static void test_scroll(void)
 {
     env_t e = s_env_new(800, 600, s_main_model());
-    app_model_open_thread(e.model, 79);
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 79});
     fx_drain(e.model);
     json_t *items = json_array();
     for (int i = 0; i < 30; i++) {
@@ -553,8 +556,8 @@ static void test_small(void)
     s_frame(&e);
     s_check_hits_inside(&e);
     s_save(&e, "small");
-    app_model_logout(e.model);
-    app_model_show(e.model, APP_SCREEN_REGISTER);
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_LOGOUT});
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_REGISTER});
     s_frame(&e);
     s_check_hits_inside(&e);
     s_env_free(&e);

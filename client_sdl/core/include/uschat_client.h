@@ -5,6 +5,7 @@
  *   proto.h    chat node message ids, request builders, reply parsers (JSON field names)
  *   conn.h     sans-I/O connection core (frames out, messages in; no sockets)
  *   session.h  blocking connection for tests and simple tools (send, wait for id X, login)
+ *   socket.h   a socket and a wake-up for programs with their own event loop
  *   http.h     the gate's HTTP routes (libcurl, keep-alive) and the password transform
  */
 #ifndef USCHAT_CLIENT_H
@@ -14,6 +15,7 @@
 #include "uschat/client/proto.h"
 #include "uschat/client/conn.h"
 #include "uschat/client/session.h"
+#include "uschat/client/socket.h"
 #include "uschat/client/http.h"
 
 #endif

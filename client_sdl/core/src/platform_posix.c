@@ -1,5 +1,6 @@
 /* platform_posix.c - the OS seam (platform.h) on POSIX systems: BSD sockets, poll() on one
- * socket, clock_gettime. Called from whichever thread owns the socket in question.
+ * socket or on a socket and a wake-up pipe, clock_gettime. Called from whichever thread owns the
+ * socket in question.
  */
 #include "platform.h"
 
@@ -148,6 +149,71 @@ void plat_close(plat_socket_t s)
 {
     if (s != PLAT_SOCKET_INVALID)
         close((int)s);
+}
+
+int plat_wake_open(plat_wake_t *w)
+{
+    int fds[2];
+    w->rd = w->wr = PLAT_SOCKET_INVALID;
+    /* a pipe rather than an eventfd: the same code on Linux, the BSDs and macOS */
+    if (pipe(fds) != 0)
+        return USCHAT_E_IO;
+    for (int i = 0; i < 2; i++)
+        if (s_set_nonblocking(fds[i]) < 0 || fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) {
+            close(fds[0]);
+            close(fds[1]);
+            return USCHAT_E_IO;
+        }
+    w->rd = fds[0];
+    w->wr = fds[1];
+    return 0;
+}
+
+void plat_wake_signal(const plat_wake_t *w)
+{
+    char one = 1;
+    ssize_t n;
+    do
+        n = write((int)w->wr, &one, 1);
+    while (n < 0 && errno == EINTR);
+    /* EAGAIN: the pipe is full of earlier signals, the waiter wakes anyway */
+}
+
+void plat_wake_close(plat_wake_t *w)
+{
+    plat_close(w->rd);
+    plat_close(w->wr);
+    w->rd = w->wr = PLAT_SOCKET_INVALID;
+}
+
+static void s_wake_drain(const plat_wake_t *w)
+{
+    char buf[64];
+    while (read((int)w->rd, buf, sizeof buf) > 0) {
+    }
+}
+
+int plat_wait_wake(plat_socket_t s, int want_write, const plat_wake_t *w, int timeout_ms)
+{
+    struct pollfd p[2] = {
+        {.fd = (int)w->rd, .events = POLLIN},
+        {.fd = s == PLAT_SOCKET_INVALID ? -1 : (int)s,
+         .events = (short)(POLLIN | (want_write ? POLLOUT : 0))},
+    };
+    int rc;
+    do
+        rc = poll(p, 2, timeout_ms < 0 ? -1 : timeout_ms);
+    while (rc < 0 && errno == EINTR); /* an early return is harmless: callers loop */
+    if (rc < 0)
+        return USCHAT_E_IO;
+    int ready = 0;
+    if (p[0].revents) {
+        s_wake_drain(w);
+        ready |= PLAT_READY_WAKE;
+    }
+    if (p[1].revents) /* ready, or an error/hangup the next call will report */
+        ready |= PLAT_READY_SOCK;
+    return ready;
 }
 
 int64_t plat_now_ms(void)

@@ -1,6 +1,7 @@
 /* platform_win32.c - the OS seam (platform.h) on Windows: winsock2 sockets, WSAPoll on one
- * socket, QueryPerformanceCounter and the system time. Called from whichever thread owns the
- * socket in question; plat_init() once per process (WSAStartup) before the first socket.
+ * socket or on a socket and a wake-up (a loopback socket pair), QueryPerformanceCounter and the
+ * system time. Called from whichever thread owns the socket in question; plat_init() once per
+ * process (WSAStartup) before the first socket.
  */
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -123,6 +124,78 @@ void plat_close(plat_socket_t s)
 {
     if (s != PLAT_SOCKET_INVALID)
         closesocket((SOCKET)s);
+}
+
+int plat_wake_open(plat_wake_t *w)
+{
+    /* WSAPoll takes sockets only: the wake-up is a TCP connection to ourselves on loopback */
+    w->rd = w->wr = PLAT_SOCKET_INVALID;
+    SOCKET lst = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (lst == INVALID_SOCKET)
+        return USCHAT_E_IO;
+    struct sockaddr_in a;
+    ZeroMemory(&a, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int alen = sizeof a;
+    SOCKET wr = INVALID_SOCKET, rd = INVALID_SOCKET;
+    if (bind(lst, (struct sockaddr *)&a, sizeof a) == 0 && listen(lst, 1) == 0 &&
+        getsockname(lst, (struct sockaddr *)&a, &alen) == 0) {
+        wr = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        if (wr != INVALID_SOCKET && connect(wr, (struct sockaddr *)&a, sizeof a) == 0)
+            rd = accept(lst, NULL, NULL);
+    }
+    closesocket(lst);
+    u_long nonblocking = 1;
+    BOOL one = TRUE;
+    if (rd == INVALID_SOCKET || ioctlsocket(rd, FIONBIO, &nonblocking) != 0 ||
+        ioctlsocket(wr, FIONBIO, &nonblocking) != 0) {
+        if (rd != INVALID_SOCKET)
+            closesocket(rd);
+        if (wr != INVALID_SOCKET)
+            closesocket(wr);
+        return USCHAT_E_IO;
+    }
+    (void)setsockopt(wr, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    w->rd = (plat_socket_t)rd;
+    w->wr = (plat_socket_t)wr;
+    return 0;
+}
+
+void plat_wake_signal(const plat_wake_t *w)
+{
+    char one = 1;
+    (void)send((SOCKET)w->wr, &one, 1, 0); /* WSAEWOULDBLOCK: signals already pending */
+}
+
+void plat_wake_close(plat_wake_t *w)
+{
+    plat_close(w->rd);
+    plat_close(w->wr);
+    w->rd = w->wr = PLAT_SOCKET_INVALID;
+}
+
+int plat_wait_wake(plat_socket_t s, int want_write, const plat_wake_t *w, int timeout_ms)
+{
+    WSAPOLLFD p[2];
+    ZeroMemory(p, sizeof p);
+    p[0].fd = (SOCKET)w->rd;
+    p[0].events = POLLRDNORM;
+    p[1].fd = (SOCKET)s;
+    p[1].events = (SHORT)(POLLRDNORM | (want_write ? POLLWRNORM : 0));
+    int rc = WSAPoll(p, s == PLAT_SOCKET_INVALID ? 1 : 2, timeout_ms < 0 ? -1 : timeout_ms);
+    if (rc < 0)
+        return USCHAT_E_IO;
+    int ready = 0;
+    if (p[0].revents) {
+        char buf[64];
+        while (recv((SOCKET)w->rd, buf, sizeof buf, 0) > 0) {
+        }
+        ready |= PLAT_READY_WAKE;
+    }
+    if (s != PLAT_SOCKET_INVALID && p[1].revents)
+        ready |= PLAT_READY_SOCK;
+    return ready;
 }
 
 int64_t plat_now_us(void)

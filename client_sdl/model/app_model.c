@@ -524,46 +524,11 @@ void app_model_on_event(app_model_t *m, const app_ev_t *ev, int64_t now_ms)
 
 /* ---- accessors ------------------------------------------------------------------------------ */
 
-app_screen_t app_model_screen(const app_model_t *m)
-{
-    return m->screen;
-}
-
-app_tab_t app_model_tab(const app_model_t *m)
-{
-    return m->tab;
-}
-
-app_conn_t app_model_conn(const app_model_t *m)
-{
-    return m->conn;
-}
-
 int app_model_retry_in(const app_model_t *m, int64_t now_ms)
 {
     if (m->conn != APP_CONN_RECONNECTING || m->retry_at_ms <= now_ms)
         return 0;
     return (int)(m->retry_at_ms - now_ms);
-}
-
-bool app_model_busy(const app_model_t *m)
-{
-    return m->busy;
-}
-
-const char *app_model_form_error(const app_model_t *m)
-{
-    return m->form_error;
-}
-
-const char *app_model_form_info(const app_model_t *m)
-{
-    return m->form_info;
-}
-
-const char *app_model_form_email(const app_model_t *m)
-{
-    return m->form_email;
 }
 
 int app_model_code_wait(const app_model_t *m, int64_t now_ms)
@@ -573,30 +538,10 @@ int app_model_code_wait(const app_model_t *m, int64_t now_ms)
     return (int)(CODE_INTERVAL_MS - (now_ms - m->code_sent_ms));
 }
 
-const char *app_model_email_to_save(const app_model_t *m)
-{
-    return m->email_to_save;
-}
-
 void app_model_email_saved(app_model_t *m)
 {
     free(m->email_to_save);
     m->email_to_save = NULL;
-}
-
-const app_user_t *app_model_self(const app_model_t *m)
-{
-    return &m->self;
-}
-
-size_t app_model_friend_count(const app_model_t *m)
-{
-    return m->nfriends;
-}
-
-const app_user_t *app_model_friend_at(const app_model_t *m, size_t i)
-{
-    return i < m->nfriends ? &m->friends[i] : NULL;
 }
 
 const app_user_t *app_model_friend(const app_model_t *m, int64_t uid)
@@ -607,32 +552,9 @@ const app_user_t *app_model_friend(const app_model_t *m, int64_t uid)
     return NULL;
 }
 
-size_t app_model_apply_count(const app_model_t *m)
-{
-    return m->napplies;
-}
-
-const app_apply_t *app_model_apply_at(const app_model_t *m, size_t i)
-{
-    return i < m->napplies ? &m->applies[i] : NULL;
-}
-
-size_t app_model_pending_apply_count(const app_model_t *m)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < m->napplies; i++)
-        n += !m->applies[i].accepted;
-    return n;
-}
-
-app_thread_t *app_model_open(const app_model_t *m)
+app_thread_t *model_open(const app_model_t *m)
 {
     return m->open_thread ? model_thread_find(m, m->open_thread) : NULL;
-}
-
-int64_t app_model_open_peer_uid(const app_model_t *m)
-{
-    return m->open_peer;
 }
 
 const char *app_model_display_name(const app_model_t *m, int64_t uid)
@@ -651,31 +573,93 @@ const char *app_model_display_name(const app_model_t *m, int64_t uid)
     return m->name_buf;
 }
 
-app_search_state_t app_model_search_state(const app_model_t *m)
+app_view_t app_model_view(const app_model_t *m)
 {
-    return m->search_state;
+    app_view_t v = {
+        .screen = m->screen,
+        .tab = m->tab,
+        .conn = m->conn,
+        .busy = m->busy,
+        .form_error = m->form_error,
+        .form_info = m->form_info,
+        .form_email = m->form_email,
+        .email_to_save = m->email_to_save,
+        .self = &m->self,
+        .friends = m->friends,
+        .nfriends = m->nfriends,
+        .applies = m->applies,
+        .napplies = m->napplies,
+        .nthreads = m->nthreads,
+        .unread_total = model_unread_total(m),
+        .open = model_open(m),
+        .open_peer = m->open_peer,
+        .search_state = m->search_state,
+        .search_result = m->search_state == APP_SEARCH_FOUND ? &m->search_result : NULL,
+        .apply_state = m->apply_state,
+        .notice = m->notice,
+        .notice_serial = m->notice_serial,
+        .notice_error = m->notice_error,
+        .version = m->version,
+    };
+    for (size_t i = 0; i < m->napplies; i++)
+        v.pending_applies += !m->applies[i].accepted;
+    return v;
 }
 
-const app_user_t *app_model_search_result(const app_model_t *m)
+int app_model_act(app_model_t *m, const app_act_t *a)
 {
-    return m->search_state == APP_SEARCH_FOUND ? &m->search_result : NULL;
-}
-
-app_apply_state_t app_model_apply_state(const app_model_t *m)
-{
-    return m->apply_state;
-}
-
-const char *app_model_notice(const app_model_t *m, unsigned *serial, bool *is_error)
-{
-    if (serial)
-        *serial = m->notice_serial;
-    if (is_error)
-        *is_error = m->notice_error;
-    return m->notice;
-}
-
-uint64_t app_model_version(const app_model_t *m)
-{
-    return m->version;
+    switch (a->kind) {
+    case APP_ACT_SHOW:
+        app_model_show(m, a->screen);
+        return 0;
+    case APP_ACT_TAB:
+        app_model_set_tab(m, a->tab);
+        return 0;
+    case APP_ACT_LOGIN:
+        return app_model_login(m, a->email, a->passwd);
+    case APP_ACT_REQUEST_CODE:
+        return app_model_request_code(m, a->email, a->now_ms);
+    case APP_ACT_REGISTER:
+        return app_model_register(m, a->email, a->code, a->user, a->passwd, a->confirm);
+    case APP_ACT_RESET:
+        return app_model_reset(m, a->email, a->code, a->user, a->passwd);
+    case APP_ACT_LOGOUT:
+        app_model_logout(m);
+        return 0;
+    case APP_ACT_RETRY_NOW:
+        app_model_retry_now(m);
+        return 0;
+    case APP_ACT_OPEN_THREAD:
+        app_model_open_thread(m, a->id);
+        return 0;
+    case APP_ACT_OPEN_PEER:
+        app_model_open_peer(m, a->id);
+        return 0;
+    case APP_ACT_CLOSE_CONVERSATION:
+        app_model_close_conversation(m);
+        return 0;
+    case APP_ACT_SEND_TEXT:
+        return app_model_send_text(m, a->text);
+    case APP_ACT_RESEND:
+        app_model_resend(m, a->index);
+        return 0;
+    case APP_ACT_LOAD_OLDER:
+        return app_model_load_older(m) ? 1 : 0;
+    case APP_ACT_MARK_READ:
+        app_model_mark_read(m);
+        return 0;
+    case APP_ACT_SEARCH:
+        app_model_search(m, a->text);
+        return 0;
+    case APP_ACT_ADD_FRIEND:
+        app_model_add_friend(m, a->id, a->text);
+        return 0;
+    case APP_ACT_ACCEPT:
+        app_model_accept(m, a->id);
+        return 0;
+    case APP_ACT_EMAIL_SAVED:
+        app_model_email_saved(m);
+        return 0;
+    }
+    return -1;
 }

@@ -461,17 +461,12 @@ app_chat_row_t app_model_chat_at(const app_model_t *m, size_t i)
     return i < m->nrows ? m->rows[i] : (app_chat_row_t){NULL, NULL, 0};
 }
 
-size_t app_model_thread_count(const app_model_t *m)
-{
-    return m->nthreads;
-}
-
 const app_thread_t *app_model_thread(const app_model_t *m, int64_t thread_id)
 {
     return model_thread_find(m, thread_id);
 }
 
-int64_t app_model_unread_total(const app_model_t *m)
+int64_t model_unread_total(const app_model_t *m)
 {
     int64_t n = 0;
     for (size_t i = 0; i < m->nthreads; i++)

@@ -66,6 +66,21 @@ void model_notice(app_model_t *m, bool is_error, const char *fmt, ...)
 void model_send(app_model_t *m, uint16_t id, json_t *body);
 /* Back to an empty, logged-out model (keeps the form email). */
 void model_clear_session(app_model_t *m);
+/* The open conversation's thread, NULL when none (or while it is being created). */
+app_thread_t *model_open(const app_model_t *m);
+
+/* The user's actions behind app_model_act() (app_model.h says what each does). */
+int app_model_login(app_model_t *m, const char *email, const char *passwd);
+int app_model_request_code(app_model_t *m, const char *email, int64_t now_ms);
+int app_model_register(app_model_t *m, const char *email, const char *code, const char *user,
+                       const char *passwd, const char *confirm);
+int app_model_reset(app_model_t *m, const char *email, const char *code, const char *user,
+                    const char *passwd);
+void app_model_logout(app_model_t *m);
+void app_model_retry_now(app_model_t *m);
+void app_model_show(app_model_t *m, app_screen_t screen);
+void app_model_set_tab(app_model_t *m, app_tab_t tab);
+void app_model_email_saved(app_model_t *m);
 
 /* ---- model_store.c ------------------------------------------------------------------------ */
 
@@ -81,6 +96,7 @@ app_apply_t *model_apply_put(app_model_t *m, const uschat_user_t *src);
 app_apply_t *model_apply_find(app_model_t *m, int64_t uid);
 
 app_thread_t *model_thread_find(const app_model_t *m, int64_t thread_id);
+int64_t model_unread_total(const app_model_t *m);
 app_thread_t *model_thread_of_peer(const app_model_t *m, int64_t peer);
 /* The thread, created with PEER when new (PEER 0 leaves an existing peer alone). */
 app_thread_t *model_thread_get(app_model_t *m, int64_t thread_id, int64_t peer);
@@ -105,5 +121,19 @@ void model_thread_touch(app_model_t *m, app_thread_t *t);
 /* Sets the preview from a message (e.g. 1026's last_msg). */
 void model_thread_set_preview(app_model_t *m, app_thread_t *t, const char *content,
                               const char *chat_time, int64_t sender);
+
+/* ---- model_chat.c ------------------------------------------------------------------------- */
+
+/* The chat actions behind app_model_act(). */
+void app_model_open_thread(app_model_t *m, int64_t thread_id);
+void app_model_open_peer(app_model_t *m, int64_t uid);
+void app_model_close_conversation(app_model_t *m);
+int app_model_send_text(app_model_t *m, const char *text);
+void app_model_resend(app_model_t *m, size_t index);
+bool app_model_load_older(app_model_t *m);
+void app_model_mark_read(app_model_t *m);
+void app_model_search(app_model_t *m, const char *query);
+void app_model_add_friend(app_model_t *m, int64_t uid, const char *greeting);
+void app_model_accept(app_model_t *m, int64_t uid);
 
 #endif

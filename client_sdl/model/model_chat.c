@@ -468,7 +468,7 @@ void app_model_close_conversation(app_model_t *m)
 
 int app_model_send_text(app_model_t *m, const char *text)
 {
-    app_thread_t *t = app_model_open(m);
+    app_thread_t *t = model_open(m);
     if (!t || !text)
         return -1;
     char *clean = utf8_clean(text, strlen(text));
@@ -507,7 +507,7 @@ int app_model_send_text(app_model_t *m, const char *text)
 
 void app_model_resend(app_model_t *m, size_t index)
 {
-    app_thread_t *t = app_model_open(m);
+    app_thread_t *t = model_open(m);
     if (!t || index >= t->nmsgs || t->msgs[index].state != APP_MSG_FAILED)
         return;
     t->msgs[index].state = APP_MSG_SENDING;
@@ -518,7 +518,7 @@ void app_model_resend(app_model_t *m, size_t index)
 
 bool app_model_load_older(app_model_t *m)
 {
-    app_thread_t *t = app_model_open(m);
+    app_thread_t *t = model_open(m);
     if (!t || !t->has_older || t->loading_older || t->nmsgs == 0 || t->msgs[0].message_id <= 0)
         return false;
     t->loading_older = true;
@@ -530,7 +530,7 @@ bool app_model_load_older(app_model_t *m)
 
 void app_model_mark_read(app_model_t *m)
 {
-    app_thread_t *t = app_model_open(m);
+    app_thread_t *t = model_open(m);
     if (!t)
         return;
     int64_t seq = model_thread_max_seq(t);

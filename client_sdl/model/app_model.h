@@ -3,13 +3,15 @@
  * no sockets: it changes only through
  *   - events from the network thread (app_model_on_conn / _on_gate / _on_message: the chat
  *     node's messages as the client library parses them), and
- *   - actions of the user, called by the UI (app_model_login, _send_text, _open_*, ...),
+ *   - actions of the user, called by the UI through app_model_act() (log in, send a text,
+ *     open a conversation, ...),
  * and it speaks to the network only by queueing commands (app_cmd_t) in its outbox, which the
  * UI thread drains into net_thread. That keeps every rule of the client (message order by seq,
  * dedup, unread counts, thread order, what to sync after a reconnect) testable without SDL.
  *
- * Reading: the structs below are read-only views for the UI; pointers returned by the
- * accessors stay valid until the next call that changes the model (any _on_* or action).
+ * Reading: app_model_view() gives the UI one read-only snapshot (app_view_t) of what it
+ * shows, plus a few lookups by key; pointers in them stay valid until the next call that
+ * changes the model (any _on_* or action).
  * Owned by the UI thread; not thread-safe.
  */
 #ifndef USCHAT_SDL_APP_MODEL_H
@@ -136,93 +138,108 @@ void app_model_on_event(app_model_t *m, const app_ev_t *ev, int64_t now_ms);
 
 /* ---- user actions ------------------------------------------------------------------------ */
 
-void app_model_show(app_model_t *m, app_screen_t screen); /* LOGIN / REGISTER / RESET */
-void app_model_set_tab(app_model_t *m, app_tab_t tab);
-/* Forms: each checks its fields (the error shows on the form) and queues a gate command.
- * 0 when queued, -1 when a field is wrong or a request is already under way. */
-int app_model_login(app_model_t *m, const char *email, const char *passwd);
-int app_model_request_code(app_model_t *m, const char *email, int64_t now_ms);
-int app_model_register(app_model_t *m, const char *email, const char *code, const char *user,
-                       const char *passwd, const char *confirm);
-int app_model_reset(app_model_t *m, const char *email, const char *code, const char *user,
-                    const char *passwd);
-void app_model_logout(app_model_t *m);
-void app_model_retry_now(app_model_t *m);
+typedef enum {
+    APP_ACT_SHOW = 0,           /* screen: LOGIN / REGISTER / RESET */
+    APP_ACT_TAB,                /* tab */
+    APP_ACT_LOGIN,              /* email, passwd */
+    APP_ACT_REQUEST_CODE,       /* email, now_ms */
+    APP_ACT_REGISTER,           /* email, code, user, passwd, confirm */
+    APP_ACT_RESET,              /* email, code, user, passwd */
+    APP_ACT_LOGOUT,             /* */
+    APP_ACT_RETRY_NOW,          /* reconnect now instead of at the end of the backoff */
+    APP_ACT_OPEN_THREAD,        /* id: the thread (its newest page is asked for the first time) */
+    APP_ACT_OPEN_PEER,          /* id: a friend's uid (creates the thread, 1027, when none) */
+    APP_ACT_CLOSE_CONVERSATION, /* */
+    APP_ACT_SEND_TEXT,          /* text, to the open conversation (pieces of at most 4096
+                                 * bytes; blank text is ignored) */
+    APP_ACT_RESEND,             /* index: a FAILED message of the open conversation */
+    APP_ACT_LOAD_OLDER,         /* the page before the oldest message held in the open
+                                 * conversation (once at a time, while the server says there
+                                 * is more) */
+    APP_ACT_MARK_READ,          /* the open conversation is on screen at its newest message */
+    APP_ACT_SEARCH,             /* text: a uid or a user name */
+    APP_ACT_ADD_FRIEND,         /* id: the found user; text: the greeting (NULL: a default) */
+    APP_ACT_ACCEPT,             /* id: the applicant */
+    APP_ACT_EMAIL_SAVED,        /* the UI saved app_view_t.email_to_save */
+} app_act_kind_t;
 
-/* Opens the conversation of THREAD_ID (asks for its newest page the first time). */
-void app_model_open_thread(app_model_t *m, int64_t thread_id);
-/* Opens the conversation with friend UID, creating the thread (1027) when there is none. */
-void app_model_open_peer(app_model_t *m, int64_t uid);
-void app_model_close_conversation(app_model_t *m);
-/* Sends TEXT to the open conversation (split into pieces of at most 4096 bytes; blank text is
- * ignored). 0, or -1 when nothing was sent. */
-int app_model_send_text(app_model_t *m, const char *text);
-/* Sends a FAILED message of the open conversation again (index into its msgs). */
-void app_model_resend(app_model_t *m, size_t index);
-/* Asks for the page before the oldest message held in the open conversation (once at a
- * time, only while the server says there is more). True when a request went out. */
-bool app_model_load_older(app_model_t *m);
-/* The open conversation is on screen and scrolled to its newest message: mark it read. */
-void app_model_mark_read(app_model_t *m);
+/* One action of the user; each kind reads only the fields its comment names. */
+typedef struct {
+    app_act_kind_t kind;
+    app_screen_t screen;
+    app_tab_t tab;
+    int64_t id;
+    size_t index;
+    const char *text;
+    const char *email, *code, *user, *passwd, *confirm; /* forms, as typed */
+    int64_t now_ms;
+} app_act_t;
 
-void app_model_search(app_model_t *m, const char *query);
-/* Sends a friend request to the found user with GREETING (NULL: a default one). */
-void app_model_add_friend(app_model_t *m, int64_t uid, const char *greeting);
-void app_model_accept(app_model_t *m, int64_t uid);
+/* Does what ACT (borrowed) asks; the model queues the commands it needs. Forms check their
+ * fields (the error shows on the form) and queue a gate command: 0 when queued, -1 when a
+ * field is wrong or a request is already under way. SEND_TEXT: 0, or -1 when nothing was
+ * sent. LOAD_OLDER: 1 when a request went out, else 0. The others: 0. */
+int app_model_act(app_model_t *m, const app_act_t *act);
 
-/* ---- state for the UI ---------------------------------------------------------------------- */
+/* ---- what the UI reads ------------------------------------------------------------------ */
 
-app_screen_t app_model_screen(const app_model_t *m);
-app_tab_t app_model_tab(const app_model_t *m);
-app_conn_t app_model_conn(const app_model_t *m);
+/* The model's state as the UI reads it: a snapshot of plain values and read-only pointers into
+ * the model, valid until the next call that changes the model (any _on_* or action). The
+ * one thing the UI may write is the layout scratch of the open thread's messages. */
+typedef struct {
+    app_screen_t screen;
+    app_tab_t tab;
+    app_conn_t conn;
+    bool busy;              /* a gate request is under way (forms refuse a second submit) */
+    const char *form_error; /* form feedback, red; "" when none */
+    const char *form_info;  /* form feedback, green; "" when none */
+    const char *form_email; /* the email to prefill (the last one used) */
+    /* The email of a successful login not yet saved (the UI saves it and calls
+     * app_model_email_saved), NULL when none. */
+    const char *email_to_save;
+
+    const app_user_t *self;
+    const app_user_t *friends; /* sorted by name */
+    size_t nfriends;
+    const app_apply_t *applies; /* newest first */
+    size_t napplies;
+    size_t pending_applies; /* not accepted yet */
+    size_t nthreads;
+    int64_t unread_total;
+
+    /* The open conversation: its thread (NULL while it is being created or none is open;
+     * writable for the layout scratch only) and peer uid (0 when none). */
+    app_thread_t *open;
+    int64_t open_peer;
+
+    app_search_state_t search_state;
+    const app_user_t *search_result; /* FOUND only, else NULL */
+    app_apply_state_t apply_state;
+
+    /* A short message for a toast ("Friend request sent", an error), its serial number (grows
+     * with every new notice; 0 = none yet) and whether it is an error. */
+    const char *notice;
+    unsigned notice_serial;
+    bool notice_error;
+
+    uint64_t version; /* bumped on every change, so the UI can tell when to draw again */
+} app_view_t;
+
+app_view_t app_model_view(const app_model_t *m);
+
+/* Lookups and what depends on the caller's clock. */
 /* Milliseconds until the next reconnect (RECONNECTING only; 0 otherwise). */
 int app_model_retry_in(const app_model_t *m, int64_t now_ms);
-/* Gate request under way (forms show it and refuse a second submit). */
-bool app_model_busy(const app_model_t *m);
-/* Form feedback: error (red) or info (green) text, "" when none. */
-const char *app_model_form_error(const app_model_t *m);
-const char *app_model_form_info(const app_model_t *m);
-/* The email to prefill (last one used). */
-const char *app_model_form_email(const app_model_t *m);
 /* Milliseconds before another code may be asked for (the gate allows one a minute). */
 int app_model_code_wait(const app_model_t *m, int64_t now_ms);
-/* The email of a successful login not yet saved (the UI saves it and calls _saved). */
-const char *app_model_email_to_save(const app_model_t *m);
-void app_model_email_saved(app_model_t *m);
-
-const app_user_t *app_model_self(const app_model_t *m);
-size_t app_model_friend_count(const app_model_t *m);
-const app_user_t *app_model_friend_at(const app_model_t *m, size_t i); /* sorted by name */
 const app_user_t *app_model_friend(const app_model_t *m, int64_t uid);
-size_t app_model_apply_count(const app_model_t *m);
-const app_apply_t *app_model_apply_at(const app_model_t *m, size_t i); /* newest first */
-size_t app_model_pending_apply_count(const app_model_t *m);
-
 /* The chat list: threads by their last message (newest first), then friends without a thread
  * by name. */
 size_t app_model_chat_count(const app_model_t *m);
 app_chat_row_t app_model_chat_at(const app_model_t *m, size_t i);
-size_t app_model_thread_count(const app_model_t *m);
 const app_thread_t *app_model_thread(const app_model_t *m, int64_t thread_id);
-int64_t app_model_unread_total(const app_model_t *m);
-
-/* The open conversation: its thread (NULL while it is being created or none is open) and
- * peer uid (0 when none). */
-app_thread_t *app_model_open(const app_model_t *m);
-int64_t app_model_open_peer_uid(const app_model_t *m);
 /* Display name of UID: friend's nick or name, search result, or "User <uid>". Valid until the
  * next change. */
 const char *app_model_display_name(const app_model_t *m, int64_t uid);
-
-app_search_state_t app_model_search_state(const app_model_t *m);
-const app_user_t *app_model_search_result(const app_model_t *m); /* FOUND only */
-app_apply_state_t app_model_apply_state(const app_model_t *m);
-
-/* A short message for a toast ("Friend request sent", an error), its serial number (grows
- * with every new notice; 0 = none yet) and whether it is an error. */
-const char *app_model_notice(const app_model_t *m, unsigned *serial, bool *is_error);
-
-/* Bumped on every change, so the UI can tell when to draw again. */
-uint64_t app_model_version(const app_model_t *m);
 
 #endif
