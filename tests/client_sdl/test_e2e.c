@@ -630,10 +630,10 @@ static void test_outage(void)
                30000, "both back online without a new login (%d, %d)", app_model_view(a->m).conn,
                app_model_view(b->m).conn);
     const app_thread_t *tb = app_model_thread(b->m, thread);
-    PUMP_UNTIL(cs, 2, ta->msgs[ta->nmsgs - 1].state == APP_MSG_SENT && tb && tb->nmsgs == 4, 10000,
+    PUMP_UNTIL(cs, 2, ta->msgs[ta->nmsgs - 1].state == APP_MSG_SENT && tb && tb->nmsgs == 6, 10000,
                "the message typed during the outage went out and arrived");
-    CHECK_STR(tb->msgs[3].content, text);
-    CHECK_INT(ta->nmsgs, 4);
+    CHECK_STR(tb->msgs[5].content, text);
+    CHECK_INT(ta->nmsgs, 6);
     for (int i = 0; i < 2; i++)
         CHECK_INT(app_model_view(cs[i].m).screen, APP_SCREEN_MAIN);
 
