@@ -4,7 +4,9 @@
  * One folder holds everything, laid out the way the broker and the actors read it:
  *   DIR/broker.cert, DIR/broker.cert_secret   the broker's pair (broker/curve_secret_file)
  *   DIR/authorized/NAME.cert                   public certs of the allowed actors, the folder
- *                                              zauth reads (broker/curve_authorized_dir);
+ *                                              the broker reads (broker/curve_authorized_dir),
+ *                                              each with metadata `services`: the names that
+ *                                              key may register (`tap`: may read the tap);
  *                                              removing one revokes that actor
  *   DIR/actors/NAME.cert, NAME.cert_secret     each actor's own pair (the _secret file goes to
  *                                              that actor's host only)
@@ -29,8 +31,12 @@ static void s_usage(FILE *out)
                  "CURVE keys for UsChat actors that connect to the broker from other machines.\n"
                  "\n"
                  "  init DIR [--force]          make the broker's key pair and DIR/authorized/\n"
-                 "  actor DIR NAME [--force]    make a key pair for actor NAME (e.g. chat.node2)\n"
-                 "                              and authorize it (DIR/authorized/NAME.cert)\n"
+                 "  actor DIR NAME [--services LIST] [--force]\n"
+                 "                              make a key pair for actor NAME (e.g. chat.node2)\n"
+                 "                              and authorize it (DIR/authorized/NAME.cert) for\n"
+                 "                              the services in LIST (comma-separated; default:\n"
+                 "                              NAME up to its first dot); `tap` = may read the\n"
+                 "                              tap (uschat-monitor)\n"
                  "  revoke DIR NAME             remove NAME from DIR/authorized/ (the broker\n"
                  "                              refuses it from its next connection on)\n"
                  "  list DIR                    show the broker's public key and the authorized "
@@ -154,11 +160,33 @@ static zcert_t *s_load_broker(const char *dir)
     return cert;
 }
 
-static int s_actor(const char *dir, const char *name, bool force)
+/* A services list: names of letters, digits, '.', '-', '_' separated by commas. */
+static bool s_services_ok(const char *list)
+{
+    if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
+        return false;
+    for (const char *p = list; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '-' || *p == '_' || *p == ','))
+            return false;
+    return true;
+}
+
+static int s_actor(const char *dir, const char *name, const char *services, bool force)
 {
     if (!s_name_ok(name)) {
         fprintf(stderr, PROGRAM ": '%s' is not a usable actor name (letters, digits, . - _)\n",
                 name);
+        return 2;
+    }
+    char default_services[NAME_MAX_LEN + 1];
+    if (!services) {
+        snprintf(default_services, sizeof(default_services), "%.*s", (int)strcspn(name, "."), name);
+        services = default_services;
+    }
+    if (!s_services_ok(services)) {
+        fprintf(stderr, PROGRAM ": '%s' is not a usable services list (e.g. gate,varify)\n",
+                services);
         return 2;
     }
     zcert_t *broker = s_load_broker(dir);
@@ -178,10 +206,12 @@ static int s_actor(const char *dir, const char *name, bool force)
     if (s_mkdir(actors_dir, 0700) != 0)
         goto done;
     cert = s_new_cert(name);
+    if (cert)
+        zcert_set_meta(cert, "services", "%s", services);
     if (!cert || s_save(cert, cert_path, true) != 0 || s_save(cert, auth_path, false) != 0)
         goto done;
     printf("actor %s: %s (public), %s_secret (secret, mode 0600)\n", name, cert_path, cert_path);
-    printf("authorized: %s\n", auth_path);
+    printf("authorized: %s, for: %s\n", auth_path, services);
     printf("\nin %s's config (broker section), or its environment:\n", name);
     printf("    broker\n        curve_server_public = \"%s\"\n        curve_public = \"%s\"\n"
            "        curve_secret = (the secret-key of %s_secret; `" PROGRAM
@@ -249,8 +279,9 @@ static int s_list(const char *dir)
         if (!cert)
             continue;
         const char *name = zcert_meta(cert, "name");
-        printf("  %-20s %s\n", name ? name : zfile_filename(file, auth_dir),
-               zcert_public_txt(cert));
+        const char *services = zcert_meta(cert, "services");
+        printf("  %-20s %s  %s\n", name ? name : zfile_filename(file, auth_dir),
+               zcert_public_txt(cert), services && *services ? services : "(nothing)");
         zcert_destroy(&cert);
         count++;
     }
@@ -302,11 +333,14 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     bool force = false;
+    const char *services = NULL;
     const char *args[3] = {NULL, NULL, NULL};
     int nargs = 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--force") == 0)
             force = true;
+        else if (strcmp(argv[i], "--services") == 0 && i + 1 < argc)
+            services = argv[++i];
         else if (nargs < 3)
             args[nargs++] = argv[i];
         else
@@ -317,7 +351,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "init") == 0 && nargs == 1)
         return s_init(args[0], force);
     if ((strcmp(cmd, "actor") == 0 || strcmp(cmd, "add") == 0) && nargs == 2)
-        return s_actor(args[0], args[1], force);
+        return s_actor(args[0], args[1], services, force);
     if (strcmp(cmd, "revoke") == 0 && nargs == 2)
         return s_revoke(args[0], args[1]);
     if (strcmp(cmd, "list") == 0 && nargs == 1)
