@@ -10,7 +10,7 @@
  *   services  a key allowed `gate` cannot register `status` (ERROR forbidden, event refused)
  *             while it can register `gate`; status's requests still reach the real status
  *   tap       the tap serves only keys allowed `tap`: no key and an actor's key get nothing
- *   empty     an empty allow-list lets nobody in (not everybody)
+ *   empty     an empty allow-list setting lets nobody in (not everybody)
  *   plain     without keys the broker refuses to start; plain TCP only with broker/plain_tcp,
  *             and then with a WARN at every start
  *   secrets   a login token, a mail code and a password routed through the broker reach their
@@ -74,6 +74,11 @@ static void s_keys_new(keys_t *k, const char *tag, bool authorize)
         s_authorize(k, k->caller, "caller", "caller");
     }
     setenv("USCHAT_BROKER_CURVE_KEYS_DIR", k->dir, 1);
+    /* the same files named one by one, as brokers before curve_keys_dir read them */
+    snprintf(path, sizeof(path), "%s/broker.cert_secret", k->dir);
+    setenv("USCHAT_BROKER_CURVE_SECRET_FILE", path, 1);
+    snprintf(path, sizeof(path), "%s/authorized", k->dir);
+    setenv("USCHAT_BROKER_CURVE_AUTHORIZED_DIR", path, 1);
 }
 
 static void s_keys_destroy(keys_t *k)
@@ -343,6 +348,9 @@ static void s_case_empty(void)
 {
     keys_t k;
     s_keys_new(&k, "broker-auth-empty", false);
+    /* the allow-list setting itself empty (not only an empty folder) */
+    unsetenv("USCHAT_BROKER_CURVE_KEYS_DIR");
+    setenv("USCHAT_BROKER_CURVE_AUTHORIZED_DIR", "", 1);
     harness_stack_t s;
     harness_stack_new(&s, "broker-auth-empty", 1000, 3);
     zsock_t *gate = s_dealer(&s, &k, k.gate);
@@ -365,6 +373,8 @@ static void s_case_plain(void)
     snprintf(tap, sizeof(tap), "USCHAT_BROKER_TAP=tcp://127.0.0.1:%d", tap_port);
     unsetenv("USCHAT_BROKER_PLAIN_TCP");
     unsetenv("USCHAT_BROKER_CURVE_KEYS_DIR");
+    unsetenv("USCHAT_BROKER_CURVE_SECRET_FILE");
+    unsetenv("USCHAT_BROKER_CURVE_AUTHORIZED_DIR");
     const char *argv[] = {test_binary("broker/uschat-broker"), NULL};
     const char *envp[] = {ep, tap, NULL};
     int status = 0;

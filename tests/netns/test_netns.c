@@ -132,8 +132,8 @@ static pid_t s_start_monitor(const char *keys_dir)
     snprintf(cmd, sizeof(cmd),
              "exec ip netns exec '%s' env USCHAT_BROKER_CURVE_KEYS_DIR='%s' '%s' --tap tcp://%s:%d "
              ">'%s' 2>'%s'",
-             g_a.name, keys_dir, test_binary("tools/monitor/uschat-monitor"), g_a.address,
-             TAP_PORT, s_path("monitor.out"), s_path("monitor.err"));
+             g_a.name, keys_dir, test_binary("tools/monitor/uschat-monitor"), g_a.address, TAP_PORT,
+             s_path("monitor.out"), s_path("monitor.err"));
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     pid_t pid = test_spawn(argv, NULL, NULL);
     if (pid < 0 || test_wait_file(s_path("monitor.err"), "connected to the tap", 5000) != 0) {
