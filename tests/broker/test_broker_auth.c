@@ -121,13 +121,10 @@ static zsock_t *s_tap(const harness_stack_t *s, const keys_t *k, zcert_t *cert)
     return sub;
 }
 
-static int s_try_send(zsock_t *sock, int kind, const char *service, const char *node, uint64_t corr,
-                      uint16_t type, const uint8_t *body, size_t len);
-
 /* READY answered by the broker's HEARTBEAT within timeout: 0; an ERROR: its code; nothing: -1 */
 static int s_ready(zsock_t *sock, const char *service, const char *node, int timeout_ms)
 {
-    if (s_try_send(sock, ENVELOPE_READY, service, node, 0, 0, NULL, 0) < 0)
+    if (harness_raw_send_bytes(sock, ENVELOPE_READY, service, node, 0, 0, 0, NULL, 0) < 0)
         return -1;
     zpoller_t *poller = zpoller_new(sock, NULL);
     int rc = -1;
@@ -200,14 +197,28 @@ static char *s_broker_log(const harness_stack_t *s)
 
 /* ---- cases ---------------------------------------------------------------------------- */
 
+/* Keys (all authorized), the broker with CURVE, and the monitor's tap subscribed. */
+static zsock_t *s_setup(keys_t *k, harness_stack_t *s, const char *tag)
+{
+    s_keys_new(k, tag, true);
+    harness_stack_new(s, tag, 1000, 3);
+    zsock_t *monitor = s_tap(s, k, k->monitor);
+    zclock_sleep(300); /* the subscription reaches the broker */
+    return monitor;
+}
+
+static void s_teardown(keys_t *k, harness_stack_t *s, zsock_t **monitor)
+{
+    zsock_destroy(monitor);
+    harness_stack_destroy(s);
+    s_keys_destroy(k);
+}
+
 static void s_case_rogue(void)
 {
     keys_t k;
-    s_keys_new(&k, "broker-auth-rogue", true);
     harness_stack_t s;
-    harness_stack_new(&s, "broker-auth-rogue", 1000, 3);
-    zsock_t *monitor = s_tap(&s, &k, k.monitor);
-    zclock_sleep(300);
+    zsock_t *monitor = s_setup(&k, &s, "broker-auth-rogue");
 
     /* the real service, with its own key */
     zsock_t *caller = s_dealer(&s, &k, k.caller);
@@ -217,7 +228,7 @@ static void s_case_rogue(void)
     /* no key: plain ZMTP to a CURVE broker */
     zsock_t *plain = s_dealer(&s, &k, NULL);
     CHECK(s_ready(plain, "caller", "caller.rogue", 1000) == -1, "a process with no key registered");
-    s_try_send(plain, ENVELOPE_REQUEST, "caller", NULL, 5, 1, (const uint8_t *)"\xa3hey", 4);
+    harness_raw_send_bytes(plain, ENVELOPE_REQUEST, "caller", NULL, 5, 0, 1, "\xa3hey", 4);
     CHECK(harness_raw_recv(caller, 1000, &env, NULL) != 0,
           "a request from a process with no key reached the service");
     zsock_t *plain_tap = s_tap(&s, &k, NULL);
@@ -225,7 +236,7 @@ static void s_case_rogue(void)
     /* a key of its own that nobody allowed, with the broker's right public key */
     zsock_t *wrong = s_dealer(&s, &k, k.rogue);
     CHECK(s_ready(wrong, "caller", "caller.rogue2", 1000) == -1, "an unknown key registered");
-    s_try_send(wrong, ENVELOPE_REQUEST, "caller", NULL, 6, 1, (const uint8_t *)"\xa3hey", 4);
+    harness_raw_send_bytes(wrong, ENVELOPE_REQUEST, "caller", NULL, 6, 0, 1, "\xa3hey", 4);
     CHECK(harness_raw_recv(caller, 1000, &env, NULL) != 0,
           "a request from an unknown key reached the service");
     zsock_t *wrong_tap = s_tap(&s, &k, k.rogue);
@@ -254,19 +265,14 @@ static void s_case_rogue(void)
     zsock_destroy(&wrong);
     zsock_destroy(&plain);
     zsock_destroy(&caller);
-    zsock_destroy(&monitor);
-    harness_stack_destroy(&s);
-    s_keys_destroy(&k);
+    s_teardown(&k, &s, &monitor);
 }
 
 static void s_case_services(void)
 {
     keys_t k;
-    s_keys_new(&k, "broker-auth-services", true);
     harness_stack_t s;
-    harness_stack_new(&s, "broker-auth-services", 1000, 3);
-    zsock_t *monitor = s_tap(&s, &k, k.monitor);
-    zclock_sleep(300);
+    zsock_t *monitor = s_setup(&k, &s, "broker-auth-services");
 
     zsock_t *status = s_dealer(&s, &k, k.status);
     CHECK(s_ready(status, "status", "status.1", 3000) == 0, "the real status is not served");
@@ -304,18 +310,14 @@ static void s_case_services(void)
     zsock_destroy(&monitor_actor);
     zsock_destroy(&gate);
     zsock_destroy(&status);
-    zsock_destroy(&monitor);
-    harness_stack_destroy(&s);
-    s_keys_destroy(&k);
+    s_teardown(&k, &s, &monitor);
 }
 
 static void s_case_tap(void)
 {
     keys_t k;
-    s_keys_new(&k, "broker-auth-tap", true);
     harness_stack_t s;
-    harness_stack_new(&s, "broker-auth-tap", 1000, 3);
-    zsock_t *monitor = s_tap(&s, &k, k.monitor);
+    zsock_t *monitor = s_setup(&k, &s, "broker-auth-tap");
     zsock_t *plain = s_tap(&s, &k, NULL);
     zsock_t *actor_key = s_tap(&s, &k, k.gate);
     zclock_sleep(300);
@@ -339,9 +341,7 @@ static void s_case_tap(void)
     zsock_destroy(&gate);
     zsock_destroy(&actor_key);
     zsock_destroy(&plain);
-    zsock_destroy(&monitor);
-    harness_stack_destroy(&s);
-    s_keys_destroy(&k);
+    s_teardown(&k, &s, &monitor);
 }
 
 static void s_case_empty(void)
@@ -404,33 +404,10 @@ static void s_case_plain(void)
     free(dir);
 }
 
-/* [envelope][body] with a binary body (NULL: no body frame); 0, or -1 when it could not be queued
- * (a rogue's socket whose handshake failed has nowhere to send) */
-static int s_try_send(zsock_t *sock, int kind, const char *service, const char *node, uint64_t corr,
-                      uint16_t type, const uint8_t *body, size_t len)
-{
-    envelope_t e;
-    memset(&e, 0, sizeof(e));
-    e.kind = (uint8_t)kind;
-    e.type = type;
-    e.corr = corr;
-    snprintf(e.service, sizeof(e.service), "%s", service ? service : "");
-    snprintf(e.node, sizeof(e.node), "%s", node ? node : "");
-    uint8_t head[ENVELOPE_MAX_SIZE];
-    int head_len = envelope_encode(&e, head, sizeof(head));
-    zmsg_t *msg = zmsg_new();
-    zmsg_addmem(msg, head, (size_t)head_len);
-    if (body)
-        zmsg_addmem(msg, body, len);
-    int rc = zmsg_send(&msg, sock);
-    zmsg_destroy(&msg);
-    return rc == 0 ? 0 : -1;
-}
-
 static void s_send_body(zsock_t *sock, int kind, const char *service, const char *node,
                         uint64_t corr, uint16_t type, const uint8_t *body, size_t len)
 {
-    CHECK(s_try_send(sock, kind, service, node, corr, type, body, len) == 0, "send");
+    CHECK(harness_raw_send_bytes(sock, kind, service, node, corr, 0, type, body, len) == 0, "send");
 }
 
 /* The next non-heartbeat message's body holds needle. */
@@ -454,11 +431,8 @@ static bool s_received_with(zsock_t *sock, const char *needle)
 static void s_case_secrets(void)
 {
     keys_t k;
-    s_keys_new(&k, "broker-auth-secrets", true);
     harness_stack_t s;
-    harness_stack_new(&s, "broker-auth-secrets", 1000, 3);
-    zsock_t *monitor = s_tap(&s, &k, k.monitor);
-    zclock_sleep(300);
+    zsock_t *monitor = s_setup(&k, &s, "broker-auth-secrets");
     zsock_t *status = s_dealer(&s, &k, k.status);
     zsock_t *gate = s_dealer(&s, &k, k.gate);
     CHECK(s_ready(status, "status", "status.1", 3000) == 0 &&
@@ -527,9 +501,7 @@ static void s_case_secrets(void)
 
     zsock_destroy(&gate);
     zsock_destroy(&status);
-    zsock_destroy(&monitor);
-    harness_stack_destroy(&s);
-    s_keys_destroy(&k);
+    s_teardown(&k, &s, &monitor);
 }
 
 int main(int argc, char **argv)
