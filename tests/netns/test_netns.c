@@ -490,7 +490,7 @@ static void s_case_cluster(void)
                              node_env[i][1],
                              node_env[i][2],
                              NULL};
-        const char *args[] = {"--service", "chat", "--node", names[i + 1], NULL};
+        const char *args[] = {"--service", "chat", "--node", names[i], NULL};
         char log[32];
         snprintf(log, sizeof(log), "node%d.log", i + 1);
         nodes[i] = s_start_uschatd(hosts[i], args, node_keys[i], env, s_path(log));

@@ -1,5 +1,6 @@
-/* keys_main.c - uschat-keys: makes the CURVE key pairs that let actors on other machines
- * connect to the broker encrypted and authenticated (CZMQ zcert / zauth).
+/* keys_main.c - uschat-keys: makes the CURVE key pairs with which every UsChat process (local
+ * or on another machine) reaches the broker encrypted and authenticated (CZMQ zcert), and the
+ * broker's allow-list of what each key may register (docs/security.md).
  *
  * One folder holds everything, laid out the way the broker and the actors read it:
  *   DIR/broker.cert, DIR/broker.cert_secret   the broker's pair (broker/curve_secret_file)
@@ -27,28 +28,30 @@
 
 static void s_usage(FILE *out)
 {
-    fprintf(out, "usage: " PROGRAM " COMMAND ...\n"
-                 "CURVE keys for UsChat actors that connect to the broker from other machines.\n"
-                 "\n"
-                 "  init DIR [--force]          make the broker's key pair and DIR/authorized/\n"
-                 "  actor DIR NAME [--services LIST] [--force]\n"
-                 "                              make a key pair for actor NAME (e.g. chat.node2)\n"
-                 "                              and authorize it (DIR/authorized/NAME.cert) for\n"
-                 "                              the services in LIST (comma-separated; default:\n"
-                 "                              NAME up to its first dot); `tap` = may read the\n"
-                 "                              tap (uschat-monitor)\n"
-                 "  revoke DIR NAME             remove NAME from DIR/authorized/ (the broker\n"
-                 "                              refuses it from its next connection on)\n"
-                 "  list DIR                    show the broker's public key and the authorized "
-                 "actors\n"
-                 "  show FILE                   show the public key and metadata of a cert file\n"
-                 "  env DIR NAME                print the USCHAT_BROKER_CURVE_* lines for actor\n"
-                 "                              NAME's environment file (includes its SECRET key)\n"
-                 "\n"
-                 "Broker config:   broker/curve_secret_file = DIR/broker.cert_secret\n"
-                 "                 broker/curve_authorized_dir = DIR/authorized\n"
-                 "Actor config:    broker/curve_server_public, broker/curve_public (Z85 keys)\n"
-                 "                 broker/curve_secret (Z85; better in the environment file)\n");
+    fprintf(out,
+            "usage: " PROGRAM " COMMAND ...\n"
+            "CURVE keys for every UsChat process that talks to the broker (docs/security.md).\n"
+            "\n"
+            "  init DIR [--force]          make the broker's key pair and DIR/authorized/\n"
+            "  actor DIR NAME [--services LIST] [--force]\n"
+            "                              make a key pair for actor NAME (e.g. chat.node2)\n"
+            "                              and authorize it (DIR/authorized/NAME.cert) for\n"
+            "                              the services in LIST (comma-separated; default:\n"
+            "                              NAME up to its first dot); `tap` = may read the\n"
+            "                              tap (uschat-monitor)\n"
+            "  revoke DIR NAME             remove NAME from DIR/authorized/ (the broker\n"
+            "                              refuses it from its next connection on)\n"
+            "  list DIR                    show the broker's public key and the authorized "
+            "actors\n"
+            "  show FILE                   show the public key and metadata of a cert file\n"
+            "  env DIR NAME                print the USCHAT_BROKER_CURVE_* lines for actor\n"
+            "                              NAME's environment file (includes its SECRET key)\n"
+            "\n"
+            "Everyone (broker, services, monitor): broker/curve_keys_dir = DIR\n"
+            "  the broker reads DIR/broker.cert_secret and DIR/authorized/; a service\n"
+            "  DIR/broker.cert and DIR/actors/<node or service>.cert_secret; uschat-monitor\n"
+            "  and uschat-ctl DIR/actors/monitor.cert_secret (docs/security.md).\n"
+            "An actor on another host: the three keys of `env` in its environment file.\n");
 }
 
 /* An actor name becomes a file name: letters, digits, '.', '-', '_' only. */
@@ -142,9 +145,9 @@ static int s_init(const char *dir, bool force)
     printf("broker key pair: %s (public), %s_secret (secret, mode 0600)\n", cert_path, cert_path);
     printf("authorized actors folder: %s\n", auth_dir);
     printf("broker public key: %s\n", zcert_public_txt(cert));
-    printf("\nin the broker's config:\n    broker\n        curve_secret_file = %s_secret\n"
-           "        curve_authorized_dir = %s\n",
-           cert_path, auth_dir);
+    printf("\nin every config (or USCHAT_BROKER_CURVE_KEYS_DIR):\n    broker\n"
+           "        curve_keys_dir = %s\n",
+           dir);
     zcert_destroy(&cert);
     return 0;
 }
