@@ -74,7 +74,7 @@ int curve_keys_load(config_t *config, const char *const *names, curve_keys_t *ke
     s_copy(keys->server_public, zcert_public_txt(broker));
     s_copy(keys->public_key, zcert_public_txt(own));
     s_copy(keys->secret_key, zcert_secret_txt(own));
-    snprintf(keys->source, sizeof(keys->source), "%s", path);
+    snprintf(keys->source, sizeof(keys->source), "%.*s", (int)sizeof(keys->source) - 1, path);
     zcert_destroy(&own);
     zcert_destroy(&broker);
     /* a public-only file has an all-zero secret */
