@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "broker_admin.h"
+#include "broker_auth.h"
 #include "broker_core.h"
 #include "broker_tap.h"
 #include "uschat/envelope.h"
@@ -41,7 +42,7 @@ struct broker_server_t {
     void *router;
     zsock_t *monitor_sock;
     void *monitor;
-    zactor_t *auth;
+    broker_auth_t *auth; /* NULL: plain TCP */
     broker_tap_t *tap;
     broker_core_t *core;
     zhashx_t *peers; /* "fd" -> peer address, from ACCEPTED events */
@@ -78,28 +79,26 @@ static int64_t s_now_ms(void)
 
 /* ---- setup ---------------------------------------------------------------------------- */
 
-static int s_setup_curve(broker_server_t *self, const broker_server_config_t *config)
+/* The broker's key pair on the ROUTER and the ZAP handler behind it. Returns the pair (for
+ * the tap; caller destroys it) or NULL (logged). */
+static zcert_t *s_setup_curve(broker_server_t *self, const broker_server_config_t *config)
 {
     zcert_t *cert = zcert_load(config->curve_secret_file);
     if (!cert) {
         log_error("cannot load the CURVE certificate %s", config->curve_secret_file);
-        return -1;
+        return NULL;
     }
-    const char *dir = config->curve_authorized_dir;
-    bool any = !dir || !*dir;
-    self->auth = zactor_new(zauth, NULL);
+    self->auth = broker_auth_new(config->curve_authorized_dir);
     if (!self->auth) {
         zcert_destroy(&cert);
-        return -1;
+        return NULL;
     }
-    zstr_sendx(self->auth, "CURVE", any ? CURVE_ALLOW_ANY : dir, NULL);
-    zsock_wait(self->auth);
     zcert_apply(cert, self->router_sock);
-    zcert_destroy(&cert);
     zsock_set_curve_server(self->router_sock, 1);
-    zsock_set_zap_domain(self->router_sock, "uschat");
-    log_info("CURVE on, actors allowed: %s", any ? "any with a valid key" : dir);
-    return 0;
+    zsock_set_zap_domain(self->router_sock, BROKER_AUTH_DOMAIN_ROUTER);
+    log_info("CURVE on (broker key %s): only keys in %s get in, each for its services",
+             zcert_public_txt(cert), config->curve_authorized_dir);
+    return cert;
 }
 
 broker_server_t *broker_server_new(const broker_server_config_t *config)
@@ -109,6 +108,7 @@ broker_server_t *broker_server_new(const broker_server_config_t *config)
     broker_server_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
+    zcert_t *cert = NULL; /* the broker's pair, between the ROUTER and the tap */
     self->wake_fd = -1;
     self->heartbeat_ms = config->heartbeat_ms;
     zmq_msg_init(&self->id);
@@ -135,8 +135,20 @@ broker_server_t *broker_server_new(const broker_server_config_t *config)
     int queue_max = config->queue_max > 0 ? config->queue_max : 10000;
     zsock_set_sndhwm(self->router_sock, queue_max);
     zsock_set_rcvhwm(self->router_sock, queue_max);
-    if (config->curve_secret_file && *config->curve_secret_file && s_setup_curve(self, config) < 0)
+    if (config->curve_secret_file && *config->curve_secret_file) {
+        if (!(cert = s_setup_curve(self, config)))
+            goto failed;
+    } else if (config->plain_tcp) {
+        log_warn("PLAIN TCP (broker/plain_tcp): no encryption, no authentication; any process "
+                 "that reaches %s can register as any service, call any service and read the "
+                 "tap. Only for a test bench, never in production.",
+                 config->endpoint);
+    } else {
+        log_error("no CURVE keys (broker/curve_keys_dir or broker/curve_secret_file): refusing "
+                  "to start unauthenticated; make keys with uschat-keys, or set "
+                  "broker/plain_tcp = true for a test bench");
         goto failed;
+    }
 
     /* Socket events, read on this thread through an inproc PAIR. */
     char monitor_endpoint[64];
@@ -159,8 +171,12 @@ broker_server_t *broker_server_new(const broker_server_config_t *config)
     char *last = zsock_last_endpoint(self->router_sock);
     snprintf(self->endpoint, sizeof(self->endpoint), "%s", last ? last : config->endpoint);
     zstr_free(&last);
-    if (config->tap && *config->tap && !(self->tap = broker_tap_new(config->tap)))
+    if (config->tap && *config->tap &&
+        !(self->tap = broker_tap_new(config->tap, cert, BROKER_AUTH_DOMAIN_TAP)))
         goto failed;
+    zcert_destroy(&cert);
+    if (self->auth)
+        broker_auth_set_tap(self->auth, self->tap);
 
     envelope_t hb;
     memset(&hb, 0, sizeof(hb));
@@ -174,6 +190,7 @@ broker_server_t *broker_server_new(const broker_server_config_t *config)
     return self;
 
 failed:
+    zcert_destroy(&cert);
     broker_server_destroy(&self);
     return NULL;
 }
@@ -188,7 +205,7 @@ void broker_server_destroy(broker_server_t **self_p)
     zsock_destroy(&self->monitor_sock);
     zsock_destroy(&self->router_sock);
     broker_tap_destroy(&self->tap);
-    zactor_destroy(&self->auth);
+    broker_auth_destroy(&self->auth);
     broker_core_destroy(&self->core);
     zhashx_destroy(&self->peers);
     zmq_msg_close(&self->id);
@@ -384,7 +401,7 @@ routed:
     sender->msgs_in++;
     if (tap)
         broker_tap_message(self->tap, sender->service, sender->node, dest->service, dest->node,
-                           &self->tap_env, has_body ? &self->tap_body : NULL);
+                           env->type, &self->tap_env, has_body ? &self->tap_body : NULL);
 }
 
 static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const envelope_t *env)
@@ -396,6 +413,19 @@ static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const e
         strcmp(env->service, BROKER_ADMIN_SERVICE) == 0) {
         s_send_error(self, id, id_len, env, ROUTE_ERR_BAD_ENVELOPE, NULL);
         return;
+    }
+    /* With CURVE, the connection's key (its User-Id, set by the ZAP handler) must be allowed
+     * this service: a key of the gate cannot pass for status. */
+    if (self->auth) {
+        const char *key = zmq_msg_gets(&self->env, "User-Id");
+        if (!broker_auth_may_register(self->auth, key, env->service)) {
+            broker_auth_refused(self->auth, self->now, "ready", env->service, env->node, key, NULL,
+                                "key not allowed this service");
+            if (actor)
+                s_drop_actor(self, actor, "disconnect");
+            s_send_error(self, id, id_len, env, ROUTE_ERR_FORBIDDEN, NULL);
+            return;
+        }
     }
     if (actor) {
         if (strcmp(actor->node, env->node) == 0 && strcmp(actor->service, env->service) == 0) {
@@ -528,8 +558,8 @@ static void s_handle(broker_server_t *self, bool has_body, bool extra_frames)
         broker_core_report(self->core, actor, env.load);
         /* on the tap so the monitor can show who is alive and their load */
         if (broker_tap_wants_messages(self->tap) && zmq_msg_copy(&self->tap_env, &self->env) == 0)
-            broker_tap_message(self->tap, actor->service, actor->node, "broker", "", &self->tap_env,
-                               NULL);
+            broker_tap_message(self->tap, actor->service, actor->node, "broker", "", 0,
+                               &self->tap_env, NULL);
         return;
     case ENVELOPE_DISCONNECT:
         s_drop_actor(self, actor, "disconnect");
@@ -664,12 +694,13 @@ int broker_server_run(broker_server_t *self)
 {
     log_info("serving on %s (tap %s), heartbeat %d ms", self->endpoint,
              self->tap ? broker_tap_endpoint(self->tap) : "off", self->heartbeat_ms);
-    enum { ROUTER, MONITOR, WAKE, TAP };
-    struct pollfd fds[4] = {
+    enum { ROUTER, MONITOR, WAKE, TAP, AUTH };
+    struct pollfd fds[5] = {
         {s_socket_fd(self->router), POLLIN, 0},
         {s_socket_fd(self->monitor), POLLIN, 0},
         {self->wake_fd, POLLIN, 0},
         {self->tap ? s_socket_fd(broker_tap_handle(self->tap)) : -1, POLLIN, 0},
+        {self->auth ? s_socket_fd(broker_auth_handle(self->auth)) : -1, POLLIN, 0},
     };
     if (fds[ROUTER].fd < 0 || fds[MONITOR].fd < 0) {
         log_error("cannot get the sockets' descriptors");
@@ -679,6 +710,8 @@ int broker_server_run(broker_server_t *self)
     s_drain_monitor(self);
     if (self->tap)
         broker_tap_read_subscriptions(self->tap);
+    if (self->auth)
+        broker_auth_serve(self->auth, s_now_ms());
     while (true) {
         self->now = s_now_ms();
         s_timers(self);
@@ -699,7 +732,7 @@ int broker_server_run(broker_server_t *self)
             self->now = s_now_ms();
             timeout = wake_at <= self->now ? 0 : (int)(wake_at - self->now);
         }
-        if (poll(fds, 4, timeout) < 0) {
+        if (poll(fds, 5, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             log_error("poll failed: %s", strerror(errno));
@@ -710,6 +743,8 @@ int broker_server_run(broker_server_t *self)
             s_drain_monitor(self);
         if (fds[TAP].revents & POLLIN)
             broker_tap_read_subscriptions(self->tap);
+        if (fds[AUTH].revents & POLLIN)
+            broker_auth_serve(self->auth, s_now_ms());
         if ((fds[WAKE].revents & POLLIN) && self->wake_fn &&
             self->wake_fn(self->wake_fd, self->wake_arg))
             break;

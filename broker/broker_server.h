@@ -18,7 +18,9 @@ typedef struct {
     int liveness;                     /* missed beats before an actor counts as dead, > 0 */
     int queue_max;                    /* messages queued per actor (ZMQ HWM); <= 0: 10000 */
     const char *curve_secret_file;    /* zcert secret file; NULL or "" = no CURVE */
-    const char *curve_authorized_dir; /* public certs of allowed actors; "" = any valid key */
+    const char *curve_authorized_dir; /* allowed keys and their services (broker_auth.h);
+                                         NULL or "" with CURVE = nobody is allowed */
+    bool plain_tcp; /* no CURVE file: run unauthenticated (else refuse to start) */
 } broker_server_config_t;
 
 /* Called when the wake-up descriptor is readable; returns true to stop the loop. */

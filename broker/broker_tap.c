@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "uschat/log.h"
+#include "uschat/message.h"
 #include "uschat/tap.h"
 
 struct broker_tap_t {
@@ -25,7 +26,7 @@ struct broker_tap_t {
     char endpoint[256];
 };
 
-broker_tap_t *broker_tap_new(const char *endpoint)
+broker_tap_t *broker_tap_new(const char *endpoint, zcert_t *cert, const char *zap_domain)
 {
     broker_tap_t *self = calloc(1, sizeof(*self));
     if (!self)
@@ -38,6 +39,11 @@ broker_tap_t *broker_tap_new(const char *endpoint)
     }
     zsock_set_linger(self->sock, 0);
     zsock_set_sndhwm(self->sock, 10000);
+    if (cert) {
+        zcert_apply(cert, self->sock);
+        zsock_set_curve_server(self->sock, 1);
+        zsock_set_zap_domain(self->sock, zap_domain);
+    }
     if (zsock_bind(self->sock, "%s", endpoint) < 0) {
         log_error("tap: cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
         broker_tap_destroy(&self);
@@ -158,13 +164,41 @@ static void s_release(zmq_msg_t *envelope, zmq_msg_t *body)
     }
 }
 
+/* Replaces body by a copy without secrets when it has any. Returns 0, or -1 when the body must
+ * not go out (not msgpack, or no memory to mask it). */
+static int s_mask(uint16_t type, zmq_msg_t *body)
+{
+    uint8_t *masked = NULL;
+    size_t len = 0;
+    int rc = msg_mask_secrets(type, zmq_msg_data(body), zmq_msg_size(body), &masked, &len);
+    if (rc <= 0)
+        return rc == 0 ? 0 : -1;
+    zmq_msg_close(body);
+    if (zmq_msg_init_size(body, len) < 0) {
+        zmq_msg_init(body);
+        free(masked);
+        return -1;
+    }
+    memcpy(zmq_msg_data(body), masked, len);
+    free(masked);
+    return 0;
+}
+
 void broker_tap_message(broker_tap_t *self, const char *from_service, const char *from_node,
-                        const char *to_service, const char *to_node, zmq_msg_t *envelope,
-                        zmq_msg_t *body)
+                        const char *to_service, const char *to_node, uint16_t type,
+                        zmq_msg_t *envelope, zmq_msg_t *body)
 {
     if (!broker_tap_wants_messages(self)) {
         s_release(envelope, body);
         return;
+    }
+    /* what the table calls secret never leaves the broker in clear; an unreadable body might
+     * hold anything, so it stays here (the record still says how big it was) */
+    size_t body_size = body ? zmq_msg_size(body) : 0;
+    if (body && s_mask(type, body) < 0) {
+        zmq_msg_close(body);
+        zmq_msg_init(body);
+        body = NULL;
     }
     tap_record_t record;
     memset(&record, 0, sizeof(record));
@@ -173,7 +207,7 @@ void broker_tap_message(broker_tap_t *self, const char *from_service, const char
     s_copy(record.from_node, sizeof(record.from_node), from_node);
     s_copy(record.to_service, sizeof(record.to_service), to_service);
     s_copy(record.to_node, sizeof(record.to_node), to_node);
-    record.size = (uint32_t)(zmq_msg_size(envelope) + (body ? zmq_msg_size(body) : 0));
+    record.size = (uint32_t)(zmq_msg_size(envelope) + body_size);
     if (s_send_head(self, TAP_TOPIC_MSG, &record, true) < 0) {
         s_release(envelope, body);
         return;
@@ -183,8 +217,9 @@ void broker_tap_message(broker_tap_t *self, const char *from_service, const char
         zmq_msg_send(body, self->handle, ZMQ_DONTWAIT);
 }
 
-void broker_tap_event(broker_tap_t *self, const char *event, const char *service, const char *node,
-                      const char *peer, const uint8_t *envelope, size_t envelope_len)
+static void s_event(broker_tap_t *self, const char *event, const char *service, const char *node,
+                    const char *to_service, const char *to_node, const char *peer,
+                    const uint8_t *envelope, size_t envelope_len)
 {
     if (!broker_tap_wants_events(self))
         return;
@@ -194,6 +229,8 @@ void broker_tap_event(broker_tap_t *self, const char *event, const char *service
     s_copy(record.event, sizeof(record.event), event);
     s_copy(record.from_service, sizeof(record.from_service), service);
     s_copy(record.from_node, sizeof(record.from_node), node);
+    s_copy(record.to_service, sizeof(record.to_service), to_service);
+    s_copy(record.to_node, sizeof(record.to_node), to_node);
     s_copy(record.peer, sizeof(record.peer), peer);
     record.size = (uint32_t)envelope_len;
     bool with_envelope = envelope && envelope_len > 0;
@@ -201,4 +238,16 @@ void broker_tap_event(broker_tap_t *self, const char *event, const char *service
         return;
     if (with_envelope)
         zmq_send(self->handle, envelope, envelope_len, ZMQ_DONTWAIT);
+}
+
+void broker_tap_event(broker_tap_t *self, const char *event, const char *service, const char *node,
+                      const char *peer, const uint8_t *envelope, size_t envelope_len)
+{
+    s_event(self, event, service, node, NULL, NULL, peer, envelope, envelope_len);
+}
+
+void broker_tap_refusal(broker_tap_t *self, const char *what, const char *service, const char *node,
+                        const char *key, const char *peer)
+{
+    s_event(self, "refused", service, node, what, key && *key ? key : "no-key", peer, NULL, 0);
 }

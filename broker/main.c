@@ -3,8 +3,9 @@
  *
  *     uschat-broker [--config FILE]
  *
- * Keys (section broker): endpoint, tap, heartbeat_ms, liveness, queue_max, curve_secret_file,
- * curve_authorized_dir; (section log): level, file. Each is overridable by the environment,
+ * Keys (section broker): endpoint, tap, heartbeat_ms, liveness, queue_max, curve_keys_dir (or
+ * curve_secret_file and curve_authorized_dir one by one), plain_tcp; (section log): level,
+ * file. Each is overridable by the environment,
  * e.g. USCHAT_BROKER_ENDPOINT (config.h).
  *
  * Signals are blocked before libzmq starts its I/O thread (which inherits the mask) and read
@@ -29,6 +30,13 @@ static void s_usage(FILE *out)
                  "  Routes messages between UsChat actors (see config/broker.conf).\n"
                  "  Every key can be overridden by USCHAT_<SECTION>_<KEY>, e.g.\n"
                  "  USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:5570\n");
+}
+
+/* key's value, or fallback when it is absent or empty */
+static const char *s_str_or(config_t *config, const char *key, const char *fallback)
+{
+    const char *value = config_str(config, key, "");
+    return value && *value ? value : fallback;
 }
 
 static bool s_on_signal(int fd, void *arg)
@@ -89,14 +97,22 @@ int main(int argc, char **argv)
     if (log_open(config_str(config, "log/file", ""), level < 0 ? LOG_INFO : (log_level_t)level) < 0)
         fprintf(stderr, "uschat-broker: cannot open the log file, using stderr\n");
 
+    /* uschat-keys' folder: DIR/broker.cert_secret and DIR/authorized/, unless given one by one */
+    const char *keys_dir = config_str(config, "broker/curve_keys_dir", "");
+    char secret_file[4096] = "", authorized_dir[4096] = "";
+    if (*keys_dir) {
+        snprintf(secret_file, sizeof(secret_file), "%s/broker.cert_secret", keys_dir);
+        snprintf(authorized_dir, sizeof(authorized_dir), "%s/authorized", keys_dir);
+    }
     broker_server_config_t server_config = {
         .endpoint = config_str(config, "broker/endpoint", "tcp://127.0.0.1:5570"),
         .tap = config_str(config, "broker/tap", "tcp://127.0.0.1:5571"),
         .heartbeat_ms = (int)config_int(config, "broker/heartbeat_ms", 1000, 10, 600000),
         .liveness = (int)config_int(config, "broker/liveness", 3, 1, 1000),
         .queue_max = (int)config_int(config, "broker/queue_max", 10000, 10, 10000000),
-        .curve_secret_file = config_str(config, "broker/curve_secret_file", ""),
-        .curve_authorized_dir = config_str(config, "broker/curve_authorized_dir", ""),
+        .curve_secret_file = s_str_or(config, "broker/curve_secret_file", secret_file),
+        .curve_authorized_dir = s_str_or(config, "broker/curve_authorized_dir", authorized_dir),
+        .plain_tcp = config_bool(config, "broker/plain_tcp", false),
     };
     broker_server_t *server = broker_server_new(&server_config);
     int rc = 1;

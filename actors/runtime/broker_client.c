@@ -62,6 +62,7 @@ struct broker_client_t {
     int64_t heartbeat_at;  /* next heartbeat due */
     int64_t ready_sent_at;
     bool connected, replaced;
+    bool forbidden; /* the broker refused our READY: our key may not register this service */
     uint64_t drops;
 
     pending_t **buckets; /* power-of-two chained hash by corr */
@@ -276,6 +277,7 @@ static void s_reconnect(broker_client_t *self, int64_t now)
         zsock_destroy(&self->sock);
     }
     self->connected = false;
+    self->forbidden = false;
     self->broker_expiry = now + (int64_t)self->heartbeat_ms * self->liveness;
     if (s_socket_open(self) == 0)
         s_send_ready(self);
@@ -369,7 +371,7 @@ static void s_dispatch(broker_client_t *self, const envelope_t *env, zframe_t **
                           "registering",
                           self->node);
             self->replaced = true;
-        } else if (!self->replaced) {
+        } else if (!self->replaced && !self->forbidden) {
             /* Several messages sent before our READY reached a restarted broker each earn a
              * DISCONNECT; one READY answers the whole burst. */
             int64_t window = self->heartbeat_ms / 2 < 250 ? self->heartbeat_ms / 2 : 250;
@@ -392,6 +394,14 @@ static void s_dispatch(broker_client_t *self, const envelope_t *env, zframe_t **
         break;
     case ENVELOPE_REPLY:
     case ENVELOPE_ERROR: {
+        if (env->kind == ENVELOPE_ERROR && env->error == ROUTE_ERR_FORBIDDEN) {
+            /* asked again only after a reconnect (liveness), so the refusal is not hammered */
+            log_error("broker: %s refuses node %s as service %s: this key may not register it "
+                      "(see the broker's allow-list, uschat-keys list)",
+                      self->endpoint, self->node, self->service);
+            self->forbidden = true;
+            break;
+        }
         self->connected = true;
         if (self->call_corr && env->corr == self->call_corr && !self->call_done) {
             self->call_env = *env;
@@ -530,8 +540,13 @@ broker_client_t *broker_client_new(const broker_client_config_t *config)
     self->broker_expiry = now + (int64_t)self->heartbeat_ms * self->liveness;
     self->heartbeat_at = now + self->heartbeat_ms;
     s_send_ready(self);
-    log_info("broker: node %s (service %s) registering with %s%s", self->node, self->service,
-             self->endpoint, any_key ? " (CURVE)" : "");
+    if (any_key)
+        log_info("broker: node %s (service %s) registering with %s (CURVE)", self->node,
+                 self->service, self->endpoint);
+    else
+        log_warn("broker: node %s (service %s) registering with %s over PLAIN TCP: neither side "
+                 "is authenticated and nothing is encrypted",
+                 self->node, self->service, self->endpoint);
     return self;
 }
 

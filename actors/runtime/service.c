@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "uschat/curve_keys.h"
 #include "uschat/log.h"
 
 static const char *s_nonempty(config_t *config, const char *key)
@@ -34,7 +35,26 @@ broker_client_t *service_broker_connect(const service_args_t *args)
 {
     broker_client_config_t cfg;
     service_broker_config(args, &cfg);
+    /* a key pair of its own, by node name (chat nodes) or service name (uschatd's services) */
+    const char *names[] = {cfg.node, cfg.service, NULL};
+    curve_keys_t keys;
+    int found = curve_keys_load(args ? args->config : NULL, names, &keys);
+    if (found < 0)
+        return NULL;
+    if (found == 0 && !curve_keys_plain_allowed(args ? args->config : NULL)) {
+        log_error("%s: no CURVE keys for the broker (broker/curve_keys_dir): refusing to connect "
+                  "unauthenticated; set broker/plain_tcp = true for a test bench",
+                  cfg.service ? cfg.service : "?");
+        return NULL;
+    }
+    if (found == 1) {
+        cfg.curve_server_public = keys.server_public;
+        cfg.curve_public = keys.public_key;
+        cfg.curve_secret = keys.secret_key;
+        log_info("%s: CURVE key from %s", cfg.service ? cfg.service : "?", keys.source);
+    }
     broker_client_t *client = broker_client_new(&cfg);
+    memset(keys.secret_key, 0, sizeof(keys.secret_key));
     if (!client)
         log_error("%s: cannot set up the broker connection to %s", cfg.service ? cfg.service : "?",
                   cfg.endpoint);

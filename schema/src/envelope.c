@@ -168,6 +168,8 @@ const char *route_error_name(int error)
         return "replaced";
     case ROUTE_ERR_UNDELIVERABLE:
         return "undeliverable";
+    case ROUTE_ERR_FORBIDDEN:
+        return "forbidden";
     default:
         return "?";
     }

@@ -208,16 +208,19 @@ static bool s_contains_word(const uint8_t *p, size_t n, const char *word)
     return false;
 }
 
+bool msg__secret_name(const uint8_t *name, size_t len)
+{
+    static const char *const words[] = {"passwd", "password", "token", "code", "hash", "secret"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (s_contains_word(name, len, words[i]))
+            return true;
+    return false;
+}
+
 /* For keys the table does not describe: does the name look like it holds a secret? */
 static bool s_secret_name(const mp_item_t *key)
 {
-    static const char *const words[] = {"passwd", "password", "token", "code", "hash", "secret"};
-    if (key->type != MP_STR)
-        return false;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (s_contains_word(key->data, key->len, words[i]))
-            return true;
-    return false;
+    return key->type == MP_STR && msg__secret_name(key->data, key->len);
 }
 
 /* ---- values --------------------------------------------------------------------------- */

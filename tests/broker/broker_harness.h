@@ -58,6 +58,11 @@ int harness_echo_call(const harness_stack_t *s, uint64_t seq, int timeout_ms, ch
 /* ---- raw DEALER sockets --------------------------------------------------------------- */
 
 zsock_t *harness_raw_new(const harness_stack_t *s);
+/* [envelope][body?] with body len bytes (NULL: no body frame). 0, or -1 when it could not be
+ * queued (e.g. a socket whose handshake failed has no peer). */
+int harness_raw_send_bytes(zsock_t *sock, int kind, const char *service, const char *node,
+                           uint64_t corr, uint32_t load, uint16_t type, const void *body,
+                           size_t len);
 /* [envelope][body?]; body is text, NULL for none. */
 void harness_raw_send(zsock_t *sock, int kind, const char *service, const char *node, uint64_t corr,
                       uint32_t load, uint16_t type, const char *body);

@@ -153,6 +153,8 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
 
     s_nenv = 0;
     s_env_add("USCHAT_BROKER_ENDPOINT", self->endpoint);
+    /* chat behaviour, not the links' security (tests/broker does): plain TCP, said explicitly */
+    s_env_add("USCHAT_BROKER_PLAIN_TCP", "true");
     s_env_add("USCHAT_REDIS_HOST", test_env("USCHAT_TEST_REDIS_HOST"));
     s_env_add("USCHAT_REDIS_PORT", test_env("USCHAT_TEST_REDIS_PORT"));
     s_env_add("USCHAT_MYSQL_HOST", test_env("USCHAT_TEST_MYSQL_HOST"));

@@ -7,8 +7,8 @@
  * failure, a 5 s stop timeout and a config path signals  the broker and every service uschatd
  * hosts: SIGHUP reopens the log file (after logrotate moved it), SIGTERM ends the process with
  * status 0 within 5 s. Services that need Redis/MariaDB run only when the test servers are given
- * (else skipped) keys     uschat-keys: file layout and modes, refusing to overwrite, revoke, bad
- * names
+ * (else skipped), every one over CURVE with a key pair of its own; keys     uschat-keys: file
+ * layout and modes, the services each key may register, refusing to overwrite, revoke, bad names
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -198,13 +198,18 @@ static void s_check_signals(const char *name, const char *const argv[], const ch
     free(text);
 }
 
+static int s_keys(const char *a, const char *b, const char *c);
+
 static void s_case_signals(void)
 {
     int port = test_free_port(), tap = test_free_port();
-    char ep[128], tp[128];
+    char ep[128], tp[128], keys[1100];
     snprintf(ep, sizeof(ep), "USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:%d", port);
     snprintf(tp, sizeof(tp), "USCHAT_BROKER_TAP=tcp://127.0.0.1:%d", tap);
-    const char *benv[] = {ep, tp, NULL};
+    /* as installed: CURVE, a key pair per service (uschat-keys' default: allowed its name) */
+    snprintf(keys, sizeof(keys), "USCHAT_BROKER_CURVE_KEYS_DIR=%s", s_path("keys"));
+    CHECK(s_keys("init", s_path("keys"), NULL) == 0, "uschat-keys init");
+    const char *benv[] = {ep, tp, keys, NULL};
     const char *bargv[] = {test_binary("broker/uschat-broker"), NULL};
 
     /* the broker itself */
@@ -223,8 +228,9 @@ static void s_case_signals(void)
         service[strcspn(service, "\r\n")] = '\0';
         if (!*service)
             continue;
-        const char *env[12] = {ep, NULL};
-        int n = 1;
+        CHECK(s_keys("actor", s_path("keys"), service) == 0, "uschat-keys actor %s", service);
+        const char *env[13] = {ep, keys, NULL};
+        int n = 2;
         char redis_host[128], redis_port[64], my_host[128], my_port[64], my_user[128], my_pass[256],
             my_db[128], mail[1100], chat_port[64];
         if (strcmp(service, "echo") != 0) {
@@ -319,7 +325,15 @@ static void s_case_keys(void)
     char *pub = test_read_file(s_path("keys/authorized/chat.node2.cert"));
     CHECK(pub && strstr(pub, "public-key") && !strstr(pub, "secret-key"), "public cert: %s",
           pub ? pub : "");
+    /* what the key may register: by default its name up to the first dot */
+    CHECK(pub && strstr(pub, "services = \"chat\""), "default services: %s", pub ? pub : "");
     free(pub);
+    CHECK(s_keys("actor", dir, "core --services gate,varify,status") == 0, "actor --services");
+    pub = test_read_file(s_path("keys/authorized/core.cert"));
+    CHECK(pub && strstr(pub, "services = \"gate,varify,status\""), "services: %s", pub ? pub : "");
+    free(pub);
+    CHECK(s_keys("actor", dir, "odd --services 'gate,,x'") != 0, "a bad services list");
+    CHECK(s_keys("actor", dir, "odd2 --services 'a b'") != 0, "a services list with a space");
     CHECK(s_keys("actor", dir, "chat.node2") != 0, "actor twice must refuse");
     CHECK(s_keys("actor", dir, "'../escape'") != 0, "a name with a path must be refused");
     CHECK(access(s_path("escape.cert"), F_OK) != 0, "wrote outside the folder");

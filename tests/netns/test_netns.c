@@ -125,11 +125,14 @@ static pid_t s_start_broker(const char *keys_dir)
 }
 
 /* uschat-monitor on host A, output in DIR/monitor.out and notes in DIR/monitor.err. */
-static pid_t s_start_monitor(void)
+static pid_t s_start_monitor(const char *keys_dir)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "exec ip netns exec '%s' '%s' --tap tcp://%s:%d >'%s' 2>'%s'",
-             g_a.name, test_binary("tools/monitor/uschat-monitor"), g_a.address, TAP_PORT,
+    /* the tap serves only keys allowed to read it: the monitor's pair in the keys folder */
+    char cmd[3072];
+    snprintf(cmd, sizeof(cmd),
+             "exec ip netns exec '%s' env USCHAT_BROKER_CURVE_KEYS_DIR='%s' '%s' --tap tcp://%s:%d "
+             ">'%s' 2>'%s'",
+             g_a.name, keys_dir, test_binary("tools/monitor/uschat-monitor"), g_a.address, TAP_PORT,
              s_path("monitor.out"), s_path("monitor.err"));
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     pid_t pid = test_spawn(argv, NULL, NULL);
@@ -198,6 +201,7 @@ static void s_case_curve(void)
     CHECK(s_keys("init", keys, NULL) == 0, "uschat-keys init");
     CHECK(s_keys("actor", keys, "echo.remote", NULL) == 0, "uschat-keys actor echo.remote");
     CHECK(s_keys("actor", keys, "tester.remote", NULL) == 0, "uschat-keys actor tester");
+    CHECK(s_keys("actor", keys, "monitor", "--services", "tap", NULL) == 0, "monitor's key");
     /* a well-formed pair the broker has never been told about */
     CHECK(s_keys("init", rogue_keys, NULL) == 0, "rogue init");
     CHECK(s_keys("actor", rogue_keys, "echo.rogue", NULL) == 0, "rogue actor");
@@ -211,7 +215,7 @@ static void s_case_curve(void)
         return;
 
     pid_t broker = s_start_broker(keys);
-    pid_t monitor = broker > 0 ? s_start_monitor() : -1;
+    pid_t monitor = broker > 0 ? s_start_monitor(keys) : -1;
     CHECK(broker > 0 && monitor > 0, "broker and monitor on host A");
     if (check_failures)
         return;
@@ -412,10 +416,14 @@ static void s_case_cluster(void)
     }
     const char *keys = s_path("keys");
     const char *rogue_keys = s_path("rogue-keys");
-    const char *names[] = {"core.a", "chat.node1", "chat.node2"};
+    const char *names[] = {"chat.node1", "chat.node2"};
     CHECK(s_keys("init", keys, NULL) == 0, "keys init");
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2; i++)
         CHECK(s_keys("actor", keys, names[i], NULL) == 0, "keys for %s", names[i]);
+    /* one uschatd hosts three services on one key: it is allowed those three */
+    CHECK(s_keys("actor", keys, "core.a", "--services", "gate,varify,status", NULL) == 0,
+          "keys for core.a");
+    CHECK(s_keys("actor", keys, "monitor", "--services", "tap", NULL) == 0, "monitor's key");
     CHECK(s_keys("init", rogue_keys, NULL) == 0 &&
               s_keys("actor", rogue_keys, "chat.node3", NULL) == 0,
           "rogue keys");
@@ -432,7 +440,7 @@ static void s_case_cluster(void)
         return;
     }
     pid_t broker = s_start_broker(keys);
-    pid_t monitor = broker > 0 ? s_start_monitor() : -1;
+    pid_t monitor = broker > 0 ? s_start_monitor(keys) : -1;
     CHECK(broker > 0 && monitor > 0, "broker and monitor on host A");
     if (check_failures)
         return;
@@ -482,7 +490,7 @@ static void s_case_cluster(void)
                              node_env[i][1],
                              node_env[i][2],
                              NULL};
-        const char *args[] = {"--service", "chat", "--node", names[i + 1], NULL};
+        const char *args[] = {"--service", "chat", "--node", names[i], NULL};
         char log[32];
         snprintf(log, sizeof(log), "node%d.log", i + 1);
         nodes[i] = s_start_uschatd(hosts[i], args, node_keys[i], env, s_path(log));

@@ -1,8 +1,10 @@
 /* test_format.c - the pretty-printer (schema/src/message_format.c): text and JSON lines of a
  * known message, secrets masked (by flag and, for keys the table does not know, by name),
  * unknown types, undecodable bodies, truncation, JSON that jansson parses whatever the body,
- * and msg_mentions_uid. Runs single-threaded under CTest as `schema_format`.
+ * msg_mentions_uid, and the masked copy the broker's tap publishes (msg_mask_secrets). Runs
+ * single-threaded under CTest as `schema_format`.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,6 +316,65 @@ static void test_mentions_uid(void)
     free(buf);
 }
 
+/* msg_mask_secrets: what the broker's tap may publish */
+static void test_mask(void)
+{
+    size_t len, masked_len;
+    uint8_t *buf = s_body(&len), *masked = NULL;
+    CHECK_INT(msg_mask_secrets(MSG_SCHEMA_TEST, buf, len, &masked, &masked_len), 1);
+    CHECK(masked && !memmem(masked, masked_len, "hunter2", 7));
+    /* the rest is untouched and the copy still decodes, with "***" for the secret */
+    char out[512];
+    msg_format(MSG_SCHEMA_TEST, masked, masked_len, MSG_FORMAT_SHOW_SECRETS, out, sizeof out);
+    CHECK_STR(out, "uid=42 delta=-5 count=3 flag=true name=\"al\\\"ice\\n\xe4\xb8\xad\" "
+                   "passwd=\"***\" blob=0x0102ff peer=\"77\"");
+    msg_schema_test_t m;
+    CHECK_INT(msg_schema_test_decode(masked, masked_len, &m), 0);
+    CHECK_STR(m.passwd, "***");
+    msg_schema_test_clear(&m);
+    free(masked);
+    free(buf);
+
+    /* nothing secret: nothing copied */
+    msg_echo_t e = {.payload = {(uint8_t *)"x", 1}, .seq = 1};
+    CHECK_INT(msg_echo_encode(&e, &buf, &len), 0);
+    masked = (uint8_t *)"sentinel";
+    CHECK_INT(msg_mask_secrets(MSG_ECHO, buf, len, &masked, &masked_len), 0);
+    CHECK(masked == NULL);
+    free(buf);
+
+    /* an unknown type: secret-looking keys at any depth, a container as a key */
+    static const uint8_t nested[] = "\x82\xa1"
+                                    "a\x81\xa5token\xa4"
+                                    "abcd\xa1"
+                                    "b\x91\x81\xa4"
+                                    "code\x01";
+    CHECK_INT(msg_mask_secrets(UNKNOWN_TYPE, nested, sizeof nested - 1, &masked, &masked_len), 1);
+    CHECK(!memmem(masked, masked_len, "abcd", 4));
+    msg_format(UNKNOWN_TYPE, masked, masked_len, MSG_FORMAT_SHOW_SECRETS, out, sizeof out);
+    CHECK_STR(out, "a={token=\"***\"} b=[{code=\"***\"}]");
+    free(masked);
+
+    /* deeper than the walk goes: the whole container goes */
+    uint8_t deep[40];
+    size_t n = 0;
+    for (; n < 20; n++)
+        deep[n] = 0x91; /* [[[[...]]]] */
+    deep[n++] = 0xa6;
+    memcpy(deep + n, "secret", 6);
+    n += 6;
+    CHECK_INT(msg_mask_secrets(UNKNOWN_TYPE, deep, n, &masked, &masked_len), 1);
+    CHECK(!memmem(masked, masked_len, "secret", 6));
+    free(masked);
+
+    /* not msgpack, or trailing bytes: nothing of it may go out */
+    CHECK_INT(msg_mask_secrets(UNKNOWN_TYPE, (const uint8_t *)"\xc1", 1, &masked, &masked_len),
+              -EBADMSG);
+    CHECK_INT(msg_mask_secrets(MSG_ECHO, (const uint8_t *)"\x80\x80", 2, &masked, &masked_len),
+              -EBADMSG);
+    CHECK(masked == NULL);
+}
+
 int main(void)
 {
     RUN(test_text);
@@ -323,5 +384,6 @@ int main(void)
     RUN(test_truncation);
     RUN(test_json_always_parses);
     RUN(test_mentions_uid);
+    RUN(test_mask);
     return CHECK_DONE();
 }

@@ -3,6 +3,7 @@
 # `tools/uschat test`; skips with 77 without USCHAT_BUILD_DIR):
 #   1. `tools/uschat up` on free ports in a temporary var folder, with the programs of this
 #      build (USCHAT_NO_BUILD=1): every process runs and var/run/stack.env has every key;
+#      every link is CURVE with a key pair per process (secrets 0600) allowed its own services;
 #   2. `up` again while it runs: nothing is restarted;
 #   3. the README's curl flow: /healthz, a code by mail file, register, login (sent to one of
 #      CHAT_NODES), the wrong password refused with 1009;
@@ -75,6 +76,16 @@ for f in "$var"/run/*.pid "$var"/servers/redis.pid "$var"/servers/mariadb.pid; d
     pids+=("$pid")
 done
 ((${#pids[@]} == 6)) || fail "expected 6 processes (broker, uschatd, 2 nodes, redis, mariadb), got ${#pids[@]}"
+
+# CURVE on every link: a key pair per process, secrets 0600, each allowed its own services
+grep -q "CURVE on" "$var/log/broker.log" || fail "the broker does not run with CURVE"
+grep -q "PLAIN TCP" "$var"/log/*.log && fail "a process of the stack runs over plain TCP"
+for name in gate varify status echo node1 node2 monitor; do
+    secret=$var/keys/actors/$name.cert_secret
+    [[ $(stat -c %a "$secret" 2>/dev/null) == 600 ]] || fail "$secret is missing or not 0600"
+done
+grep -q 'services = "chat"' "$var/keys/authorized/node1.cert" || fail "node1's key is not for chat only"
+grep -q 'services = "gate"' "$var/keys/authorized/gate.cert" || fail "gate's key is not for gate only"
 
 # ---- 2. up again ------------------------------------------------------------------------
 "$uschat" up >"$var/up2.out" 2>&1 || { cat "$var/up2.out" >&2; fail "a second tools/uschat up failed"; }

@@ -116,6 +116,9 @@ void test_stack_init(test_stack_t *s, const char *tag, unsigned flags)
     snprintf(s->mail_dir, sizeof s->mail_dir, "%s/mail", s->dir);
     test_env_setf(&s->env, "USCHAT_BROKER_ENDPOINT=%s", s->endpoint);
     test_env_setf(&s->env, "USCHAT_BROKER_TAP=%s", s->tap);
+    /* these stacks test features, not the links' security (tests/broker does): plain TCP by
+     * the explicit setting */
+    test_env_setf(&s->env, "USCHAT_BROKER_PLAIN_TCP=true");
     if (flags & TEST_STACK_SERVERS)
         s_servers(s, tag);
     test_env_setf(&s->env, "USCHAT_GATE_HOST=127.0.0.1");

@@ -46,6 +46,7 @@ typedef struct {
     int latency_n;
     size_t size;
     bool tap_run;
+    bool curve;
     const char *json;
 } options_t;
 
@@ -150,6 +151,7 @@ static int s_stop(pid_t pid, int64_t *took_ms)
 
 typedef struct {
     void *ctx;
+    const hop_t *hop; /* its CURVE keys */
     char endpoint[128];
     atomic_int stop;
     atomic_int ready;
@@ -163,6 +165,7 @@ static void *s_tap_listener(void *arg)
     int linger = 0;
     zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    bench_hop_curve(self->hop, sub);
     zmq_connect(sub, self->endpoint);
     atomic_store(&self->ready, 1);
     zmq_msg_t msg;
@@ -226,8 +229,11 @@ static void s_usage(FILE *out)
     fprintf(out, "usage: uschat-bench-broker [--broker PATH] [--runs N] [--oneway-ms MS]\n"
                  "                           [--latency-n N] [--size BYTES] [--no-tap-run] "
                  "[--json FILE]\n"
+                 "                           [--curve]\n"
                  "  Measures uschat-broker against a CZMQ zproxy hop on loopback TCP:\n"
-                 "  one-way msgs/s and round-trip p50/p99, medians of N runs (default 3).\n");
+                 "  one-way msgs/s and round-trip p50/p99, medians of N runs (default 3).\n"
+                 "  --curve: the broker's links (and tap) with CURVE, as in production; the\n"
+                 "  zproxy hop stays plain. Default: plain TCP (broker/plain_tcp).\n");
 }
 
 static int s_parse(int argc, char **argv, options_t *o)
@@ -237,6 +243,10 @@ static int s_parse(int argc, char **argv, options_t *o)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-tap-run") == 0) {
             o->tap_run = false;
+            continue;
+        }
+        if (strcmp(a, "--curve") == 0) {
+            o->curve = true;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -276,6 +286,38 @@ static int s_parse(int argc, char **argv, options_t *o)
     return 0;
 }
 
+/* A keys folder as uschat-keys lays it out (broker pair, one authorized client key for
+ * every bench actor and the tap), in a fresh temporary folder; the client's keys go to hop. */
+static int s_make_keys(char *dir, size_t cap, hop_t *hop)
+{
+    snprintf(dir, cap, "/tmp/uschat-bench-keys.XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/authorized", dir);
+    if (zsys_dir_create("%s", path) != 0)
+        return -1;
+    zcert_t *server = zcert_new(), *client = zcert_new();
+    int rc = -1;
+    if (!server || !client)
+        goto done;
+    zcert_set_meta(client, "services", "bench_sink,bench_source,bench_echo,bench_client,tap");
+    snprintf(path, sizeof(path), "%s/broker.cert", dir);
+    if (zcert_save(server, path) != 0)
+        goto done;
+    snprintf(path, sizeof(path), "%s/authorized/bench.cert", dir);
+    if (zcert_save_public(client, path) != 0)
+        goto done;
+    snprintf(hop->curve_server, sizeof(hop->curve_server), "%s", zcert_public_txt(server));
+    snprintf(hop->curve_public, sizeof(hop->curve_public), "%s", zcert_public_txt(client));
+    snprintf(hop->curve_secret, sizeof(hop->curve_secret), "%s", zcert_secret_txt(client));
+    rc = 0;
+done:
+    zcert_destroy(&server);
+    zcert_destroy(&client);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--serve-zproxy") == 0)
@@ -311,7 +353,16 @@ int main(int argc, char **argv)
     snprintf(env_endpoint, sizeof(env_endpoint), "USCHAT_BROKER_ENDPOINT=%s", broker.send_side);
     snprintf(env_tap, sizeof(env_tap), "USCHAT_BROKER_TAP=%s", tap);
     char env_heartbeat[] = "USCHAT_BROKER_HEARTBEAT_MS=1000", env_level[] = "USCHAT_LOG_LEVEL=warn";
-    char *broker_env[] = {env_endpoint, env_tap, env_heartbeat, env_level, NULL};
+    char env_security[4200] = "USCHAT_BROKER_PLAIN_TCP=true";
+    char keys_dir[4096] = "";
+    if (opt.curve) {
+        if (s_make_keys(keys_dir, sizeof(keys_dir), &broker) < 0) {
+            fprintf(stderr, "uschat-bench-broker: cannot write CURVE keys\n");
+            return 1;
+        }
+        snprintf(env_security, sizeof(env_security), "USCHAT_BROKER_CURVE_KEYS_DIR=%s", keys_dir);
+    }
+    char *broker_env[] = {env_endpoint, env_tap, env_heartbeat, env_level, env_security, NULL};
     char *broker_argv[] = {(char *)opt.broker_path, NULL};
     char self_path[4096];
     ssize_t self_len = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
@@ -331,9 +382,9 @@ int main(int argc, char **argv)
         goto stop;
     }
 
-    printf("uschat-bench-broker: %zu-byte bodies, loopback TCP, %d run(s), one-way %d ms, "
-           "%d round trips per run\n",
-           opt.size, opt.runs, opt.oneway_ms, opt.latency_n);
+    printf("uschat-bench-broker: %zu-byte bodies, loopback TCP (broker %s), %d run(s), one-way "
+           "%d ms, %d round trips per run\n",
+           opt.size, opt.curve ? "CURVE" : "plain", opt.runs, opt.oneway_ms, opt.latency_n);
     fflush(stdout);
     figures_t fig_broker = {0}, fig_proxy = {0}, fig_tap = {0};
     uint64_t tap_seen = 0;
@@ -363,7 +414,7 @@ int main(int argc, char **argv)
             figs[h]->rate[figs[h]->rate_n++] = ow.rate;
         }
         if (opt.tap_run) {
-            tap_listener_t listener = {.ctx = ctx};
+            tap_listener_t listener = {.ctx = ctx, .hop = &broker};
             snprintf(listener.endpoint, sizeof(listener.endpoint), "%s", tap);
             atomic_init(&listener.stop, 0);
             atomic_init(&listener.ready, 0);
@@ -467,6 +518,16 @@ stop:
     }
     if (proxy_pid > 0)
         s_stop(proxy_pid, &took);
+    if (keys_dir[0]) {
+        const char *files[] = {"authorized/bench.cert", "broker.cert", "broker.cert_secret",
+                               "authorized"};
+        char path[4200];
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+            snprintf(path, sizeof(path), "%s/%s", keys_dir, files[i]);
+            remove(path);
+        }
+        rmdir(keys_dir);
+    }
     printf("total %.1f s\n", (double)(bench_now_ms() - started) / 1000);
     return rc;
 }

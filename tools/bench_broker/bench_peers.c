@@ -39,7 +39,16 @@ static int64_t s_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void *s_socket(void *ctx, const char *endpoint)
+void bench_hop_curve(const hop_t *hop, void *sock)
+{
+    if (!hop->curve_server[0])
+        return;
+    zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, hop->curve_server, 40);
+    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, hop->curve_public, 40);
+    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, hop->curve_secret, 40);
+}
+
+static void *s_socket(void *ctx, const hop_t *hop, const char *endpoint)
 {
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
     if (!sock)
@@ -47,6 +56,7 @@ static void *s_socket(void *ctx, const char *endpoint)
     int linger = 0, timeout = SEND_TIMEOUT_MS;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof(timeout));
+    bench_hop_curve(hop, sock);
     if (zmq_connect(sock, endpoint) < 0) {
         zmq_close(sock);
         return NULL;
@@ -148,7 +158,7 @@ static void *s_receiver(void *arg)
     const hop_t *hop = run->hop;
     char node[64];
     snprintf(node, sizeof(node), "bench.sink.%d", run->run);
-    void *sock = s_socket(run->ctx, hop->recv_side);
+    void *sock = s_socket(run->ctx, hop, hop->recv_side);
     if (!sock || (hop->kind == HOP_BROKER && s_register(sock, "bench_sink", node) < 0)) {
         snprintf(run->problem, sizeof(run->problem), "receiver could not register");
         atomic_store(&self->ready, -1);
@@ -202,7 +212,7 @@ void bench_oneway(oneway_t *run)
     }
     char node[64];
     snprintf(node, sizeof(node), "bench.source.%d", run->run);
-    void *sock = s_socket(run->ctx, hop->send_side);
+    void *sock = s_socket(run->ctx, hop, hop->send_side);
     uint8_t *body = calloc(1, run->body_size ? run->body_size : 1);
     if (!sock || !body || (hop->kind == HOP_BROKER && s_register(sock, "bench_source", node) < 0)) {
         snprintf(run->problem, sizeof(run->problem), "sender could not register");
@@ -277,7 +287,7 @@ static void *s_echo(void *arg)
     const hop_t *hop = run->hop;
     char node[64];
     snprintf(node, sizeof(node), "bench.echo.%d", run->run);
-    void *sock = s_socket(run->ctx, hop->recv_side);
+    void *sock = s_socket(run->ctx, hop, hop->recv_side);
     if (!sock || (hop->kind == HOP_BROKER && s_register(sock, "bench_echo", node) < 0)) {
         snprintf(run->problem, sizeof(run->problem), "echo could not register");
         atomic_store(&self->ready, -1);
@@ -381,7 +391,7 @@ void bench_roundtrip(roundtrip_t *run)
     }
     char node[64];
     snprintf(node, sizeof(node), "bench.client.%d", run->run);
-    void *sock = s_socket(run->ctx, hop->send_side);
+    void *sock = s_socket(run->ctx, hop, hop->send_side);
     uint8_t *body = calloc(1, run->body_size ? run->body_size : 1);
     int64_t *samples = calloc((size_t)run->count + 1, sizeof(int64_t));
     zmq_msg_t parts[3];

@@ -22,7 +22,12 @@ typedef struct {
     char send_side[128]; /* broker: its endpoint; zproxy: the frontend */
     char recv_side[128]; /* broker: its endpoint; zproxy: the backend */
     int heartbeat_ms;    /* broker: what the actors use */
+    /* CURVE (Z85, NUL-terminated): all empty = plain TCP */
+    char curve_server[41], curve_public[41], curve_secret[41];
 } hop_t;
+
+/* Makes sock a CURVE client of the hop when it has keys (before connecting). */
+void bench_hop_curve(const hop_t *hop, void *sock);
 
 typedef struct {
     void *ctx;

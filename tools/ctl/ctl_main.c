@@ -182,20 +182,13 @@ static const char *s_actors_field(const msg_desc_t *desc, const void *msg)
     return NULL;
 }
 
-static void s_apply_curve(zsock_t *sock, const options_t *opt)
+/* The keys of the pair "monitor" (monitor_curve_keys): 1 in *keys, 0 none, -1 unusable. */
+static int s_keys(const monitor_endpoint_sources_t *sources, curve_keys_t *keys)
 {
-    config_t *config = config_load(opt->broker_src.config_path); /* NULL path: environment */
-    if (!config)
-        return;
-    const char *server = config_str(config, "broker/curve_server_public", "");
-    const char *pub = config_str(config, "broker/curve_public", "");
-    const char *sec = config_str(config, "broker/curve_secret", "");
-    if (*server && *pub && *sec) {
-        zsock_set_curve_serverkey(sock, server);
-        zsock_set_curve_publickey(sock, pub);
-        zsock_set_curve_secretkey(sock, sec);
-    }
-    config_destroy(&config);
+    int rc = monitor_curve_keys(sources, "monitor", keys);
+    if (rc < 0)
+        fprintf(stderr, PROGRAM ": the CURVE keys configured cannot be used\n");
+    return rc;
 }
 
 /* 0 with rows, 1 when the broker cannot be asked this way (fall back to the tap), -1 error. */
@@ -220,7 +213,11 @@ static int s_ask_broker(const options_t *opt, row_t **rows, size_t *count)
     zsock_set_linger(dealer, 0);
     zsock_set_sndtimeo(dealer, opt->timeout_ms);
     zsock_set_rcvtimeo(dealer, opt->timeout_ms);
-    s_apply_curve(dealer, opt);
+    curve_keys_t keys;
+    int have_keys = s_keys(&opt->broker_src, &keys);
+    if (have_keys < 0)
+        goto done;
+    monitor_curve_apply(dealer, have_keys ? &keys : NULL);
     if (zsock_connect(dealer, "%s", endpoint) != 0)
         goto done;
 
@@ -285,7 +282,11 @@ static int s_watch_tap(const options_t *opt, row_t **rows, size_t *count)
         fprintf(stderr, PROGRAM ": no tap address\n");
         return -1;
     }
-    monitor_tap_t *tap = monitor_tap_new(endpoint, PROGRAM, NULL);
+    curve_keys_t keys;
+    int have_keys = s_keys(&opt->tap_src, &keys);
+    if (have_keys < 0)
+        return -1;
+    monitor_tap_t *tap = monitor_tap_new(endpoint, have_keys ? &keys : NULL, PROGRAM, NULL);
     monitor_actors_t *actors = monitor_actors_new();
     zpoller_t *poller =
         tap && actors ? zpoller_new(monitor_tap_socket(tap), monitor_tap_events(tap), NULL) : NULL;

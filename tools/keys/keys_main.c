@@ -1,10 +1,13 @@
-/* keys_main.c - uschat-keys: makes the CURVE key pairs that let actors on other machines
- * connect to the broker encrypted and authenticated (CZMQ zcert / zauth).
+/* keys_main.c - uschat-keys: makes the CURVE key pairs with which every UsChat process (local
+ * or on another machine) reaches the broker encrypted and authenticated (CZMQ zcert), and the
+ * broker's allow-list of what each key may register (docs/security.md).
  *
  * One folder holds everything, laid out the way the broker and the actors read it:
  *   DIR/broker.cert, DIR/broker.cert_secret   the broker's pair (broker/curve_secret_file)
  *   DIR/authorized/NAME.cert                   public certs of the allowed actors, the folder
- *                                              zauth reads (broker/curve_authorized_dir);
+ *                                              the broker reads (broker/curve_authorized_dir),
+ *                                              each with metadata `services`: the names that
+ *                                              key may register (`tap`: may read the tap);
  *                                              removing one revokes that actor
  *   DIR/actors/NAME.cert, NAME.cert_secret     each actor's own pair (the _secret file goes to
  *                                              that actor's host only)
@@ -25,24 +28,30 @@
 
 static void s_usage(FILE *out)
 {
-    fprintf(out, "usage: " PROGRAM " COMMAND ...\n"
-                 "CURVE keys for UsChat actors that connect to the broker from other machines.\n"
-                 "\n"
-                 "  init DIR [--force]          make the broker's key pair and DIR/authorized/\n"
-                 "  actor DIR NAME [--force]    make a key pair for actor NAME (e.g. chat.node2)\n"
-                 "                              and authorize it (DIR/authorized/NAME.cert)\n"
-                 "  revoke DIR NAME             remove NAME from DIR/authorized/ (the broker\n"
-                 "                              refuses it from its next connection on)\n"
-                 "  list DIR                    show the broker's public key and the authorized "
-                 "actors\n"
-                 "  show FILE                   show the public key and metadata of a cert file\n"
-                 "  env DIR NAME                print the USCHAT_BROKER_CURVE_* lines for actor\n"
-                 "                              NAME's environment file (includes its SECRET key)\n"
-                 "\n"
-                 "Broker config:   broker/curve_secret_file = DIR/broker.cert_secret\n"
-                 "                 broker/curve_authorized_dir = DIR/authorized\n"
-                 "Actor config:    broker/curve_server_public, broker/curve_public (Z85 keys)\n"
-                 "                 broker/curve_secret (Z85; better in the environment file)\n");
+    fprintf(out,
+            "usage: " PROGRAM " COMMAND ...\n"
+            "CURVE keys for every UsChat process that talks to the broker (docs/security.md).\n"
+            "\n"
+            "  init DIR [--force]          make the broker's key pair and DIR/authorized/\n"
+            "  actor DIR NAME [--services LIST] [--force]\n"
+            "                              make a key pair for actor NAME (e.g. chat.node2)\n"
+            "                              and authorize it (DIR/authorized/NAME.cert) for\n"
+            "                              the services in LIST (comma-separated; default:\n"
+            "                              NAME up to its first dot); `tap` = may read the\n"
+            "                              tap (uschat-monitor)\n"
+            "  revoke DIR NAME             remove NAME from DIR/authorized/ (the broker\n"
+            "                              refuses it from its next connection on)\n"
+            "  list DIR                    show the broker's public key and the authorized "
+            "actors\n"
+            "  show FILE                   show the public key and metadata of a cert file\n"
+            "  env DIR NAME                print the USCHAT_BROKER_CURVE_* lines for actor\n"
+            "                              NAME's environment file (includes its SECRET key)\n"
+            "\n"
+            "Everyone (broker, services, monitor): broker/curve_keys_dir = DIR\n"
+            "  the broker reads DIR/broker.cert_secret and DIR/authorized/; a service\n"
+            "  DIR/broker.cert and DIR/actors/<node or service>.cert_secret; uschat-monitor\n"
+            "  and uschat-ctl DIR/actors/monitor.cert_secret (docs/security.md).\n"
+            "An actor on another host: the three keys of `env` in its environment file.\n");
 }
 
 /* An actor name becomes a file name: letters, digits, '.', '-', '_' only. */
@@ -136,9 +145,9 @@ static int s_init(const char *dir, bool force)
     printf("broker key pair: %s (public), %s_secret (secret, mode 0600)\n", cert_path, cert_path);
     printf("authorized actors folder: %s\n", auth_dir);
     printf("broker public key: %s\n", zcert_public_txt(cert));
-    printf("\nin the broker's config:\n    broker\n        curve_secret_file = %s_secret\n"
-           "        curve_authorized_dir = %s\n",
-           cert_path, auth_dir);
+    printf("\nin every config (or USCHAT_BROKER_CURVE_KEYS_DIR):\n    broker\n"
+           "        curve_keys_dir = %s\n",
+           dir);
     zcert_destroy(&cert);
     return 0;
 }
@@ -154,11 +163,33 @@ static zcert_t *s_load_broker(const char *dir)
     return cert;
 }
 
-static int s_actor(const char *dir, const char *name, bool force)
+/* A services list: names of letters, digits, '.', '-', '_' separated by commas. */
+static bool s_services_ok(const char *list)
+{
+    if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
+        return false;
+    for (const char *p = list; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '-' || *p == '_' || *p == ','))
+            return false;
+    return true;
+}
+
+static int s_actor(const char *dir, const char *name, const char *services, bool force)
 {
     if (!s_name_ok(name)) {
         fprintf(stderr, PROGRAM ": '%s' is not a usable actor name (letters, digits, . - _)\n",
                 name);
+        return 2;
+    }
+    char default_services[NAME_MAX_LEN + 1];
+    if (!services) {
+        snprintf(default_services, sizeof(default_services), "%.*s", (int)strcspn(name, "."), name);
+        services = default_services;
+    }
+    if (!s_services_ok(services)) {
+        fprintf(stderr, PROGRAM ": '%s' is not a usable services list (e.g. gate,varify)\n",
+                services);
         return 2;
     }
     zcert_t *broker = s_load_broker(dir);
@@ -178,10 +209,12 @@ static int s_actor(const char *dir, const char *name, bool force)
     if (s_mkdir(actors_dir, 0700) != 0)
         goto done;
     cert = s_new_cert(name);
+    if (cert)
+        zcert_set_meta(cert, "services", "%s", services);
     if (!cert || s_save(cert, cert_path, true) != 0 || s_save(cert, auth_path, false) != 0)
         goto done;
     printf("actor %s: %s (public), %s_secret (secret, mode 0600)\n", name, cert_path, cert_path);
-    printf("authorized: %s\n", auth_path);
+    printf("authorized: %s, for: %s\n", auth_path, services);
     printf("\nin %s's config (broker section), or its environment:\n", name);
     printf("    broker\n        curve_server_public = \"%s\"\n        curve_public = \"%s\"\n"
            "        curve_secret = (the secret-key of %s_secret; `" PROGRAM
@@ -249,8 +282,9 @@ static int s_list(const char *dir)
         if (!cert)
             continue;
         const char *name = zcert_meta(cert, "name");
-        printf("  %-20s %s\n", name ? name : zfile_filename(file, auth_dir),
-               zcert_public_txt(cert));
+        const char *services = zcert_meta(cert, "services");
+        printf("  %-20s %s  %s\n", name ? name : zfile_filename(file, auth_dir),
+               zcert_public_txt(cert), services && *services ? services : "(nothing)");
         zcert_destroy(&cert);
         count++;
     }
@@ -302,11 +336,14 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     bool force = false;
+    const char *services = NULL;
     const char *args[3] = {NULL, NULL, NULL};
     int nargs = 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--force") == 0)
             force = true;
+        else if (strcmp(argv[i], "--services") == 0 && i + 1 < argc)
+            services = argv[++i];
         else if (nargs < 3)
             args[nargs++] = argv[i];
         else
@@ -317,7 +354,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "init") == 0 && nargs == 1)
         return s_init(args[0], force);
     if ((strcmp(cmd, "actor") == 0 || strcmp(cmd, "add") == 0) && nargs == 2)
-        return s_actor(args[0], args[1], force);
+        return s_actor(args[0], args[1], services, force);
     if (strcmp(cmd, "revoke") == 0 && nargs == 2)
         return s_revoke(args[0], args[1]);
     if (strcmp(cmd, "list") == 0 && nargs == 1)

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # bench_stack.sh - what the benchmark scripts share: a private folder with Redis and a
 # migrated MariaDB on free loopback ports, the USCHAT_* environment pointing the programs at
-# them and at a broker port, and a cleanup that stops every process the script started (by
+# them and at a broker port, CURVE keys for every process (DIR/keys), and a cleanup that stops every process the script started (by
 # pid, newest first) and then the servers. Sourced by tools/bench_chat/*.sh and
 # tools/bench_gate/bench_gate.sh after tools/lib/servers.sh.
 #
@@ -57,4 +57,12 @@ bench_servers_start() {
     export USCHAT_MYSQL_USER=$SERVERS_MYSQL_USER USCHAT_MYSQL_DATABASE=uschat
     USCHAT_MYSQL_PASSWORD=$(cat "$DIR/mysql.password")
     export USCHAT_MYSQL_PASSWORD USCHAT_LOG_LEVEL=${USCHAT_LOG_LEVEL:-info}
+    # CURVE as in production (docs/security.md): a key pair per process, in DIR/keys
+    local keys=${BUILD:-$ROOT/build}/tools/keys/uschat-keys spec
+    "$keys" init "$DIR/keys" >/dev/null || return 1
+    for spec in node1:chat node2:chat gate:gate varify:varify status:status echo:echo \
+        monitor:tap; do
+        "$keys" actor "$DIR/keys" "${spec%%:*}" --services "${spec#*:}" >/dev/null || return 1
+    done
+    export USCHAT_BROKER_CURVE_KEYS_DIR=$DIR/keys
 }

@@ -117,3 +117,35 @@ int monitor_endpoint_resolve(const monitor_endpoint_sources_t *sources, const ch
     snprintf(from, from_cap, "default");
     return 0;
 }
+
+int monitor_curve_keys(const monitor_endpoint_sources_t *sources, const char *name,
+                       curve_keys_t *keys)
+{
+    config_t *config = config_load(sources->config_path); /* NULL path: the environment */
+    if (!config)
+        return -1;
+    const char *dir = config_str(config, "broker/curve_keys_dir", "");
+    const char *server = config_str(config, "broker/curve_server_public", "");
+    if (!*dir && !*server) {
+        /* the local stack's folder, found the way its addresses are */
+        monitor_endpoint_sources_t stack = {NULL, NULL, sources->stack_env};
+        char value[4096], from[512];
+        if (monitor_endpoint_resolve(&stack, "broker/curve_keys_dir", value, sizeof(value), from,
+                                     sizeof(from)) == 0 &&
+            strcmp(from, "default") != 0)
+            config_set(config, "broker/curve_keys_dir", value);
+    }
+    const char *names[] = {name, NULL};
+    int rc = curve_keys_load(config, names, keys);
+    config_destroy(&config);
+    return rc;
+}
+
+void monitor_curve_apply(zsock_t *sock, const curve_keys_t *keys)
+{
+    if (!keys)
+        return;
+    zsock_set_curve_serverkey(sock, keys->server_public);
+    zsock_set_curve_publickey(sock, keys->public_key);
+    zsock_set_curve_secretkey(sock, keys->secret_key);
+}

@@ -255,13 +255,21 @@ int main(int argc, char **argv)
     zsys_init();
     zsys_set_logstream(NULL);
 
+    /* the tap only serves keys allowed to read it: the pair named "monitor" of a keys folder */
+    curve_keys_t keys;
+    int have_keys = monitor_curve_keys(&opt.sources, "monitor", &keys);
+    if (have_keys < 0) {
+        fprintf(stderr, PROGRAM ": the CURVE keys configured cannot be used\n");
+        return 2;
+    }
     loop_t loop = {.opt = &opt};
-    loop.tap = monitor_tap_new(endpoint, PROGRAM, stderr);
+    loop.tap = monitor_tap_new(endpoint, have_keys ? &keys : NULL, PROGRAM, stderr);
     if (!loop.tap) {
         fprintf(stderr, PROGRAM ": cannot use tap address '%s' (from %s)\n", endpoint, from);
         return 2;
     }
-    fprintf(stderr, PROGRAM ": watching %s (from %s)%s\n", endpoint, from,
+    fprintf(stderr, PROGRAM ": watching %s (from %s, %s)%s\n", endpoint, from,
+            have_keys ? "CURVE" : "plain TCP",
             opt.filter.heartbeats ? "" : "; heartbeats hidden (--heartbeats shows them)");
     bool tty = isatty(STDOUT_FILENO);
     if (opt.stats)

@@ -43,7 +43,8 @@ static void s_note(monitor_tap_t *self, const char *text)
     }
 }
 
-monitor_tap_t *monitor_tap_new(const char *endpoint, const char *program, FILE *notes)
+monitor_tap_t *monitor_tap_new(const char *endpoint, const curve_keys_t *keys, const char *program,
+                               FILE *notes)
 {
     monitor_tap_t *self = calloc(1, sizeof(*self));
     if (!self)
@@ -61,6 +62,11 @@ monitor_tap_t *monitor_tap_new(const char *endpoint, const char *program, FILE *
     zsock_set_heartbeat_ivl(self->sub, 2000);
     zsock_set_heartbeat_timeout(self->sub, 6000);
     zsock_set_linger(self->sub, 0);
+    if (keys) {
+        zsock_set_curve_serverkey(self->sub, keys->server_public);
+        zsock_set_curve_publickey(self->sub, keys->public_key);
+        zsock_set_curve_secretkey(self->sub, keys->secret_key);
+    }
 
     self->events = zactor_new(zmonitor, self->sub);
     if (!self->events)

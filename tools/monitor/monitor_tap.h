@@ -14,12 +14,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "uschat/curve_keys.h"
+
 typedef struct monitor_tap_t monitor_tap_t;
 
-/* Subscribes to every topic of the tap at endpoint; notes about the connection go to notes
- * (normally stderr), prefixed with program. Returns NULL when the endpoint is malformed or
- * sockets cannot be made. Caller owns the result. */
-monitor_tap_t *monitor_tap_new(const char *endpoint, const char *program, FILE *notes);
+/* Subscribes to every topic of the tap at endpoint, as a CURVE client with keys (NULL: plain;
+ * copied); notes about the connection go to notes (normally stderr), prefixed with program.
+ * Returns NULL when the endpoint is malformed or sockets cannot be made. Caller owns the
+ * result. */
+monitor_tap_t *monitor_tap_new(const char *endpoint, const curve_keys_t *keys, const char *program,
+                               FILE *notes);
 void monitor_tap_destroy(monitor_tap_t **self_p);
 
 /* The SUB socket (read tap messages from it) and the socket-event source; both for a

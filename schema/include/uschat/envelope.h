@@ -36,6 +36,7 @@ typedef enum {
     ROUTE_ERR_TIMEOUT = 5,       /* made by the broker client: no reply in time */
     ROUTE_ERR_REPLACED = 6,      /* a newer READY took this node name */
     ROUTE_ERR_UNDELIVERABLE = 7, /* the peer's queue is full or it vanished */
+    ROUTE_ERR_FORBIDDEN = 8,     /* READY for a service the sender's key may not register */
 } route_error_t;
 
 typedef struct {

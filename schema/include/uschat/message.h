@@ -119,6 +119,13 @@ void msg_clear(uint16_t type, void *msg);
 int msg_format(uint16_t type, const uint8_t *buf, size_t len, unsigned flags, char *out,
                size_t cap);
 
+/* A copy of the body fit to leave a trusted process (the broker's tap): every value the
+ * printer would show as *** (above) replaced by the string "***". Returns 0 when nothing needed
+ * masking (*out stays NULL: the body may go as it is), 1 with *out (caller frees with free())
+ * and *out_len, -EBADMSG when the bytes are not one well-formed msgpack value within
+ * MSG_MAX_BODY (nothing of them may be shown), -ENOMEM. */
+int msg_mask_secrets(uint16_t type, const uint8_t *buf, size_t len, uint8_t **out, size_t *out_len);
+
 /* True when a MSG_F_UID field of the body equals uid (the monitor's --uid filter). */
 bool msg_mentions_uid(uint16_t type, const uint8_t *buf, size_t len, uint64_t uid);
 
