@@ -15,6 +15,7 @@
 # DIR keeps each server's files: NAME.pid (the pid this script started), NAME.log, the Redis
 # socket, MariaDB's data/ (kept across restarts: never initialised twice) and mysqld.sock,
 # mysql.password and client.cnf (0600: the generated password of the MySQL user `uschat`),
+# Redis's append-only files (appendonly/, kept across restarts; SERVERS_REDIS_PERSIST=no: none),
 # Maildir/ (every mail the SMTP sink received). A server already running from DIR is left
 # alone, so starting twice is safe. Servers run in their own session: they outlive the shell
 # that started them until someone stops them by pid.
@@ -130,7 +131,15 @@ servers_start_redis() {
     ((rc == 2)) && return 0
     ((rc == 0)) || return 1
     dir=$(cd "$dir" && pwd)
-    # No persistence: Redis holds only data with a TTL (codes, tokens, presence).
+    # Append-only persistence, fsync'd every second: login tokens, presence and mail codes
+    # survive a restart of Redis (a kill -9 loses at most the last second of writes), so a
+    # restart does not log everyone out. SERVERS_REDIS_PERSIST=no: none (a Redis that comes
+    # back empty, for the tests of that case).
+    local aof="appendonly yes
+appendfsync everysec
+appendfilename \"appendonly.aof\"
+appenddirname \"appendonly\""
+    [[ ${SERVERS_REDIS_PERSIST:-yes} == no ]] && aof="appendonly no"
     cat >"$dir/redis.conf" <<EOF
 bind 127.0.0.1
 port $port
@@ -139,7 +148,7 @@ unixsocketperm 700
 protected-mode yes
 daemonize no
 save ""
-appendonly no
+$aof
 dir $dir
 logfile ""
 EOF
