@@ -69,7 +69,7 @@ typedef struct {
 
 typedef struct {
     uint64_t sent, resent, acked_items, error_acks, pushes, synced, sync_overlap, offline, relogins,
-        lost, duplicated, reordered, in_doubt, login_failed, sync_errors;
+        lost, duplicated, reordered, in_doubt, refused, login_failed, sync_errors;
 } counts_t;
 
 static chat_stack_t *s_st;
@@ -142,12 +142,18 @@ static void s_on_ack(user_t *u, const json_t *body)
     uschat_text_chat_t t;
     CHECK(uschat_parse_text_chat(body, &t) == 0, "a 1018 that does not parse");
     if (t.error) {
-        /* busy and the like: an error reply names the thread, not the messages; those of the
-         * thread still unanswered are sent again later, as a client would */
+        /* busy, a server down and the like: an error reply names the thread, not the
+         * messages; those of the thread still unanswered are sent again later, as a client
+         * would, after newer ones maybe: their place in the sender's order is that of the send
+         * that is acknowledged, as for those a session left in doubt */
         s_n.error_acks++;
         for (int k = 0; k < u->nmsgs; k++)
-            if (u->msgs[k].outstanding && u->links[u->msgs[k].link].thread == t.thread_id)
+            if (u->msgs[k].outstanding && u->links[u->msgs[k].link].thread == t.thread_id) {
                 u->msgs[k].outstanding = false;
+                if (!u->msgs[k].in_doubt)
+                    s_n.refused++;
+                u->msgs[k].in_doubt = true;
+            }
         return;
     }
     size_t i;
@@ -426,7 +432,8 @@ static void s_sync_all(user_t *u)
 static bool s_login(user_t *u, int node)
 {
     int err = 0, error = -1;
-    uschat_session_t *s = uschat_session_connect("127.0.0.1", s_st->node_port[node], 3000, &err);
+    uschat_session_t *s =
+        uschat_session_connect(s_st->node_host[node], s_st->node_port[node], 3000, &err);
     if (!s || uschat_session_login(s, u->uid, u->token, 5000, NULL, &error) != 0 || error != 0) {
         CHECK(!s_strict, "login of uid %lld on node%d: %d", (long long)u->uid, node + 1, error);
         uschat_session_destroy(&s);
@@ -699,17 +706,18 @@ void checker_finish(const char *name)
     uint64_t rows = 0, gaps = s_check_seqs();
     s_check_rows(&rows);
     s_check_order();
-    printf("%s: %llu messages sent by %d users over 12 threads (%llu sent again), %llu "
-           "stored; acks %llu items (+%llu error replies), pushes %llu, synced %llu (%llu also "
-           "pushed), offline periods %llu, logins elsewhere %llu, logins refused %llu, syncs "
-           "refused %llu, left in doubt by a session that ended %llu\n",
-           name, (unsigned long long)s_n.sent, USERS, (unsigned long long)s_n.resent,
-           (unsigned long long)rows, (unsigned long long)s_n.acked_items,
-           (unsigned long long)s_n.error_acks, (unsigned long long)s_n.pushes,
-           (unsigned long long)s_n.synced, (unsigned long long)s_n.sync_overlap,
-           (unsigned long long)s_n.offline, (unsigned long long)s_n.relogins,
-           (unsigned long long)s_n.login_failed, (unsigned long long)s_n.sync_errors,
-           (unsigned long long)s_n.in_doubt);
+    printf(
+        "%s: %llu messages sent by %d users over 12 threads (%llu sent again), %llu "
+        "stored; acks %llu items (+%llu error replies), pushes %llu, synced %llu (%llu also "
+        "pushed), offline periods %llu, logins elsewhere %llu, logins refused %llu, syncs "
+        "refused %llu, left in doubt by a session that ended %llu, refused and sent again %llu\n",
+        name, (unsigned long long)s_n.sent, USERS, (unsigned long long)s_n.resent,
+        (unsigned long long)rows, (unsigned long long)s_n.acked_items,
+        (unsigned long long)s_n.error_acks, (unsigned long long)s_n.pushes,
+        (unsigned long long)s_n.synced, (unsigned long long)s_n.sync_overlap,
+        (unsigned long long)s_n.offline, (unsigned long long)s_n.relogins,
+        (unsigned long long)s_n.login_failed, (unsigned long long)s_n.sync_errors,
+        (unsigned long long)s_n.in_doubt, (unsigned long long)s_n.refused);
     printf("%s: lost %llu, duplicated %llu, reordered %llu, seq gaps %llu\n", name,
            (unsigned long long)s_n.lost, (unsigned long long)s_n.duplicated,
            (unsigned long long)s_n.reordered, (unsigned long long)gaps);

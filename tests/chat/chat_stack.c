@@ -12,6 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "check.h"
 #include "test_support.h"
 #include "uschat/client/error.h"
@@ -75,12 +79,47 @@ int chat_stack_wait_log(chat_stack_t *self, const char *name, const char *needle
     return -1;
 }
 
+/* Waits until host:port (IPv4) accepts TCP connections. 0 or -1. */
+static int s_wait_tcp(const char *host, int port, int timeout_ms)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+        return -1;
+    for (int waited = 0;; waited += 20) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -1;
+        int ok = connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        if (waited >= timeout_ms)
+            return -1;
+        usleep(20 * 1000);
+    }
+}
+
+int chat_stack_count_log(chat_stack_t *self, const char *name, const char *needle)
+{
+    char path[512];
+    s_log_path(self, name, path, sizeof path);
+    char *text = s_read_file(path);
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    free(text);
+    return n;
+}
+
 void chat_stack_start_node(chat_stack_t *self, int index)
 {
     char name[16], node_arg[16], port_env[64], log[512];
     snprintf(name, sizeof name, "node%d", index + 1);
     snprintf(node_arg, sizeof node_arg, "node%d", index + 1);
     snprintf(port_env, sizeof port_env, "USCHAT_CHAT_PORT=%d", self->node_port[index]);
+    char host_env[2][64];
+    snprintf(host_env[0], sizeof host_env[0], "USCHAT_CHAT_HOST=%s", self->node_host[index]);
+    snprintf(host_env[1], sizeof host_env[1], "USCHAT_CHAT_PUBLIC_HOST=%s", self->node_host[index]);
     s_log_path(self, name, log, sizeof log);
     char conf[512];
     snprintf(conf, sizeof conf, "%s/config/chat.conf", test_env("USCHAT_SOURCE_DIR"));
@@ -98,18 +137,20 @@ void chat_stack_start_node(chat_stack_t *self, int index)
                                 NULL};
     for (size_t i = 0; i < sizeof rest / sizeof *rest; i++)
         argv[argc++] = rest[i];
-    const char *extra[20];
+    const char *extra[22];
     size_t n = 0;
     extra[n++] = port_env;
-    for (size_t i = 0; self->node_env[i] && n < 19; i++)
+    extra[n++] = host_env[0];
+    extra[n++] = host_env[1];
+    for (size_t i = 0; self->node_env[i] && n < 21; i++)
         extra[n++] = self->node_env[i];
     extra[n] = NULL;
     const char *envp[48];
     s_envp(envp, 48, extra);
     self->node[index] = test_spawn(argv, envp, log);
     CHECK(self->node[index] > 0, "spawn %s", name);
-    CHECK(test_wait_port(self->node_port[index], 10000) == 0, "%s does not listen (see %s)", name,
-          log);
+    CHECK(s_wait_tcp(self->node_host[index], self->node_port[index], 10000) == 0,
+          "%s does not listen (see %s)", name, log);
     char ready[64];
     snprintf(ready, sizeof ready, "ready: %s (chat)", node_arg);
     CHECK(chat_stack_wait_log(self, self->broker_log, ready, 10000) == 0, "%s not registered",
@@ -129,7 +170,7 @@ int chat_stack_stop_node(chat_stack_t *self, int index)
 void chat_stack_start_broker(chat_stack_t *self, const char *log_name)
 {
     char log[512], tap_env[96], conf[512];
-    snprintf(tap_env, sizeof tap_env, "USCHAT_BROKER_TAP=tcp://127.0.0.1:%d", self->tap_port);
+    snprintf(tap_env, sizeof tap_env, "USCHAT_BROKER_TAP=tcp://%s:%d", self->host, self->tap_port);
     const char *broker_extra[] = {tap_env, NULL};
     const char *envp[48];
     s_envp(envp, 48, broker_extra);
@@ -138,7 +179,7 @@ void chat_stack_start_broker(chat_stack_t *self, const char *log_name)
     snprintf(self->broker_log, sizeof self->broker_log, "%s", log_name);
     s_log_path(self, log_name, log, sizeof log);
     self->broker = test_spawn(broker_argv, envp, log);
-    CHECK(self->broker > 0 && test_wait_port(self->broker_port, 10000) == 0,
+    CHECK(self->broker > 0 && s_wait_tcp(self->host, self->broker_port, 10000) == 0,
           "broker does not start (see %s)", log);
 }
 
@@ -191,11 +232,32 @@ void chat_stack_kill(pid_t *pid)
     *pid = 0;
 }
 
+static const char *const *s_servers_prefix;
+
+void chat_stack_servers_on(const char *const prefix[])
+{
+    s_servers_prefix = prefix;
+}
+
 int chat_stack_servers(const char *what, const char *dir, const char *arg)
 {
     test_require_env((const char *[]){"USCHAT_TEST_SERVERS_SH", NULL});
-    const char *argv[] = {"/bin/bash", test_env("USCHAT_TEST_SERVERS_SH"), what, dir, arg, NULL};
+    const char *argv[16];
+    size_t n = 0;
+    for (size_t i = 0; s_servers_prefix && s_servers_prefix[i] && n < 10; i++)
+        argv[n++] = s_servers_prefix[i];
+    const char *const rest[] = {"/bin/bash", test_env("USCHAT_TEST_SERVERS_SH"), what, dir, arg,
+                                NULL};
+    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++)
+        argv[n++] = rest[i];
     return test_run(argv, NULL, 120000);
+}
+
+/* Where the test's own servers are reached: their bind address, or loopback. */
+static const char *s_servers_host(void)
+{
+    const char *bind = getenv("SERVERS_BIND");
+    return bind && *bind && strcmp(bind, "0.0.0.0") != 0 ? bind : "127.0.0.1";
 }
 
 int chat_stack_own_redis(const char *dir)
@@ -203,7 +265,7 @@ int chat_stack_own_redis(const char *dir)
     char port[16];
     snprintf(port, sizeof port, "%d", test_free_port());
     CHECK(chat_stack_servers("start-redis", dir, port) == 0, "a Redis of our own");
-    setenv("USCHAT_TEST_REDIS_HOST", "127.0.0.1", 1);
+    setenv("USCHAT_TEST_REDIS_HOST", s_servers_host(), 1);
     setenv("USCHAT_TEST_REDIS_PORT", port, 1);
     return atoi(port);
 }
@@ -218,7 +280,7 @@ int chat_stack_own_mariadb(const char *dir)
     CHECK(f && fgets(password, sizeof password, f), "its password");
     fclose(f);
     password[strcspn(password, "\r\n")] = '\0';
-    setenv("USCHAT_TEST_MYSQL_HOST", "127.0.0.1", 1);
+    setenv("USCHAT_TEST_MYSQL_HOST", s_servers_host(), 1);
     setenv("USCHAT_TEST_MYSQL_PORT", port, 1);
     setenv("USCHAT_TEST_MYSQL_PASSWORD", password, 1);
     return atoi(port);
@@ -264,7 +326,11 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
     self->tap_port = test_free_port();
     for (int i = 0; i < CHAT_STACK_NODES; i++)
         self->node_port[i] = test_free_port();
-    snprintf(self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->broker_port);
+    const char *host = getenv("USCHAT_TEST_STACK_HOST");
+    snprintf(self->host, sizeof self->host, "%s", host && *host ? host : "127.0.0.1");
+    for (int i = 0; i < CHAT_STACK_NODES; i++)
+        snprintf(self->node_host[i], sizeof self->node_host[i], "%s", self->host);
+    snprintf(self->endpoint, sizeof self->endpoint, "tcp://%s:%d", self->host, self->broker_port);
 
     s_nenv = 0;
     s_env_add("USCHAT_BROKER_ENDPOINT", self->endpoint);
@@ -390,7 +456,8 @@ void chat_stack_token(chat_stack_t *self, int64_t uid, char token[128], int *por
 uschat_session_t *chat_stack_connect(chat_stack_t *self, int index)
 {
     int err = 0;
-    uschat_session_t *s = uschat_session_connect("127.0.0.1", self->node_port[index], 3000, &err);
+    uschat_session_t *s =
+        uschat_session_connect(self->node_host[index], self->node_port[index], 3000, &err);
     CHECK(s, "connect to node%d: %s", index + 1, uschat_strerror(err));
     return s;
 }

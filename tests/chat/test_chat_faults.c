@@ -11,8 +11,11 @@
  *   redis      kill -9 of Redis (the test's own, append-only every second), restarted: the
  *              login tokens written before it are still there (users log in with them)
  *   mariadb    kill -9 of MariaDB (the test's own), restarted (crash recovery)
- *   partition  the chat nodes cut off from MariaDB (tc: every packet to or from its port
- *              dropped, in a network namespace of the test's own), then joined again
+ *   partition  MariaDB on a host of its own (network namespaces joined by a veth pair,
+ *              netns.h), the rest of the stack on the other: the hosts cut apart (a blackhole
+ *              route each way: every packet between them dropped) for 4 s, then joined again
+ *   hosts      node2 on a host of its own, the rest of the stack (Redis and MariaDB too) on the
+ *              other: the two hosts cut apart for 4 s, then joined again
  *   diskfull   MariaDB's data on a small tmpfs (a mount namespace of the test's own) filled to
  *              the last byte, then freed
  *   clock      node2 started again with its CLOCK_MONOTONIC and CLOCK_BOOTTIME 30 days ahead
@@ -20,7 +23,6 @@
  * CHAT_FAULT_CYCLES=N repeats fault and recovery N times (default 1; the long run of
  * docs/reliability.md). Skips (77) without root where a case needs namespaces.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -35,6 +37,7 @@
 #include "chat_checker.h"
 #include "chat_stack.h"
 #include "check.h"
+#include "netns.h"
 #include "test_support.h"
 
 #define FAULT_ROUNDS 12 /* rounds while the fault is on, and after it */
@@ -47,10 +50,12 @@ static char *s_srv; /* the folder of the test's own servers, NULL when none */
 typedef struct {
     const char *name;
     bool gate;              /* the stack with gate and varify */
-    bool own_redis, own_db; /* servers of the test's own */
-    void (*prepare)(void);  /* before any server starts (namespaces) */
+    bool own_redis, own_db; /* servers of the test's own (in the folder s_srv) */
+    void (*prepare)(void);  /* before the stack starts (namespaces, servers placed by hand) */
+    void (*placed)(void);   /* once the stack runs */
     void (*inject)(void);
     void (*recover)(void);
+    int hold_ms; /* the fault stays on at least this long, the users sending meanwhile */
 } fault_t;
 
 static int s_run(const char *const argv[])
@@ -126,40 +131,98 @@ static void s_mariadb_recover(void)
           "MariaDB back");
 }
 
-/* A network of the test's own: a fresh loopback, so tc touches nothing of anyone else's. */
-static void s_own_network(void)
+static netns_host_t s_a, s_b;
+static const char *s_on_b[5];
+
+/* Two hosts; the test itself (and so every process it starts) on host a. */
+static void s_two_hosts(void)
 {
-    if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
-        fprintf(stderr, "no network namespace here (%s): skipped\n", strerror(errno));
+    if (geteuid() != 0) {
+        fprintf(stderr, "SKIP: network namespaces need root\n");
         exit(TEST_SKIP);
     }
-    const char *up[] = {"/sbin/ip", "link", "set", "lo", "up", NULL};
-    CHECK(s_run(up) == 0, "loopback up");
+    CHECK(netns_setup(&s_a, &s_b) == 0, "two hosts");
+    CHECK(netns_enter(&s_a) == 0, "onto host a");
+    s_on_b[0] = "/sbin/ip";
+    s_on_b[1] = "netns";
+    s_on_b[2] = "exec";
+    s_on_b[3] = s_b.name;
+    s_on_b[4] = NULL;
+    setenv("USCHAT_TEST_STACK_HOST", s_a.address, 1);
+}
+
+/* partition: Redis on host a, MariaDB on host b. */
+static void s_db_apart(void)
+{
+    s_two_hosts();
+    setenv("SERVERS_BIND", s_a.address, 1);
+    chat_stack_own_redis(s_srv);
+    setenv("SERVERS_BIND", s_b.address, 1);
+    chat_stack_servers_on(s_on_b);
+    chat_stack_own_mariadb(s_srv);
+}
+
+/* hosts: the servers on host a (node2 moves to host b once the stack runs). */
+static void s_servers_on_a(void)
+{
+    s_two_hosts();
+    setenv("SERVERS_BIND", s_a.address, 1);
+    chat_stack_own_redis(s_srv);
+    chat_stack_own_mariadb(s_srv);
+}
+
+static void s_node2_to_b(void)
+{
+    int status = chat_stack_stop_node(s_st, 1);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "node2 exit status 0x%x", status);
+    s_st->node_prefix[1] = s_on_b;
+    snprintf(s_st->node_host[1], sizeof s_st->node_host[1], "%s", s_b.address);
+    chat_stack_start_node(s_st, 1);
+}
+
+/* A blackhole route on each host for the other's address: every packet between them is
+ * dropped where it is sent, as on a cut link (add) or none (del). */
+static void s_cut(const char *op)
+{
+    const netns_host_t *from[] = {&s_a, &s_b}, *to[] = {&s_b, &s_a};
+    for (int i = 0; i < 2; i++) {
+        char cidr[48];
+        snprintf(cidr, sizeof cidr, "%s/32", to[i]->address);
+        const char *argv[] = {"/sbin/ip", "-n",        from[i]->name, "route",
+                              op,         "blackhole", cidr,          NULL};
+        CHECK(s_run(argv) == 0, "ip route %s blackhole %s on %s", op, cidr, from[i]->name);
+    }
 }
 
 static void s_partition_inject(void)
 {
-    const char *port = test_env("USCHAT_TEST_MYSQL_PORT");
-    /* a band of its own for MariaDB's packets, where every packet is lost */
-    const char *qdisc[] = {"/sbin/tc", "qdisc", "add",  "dev",   "lo", "root",
-                           "handle",   "1:",    "prio", "bands", "4",  NULL};
-    const char *loss[] = {"/sbin/tc", "qdisc", "add",   "dev",  "lo",   "parent", "1:4",
-                          "handle",   "40:",   "netem", "loss", "100%", NULL};
-    CHECK(s_run(qdisc) == 0 && s_run(loss) == 0, "tc qdiscs");
-    for (int i = 0; i < 2; i++) {
-        const char *filter[] = {"/sbin/tc", "filter", "add",      "dev", "lo",
-                                "parent",   "1:",     "protocol", "ip",  "prio",
-                                "1",        "u32",    "match",    "ip",  i ? "sport" : "dport",
-                                port,       "0xffff", "flowid",   "1:4", NULL};
-        CHECK(s_run(filter) == 0, "tc filter");
-    }
-    usleep(3000 * 1000); /* cut off for 3 s at least, the rounds go on meanwhile */
+    s_cut("add");
 }
 
 static void s_partition_recover(void)
 {
-    const char *del[] = {"/sbin/tc", "qdisc", "del", "dev", "lo", "root", NULL};
-    CHECK(s_run(del) == 0, "tc qdisc del");
+    s_cut("del");
+}
+
+static int s_node2_registered; /* times node2 registered with the broker before the cut */
+
+static void s_hosts_inject(void)
+{
+    s_node2_registered = chat_stack_count_log(s_st, s_st->broker_log, "ready: node2 (chat)");
+    checker_avoid_node(1, true);
+    s_cut("add");
+}
+
+static void s_hosts_recover(void)
+{
+    s_cut("del");
+    /* node2 registers again (the broker counted it dead during the cut): from then on a login
+     * on one node can kick the session on the other */
+    for (int i = 0; i < 400 && chat_stack_count_log(s_st, s_st->broker_log,
+                                                    "ready: node2 (chat)") <= s_node2_registered;
+         i++)
+        checker_pump(50);
+    checker_avoid_node(1, false);
 }
 
 static char s_filler[700];
@@ -222,16 +285,32 @@ static void s_clock_recover(void)
 }
 
 static const fault_t s_faults[] = {
-    {"broker", false, false, false, NULL, s_broker_inject, s_broker_recover},
-    {"services", true, false, false, NULL, s_services_inject, s_services_recover},
-    {"redis", false, true, false, NULL, s_redis_inject, s_redis_recover},
-    {"mariadb", false, false, true, NULL, s_mariadb_inject, s_mariadb_recover},
-    {"partition", false, true, true, s_own_network, s_partition_inject, s_partition_recover},
-    {"diskfull", false, false, true, s_small_disk, s_diskfull_inject, s_diskfull_recover},
-    {"clock", false, false, false, NULL, s_clock_inject, s_clock_recover},
+    {"broker", false, false, false, NULL, NULL, s_broker_inject, s_broker_recover, 0},
+    {"services", true, false, false, NULL, NULL, s_services_inject, s_services_recover, 0},
+    {"redis", false, true, false, NULL, NULL, s_redis_inject, s_redis_recover, 0},
+    {"mariadb", false, false, true, NULL, NULL, s_mariadb_inject, s_mariadb_recover, 0},
+    {"partition", false, false, false, s_db_apart, NULL, s_partition_inject, s_partition_recover,
+     4000},
+    {"hosts", false, false, false, s_servers_on_a, s_node2_to_b, s_hosts_inject, s_hosts_recover,
+     4000},
+    {"diskfull", false, false, true, s_small_disk, NULL, s_diskfull_inject, s_diskfull_recover, 0},
+    {"clock", false, false, false, NULL, NULL, s_clock_inject, s_clock_recover, 0},
 };
 
 /* ---- the run ------------------------------------------------------------------------------ */
+
+/* The test's own servers go with it, also when a CHECK ends it early. */
+static void s_servers_stop(void)
+{
+    if (!s_srv)
+        return;
+    chat_stack_servers("stop", s_srv, "redis");
+    chat_stack_servers("stop", s_srv, "mariadb");
+    umount2(s_srv, MNT_DETACH); /* the tmpfs of diskfull, if any */
+    test_rmtree(s_srv);
+    free(s_srv);
+    s_srv = NULL;
+}
 
 static void s_case(const fault_t *f)
 {
@@ -241,6 +320,8 @@ static void s_case(const fault_t *f)
     }
     if (f->prepare)
         f->prepare();
+    if (s_srv) /* after prepare: it runs before the namespaces are removed */
+        atexit(s_servers_stop);
     if (f->own_redis)
         chat_stack_own_redis(s_srv);
     if (f->own_db)
@@ -248,6 +329,8 @@ static void s_case(const fault_t *f)
     s_st = f->gate ? chat_stack_start_gate(f->name, s_env) : chat_stack_start(f->name, s_env);
     bool reconnect = true; /* the test's own connection outlives a restart */
     mysql_options(s_st->mysql, MYSQL_OPT_RECONNECT, &reconnect);
+    if (f->placed)
+        f->placed();
     checker_setup(s_st, f->name);
     const char *env = getenv("CHAT_FAULT_CYCLES");
     int cycles = env && atoi(env) > 0 ? atoi(env) : 1;
@@ -256,7 +339,7 @@ static void s_case(const fault_t *f)
             checker_round(true, true);
         int64_t t0 = zclock_mono();
         f->inject();
-        for (int r = 0; r < FAULT_ROUNDS; r++)
+        for (int r = 0; r < FAULT_ROUNDS || zclock_mono() - t0 < f->hold_ms; r++)
             checker_round(false, false);
         f->recover();
         printf("%s: cycle %d: fault on for %lld ms\n", f->name, c + 1,
@@ -269,14 +352,6 @@ static void s_case(const fault_t *f)
     printf("%s: everything acknowledged and synced %lld ms after the last recovery\n", f->name,
            (long long)(zclock_mono() - t1));
     chat_stack_stop(&s_st);
-    if (s_srv) {
-        chat_stack_servers("stop", s_srv, "redis");
-        chat_stack_servers("stop", s_srv, "mariadb");
-        if (f->prepare == s_small_disk)
-            umount2(s_srv, MNT_DETACH);
-        test_rmtree(s_srv);
-        free(s_srv);
-    }
 }
 
 int main(int argc, char **argv)
@@ -288,7 +363,7 @@ int main(int argc, char **argv)
             printf("ok %s\n", which);
             return 0;
         }
-    fprintf(stderr, "usage: test_chat_faults broker|services|redis|mariadb|partition|diskfull|"
-                    "clock\n");
+    fprintf(stderr, "usage: test_chat_faults broker|services|redis|mariadb|partition|hosts|"
+                    "diskfull|clock\n");
     return 2;
 }

@@ -23,6 +23,9 @@
 SERVERS_START_TIMEOUT=${SERVERS_START_TIMEOUT:-60} # seconds until a server must answer
 SERVERS_STOP_TIMEOUT=${SERVERS_STOP_TIMEOUT:-30}   # seconds after SIGTERM before SIGKILL
 SERVERS_MYSQL_USER=${SERVERS_MYSQL_USER:-uschat}
+# The address Redis and MariaDB bind: loopback, or (tests in a network namespace of their own)
+# another, with the MySQL user allowed from any host then.
+SERVERS_BIND=${SERVERS_BIND:-127.0.0.1}
 
 servers__say() { printf 'servers: %s\n' "$*" >&2; }
 
@@ -140,12 +143,15 @@ appendfsync everysec
 appendfilename \"appendonly.aof\"
 appenddirname \"appendonly\""
     [[ ${SERVERS_REDIS_PERSIST:-yes} == no ]] && aof="appendonly no"
+    # protected mode refuses every client not on loopback: off only for another address
+    local protected=yes
+    [[ $SERVERS_BIND == 127.0.0.1 ]] || protected=no
     cat >"$dir/redis.conf" <<EOF
-bind 127.0.0.1
+bind $SERVERS_BIND
 port $port
 unixsocket $dir/redis.sock
 unixsocketperm 700
-protected-mode yes
+protected-mode $protected
 daemonize no
 save ""
 $aof
@@ -188,7 +194,7 @@ servers_start_mariadb() {
         fi
         servers_spawn "$dir/mariadb.log" "$dir/mariadb.pid" mariadbd --no-defaults \
             --datadir="$dir/data" --socket="$dir/mysqld.sock" --port="$port" \
-            --bind-address=127.0.0.1 --user=root --pid-file="$dir/mysqld.pid" \
+            --bind-address="$SERVERS_BIND" --user=root --pid-file="$dir/mysqld.pid" \
             --log-error="$dir/mariadb.log" --skip-name-resolve --character-set-server=utf8mb4 \
             --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=64M \
             --innodb-log-file-size=8M --skip-log-bin
@@ -212,6 +218,11 @@ servers__mysql_setup() {
         )
     fi
     password=$(cat "$dir/mysql.password")
+    local remote=
+    [[ $SERVERS_BIND == 127.0.0.1 ]] || remote="CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$password';
+ALTER USER '$user'@'%' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'%';
+GRANT ALL PRIVILEGES ON \`uschat\\_%\`.* TO '$user'@'%';"
     if ! servers__mysql_root "$dir" <<EOF; then
 DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1', 'root'@'$(hostname)';
 CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
@@ -221,6 +232,7 @@ ALTER USER '$user'@'127.0.0.1' IDENTIFIED BY '$password';
 ALTER USER '$user'@'localhost' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
 GRANT ALL PRIVILEGES ON \`uschat\\_%\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
+$remote
 EOF
         servers__say "could not create the MySQL user $user"
         return 1
