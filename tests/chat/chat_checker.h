@@ -10,7 +10,9 @@
  * thread's stored seqs are 1..N with no gap and last_seq = N; every acknowledged message is
  * stored exactly once with the acknowledged id and seq, and was received by its peer (push or
  * sync); each sender's messages are stored, acked and pushed in the order they were sent;
- * nothing acknowledged is missing. It prints lost / duplicated / reordered counts, which must
+ * nothing acknowledged is missing (a message refused with an error, or left unanswered by a
+ * session that ended, is sent again later: its place in the order is that of the send that
+ * is acknowledged). It prints lost / duplicated / reordered counts, which must
  * all be 0. CHAT_CHECKER_SEED sets the random seed (printed) to replay a run.
  *
  * One run per process, from the main thread: setup, rounds (a fault test injects its fault
