@@ -5,7 +5,7 @@
  *   checker  the checker (chat_checker.h) for 70 rounds with churn; meanwhile node1 is stopped
  *            with SIGTERM and started again, node2 is killed with SIGKILL and started again.
  *            Lost / duplicated / reordered must all be 0.
- *   drain    a node gets SIGTERM while its commit lanes hold thousands of messages: it commits
+ *   drain    a node gets SIGTERM while its commit lanes hold ~1,000 messages: it commits
  *            and acknowledges them before it exits (exit 0), and what is stored is exactly what
  *            was acknowledged.
  */
@@ -52,13 +52,13 @@ static void s_case_checker(void)
 /* ---- drain -------------------------------------------------------------------------------- */
 
 #define DRAIN_SENDERS 4
-#define DRAIN_EACH    500
+#define DRAIN_EACH    250
 
 static void s_case_drain(void)
 {
     /* small batches: the lanes are still full when SIGTERM comes */
     const char *env[] = {"USCHAT_CHAT_RATE_LIMIT=100000", "USCHAT_CHAT_MAX_INFLIGHT=60000",
-                         "USCHAT_CHAT_MESSAGE_BATCH_MAX=4", "USCHAT_CHAT_DRAIN_MS=4000", NULL};
+                         "USCHAT_CHAT_MESSAGE_BATCH_MAX=8", "USCHAT_CHAT_DRAIN_MS=4000", NULL};
     s_st = chat_stack_start("chatdrain", env);
     uschat_session_t *senders[DRAIN_SENDERS], *peers[DRAIN_SENDERS];
     int64_t suid[DRAIN_SENDERS], puid[DRAIN_SENDERS], thread[DRAIN_SENDERS];
