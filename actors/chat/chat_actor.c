@@ -26,6 +26,12 @@
 
 #define TICK_MS       1000
 #define STATS_EVERY_S 60
+/* Pushes for other nodes held while the broker link is down (chat_pushq.h): a few seconds of
+ * a busy node's cross-node traffic, sent 2 s after the link is back (every node registers
+ * again within one heartbeat, 1 s by default, of the broker's return). */
+#define PUSHQ_MAX_ITEMS 20000
+#define PUSHQ_MAX_BYTES (32u << 20)
+#define PUSHQ_SETTLE_MS 2000
 
 /* 10,000 clients need more descriptors than the usual soft limit of 1024. */
 static void s_raise_fd_limit(void)
@@ -168,6 +174,7 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     chat_net_tick(node);
     chat_presence_tick(node);
     chat_text_tick(node);
+    chat_pushq_flush(node->pushq, node->broker, zclock_mono());
     if (node->now_s % STATS_EVERY_S == 0)
         s_log_stats(node);
     return 0;
@@ -252,6 +259,7 @@ static void s_node_destroy(chat_node_t **node_p)
         s_log_stats(node);
     loop_queue_destroy(&node->done); /* it detaches from the loop: before the loop goes */
     zloop_destroy(&node->loop);
+    chat_pushq_destroy(&node->pushq);
     broker_client_destroy(&node->broker); /* DISCONNECT: the broker forgets this node now */
     if (sessions)
         log_info("chat: stopped; %u sessions closed", sessions);
@@ -278,10 +286,11 @@ static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
         goto fail;
     node->done = loop_queue_new();
     node->seen = chat_seen_new();
+    node->pushq = chat_pushq_new(PUSHQ_MAX_ITEMS, PUSHQ_MAX_BYTES, PUSHQ_SETTLE_MS);
     node->pool = worker_pool_new("chat", node->cfg.workers, node->cfg.queue_max, chat_worker_init,
                                  chat_worker_fini, node);
     node->loop = zloop_new();
-    if (!node->done || !node->seen || !node->pool || !node->loop)
+    if (!node->done || !node->seen || !node->pushq || !node->pool || !node->loop)
         goto fail;
     zloop_set_nonstop(node->loop, true);
     zmq_pollitem_t events = {NULL, node->epfd, ZMQ_POLLIN, 0};

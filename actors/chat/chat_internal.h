@@ -26,6 +26,7 @@
 #include "uschat/redis_conn.h"
 #include "uschat/worker_pool.h"
 
+#include "chat_pushq.h"
 #include "chat_seen.h"
 #include "chat_sendq.h"
 #include "chat_umap.h"
@@ -210,7 +211,8 @@ typedef struct chat_node_t {
     zloop_t *loop;
     broker_client_t *broker;
     worker_pool_t *pool;
-    chat_seen_t *seen; /* where peers were last found, for when Redis is unreachable */
+    chat_seen_t *seen;   /* where peers were last found, for when Redis is unreachable */
+    chat_pushq_t *pushq; /* pushes for other nodes held while the broker link is down */
 
     int epfd;
     int listen_fd;

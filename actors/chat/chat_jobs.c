@@ -125,7 +125,8 @@ void chat_push_deliver(chat_node_t *node, const chat_push_t *p)
     uint8_t *buf = NULL;
     size_t len = 0;
     if (msg_chat_push_encode(&m, &buf, &len) == 0 &&
-        broker_client_notify(node->broker, "chat", p->node, MSG_CHAT_PUSH, buf, len) == 0)
+        chat_pushq_send(node->pushq, node->broker, p->node, MSG_CHAT_PUSH, buf, len,
+                        zclock_mono()) >= 0)
         node->stats.pushes_remote++;
     else
         log_warn("chat: push %u to uid %llu on %s not sent", p->frame, (unsigned long long)p->uid,
@@ -150,7 +151,8 @@ static void s_send_pushes(chat_node_t *node, const char *target, chat_buf_t *rec
     uint8_t *buf = NULL;
     size_t len = 0;
     if (!chat_buf_failed(records) && msg_chat_pushes_encode(&m, &buf, &len) == 0 &&
-        broker_client_notify(node->broker, "chat", target, MSG_CHAT_PUSHES, buf, len) == 0)
+        chat_pushq_send(node->pushq, node->broker, target, MSG_CHAT_PUSHES, buf, len,
+                        zclock_mono()) >= 0)
         node->stats.pushes_remote += count;
     else
         log_warn("chat: %u pushes to %s not sent", count, target);

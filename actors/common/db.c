@@ -662,7 +662,13 @@ db_pool_t *db_pool_new(const db_config_t *config)
         self->conns[i]->pool_free = true;
     }
     pthread_mutex_init(&self->mutex, NULL);
-    pthread_cond_init(&self->cond, NULL);
+    /* acquire's deadline on the monotonic clock: a step of the wall clock neither ends the
+     * wait early nor stretches it */
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&self->cond, &attr);
+    pthread_condattr_destroy(&attr);
     return self;
 }
 
@@ -685,7 +691,7 @@ db_conn_t *db_pool_acquire(db_pool_t *self, int timeout_ms)
     if (!self)
         return NULL;
     struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
     if (timeout_ms > 0) {
         deadline.tv_sec += timeout_ms / 1000;
         deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;

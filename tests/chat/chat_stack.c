@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "check.h"
 #include "test_support.h"
 #include "uschat/client/error.h"
@@ -77,38 +81,82 @@ int chat_stack_wait_log(chat_stack_t *self, const char *name, const char *needle
     return -1;
 }
 
+/* Waits until host:port (IPv4) accepts TCP connections. 0 or -1. */
+static int s_wait_tcp(const char *host, int port, int timeout_ms)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+        return -1;
+    for (int waited = 0;; waited += 20) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -1;
+        int ok = connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        if (waited >= timeout_ms)
+            return -1;
+        usleep(20 * 1000);
+    }
+}
+
+int chat_stack_count_log(chat_stack_t *self, const char *name, const char *needle)
+{
+    char path[512];
+    s_log_path(self, name, path, sizeof path);
+    char *text = s_read_file(path);
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    free(text);
+    return n;
+}
+
 void chat_stack_start_node(chat_stack_t *self, int index)
 {
     char name[16], node_arg[16], port_env[64], log[512];
     snprintf(name, sizeof name, "node%d", index + 1);
     snprintf(node_arg, sizeof node_arg, "node%d", index + 1);
     snprintf(port_env, sizeof port_env, "USCHAT_CHAT_PORT=%d", self->node_port[index]);
+    char host_env[2][64];
+    snprintf(host_env[0], sizeof host_env[0], "USCHAT_CHAT_HOST=%s", self->node_host[index]);
+    snprintf(host_env[1], sizeof host_env[1], "USCHAT_CHAT_PUBLIC_HOST=%s", self->node_host[index]);
     s_log_path(self, name, log, sizeof log);
     char conf[512];
     snprintf(conf, sizeof conf, "%s/config/chat.conf", test_env("USCHAT_SOURCE_DIR"));
-    const char *argv[] = {test_binary("actors/uschatd/uschatd"),
-                          "--config",
-                          conf,
-                          "--service",
-                          "chat",
-                          "--node",
-                          node_arg,
-                          NULL};
-    const char *extra[20];
+    const char *argv[24];
+    size_t argc = 0;
+    for (size_t i = 0; self->node_prefix[index] && self->node_prefix[index][i] && argc < 16; i++)
+        argv[argc++] = self->node_prefix[index][i];
+    const char *const rest[] = {test_binary("actors/uschatd/uschatd"),
+                                "--config",
+                                conf,
+                                "--service",
+                                "chat",
+                                "--node",
+                                node_arg,
+                                NULL};
+    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++)
+        argv[argc++] = rest[i];
+    const char *extra[22];
     size_t n = 0;
     extra[n++] = port_env;
-    for (size_t i = 0; self->node_env[i] && n < 19; i++)
+    extra[n++] = host_env[0];
+    extra[n++] = host_env[1];
+    for (size_t i = 0; self->node_env[i] && n < 21; i++)
         extra[n++] = self->node_env[i];
     extra[n] = NULL;
     const char *envp[48];
     s_envp(envp, 48, extra);
     self->node[index] = test_spawn(argv, envp, log);
     CHECK(self->node[index] > 0, "spawn %s", name);
-    CHECK(test_wait_port(self->node_port[index], 10000) == 0, "%s does not listen (see %s)", name,
-          log);
+    CHECK(s_wait_tcp(self->node_host[index], self->node_port[index], 10000) == 0,
+          "%s does not listen (see %s)", name, log);
     char ready[64];
     snprintf(ready, sizeof ready, "ready: %s (chat)", node_arg);
-    CHECK(chat_stack_wait_log(self, "broker", ready, 10000) == 0, "%s not registered", name);
+    CHECK(chat_stack_wait_log(self, self->broker_log, ready, 10000) == 0, "%s not registered",
+          name);
 }
 
 int chat_stack_stop_node(chat_stack_t *self, int index)
@@ -119,6 +167,139 @@ int chat_stack_stop_node(chat_stack_t *self, int index)
         self->node[index] = 0;
     }
     return status;
+}
+
+void chat_stack_start_broker(chat_stack_t *self, const char *log_name)
+{
+    char log[512], tap_env[96], conf[512];
+    snprintf(tap_env, sizeof tap_env, "USCHAT_BROKER_TAP=tcp://%s:%d", self->host, self->tap_port);
+    const char *broker_extra[] = {tap_env, NULL};
+    const char *envp[48];
+    s_envp(envp, 48, broker_extra);
+    snprintf(conf, sizeof conf, "%s/config/broker.conf", test_env("USCHAT_SOURCE_DIR"));
+    const char *broker_argv[] = {test_binary("broker/uschat-broker"), "--config", conf, NULL};
+    snprintf(self->broker_log, sizeof self->broker_log, "%s", log_name);
+    s_log_path(self, log_name, log, sizeof log);
+    self->broker = test_spawn(broker_argv, envp, log);
+    CHECK(self->broker > 0 && s_wait_tcp(self->host, self->broker_port, 10000) == 0,
+          "broker does not start (see %s)", log);
+}
+
+void chat_stack_start_services(chat_stack_t *self, const char *log_name)
+{
+    bool gate = self->gate_port != 0;
+    char gate_env[2][600], log[512], conf[512];
+    const char *status_extra[] = {NULL, NULL, NULL};
+    if (gate) {
+        snprintf(gate_env[0], sizeof gate_env[0], "USCHAT_GATE_PORT=%d", self->gate_port);
+        snprintf(gate_env[1], sizeof gate_env[1], "USCHAT_VARIFY_MAIL_DIR=%s", self->mail_dir);
+        status_extra[0] = gate_env[0];
+        status_extra[1] = gate_env[1];
+    }
+    const char *envp[48];
+    s_envp(envp, 48, status_extra);
+    snprintf(conf, sizeof conf, "%s/config/uschat.conf", test_env("USCHAT_SOURCE_DIR"));
+    /* With the gate, one uschatd hosts status, gate and varify as t.status, t.gate, t.varify */
+    const char *status_argv[] = {test_binary("actors/uschatd/uschatd"),
+                                 "--config",
+                                 conf,
+                                 "--service",
+                                 "status",
+                                 "--node",
+                                 gate ? "t" : "status.t",
+                                 gate ? "--service" : NULL,
+                                 "gate",
+                                 "--service",
+                                 "varify",
+                                 NULL};
+    s_log_path(self, log_name, log, sizeof log);
+    self->status = test_spawn(status_argv, envp, log);
+    CHECK(self->status > 0, "spawn status");
+    const char *ready = gate ? "ready: t.status (status)" : "ready: status.t (status)";
+    if (chat_stack_wait_log(self, self->broker_log, ready, 10000) != 0) {
+        fprintf(stderr, "status did not register (see %s): is it compiled in?\n", log);
+        exit(TEST_SKIP);
+    }
+    if (gate && test_wait_port(self->gate_port, 10000) != 0) {
+        fprintf(stderr, "the gate does not listen (see %s): is it compiled in?\n", log);
+        exit(TEST_SKIP);
+    }
+}
+
+void chat_stack_kill(pid_t *pid)
+{
+    CHECK(*pid > 0 && test_kill(*pid, SIGKILL) == 0, "SIGKILL to pid %d", (int)*pid);
+    int status = 0;
+    CHECK(test_wait_exit(*pid, 10000, &status) == 0, "pid %d gone after SIGKILL", (int)*pid);
+    *pid = 0;
+}
+
+static const char *const *s_servers_prefix;
+
+void chat_stack_servers_on(const char *const prefix[])
+{
+    s_servers_prefix = prefix;
+}
+
+int chat_stack_servers(const char *what, const char *dir, const char *arg)
+{
+    test_require_env((const char *[]){"USCHAT_TEST_SERVERS_SH", NULL});
+    const char *argv[16];
+    size_t n = 0;
+    for (size_t i = 0; s_servers_prefix && s_servers_prefix[i] && n < 10; i++)
+        argv[n++] = s_servers_prefix[i];
+    const char *const rest[] = {"/bin/bash", test_env("USCHAT_TEST_SERVERS_SH"), what, dir, arg,
+                                NULL};
+    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++)
+        argv[n++] = rest[i];
+    return test_run(argv, NULL, 120000);
+}
+
+/* Where the test's own servers are reached: their bind address, or loopback. */
+static const char *s_servers_host(void)
+{
+    const char *bind = getenv("SERVERS_BIND");
+    return bind && *bind && strcmp(bind, "0.0.0.0") != 0 ? bind : "127.0.0.1";
+}
+
+int chat_stack_own_redis(const char *dir)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", test_free_port());
+    CHECK(chat_stack_servers("start-redis", dir, port) == 0, "a Redis of our own");
+    setenv("USCHAT_TEST_REDIS_HOST", s_servers_host(), 1);
+    setenv("USCHAT_TEST_REDIS_PORT", port, 1);
+    return atoi(port);
+}
+
+int chat_stack_own_mariadb(const char *dir)
+{
+    char port[16], pwfile[600], password[128] = "";
+    snprintf(port, sizeof port, "%d", test_free_port());
+    CHECK(chat_stack_servers("start-mariadb", dir, port) == 0, "a MariaDB of our own");
+    snprintf(pwfile, sizeof pwfile, "%s/mysql.password", dir);
+    FILE *f = fopen(pwfile, "r");
+    CHECK(f && fgets(password, sizeof password, f), "its password");
+    fclose(f);
+    password[strcspn(password, "\r\n")] = '\0';
+    setenv("USCHAT_TEST_MYSQL_HOST", s_servers_host(), 1);
+    setenv("USCHAT_TEST_MYSQL_PORT", port, 1);
+    setenv("USCHAT_TEST_MYSQL_PASSWORD", password, 1);
+    return atoi(port);
+}
+
+pid_t chat_stack_server_pid(const char *dir, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s.pid", dir, name);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return (pid_t)pid;
 }
 
 static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool gate)
@@ -147,9 +328,11 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
     self->tap_port = test_free_port();
     for (int i = 0; i < CHAT_STACK_NODES; i++)
         self->node_port[i] = test_free_port();
-    snprintf(self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->broker_port);
-    char tap[64];
-    snprintf(tap, sizeof tap, "tcp://127.0.0.1:%d", self->tap_port);
+    const char *host = getenv("USCHAT_TEST_STACK_HOST");
+    snprintf(self->host, sizeof self->host, "%s", host && *host ? host : "127.0.0.1");
+    for (int i = 0; i < CHAT_STACK_NODES; i++)
+        snprintf(self->node_host[i], sizeof self->node_host[i], "%s", self->host);
+    snprintf(self->endpoint, sizeof self->endpoint, "tcp://%s:%d", self->host, self->broker_port);
 
     s_nenv = 0;
     s_env_add("USCHAT_BROKER_ENDPOINT", self->endpoint);
@@ -165,59 +348,13 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
     s_env_add("USCHAT_MYSQL_DATABASE", self->db);
     s_env_add("USCHAT_LOG_LEVEL", "debug");
 
-    char log[512];
-    const char *envp[48];
-    const char *broker_extra[] = {NULL, NULL};
-    char tap_env[96];
-    snprintf(tap_env, sizeof tap_env, "USCHAT_BROKER_TAP=%s", tap);
-    broker_extra[0] = tap_env;
-    s_envp(envp, 48, broker_extra);
-    char conf[512];
-    snprintf(conf, sizeof conf, "%s/config/broker.conf", test_env("USCHAT_SOURCE_DIR"));
-    const char *broker_argv[] = {test_binary("broker/uschat-broker"), "--config", conf, NULL};
-    s_log_path(self, "broker", log, sizeof log);
-    self->broker = test_spawn(broker_argv, envp, log);
-    CHECK(self->broker > 0 && test_wait_port(self->broker_port, 10000) == 0,
-          "broker does not start (see %s)", log);
-
-    char gate_env[2][600];
-    const char *status_extra[] = {NULL, NULL, NULL};
     if (gate) {
         self->gate_port = test_free_port();
         snprintf(self->mail_dir, sizeof self->mail_dir, "%s/mail", self->dir);
-        snprintf(gate_env[0], sizeof gate_env[0], "USCHAT_GATE_PORT=%d", self->gate_port);
-        snprintf(gate_env[1], sizeof gate_env[1], "USCHAT_VARIFY_MAIL_DIR=%s", self->mail_dir);
-        status_extra[0] = gate_env[0];
-        status_extra[1] = gate_env[1];
         s_env_add("USCHAT_GATE_HOST", "127.0.0.1");
     }
-    s_envp(envp, 48, status_extra);
-    snprintf(conf, sizeof conf, "%s/config/uschat.conf", test_env("USCHAT_SOURCE_DIR"));
-    /* With the gate, one uschatd hosts status, gate and varify as t.status, t.gate, t.varify */
-    const char *status_argv[] = {test_binary("actors/uschatd/uschatd"),
-                                 "--config",
-                                 conf,
-                                 "--service",
-                                 "status",
-                                 "--node",
-                                 gate ? "t" : "status.t",
-                                 gate ? "--service" : NULL,
-                                 "gate",
-                                 "--service",
-                                 "varify",
-                                 NULL};
-    s_log_path(self, "status", log, sizeof log);
-    self->status = test_spawn(status_argv, envp, log);
-    CHECK(self->status > 0, "spawn status");
-    const char *ready = gate ? "ready: t.status (status)" : "ready: status.t (status)";
-    if (chat_stack_wait_log(self, "broker", ready, 10000) != 0) {
-        fprintf(stderr, "status did not register (see %s): is it compiled in?\n", log);
-        exit(TEST_SKIP);
-    }
-    if (gate && test_wait_port(self->gate_port, 10000) != 0) {
-        fprintf(stderr, "the gate does not listen (see %s): is it compiled in?\n", log);
-        exit(TEST_SKIP);
-    }
+    chat_stack_start_broker(self, "broker");
+    chat_stack_start_services(self, "status");
 
     for (int i = 0; i < CHAT_STACK_NODES; i++)
         chat_stack_start_node(self, i);
@@ -323,7 +460,8 @@ void chat_stack_token(chat_stack_t *self, int64_t uid, char token[128], int *por
 uschat_session_t *chat_stack_connect(chat_stack_t *self, int index)
 {
     int err = 0;
-    uschat_session_t *s = uschat_session_connect("127.0.0.1", self->node_port[index], 3000, &err);
+    uschat_session_t *s =
+        uschat_session_connect(self->node_host[index], self->node_port[index], 3000, &err);
     CHECK(s, "connect to node%d: %s", index + 1, uschat_strerror(err));
     return s;
 }

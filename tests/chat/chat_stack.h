@@ -33,8 +33,15 @@ typedef struct {
     int gate_port;      /* 0 unless started with the gate */
     char mail_dir[512]; /* varify's mail folder (with the gate) */
     char endpoint[64];
+    /* the address the broker binds and every process reaches it at (USCHAT_TEST_STACK_HOST,
+     * default 127.0.0.1), and where each node listens for clients (the same unless changed
+     * before the node is (re)started, e.g. a node on another host) */
+    char host[32], node_host[CHAT_STACK_NODES][32];
     pid_t broker, status, node[CHAT_STACK_NODES];
     const char *node_env[16]; /* the extra environment the nodes were started with */
+    /* argv put before each node's uschatd (NULL-terminated, NULL: none), e.g. unshare */
+    const char *const *node_prefix[CHAT_STACK_NODES];
+    char broker_log[32]; /* the log of the broker now running */
     MYSQL *mysql;
     redisContext *redis;
     broker_client_t *client;
@@ -67,6 +74,29 @@ void chat_stack_mail_code(chat_stack_t *self, const char *email, char code[7]);
 /* Stops the processes (SIGTERM; a node must exit 0), drops the database, removes the folder
  * (kept when the test failed). */
 void chat_stack_stop(chat_stack_t **self_p);
+
+/* (Re)starts the broker on its port, logging into dir/log_name.log. */
+void chat_stack_start_broker(chat_stack_t *self, const char *log_name);
+/* (Re)starts status (and, for a stack with the gate, gate and varify in the same uschatd),
+ * logging into dir/log_name.log; waits until status registered and the gate listens. */
+void chat_stack_start_services(chat_stack_t *self, const char *log_name);
+/* SIGKILL to *pid (one of the stack's), waits for it and zeroes *pid. */
+void chat_stack_kill(pid_t *pid);
+
+/* tools/lib/servers.sh WHAT DIR ARG (a port to start on, a server's name to stop); its exit
+ * code. Skips (77) without USCHAT_TEST_SERVERS_SH. */
+int chat_stack_servers(const char *what, const char *dir, const char *arg);
+/* Runs the servers.sh commands after this through prefix (e.g. `ip netns exec HOST`; NULL:
+ * none). prefix must outlive the calls. */
+void chat_stack_servers_on(const char *const prefix[]);
+/* A Redis / MariaDB of the test's own in dir (servers.sh), for a test that kills or cuts off
+ * its server (the suite's are shared by tests running in parallel): the USCHAT_TEST_* variables
+ * point at it (at SERVERS_BIND when set, else loopback), so a stack started afterwards uses
+ * it. Returns its port. */
+int chat_stack_own_redis(const char *dir);
+int chat_stack_own_mariadb(const char *dir);
+/* The pid of server name ("redis", "mariadb") started in dir, 0 when none. */
+pid_t chat_stack_server_pid(const char *dir, const char *name);
 
 /* (Re)starts node index (0 or 1) with the stack's node_env, waits until it serves. */
 void chat_stack_start_node(chat_stack_t *self, int index);
@@ -106,6 +136,8 @@ long long chat_stack_query_int(chat_stack_t *self, const char *sql);
 /* Resident memory of pid in KiB (VmRSS), -1 when unknown. */
 long chat_stack_rss_kb(pid_t pid);
 
+/* How many times needle occurs in the file dir/name. */
+int chat_stack_count_log(chat_stack_t *self, const char *name, const char *needle);
 /* Waits until the file dir/name contains needle. 0 or -1 on timeout. */
 int chat_stack_wait_log(chat_stack_t *self, const char *name, const char *needle, int timeout_ms);
 

@@ -10,6 +10,10 @@
  *   mariadb  MariaDB stops: a message sent meanwhile is refused (1002) and nothing is
  *            acknowledged; once it is back, the same message sent again (same unique_id) is
  *            stored once, with the next seq, and pushed; nothing is lost, doubled or skipped
+ *   broker   the broker is killed (kill -9); alice, on node1, sends to bob, on node2, once
+ *            node1 noticed: the message is stored and acknowledged, and node1 holds the push;
+ *            once the broker is back (seconds later, after node1 rebuilt its broker socket)
+ *            bob gets it pushed, without asking; a message after it follows in order
  * Skips (77) without tools/lib/servers.sh (USCHAT_TEST_SERVERS_SH).
  */
 #include <stdio.h>
@@ -23,13 +27,6 @@
 #include "uschat/client/error.h"
 #include "uschat/client/proto.h"
 #include "uschat/client/session.h"
-
-/* tools/lib/servers.sh WHAT DIR ARG (a port to start on, a server's name to stop). */
-static int s_servers(const char *what, const char *dir, const char *arg)
-{
-    const char *argv[] = {"/bin/bash", test_env("USCHAT_TEST_SERVERS_SH"), what, dir, arg, NULL};
-    return test_run(argv, NULL, 120000);
-}
 
 /* alice sends one message to bob (its content is its unique_id); returns the 1018's error,
  * *seq the seq it was stored with (0 when none). */
@@ -77,7 +74,7 @@ static void s_check_stored(chat_pair_t *p, int n)
 /* Stops the test's own server and removes its folder. */
 static void s_server_done(char *dir, const char *name)
 {
-    s_servers("stop", dir, name);
+    chat_stack_servers("stop", dir, name);
     test_rmtree(dir);
     free(dir);
 }
@@ -86,15 +83,15 @@ static void s_case_redis(void)
 {
     char *dir = test_tmpdir("chatredis-server");
     char port[16];
-    snprintf(port, sizeof port, "%d", test_free_port());
-    CHECK(s_servers("start-redis", dir, port) == 0, "a Redis of our own");
-    setenv("USCHAT_TEST_REDIS_PORT", port, 1); /* the stack and its checks use it */
+    /* without persistence: the case is about a Redis that comes back empty */
+    setenv("SERVERS_REDIS_PERSIST", "no", 1);
+    snprintf(port, sizeof port, "%d", chat_stack_own_redis(dir));
 
     chat_pair_t p;
     chat_pair_start(&p, "chatredis", NULL);
     s_exchange(&p, "before");
 
-    CHECK(s_servers("stop", dir, "redis") == 0, "Redis stopped");
+    CHECK(chat_stack_servers("stop", dir, "redis") == 0, "Redis stopped");
     for (int i = 0; i < 5; i++) {
         char content[32];
         snprintf(content, sizeof content, "during-%d", i);
@@ -103,7 +100,7 @@ static void s_case_redis(void)
     CHECK(chat_stack_wait_log(p.st, "node1", "not refreshed", 5000) == 0,
           "the node noticed Redis was gone");
 
-    CHECK(s_servers("start-redis", dir, port) == 0, "Redis back (empty)");
+    CHECK(chat_stack_servers("start-redis", dir, port) == 0, "Redis back (empty)");
     s_exchange(&p, "after");
     s_check_stored(&p, 7);
     printf("redis: 5 messages sent while Redis was down were acknowledged and pushed across "
@@ -115,17 +112,8 @@ static void s_case_redis(void)
 static void s_case_mariadb(void)
 {
     char *dir = test_tmpdir("chatmariadb-server");
-    char port[16], pwfile[600], password[128] = "";
-    snprintf(port, sizeof port, "%d", test_free_port());
-    CHECK(s_servers("start-mariadb", dir, port) == 0, "a MariaDB of our own");
-    snprintf(pwfile, sizeof pwfile, "%s/mysql.password", dir);
-    FILE *f = fopen(pwfile, "r");
-    CHECK(f && fgets(password, sizeof password, f), "its password");
-    fclose(f);
-    password[strcspn(password, "\r\n")] = '\0';
-    /* the stack makes its database there and its processes use it */
-    setenv("USCHAT_TEST_MYSQL_PORT", port, 1);
-    setenv("USCHAT_TEST_MYSQL_PASSWORD", password, 1);
+    char port[16];
+    snprintf(port, sizeof port, "%d", chat_stack_own_mariadb(dir));
 
     chat_pair_t p;
     chat_pair_start(&p, "chatmariadb", NULL);
@@ -133,12 +121,12 @@ static void s_case_mariadb(void)
     mysql_options(p.st->mysql, MYSQL_OPT_RECONNECT, &reconnect);
     s_exchange(&p, "before");
 
-    CHECK(s_servers("stop", dir, "mariadb") == 0, "MariaDB stopped");
+    CHECK(chat_stack_servers("stop", dir, "mariadb") == 0, "MariaDB stopped");
     int64_t seq = 0;
     int error = s_send(&p, "during", &seq);
     CHECK(error == USCHAT_ERR_RPC && seq == 0, "refused while MariaDB is down: %d", error);
 
-    CHECK(s_servers("start-mariadb", dir, port) == 0, "MariaDB back");
+    CHECK(chat_stack_servers("start-mariadb", dir, port) == 0, "MariaDB back");
     /* the client sends it again until it is taken (the node's connections come back) */
     for (int i = 0; i < 50 && error != 0; i++) {
         usleep(200 * 1000);
@@ -155,6 +143,33 @@ static void s_case_mariadb(void)
     s_server_done(dir, "mariadb");
 }
 
+static void s_case_broker(void)
+{
+    chat_pair_t p;
+    chat_pair_start(&p, "chatbroker", NULL);
+    s_exchange(&p, "before");
+    chat_stack_kill(&p.st->broker);
+    CHECK(chat_stack_wait_log(p.st, "node1", "no sign of life", 10000) == 0,
+          "node1 noticed the broker is gone");
+    int64_t seq = 0;
+    CHECK(s_send(&p, "during", &seq) == 0 && seq == CHAT_STACK_FIRST_SEQS + 2,
+          "acknowledged while the broker is down");
+    usleep(4000 * 1000); /* past the broker client's liveness: its socket is rebuilt */
+    int64_t t0 = zclock_mono();
+    chat_stack_start_broker(p.st, "broker-2");
+    json_t *push = NULL;
+    CHECK(uschat_session_wait(p.b, USCHAT_ID_NOTIFY_TEXT_CHAT, 20000, &push) == 0,
+          "bob got the message sent while the broker was down, pushed once it is back");
+    json_t *got = json_array_get(json_object_get(push, "chat_datas"), 0);
+    CHECK(json_integer_value(json_object_get(got, "seq")) == seq, "the push of the same seq");
+    json_decref(push);
+    printf("broker: the push held by node1 reached bob %lld ms after the broker restarted\n",
+           (long long)(zclock_mono() - t0));
+    s_exchange(&p, "after");
+    s_check_stored(&p, 3);
+    chat_pair_stop(&p);
+}
+
 int main(int argc, char **argv)
 {
     test_require_env((const char *[]){"USCHAT_TEST_SERVERS_SH", NULL});
@@ -163,8 +178,10 @@ int main(int argc, char **argv)
         s_case_redis();
     else if (strcmp(which, "mariadb") == 0)
         s_case_mariadb();
+    else if (strcmp(which, "broker") == 0)
+        s_case_broker();
     else {
-        fprintf(stderr, "usage: test_chat_outage redis|mariadb\n");
+        fprintf(stderr, "usage: test_chat_outage redis|mariadb|broker\n");
         return 2;
     }
     return CHECK_DONE();

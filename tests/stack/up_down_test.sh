@@ -7,10 +7,12 @@
 #   2. `up` again while it runs: nothing is restarted;
 #   3. the README's curl flow: /healthz, a code by mail file, register, login (sent to one of
 #      CHAT_NODES), the wrong password refused with 1009;
-#   4. `tools/uschat status` names every process as running;
-#   5. `tools/uschat down`, `up` again: the account is still there, and a login right after
+#   4. Redis killed (kill -9) a second and a half after the login, `up` starts it again: the
+#      login token is still there (append-only persistence) and the chat node takes it;
+#   5. `tools/uschat status` names every process as running;
+#   6. `tools/uschat down`, `up` again: the account is still there, and a login right after
 #      `up` returns is sent to a chat node (status already knows them);
-#   6. `tools/uschat down`: every process it started is gone and no port listens any more.
+#   7. `tools/uschat down`: every process it started is gone and no port listens any more.
 set -euo pipefail
 
 root=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -116,14 +118,40 @@ node=$(jq -r 'select(.error == 0 and .uid == 1 and (.token | test("^[0-9a-f]{64}
 reply=$(post /user_login '{"email":"erin@example.com","passwd":"745231"}')
 [[ $reply == '{"error":1009}' ]] || fail "wrong password: $reply"
 
-# ---- 4. status --------------------------------------------------------------------------
+# ---- 4. Redis restarts: the session's token is kept -------------------------------------
+reply=$(post /user_login '{"email":"erin@example.com","passwd":"745230"}')
+token=$(jq -r .token <<<"$reply")
+node_port=$(jq -r .port <<<"$reply")
+sleep 1.5 # appendfsync everysec: what is a second old is on disk
+kill -KILL "$(cat "$var/servers/redis.pid")"
+"$uschat" up >"$var/up-redis.out" 2>&1 || fail "up after Redis was killed: $(cat "$var/up-redis.out")"
+# 1005 (login) to the chat node with that token: 1006 with error 0
+login=$(/usr/bin/python3 - "$node_port" 1 "$token" <<'PY'
+import json, socket, struct, sys
+port, uid, token = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+body = json.dumps({"uid": uid, "token": token}).encode()
+s.sendall(struct.pack(">HH", 1005, len(body)) + body)
+head = b""
+while len(head) < 4:
+    head += s.recv(4 - len(head))
+mid, n = struct.unpack(">HH", head)
+data = b""
+while len(data) < n:
+    data += s.recv(n - len(data))
+print(mid, json.loads(data).get("error"))
+PY
+) || true
+[[ $login == "1006 0" ]] || fail "login on the chat node with the token kept across the Redis restart: $login"
+
+# ---- 5. status --------------------------------------------------------------------------
 status=$("$uschat" status 2>&1) || fail "tools/uschat status failed"
 for name in broker uschatd chat-node1 chat-node2 redis mariadb; do
     grep -Eq "^$name +[0-9]+ +running" <<<"$status" || fail "status does not show $name running"
 done
 grep -q 'MYSQL_PASSWORD' <<<"$status" && fail "status shows the MySQL password"
 
-# ---- 5. down, up: the data stays, and login works at once ---------------------------------
+# ---- 6. down, up: the data stays, and login works at once ---------------------------------
 "$uschat" down >"$var/down.out" 2>&1 || fail "tools/uschat down failed: $(cat "$var/down.out")"
 "$uschat" up >"$var/up3.out" 2>&1 || { cat "$var/up3.out" >&2; fail "up after down failed"; }
 reply=$(post /user_login '{"email":"erin@example.com","passwd":"745230"}')
@@ -133,7 +161,7 @@ for f in "$var"/run/*.pid "$var"/servers/redis.pid "$var"/servers/mariadb.pid; d
     pids+=("$(cat "$f")")
 done
 
-# ---- 6. down ----------------------------------------------------------------------------
+# ---- 7. down ----------------------------------------------------------------------------
 "$uschat" down >"$var/down.out" 2>&1 || fail "tools/uschat down failed: $(cat "$var/down.out")"
 for pid in "${pids[@]}"; do
     alive "$pid" && fail "pid $pid still runs after down"
@@ -148,4 +176,4 @@ if ((failures)); then
     exit 1
 fi
 echo "stack.up_down: up (6 processes), up again (no restart), register + login by curl," \
-    "status, down + up (account kept, login at once), down (nothing left)"
+    "a token kept across a Redis kill -9, status, down + up (account kept, login at once), down (nothing left)"

@@ -15,6 +15,7 @@
 # DIR keeps each server's files: NAME.pid (the pid this script started), NAME.log, the Redis
 # socket, MariaDB's data/ (kept across restarts: never initialised twice) and mysqld.sock,
 # mysql.password and client.cnf (0600: the generated password of the MySQL user `uschat`),
+# Redis's append-only files (appendonly/, kept across restarts; SERVERS_REDIS_PERSIST=no: none),
 # Maildir/ (every mail the SMTP sink received). A server already running from DIR is left
 # alone, so starting twice is safe. Servers run in their own session: they outlive the shell
 # that started them until someone stops them by pid.
@@ -22,6 +23,9 @@
 SERVERS_START_TIMEOUT=${SERVERS_START_TIMEOUT:-60} # seconds until a server must answer
 SERVERS_STOP_TIMEOUT=${SERVERS_STOP_TIMEOUT:-30}   # seconds after SIGTERM before SIGKILL
 SERVERS_MYSQL_USER=${SERVERS_MYSQL_USER:-uschat}
+# The address Redis and MariaDB bind: loopback, or (tests in a network namespace of their own)
+# another, with the MySQL user allowed from any host then.
+SERVERS_BIND=${SERVERS_BIND:-127.0.0.1}
 
 servers__say() { printf 'servers: %s\n' "$*" >&2; }
 
@@ -130,16 +134,27 @@ servers_start_redis() {
     ((rc == 2)) && return 0
     ((rc == 0)) || return 1
     dir=$(cd "$dir" && pwd)
-    # No persistence: Redis holds only data with a TTL (codes, tokens, presence).
+    # Append-only persistence, fsync'd every second: login tokens, presence and mail codes
+    # survive a restart of Redis (a kill -9 loses at most the last second of writes), so a
+    # restart does not log everyone out. SERVERS_REDIS_PERSIST=no: none (a Redis that comes
+    # back empty, for the tests of that case).
+    local aof="appendonly yes
+appendfsync everysec
+appendfilename \"appendonly.aof\"
+appenddirname \"appendonly\""
+    [[ ${SERVERS_REDIS_PERSIST:-yes} == no ]] && aof="appendonly no"
+    # protected mode refuses every client not on loopback: off only for another address
+    local protected=yes
+    [[ $SERVERS_BIND == 127.0.0.1 ]] || protected=no
     cat >"$dir/redis.conf" <<EOF
-bind 127.0.0.1
+bind $SERVERS_BIND
 port $port
 unixsocket $dir/redis.sock
 unixsocketperm 700
-protected-mode yes
+protected-mode $protected
 daemonize no
 save ""
-appendonly no
+$aof
 dir $dir
 logfile ""
 EOF
@@ -179,7 +194,7 @@ servers_start_mariadb() {
         fi
         servers_spawn "$dir/mariadb.log" "$dir/mariadb.pid" mariadbd --no-defaults \
             --datadir="$dir/data" --socket="$dir/mysqld.sock" --port="$port" \
-            --bind-address=127.0.0.1 --user=root --pid-file="$dir/mysqld.pid" \
+            --bind-address="$SERVERS_BIND" --user=root --pid-file="$dir/mysqld.pid" \
             --log-error="$dir/mariadb.log" --skip-name-resolve --character-set-server=utf8mb4 \
             --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=64M \
             --innodb-log-file-size=8M --skip-log-bin
@@ -203,6 +218,11 @@ servers__mysql_setup() {
         )
     fi
     password=$(cat "$dir/mysql.password")
+    local remote=
+    [[ $SERVERS_BIND == 127.0.0.1 ]] || remote="CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$password';
+ALTER USER '$user'@'%' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'%';
+GRANT ALL PRIVILEGES ON \`uschat\\_%\`.* TO '$user'@'%';"
     if ! servers__mysql_root "$dir" <<EOF; then
 DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1', 'root'@'$(hostname)';
 CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
@@ -212,6 +232,7 @@ ALTER USER '$user'@'127.0.0.1' IDENTIFIED BY '$password';
 ALTER USER '$user'@'localhost' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
 GRANT ALL PRIVILEGES ON \`uschat\\_%\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
+$remote
 EOF
         servers__say "could not create the MySQL user $user"
         return 1
