@@ -61,6 +61,7 @@ struct broker_client_t {
     int64_t broker_expiry; /* the broker counts as dead after this */
     int64_t heartbeat_at;  /* next heartbeat due */
     int64_t ready_sent_at;
+    bool held; /* hold_ready: silent until broker_client_announce() */
     bool connected, replaced;
     uint64_t drops;
 
@@ -195,6 +196,8 @@ static int s_send(broker_client_t *self, const envelope_t *env, const void *body
 
 static int s_send_control(broker_client_t *self, int kind)
 {
+    if (self->held)
+        return -1;
     envelope_t env;
     memset(&env, 0, sizeof env);
     env.kind = (uint8_t)kind;
@@ -529,10 +532,25 @@ broker_client_t *broker_client_new(const broker_client_config_t *config)
     int64_t now = zclock_mono();
     self->broker_expiry = now + (int64_t)self->heartbeat_ms * self->liveness;
     self->heartbeat_at = now + self->heartbeat_ms;
+    self->held = config->hold_ready;
     s_send_ready(self);
-    log_info("broker: node %s (service %s) registering with %s%s", self->node, self->service,
-             self->endpoint, any_key ? " (CURVE)" : "");
+    log_info("broker: node %s (service %s) %s with %s%s", self->node, self->service,
+             self->held ? "will register" : "registering", self->endpoint,
+             any_key ? " (CURVE)" : "");
     return self;
+}
+
+void broker_client_announce(broker_client_t *self)
+{
+    if (!self || !self->held)
+        return;
+    self->held = false;
+    /* the broker's silence counts from now: nothing could have come before READY */
+    int64_t now = zclock_mono();
+    self->broker_expiry = now + (int64_t)self->heartbeat_ms * self->liveness;
+    self->heartbeat_at = now + self->heartbeat_ms;
+    s_send_ready(self);
+    log_debug("broker: node %s ready", self->node);
 }
 
 void broker_client_destroy(broker_client_t **self_p)

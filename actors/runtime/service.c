@@ -34,6 +34,9 @@ broker_client_t *service_broker_connect(const service_args_t *args)
 {
     broker_client_config_t cfg;
     service_broker_config(args, &cfg);
+    /* READY once the service is set up (service_base_run, chat_actor), not before: a service
+     * that fails to start (its port taken) must never have been routed to. */
+    cfg.hold_ready = true;
     broker_client_t *client = broker_client_new(&cfg);
     if (!client)
         log_error("%s: cannot set up the broker connection to %s", cfg.service ? cfg.service : "?",
