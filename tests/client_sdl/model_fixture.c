@@ -104,3 +104,27 @@ int fx_count(app_model_t *m, uint16_t id)
     }
     return n;
 }
+
+void fx_user_acts(app_model_t *m, unsigned what, unsigned arg)
+{
+    switch (what % 10) {
+    case 0:
+        app_model_open_thread(m, (int64_t)(arg % 12));
+        break;
+    case 1:
+        app_model_send_text(m, "hello");
+        break;
+    case 2:
+        app_model_mark_read(m);
+        break;
+    case 3:
+        app_model_load_older(m);
+        break;
+    case 4:
+        app_model_open_peer(m, 2000 + (int64_t)(arg % 5));
+        break;
+    default:
+        break;
+    }
+    fx_drain(m);
+}

@@ -151,31 +151,6 @@ static void s_parse(uint16_t id, const json_t *body)
     }
 }
 
-/* What the user does after a message, as test_model_hostile.c does it. */
-static void s_user_acts(app_model_t *m, unsigned action, size_t n)
-{
-    switch ((action + n) % 8) {
-    case 0:
-        app_model_open_thread(m, (int64_t)(n % 12));
-        break;
-    case 1:
-        app_model_send_text(m, "hello");
-        break;
-    case 2:
-        app_model_mark_read(m);
-        break;
-    case 3:
-        app_model_load_older(m);
-        break;
-    case 4:
-        app_model_open_peer(m, 2002 + (int64_t)(n % 3));
-        break;
-    default:
-        break;
-    }
-    fx_drain(m);
-}
-
 /* Feeds the stream in pieces (sizes NULL: one piece), to the parsers and the model when
  * model is true; returns the number of messages. */
 static size_t s_run(const uint8_t *data, size_t len, const uint8_t *sizes, uint8_t flags,
@@ -207,7 +182,7 @@ static size_t s_run(const uint8_t *data, size_t len, const uint8_t *sizes, uint8
                 if (m) {
                     s_parse(msg.id, msg.body);
                     app_model_on_message(m, msg.id, msg.body);
-                    s_user_acts(m, flags >> 1, messages);
+                    fx_user_acts(m, (flags >> 1) + (unsigned)messages, (unsigned)messages);
                 }
                 json_decref(msg.body);
                 messages++;
