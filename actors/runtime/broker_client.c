@@ -5,7 +5,9 @@
  * READY on (re)connect, HEARTBEAT every heartbeat_ms, any inbound traffic counts as a sign of
  * life, `liveness` silent intervals mean the broker is gone and the socket is rebuilt (which
  * drops whatever was queued for the dead peer), a DISCONNECT from the broker means it does not
- * know us (it restarted) and READY goes out at once.
+ * know us (it restarted) and READY goes out at once. A service holds its first READY (and
+ * everything else) until it is set up (hold_ready, broker_client_announce()): a service that
+ * fails at start, its port taken, is never routed to.
  *
  * Sending never blocks the loop: every send is ZMQ_DONTWAIT; a full queue drops the message,
  * counts it and says so (request() then returns -1 and no callback runs).
