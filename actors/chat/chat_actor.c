@@ -322,6 +322,7 @@ void chat_actor(zsock_t *pipe, void *args)
              node->cfg.workers);
     if (node->cfg.message_id_readback)
         log_info("chat: message ids are read back (chat/message_id_readback)");
+    broker_client_announce(node->broker); /* listening and set up: now it may be routed to */
     s_on_report(node->loop, 0, node);
     zsock_signal(pipe, 0);
     zloop_start(node->loop);

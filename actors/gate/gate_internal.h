@@ -171,8 +171,12 @@ void gate_finish(gate_req_t *req, uint32_t error);
 
 /* ---- gate_routes.c ------------------------------------------------------------------------ */
 
-/* MHD thread: the request body is complete and req->route is one of the four POST routes.
- * Checks the fields and starts the work (or finishes with an error). */
+/* The request body is complete and req->route is one of the four POST routes: parses the
+ * body and checks its fields into req (email, user, passwd, ...). Returns GATE_OK with
+ * req->step set to the first step of the work, or the error code to answer. Touches req
+ * only: no thread, socket or server is involved (the gate fuzzer calls it directly). */
+uint32_t gate_route_check(gate_req_t *req);
+/* MHD thread: gate_route_check(), then starts the work (or finishes with the error). */
 void gate_route_start(gate_req_t *req);
 /* Worker thread: runs req->step. */
 void gate_route_work(gate_req_t *req, gate_worker_t *worker);

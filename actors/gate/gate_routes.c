@@ -87,7 +87,7 @@ static uint32_t s_start_get_code(gate_req_t *req, json_t *root)
     if (!e)
         e = s_email(req, email, email_len);
     if (!e)
-        gate_to_loop(req, GATE_STEP_GET_CODE);
+        req->step = GATE_STEP_GET_CODE;
     return e;
 }
 
@@ -152,7 +152,7 @@ static uint32_t s_start_account(gate_req_t *req, json_t *root, bool reg)
         if (confirm_len != passwd_len || memcmp(confirm, passwd, passwd_len) != 0)
             return GATE_E_CONFIRM;
     }
-    gate_to_loop(req, GATE_STEP_CHECK_CODE);
+    req->step = GATE_STEP_CHECK_CODE;
     return GATE_OK;
 }
 
@@ -171,11 +171,11 @@ static uint32_t s_start_login(gate_req_t *req, json_t *root)
      * wrong password, without spending Argon2 on it */
     if (s_password(req, passwd, passwd_len) != GATE_OK)
         return GATE_E_LOGIN;
-    gate_to_worker(req, GATE_STEP_LOGIN);
+    req->step = GATE_STEP_LOGIN;
     return GATE_OK;
 }
 
-void gate_route_start(gate_req_t *req)
+uint32_t gate_route_check(gate_req_t *req)
 {
     json_error_t jerr;
     /* JSON_ALLOW_NUL: a transformed password may hold U+0000 (a character equal to the length) */
@@ -201,8 +201,18 @@ void gate_route_start(gate_req_t *req)
         }
     }
     json_decref(root);
+    return e;
+}
+
+void gate_route_start(gate_req_t *req)
+{
+    uint32_t e = gate_route_check(req);
     if (e != GATE_OK)
         gate_finish(req, e);
+    else if (req->step == GATE_STEP_LOGIN)
+        gate_to_worker(req, req->step);
+    else
+        gate_to_loop(req, req->step);
 }
 
 /* ---- worker steps -------------------------------------------------------------------------- */

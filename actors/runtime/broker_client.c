@@ -5,7 +5,9 @@
  * READY on (re)connect, HEARTBEAT every heartbeat_ms, any inbound traffic counts as a sign of
  * life, `liveness` silent intervals mean the broker is gone and the socket is rebuilt (which
  * drops whatever was queued for the dead peer), a DISCONNECT from the broker means it does not
- * know us (it restarted) and READY goes out at once.
+ * know us (it restarted) and READY goes out at once. A service holds its first READY (and
+ * everything else) until it is set up (hold_ready, broker_client_announce()): a service that
+ * fails at start, its port taken, is never routed to.
  *
  * Sending never blocks the loop: every send is ZMQ_DONTWAIT; a full queue drops the message,
  * counts it and says so (request() then returns -1 and no callback runs).
@@ -61,6 +63,7 @@ struct broker_client_t {
     int64_t broker_expiry; /* the broker counts as dead after this */
     int64_t heartbeat_at;  /* next heartbeat due */
     int64_t ready_sent_at;
+    bool held; /* hold_ready: silent until broker_client_announce() */
     bool connected, replaced;
     bool forbidden; /* the broker refused our READY: our key may not register this service */
     uint64_t drops;
@@ -196,6 +199,8 @@ static int s_send(broker_client_t *self, const envelope_t *env, const void *body
 
 static int s_send_control(broker_client_t *self, int kind)
 {
+    if (self->held)
+        return -1;
     envelope_t env;
     memset(&env, 0, sizeof env);
     env.kind = (uint8_t)kind;
@@ -539,15 +544,30 @@ broker_client_t *broker_client_new(const broker_client_config_t *config)
     int64_t now = zclock_mono();
     self->broker_expiry = now + (int64_t)self->heartbeat_ms * self->liveness;
     self->heartbeat_at = now + self->heartbeat_ms;
+    self->held = config->hold_ready;
     s_send_ready(self);
     if (any_key)
-        log_info("broker: node %s (service %s) registering with %s (CURVE)", self->node,
-                 self->service, self->endpoint);
+        log_info("broker: node %s (service %s) %s with %s (CURVE)", self->node, self->service,
+                 self->held ? "will register" : "registering", self->endpoint);
     else
-        log_warn("broker: node %s (service %s) registering with %s over PLAIN TCP: neither side "
-                 "is authenticated and nothing is encrypted",
-                 self->node, self->service, self->endpoint);
+        log_warn("broker: node %s (service %s) %s with %s over PLAIN TCP: neither side is "
+                 "authenticated and nothing is encrypted",
+                 self->node, self->service, self->held ? "will register" : "registering",
+                 self->endpoint);
     return self;
+}
+
+void broker_client_announce(broker_client_t *self)
+{
+    if (!self || !self->held)
+        return;
+    self->held = false;
+    /* the broker's silence counts from now: nothing could have come before READY */
+    int64_t now = zclock_mono();
+    self->broker_expiry = now + (int64_t)self->heartbeat_ms * self->liveness;
+    self->heartbeat_at = now + self->heartbeat_ms;
+    s_send_ready(self);
+    log_debug("broker: node %s ready", self->node);
 }
 
 void broker_client_destroy(broker_client_t **self_p)

@@ -53,6 +53,9 @@ broker_client_t *service_broker_connect(const service_args_t *args)
         cfg.curve_secret = keys.secret_key;
         log_info("%s: CURVE key from %s", cfg.service ? cfg.service : "?", keys.source);
     }
+    /* READY once the service is set up (service_base_run, chat_actor), not before: a service
+     * that fails to start (its port taken) must never have been routed to. */
+    cfg.hold_ready = true;
     broker_client_t *client = broker_client_new(&cfg);
     memset(keys.secret_key, 0, sizeof(keys.secret_key));
     if (!client)

@@ -121,6 +121,7 @@ void service_base_destroy(service_base_t **self_p)
 
 void service_base_run(service_base_t *self)
 {
+    broker_client_announce(self->client);
     zsock_signal(self->pipe, 0);
     zloop_start(self->loop);
 }

@@ -10,6 +10,7 @@
  */
 #include "varify.h"
 
+#include <openssl/crypto.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,16 @@ static self_t *s_self_new(zsock_t *pipe, const service_args_t *args)
     return self;
 }
 
+/* curl_global_init() ran on this thread and gave it OpenSSL state, which OpenSSL frees when
+ * the thread ends. CZMQ's actor threads are detached: uschatd's main thread may already be in
+ * exit(), whose OPENSSL_cleanup() frees the same state, and the thread's own release is then
+ * a double free (seen under ASan when SIGTERM came right after the start). Released here,
+ * before the actor's last signal lets the main thread go on. */
+static void s_thread_end(void)
+{
+    OPENSSL_thread_stop();
+}
+
 void varify_actor(zsock_t *pipe, void *args)
 {
     const service_args_t *sargs = service_base_enter(pipe, args, "varify");
@@ -283,9 +294,11 @@ void varify_actor(zsock_t *pipe, void *args)
     self_t *self = s_self_new(pipe, sargs);
     if (!self) {
         service_base_refuse(pipe, "varify");
+        s_thread_end();
         return;
     }
     service_base_run(self->base);
     log_info("varify: stopping after %llu requests", (unsigned long long)self->served);
     s_self_destroy(&self);
+    s_thread_end();
 }

@@ -107,3 +107,27 @@ int fx_count(app_model_t *m, uint16_t id)
     }
     return n;
 }
+
+void fx_user_acts(app_model_t *m, unsigned what, unsigned arg)
+{
+    switch (what % 10) {
+    case 0:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = (int64_t)(arg % 12)});
+        break;
+    case 1:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "hello"});
+        break;
+    case 2:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ});
+        break;
+    case 3:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER});
+        break;
+    case 4:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = 2000 + (int64_t)(arg % 5)});
+        break;
+    default:
+        break;
+    }
+    fx_drain(m);
+}

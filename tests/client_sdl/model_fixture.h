@@ -33,6 +33,9 @@ json_t *fx_thread(int64_t thread, int64_t peer, int64_t last_seq, int64_t unread
                   const char *last_content, const char *last_time);
 /* Drops every queued command; returns how many there were. */
 int fx_drain(app_model_t *m);
+/* What a user does between messages, picked by WHAT (% 10; 5-9: nothing), with ARG choosing
+ * the thread (% 12) or the peer (2000 + % 5); then fx_drain(). For the hostile-input tests. */
+void fx_user_acts(app_model_t *m, unsigned what, unsigned arg);
 /* Takes the queued commands and returns the body of the first CHAT command with ID (new
  * reference, NULL when none); the others are dropped. */
 json_t *fx_take(app_model_t *m, uint16_t id);

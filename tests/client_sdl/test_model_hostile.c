@@ -96,31 +96,6 @@ static json_t *s_value(int depth)
     }
 }
 
-/* Now and then, what the user does meanwhile. */
-static void s_user_acts(app_model_t *m)
-{
-    switch (s_rand(10)) {
-    case 0:
-        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = (int64_t)s_rand(12)});
-        break;
-    case 1:
-        app_model_act(m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "hello"});
-        break;
-    case 2:
-        app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ});
-        break;
-    case 3:
-        app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER});
-        break;
-    case 4:
-        app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = 2000 + (int64_t)s_rand(5)});
-        break;
-    default:
-        break;
-    }
-    fx_drain(m);
-}
-
 int main(void)
 {
     const int rounds = 10000;
@@ -132,7 +107,9 @@ int main(void)
         json_t *body = s_rand(10) ? s_object(0) : s_value(0);
         app_model_on_message(m, id, body);
         json_decref(body);
-        s_user_acts(m);
+        /* now and then, what the user does meanwhile */
+        unsigned what = s_rand(10);
+        fx_user_acts(m, what, s_rand(60));
         if (app_model_view(m).screen != APP_SCREEN_MAIN) /* a 1021 or a failed 1006 sent us out */
             fx_login(m, 1, (fx_user_t[]){{2002, "bob", "Bob"}});
     }

@@ -4,7 +4,9 @@
 #   1. `tools/uschat up` on free ports in a temporary var folder, with the programs of this
 #      build (USCHAT_NO_BUILD=1): every process runs and var/run/stack.env has every key;
 #      every link is CURVE with a key pair per process (secrets 0600) allowed its own services;
-#   2. `up` again while it runs: nothing is restarted;
+#   2. `up` again while it runs: nothing is restarted; with chat-node1 stopped and uschatd.log
+#      grown by 1 MB since uschatd started, `up` starts chat-node1 again and says ready (a
+#      readiness check that piped the log into `grep -q` died of SIGPIPE there);
 #   3. the README's curl flow: /healthz, a code by mail file, register, login (sent to one of
 #      CHAT_NODES), the wrong password refused with 1009;
 #   4. Redis killed (kill -9) a second and a half after the login, `up` starts it again: the
@@ -97,6 +99,24 @@ for f in "$var"/run/*.pid "$var"/servers/redis.pid "$var"/servers/mariadb.pid; d
 done
 [[ "${after[*]}" == "${pids[*]}" ]] || fail "the second up restarted something: ${pids[*]} -> ${after[*]}"
 
+node1_pid=$(cat "$var/run/chat-node1.pid")
+kill -TERM "$node1_pid"
+for ((i = 0; i < 100; i++)); do
+    alive "$node1_pid" || break
+    sleep 0.1
+done
+alive "$node1_pid" && fail "chat-node1 (pid $node1_pid) did not stop on SIGTERM"
+# ~1 MB after the lines that say status knows the nodes, as a uschatd that ran for a while
+stamp=$(date '+%FT%T')
+for ((i = 0; i < 12000; i++)); do
+    echo "$stamp.000Z INFO  [status.local] a line of a long-running uschatd log"
+done >>"$var/log/uschatd.log"
+if ! USCHAT_READY_TIMEOUT=20 "$uschat" up >"$var/up-node1.out" 2>&1; then
+    cat "$var/up-node1.out" >&2
+    fail "up did not start the missing chat-node1 with a log of $(stat -c %s "$var/log/uschatd.log") bytes"
+fi
+alive "$(cat "$var/run/chat-node1.pid")" || fail "chat-node1 not running after up"
+
 # ---- 3. the README's flow ---------------------------------------------------------------
 post() { curl -s --max-time 10 -d "$2" "$GATE_URL$1"; }
 health=$(curl -s --max-time 10 "$GATE_URL/healthz")
@@ -175,5 +195,6 @@ if ((failures)); then
     echo "stack.up_down: $failures failure(s)" >&2
     exit 1
 fi
-echo "stack.up_down: up (6 processes), up again (no restart), register + login by curl," \
-    "a token kept across a Redis kill -9, status, down + up (account kept, login at once), down (nothing left)"
+echo "stack.up_down: up (6 processes), up again (no restart), a stopped node restarted past a" \
+    "1 MB log, register + login by curl, a token kept across a Redis kill -9, status," \
+    "down + up (account kept, login at once), down (nothing left)"

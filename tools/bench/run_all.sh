@@ -239,7 +239,7 @@ fi
 jq -n --arg date "$(date -u '+%Y-%m-%d %H:%M UTC')" --arg commit "$COMMIT" \
     --argjson dirty "${DIRTY:-[]}" --argjson load "[$LOAD1, $LOAD5, $LOAD15]" \
     --argjson load_end "[$(awk '{ print $1 ", " $2 ", " $3 }' /proc/loadavg)]" \
-    --arg build "$USCHAT_BUILD_TYPE, $(gcc --version | head -n 1)" \
+    --arg build "$USCHAT_BUILD_TYPE, $(gcc --version | sed -n 1p)" \
     --arg kernel "$(uname -sr)" --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
     --argjson cores "$(nproc)" --argjson mem_kb "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
     --argjson quick "$QUICK" --argjson seconds "$BENCH_S" --arg batch1 "$BATCH1_SEEN" \

@@ -30,6 +30,9 @@ typedef struct {
     const char *curve_server_public;
     const char *curve_public;
     const char *curve_secret;
+    /* true: nothing goes to the broker (no READY, no heartbeat) until broker_client_announce(),
+     * so a service is routed to only once it can serve (its port bound, its pool running). */
+    bool hold_ready;
 } broker_client_config_t;
 
 /* An inbound REQUEST or NOTIFY for this actor. body may be NULL (no body frame); the callee
@@ -41,8 +44,11 @@ typedef void(broker_client_on_message_fn)(broker_client_t *client, const envelop
 typedef void(broker_client_on_reply_fn)(broker_client_t *client, const envelope_t *env,
                                         zframe_t **body, void *arg);
 
-/* Connects and sends READY. Returns NULL on a bad config. Caller owns the result. */
+/* Connects and sends READY (unless config->hold_ready). Returns NULL on a bad config. Caller
+ * owns the result. */
 broker_client_t *broker_client_new(const broker_client_config_t *config);
+/* Sends the READY held back by hold_ready; the heartbeats start with it. No-op otherwise. */
+void broker_client_announce(broker_client_t *self);
 /* Sends DISCONNECT (best effort), fails pending requests with no callback. NULL-safe.
  * It does not touch the loop it was attached to (which may already be destroyed): destroy it
  * after the loop stopped, or call broker_client_detach() first if the loop keeps running. */

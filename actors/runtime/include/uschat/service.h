@@ -30,8 +30,9 @@ typedef struct {
  * broker/curve_server_public, broker/curve_public, broker/curve_secret (all empty = plain
  * TCP), with args' service and node. The strings point into the config. */
 void service_broker_config(const service_args_t *args, broker_client_config_t *out);
-/* A broker client for this actor from those settings (NULL and a log line on failure).
- * Caller owns the result. */
+/* A broker client for this actor from those settings (NULL and a log line on failure), with
+ * its READY held until broker_client_announce() (service_base_run() does it). Caller owns the
+ * result. */
 broker_client_t *service_broker_connect(const service_args_t *args);
 
 /* The compiled-in services, terminated by {NULL, NULL} (actors/uschatd/registry.c). */
