@@ -310,6 +310,13 @@ static int s_cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double gate_attack_percentile(double *v, int n, double p)
+{
+    qsort(v, (size_t)n, sizeof *v, s_cmp_double);
+    int rank = (int)((p * n + 99.999) / 100.0); /* ceil(p/100 * n), at least 1 */
+    return v[rank < 1 ? 0 : rank > n ? n - 1 : rank - 1];
+}
+
 void gate_attack_logins(int port, const char *body, int n, int timeout_ms, int pause_ms,
                         gate_attack_logins_t *out)
 {
@@ -335,10 +342,8 @@ void gate_attack_logins(int port, const char *body, int n, int timeout_ms, int p
         if (pause_ms)
             usleep((useconds_t)pause_ms * 1000);
     }
-    qsort(ms, (size_t)n, sizeof *ms, s_cmp_double);
-    int p99 = (99 * n + 99) / 100 - 1;
-    out->p50_ms = ms[(n - 1) / 2];
-    out->p99_ms = ms[p99 < 0 ? 0 : p99];
-    out->max_ms = ms[n - 1];
+    out->p50_ms = gate_attack_percentile(ms, n, 50);
+    out->p99_ms = gate_attack_percentile(ms, n, 99);
+    out->max_ms = ms[n - 1]; /* sorted by now */
     free(ms);
 }

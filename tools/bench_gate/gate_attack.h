@@ -60,4 +60,7 @@ typedef struct {
 void gate_attack_logins(int port, const char *body, int n, int timeout_ms, int pause_ms,
                         gate_attack_logins_t *out);
 
+/* The p-th percentile (0-100) of v[0..n) (n > 0), nearest rank; sorts v. */
+double gate_attack_percentile(double *v, int n, double p);
+
 #endif

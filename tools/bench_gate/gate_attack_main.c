@@ -19,18 +19,6 @@
 
 #include "gate_attack.h"
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double s_median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, s_cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static char *s_read(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -139,7 +127,8 @@ int main(int argc, char **argv)
             sleep(2); /* let the gate drop what is left of the attack */
     }
     printf("%s: median over %d runs: login p50 %.1f ms, p99 %.1f ms; %d of %d logins failed\n",
-           attack, runs, s_median(p50, runs), s_median(p99, runs), failed, runs * logins);
+           attack, runs, gate_attack_percentile(p50, runs, 50),
+           gate_attack_percentile(p99, runs, 50), failed, runs * logins);
     free(body);
     return 0;
 }
