@@ -11,9 +11,9 @@
  * What a request may cost is bounded here: its framing must be unambiguous (one
  * Content-Length, not with Transfer-Encoding: else 400 and the connection closes), its body
  * at most GATE_BODY_MAX (a declared length over it is 413 before any of it is read; a chunked
- * body is cut off, connection closed, as soon as it passes it), each client address holds at
- * most max_per_address connections, and gate_guard.c closes connections whose request takes
- * longer than request_timeout_ms or whose client has gone.
+ * body is answered 413 and the connection closed as soon as it passes it), each client address
+ * holds at most max_per_address connections, and gate_guard.c closes connections whose request
+ * takes longer than request_timeout_ms or whose client has gone.
  */
 #include <netinet/in.h>
 #include <sodium.h>
@@ -163,19 +163,42 @@ static const char *s_framing_error(struct MHD_Connection *conn)
     return NULL;
 }
 
-/* A body chunk of n bytes: keeps it unless the request is refused already. Past
- * GATE_BODY_MAX (only a chunked body gets there: a declared length over it was answered 413)
- * the connection is closed at once instead of reading the rest: MHD cannot queue an answer
- * in the middle of a body. */
-static enum MHD_Result s_body_chunk(gate_req_t *req, const char *data, size_t n)
+/* Answers 413 on the socket itself and has MHD close the connection: MHD 0.9.75 cannot
+ * queue an answer in the middle of a body, and reading the rest (which may never end) to
+ * answer after it is what must not happen. Nothing else is written on the connection while
+ * a request's body is read, so the answer cannot interleave with one of MHD's. */
+static enum MHD_Result s_refuse_body(gate_req_t *req, struct MHD_Connection *conn)
 {
-    if (req->body_len + n > GATE_BODY_MAX) {
-        log_debug("gate: %s: body over %d bytes from %s: connection closed",
-                  gate_route_path(req->route), GATE_BODY_MAX, req->addr);
-        gate_metrics_count(req->route, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
-                           gate_now_us() - req->start_us);
-        return MHD_NO;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char body[96], text[320];
+    int body_len = snprintf(body, sizeof body, "{\"error\":%u,\"message\":\"body over %d bytes\"}",
+                            GATE_E_RANGE, GATE_BODY_MAX);
+    int len = snprintf(text, sizeof text,
+                       "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+                       "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %d\r\n"
+                       "\r\n%s",
+                       body_len, body);
+    if (info && len > 0 && (size_t)len < sizeof text) {
+        /* a full socket buffer loses the answer, not the refusal */
+        if (send(info->connect_fd, text, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) == len)
+            shutdown(info->connect_fd, SHUT_WR);
     }
+    log_debug("gate: %s: body over %d bytes from %s: answered 413 and closed",
+              gate_route_path(req->route), GATE_BODY_MAX, req->addr);
+    gate_metrics_count(req->route, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
+                       gate_now_us() - req->start_us);
+    return MHD_NO;
+}
+
+/* A body chunk of n bytes: keeps it unless the request is refused already. Past
+ * GATE_BODY_MAX (only a chunked body gets there: a declared length over it was answered 413
+ * before its body) the answer is 413 at once and the rest is not read. */
+static enum MHD_Result s_body_chunk(gate_req_t *req, struct MHD_Connection *conn, const char *data,
+                                    size_t n)
+{
+    if (req->body_len + n > GATE_BODY_MAX)
+        return s_refuse_body(req, conn);
     if (!req->refuse) {
         if (!req->body && !(req->body = malloc(GATE_BODY_MAX + 1)))
             return MHD_NO;
@@ -234,7 +257,7 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        return s_body_chunk(req, upload_data, n);
+        return s_body_chunk(req, conn, upload_data, n);
     }
     if (req->answered)
         return MHD_YES; /* an early answer (400, 413) is on its way */
