@@ -7,7 +7,7 @@
  *              deadline (3 s here), not kept alive by its bytes; then 400 dripping
  *              connections from 4 addresses against a gate of 200 connections: the user's
  *              100 logins (one after the other) all succeed, p99 under 1 s
- *   abandon    100 requests a second abandoned half-way (headers and part of the body,
+ *   abandon    80 requests a second abandoned half-way (headers and part of the body,
  *              then the client's FIN) against a gate of 200 connections: they are closed
  *              at once instead of waiting for the idle timeout; the user's logins as above
  *   framing    two Content-Length headers, or one with Transfer-Encoding: 400 and the
@@ -120,10 +120,10 @@ static void s_case_slowloris(void)
                                 .addresses = 4,
                                 .connections = 400,
                                 .byte_every_ms = 500,
-                                .rate = 400};
+                                .rate = 150};
     gate_attack_t *attack = gate_attack_start(&cfg);
     CHECK(attack);
-    s_logins_during(&f, attack, 2000, "slowloris");
+    s_logins_during(&f, attack, 3000, "slowloris");
     char *metrics = s_metrics(&f);
     CHECK(strstr(metrics, "uschat_gate_connections_closed_total{reason=\"deadline\"}"));
     CHECK(!strstr(metrics, "uschat_gate_connections_closed_total{reason=\"deadline\"} 0\n"));
@@ -139,10 +139,10 @@ static void s_case_abandon(void)
     s_fixture_t f;
     s_fixture_start(&f);
     gate_attack_config_t cfg = {
-        .kind = GATE_ATTACK_ABANDON, .port = f.stack.stack.gate_port, .addresses = 8, .rate = 100};
+        .kind = GATE_ATTACK_ABANDON, .port = f.stack.stack.gate_port, .addresses = 8, .rate = 80};
     gate_attack_t *attack = gate_attack_start(&cfg);
     CHECK(attack);
-    /* 3 s at 100/s: more than the gate's 200 connections were abandoned before the logins */
+    /* 3 s at 80/s: more than the gate's 200 connections were abandoned before the logins */
     s_logins_during(&f, attack, 3000, "abandon");
     char *metrics = s_metrics(&f);
     CHECK(!strstr(metrics, "uschat_gate_connections_closed_total{reason=\"client_gone\"} 0\n"));
