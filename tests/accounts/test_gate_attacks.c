@@ -80,7 +80,8 @@ static void s_logins_during(s_fixture_t *f, gate_attack_t *attack, int warm_ms, 
 {
     usleep((useconds_t)warm_ms * 1000);
     gate_attack_logins_t l;
-    gate_attack_logins(f->stack.stack.gate_port, f->login, LOGINS, 3000, 0, &l);
+    /* a gate that fails three is not going to pass: no need to wait for the rest */
+    gate_attack_logins(f->stack.stack.gate_port, f->login, LOGINS, 3000, 0, 3, &l);
     gate_attack_stats_t st;
     gate_attack_stop(&attack, &st);
     printf("%s: %d logins from 127.0.0.1 during the attack: p50 %.1f ms, p99 %.1f ms, max %.1f "

@@ -318,7 +318,7 @@ double gate_attack_percentile(double *v, int n, double p)
 }
 
 void gate_attack_logins(int port, const char *body, int n, int timeout_ms, int pause_ms,
-                        gate_attack_logins_t *out)
+                        int max_failed, gate_attack_logins_t *out)
 {
     memset(out, 0, sizeof *out);
     double *ms = calloc((size_t)(n > 0 ? n : 1), sizeof *ms);
@@ -339,11 +339,13 @@ void gate_attack_logins(int port, const char *body, int n, int timeout_ms, int p
             ms[i] = timeout_ms;
         }
         out->n++;
+        if (max_failed && out->failed >= max_failed)
+            break;
         if (pause_ms)
             usleep((useconds_t)pause_ms * 1000);
     }
-    out->p50_ms = gate_attack_percentile(ms, n, 50);
-    out->p99_ms = gate_attack_percentile(ms, n, 99);
-    out->max_ms = ms[n - 1]; /* sorted by now */
+    out->p50_ms = gate_attack_percentile(ms, out->n, 50);
+    out->p99_ms = gate_attack_percentile(ms, out->n, 99);
+    out->max_ms = ms[out->n - 1]; /* sorted by now */
     free(ms);
 }

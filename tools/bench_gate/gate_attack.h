@@ -56,9 +56,10 @@ typedef struct {
 } gate_attack_logins_t;
 
 /* n logins (body: the JSON of POST /user_login) one after the other, each on a new
- * connection from 127.0.0.1 with its own timeout, pause_ms apart. */
+ * connection from 127.0.0.1 with its own timeout, pause_ms apart; stops early once
+ * max_failed have failed (0: never). */
 void gate_attack_logins(int port, const char *body, int n, int timeout_ms, int pause_ms,
-                        gate_attack_logins_t *out);
+                        int max_failed, gate_attack_logins_t *out);
 
 /* The p-th percentile (0-100) of v[0..n) (n > 0), nearest rank; sorts v. */
 double gate_attack_percentile(double *v, int n, double p);

@@ -112,7 +112,7 @@ int main(int argc, char **argv)
         }
         sleep((unsigned)warm_s);
         gate_attack_logins_t l;
-        gate_attack_logins(cfg.port, body, logins, 3000, 100, &l);
+        gate_attack_logins(cfg.port, body, logins, 3000, 100, 0, &l);
         gate_attack_stats_t st = {0};
         gate_attack_stop(&a, &st);
         printf("run %d: %s: %d logins: p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d failed; attack "
