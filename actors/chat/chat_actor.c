@@ -146,7 +146,7 @@ static void s_log_stats(chat_node_t *node)
     log_info("chat: %u connections, %u sessions, %zu jobs queued; accepted %llu, logins %llu "
              "(failed %llu), kicked %llu, closed idle %llu / no login %llu / flood %llu / slow "
              "%llu / too large %llu, unknown ids %llu, bad json %llu, rate limited %llu, busy "
-             "%llu, pushes local %llu remote %llu in %llu",
+             "%llu, pushes local %llu remote %llu in %llu, refused over the address cap %llu",
              node->nconns, node->nsessions, node->pool ? worker_pool_queued(node->pool) : 0,
              (unsigned long long)s->accepted, (unsigned long long)s->logins,
              (unsigned long long)s->login_failed, (unsigned long long)s->kicked,
@@ -155,7 +155,8 @@ static void s_log_stats(chat_node_t *node)
              (unsigned long long)s->too_large, (unsigned long long)s->unknown_ids,
              (unsigned long long)s->bad_json, (unsigned long long)s->rate_limited,
              (unsigned long long)s->busy, (unsigned long long)s->pushes_local,
-             (unsigned long long)s->pushes_remote, (unsigned long long)s->pushes_in);
+             (unsigned long long)s->pushes_remote, (unsigned long long)s->pushes_in,
+             (unsigned long long)s->addr_refused);
     if (s->batches)
         log_info("chat: %llu message batches committed: %llu requests, %llu messages (%.1f a "
                  "batch, at most %llu), %.2f ms a batch in the worker (at most %.2f ms)",
@@ -275,6 +276,7 @@ static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
     node->pipe = pipe;
     node->epfd = node->listen_fd = -1;
     chat_umap_init(&node->sessions);
+    chat_umap_init(&node->prelogin);
     if (chat_config_load(args->config, &node->cfg) < 0)
         goto fail;
     s_raise_fd_limit();

@@ -28,6 +28,12 @@ int chat_config_load(config_t *cfg, chat_config_t *out)
     out->rate_close_after = (uint32_t)config_int(cfg, "chat/rate_close_after", 3, 1, 255);
     out->presence_ttl_s = (uint32_t)config_int(cfg, "chat/presence_ttl_s", 60, 3, 86400);
     out->max_connections = (uint32_t)config_int(cfg, "chat/max_connections", 100000, 1, 10000000);
+    /* a login frame is {"uid":N,"token":"64 hex"}: a little over 100 bytes */
+    out->login_max_body = (uint32_t)config_int(cfg, "chat/login_max_body", 512, 64, FRAME_MAX_BODY);
+    if (out->login_max_body > out->max_body)
+        out->login_max_body = out->max_body;
+    out->prelogin_per_address =
+        (uint32_t)config_int(cfg, "chat/prelogin_per_address", 64, 1, 10000000);
     out->max_inflight = (uint32_t)config_int(cfg, "chat/max_inflight", 32, 1, 65535);
     out->workers = (int)config_int(cfg, "chat/workers", 4, 1, 256);
     out->queue_max = (size_t)config_int(cfg, "chat/queue_max", 16384, 16, 10000000);

@@ -106,7 +106,9 @@ typedef struct {
     uint32_t rate_close_after; /* consecutive seconds over the limit that close */
     uint32_t presence_ttl_s;   /* TTL of uip_<uid>; refreshed every third of it */
     uint32_t max_connections;
-    uint32_t max_inflight; /* requests of one connection waiting for a worker */
+    uint32_t login_max_body;       /* largest frame body before login (the decoder's buffer) */
+    uint32_t prelogin_per_address; /* connections not logged in yet, per client address */
+    uint32_t max_inflight;         /* requests of one connection waiting for a worker */
     int workers;
     size_t queue_max;             /* jobs waiting for a worker, node-wide */
     int message_lanes;            /* message commit lanes (threads hashed onto them) */
@@ -147,6 +149,7 @@ struct chat_conn_t {
     uint32_t rate_count;      /* requests refused (1014) in that second */
     uint32_t rate_tokens;     /* token bucket: requests that may go now */
     uint32_t rate_stamp_ms;   /* node clock of the last refill, 0 = bucket not started */
+    uint64_t addr_key;        /* client address while counted as not logged in, else 0 */
     uint16_t inflight;        /* jobs of this connection in the worker pool */
     uint8_t rate_over;        /* consecutive seconds with refusals */
     uint8_t state;            /* chat_conn_state_t */
@@ -199,7 +202,7 @@ typedef struct {
 typedef struct {
     uint64_t accepted, closed, frames_in, unknown_ids, bad_json, too_large, rate_limited,
         flood_closed, slow_closed, idle_closed, login_timeouts, logins, login_failed, kicked, busy,
-        pushes_local, pushes_remote, pushes_in;
+        pushes_local, pushes_remote, pushes_in, addr_refused;
     /* text batches: committed transactions, requests and items in them, time in the worker */
     uint64_t batches, batch_texts, batch_rows, batch_us, batch_max_rows, batch_max_us;
 } chat_stats_t;
@@ -226,9 +229,11 @@ typedef struct chat_node_t {
     uint64_t next_conn_id;
     chat_conn_t *zombies; /* closed in this batch, freed after it */
 
-    chat_umap_t sessions;     /* uid -> logged-in chat_conn_t */
-    chat_conn_t *ring;        /* ring of logged-in sessions (NULL when none) */
-    chat_conn_t *ring_cursor; /* next session whose presence gets refreshed */
+    chat_umap_t sessions;           /* uid -> logged-in chat_conn_t */
+    chat_umap_t prelogin;           /* client address key -> connections not logged in (a count) */
+    uint32_t addr_refused_logged_s; /* last second a refusal for the address cap was logged */
+    chat_conn_t *ring;              /* ring of logged-in sessions (NULL when none) */
+    chat_conn_t *ring_cursor;       /* next session whose presence gets refreshed */
     uint32_t nsessions;
     chat_wheel_t wheel;
 

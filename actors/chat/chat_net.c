@@ -9,7 +9,13 @@
  *
  * Memory per idle connection is the chat_conn_t alone: reads go through one node-wide buffer
  * (the frame decoder copies only a frame split across reads), and the send queue allocates
- * only when the kernel's socket buffer is full. Closing is deferred in one respect: a closed
+ * only when the kernel's socket buffer is full.
+ *
+ * Admission: until it logs in a connection may only send frames of login_max_body bytes (so
+ * a frame left half-sent holds at most that much, not max_body), and one client address may
+ * hold at most prelogin_per_address such connections (more are closed as soon as they are
+ * accepted). A logged-in session counts for no address: many users behind one NAT are fine,
+ * a flood of connections that never log in is not. Closing is deferred in one respect: a closed
  * connection's struct lives until the end of the event batch (epoll may still hold events
  * naming it), as in Redis' "free at a safe point".
  *
@@ -164,6 +170,7 @@ void chat_net_close(chat_node_t *node)
     node->conns = NULL;
     node->conns_cap = 0;
     chat_umap_clear(&node->sessions);
+    chat_umap_clear(&node->prelogin);
     if (node->epfd >= 0)
         close(node->epfd);
     node->epfd = -1;
@@ -207,7 +214,59 @@ static void s_set_events(chat_node_t *node, chat_conn_t *c, bool want_out)
         c->want_out = want_out;
 }
 
-static void s_conn_new(chat_node_t *node, int fd)
+/* The key a client address is counted under: an IPv4 address (also IPv4-mapped) as itself,
+ * an IPv6 address by its /64, the block one host or one home usually gets. Never 0. */
+static uint64_t s_addr_key(const struct sockaddr_storage *sa)
+{
+    if (sa->ss_family == AF_INET)
+        return (1ull << 32) | ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+    if (sa->ss_family == AF_INET6) {
+        const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(b, mapped, sizeof mapped) == 0)
+            return (1ull << 32) |
+                   ((uint64_t)b[12] << 24 | (uint64_t)b[13] << 16 | (uint64_t)b[14] << 8 | b[15]);
+        uint64_t prefix = 0;
+        for (int i = 0; i < 8; i++)
+            prefix = prefix << 8 | b[i];
+        /* FNV-1a over the prefix, kept clear of the IPv4 keys (bit 63 set) */
+        uint64_t h = 1469598103934665603ull;
+        for (int i = 0; i < 8; i++)
+            h = (h ^ ((prefix >> (8 * i)) & 0xff)) * 1099511628211ull;
+        return h | (1ull << 63);
+    }
+    return 1; /* unix sockets and the like: one address */
+}
+
+static uintptr_t s_prelogin_count(chat_node_t *node, uint64_t key)
+{
+    return (uintptr_t)chat_umap_get(&node->prelogin, key);
+}
+
+/* Counts c as not logged in from its address (c->addr_key = key). -1 when the map has no
+ * room (c is then not counted). */
+static int s_prelogin_add(chat_node_t *node, chat_conn_t *c, uint64_t key)
+{
+    if (chat_umap_put(&node->prelogin, key, (void *)(s_prelogin_count(node, key) + 1)) < 0)
+        return -1;
+    c->addr_key = key;
+    return 0;
+}
+
+/* c logged in or closed: it no longer counts for its address. */
+static void s_prelogin_release(chat_node_t *node, chat_conn_t *c)
+{
+    if (!c->addr_key)
+        return;
+    uintptr_t n = s_prelogin_count(node, c->addr_key);
+    if (n > 1)
+        chat_umap_put(&node->prelogin, c->addr_key, (void *)(n - 1));
+    else
+        chat_umap_remove(&node->prelogin, c->addr_key);
+    c->addr_key = 0;
+}
+
+static void s_conn_new(chat_node_t *node, int fd, uint64_t addr_key)
 {
     chat_conn_t *c = NULL;
     if (s_conns_reserve(node, fd) < 0 || !(c = calloc(1, sizeof *c))) {
@@ -220,10 +279,17 @@ static void s_conn_new(chat_node_t *node, int fd)
     c->fd = fd;
     c->id = ++node->next_conn_id;
     c->created_s = c->last_rx_s = node->now_s;
-    frame_decoder_init(&c->decoder, node->cfg.max_body);
+    frame_decoder_init(&c->decoder, node->cfg.login_max_body);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
     if (epoll_ctl(node->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
         log_warn("chat: epoll_ctl add: %s", strerror(errno));
+        close(fd);
+        free(c);
+        return;
+    }
+    if (s_prelogin_add(node, c, addr_key) < 0) {
+        log_warn("chat: out of memory for a connection");
+        epoll_ctl(node->epfd, EPOLL_CTL_DEL, fd, NULL);
         close(fd);
         free(c);
         return;
@@ -239,7 +305,10 @@ static void s_conn_new(chat_node_t *node, int fd)
 static void s_accept(chat_node_t *node)
 {
     for (int i = 0; i < ACCEPT_BUDGET && node->listen_fd >= 0; i++) {
-        int fd = accept4(node->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage sa;
+        socklen_t sa_len = sizeof sa;
+        int fd =
+            accept4(node->listen_fd, (struct sockaddr *)&sa, &sa_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -257,7 +326,26 @@ static void s_accept(chat_node_t *node)
             close(fd);
             continue;
         }
-        s_conn_new(node, fd);
+        uint64_t key = s_addr_key(&sa);
+        if (s_prelogin_count(node, key) >= node->cfg.prelogin_per_address) {
+            close(fd);
+            node->stats.addr_refused++;
+            if (node->addr_refused_logged_s != node->now_s) {
+                node->addr_refused_logged_s = node->now_s;
+                char text[INET6_ADDRSTRLEN] = "?";
+                if (sa.ss_family == AF_INET)
+                    inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, text, sizeof text);
+                else if (sa.ss_family == AF_INET6)
+                    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, text,
+                              sizeof text);
+                log_warn("chat: %s holds %u connections that have not logged in: more refused "
+                         "(%llu so far)",
+                         text, node->cfg.prelogin_per_address,
+                         (unsigned long long)node->stats.addr_refused);
+            }
+            continue;
+        }
+        s_conn_new(node, fd, key);
     }
 }
 
@@ -285,6 +373,9 @@ int chat_session_bind(chat_node_t *node, chat_conn_t *conn, uint64_t uid, uint64
         return -1;
     conn->uid = uid;
     conn->session = session;
+    s_prelogin_release(node, conn);
+    /* logged in: frames up to max_body from now on (the decoder checks each new header) */
+    conn->decoder.max_body = node->cfg.max_body;
     if (!conn->in_ring) {
         if (!node->ring) {
             conn->ring_next = conn->ring_prev = conn;
@@ -335,6 +426,7 @@ void chat_conn_close(chat_node_t *node, chat_conn_t *c, const char *reason)
     else
         log_debug("chat: connection %llu closed: %s", (unsigned long long)c->id, reason);
     chat_session_unbind(node, c, true);
+    s_prelogin_release(node, c);
     chat_wheel_remove(&node->wheel, &c->timer);
     epoll_ctl(node->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
@@ -485,10 +577,12 @@ static void s_feed(chat_node_t *node, chat_conn_t *c, const uint8_t *data, size_
             return;
         } else if (rc == FRAME_ERR_TOO_LARGE) {
             node->stats.too_large++;
-            log_warn("chat: connection %llu (uid %llu) announced a body of %u bytes (limit %u): "
-                     "closing",
-                     (unsigned long long)c->id, (unsigned long long)c->uid, c->decoder.length,
-                     node->cfg.max_body);
+            /* before login this is what a flood looks like: not one log line each */
+            log_write(c->uid ? LOG_WARN : LOG_DEBUG,
+                      "chat: connection %llu (uid %llu) announced a body of %u bytes (limit %u): "
+                      "closing",
+                      (unsigned long long)c->id, (unsigned long long)c->uid, c->decoder.length,
+                      c->decoder.max_body);
             chat_conn_close(node, c, "frame over the size limit");
             return;
         } else {

@@ -134,7 +134,9 @@ static void s_load_config(gate_t *gate, config_t *cfg)
     c->port = (int)config_int(cfg, "gate/port", 8080, 0, 65535);
     c->http_threads = (int)config_int(cfg, "gate/http_threads", 1, 1, 64);
     c->max_connections = (int)config_int(cfg, "gate/max_connections", 1000, 1, 100000);
+    c->max_per_address = (int)config_int(cfg, "gate/max_per_address", 32, 1, 100000);
     c->idle_timeout_s = (int)config_int(cfg, "gate/idle_timeout_s", 60, 1, 3600);
+    c->request_timeout_ms = (int)config_int(cfg, "gate/request_timeout_ms", 10000, 100, 600000);
     c->workers = (int)config_int(cfg, "gate/workers", 2, 1, 256);
     c->queue = (int)config_int(cfg, "gate/queue", 64, 1, 100000);
     c->argon2_opslimit = (unsigned long long)config_int(cfg, "gate/argon2_opslimit", 2,
@@ -169,6 +171,7 @@ static void s_gate_destroy(gate_t **gate_p)
     gate_route_fail_pending(gate);
     /* MHD threads hand requests to the base until they are gone: the base goes last */
     gate_http_stop(gate);
+    gate_guard_stop(gate); /* after MHD: it reports its connections closed to the guard */
     gate_health_stop(gate);
     service_base_destroy(&gate->base);
     free(gate);
@@ -207,15 +210,16 @@ static gate_t *s_gate_new(zsock_t *pipe, const service_args_t *args)
         s_gate_destroy(&gate);
         return NULL;
     }
-    if (gate_health_start(gate) != 0 || gate_http_start(gate) != 0) {
+    if (gate_health_start(gate) != 0 || gate_guard_start(gate) != 0 || gate_http_start(gate) != 0) {
         s_gate_destroy(&gate);
         return NULL;
     }
     log_info("gate: ready as node %s on http://%s:%d (%d workers, queue %d; Argon2id opslimit "
-             "%llu, memlimit %zu KiB)",
+             "%llu, memlimit %zu KiB; %d connections, %d per address, %d ms per request)",
              broker_client_node(service_base_client(gate->base)), gate->cfg.host, gate->bound_port,
              gate->cfg.workers, gate->cfg.queue, gate->cfg.argon2_opslimit,
-             gate->cfg.argon2_memlimit / 1024);
+             gate->cfg.argon2_memlimit / 1024, gate->cfg.max_connections, gate->cfg.max_per_address,
+             gate->cfg.request_timeout_ms);
     return gate;
 }
 

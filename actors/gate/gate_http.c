@@ -7,12 +7,20 @@
  * thread finished it, and MHD then calls the handler a last time to queue the answer. The
  * handler never waits: the worker pool's bounded queue answers 1018 when full. The request is
  * freed in the completion callback, the only place that may.
+ *
+ * What a request may cost is bounded here: its framing must be unambiguous (one
+ * Content-Length, not with Transfer-Encoding: else 400 and the connection closes), its body
+ * at most GATE_BODY_MAX (a declared length over it is 413 before any of it is read; a chunked
+ * body is answered 413 and the connection closed as soon as it passes it), each client address
+ * holds at most max_per_address connections, and gate_guard.c closes connections whose request
+ * takes longer than request_timeout_ms or whose client has gone.
  */
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "gate_internal.h"
@@ -76,6 +84,8 @@ static enum MHD_Result s_send(gate_req_t *req, struct MHD_Connection *conn, unsi
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (req->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result rc = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     req->answered = true;
@@ -125,6 +135,79 @@ static void s_client_address(gate_req_t *req, struct MHD_Connection *conn)
                   sizeof req->addr);
 }
 
+typedef struct {
+    unsigned lengths, encodings;
+} s_framing_t;
+
+static enum MHD_Result s_count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    s_framing_t *f = cls;
+    f->lengths += strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+    f->encodings += strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0;
+    return MHD_YES;
+}
+
+/* Why the body's extent is ambiguous (two lengths could be read two ways by two parsers: a
+ * way to smuggle a request past a proxy), or NULL when it is not. */
+static const char *s_framing_error(struct MHD_Connection *conn)
+{
+    s_framing_t f = {0, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, s_count_framing, &f);
+    if (f.lengths > 1)
+        return "more than one Content-Length";
+    if (f.encodings > 1)
+        return "more than one Transfer-Encoding";
+    if (f.lengths && f.encodings)
+        return "Content-Length with Transfer-Encoding";
+    return NULL;
+}
+
+/* Answers 413 on the socket itself and has MHD close the connection: MHD 0.9.75 cannot
+ * queue an answer in the middle of a body, and reading the rest (which may never end) to
+ * answer after it is what must not happen. Nothing else is written on the connection while
+ * a request's body is read, so the answer cannot interleave with one of MHD's. */
+static enum MHD_Result s_refuse_body(gate_req_t *req, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char body[96], text[320];
+    int body_len = snprintf(body, sizeof body, "{\"error\":%u,\"message\":\"body over %d bytes\"}",
+                            GATE_E_RANGE, GATE_BODY_MAX);
+    int len = snprintf(text, sizeof text,
+                       "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+                       "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %d\r\n"
+                       "\r\n%s",
+                       body_len, body);
+    if (info && len > 0 && (size_t)len < sizeof text) {
+        /* a full socket buffer loses the answer, not the refusal */
+        if (send(info->connect_fd, text, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) == len)
+            shutdown(info->connect_fd, SHUT_WR);
+    }
+    log_debug("gate: %s: body over %d bytes from %s: answered 413 and closed",
+              gate_route_path(req->route), GATE_BODY_MAX, req->addr);
+    gate_metrics_count(req->route, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
+                       gate_now_us() - req->start_us);
+    return MHD_NO;
+}
+
+/* A body chunk of n bytes: keeps it unless the request is refused already. Past
+ * GATE_BODY_MAX (only a chunked body gets there: a declared length over it was answered 413
+ * before its body) the answer is 413 at once and the rest is not read. */
+static enum MHD_Result s_body_chunk(gate_req_t *req, struct MHD_Connection *conn, const char *data,
+                                    size_t n)
+{
+    if (req->body_len + n > GATE_BODY_MAX)
+        return s_refuse_body(req, conn);
+    if (!req->refuse) {
+        if (!req->body && !(req->body = malloc(GATE_BODY_MAX + 1)))
+            return MHD_NO;
+        memcpy(req->body + req->body_len, data, n);
+    }
+    req->body_len += n; /* of a refused request only counted */
+    return MHD_YES;
+}
+
 static __thread bool s_thread_named;
 
 static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -148,6 +231,11 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
         req->start_us = gate_now_us();
         req->route = s_route_of(url);
         s_client_address(req, conn);
+        const char *framing = s_framing_error(conn);
+        if (framing) {
+            req->close = true;
+            return s_send_error(req, conn, MHD_HTTP_BAD_REQUEST, GATE_E_JSON, framing, NULL);
+        }
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > GATE_BODY_MAX)
@@ -167,23 +255,14 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
         return MHD_YES;
     }
     if (*upload_data_size) {
-        /* a body chunk: keep at most GATE_BODY_MAX, swallow the rest and answer 413 later */
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (req->refuse)
-            return MHD_YES; /* answered once the body is over; not kept */
-        if (req->too_big || req->body_len + n > GATE_BODY_MAX) {
-            req->too_big = true;
-            return MHD_YES;
-        }
-        if (!req->body && !(req->body = malloc(GATE_BODY_MAX + 1)))
-            return MHD_NO;
-        memcpy(req->body + req->body_len, upload_data, n);
-        req->body_len += n;
-        return MHD_YES;
+        return s_body_chunk(req, conn, upload_data, n);
     }
     if (req->answered)
-        return MHD_YES; /* an early answer (404, 405, 413) is on its way */
+        return MHD_YES; /* an early answer (400, 413) is on its way */
+    if (!req->working && !req->done)
+        gate_guard_set_busy(req->gate, conn, true); /* the whole request is in */
     if (req->done) {
         /* resumed: the answer is ready */
         char *text = req->response;
@@ -197,9 +276,6 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
     if (req->refuse == MHD_HTTP_METHOD_NOT_ALLOWED)
         return s_send_error(req, conn, MHD_HTTP_METHOD_NOT_ALLOWED, GATE_E_JSON,
                             "method not allowed", s_routes[req->route].method);
-    if (req->too_big)
-        return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
-                            "body over 16384 bytes", NULL);
     if (req->route == GATE_ROUTE_HEALTHZ)
         return s_healthz(req, conn);
     if (req->route == GATE_ROUTE_METRICS)
@@ -222,12 +298,29 @@ void gate_http_resume(gate_req_t *req)
 static void s_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                            enum MHD_RequestTerminationCode toe)
 {
+    gate_guard_set_busy(cls, conn, false);
     s_req_free(*con_cls);
     *con_cls = NULL;
 }
 
+/* MHD's own messages (a connection refused at a limit, a request cut short), at most
+ * MHD_LOG_PER_S a second: an attack must not flood the log. */
+#define MHD_LOG_PER_S 10
+static atomic_llong s_log_second;
+static atomic_uint s_log_lines;
+
 __attribute__((format(printf, 2, 0))) static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    long long second = (long long)(gate_now_us() / 1000000);
+    long long was = atomic_load(&s_log_second);
+    if (second != was && atomic_compare_exchange_strong(&s_log_second, &was, second)) {
+        unsigned lines = atomic_exchange(&s_log_lines, 0);
+        if (lines > MHD_LOG_PER_S)
+            log_warn("gate: http: %u more such lines within one second not logged",
+                     lines - MHD_LOG_PER_S);
+    }
+    if (atomic_fetch_add(&s_log_lines, 1) >= MHD_LOG_PER_S)
+        return;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
@@ -263,8 +356,10 @@ int gate_http_start(gate_t *gate)
     gate->httpd = MHD_start_daemon(
         flags, (uint16_t)c->port, NULL, NULL, s_on_access, gate, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-        s_on_completed, gate, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, gate, MHD_OPTION_ARRAY,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->max_per_address,
+        MHD_OPTION_NOTIFY_CONNECTION, gate_guard_notify, gate, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)c->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, gate,
+        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, gate, MHD_OPTION_ARRAY,
         c->http_threads > 1 ? pool : pool + 1, MHD_OPTION_END);
     if (!gate->httpd) {
         log_error("gate: cannot listen on %s:%d (in use?)", c->host, c->port);

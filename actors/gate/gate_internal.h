@@ -83,7 +83,9 @@ typedef struct {
     int port;
     int http_threads;
     int max_connections;
+    int max_per_address; /* connections from one client address */
     int idle_timeout_s;
+    int request_timeout_ms; /* a whole request's headers and body (gate_guard.c) */
     int workers;
     int queue;
     unsigned long long argon2_opslimit;
@@ -97,6 +99,7 @@ typedef struct {
 } gate_config_t;
 
 typedef struct gate_t gate_t;
+typedef struct gate_conn_t gate_conn_t; /* gate_guard.c: one open HTTP connection */
 
 typedef struct gate_req_t {
     loop_item_t item; /* first: the loop_queue link */
@@ -108,11 +111,11 @@ typedef struct gate_req_t {
     /* the body as it arrives */
     char *body;
     size_t body_len;
-    bool too_big;
     bool working;    /* suspended, somewhere between threads */
     bool done;       /* response ready: queue it on the next handler call */
     bool answered;   /* a response is queued */
     unsigned refuse; /* 404 or 405, answered when the body is over */
+    bool close;      /* answer with Connection: close (the request's framing is unclear) */
     gate_step_t step;
     struct gate_req_t *prev, *next; /* loop thread: the list of requests awaiting the broker */
     int replies_due;                /* broker replies still expected for this step */
@@ -157,6 +160,13 @@ struct gate_t {
     pthread_mutex_t health_lock;
     pthread_cond_t health_wake;
     bool health_stop;
+    /* the connection guard (gate_guard.c) */
+    pthread_mutex_t guard_lock; /* the list, and each entry's fields */
+    pthread_cond_t guard_wake;
+    pthread_t guard_thread;
+    bool guard_started, guard_stop;
+    gate_conn_t *conns;
+    atomic_uint_least64_t closed_late, closed_gone; /* connections closed by the guard */
 };
 
 /* ---- gate.c ------------------------------------------------------------------------------- */
@@ -206,6 +216,19 @@ char *gate_metrics_render(const gate_t *gate);
 
 int gate_health_start(gate_t *gate);
 void gate_health_stop(gate_t *gate);
+
+/* ---- gate_guard.c ------------------------------------------------------------------------- */
+
+/* Starts / stops the guard's thread. Start before MHD, stop after it. 0 or -1. */
+int gate_guard_start(gate_t *gate);
+void gate_guard_stop(gate_t *gate);
+/* MHD_OPTION_NOTIFY_CONNECTION callback (cls: the gate): tracks each connection from its
+ * start to its close. MHD thread. */
+void gate_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code);
+/* busy: the whole request of conn is in, the deadline no longer applies; !busy: its answer is
+ * sent, the next request's deadline starts. MHD thread. */
+void gate_guard_set_busy(gate_t *gate, struct MHD_Connection *conn, bool busy);
 
 /* ---- gate_password.c ---------------------------------------------------------------------- */
 

@@ -14,7 +14,7 @@
 /* result labels: the JSON error code for 200 answers of the POST routes, else the HTTP status */
 static const unsigned s_results[] = {0,    1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008,
                                      1009, 1010, 1011, 1012, 1013, 1014, 1015, 1016, 1017,
-                                     1018, 200,  404,  405,  413,  500,  503};
+                                     1018, 200,  400,  404,  405,  413,  500,  503};
 #define RESULTS      (sizeof s_results / sizeof s_results[0])
 #define RESULT_OTHER RESULTS
 
@@ -108,9 +108,16 @@ char *gate_metrics_render(const gate_t *gate)
             "# TYPE uschat_gate_dependency_up gauge\n"
             "uschat_gate_dependency_up{dependency=\"broker\"} %d\n"
             "uschat_gate_dependency_up{dependency=\"redis\"} %d\n"
-            "uschat_gate_dependency_up{dependency=\"mysql\"} %d\n",
+            "uschat_gate_dependency_up{dependency=\"mysql\"} %d\n"
+            "# HELP uschat_gate_connections_closed_total Connections the gate closed before "
+            "their request was in: over the request deadline, or their client gone.\n"
+            "# TYPE uschat_gate_connections_closed_total counter\n"
+            "uschat_gate_connections_closed_total{reason=\"deadline\"} %llu\n"
+            "uschat_gate_connections_closed_total{reason=\"client_gone\"} %llu\n",
             service_base_queued(gate->base), (int)atomic_load(&gate->broker_ok),
-            (int)atomic_load(&gate->redis_ok), (int)atomic_load(&gate->mysql_ok));
+            (int)atomic_load(&gate->redis_ok), (int)atomic_load(&gate->mysql_ok),
+            (unsigned long long)atomic_load(&gate->closed_late),
+            (unsigned long long)atomic_load(&gate->closed_gone));
     if (fclose(f) != 0) {
         free(text);
         return NULL;

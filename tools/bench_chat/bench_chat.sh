@@ -2,7 +2,7 @@
 # tools/bench_chat/bench_chat.sh: the chat node benchmark, self-contained on one machine.
 #
 #   tools/bench_chat/bench_chat.sh [--build DIR] [--users N] [--hold S] [--login S]
-#                                  [--messages S] [--keep]
+#                                  [--messages S] [--admission N] [--keep]
 #
 # Starts private Redis and MariaDB (tools/lib/servers.sh), the broker and ONE chat node
 # (uschatd --service chat --node node1) from the build folder (default build/, a release
@@ -18,6 +18,13 @@
 #   5. 1,000 pairs of friends send text messages flat out (8 in flight per sender) for S
 #      seconds (default 10, --messages S; 0 skips it) and prints the messages acked per
 #      second (each acked only after its MySQL commit) and the seq gaps seen (must be 0).
+# --admission N instead measures connections that never log in: after the warm-up, N idle
+# connections and then N that send the first 100 bytes of a login frame announcing 8,000
+# bytes (from 127.0.0.2 and up, 50 per address), held for 15 s (past the 10 s login
+# deadline), with the node's RSS per connection of each kind, while 200 real logins a second
+# (--direct) run throughout; their latency is the load generator's. Run it once with the
+# defaults and once with USCHAT_CHAT_LOGIN_MAX_BODY=8192 USCHAT_CHAT_PRELOGIN_PER_ADDRESS=
+# 10000000 in the environment (no pre-login limits) to compare.
 # Goals on a 2-core machine: under 4 KiB per connection, 2,000 logins/s or more.
 # Everything it started is stopped at exit (by pid); --keep leaves the folder for the logs.
 set -euo pipefail
@@ -29,6 +36,7 @@ HOLD_S=20
 LOGIN_S=10
 MSG_S=10
 KEEP=0
+ADMISSION=0
 while (($#)); do
     case $1 in
         --build) BUILD=$(readlink -f "$2"); shift 2 ;;
@@ -36,6 +44,7 @@ while (($#)); do
         --hold) HOLD_S=$2; shift 2 ;;
         --login) LOGIN_S=$2; shift 2 ;;
         --messages) MSG_S=$2; shift 2 ;;
+        --admission) ADMISSION=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench_chat: unknown option $1" >&2; exit 2 ;;
@@ -87,6 +96,58 @@ load --users 1000 --duration 3 --rate 0 --direct login >"$DIR/warmup.out" 2>&1 |
     { cat "$DIR/warmup.out" >&2; exit 1; }
 sleep 1
 BASE_KB=$(rss_kb "$NODE_PID")
+
+if ((ADMISSION > 0)); then
+    load --users "$USERS" --duration 20 --rate 200 --direct login >"$DIR/login.out" 2>&1 &
+    LOAD_PID=$!
+    # shellcheck disable=SC2016
+    /usr/bin/python3 - "$PORT_NODE" "$NODE_PID" "$ADMISSION" <<'PY'
+import socket, struct, sys, time
+port, pid, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def rss():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+def flood(first, payload):
+    socks = []
+    for i in range(n):
+        a = first + i // 50
+        s = socket.socket()
+        s.bind((f"127.0.{a // 250}.{2 + a % 250}", 0))
+        s.connect(("127.0.0.1", port))
+        if payload:
+            s.send(payload)
+        socks.append(s)
+    return socks
+time.sleep(1)
+r0 = rss()
+idle = flood(0, b"")
+time.sleep(1)
+r1 = rss()
+half = flood(n // 50 + 1, struct.pack(">HH", 1005, 8000) + b"{" * 100)
+time.sleep(1)
+r2 = rss()
+open_half = 0
+for s in half:
+    s.setblocking(False)
+    try:
+        open_half += s.recv(1) != b""
+    except BlockingIOError:
+        open_half += 1
+    except OSError:
+        pass
+print(f"  node RSS {r0} kB; + {n} idle connections: {r1} kB ({(r1 - r0) * 1024 // n} bytes each)")
+print(f"  + {n} half-sent 8000-byte login frames: {r2} kB ({(r2 - r1) * 1024 // n} bytes each),"
+      f" {open_half} of them still open")
+time.sleep(13)
+for s in idle + half:
+    s.close()
+PY
+    wait "$LOAD_PID" || { cat "$DIR/login.out" >&2; exit 1; }
+    echo "  real logins (--direct, 200/s for 20 s, through the flood and its login deadline):"
+    grep -E '^ *(latency|login|logins_ok|logins_failed) ' "$DIR/login.out" | sed 's/^ */    /'
+    exit 0
+fi
 
 # Hold USERS connections; sample the node's RSS meanwhile.
 PEAK_KB=$BASE_KB

@@ -2,7 +2,7 @@
 # tools/bench_gate/bench_gate.sh: the gate benchmark, self-contained on one machine.
 #
 #   tools/bench_gate/bench_gate.sh [--build DIR] [--duration S] [--connections N]
-#                                  [--threads T] [--keep]
+#                                  [--threads T] [--attacks] [--runs R] [--keep]
 #
 # Starts private Redis and MariaDB (tools/lib/servers.sh), the broker, one uschatd with gate,
 # varify and status, and one chat node (status must have a live node to hand out), all from
@@ -14,7 +14,13 @@
 #   2. POST /user_login  a full login: Redis rate check, MySQL lookup, Argon2id verify (the
 #                        cost by design: opslimit 2, 19 MiB, see README), a STATUS_LOGIN
 #                        round trip through the broker, a new token in Redis.
-# Defaults: 10 s each, 8 connections, 2 wrk threads. Everything it started is stopped at exit
+# Defaults: 10 s each, 8 connections, 2 wrk threads.
+# --attacks instead times a normal user's logins (a new connection from 127.0.0.1 each, one
+# after the other) with uschat-gate-attack while the gate, in its default configuration, is
+# attacked from 8 other loopback addresses: none; slowloris (2,000 connections each sending a
+# header byte a second, reopened when closed); abandoned requests (50 a second, headers and
+# part of the body, then the client closes). --runs R (default 3) runs of 50 logins each;
+# the medians are printed. Everything it started is stopped at exit
 # (by pid); --keep leaves the folder for the logs.
 set -euo pipefail
 
@@ -24,12 +30,16 @@ DURATION=10
 CONNECTIONS=8
 THREADS=2
 KEEP=0
+ATTACKS=0
+RUNS=3
 while (($#)); do
     case $1 in
         --build) BUILD=$(readlink -f "$2"); shift 2 ;;
         --duration) DURATION=$2; shift 2 ;;
         --connections) CONNECTIONS=$2; shift 2 ;;
         --threads) THREADS=$2; shift 2 ;;
+        --attacks) ATTACKS=1; shift ;;
+        --runs) RUNS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench_gate: unknown option $1" >&2; exit 2 ;;
@@ -41,7 +51,9 @@ USCHATD=$BUILD/actors/uschatd/uschatd
 for bin in "$BROKER" "$USCHATD"; do
     [[ -x $bin ]] || { echo "bench_gate: $bin is not built (tools/uschat build)" >&2; exit 1; }
 done
-command -v wrk >/dev/null || { echo "bench_gate: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+ATTACK=$BUILD/tools/bench_gate/uschat-gate-attack
+((ATTACKS == 0)) || [[ -x $ATTACK ]] || { echo "bench_gate: $ATTACK is not built" >&2; exit 1; }
+((ATTACKS == 1)) || command -v wrk >/dev/null || { echo "bench_gate: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
 # shellcheck source=tools/lib/servers.sh
 source "$ROOT/tools/lib/servers.sh"
@@ -99,6 +111,21 @@ done
 [[ $LOGIN == *'"error":0'* ]] || { echo "bench_gate: login failed: $LOGIN" >&2; KEEP=1; exit 1; }
 
 printf '{"email":"%s","passwd":"%s"}' "$EMAIL" "$PASS" >"$DIR/login.json"
+if ((ATTACKS)); then
+    for attack in none slowloris abandon; do
+        rate=1000 # slowloris: (re)connections a second
+        [[ $attack == abandon ]] && rate=50
+        echo
+        echo "== logins during attack: $attack"
+        "$ATTACK" --port "$P_GATE" --login "$DIR/login.json" --attack "$attack" --addresses 8 \
+            --connections 2000 --byte-every-ms 1000 --rate "$rate" --warm-s 5 --logins 50 \
+            --runs "$RUNS"
+    done
+    echo
+    echo "gate metrics after the attacks:"
+    curl -s "$GATE/metrics" | grep -E '^uschat_gate_connections_closed_total' || true
+    exit 0
+fi
 cat >"$DIR/login.lua" <<LUA
 wrk.method = "POST"
 local f = assert(io.open("$DIR/login.json", "rb"))
