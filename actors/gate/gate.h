@@ -1,4 +1,4 @@
-/* gate.h - the gate service: the HTTP/1.1 front door for accounts (PROTOCOL.md §1).
+/* gate.h - the gate service: the HTTP/1.1 front door for accounts (docs/protocol.md §1).
  *
  * Serves /get_varifycode, /user_register, /reset_pwd and /user_login (POST, JSON), GET /healthz
  * and GET /metrics on libmicrohttpd with keep-alive. Talks to varify and status through the

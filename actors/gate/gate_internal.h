@@ -32,7 +32,7 @@
 #include "uschat/redis_conn.h"
 #include "uschat/service_base.h"
 
-/* Client error codes (PROTOCOL.md §1) */
+/* Client error codes (docs/protocol.md §1) */
 #define GATE_OK         0
 #define GATE_E_JSON     1001
 #define GATE_E_INTERNAL 1002

@@ -10,7 +10,7 @@
 
 #include "uschat/redis_conn.h"
 
-/* The client error codes varify answers with (PROTOCOL.md §1). */
+/* The client error codes varify answers with (docs/protocol.md §1). */
 #define VARIFY_OK         0
 #define VARIFY_E_JSON     1001
 #define VARIFY_E_INTERNAL 1002

@@ -6,7 +6,7 @@
  *   new connection, every thread whose history is on screen is synced from its highest seq
  *   (1031), and my messages still sending are sent again with the same unique_id (the server
  *   stores a retried unique_id once), so a reconnect loses and doubles nothing.
- * - Per thread, seqs have no gaps (PROTOCOL.md). A 1018/1019 whose seq leaves a gap behind
+ * - Per thread, seqs have no gaps (docs/protocol.md). A 1018/1019 whose seq leaves a gap behind
  *   what is held (a push lost on the way: a node or Redis restarting) starts a sync from the
  *   gap, in a thread whose history is held, so the missed messages show up without a
  *   reconnect; syncs always continue from the first gap.

@@ -1,4 +1,4 @@
-/* timefmt.h - the server's UTC times ("YYYY-MM-DD HH:MM:SS", PROTOCOL.md) shown as a user
+/* timefmt.h - the server's UTC times ("YYYY-MM-DD HH:MM:SS", docs/protocol.md) shown as a user
  * expects them: local clock time on a bubble, "Yesterday"/weekday/date in the chat list and on
  * the day separators of a conversation.
  *

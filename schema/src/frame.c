@@ -1,4 +1,4 @@
-/* frame.c - the client frame codec of PROTOCOL.md §2 (u16 id, u16 length, body).
+/* frame.c - the client frame codec of docs/protocol.md §2 (u16 id, u16 length, body).
  *
  * Called by the chat node's event loop, the client library and the load generator, each on
  * the thread that owns the connection; a decoder is never shared. The decoder is a small state

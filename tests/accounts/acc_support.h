@@ -78,7 +78,7 @@ char *acc_qp_decode(const char *text);
 /* Asks gate for a code for email and reads it from dir. Exits on failure. */
 void acc_get_code(acc_http_t *h, const char *dir, const char *email, char code[7]);
 
-/* ---- chat node TCP (PROTOCOL.md §2 framing) --------------------------------------------- */
+/* ---- chat node TCP (docs/protocol.md §2 framing) --------------------------------------------- */
 
 int acc_chat_connect(int port);
 int acc_chat_send(int fd, uint16_t id, const char *json_text);

@@ -15,7 +15,7 @@
  *   presence   a killed client process: its presence is gone at once
  *   ttl        uip_<uid> has a TTL and is refreshed while the session lives; a session whose
  *              login was superseded without a kick reaching it is closed by the refresh
- *   badinput   every bad input of PROTOCOL.md §2, answered as written, the node serving others
+ *   badinput   every bad input of docs/protocol.md §2, answered as written, the node serving others
  *   rate       beyond the rate limit replies carry 1014; a sustained flood closes
  *   burst      the default bucket serves 900 requests back to back, then limits; a flood closes
  *   slowreader a client that does not read is closed at the send queue limit, node memory flat

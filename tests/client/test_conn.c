@@ -1,4 +1,4 @@
-/* test_conn.c - the sans-I/O connection core: frames on the wire are exactly PROTOCOL.md's
+/* test_conn.c - the sans-I/O connection core: frames on the wire are exactly docs/protocol.md's
  * (big-endian id and length, compact JSON), bytes split or coalesced any way decode to the same
  * messages, malformed frames from a server give errors (never a crash), and an idle connection
  * holds no buffers.

@@ -1,7 +1,7 @@
-/* test_proto.c - the messages of PROTOCOL.md §2 as the client writes and reads them: every
+/* test_proto.c - the messages of docs/protocol.md §2 as the client writes and reads them: every
  * request builder produces exactly the protocol's field names and types, every parser reads
  * the protocol's replies (and the seed's looser spellings), and bodies of the wrong shape give
- * USCHAT_E_REPLY instead of garbage. The expected JSON here is typed from PROTOCOL.md.
+ * USCHAT_E_REPLY instead of garbage. The expected JSON here is typed from docs/protocol.md.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  *
  * Called from test executables under CTest, normally from the main thread. Servers (Redis,
  * MariaDB, SMTP) are started by `tools/uschat test`, which exports the variables listed in
- * docs (DESIGN "Test environment"); a test that needs one that is absent skips (exit 77).
+ * tests/README.md ("Environment"); a test that needs one that is absent skips (exit 77).
  *
  * Every process started with test_spawn() is remembered: at exit (normal exit, or SIGINT,
  * SIGTERM, SIGHUP, SIGABRT, SIGALRM) the ones still running are stopped, and if the test

@@ -31,7 +31,7 @@ typedef struct {
     char mysql_db[64];
 } stack_env_t;
 
-/* Fills ENV with the defaults of the local stack (DESIGN.md ports). */
+/* Fills ENV with the defaults of the local stack (the ports of tools/uschat up). */
 void stack_env_defaults(stack_env_t *env);
 /* Reads KEY=VALUE lines (GATE_URL, CHAT_NODES, REDIS_*, MYSQL_*; values may be quoted) from
  * PATH over ENV. 0, or -1 when the file cannot be read (ENV unchanged). */

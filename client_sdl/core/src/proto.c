@@ -1,7 +1,7 @@
 /* proto.c - request builders and reply parsers of the chat node messages (proto.h).
  *
  * Every JSON field name the client uses appears in this file and nowhere else in the client:
- * the builders write exactly the names of PROTOCOL.md §2, the parsers read them leniently
+ * the builders write exactly the names of docs/protocol.md §2, the parsers read them leniently
  * (absent = 0/"", numbers accepted as decimal strings, 1018 and 1030 item spellings both).
  * Pure functions over jansson values; callable from any thread.
  */

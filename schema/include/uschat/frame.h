@@ -1,6 +1,6 @@
 /* frame.h - the client frame codec: u16 id, u16 length (both big-endian), JSON body.
  *
- * The framing of PROTOCOL.md §2, shared by the chat node, the client library and the load
+ * The framing of docs/protocol.md §2, shared by the chat node, the client library and the load
  * generator. No I/O: the caller feeds bytes it read and gets whole frames out.
  *
  * The decoder is a plain struct so a connection can embed it: an idle connection costs only

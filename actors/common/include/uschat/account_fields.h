@@ -1,4 +1,4 @@
-/* account_fields.h - the account fields of the HTTP gate's contract (PROTOCOL.md §1): email
+/* account_fields.h - the account fields of the HTTP gate's contract (docs/protocol.md §1): email
  * shape, user name, password length, and the seed client's password transform.
  *
  * Used by gate (every request) and varify (emails it is asked to mail). Pure functions, no

@@ -1,7 +1,7 @@
 /* conn.h - the sans-I/O client connection core: frames out, events in, no sockets.
  *
  * A uschat_conn_t holds what one chat node connection needs besides its socket: the bytes
- * waiting to be written (requests encoded as PROTOCOL.md frames) and the frame decoder for the
+ * waiting to be written (requests encoded as docs/protocol.md frames) and the frame decoder for the
  * bytes read. The owner does the I/O however it likes (the blocking session, the load
  * generator's epoll loop, the SDL client's thread):
  *

@@ -3,7 +3,7 @@
  * Two kinds, never mixed in one value:
  * - local failures (negative USCHAT_E_*): returned by the library's functions (no memory, a
  *   socket error, a timeout, a malformed frame from the server);
- * - server error codes (positive USCHAT_ERR_*, PROTOCOL.md "Error codes"): the `error` field of
+ * - server error codes (positive USCHAT_ERR_*, docs/protocol.md §3): the `error` field of
  *   a reply; a function that got a reply returns 0 and hands the reply's code in an out field.
  * Thread-safe (constant tables only).
  */
@@ -29,7 +29,7 @@ enum {
     USCHAT_E_REPLY = -10,   /* a reply lacks a field the caller needs (or has the wrong type) */
 };
 
-/* Server error codes (the `error` field), PROTOCOL.md. */
+/* Server error codes (the `error` field), docs/protocol.md. */
 enum {
     USCHAT_ERR_SUCCESS = 0,
     USCHAT_ERR_JSON = 1001,           /* bad JSON or missing field */

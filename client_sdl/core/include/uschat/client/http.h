@@ -1,4 +1,4 @@
-/* http.h - the gate's HTTP routes (PROTOCOL.md §1) through libcurl, and the seed's password
+/* http.h - the gate's HTTP routes (docs/protocol.md §1) through libcurl, and the seed's password
  * transform.
  *
  * A uschat_http_t is one libcurl easy handle pointed at a gate base URL

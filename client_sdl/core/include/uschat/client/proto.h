@@ -1,4 +1,4 @@
-/* proto.h - the chat node messages of PROTOCOL.md §2 as C: ids, field names, request builders
+/* proto.h - the chat node messages of docs/protocol.md §2 as C: ids, field names, request builders
  * and reply parsers.
  *
  * This is the one place in the client that knows JSON field names. Callers build a request
