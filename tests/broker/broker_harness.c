@@ -14,6 +14,27 @@
 
 int harness_failures;
 
+int harness_main(int argc, char **argv, const harness_case_t *cases, size_t ncases)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE\n", argv[0]);
+        return 2;
+    }
+    test_binary("broker/uschat-broker"); /* skips when the broker is not built */
+    zsys_handler_set(NULL);
+    alarm(50);
+    for (size_t i = 0; i < ncases; i++) {
+        if (strcmp(argv[1], cases[i].name) == 0) {
+            cases[i].run();
+            if (harness_failures)
+                fprintf(stderr, "%s: %d failure(s)\n", argv[1], harness_failures);
+            return harness_failures ? 1 : 0;
+        }
+    }
+    fprintf(stderr, "unknown case %s\n", argv[1]);
+    return 2;
+}
+
 /* ---- the broker ----------------------------------------------------------------------- */
 
 int64_t harness_now(void)

@@ -3,7 +3,8 @@
  * test's control, echoing actors built on the runtime's broker client (zactor threads), and a
  * reader of the tap.
  *
- * Used by test_broker.c from its main thread; the actors run on their own threads.
+ * Used by test_broker.c and test_broker_auth.c from their main thread; the actors run on their
+ * own threads.
  */
 #ifndef USCHAT_TEST_BROKER_HARNESS_H
 #define USCHAT_TEST_BROKER_HARNESS_H
@@ -30,6 +31,17 @@ extern int harness_failures;
             harness_failures++;                                                                    \
         }                                                                                          \
     } while (0)
+
+/* One case of a test executable, run as `EXE CASE`. */
+typedef struct {
+    const char *name;
+    void (*run)(void);
+} harness_case_t;
+
+/* The main of a broker test executable: skips (77) when the broker is not built, runs the
+ * case named by argv[1] under a 50 s alarm (a hung case ends there, and test_support stops its
+ * children), and returns 0, 1 when a check failed, or 2 on a bad command line. */
+int harness_main(int argc, char **argv, const harness_case_t *cases, size_t ncases);
 
 /* ---- the broker ----------------------------------------------------------------------- */
 

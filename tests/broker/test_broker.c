@@ -692,10 +692,7 @@ static void s_case_actors(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        void (*run)(void);
-    } cases[] = {
+    static const harness_case_t cases[] = {
         {"register", s_case_register},   {"route", s_case_route},
         {"spread", s_case_spread},       {"unroutable", s_case_unroutable},
         {"expiry", s_case_expiry},       {"replaced", s_case_replaced},
@@ -704,21 +701,5 @@ int main(int argc, char **argv)
         {"malformed", s_case_malformed}, {"sigterm", s_case_sigterm},
         {"curve", s_case_curve},         {"actors", s_case_actors},
     };
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_broker CASE\n");
-        return 2;
-    }
-    test_binary("broker/uschat-broker"); /* skips when the broker is not built */
-    zsys_handler_set(NULL);
-    alarm(50); /* a case that hangs ends here (test_support stops the children) */
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        if (strcmp(argv[1], cases[i].name) == 0) {
-            cases[i].run();
-            if (harness_failures)
-                fprintf(stderr, "%s: %d failure(s)\n", argv[1], harness_failures);
-            return harness_failures ? 1 : 0;
-        }
-    }
-    fprintf(stderr, "unknown case %s\n", argv[1]);
-    return 2;
+    return harness_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -506,28 +506,9 @@ static void s_case_secrets(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        void (*run)(void);
-    } cases[] = {
+    static const harness_case_t cases[] = {
         {"rogue", s_case_rogue}, {"services", s_case_services}, {"tap", s_case_tap},
         {"empty", s_case_empty}, {"plain", s_case_plain},       {"secrets", s_case_secrets},
     };
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_broker_auth CASE\n");
-        return 2;
-    }
-    test_binary("broker/uschat-broker"); /* skips when the broker is not built */
-    zsys_handler_set(NULL);
-    alarm(50);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        if (strcmp(argv[1], cases[i].name) == 0) {
-            cases[i].run();
-            if (harness_failures)
-                fprintf(stderr, "%s: %d failure(s)\n", argv[1], harness_failures);
-            return harness_failures ? 1 : 0;
-        }
-    }
-    fprintf(stderr, "unknown case %s\n", argv[1]);
-    return 2;
+    return harness_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }
