@@ -3,7 +3,7 @@
  * Two kinds, never mixed in one value:
  * - local failures (negative USCHAT_E_*): returned by the library's functions (no memory, a
  *   socket error, a timeout, a malformed frame from the server);
- * - server error codes (positive USCHAT_ERR_*, PROTOCOL.md "Error codes"): the `error` field of
+ * - server error codes (positive USCHAT_ERR_*, docs/protocol.md "Error codes"): the `error` field of
  *   a reply; a function that got a reply returns 0 and hands the reply's code in an out field.
  * Thread-safe (constant tables only).
  */
@@ -29,7 +29,7 @@ enum {
     USCHAT_E_REPLY = -10,   /* a reply lacks a field the caller needs (or has the wrong type) */
 };
 
-/* Server error codes (the `error` field), PROTOCOL.md. */
+/* Server error codes (the `error` field), docs/protocol.md. */
 enum {
     USCHAT_ERR_SUCCESS = 0,
     USCHAT_ERR_JSON = 1001,           /* bad JSON or missing field */
@@ -50,9 +50,12 @@ enum {
     USCHAT_ERR_NOT_FRIENDS = 1016,    /* not friends / not a member of the thread */
     USCHAT_ERR_NOT_LOGGED_IN = 1017,  /* not logged in on this connection */
     USCHAT_ERR_BUSY = 1018,           /* server busy, retry */
+    USCHAT_ERR_PENDING = 1019,        /* a friend request to that user is already pending */
+    USCHAT_ERR_ALREADY_FRIENDS = 1020, /* already friends */
 };
 
-/* Short English text for a local USCHAT_E_* or a server USCHAT_ERR_* code. Never NULL. */
+/* Short English text for a local USCHAT_E_* or a server USCHAT_ERR_* code (every code of
+ * docs/protocol.md "Error codes" has its own); "unknown error" for any other. Never NULL. */
 const char *uschat_strerror(int code);
 
 #ifdef __cplusplus
