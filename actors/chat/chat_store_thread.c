@@ -122,26 +122,25 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
         return;
     }
     /* The user's side of the pair is either column: two index range scans, merged. */
-    int rc =
-        db_query(worker->db,
-                 "SELECT p.thread_id, t.type, p.user1_id, p.user2_id, t.last_seq, "
-                 "(SELECT COUNT(*) FROM chat_message u WHERE u.thread_id = p.thread_id AND "
-                 "u.seq > COALESCE(r.read_seq, 0) AND u.sender_id <> ?), "
-                 "m.message_id, m.sender_id, m.content, m.created_at, "
-                 "m.unique_id, COALESCE(pr.read_seq, 0) FROM ("
-                 "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user1_id = ? AND "
-                 "thread_id > ?) UNION ALL "
-                 "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user2_id = ? AND "
-                 "thread_id > ?)) p JOIN chat_thread t ON t.id = p.thread_id "
-                 "LEFT JOIN thread_read r ON r.thread_id = p.thread_id AND r.uid = ? "
-                 "LEFT JOIN thread_read pr ON pr.thread_id = p.thread_id AND pr.uid = "
-                 "IF(p.user1_id = ?, p.user2_id, p.user1_id) "
-                 "LEFT JOIN chat_message m ON m.thread_id = p.thread_id AND m.seq = t.last_seq "
-                 "ORDER BY p.thread_id LIMIT 51",
-                 (db_param_t[]){DB_U64(job->uid), DB_U64(job->uid), DB_I64(cursor),
-                                DB_U64(job->uid), DB_I64(cursor), DB_U64(job->uid),
-                                DB_U64(job->uid)},
-                 7, s_on_thread, &st);
+    int rc = db_query(
+        worker->db,
+        "SELECT p.thread_id, t.type, p.user1_id, p.user2_id, t.last_seq, "
+        "(SELECT COUNT(*) FROM chat_message u WHERE u.thread_id = p.thread_id AND "
+        "u.seq > COALESCE(r.read_seq, 0) AND u.sender_id <> ?), "
+        "m.message_id, m.sender_id, m.content, m.created_at, "
+        "m.unique_id, COALESCE(pr.read_seq, 0) FROM ("
+        "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user1_id = ? AND "
+        "thread_id > ?) UNION ALL "
+        "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user2_id = ? AND "
+        "thread_id > ?)) p JOIN chat_thread t ON t.id = p.thread_id "
+        "LEFT JOIN thread_read r ON r.thread_id = p.thread_id AND r.uid = ? "
+        "LEFT JOIN thread_read pr ON pr.thread_id = p.thread_id AND pr.uid = "
+        "IF(p.user1_id = ?, p.user2_id, p.user1_id) "
+        "LEFT JOIN chat_message m ON m.thread_id = p.thread_id AND m.seq = t.last_seq "
+        "ORDER BY p.thread_id LIMIT 51",
+        (db_param_t[]){DB_U64(job->uid), DB_U64(job->uid), DB_I64(cursor), DB_U64(job->uid),
+                       DB_I64(cursor), DB_U64(job->uid), DB_U64(job->uid)},
+        7, s_on_thread, &st);
     if (rc < 0) {
         log_warn("chat: threads of %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
                  db_conn_error(worker->db));
@@ -393,9 +392,8 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     if (more)
         json_array_remove(items, (size_t)limit);
     chat_job_set_reply_fit(job,
-                           json_pack("{sisIsosbsI}", "error", 0, "thread_id",
-                                     (json_int_t)thread_id, "chat_datas", items, "has_more", more,
-                                     "peer_read_seq",
+                           json_pack("{sisIsosbsI}", "error", 0, "thread_id", (json_int_t)thread_id,
+                                     "chat_datas", items, "has_more", more, "peer_read_seq",
                                      (json_int_t)s_peer_read(worker, thread_id, other)),
                            "chat_datas", false, s_sync_trimmed);
 }

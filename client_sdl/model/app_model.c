@@ -222,7 +222,8 @@ static bool s_email_ok(const char *email)
                 break;
             continue;
         }
-        bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+        bool alnum =
+            (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
         if (!alnum && !(*p == '-' && label > 0))
             return false;
         label++;
@@ -351,8 +352,7 @@ int app_model_request_code(app_model_t *m, const char *email, int64_t now_ms)
         return -1;
     }
     if (!s_email_ok(email)) {
-        s_form(m, "That email address is not valid (it should look like name@example.com).",
-               NULL);
+        s_form(m, "That email address is not valid (it should look like name@example.com).", NULL);
         return -1;
     }
     int wait = app_model_code_wait(m, now_ms);

@@ -663,7 +663,8 @@ static long long s_db_read_seq(const e2e_stack_t *s, int64_t thread, int64_t uid
     MYSQL *db = test_db_connect(s->st.db);
     CHECK(db, "database");
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT read_seq FROM thread_read WHERE thread_id = %lld AND uid = %lld",
+    snprintf(sql, sizeof sql,
+             "SELECT read_seq FROM thread_read WHERE thread_id = %lld AND uid = %lld",
              (long long)thread, (long long)uid);
     CHECK(mysql_query(db, sql) == 0, "%s", mysql_error(db));
     MYSQL_RES *res = mysql_store_result(db);

@@ -497,13 +497,14 @@ static void test_fields(void)
         -1);
     CHECK(strstr(app_model_view(m).form_error, "Enter your email address first") != NULL, "%s",
           app_model_view(m).form_error);
-    const char *bad[] = {"ann@example", "ann@@example.com", "ann@exa mple.com", "an n@example.com",
-                         "ann@.example.com", "ann@example..com", ".ann@example.com", "ann@-x.com"};
+    const char *bad[] = {"ann@example",      "ann@@example.com", "ann@exa mple.com",
+                         "an n@example.com", "ann@.example.com", "ann@example..com",
+                         ".ann@example.com", "ann@-x.com"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE,
-                                                .email = bad[i],
-                                                .now_ms = 1000}),
-                  -1);
+        CHECK_INT(
+            app_model_act(
+                m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE, .email = bad[i], .now_ms = 1000}),
+            -1);
         CHECK(strstr(app_model_view(m).form_error, "not valid") != NULL, "%s: %s", bad[i],
               app_model_view(m).form_error);
     }
@@ -514,12 +515,12 @@ static void test_fields(void)
     CHECK_INT(s_register(m, "new@example.com", "123456", "ann-smith", "secret1", "secret1"), -1);
     CHECK(strstr(app_model_view(m).form_error, "user name may hold only") != NULL, "%s",
           app_model_view(m).form_error);
-    CHECK_INT(s_register(m, "new@example.com", "123456", "ann\xF0\x9F\x98\x80", "secret1",
-                         "secret1"),
-              -1); /* an emoji */
+    CHECK_INT(
+        s_register(m, "new@example.com", "123456", "ann\xF0\x9F\x98\x80", "secret1", "secret1"),
+        -1); /* an emoji */
     CHECK_INT(fx_drain(m), 0);
-    CHECK_INT(s_register(m, "new@example.com", "123456", "\xE5\xBC\xA0\xE4\xB8\x89_01",
-                         "secret1", "secret1"),
+    CHECK_INT(s_register(m, "new@example.com", "123456", "\xE5\xBC\xA0\xE4\xB8\x89_01", "secret1",
+                         "secret1"),
               0); /* 张三_01 */
     CHECK_INT(fx_drain(m), 1);
     app_model_destroy(&m);
