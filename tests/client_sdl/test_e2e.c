@@ -588,6 +588,30 @@ static void test_idle(void)
     CHECK(net_rate <= 1.0, "the idle network thread wakes %.2f times a second", net_rate);
 }
 
+/* The first column of the first row of SQL in the test's database, -1 when there is none. */
+static long long s_db_value(const e2e_stack_t *s, const char *sql)
+{
+    MYSQL *db = test_db_connect(s->st.db);
+    CHECK(db, "database");
+    CHECK(mysql_query(db, sql) == 0, "%s", mysql_error(db));
+    MYSQL_RES *res = mysql_store_result(db);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    long long v = row && row[0] ? atoll(row[0]) : -1;
+    mysql_free_result(res);
+    mysql_close(db);
+    return v;
+}
+
+/* The read mark of UID in THREAD as the server stored it (-1 when none). */
+static long long s_db_read_seq(const e2e_stack_t *s, int64_t thread, int64_t uid)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT read_seq FROM thread_read WHERE thread_id = %lld AND uid = %lld",
+             (long long)thread, (long long)uid);
+    return s_db_value(s, sql);
+}
+
 /* ---- the only chat node down for a while --------------------------------------------------- */
 
 /* The only chat node is killed and stays away for OUTAGE_S seconds (long enough for the
@@ -638,17 +662,10 @@ static void test_outage(void)
     for (int i = 0; i < 2; i++)
         CHECK_INT(app_model_view(cs[i].m).screen, APP_SCREEN_MAIN);
 
-    MYSQL *db = test_db_connect(s.st.db);
-    CHECK(db, "database");
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM chat_message WHERE content = '%s'", text);
-    CHECK(mysql_query(db, sql) == 0, "%s", mysql_error(db));
-    MYSQL_RES *res = mysql_store_result(db);
-    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-    CHECK(row && row[0] && strcmp(row[0], "1") == 0, "stored once (%s)",
-          row && row[0] ? row[0] : "?");
-    mysql_free_result(res);
-    mysql_close(db);
+    long long stored = s_db_value(&s, sql);
+    CHECK(stored == 1, "stored once (%lld)", stored);
 
     s_client_free(&cs[0]);
     s_client_free(&cs[1]);
@@ -656,24 +673,6 @@ static void test_outage(void)
 }
 
 /* ---- read receipts while away ------------------------------------------------------------- */
-
-/* The read mark of UID in THREAD as the server stored it (-1 when none). */
-static long long s_db_read_seq(const e2e_stack_t *s, int64_t thread, int64_t uid)
-{
-    MYSQL *db = test_db_connect(s->st.db);
-    CHECK(db, "database");
-    char sql[160];
-    snprintf(sql, sizeof sql,
-             "SELECT read_seq FROM thread_read WHERE thread_id = %lld AND uid = %lld",
-             (long long)thread, (long long)uid);
-    CHECK(mysql_query(db, sql) == 0, "%s", mysql_error(db));
-    MYSQL_RES *res = mysql_store_result(db);
-    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-    long long seq = row && row[0] ? atoll(row[0]) : -1;
-    mysql_free_result(res);
-    mysql_close(db);
-    return seq;
-}
 
 /* Ann writes, logs off; Ben reads while she is away (his receipt has nobody to go to). Ann
  * logs in again on a fresh client: the thread list already says how far Ben read, and her
