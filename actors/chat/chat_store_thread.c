@@ -79,14 +79,16 @@ typedef struct {
 static int s_on_thread(void *arg, const db_value_t *c, size_t ncols)
 {
     s_threads_t *st = arg;
-    if (ncols < 11)
+    if (ncols < 12)
         return 1;
-    /* unread: the other member's messages past my read mark (my own are never unread) */
+    /* unread: the other member's messages past my read mark (my own are never unread);
+     * peer_read_seq: the other member's read mark, so receipts sent while I was away are not
+     * lost */
     int64_t last_seq = c[4].i64;
-    json_t *t =
-        json_pack("{sIsisIsIsIsI}", "thread_id", (json_int_t)c[0].i64, "type", (int)c[1].i64,
-                  "user1_id", (json_int_t)c[2].i64, "user2_id", (json_int_t)c[3].i64, "last_seq",
-                  (json_int_t)last_seq, "unread", (json_int_t)c[5].i64);
+    json_t *t = json_pack("{sIsisIsIsIsIsI}", "thread_id", (json_int_t)c[0].i64, "type",
+                          (int)c[1].i64, "user1_id", (json_int_t)c[2].i64, "user2_id",
+                          (json_int_t)c[3].i64, "last_seq", (json_int_t)last_seq, "unread",
+                          (json_int_t)c[5].i64, "peer_read_seq", (json_int_t)c[11].i64);
     if (!t)
         return 1;
     if (!c[6].is_null)
@@ -120,23 +122,25 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
         return;
     }
     /* The user's side of the pair is either column: two index range scans, merged. */
-    int rc =
-        db_query(worker->db,
-                 "SELECT p.thread_id, t.type, p.user1_id, p.user2_id, t.last_seq, "
-                 "(SELECT COUNT(*) FROM chat_message u WHERE u.thread_id = p.thread_id AND "
-                 "u.seq > COALESCE(r.read_seq, 0) AND u.sender_id <> ?), "
-                 "m.message_id, m.sender_id, m.content, m.created_at, "
-                 "m.unique_id FROM ("
-                 "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user1_id = ? AND "
-                 "thread_id > ?) UNION ALL "
-                 "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user2_id = ? AND "
-                 "thread_id > ?)) p JOIN chat_thread t ON t.id = p.thread_id "
-                 "LEFT JOIN thread_read r ON r.thread_id = p.thread_id AND r.uid = ? "
-                 "LEFT JOIN chat_message m ON m.thread_id = p.thread_id AND m.seq = t.last_seq "
-                 "ORDER BY p.thread_id LIMIT 51",
-                 (db_param_t[]){DB_U64(job->uid), DB_U64(job->uid), DB_I64(cursor),
-                                DB_U64(job->uid), DB_I64(cursor), DB_U64(job->uid)},
-                 6, s_on_thread, &st);
+    int rc = db_query(
+        worker->db,
+        "SELECT p.thread_id, t.type, p.user1_id, p.user2_id, t.last_seq, "
+        "(SELECT COUNT(*) FROM chat_message u WHERE u.thread_id = p.thread_id AND "
+        "u.seq > COALESCE(r.read_seq, 0) AND u.sender_id <> ?), "
+        "m.message_id, m.sender_id, m.content, m.created_at, "
+        "m.unique_id, COALESCE(pr.read_seq, 0) FROM ("
+        "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user1_id = ? AND "
+        "thread_id > ?) UNION ALL "
+        "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user2_id = ? AND "
+        "thread_id > ?)) p JOIN chat_thread t ON t.id = p.thread_id "
+        "LEFT JOIN thread_read r ON r.thread_id = p.thread_id AND r.uid = ? "
+        "LEFT JOIN thread_read pr ON pr.thread_id = p.thread_id AND pr.uid = "
+        "IF(p.user1_id = ?, p.user2_id, p.user1_id) "
+        "LEFT JOIN chat_message m ON m.thread_id = p.thread_id AND m.seq = t.last_seq "
+        "ORDER BY p.thread_id LIMIT 51",
+        (db_param_t[]){DB_U64(job->uid), DB_U64(job->uid), DB_I64(cursor), DB_U64(job->uid),
+                       DB_I64(cursor), DB_U64(job->uid), DB_U64(job->uid)},
+        7, s_on_thread, &st);
     if (rc < 0) {
         log_warn("chat: threads of %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
                  db_conn_error(worker->db));
@@ -214,6 +218,17 @@ void chat_store_private(chat_job_t *job, chat_worker_t *worker)
 }
 
 /* ---- 1029 / 1031: messages of a thread ------------------------------------------------------ */
+
+/* The read mark of OTHER in the thread (0 when none or on a failed read: the field only ever
+ * raises the client's mark), for 1030 and 1032 to carry as peer_read_seq. */
+static int64_t s_peer_read(chat_worker_t *worker, int64_t thread_id, uint64_t other)
+{
+    int64_t seq = 0;
+    if (db_query(worker->db, "SELECT read_seq FROM thread_read WHERE thread_id = ? AND uid = ?",
+                 (db_param_t[]){DB_I64(thread_id), DB_U64(other)}, 2, s_on_int, &seq) < 0)
+        seq = 0;
+    return seq;
+}
 
 #define SQL_MESSAGES                                                                               \
     "SELECT m.message_id, m.seq, m.sender_id, m.unique_id, m.content, m.created_at, "              \
@@ -304,7 +319,8 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
     int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
     int64_t cursor = (int64_t)chat_json_uid(job->request, "message_id");
     bool before = json_is_true(json_object_get(job->request, "before"));
-    if (!s_member_or_answer(job, worker, thread_id, NULL, CHAT_ERR_LOAD_CHAT))
+    uint64_t other = 0;
+    if (!s_member_or_answer(job, worker, thread_id, &other, CHAT_ERR_LOAD_CHAT))
         return;
     json_t *items = json_array();
     int rc = !items   ? DB_ERR_QUERY
@@ -329,8 +345,9 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
     int64_t next = n ? json_integer_value(json_object_get(edge, "msg_id")) : before ? 0 : cursor;
     chat_job_set_reply_fit(
         job,
-        json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)thread_id, "last_message_id",
-                  (json_int_t)next, "load_more", more, "chat_datas", items),
+        json_pack("{sisIsIsbsosI}", "error", 0, "thread_id", (json_int_t)thread_id,
+                  "last_message_id", (json_int_t)next, "load_more", more, "chat_datas", items,
+                  "peer_read_seq", (json_int_t)s_peer_read(worker, thread_id, other)),
         "chat_datas", before, before ? s_history_trimmed_back : s_history_trimmed_forward);
 }
 
@@ -358,7 +375,8 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     int64_t after = (int64_t)chat_json_uid(job->request, "after_seq");
     json_t *jl = json_object_get(job->request, "limit");
     int64_t limit = json_is_integer(jl) ? json_integer_value(jl) : SYNC_DEFAULT;
-    if (!s_member_or_answer(job, worker, thread_id, NULL, CHAT_ERR_LOAD_CHAT))
+    uint64_t other = 0;
+    if (!s_member_or_answer(job, worker, thread_id, &other, CHAT_ERR_LOAD_CHAT))
         return;
     json_t *items = json_array();
     int rc = items ? chat_store_messages_after(worker, thread_id, after, limit + 1, items)
@@ -374,8 +392,9 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     if (more)
         json_array_remove(items, (size_t)limit);
     chat_job_set_reply_fit(job,
-                           json_pack("{sisIsosb}", "error", 0, "thread_id", (json_int_t)thread_id,
-                                     "chat_datas", items, "has_more", more),
+                           json_pack("{sisIsosbsI}", "error", 0, "thread_id", (json_int_t)thread_id,
+                                     "chat_datas", items, "has_more", more, "peer_read_seq",
+                                     (json_int_t)s_peer_read(worker, thread_id, other)),
                            "chat_datas", false, s_sync_trimmed);
 }
 

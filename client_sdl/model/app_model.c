@@ -195,10 +195,74 @@ static void s_form(app_model_t *m, const char *error, const char *info)
     model_changed(m);
 }
 
+static bool s_email_empty(const char *email)
+{
+    return !email || !*email;
+}
+
+/* The shape the gate accepts: local@domain.tld in printable ASCII, no spaces, a domain of
+ * at least two labels of letters, digits and inner hyphens; anything else would come back as
+ * a refused field without saying which. */
 static bool s_email_ok(const char *email)
 {
     const char *at = email ? strchr(email, '@') : NULL;
-    return at && at != email && at[1] && !strchr(email, ' ') && strlen(email) <= 128;
+    if (!at || at == email || strlen(email) > 128 || strchr(at + 1, '@'))
+        return false;
+    for (const char *p = email; p < at; p++)
+        if (*p <= ' ' || *p >= 0x7F || (*p == '.' && (p == email || p[1] == '.' || p + 1 == at)))
+            return false;
+    size_t label = 0, labels = 0;
+    for (const char *p = at + 1;; p++) {
+        if (*p == '.' || *p == '\0') {
+            if (label == 0 || p[-1] == '-')
+                return false;
+            labels++;
+            label = 0;
+            if (*p == '\0')
+                break;
+            continue;
+        }
+        bool alnum =
+            (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+        if (!alnum && !(*p == '-' && label > 0))
+            return false;
+        label++;
+    }
+    return labels >= 2;
+}
+
+/* The characters the gate takes in a user name: ASCII letters, digits, '_' and CJK (the
+ * ideographs with their extensions and compatibility block, kana, hangul syllables). */
+static bool s_name_char_ok(uint32_t cp)
+{
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+           cp == '_' || (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+/* A user name of 1 to 32 allowed characters; otherwise the form says what is wrong with it. */
+static bool s_user_ok(app_model_t *m, const char *user)
+{
+    size_t len = user ? strlen(user) : 0;
+    if (len == 0 || utf8_count(user, len) > 32) {
+        s_form(m, "Choose a user name of 1 to 32 characters.", NULL);
+        return false;
+    }
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = utf8_decode(user + i, len - i, &cp);
+        if (!s_name_char_ok(cp)) {
+            s_form(m,
+                   cp == ' ' ? "The user name cannot contain spaces."
+                             : "The user name may hold only letters, digits, '_' and Chinese, "
+                               "Japanese or Korean characters.",
+                   NULL);
+            return false;
+        }
+        i += n;
+    }
+    return true;
 }
 
 static bool s_passwd_ok(app_model_t *m, const char *passwd)
@@ -283,8 +347,12 @@ int app_model_request_code(app_model_t *m, const char *email, int64_t now_ms)
 {
     if (s_busy_refuse(m))
         return -1;
-    if (!s_email_ok(email)) {
+    if (s_email_empty(email)) {
         s_form(m, "Enter your email address first: the code is sent there.", NULL);
+        return -1;
+    }
+    if (!s_email_ok(email)) {
+        s_form(m, "That email address is not valid (it should look like name@example.com).", NULL);
         return -1;
     }
     int wait = app_model_code_wait(m, now_ms);
@@ -314,10 +382,8 @@ int app_model_register(app_model_t *m, const char *email, const char *code, cons
         s_form(m, "The verification code has 6 digits (see your email).", NULL);
         return -1;
     }
-    if (!user || !*user || utf8_count(user, strlen(user)) > 32) {
-        s_form(m, "Choose a user name of 1 to 32 characters.", NULL);
+    if (!s_user_ok(m, user))
         return -1;
-    }
     if (!s_passwd_ok(m, passwd))
         return -1;
     if (!confirm || strcmp(passwd, confirm) != 0) {

@@ -75,7 +75,7 @@ typedef struct {
     int64_t last_seq;  /* highest seq known to exist (server's last_seq, or held) */
     int64_t unread;    /* the peer's messages past my read mark */
     int64_t read_sent; /* highest seq I marked read */
-    int64_t peer_read; /* the peer's read mark (1035) */
+    int64_t peer_read; /* the peer's read mark (1026/1030/1032 peer_read_seq, 1035) */
     char *preview;     /* the last message's text ("" when none) */
     char preview_time[20];
     int64_t preview_sender;

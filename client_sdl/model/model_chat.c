@@ -156,6 +156,16 @@ static void s_on_login(app_model_t *m, const json_t *body)
 
 /* ---- threads and messages ------------------------------------------------------------------- */
 
+/* Raises T's copy of the peer's read mark (1026/1030/1032 carry it, 1035 pushes it); a mark
+ * never goes back. True when it moved. */
+static bool s_peer_read(app_thread_t *t, int64_t seq)
+{
+    if (!t || seq <= t->peer_read)
+        return false;
+    t->peer_read = seq;
+    return true;
+}
+
 static void s_on_thread_list(app_model_t *m, const json_t *body)
 {
     uschat_thread_list_rsp_t rsp;
@@ -175,6 +185,7 @@ static void s_on_thread_list(app_model_t *m, const json_t *body)
         if (th.last_seq > t->last_seq)
             t->last_seq = th.last_seq;
         t->unread = th.unread;
+        s_peer_read(t, th.peer_read_seq);
         uschat_chat_msg_t last;
         if (th.last_msg && json_is_object(th.last_msg) &&
             uschat_parse_chat_msg(th.last_msg, &last) == 0 && *last.chat_time &&
@@ -221,6 +232,7 @@ static void s_on_history(app_model_t *m, const json_t *body)
         return;
     }
     t->has_older = rsp.load_more != 0;
+    s_peer_read(t, rsp.peer_read_seq);
     s_merge_items(m, t, rsp.chat_datas, 0);
     model_changed(m);
 }
@@ -236,6 +248,7 @@ static void s_on_sync(app_model_t *m, const json_t *body)
     t->syncing = false;
     if (rsp.error != 0)
         return;
+    s_peer_read(t, rsp.peer_read_seq);
     s_merge_items(m, t, rsp.chat_datas, 0);
     if (rsp.has_more && json_array_size(rsp.chat_datas) > 0)
         s_sync(m, t);
@@ -287,11 +300,8 @@ static void s_on_read(app_model_t *m, const json_t *body)
     uschat_notify_read_t rsp;
     if (uschat_parse_notify_read(body, &rsp) < 0 || rsp.reader == m->self.uid)
         return;
-    app_thread_t *t = model_thread_find(m, rsp.thread_id);
-    if (t && rsp.seq > t->peer_read) {
-        t->peer_read = rsp.seq;
+    if (s_peer_read(model_thread_find(m, rsp.thread_id), rsp.seq))
         model_changed(m);
-    }
 }
 
 /* ---- friends ------------------------------------------------------------------------------ */

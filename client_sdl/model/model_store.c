@@ -433,7 +433,8 @@ static void s_rows_build(app_model_t *m)
         m->nrows = 0;
         return;
     }
-    memcpy(sorted, m->threads, m->nthreads * sizeof *sorted);
+    if (m->nthreads) /* no threads yet: m->threads is still NULL */
+        memcpy(sorted, m->threads, m->nthreads * sizeof *sorted);
     qsort(sorted, m->nthreads, sizeof *sorted, s_thread_cmp);
     size_t n = 0;
     for (size_t i = 0; i < m->nthreads; i++)

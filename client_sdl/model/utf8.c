@@ -94,6 +94,28 @@ size_t utf8_cut(const char *s, size_t len, size_t max)
     return end > 0 ? end : utf8_next(s, len, 0);
 }
 
+size_t utf8_ellipsize(char *out, size_t cap, const char *s)
+{
+    if (!out || cap == 0)
+        return 0;
+    size_t len = s ? strlen(s) : 0;
+    if (len < cap) {
+        memcpy(out, s ? s : "", len + 1);
+        return len;
+    }
+    if (cap < 4) {
+        out[0] = '\0';
+        return 0;
+    }
+    /* room for the cut text, the 3 bytes of U+2026 and the NUL */
+    size_t end = cap - 4;
+    while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
+        end--;
+    memcpy(out, s, end);
+    memcpy(out + end, "\xE2\x80\xA6", 4);
+    return end + 3;
+}
+
 int utf8_is_wide_break(uint32_t cp)
 {
     return (cp >= 0x2E80 && cp <= 0x9FFF) ||   /* CJK radicals, kana, ideographs, ... */

@@ -29,6 +29,10 @@ char *utf8_clean(const char *s, size_t len);
 /* The largest prefix length <= MAX of S (LEN bytes) that ends on a character boundary,
  * preferring to end after a space or newline when one is in the last quarter. */
 size_t utf8_cut(const char *s, size_t len, size_t max);
+/* Copies S into OUT (CAP >= 4 bytes, always NUL-terminated). When S does not fit, it is cut on
+ * a character boundary and ends with an ellipsis (U+2026) instead of half a character. Returns
+ * the bytes written without the NUL. */
+size_t utf8_ellipsize(char *out, size_t cap, const char *s);
 /* True for characters that may be broken before or after anywhere (CJK ideographs, kana,
  * hangul, full-width forms): lines wrap between them without spaces. */
 int utf8_is_wide_break(uint32_t cp);

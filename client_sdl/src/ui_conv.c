@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "timefmt.h"
+#include "utf8.h"
 
 #define SIDE_GAP   20
 #define GAP_SAME   6
@@ -295,6 +296,20 @@ static void s_empty(ui_app_t *ui, SDL_Rect area)
                  area.x + 40, y + lh + 10, area.w - 80, UI_C_TEXT2, true);
 }
 
+void ui_conv_subtitle(char *out, size_t cap, const char *name, int64_t uid)
+{
+    char id[32];
+    int n = snprintf(id, sizeof id, "uid %lld", (long long)uid);
+    size_t sep = 4; /* " · " */
+    if (!name || !*name || cap < (size_t)n + sep + 4 + 1) {
+        snprintf(out, cap, "%s", id);
+        return;
+    }
+    /* the uid always shows; a long name gives way, cut between characters */
+    size_t used = utf8_ellipsize(out, cap - (size_t)n - sep, name);
+    snprintf(out + used, cap - used, " \xC2\xB7 %s", id);
+}
+
 void ui_conv_render(ui_app_t *ui, SDL_Rect area)
 {
     app_model_t *m = ui->model;
@@ -313,10 +328,9 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
     int close_w = ui_text_width(ui->text, UI_FONT_SMALL, "Close", strlen("Close"));
     ui_text_draw_fit(ui->text, UI_FONT_TITLE, name, head.x + 66, head.y + 9,
                      head.w - 66 - close_w - 32, UI_C_TEXT);
-    char sub[64];
+    char sub[128];
     const app_user_t *f = app_model_friend(m, peer);
-    snprintf(sub, sizeof sub, "%s%suid %lld", f ? f->name : "", f ? " \xC2\xB7 " : "",
-             (long long)peer);
+    ui_conv_subtitle(sub, sizeof sub, f ? f->name : NULL, peer);
     ui_text_draw(ui->text, UI_FONT_SMALL, sub, strlen(sub), head.x + 66, head.y + 35, UI_C_TEXT2);
     ui_link(ui, head.x + head.w - close_w - 16, head.y + 22, UI_FONT_SMALL, "Close",
             UI_ACT_CLOSE_CONV);

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CARD_PAD   32
-#define LABEL_GAP  6
-#define FIELD_GAP  14
-#define CODE_BTN_W 124
+#define CARD_PAD        32
+#define CARD_PAD_MIN    12
+#define CARD_MARGIN     12 /* above and below the card when there is room */
+#define CARD_MARGIN_MIN 4
+#define LABEL_GAP       6
+#define FIELD_GAP       14
+#define CODE_BTN_W      124
 
 /* A label and its field at Y; returns the y after it. */
 static int s_field(ui_app_t *ui, int x, int y, int w, const char *label, ui_field_t *f)
@@ -45,17 +48,31 @@ static int s_feedback(ui_app_t *ui, int x, int y, int w, bool draw)
     return h;
 }
 
-/* The card behind a form of content height H; returns the content's top-left. */
+/* True when a form of content height H, with the card's full padding and margins, does not
+ * fit above the status bar: the form then leaves out its subtitle. */
+static bool s_cramped(const ui_app_t *ui, int content_h)
+{
+    return content_h + 2 * CARD_PAD + 2 * CARD_MARGIN > ui->h - UI_STATUS_H;
+}
+
+/* The card behind a form of content height H; returns the content's top-left. Where the
+ * window is short (its minimum size, with an error of several lines) the padding shrinks so
+ * that the last link stays above the status bar. */
 static SDL_Point s_card(ui_app_t *ui, int content_h)
 {
     int area_h = ui->h - UI_STATUS_H;
-    int cw = UI_FORM_W + 2 * CARD_PAD, ch = content_h + 2 * CARD_PAD;
+    int pad = CARD_PAD;
+    if (content_h + 2 * pad > area_h - 2 * CARD_MARGIN_MIN)
+        pad = (area_h - 2 * CARD_MARGIN_MIN - content_h) / 2;
+    if (pad < CARD_PAD_MIN)
+        pad = CARD_PAD_MIN;
+    int cw = UI_FORM_W + 2 * CARD_PAD, ch = content_h + 2 * pad;
     int cx = (ui->w - cw) / 2, cy = (area_h - ch) / 2;
-    if (cy < 12)
-        cy = 12;
+    if (cy < CARD_MARGIN_MIN)
+        cy = CARD_MARGIN_MIN;
     ui_draw_round(ui->draw, (SDL_Rect){cx, cy + 2, cw, ch}, 14, UI_RGB(226, 229, 235));
     ui_draw_round(ui->draw, (SDL_Rect){cx, cy, cw, ch}, 14, UI_C_PANEL);
-    return (SDL_Point){cx + CARD_PAD, cy + CARD_PAD};
+    return (SDL_Point){cx + CARD_PAD, cy + pad};
 }
 
 static int s_centered(ui_app_t *ui, ui_font_t f, const char *s, int x, int y, int w, SDL_Color c)
@@ -124,16 +141,21 @@ static void s_register_or_reset(ui_app_t *ui, bool reg)
     int feedback = s_feedback(ui, 0, 0, w, false);
     int h = lh_title + 4 + lh_body + 20 + nfields * s_field_h(ui) + feedback + UI_BUTTON_H + 18 +
             lh_body;
+    bool subtitle = !s_cramped(ui, h);
+    if (!subtitle)
+        h -= lh_body + 12;
     SDL_Point p = s_card(ui, h);
     int x = p.x, y = p.y;
     y += s_centered(ui, UI_FONT_TITLE, reg ? "Create your account" : "Reset your password", x, y, w,
                     UI_C_TEXT) +
          4;
-    y += s_centered(ui, UI_FONT_BODY,
-                    reg ? "We send a 6-digit code to your email"
-                        : "A code sent to your email proves it is you",
-                    x, y, w, UI_C_TEXT2);
-    y += 20;
+    if (subtitle)
+        y += s_centered(ui, UI_FONT_BODY,
+                        reg ? "We send a 6-digit code to your email"
+                            : "A code sent to your email proves it is you",
+                        x, y, w, UI_C_TEXT2) +
+             12;
+    y += 8;
     y = s_email_with_code(ui, x, y, w);
     y = s_field(ui, x, y, w, "Verification code", &ui->f_code);
     y = s_field(ui, x, y, w, "User name", &ui->f_user);

@@ -124,6 +124,10 @@ void ui_forms_render(ui_app_t *ui);
 void ui_forms_submit(ui_app_t *ui);
 void ui_side_render(ui_app_t *ui, SDL_Rect area);
 void ui_conv_render(ui_app_t *ui, SDL_Rect area);
+/* The header's second line, "NAME · uid UID", into OUT (CAP bytes, NUL-terminated): the uid
+ * always fits, a long NAME is cut on a character boundary and ends with an ellipsis. NAME NULL
+ * or "": the uid alone. */
+void ui_conv_subtitle(char *out, size_t cap, const char *name, int64_t uid);
 /* Scrolls the conversation by DY pixels (positive: towards older messages). */
 void ui_conv_scroll(ui_app_t *ui, int dy);
 /* Sends what is in the message box. */

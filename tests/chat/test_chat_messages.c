@@ -7,7 +7,8 @@
  *            thread that is not theirs; 1015 for empty or oversized content
  *   offline  messages to an offline friend: 1026 shows them unread with the last one, sync
  *            from a seq misses nothing, history pages backwards, a read mark gives 1035 to
- *            the sender and marks the messages read
+ *            the sender and marks the messages read; 1026, 1030 and 1032 carry it
+ *            (peer_read_seq)
  *   gate     the whole path of two new users: code by mail, register and log in through the
  *            gate, connect to the node status picked, find each other, befriend, chat
  *   order    two friends send hundreds of messages to each other at once, pipelined, from
@@ -270,6 +271,28 @@ static void s_case_offline(void)
           "1031");
     CHECK(s_int(json_array_get(json_object_get(rsp, "chat_datas"), 0), "status") == 1,
           "alice sees her message read");
+    json_decref(rsp);
+    /* the peer's read mark rides on the thread list, sync and history, so a receipt sent
+     * while alice was away is not lost */
+    CHECK(chat_stack_request(a, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(0), &rsp) == 0,
+          "1025 of alice");
+    CHECK(s_int(json_array_get(json_object_get(rsp, "threads"), 0), "peer_read_seq") == F + 60,
+          "1026 carries bob's read mark");
+    json_decref(rsp);
+    CHECK(chat_stack_request(a, USCHAT_ID_SYNC_REQ, uschat_req_sync(thread, F + 60, 10), &rsp) == 0,
+          "1031 at the end");
+    CHECK(s_int(rsp, "peer_read_seq") == F + 60, "1032 carries bob's read mark");
+    json_decref(rsp);
+    CHECK(chat_stack_request(a, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_older(thread, 0), &rsp) ==
+              0,
+          "1029 of alice");
+    CHECK(s_int(rsp, "peer_read_seq") == F + 60, "1030 carries bob's read mark");
+    json_decref(rsp);
+    CHECK(chat_stack_request(b, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_chat(thread, 0), &rsp) ==
+              0,
+          "1029 of bob");
+    CHECK(json_object_get(rsp, "peer_read_seq") && s_int(rsp, "peer_read_seq") == 0,
+          "alice has read nothing: 0");
     json_decref(rsp);
     /* a stranger's sync: 1016 */
     int64_t eve = chat_stack_user(st, "eve");

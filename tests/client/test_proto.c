@@ -3,6 +3,8 @@
  * the protocol's replies (and the seed's looser spellings), and bodies of the wrong shape give
  * USCHAT_E_REPLY instead of garbage. The expected JSON here is typed from docs/protocol.md.
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +77,43 @@ static void test_ids(void)
     CHECK(strcmp(a, b) != 0);
     CHECK(strncmp(a, "12-", 3) == 0);
     CHECK_INT(uschat_unique_id(12, a, 4), USCHAT_E_ARG);
+}
+
+/* Every error code the servers can send (the table of docs/protocol.md "Error codes") has a
+ * text of its own, never "unknown error"; so has every local failure. */
+static void test_errors(void)
+{
+    FILE *f = fopen(USCHAT_PROTOCOL_MD, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char line[512];
+    bool in_table = false;
+    int codes = 0;
+    const char *texts[64] = {0};
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "## ", 3) == 0)
+            in_table = strstr(line, "Error codes") != NULL;
+        int code = 0;
+        if (!in_table || sscanf(line, "| %d |", &code) != 1 || code < 1001)
+            continue;
+        const char *text = uschat_strerror(code);
+        if (strcmp(text, "unknown error") == 0)
+            fprintf(stderr, "error %d has no text\n", code);
+        CHECK(strcmp(text, "unknown error") != 0);
+        for (int i = 0; i < codes; i++)
+            CHECK(strcmp(texts[i], text) != 0);
+        if (codes < 64)
+            texts[codes++] = text;
+    }
+    fclose(f);
+    CHECK(codes >= 20); /* 1001..1020 at least */
+    CHECK_STR(uschat_strerror(USCHAT_ERR_PENDING),
+              "a friend request to that user is already waiting for an answer");
+    CHECK_STR(uschat_strerror(USCHAT_ERR_ALREADY_FRIENDS), "you are already friends");
+    for (int e = USCHAT_E_REPLY; e < 0; e++)
+        CHECK(strcmp(uschat_strerror(e), "unknown error") != 0);
+    CHECK_STR(uschat_strerror(4242), "unknown error");
 }
 
 static json_t *s_load(const char *text)
@@ -242,6 +281,7 @@ int main(void)
 {
     RUN(test_builders);
     RUN(test_ids);
+    RUN(test_errors);
     RUN(test_parse_login_and_users);
     RUN(test_parse_chat);
     return CHECK_DONE();

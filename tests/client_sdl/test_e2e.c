@@ -13,7 +13,8 @@
  * Two more cases: `idle` (a logged-in client left alone wakes at most once a second; how long
  * a command takes through the network thread) and `outage` (the only chat node killed for
  * 12 s: both clients keep reconnecting, nobody is asked for the password, a message typed
- * meanwhile is stored once and shown sent).
+ * meanwhile is stored once and shown sent) and `receipts` (the peer reads while the sender is
+ * logged off: after logging in again she sees how far he read).
  *
  * Skips (77) without the test servers of `tools/uschat test` (USCHAT_TEST_*).
  */
@@ -587,6 +588,30 @@ static void test_idle(void)
     CHECK(net_rate <= 1.0, "the idle network thread wakes %.2f times a second", net_rate);
 }
 
+/* The first column of the first row of SQL in the test's database, -1 when there is none. */
+static long long s_db_value(const e2e_stack_t *s, const char *sql)
+{
+    MYSQL *db = test_db_connect(s->st.db);
+    CHECK(db, "database");
+    CHECK(mysql_query(db, sql) == 0, "%s", mysql_error(db));
+    MYSQL_RES *res = mysql_store_result(db);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    long long v = row && row[0] ? atoll(row[0]) : -1;
+    mysql_free_result(res);
+    mysql_close(db);
+    return v;
+}
+
+/* The read mark of UID in THREAD as the server stored it (-1 when none). */
+static long long s_db_read_seq(const e2e_stack_t *s, int64_t thread, int64_t uid)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT read_seq FROM thread_read WHERE thread_id = %lld AND uid = %lld",
+             (long long)thread, (long long)uid);
+    return s_db_value(s, sql);
+}
+
 /* ---- the only chat node down for a while --------------------------------------------------- */
 
 /* The only chat node is killed and stays away for OUTAGE_S seconds (long enough for the
@@ -637,19 +662,68 @@ static void test_outage(void)
     for (int i = 0; i < 2; i++)
         CHECK_INT(app_model_view(cs[i].m).screen, APP_SCREEN_MAIN);
 
-    MYSQL *db = test_db_connect(s.st.db);
-    CHECK(db, "database");
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM chat_message WHERE content = '%s'", text);
-    CHECK(mysql_query(db, sql) == 0, "%s", mysql_error(db));
-    MYSQL_RES *res = mysql_store_result(db);
-    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-    CHECK(row && row[0] && strcmp(row[0], "1") == 0, "stored once (%s)",
-          row && row[0] ? row[0] : "?");
-    mysql_free_result(res);
-    mysql_close(db);
+    long long stored = s_db_value(&s, sql);
+    CHECK(stored == 1, "stored once (%lld)", stored);
 
     s_client_free(&cs[0]);
+    s_client_free(&cs[1]);
+    s_stack_stop(&s);
+}
+
+/* ---- read receipts while away ------------------------------------------------------------- */
+
+/* Ann writes, logs off; Ben reads while she is away (his receipt has nobody to go to). Ann
+ * logs in again on a fresh client: the thread list already says how far Ben read, and her
+ * messages up to there show "Read" (t->peer_read) once the conversation is open. */
+static void test_receipts(void)
+{
+    e2e_stack_t s;
+    client_t cs[2];
+    const app_thread_t *ta = s_friends(&s, cs);
+    client_t *a = &cs[0], *b = &cs[1];
+    int64_t thread = ta->thread_id, uid_a = app_model_view(a->m).self->uid;
+    int64_t uid_b = app_model_view(b->m).self->uid;
+    const app_thread_t *tb = app_model_thread(b->m, thread);
+
+    CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT,
+                                               .text = "Read this while I am away"}),
+              0);
+    PUMP_UNTIL(cs, 2, ta->msgs[ta->nmsgs - 1].state == APP_MSG_SENT && tb->nmsgs == 6, 5000,
+               "the last message arrived at Ben");
+    int64_t last = tb->msgs[5].seq;
+    CHECK_INT(last, 6);
+    CHECK(ta->peer_read < last, "Ben has not read it yet (%lld)", (long long)ta->peer_read);
+    s_client_free(a); /* Ann logs off */
+
+    app_model_act(b->m, &(app_act_t){.kind = APP_ACT_MARK_READ});
+    uint64_t until = SDL_GetTicks64() + 8000;
+    while (s_db_read_seq(&s, thread, uid_b) < last && SDL_GetTicks64() < until)
+        s_pump(&cs[1], 1);
+    CHECK_INT(s_db_read_seq(&s, thread, uid_b), last);
+
+    client_t again[2];
+    s_client_new(&again[0], &s, "ann", 1000);
+    again[1] = cs[1];
+    s_login(again, 2, &again[0]);
+    const app_model_t *ma = again[0].m;
+    PUMP_UNTIL(again, 2, app_model_thread(ma, thread) != NULL, 5000, "Ann's thread list");
+    const app_thread_t *t = app_model_thread(ma, thread);
+    PUMP_UNTIL(again, 2, t->peer_read == last, 5000, "the thread list carries Ben's mark (%lld)",
+               (long long)t->peer_read);
+    app_model_act(again[0].m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = uid_b});
+    PUMP_UNTIL(again, 2, app_model_view(ma).open == t && t->nmsgs == 6, 5000,
+               "Ann's conversation loaded (%zu)", t->nmsgs);
+    /* what the conversation draws as "Read": her messages up to Ben's mark */
+    size_t read = 0;
+    for (size_t i = 0; i < t->nmsgs; i++)
+        if (t->msgs[i].sender == uid_a && t->msgs[i].seq <= t->peer_read)
+            read++;
+    CHECK_INT(read, 4); /* the greeting, the two first ones, and the one sent before logging off */
+    CHECK_INT(t->peer_read, last);
+
+    s_client_free(&again[0]);
     s_client_free(&cs[1]);
     s_stack_stop(&s);
 }
@@ -668,8 +742,10 @@ int main(int argc, char **argv)
         test_idle();
     else if (strcmp(which, "outage") == 0)
         test_outage();
+    else if (strcmp(which, "receipts") == 0)
+        test_receipts();
     else {
-        fprintf(stderr, "usage: test_client_sdl_e2e flow|idle|outage\n");
+        fprintf(stderr, "usage: test_client_sdl_e2e flow|idle|outage|receipts\n");
         return 2;
     }
     printf("ok %s\n", which);

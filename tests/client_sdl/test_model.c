@@ -485,6 +485,63 @@ static void test_forms(void)
     app_model_destroy(&m);
 }
 
+/* Fields the gate would refuse without saying which: the form names the field and what is
+ * wrong with it before anything goes out; a friend request that is already pending or already
+ * accepted says so. */
+static void test_fields(void)
+{
+    app_model_t *m = app_model_new(NULL);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_REGISTER});
+    CHECK_INT(
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE, .email = "", .now_ms = 1000}),
+        -1);
+    CHECK(strstr(app_model_view(m).form_error, "Enter your email address first") != NULL, "%s",
+          app_model_view(m).form_error);
+    const char *bad[] = {"ann@example",      "ann@@example.com", "ann@exa mple.com",
+                         "an n@example.com", "ann@.example.com", "ann@example..com",
+                         ".ann@example.com", "ann@-x.com"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_INT(
+            app_model_act(
+                m, &(app_act_t){.kind = APP_ACT_REQUEST_CODE, .email = bad[i], .now_ms = 1000}),
+            -1);
+        CHECK(strstr(app_model_view(m).form_error, "not valid") != NULL, "%s: %s", bad[i],
+              app_model_view(m).form_error);
+    }
+    CHECK_INT(fx_drain(m), 0);
+
+    CHECK_INT(s_register(m, "new@example.com", "123456", "ann smith", "secret1", "secret1"), -1);
+    CHECK_STR(app_model_view(m).form_error, "The user name cannot contain spaces.");
+    CHECK_INT(s_register(m, "new@example.com", "123456", "ann-smith", "secret1", "secret1"), -1);
+    CHECK(strstr(app_model_view(m).form_error, "user name may hold only") != NULL, "%s",
+          app_model_view(m).form_error);
+    CHECK_INT(
+        s_register(m, "new@example.com", "123456", "ann\xF0\x9F\x98\x80", "secret1", "secret1"),
+        -1); /* an emoji */
+    CHECK_INT(fx_drain(m), 0);
+    CHECK_INT(s_register(m, "new@example.com", "123456", "\xE5\xBC\xA0\xE4\xB8\x89_01", "secret1",
+                         "secret1"),
+              0); /* 张三_01 */
+    CHECK_INT(fx_drain(m), 1);
+    app_model_destroy(&m);
+
+    /* 1019 / 1020 to a friend request: a sentence, not "unknown error" */
+    const int codes[] = {USCHAT_ERR_PENDING, USCHAT_ERR_ALREADY_FRIENDS};
+    const char *says[] = {"already waiting", "already friends"};
+    for (int k = 0; k < 2; k++) {
+        m = s_logged_in();
+        fx_drain(m);
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND, .id = 3005, .text = NULL});
+        fx_drain(m);
+        fx_feed(m, USCHAT_ID_ADD_FRIEND_RSP, json_pack("{si}", "error", codes[k]));
+        CHECK_INT(app_model_view(m).apply_state, APP_APPLY_FAILED);
+        const char *notice = app_model_view(m).notice;
+        CHECK(notice && strstr(notice, says[k]) && !strstr(notice, "unknown"), "%d: %s", codes[k],
+              notice ? notice : "(none)");
+        app_model_destroy(&m);
+    }
+}
+
 /* Friend requests both ways, and the search. */
 static void test_friends(void)
 {
@@ -666,7 +723,8 @@ int main(int argc, char **argv)
                  {"friends", test_friends},
                  {"kicked", test_kicked},
                  {"config", test_config},
-                 {"gap", test_gap}};
+                 {"gap", test_gap},
+                 {"fields", test_fields}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();

@@ -21,6 +21,7 @@
 #include "ui_app.h"
 #include "ui_internal.h"
 #include "ui_theme.h"
+#include "utf8.h"
 #include "uschat_client.h"
 
 typedef struct {
@@ -560,6 +561,65 @@ static void test_small(void)
     app_model_act(e.model, &(app_act_t){.kind = APP_ACT_SHOW, .screen = APP_SCREEN_REGISTER});
     s_frame(&e);
     s_check_hits_inside(&e);
+    /* the register form with a two-line error: every link and button stays above the status
+     * bar, "Back to log in" included */
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_REGISTER,
+                                        .email = "neo@example.com",
+                                        .code = "123456",
+                                        .user = "neo-1",
+                                        .passwd = "secret1",
+                                        .confirm = "secret1"});
+    CHECK(*app_model_view(e.model).form_error, "an error shows");
+    s_frame(&e);
+    s_save(&e, "small_register_error");
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(e.ui, &hits);
+    for (size_t i = 0; i < n; i++) {
+        SDL_Rect r = hits[i].rect;
+        CHECK(r.y + r.h <= e.h - UI_STATUS_H,
+              "hit %zu (action %d) at y %d..%d under the status bar", i, hits[i].action, r.y,
+              r.y + r.h);
+    }
+    CHECK(s_find_hit(&e, UI_ACT_SHOW_LOGIN, -1) != NULL, "Back to log in");
+    s_env_free(&e);
+}
+
+/* A friend whose user name is 32 CJK characters: the conversation header's second line cuts
+ * it between characters with an ellipsis and keeps the uid (it used to end in half a
+ * character, drawn as a replacement glyph, and lose the uid). */
+static void test_long_name(void)
+{
+    char name[32 * 3 + 1] = "";
+    for (int i = 0; i < 32; i++)
+        strcat(name, "\xE9\x95\xBF"); /* 长 */
+    app_model_t *m = app_model_new("alice@example.com");
+    fx_login(m, 1, (fx_user_t[]){{2002, name, ""}});
+    fx_drain(m);
+    env_t e = s_env_new(780, 600, m);
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = 2002});
+    fx_drain(m);
+    s_frame(&e);
+    s_save(&e, "long_name");
+    for (size_t cap = 24; cap <= 128; cap++) {
+        char sub[128];
+        ui_conv_subtitle(sub, cap, name, 2002);
+        size_t len = strlen(sub);
+        CHECK(len < cap, "fits %zu", cap);
+        CHECK(len >= 8 && strcmp(sub + len - 8, "uid 2002") == 0, "the uid stays: %s", sub);
+        for (size_t i = 0; i < len;) {
+            uint32_t cp;
+            size_t k = utf8_decode(sub + i, len - i, &cp);
+            CHECK(cp != 0xFFFD, "no half character at %zu of \"%s\" (cap %zu)", i, sub, cap);
+            i += k;
+        }
+        if (cap <= 96)
+            CHECK(strstr(sub, "\xE2\x80\xA6 \xC2\xB7 uid") != NULL, "an ellipsis: %s", sub);
+    }
+    char sub[128];
+    ui_conv_subtitle(sub, sizeof sub, "ann", 7);
+    CHECK_STR(sub, "ann \xC2\xB7 uid 7");
+    ui_conv_subtitle(sub, sizeof sub, NULL, 7);
+    CHECK_STR(sub, "uid 7");
     s_env_free(&e);
 }
 
@@ -617,7 +677,8 @@ int main(int argc, char **argv)
     } cases[] = {{"login", test_login},         {"register", test_register},
                  {"chat_list", test_chat_list}, {"conversation", test_conversation},
                  {"input", test_input},         {"scroll", test_scroll},
-                 {"small", test_small},         {"wrap", test_wrap}};
+                 {"small", test_small},         {"wrap", test_wrap},
+                 {"long_name", test_long_name}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();

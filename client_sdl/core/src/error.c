@@ -64,6 +64,10 @@ const char *uschat_strerror(int code)
         return "not logged in";
     case USCHAT_ERR_BUSY:
         return "server busy, retry";
+    case USCHAT_ERR_PENDING:
+        return "a friend request to that user is already waiting for an answer";
+    case USCHAT_ERR_ALREADY_FRIENDS:
+        return "you are already friends";
     default:
         return "unknown error";
     }

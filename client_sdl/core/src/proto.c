@@ -300,6 +300,7 @@ int uschat_parse_thread(const json_t *obj, uschat_thread_t *out)
     bad |= s_int(obj, "user2_id", &out->user2_id);
     bad |= s_int(obj, "last_seq", &out->last_seq);
     bad |= s_int(obj, "unread", &out->unread);
+    bad |= s_int(obj, "peer_read_seq", &out->peer_read_seq);
     out->last_msg = json_object_get(obj, "last_msg");
     return bad ? USCHAT_E_REPLY : 0;
 }
@@ -425,6 +426,7 @@ int uschat_parse_load_chat_rsp(const json_t *body, uschat_load_chat_rsp_t *out)
     bad |= s_int(body, "thread_id", &out->thread_id);
     bad |= s_int(body, "last_message_id", &out->last_message_id);
     bad |= s_int32(body, "load_more", &out->load_more);
+    bad |= s_int(body, "peer_read_seq", &out->peer_read_seq);
     out->chat_datas = s_array(body, "chat_datas");
     return bad ? USCHAT_E_REPLY : 0;
 }
@@ -437,6 +439,7 @@ int uschat_parse_sync_rsp(const json_t *body, uschat_sync_rsp_t *out)
     int bad = s_int32(body, "error", &out->error);
     bad |= s_int(body, "thread_id", &out->thread_id);
     bad |= s_int32(body, "has_more", &out->has_more);
+    bad |= s_int(body, "peer_read_seq", &out->peer_read_seq);
     out->chat_datas = s_array(body, "chat_datas");
     return bad ? USCHAT_E_REPLY : 0;
 }

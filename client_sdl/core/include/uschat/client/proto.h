@@ -125,6 +125,7 @@ typedef struct {
     int64_t user1_id, user2_id;
     int64_t last_seq;
     int64_t unread;
+    int64_t peer_read_seq; /* the other member's read mark (0 when absent) */
     const json_t *last_msg;
 } uschat_thread_t;
 
@@ -198,6 +199,7 @@ typedef struct { /* 1030 */
     int error;
     int64_t thread_id, last_message_id;
     int load_more;
+    int64_t peer_read_seq;    /* the other member's read mark (0 when absent) */
     const json_t *chat_datas; /* items: uschat_parse_chat_msg() */
 } uschat_load_chat_rsp_t;
 int uschat_parse_load_chat_rsp(const json_t *body, uschat_load_chat_rsp_t *out);
@@ -206,6 +208,7 @@ typedef struct { /* 1032 */
     int error;
     int64_t thread_id;
     int has_more;
+    int64_t peer_read_seq;    /* the other member's read mark (0 when absent) */
     const json_t *chat_datas; /* items: uschat_parse_chat_msg(), seq order */
 } uschat_sync_rsp_t;
 int uschat_parse_sync_rsp(const json_t *body, uschat_sync_rsp_t *out);
