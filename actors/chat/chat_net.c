@@ -470,9 +470,15 @@ void chat_conn_kick(chat_node_t *node, chat_conn_t *conn, bool clear_presence, c
     log_info("chat: uid %llu kicked: %s", (unsigned long long)uid, reason);
     node->stats.kicked++;
     chat_session_unbind(node, conn, clear_presence);
-    /* error 0: the seed client (tcpmgr.cpp) drops a body without it and never says why */
-    char body[64];
-    int len = snprintf(body, sizeof body, "{\"error\":0,\"uid\":%llu}", (unsigned long long)uid);
+    /* error 0: the seed client (tcpmgr.cpp) drops a body without it and never says why.
+     * `reason` (UsChat) lets a client tell a password change from a login elsewhere; the
+     * seed's client ignores it. Only the revoke's own reasons, never free text, reach the wire. */
+    const char *why = clear_presence && strcmp(reason, "password_reset") == 0 ? "password_reset"
+                      : clear_presence                                        ? "revoked"
+                                                                              : "login_elsewhere";
+    char body[96];
+    int len = snprintf(body, sizeof body, "{\"error\":0,\"uid\":%llu,\"reason\":\"%s\"}",
+                       (unsigned long long)uid, why);
     if (chat_conn_send(node, conn, CHAT_ID_KICKED, body, (size_t)len) < 0)
         return;
     s_begin_closing(node, conn);

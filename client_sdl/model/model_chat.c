@@ -377,13 +377,21 @@ static void s_on_auth(app_model_t *m, uint16_t id, const json_t *body)
         model_notice(m, false, "%s accepted your friend request.", name);
 }
 
-static void s_on_kicked(app_model_t *m)
+static void s_on_kicked(app_model_t *m, const json_t *body)
 {
+    const char *why = json_string_value(json_object_get(body, "reason"));
     model_clear_session(m);
     m->conn = APP_CONN_OFFLINE;
     m->screen = APP_SCREEN_LOGIN;
-    snprintf(m->form_error, sizeof m->form_error,
-             "You were logged in on another device, so this one was logged out.");
+    if (why && strcmp(why, "password_reset") == 0)
+        snprintf(m->form_error, sizeof m->form_error,
+                 "Your password was changed, so you were logged out. Log in with the new one.");
+    else if (why && strcmp(why, "revoked") == 0)
+        snprintf(m->form_error, sizeof m->form_error,
+                 "The server ended this session. Log in again.");
+    else
+        snprintf(m->form_error, sizeof m->form_error,
+                 "You were logged in on another device, so this one was logged out.");
     m->form_info[0] = '\0';
     model_changed(m);
 }
@@ -420,7 +428,7 @@ void app_model_on_message(app_model_t *m, uint16_t id, const json_t *body)
         s_on_text_push(m, body);
         break;
     case USCHAT_ID_NOTIFY_OFFLINE:
-        s_on_kicked(m);
+        s_on_kicked(m, body);
         break;
     case USCHAT_ID_THREAD_LIST_RSP:
         s_on_thread_list(m, body);

@@ -179,19 +179,21 @@ static void s_case_flow(void)
     s_get_code_when_allowed(h, s.stack.mail_dir, alice_lc, code2);
     CHECK_INT(s_reset(h, alice, "mallory", "secret-new", code2), 1007);
     CHECK_INT(s_reset(h, alice, "alice", "secret-new", code2), 0);
-    /* the live session is kicked (1021) and closed */
+    /* the live session is kicked (1021, saying why: the client tells the user) and closed */
     uint16_t id = 0;
     char *body = NULL;
-    bool kicked = false;
+    bool kicked = false, said_why = false;
     for (int i = 0; i < 10 && !kicked; i++) {
         int rc = acc_chat_recv(fd, 3000, &id, &body);
         if (rc != 0)
             break;
         kicked = id == 1021;
+        said_why = kicked && body && strstr(body, "\"reason\":\"password_reset\"") != NULL;
         free(body);
         body = NULL;
     }
     CHECK(kicked);
+    CHECK(said_why);
     close(fd);
     /* the old token is dead, the code is used up, the old password is dead, the new one works */
     fd = acc_chat_connect(s.stack.chat_port);

@@ -634,6 +634,16 @@ static void test_kicked(void)
           app_model_view(m).form_error);
     fx_push(m, 77, 2002, 1, 1, "late", "2024-05-01 10:00:00");
     CHECK_INT(app_model_view(m).nthreads, 0);
+    /* a password changed elsewhere says so, not "another device" */
+    app_model_destroy(&m);
+    m = s_logged_in();
+    fx_drain(m);
+    fx_feed(
+        m, USCHAT_ID_NOTIFY_OFFLINE,
+        json_pack("{sisIss}", "error", 0, "uid", (json_int_t)FX_ME, "reason", "password_reset"));
+    CHECK_INT(app_model_view(m).screen, APP_SCREEN_LOGIN);
+    CHECK(strstr(app_model_view(m).form_error, "password was changed") != NULL, "%s",
+          app_model_view(m).form_error);
     CHECK_INT(app_model_view(m).nfriends, 0);
     CHECK_STR(app_model_view(m).form_email, "alice@example.com");
     /* logging out drops queued commands and queues the logout */
