@@ -32,7 +32,7 @@
 #include "chat_umap.h"
 #include "chat_wheel.h"
 
-/* ---- the protocol (docs/protocol.md §2) --------------------------------------------------------- */
+/* ---- the protocol (docs/protocol.md §2) ---------------------------------------------- */
 
 enum {
     CHAT_ERR_JSON = 1001,        /* not a JSON object, or a field missing / of the wrong type */
