@@ -133,16 +133,7 @@ static void *s_run(void *arg)
         period_ms = 10;
     pthread_mutex_lock(&gate->guard_lock);
     while (!gate->guard_stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)period_ms * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        while (!gate->guard_stop &&
-               pthread_cond_timedwait(&gate->guard_wake, &gate->guard_lock, &until) != ETIMEDOUT)
-            ;
+        gate_cond_sleep(&gate->guard_wake, &gate->guard_lock, &gate->guard_stop, period_ms);
         if (gate->guard_stop)
             break;
         pthread_mutex_unlock(&gate->guard_lock);
@@ -156,7 +147,7 @@ static void *s_run(void *arg)
 int gate_guard_start(gate_t *gate)
 {
     pthread_mutex_init(&gate->guard_lock, NULL);
-    pthread_cond_init(&gate->guard_wake, NULL);
+    gate_cond_init(&gate->guard_wake);
     gate->guard_stop = false;
     gate->conns = NULL;
     if (pthread_create(&gate->guard_thread, NULL, s_run, gate) != 0) {

@@ -1,10 +1,9 @@
 /* gate_health.c - the health thread of gate: probes Redis and MySQL every health_interval_ms
  * with its own connections and publishes the result in atomics that /healthz reads, so an
  * HTTP thread never waits on a probe (the broker's state is published by the loop thread).
+ * It sleeps between probes on CLOCK_MONOTONIC, so a step of the wall clock neither stops the
+ * probes (a step back) nor runs them early (a step forward).
  */
-#include <errno.h>
-#include <time.h>
-
 #include "gate_internal.h"
 #include "uschat/log.h"
 
@@ -32,18 +31,9 @@ static void *s_run(void *arg)
                      up ? "" : redis_conn_error(redis));
         was_mysql = mysql;
         was_redis = up;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += gate->cfg.health_interval_ms / 1000;
-        until.tv_nsec += (long)(gate->cfg.health_interval_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
         pthread_mutex_lock(&gate->health_lock);
-        while (!gate->health_stop &&
-               pthread_cond_timedwait(&gate->health_wake, &gate->health_lock, &until) != ETIMEDOUT)
-            ;
+        gate_cond_sleep(&gate->health_wake, &gate->health_lock, &gate->health_stop,
+                        gate->cfg.health_interval_ms);
     }
     pthread_mutex_unlock(&gate->health_lock);
     db_conn_destroy(&db);
@@ -54,7 +44,7 @@ static void *s_run(void *arg)
 int gate_health_start(gate_t *gate)
 {
     pthread_mutex_init(&gate->health_lock, NULL);
-    pthread_cond_init(&gate->health_wake, NULL);
+    gate_cond_init(&gate->health_wake);
     gate->health_stop = false;
     if (pthread_create(&gate->health_thread, NULL, s_run, gate) != 0) {
         pthread_cond_destroy(&gate->health_wake);

@@ -240,5 +240,10 @@ int gate_password_verify(const char *hash, const char *plain, size_t len);
 bool gate_password_needs_rehash(const gate_t *gate, const char *hash);
 
 int64_t gate_now_us(void);
+/* The gate's background threads (health, guard) sleep on CLOCK_MONOTONIC, so a step of the wall
+ * clock neither stops nor hurries them. gate_cond_init() makes such a condition variable;
+ * gate_cond_sleep() waits on it, LOCK held, until MS have passed or *STOP is set. */
+void gate_cond_init(pthread_cond_t *cond);
+void gate_cond_sleep(pthread_cond_t *cond, pthread_mutex_t *lock, const bool *stop, int ms);
 
 #endif
