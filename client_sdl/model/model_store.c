@@ -25,6 +25,21 @@ char *model_strdup(const char *s)
 }
 
 /* Replaces *DST by a copy of SRC; keeps the old string when out of memory. */
+/* Room for one more element in a growing array of N elements of ELEM bytes (capacity *CAP,
+ * doubled when full, FIRST to begin with): 0, or -1 with the array as it was. */
+static int s_reserve(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t want = *cap ? *cap * 2 : first;
+    void *grown = realloc(*arr, want * elem);
+    if (!grown)
+        return -1;
+    *arr = grown;
+    *cap = want;
+    return 0;
+}
+
 static void s_set(char **dst, const char *src)
 {
     char *d = model_strdup(src);
@@ -79,14 +94,9 @@ void model_friend_put(app_model_t *m, const uschat_user_t *src)
         return;
     app_user_t *f = (app_user_t *)app_model_friend(m, src->uid);
     if (!f) {
-        if (m->nfriends == m->friends_cap) {
-            size_t cap = m->friends_cap ? m->friends_cap * 2 : 16;
-            app_user_t *n = realloc(m->friends, cap * sizeof *n);
-            if (!n)
-                return;
-            m->friends = n;
-            m->friends_cap = cap;
-        }
+        if (s_reserve((void **)&m->friends, &m->friends_cap, m->nfriends, sizeof *m->friends, 16) !=
+            0)
+            return;
         f = &m->friends[m->nfriends++];
         memset(f, 0, sizeof *f);
     }
@@ -123,14 +133,9 @@ app_apply_t *model_apply_put(app_model_t *m, const uschat_user_t *src)
         memmove(m->applies + 1, m->applies, (m->napplies - 1) * sizeof *a);
         m->applies[0] = keep;
     } else {
-        if (m->napplies == m->applies_cap) {
-            size_t cap = m->applies_cap ? m->applies_cap * 2 : 8;
-            app_apply_t *n = realloc(m->applies, cap * sizeof *n);
-            if (!n)
-                return NULL;
-            m->applies = n;
-            m->applies_cap = cap;
-        }
+        if (s_reserve((void **)&m->applies, &m->applies_cap, m->napplies, sizeof *m->applies, 8) !=
+            0)
+            return NULL;
         memmove(m->applies + 1, m->applies, m->napplies * sizeof *m->applies);
         m->napplies++;
         memset(&m->applies[0], 0, sizeof m->applies[0]);
@@ -170,14 +175,8 @@ app_thread_t *model_thread_get(app_model_t *m, int64_t thread_id, int64_t peer)
         }
         return t;
     }
-    if (m->nthreads == m->threads_cap) {
-        size_t cap = m->threads_cap ? m->threads_cap * 2 : 16;
-        app_thread_t **n = realloc(m->threads, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        m->threads = n;
-        m->threads_cap = cap;
-    }
+    if (s_reserve((void **)&m->threads, &m->threads_cap, m->nthreads, sizeof *m->threads, 16) != 0)
+        return NULL;
     t = calloc(1, sizeof *t);
     if (!t || !(t->preview = model_strdup(""))) {
         free(t);
@@ -240,14 +239,8 @@ static size_t s_find_seq(const app_thread_t *t, int64_t seq, bool *found)
 
 static app_msg_t *s_insert_at(app_thread_t *t, size_t at)
 {
-    if (t->nmsgs == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        app_msg_t *n = realloc(t->msgs, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        t->msgs = n;
-        t->cap = cap;
-    }
+    if (s_reserve((void **)&t->msgs, &t->cap, t->nmsgs, sizeof *t->msgs, 32) != 0)
+        return NULL;
     memmove(t->msgs + at + 1, t->msgs + at, (t->nmsgs - at) * sizeof *t->msgs);
     t->nmsgs++;
     memset(&t->msgs[at], 0, sizeof t->msgs[at]);
