@@ -24,6 +24,7 @@
 #include "uschat/frame.h"
 #include "uschat/loop_queue.h"
 #include "uschat/redis_conn.h"
+#include "uschat/service_base.h"
 #include "uschat/worker_pool.h"
 
 #include "chat_pushq.h"
@@ -209,19 +210,16 @@ typedef struct {
 
 typedef struct chat_node_t {
     chat_config_t cfg;
-    const char *name; /* broker node name; the value of uip_<uid> */
-    zsock_t *pipe;
-    zloop_t *loop;
-    broker_client_t *broker;
-    worker_pool_t *pool;
-    chat_seen_t *seen;   /* where peers were last found, for when Redis is unreachable */
-    chat_pushq_t *pushq; /* pushes for other nodes held while the broker link is down */
+    const char *name;        /* broker node name; the value of uip_<uid> */
+    service_base_t *base;    /* loop, broker client, worker pool, completion queue */
+    broker_client_t *broker; /* the base's client (borrowed) */
+    chat_seen_t *seen;       /* where peers were last found, for when Redis is unreachable */
+    chat_pushq_t *pushq;     /* pushes for other nodes held while the broker link is down */
 
     int epfd;
     int listen_fd;
     bool listen_paused; /* out of descriptors: listener off for a second */
     uint32_t listen_resume_s;
-    loop_queue_t *done; /* finished jobs, posted by the workers */
 
     chat_conn_t **conns; /* by fd */
     size_t conns_cap;

@@ -58,15 +58,15 @@ static void s_job_run(void *arg, void *state)
         job->run(job, worker);
     else
         chat_job_set_error(job, CHAT_ERR_RPC);
-    if (loop_queue_post(job->node->done, &job->item) < 0)
+    if (service_base_post(job->node->base, &job->item) < 0)
         chat_job_destroy(&job); /* the node is stopping and no longer listens */
 }
 
 int chat_job_try_submit(chat_node_t *node, chat_job_t *job, uint64_t key)
 {
-    if (!node->pool)
+    if (!node->base)
         return -EBUSY;
-    return worker_pool_submit(node->pool, key, s_job_run, job) < 0 ? -EBUSY : 0;
+    return service_base_submit(node->base, key, s_job_run, job) < 0 ? -EBUSY : 0;
 }
 
 int chat_job_submit(chat_node_t *node, chat_job_t *job, uint64_t key)
@@ -261,8 +261,7 @@ void chat_push_free_list(chat_push_t *push)
 
 void *chat_worker_init(void *arg)
 {
-    chat_node_t *node = arg;
-    log_set_node(node->name);
+    chat_node_t *node = arg; /* the pool named this thread after the node already */
     chat_worker_t *worker = calloc(1, sizeof *worker);
     if (!worker)
         return NULL;

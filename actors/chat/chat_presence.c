@@ -369,7 +369,7 @@ void chat_presence_clear_later(chat_node_t *node, uint64_t uid, uint64_t session
 
 void chat_presence_flush(chat_node_t *node)
 {
-    if (!node->clear_pending.count || !node->pool)
+    if (!node->clear_pending.count || !node->base)
         return;
     chat_job_t *job = chat_job_new(node, NULL, 0, s_clear_run, s_clear_done);
     if (!job)
@@ -391,7 +391,7 @@ void chat_presence_flush(chat_node_t *node)
 void chat_presence_tick(chat_node_t *node)
 {
     chat_presence_flush(node);
-    if (!node->nsessions || !node->pool || node->refresh_inflight >= REFRESH_LIMIT)
+    if (!node->nsessions || !node->base || node->refresh_inflight >= REFRESH_LIMIT)
         return;
     uint32_t period = node->cfg.presence_ttl_s / 3;
     if (period < 1)
