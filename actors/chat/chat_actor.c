@@ -21,7 +21,11 @@
 
 #include <sys/resource.h>
 
-#include "chat_internal.h"
+#include "chat_jobs.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "chat_text.h"
 #include "uschat/log.h"
 #include "uschat/message.h"
 #include "uschat/service.h"

@@ -9,7 +9,13 @@
  * other users as pushes whose node the worker already looked up in Redis, so the I/O thread
  * only writes bytes or forwards them to the broker.
  */
-#include "chat_internal.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
+#include "chat_text.h"
 
 #include "chat_buf.h"
 

@@ -13,7 +13,10 @@
  * that each is refreshed once per third of the TTL (10,000 sessions and a 60 s TTL make 500
  * refreshes in one script call a second, not 10,000 timers).
  */
-#include "chat_internal.h"
+#include "chat_presence.h"
+#include "chat_jobs.h"
+#include "chat_net.h"
+#include "chat_node.h"
 
 #include <errno.h>
 #include <inttypes.h>

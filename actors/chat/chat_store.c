@@ -9,7 +9,11 @@
  * private thread with its first two messages together, or nothing at all; a deadlock is
  * retried from the start.
  */
-#include "chat_internal.h"
+#include "chat_store.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
 
 #include <inttypes.h>
 #include <string.h>

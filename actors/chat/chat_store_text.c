@@ -34,6 +34,9 @@
  * (thread_id, seq).
  */
 #include "chat_batch.h"
+#include "chat_proto_ids.h"
+#include "chat_store.h"
+#include "chat_text.h"
 
 #include <inttypes.h>
 #include <string.h>

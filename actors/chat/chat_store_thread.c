@@ -7,7 +7,10 @@
  * mark (thread_read.read_seq) has reached its seq, so a read mark is one row, not an UPDATE of
  * every message it covers.
  */
-#include "chat_internal.h"
+#include "chat_store.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_proto_ids.h"
 
 #include <inttypes.h>
 #include <string.h>
