@@ -10,7 +10,15 @@
  * the session's: 1011). What survives is either answered here (heartbeat) or becomes a job for the
  * worker pool, keyed by uid so one user's requests run in order.
  */
-#include "chat_internal.h"
+#include "chat_dispatch.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
+#include "chat_store.h"
+#include "chat_text.h"
 
 #include <string.h>
 #include <time.h>

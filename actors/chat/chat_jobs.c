@@ -9,7 +9,13 @@
  * other users as pushes whose node the worker already looked up in Redis (chat_push.h), so
  * the I/O thread only writes bytes or forwards them to the broker.
  */
-#include "chat_internal.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
+#include "chat_text.h"
 
 #include <errno.h>
 
@@ -56,15 +62,15 @@ static void s_job_run(void *arg, void *state)
         job->run(job, worker);
     else
         chat_job_set_error(job, CHAT_ERR_RPC);
-    if (loop_queue_post(job->node->done, &job->item) < 0)
+    if (service_base_post(job->node->base, &job->item) < 0)
         chat_job_destroy(&job); /* the node is stopping and no longer listens */
 }
 
 int chat_job_try_submit(chat_node_t *node, chat_job_t *job, uint64_t key)
 {
-    if (!node->pool)
+    if (!node->base)
         return -EBUSY;
-    return worker_pool_submit(node->pool, key, s_job_run, job) < 0 ? -EBUSY : 0;
+    return service_base_submit(node->base, key, s_job_run, job) < 0 ? -EBUSY : 0;
 }
 
 int chat_job_submit(chat_node_t *node, chat_job_t *job, uint64_t key)
@@ -111,8 +117,7 @@ void chat_job_done_reply(chat_node_t *node, chat_job_t *job)
 
 void *chat_worker_init(void *arg)
 {
-    chat_node_t *node = arg;
-    log_set_node(node->name);
+    chat_node_t *node = arg; /* the pool named this thread after the node already */
     chat_worker_t *worker = calloc(1, sizeof *worker);
     if (!worker)
         return NULL;

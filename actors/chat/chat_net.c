@@ -22,7 +22,11 @@
  * Deadlines (login, idle, linger after a goodbye) live in a one-second timer wheel
  * (chat_wheel.h); the rate limit (chat_dispatch.c) is a token bucket kept in the connection.
  */
-#include "chat_internal.h"
+#include "chat_net.h"
+#include "chat_dispatch.h"
+#include "chat_json.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

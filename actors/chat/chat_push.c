@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat_internal.h"
+#include "chat_jobs.h"
+#include "chat_net.h"
+#include "chat_node.h"
 #include "uschat/log.h"
 #include "uschat/message.h"
 

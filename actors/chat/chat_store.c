@@ -9,7 +9,11 @@
  * private thread with its first two messages together, or nothing at all; a deadlock is
  * retried from the start.
  */
-#include "chat_internal.h"
+#include "chat_store.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -211,10 +215,21 @@ static int s_exists(chat_worker_t *worker, const char *sql, uint64_t a, uint64_t
     return db_query(worker->db, sql, p, b ? 2 : 1, NULL, NULL);
 }
 
-/* One attempt; returns 0 (done), a protocol error > 0, or DB_ERR_* (< 0). */
-static int s_apply_tx(chat_worker_t *worker, uint64_t me, uint64_t to, const char *greeting,
-                      const char *back)
+typedef struct {
+    chat_worker_t *worker;
+    uint64_t me, to;
+    const char *greeting, *back;
+} s_apply_t;
+
+/* One attempt (db_tx_fn on worker->db); returns 0 (done), a protocol error > 0, or DB_ERR_*
+ * (< 0). */
+static int s_apply_tx(db_conn_t *db, void *arg)
 {
+    (void)db;
+    const s_apply_t *a = arg;
+    chat_worker_t *worker = a->worker;
+    uint64_t me = a->me, to = a->to;
+    const char *greeting = a->greeting, *back = a->back;
     int rc = db_begin(worker->db);
     if (rc < 0)
         return rc;
@@ -262,9 +277,8 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
     uint64_t to = chat_json_uid(job->request, "touid");
     const char *greeting = s_opt(job->request, "applyname");
     const char *back = s_opt(job->request, "bakname");
-    int rc = DB_ERR_RETRY;
-    for (int i = 0; i < TX_ATTEMPTS && rc == DB_ERR_RETRY; i++)
-        rc = s_apply_tx(worker, job->uid, to, greeting, back);
+    s_apply_t a = {worker, job->uid, to, greeting, back};
+    int rc = db_tx_retry(worker->db, TX_ATTEMPTS, s_apply_tx, &a);
     if (rc != 0) {
         if (rc < 0)
             log_warn("chat: friend request %" PRIu64 " -> %" PRIu64 ": %s: %s", job->uid, to,
@@ -349,11 +363,25 @@ static int s_first_messages(chat_worker_t *worker, int64_t thread_id, uint64_t a
     return rc;
 }
 
-/* One attempt; 0 with *thread_id and the thread's first messages in chat_datas, a protocol
- * error > 0, or DB_ERR_*. */
-static int s_auth_tx(chat_worker_t *worker, uint64_t me, uint64_t applicant, const char *back,
-                     int64_t *thread_id, json_t *chat_datas)
+typedef struct {
+    chat_worker_t *worker;
+    uint64_t me, applicant;
+    const char *back;
+    int64_t *thread_id;
+    json_t *chat_datas;
+} s_auth_t;
+
+/* One attempt (db_tx_fn on worker->db); 0 with *thread_id and the thread's first messages in
+ * chat_datas, a protocol error > 0, or DB_ERR_*. */
+static int s_auth_tx(db_conn_t *db, void *arg)
 {
+    (void)db;
+    const s_auth_t *a = arg;
+    chat_worker_t *worker = a->worker;
+    uint64_t me = a->me, applicant = a->applicant;
+    const char *back = a->back;
+    int64_t *thread_id = a->thread_id;
+    json_t *chat_datas = a->chat_datas;
     *thread_id = 0;
     json_array_clear(chat_datas);
     int rc = db_begin(worker->db);
@@ -430,9 +458,8 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
     const char *back = s_opt(job->request, "back");
     int64_t thread_id = 0;
     json_t *chat_datas = json_array();
-    int rc = chat_datas ? DB_ERR_RETRY : DB_ERR_QUERY;
-    for (int i = 0; i < TX_ATTEMPTS && rc == DB_ERR_RETRY; i++)
-        rc = s_auth_tx(worker, job->uid, applicant, back, &thread_id, chat_datas);
+    s_auth_t a = {worker, job->uid, applicant, back, &thread_id, chat_datas};
+    int rc = chat_datas ? db_tx_retry(worker->db, TX_ATTEMPTS, s_auth_tx, &a) : DB_ERR_QUERY;
     json_t *friend_ = json_object();
     json_t *me = json_object();
     if (rc == 0 && (!friend_ || !me || s_load_public(worker, applicant, friend_) != 1 ||

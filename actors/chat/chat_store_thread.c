@@ -7,7 +7,10 @@
  * mark (thread_read.read_seq) has reached its seq, so a read mark is one row, not an UPDATE of
  * every message it covers.
  */
-#include "chat_internal.h"
+#include "chat_store.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_proto_ids.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -169,9 +172,21 @@ static int s_on_int(void *arg, const db_value_t *cols, size_t ncols)
     return 0;
 }
 
-/* One attempt: the pair's thread, created if missing. 0, a protocol error, or DB_ERR_*. */
-static int s_private_tx(chat_worker_t *worker, uint64_t me, uint64_t other, int64_t *thread_id)
+typedef struct {
+    chat_worker_t *worker;
+    uint64_t me, other;
+    int64_t *thread_id;
+} s_private_t;
+
+/* One attempt (db_tx_fn on worker->db): the pair's thread, created if missing. 0, a protocol
+ * error, or DB_ERR_*. */
+static int s_private_tx(db_conn_t *db, void *arg)
 {
+    (void)db;
+    const s_private_t *a = arg;
+    chat_worker_t *worker = a->worker;
+    uint64_t me = a->me, other = a->other;
+    int64_t *thread_id = a->thread_id;
     *thread_id = 0;
     uint64_t lo = me < other ? me : other, hi = me < other ? other : me;
     int rc = db_query(worker->db, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?",
@@ -206,9 +221,8 @@ void chat_store_private(chat_job_t *job, chat_worker_t *worker)
 {
     uint64_t other = chat_json_uid(job->request, "other_id");
     int64_t thread_id = 0;
-    int rc = DB_ERR_RETRY;
-    for (int i = 0; i < 3 && rc == DB_ERR_RETRY; i++)
-        rc = s_private_tx(worker, job->uid, other, &thread_id);
+    s_private_t a = {worker, job->uid, other, &thread_id};
+    int rc = db_tx_retry(worker->db, 3, s_private_tx, &a);
     if (rc < 0)
         log_warn("chat: private thread %" PRIu64 "/%" PRIu64 ": %s: %s", job->uid, other,
                  db_strerror(rc), db_conn_error(worker->db));

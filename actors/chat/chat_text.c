@@ -11,7 +11,12 @@
  * A sender's messages in one thread are committed in the order they arrived; the ack 1018 is
  * sent only after the commit, then the 1019 to the peer, on this node or through the broker.
  */
-#include "chat_internal.h"
+#include "chat_text.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_net.h"
+#include "chat_proto_ids.h"
+#include "chat_store.h"
 
 #include <string.h>
 

@@ -9,6 +9,10 @@
  * messages by sync after its next login), and a Redis failure counts as offline.
  */
 #include "chat_batch.h"
+#include "chat_jobs.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
+#include "chat_text.h"
 
 #include <string.h>
 

@@ -17,7 +17,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "chat_internal.h"
+#include "chat_jobs.h"
+#include "chat_net.h"
+#include "chat_node.h"
 #include "uschat/log.h"
 #include "uschat/message.h"
 

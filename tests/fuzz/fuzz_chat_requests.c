@@ -21,7 +21,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "chat_internal.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "chat_proto_ids.h"
+#include "chat_text.h"
 #include "uschat/log.h"
 
 static chat_node_t *s_node;
