@@ -21,9 +21,9 @@
 /* Numbers here because the SQL text spells them; the protocol's table says the same. */
 _Static_assert(APPLY_LIST_MAX == USCHAT_MAX(LOGIN_RSP, apply_list), "client.def apply_list");
 _Static_assert(FRIEND_LIST_MAX == USCHAT_MAX(LOGIN_RSP, friend_list), "client.def friend_list");
-#define TX_ATTEMPTS     3
-#define STR_(x)         #x
-#define STR_LIMIT(x)    STR_(x)
+#define TX_ATTEMPTS  3
+#define STR_(x)      #x
+#define STR_LIMIT(x) STR_(x)
 
 /* ---- rows -> JSON ---------------------------------------------------------------------------- */
 

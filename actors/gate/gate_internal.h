@@ -36,9 +36,9 @@
 #define GATE_BODY_MAX       16384 /* bytes of a request body; more is 413 */
 #define GATE_WIRE_PWD_MAX   512   /* bytes of a transformed password on the wire */
 #define GATE_PWD_BUF        (2 * GATE_WIRE_PWD_MAX + 1)
-#define GATE_CODE_MAX       16
-#define GATE_NICK_MAX_CHARS 64
-#define GATE_ICON_MAX       255
+#define GATE_CODE_MAX       USCHAT_MAX(HTTP_REGISTER_REQ, varifycode)
+#define GATE_NICK_MAX_CHARS USCHAT_MAX(HTTP_REGISTER_REQ, nick)
+#define GATE_ICON_MAX       USCHAT_MAX(HTTP_REGISTER_REQ, icon)
 
 /* The routes of schema/messages/http.def in its order (GATE_ROUTE_x = USCHAT_HTTP_x), then any
  * other path. */

@@ -84,7 +84,7 @@ static uint32_t s_start_get_code(gate_req_t *req, json_t *root)
 {
     const char *email = NULL;
     size_t email_len = 0;
-    uint32_t e = s_string(root, "email", &email, &email_len);
+    uint32_t e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, email), &email, &email_len);
     if (!e)
         e = s_email(req, email, email_len);
     if (!e)
@@ -99,20 +99,20 @@ static uint32_t s_start_account(gate_req_t *req, json_t *root, bool reg)
     const char *nick = NULL, *icon = NULL;
     size_t email_len = 0, user_len = 0, passwd_len = 0, confirm_len = 0, code_len = 0;
     size_t nick_len = 0, icon_len = 0;
-    uint32_t e = s_string(root, "email", &email, &email_len);
+    uint32_t e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, email), &email, &email_len);
     if (!e)
-        e = s_string(root, "user", &user, &user_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, user), &user, &user_len);
     if (!e)
-        e = s_string(root, "passwd", &passwd, &passwd_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, passwd), &passwd, &passwd_len);
     if (!e && reg)
-        e = s_string(root, "confirm", &confirm, &confirm_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, confirm), &confirm, &confirm_len);
     if (!e)
-        e = s_string(root, "varifycode", &code, &code_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, varifycode), &code, &code_len);
     if (!e && reg)
-        e = s_opt_string(root, "nick", &nick, &nick_len);
+        e = s_opt_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, nick), &nick, &nick_len);
     if (!e && reg)
-        e = s_opt_string(root, "icon", &icon, &icon_len);
-    json_t *sex = reg ? json_object_get(root, "sex") : NULL;
+        e = s_opt_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, icon), &icon, &icon_len);
+    json_t *sex = reg ? json_object_get(root, USCHAT_FIELD(HTTP_REGISTER_REQ, sex)) : NULL;
     if (!e && sex && !json_is_null(sex) && !json_is_integer(sex))
         e = USCHAT_ERR_JSON;
     if (e)
@@ -161,9 +161,9 @@ static uint32_t s_start_login(gate_req_t *req, json_t *root)
 {
     const char *email = NULL, *passwd = NULL;
     size_t email_len = 0, passwd_len = 0;
-    uint32_t e = s_string(root, "email", &email, &email_len);
+    uint32_t e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, email), &email, &email_len);
     if (!e)
-        e = s_string(root, "passwd", &passwd, &passwd_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, passwd), &passwd, &passwd_len);
     if (!e)
         e = s_email(req, email, email_len);
     if (e)
@@ -576,28 +576,31 @@ char *gate_route_response(const gate_req_t *req)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "error", json_integer(req->error));
+    json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, error), json_integer(req->error));
     if (req->error == USCHAT_ERR_SUCCESS) {
         switch (req->route) {
         case GATE_ROUTE_GET_CODE:
-            json_object_set_new(o, "email", json_string(req->email));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, email), json_string(req->email));
             break;
         case GATE_ROUTE_REGISTER:
-            json_object_set_new(o, "uid", json_integer((json_int_t)req->uid));
-            json_object_set_new(o, "email", json_string(req->email));
-            json_object_set_new(o, "user", json_string(req->user));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, uid),
+                                json_integer((json_int_t)req->uid));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, email), json_string(req->email));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, user), json_string(req->user));
             break;
         case GATE_ROUTE_RESET:
-            json_object_set_new(o, "email", json_string(req->email));
-            json_object_set_new(o, "user", json_string(req->user));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, email), json_string(req->email));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, user), json_string(req->user));
             break;
         case GATE_ROUTE_LOGIN: {
             char port[16];
             snprintf(port, sizeof port, "%u", req->node_port);
-            json_object_set_new(o, "uid", json_integer((json_int_t)req->uid));
-            json_object_set_new(o, "token", json_string(req->token));
-            json_object_set_new(o, "host", json_string(req->node_host));
-            json_object_set_new(o, "port", json_string(port)); /* a string, as in the seed */
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, uid),
+                                json_integer((json_int_t)req->uid));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, token), json_string(req->token));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, host), json_string(req->node_host));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, port),
+                                json_string(port)); /* a string, as in the seed */
             break;
         }
         default:
