@@ -10,7 +10,9 @@
  * reported. The tables themselves are .def files and are not read. One documented exception:
  * 1024, a KiB in every buffer size (the heartbeat reply id it also is appears only as
  * USCHAT_ID_HEARTBEAT_RSP). Codes 1001-1004 are not checked: they are everyday numbers too
- * (timeouts, sizes). A command-line test, single-threaded.
+ * (timeouts, sizes). Not read: the shell scripts that speak raw frames from embedded Python
+ * (tests/stack/up_down_test.sh, tools/bench_chat/bench_chat.sh), which check the wire as an
+ * outside client sees it. A command-line test, single-threaded.
  */
 #include <dirent.h>
 #include <stdbool.h>
