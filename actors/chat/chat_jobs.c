@@ -14,7 +14,7 @@
 #include "chat_net.h"
 #include "chat_node.h"
 #include "chat_presence.h"
-#include "chat_proto_ids.h"
+#include "uschat/client_proto.h"
 #include "chat_text.h"
 
 #include <errno.h>
@@ -61,7 +61,7 @@ static void s_job_run(void *arg, void *state)
     if (worker)
         job->run(job, worker);
     else
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
     if (service_base_post(job->node->base, &job->item) < 0)
         chat_job_destroy(&job); /* the node is stopping and no longer listens */
 }
@@ -82,7 +82,7 @@ int chat_job_submit(chat_node_t *node, chat_job_t *job, uint64_t key)
     if (rc < 0) {
         node->stats.busy++;
         if (conn && job->reply_id)
-            chat_conn_send_error(node, conn, job->reply_id, CHAT_ERR_BUSY);
+            chat_conn_send_error(node, conn, job->reply_id, USCHAT_ERR_BUSY);
         chat_job_destroy(&job);
         return -1;
     }
@@ -145,21 +145,21 @@ void chat_worker_fini(void *state)
 void chat_job_set_reply(chat_job_t *job, json_t *body)
 {
     if (!body) { /* a json_pack() that failed: out of memory */
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     free(job->reply);
     job->reply = body ? chat_json_dump(body, &job->reply_len) : NULL;
     json_decref(body);
     if (!job->reply && !job->error)
-        job->error = CHAT_ERR_RPC;
+        job->error = USCHAT_ERR_RPC;
 }
 
 void chat_job_set_reply_fit(chat_job_t *job, json_t *body, const char *list, bool from_front,
                             chat_json_fit_fn *fix)
 {
     if (!body) {
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     free(job->reply);
@@ -167,7 +167,7 @@ void chat_job_set_reply_fit(chat_job_t *job, json_t *body, const char *list, boo
                                     &job->reply_len);
     json_decref(body);
     if (!job->reply && !job->error)
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
 }
 
 void chat_job_set_error(chat_job_t *job, int code)

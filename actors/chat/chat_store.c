@@ -13,7 +13,7 @@
 #include "chat_jobs.h"
 #include "chat_json.h"
 #include "chat_presence.h"
-#include "chat_proto_ids.h"
+#include "uschat/client_proto.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -22,9 +22,12 @@
 
 #define APPLY_LIST_MAX  200  /* pending requests shown at login */
 #define FRIEND_LIST_MAX 2000 /* friends shown at login (trimmed further to fit one frame) */
-#define TX_ATTEMPTS     3
-#define STR_(x)         #x
-#define STR_LIMIT(x)    STR_(x)
+/* Numbers here because the SQL text spells them; the protocol's table says the same. */
+_Static_assert(APPLY_LIST_MAX == USCHAT_MAX(LOGIN_RSP, apply_list), "client.def apply_list");
+_Static_assert(FRIEND_LIST_MAX == USCHAT_MAX(LOGIN_RSP, friend_list), "client.def friend_list");
+#define TX_ATTEMPTS  3
+#define STR_(x)      #x
+#define STR_LIMIT(x) STR_(x)
 
 /* ---- rows -> JSON ---------------------------------------------------------------------------- */
 
@@ -107,7 +110,7 @@ static void s_fit_frame(chat_job_t *job, json_t *rsp)
     job->reply = text;
     job->reply_len = len;
     if (!text)
-        job->error = CHAT_ERR_RPC;
+        job->error = USCHAT_ERR_RPC;
 }
 
 void chat_store_login(chat_job_t *job, chat_worker_t *worker)
@@ -115,7 +118,7 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
     const char *token = chat_json_str(job->request, "token");
     int ok = chat_presence_login(worker, job->uid, token, &job->session, job->old_node);
     if (ok <= 0) {
-        chat_job_set_error(job, ok < 0 ? CHAT_ERR_RPC : CHAT_ERR_TOKEN);
+        chat_job_set_error(job, ok < 0 ? USCHAT_ERR_RPC : USCHAT_ERR_TOKEN_INVALID);
         return;
     }
     json_t *rsp = json_pack("{si}", "error", 0);
@@ -125,7 +128,7 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
         json_decref(rsp);
         json_decref(applies);
         json_decref(friends);
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     db_param_t p[] = {DB_U64(job->uid)};
@@ -142,7 +145,7 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
                           APPLY_LIST_MAX),
                       p, 1, s_on_row, &rows);
     } else if (rc == 0) {
-        rc = -CHAT_ERR_UID;
+        rc = -USCHAT_ERR_UID_INVALID;
     }
     if (rc >= 0) {
         s_rows_t rows = {s_friend_names, s_friend_ints, friends};
@@ -156,11 +159,12 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
     json_object_set_new(rsp, "apply_list", applies);
     json_object_set_new(rsp, "friend_list", friends);
     if (rc < 0) {
-        if (rc != -CHAT_ERR_UID)
+        if (rc != -USCHAT_ERR_UID_INVALID)
             log_warn("chat: login of uid %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
                      db_conn_error(worker->db));
         json_decref(rsp);
-        chat_job_set_error(job, rc == -CHAT_ERR_UID ? CHAT_ERR_UID : CHAT_ERR_RPC);
+        chat_job_set_error(job,
+                           rc == -USCHAT_ERR_UID_INVALID ? USCHAT_ERR_UID_INVALID : USCHAT_ERR_RPC);
         return;
     }
     s_fit_frame(job, rsp);
@@ -175,7 +179,7 @@ void chat_store_search(chat_job_t *job, chat_worker_t *worker)
     uint64_t uid = chat_json_uid(job->request, "uid");
     json_t *rsp = json_pack("{si}", "error", 0);
     if (!rsp) {
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     int rc = 0;
@@ -190,12 +194,12 @@ void chat_store_search(chat_job_t *job, chat_worker_t *worker)
     if (rc < 0) {
         log_warn("chat: search: %s: %s", db_strerror(rc), db_conn_error(worker->db));
         json_decref(rsp);
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     if (rc == 0) {
         json_decref(rsp);
-        chat_job_set_error(job, CHAT_ERR_UID);
+        chat_job_set_error(job, USCHAT_ERR_UID_INVALID);
         return;
     }
     chat_job_set_reply(job, rsp);
@@ -235,12 +239,12 @@ static int s_apply_tx(db_conn_t *db, void *arg)
         return rc;
     rc = s_exists(worker, "SELECT 1 FROM user WHERE uid = ?", to, 0);
     if (rc <= 0) {
-        rc = rc == 0 ? CHAT_ERR_UID : rc;
+        rc = rc == 0 ? USCHAT_ERR_UID_INVALID : rc;
         goto out;
     }
     rc = s_exists(worker, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?", me, to);
     if (rc != 0) {
-        rc = rc > 0 ? CHAT_ERR_ALREADY : rc;
+        rc = rc > 0 ? USCHAT_ERR_ALREADY_FRIENDS : rc;
         goto out;
     }
     rc = db_exec(worker->db,
@@ -255,7 +259,7 @@ static int s_apply_tx(db_conn_t *db, void *arg)
                       "AND status = 0 FOR UPDATE",
                       me, to);
         if (rc != 0) {
-            rc = rc > 0 ? CHAT_ERR_PENDING : rc;
+            rc = rc > 0 ? USCHAT_ERR_PENDING : rc;
             goto out;
         }
         rc = db_exec(worker->db,
@@ -283,7 +287,7 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
         if (rc < 0)
             log_warn("chat: friend request %" PRIu64 " -> %" PRIu64 ": %s: %s", job->uid, to,
                      db_strerror(rc), db_conn_error(worker->db));
-        chat_job_set_error(job, rc < 0 ? CHAT_ERR_RPC : rc);
+        chat_job_set_error(job, rc < 0 ? USCHAT_ERR_RPC : rc);
         return;
     }
     chat_job_set_error(job, 0);
@@ -297,7 +301,7 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
                                  "desc", greeting, "icon", json_object_get(me, "icon"), "sex",
                                  json_object_get(me, "sex"), "nick", json_object_get(me, "nick"));
         if (push)
-            chat_job_add_push(job, worker, to, CHAT_ID_NOTIFY_APPLY, push);
+            chat_job_add_push(job, worker, to, USCHAT_ID_NOTIFY_ADD_FRIEND, push);
     }
     json_decref(me);
 }
@@ -393,13 +397,14 @@ static int s_auth_tx(db_conn_t *db, void *arg)
                   "FOR UPDATE",
                   (db_param_t[]){DB_U64(applicant), DB_U64(me)}, 2, s_on_apply_row, &apply);
     if (rc <= 0) {
-        rc = rc == 0 ? CHAT_ERR_UID : rc; /* no request from that user (or no such user) */
+        rc =
+            rc == 0 ? USCHAT_ERR_UID_INVALID : rc; /* no request from that user (or no such user) */
         goto out;
     }
     rc =
         s_exists(worker, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?", me, applicant);
     if (rc != 0) {
-        rc = rc > 0 ? CHAT_ERR_ALREADY : rc;
+        rc = rc > 0 ? USCHAT_ERR_ALREADY_FRIENDS : rc;
         goto out;
     }
     rc = db_exec(worker->db,
@@ -415,7 +420,7 @@ static int s_auth_tx(db_conn_t *db, void *arg)
                                 DB_U64(me), DB_STR(apply.back)},
                  6, NULL);
     if (rc < 0) {
-        rc = rc == DB_ERR_DUP ? CHAT_ERR_ALREADY : rc;
+        rc = rc == DB_ERR_DUP ? USCHAT_ERR_ALREADY_FRIENDS : rc;
         goto out;
     }
     /* The pair's one private thread: reuse it when they were friends before. */
@@ -472,7 +477,7 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
         json_decref(friend_);
         json_decref(me);
         json_decref(chat_datas);
-        chat_job_set_error(job, rc < 0 ? CHAT_ERR_RPC : rc);
+        chat_job_set_error(job, rc < 0 ? USCHAT_ERR_RPC : rc);
         return;
     }
     /* 1014 to the accepter: the new friend; 1015 to the applicant: the accepter. Both carry
@@ -494,10 +499,10 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
     json_decref(chat_datas);
     if (!rsp) {
         json_decref(push);
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     chat_job_set_reply(job, rsp);
     if (push)
-        chat_job_add_push(job, worker, applicant, CHAT_ID_NOTIFY_AUTH, push);
+        chat_job_add_push(job, worker, applicant, USCHAT_ID_NOTIFY_AUTH_FRIEND, push);
 }

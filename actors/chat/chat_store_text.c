@@ -34,7 +34,7 @@
  * (thread_id, seq).
  */
 #include "chat_batch.h"
-#include "chat_proto_ids.h"
+#include "uschat/client_proto.h"
 #include "chat_store.h"
 #include "chat_text.h"
 
@@ -359,13 +359,13 @@ static void s_check(chat_batch_t *b)
         int64_t s = (int64_t)bt->text->sender, to = (int64_t)bt->text->touid;
         bool member = t->last_seq >= 0 && t->pair && t->friends &&
                       ((s == t->user1 && to == t->user2) || (s == t->user2 && to == t->user1));
-        bt->error = member ? 0 : CHAT_ERR_NOT_FRIENDS;
+        bt->error = member ? 0 : USCHAT_ERR_NOT_FRIENDS;
         for (size_t k = 0; !bt->error && k < bt->nrows; k++) {
             const chat_batch_row_t *r = &b->rows[bt->first_row + k];
             const chat_batch_row_t *first =
                 s_index(b, bt->text->sender, r->unique, r->unique_len, 0, false);
             if (first && b->texts[first->text].thread != t)
-                bt->error = CHAT_ERR_RANGE;
+                bt->error = USCHAT_ERR_OUT_OF_RANGE;
         }
         for (size_t k = 0; k < bt->nrows; k++) {
             size_t row = bt->first_row + k;
@@ -392,7 +392,7 @@ static void s_refuse_foreign(chat_batch_t *b)
             const chat_batch_row_t *r = &b->rows[bt->first_row + k];
             if ((r->state == ROW_STORED && r->stored_thread != bt->thread->id) ||
                 (r->state == ROW_SAME && b->rows[r->same].state == ROW_SKIP))
-                bt->error = CHAT_ERR_RANGE;
+                bt->error = USCHAT_ERR_OUT_OF_RANGE;
         }
         for (size_t k = 0; bt->error && k < bt->nrows; k++)
             b->rows[bt->first_row + k].state = ROW_SKIP;

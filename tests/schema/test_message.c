@@ -247,7 +247,7 @@ static void test_encode_refuses_bad_values(void)
     m.delta = -1000001;
     CHECK_INT(msg_schema_test_encode(&m, &buf, &len), -EINVAL);
     m = s_full();
-    m.blob.len = 1025;
+    m.blob.len = 1024 + 1; /* one over the table's max */
     CHECK_INT(msg_schema_test_encode(&m, &buf, &len), -EINVAL);
     m = s_full();
     m.blob.data = NULL;
@@ -382,7 +382,7 @@ static void test_limits_on_the_wire(void)
     raw_uint(&r, "uid", 1);
     raw_str(&r, "name", "n");
     raw_key(&r, "blob");
-    static char big[1025];
+    static char big[1024 + 1]; /* one over blob's max */
     msgpack_pack_bin_with_body(&r.pk, big, sizeof big);
     CHECK_INT(raw_decode(&r, &d), -EBADMSG);
 
