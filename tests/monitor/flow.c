@@ -249,7 +249,9 @@ int flow_message_burst(const flow_config_t *config, flow_user_t *from, flow_user
         json_t *req = uschat_req_text_chat(to->uid, from->thread_id, &item, 1);
         char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
         json_decref(req);
-        int w = body ? frame_encode(1017, body, strlen(body), bytes + len, cap - len) : -1;
+        int w =
+            body ? frame_encode(USCHAT_ID_TEXT_CHAT_REQ, body, strlen(body), bytes + len, cap - len)
+                 : -1;
         free(body);
         if (w < 0)
             goto fail;
@@ -265,7 +267,7 @@ int flow_message_burst(const flow_config_t *config, flow_user_t *from, flow_user
         json_t *ack = NULL;
         uschat_text_chat_t chat;
         uschat_chat_msg_t sent;
-        int rc = uschat_session_wait(from->session, 1018, t, &ack) == 0 &&
+        int rc = uschat_session_wait(from->session, USCHAT_ID_TEXT_CHAT_RSP, t, &ack) == 0 &&
                          s_one_message(ack, &chat, &sent) == 0 && sent.seq > 0
                      ? 0
                      : -1;
@@ -280,7 +282,7 @@ int flow_message_burst(const flow_config_t *config, flow_user_t *from, flow_user
         json_t *push = NULL;
         uschat_text_chat_t chat;
         uschat_chat_msg_t got;
-        int rc = uschat_session_wait(to->session, 1019, t, &push) == 0 &&
+        int rc = uschat_session_wait(to->session, USCHAT_ID_NOTIFY_TEXT_CHAT, t, &push) == 0 &&
                          s_one_message(push, &chat, &got) == 0 && chat.fromuid == from->uid &&
                          strcmp(got.content, contents[i]) == 0 && got.seq > last_seq
                      ? 0

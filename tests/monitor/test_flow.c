@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "test_stack.h"
 #include "test_support.h"
+#include "uschat/client_proto.h"
 
 static test_stack_t g_stack;
 
@@ -106,7 +107,7 @@ static int s_json_burst_records(json_t *body, int64_t to_uid)
         json_t *p = json_array_get(pushes, i);
         const char *text = json_string_value(json_object_get(p, "body"));
         if (json_integer_value(json_object_get(p, "uid")) != to_uid ||
-            json_integer_value(json_object_get(p, "frame")) != 1019 || !text)
+            json_integer_value(json_object_get(p, "frame")) != USCHAT_ID_NOTIFY_TEXT_CHAT || !text)
             continue;
         for (int k = 0; k < BURST; k++)
             found += strstr(text, g_burst[k]) != NULL;
