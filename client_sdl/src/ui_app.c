@@ -8,6 +8,7 @@
  */
 #include "ui_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,10 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->cursor_arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     ui->cursor_hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     ui->cursor_ibeam = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_IBEAM);
-    ui->focused = true;
+    /* a shown window has the focus once the window manager says so (FOCUS_GAINED); the
+     * hidden windows of the UI tests count as focused */
+    Uint32 flags = window ? SDL_GetWindowFlags(window) : SDL_WINDOW_HIDDEN;
+    ui->focused = (flags & SDL_WINDOW_HIDDEN) || (flags & SDL_WINDOW_INPUT_FOCUS);
     ui->mouse_in = false;
     ui->dirty = true;
     ui->last_screen = app_model_view(model).screen;
@@ -84,6 +88,7 @@ void ui_app_destroy(ui_app_t **p)
     if (ui->cursor_ibeam)
         SDL_FreeCursor(ui->cursor_ibeam);
     free(ui->lines);
+    free(ui->tops);
     ui_text_destroy(&ui->text);
     ui_draw_destroy(&ui->draw);
     free(ui);
@@ -282,6 +287,13 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         app_model_act(m, &(app_act_t){.kind = APP_ACT_CLOSE_CONVERSATION});
         ui_focus(ui, NULL);
         break;
+    case UI_ACT_SCROLLBAR:
+        ui_conv_bar_press(ui, y);
+        break;
+    case UI_ACT_JUMP_LATEST:
+        ui->conv_scroll = 0;
+        ui->conv_unread_at_open = -1;
+        break;
     case UI_ACT_BUBBLE:
     case UI_ACT_SCROLL_LIST:
     case UI_ACT_SCROLL_CONV:
@@ -413,6 +425,7 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         ui->mouse_in = true;
         if (s_hit_at(ui, ui->mouse_x, ui->mouse_y, false) != before)
             ui->dirty = true;
+        ui_conv_bar_drag(ui, ev->motion.y);
         s_set_cursor(ui);
         break;
     }
@@ -428,6 +441,12 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         }
         break;
     }
+    case SDL_MOUSEBUTTONUP:
+        if (ev->button.button == SDL_BUTTON_LEFT && ui->conv_drag) {
+            ui->conv_drag = 0;
+            ui->dirty = true;
+        }
+        break;
     case SDL_MOUSEWHEEL: {
         int x = ui->mouse_x, y = ui->mouse_y;
         const ui_hit_t *h = s_hit_at(ui, x, y, true);
@@ -496,7 +515,9 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
         ui->toast[0] = '\0';
         ui->dirty = true;
     }
-    int phase = ui->focus ? (int)(((now_ms - ui->caret_since) / CARET_MS) % 2) : 0;
+    /* the caret blinks only in a window with the keyboard focus: elsewhere it stays drawn
+     * (unfocused fields draw none) and the loop sleeps until an event */
+    int phase = ui->focus && ui->focused ? (int)(((now_ms - ui->caret_since) / CARET_MS) % 2) : 0;
     if (phase != ui->caret_phase) {
         ui->caret_phase = phase;
         ui->dirty = true;
@@ -541,8 +562,8 @@ bool ui_app_needs_redraw(ui_app_t *ui)
 
 int ui_app_wait_ms(const ui_app_t *ui)
 {
-    int wait = 1000;
-    if (ui->focus) {
+    int wait = INT_MAX; /* nothing due: sleep until an event */
+    if (ui->focus && ui->focused) {
         int into = (int)((ui->now_ms - ui->caret_since) % CARET_MS);
         wait = CARET_MS - into;
     }
@@ -551,7 +572,7 @@ int ui_app_wait_ms(const ui_app_t *ui)
     int countdown = s_countdown(ui);
     if (countdown > 0 && countdown % 1000 + 1 < wait)
         wait = countdown % 1000 + 1;
-    return wait > 0 ? wait : 1;
+    return wait == INT_MAX ? -1 : wait > 0 ? wait : 1;
 }
 
 /* ---- frame ----------------------------------------------------------------------------------- */

@@ -44,6 +44,9 @@ typedef enum {
     UI_ACT_SCROLL_LIST, /* the sidebar's list: the wheel scrolls it */
     UI_ACT_SCROLL_CONV, /* the conversation: the wheel scrolls it */
     UI_ACT_CANCEL_LOGIN,
+    UI_ACT_SCROLLBAR,   /* the conversation's scrollbar: press on the thumb drags it, on the
+                           track jumps there */
+    UI_ACT_JUMP_LATEST, /* back to the newest message */
 } ui_action_t;
 
 struct ui_app {
@@ -75,8 +78,14 @@ struct ui_app {
     uint64_t conv_tail_key; /* identity of the newest message, to follow or keep position */
     bool conv_at_top;
     int conv_last_total;
+    int64_t conv_unread_at_open; /* unread count when the thread opened, until placed (-1) */
+    int64_t conv_last_read;      /* seq of my newest message the peer has read, this frame */
+    SDL_Rect conv_track, conv_thumb; /* the scrollbar of the last frame (w 0: none) */
+    int conv_drag;                   /* dragging the thumb: grab offset + 1, else 0 */
     ui_line_t *lines; /* scratch for wrapping a message */
     size_t lines_cap;
+    int *tops; /* each message's top in the conversation's content, this frame */
+    size_t tops_cap;
 
     uint64_t now_ms;
     uint64_t caret_since;
@@ -130,6 +139,10 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area);
 void ui_conv_subtitle(char *out, size_t cap, const char *name, int64_t uid);
 /* Scrolls the conversation by DY pixels (positive: towards older messages). */
 void ui_conv_scroll(ui_app_t *ui, int dy);
+/* The scrollbar: a press at Y (on the thumb: starts a drag; on the track: the thumb's middle
+ * goes there), the mouse moved to Y while dragging, the button released. */
+void ui_conv_bar_press(ui_app_t *ui, int y);
+void ui_conv_bar_drag(ui_app_t *ui, int y);
 /* Sends what is in the message box. */
 void ui_conv_send(ui_app_t *ui);
 

@@ -269,7 +269,7 @@ void ui_side_render(ui_app_t *ui, SDL_Rect area)
     SDL_Rect list = {area.x, ty + UI_TABS_H, area.w, area.y + area.h - ty - UI_TABS_H};
     if (tab == APP_TAB_CONTACTS) {
         SDL_Rect field = {list.x + 12, list.y + 12, list.w - 24, UI_FIELD_H};
-        bool caret = ((ui->now_ms - ui->caret_since) / 530) % 2 == 0;
+        bool caret = ui->caret_phase == 0;
         ui_field_draw(&ui->f_search, ui->draw, ui->text, field,
                       ui->focus == &ui->f_search && ui->focused, caret);
         ui_hit_add(ui, field, UI_ACT_FIELD, 0, &ui->f_search);
