@@ -47,6 +47,7 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui_field_init(&ui->f_user, "Your user name", false, false, 96);
     ui_field_init(&ui->f_confirm, "The same password again", true, false, 256);
     ui_field_init(&ui->f_search, "Search by user name or uid", false, false, 64);
+    ui_field_init(&ui->f_filter, "Filter chats by name", false, false, 64);
     ui_field_init(&ui->f_message, "Write a message (Enter sends, Shift+Enter: new line)", false,
                   true, 16384);
     ui_field_set(&ui->f_email, app_model_view(model).form_email);
@@ -62,6 +63,10 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->last_screen = app_model_view(model).screen;
     ui->text_input_on = SDL_IsTextInputActive();
     SDL_GetRendererOutputSize(renderer, &ui->w, &ui->h);
+    SDL_Surface *icon = ui_icon_new(64);
+    if (icon && window)
+        SDL_SetWindowIcon(window, icon);
+    SDL_FreeSurface(icon);
     ui_focus(ui, ui_field_empty(&ui->f_email) ? &ui->f_email : &ui->f_password);
     return ui;
 }
@@ -71,8 +76,8 @@ void ui_app_destroy(ui_app_t **p)
     if (!p || !*p)
         return;
     ui_app_t *ui = *p;
-    ui_field_t *fields[] = {&ui->f_email,   &ui->f_password, &ui->f_code,   &ui->f_user,
-                            &ui->f_confirm, &ui->f_search,   &ui->f_message};
+    ui_field_t *fields[] = {&ui->f_email,   &ui->f_password, &ui->f_code,    &ui->f_user,
+                            &ui->f_confirm, &ui->f_search,   &ui->f_message, &ui->f_filter};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         ui_field_free(fields[i]);
     while (ui->drafts) {
@@ -173,6 +178,7 @@ static void s_screen_changed(ui_app_t *ui)
     if (ui->last_screen == APP_SCREEN_MAIN) { /* logged out: nothing of the session stays */
         ui_field_clear(&ui->f_message);
         ui_field_clear(&ui->f_search);
+        ui_field_clear(&ui->f_filter);
         ui->draft_peer = 0;
         while (ui->drafts) {
             struct ui_draft *d = ui->drafts;
@@ -331,6 +337,9 @@ static void s_escape(ui_app_t *ui)
         if (ui->focus == &ui->f_search && !ui_field_empty(&ui->f_search)) {
             ui_field_clear(&ui->f_search);
             app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = ""});
+        } else if (ui->focus == &ui->f_filter && !ui_field_empty(&ui->f_filter)) {
+            ui_field_clear(&ui->f_filter);
+            ui->list_scroll = 0;
         } else if (app_model_view(m).open_peer) {
             app_model_act(m, &(app_act_t){.kind = APP_ACT_CLOSE_CONVERSATION});
             ui_focus(ui, app_model_view(m).tab == APP_TAB_CONTACTS ? &ui->f_search : NULL);
@@ -466,6 +475,8 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         break;
     case SDL_TEXTINPUT:
         if (ui->focus) {
+            if (ui->focus == &ui->f_filter)
+                ui->list_scroll = 0;
             ui_field_insert(ui->focus, ev->text.text);
             ui->caret_since = ui->now_ms;
             ui->dirty = true;
@@ -533,10 +544,14 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
     if (unread != ui->title_unread && ui->window) {
         char title[48];
         if (unread > 0)
-            snprintf(title, sizeof title, "UsChat (%lld)", (long long)unread);
+            snprintf(title, sizeof title, "(%lld) UsChat", (long long)unread);
         else
             snprintf(title, sizeof title, "UsChat");
         SDL_SetWindowTitle(ui->window, title);
+        /* a new message while the user is elsewhere: the task bar entry asks for attention
+         * until the window is focused again */
+        if (unread > ui->title_unread && !ui->focused)
+            ui->flashes += SDL_FlashWindow(ui->window, SDL_FLASH_UNTIL_FOCUSED) == 0;
         ui->title_unread = unread;
     }
     if (app_model_view(m).screen != APP_SCREEN_MAIN)

@@ -83,8 +83,7 @@ static void s_meta(ui_app_t *ui, const app_msg_t *msg, bool mine, char *out, siz
 }
 
 /* Wraps MSG and sizes its bubble (lines stay in ui->lines). */
-static void s_layout(ui_app_t *ui, const app_msg_t *msg, bool mine, int bubble_max,
-                     s_layout_t *l)
+static void s_layout(ui_app_t *ui, const app_msg_t *msg, bool mine, int bubble_max, s_layout_t *l)
 {
     int text_max = bubble_max - 2 * UI_BUBBLE_PAD_X;
     l->nlines = s_wrap(ui, msg->content, text_max);

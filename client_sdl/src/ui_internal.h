@@ -58,7 +58,7 @@ struct ui_app {
     char server[256];
     int w, h;
 
-    ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message;
+    ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message, f_filter;
     ui_field_t *focus;
     app_screen_t last_screen;
 
@@ -78,11 +78,11 @@ struct ui_app {
     uint64_t conv_tail_key; /* identity of the newest message, to follow or keep position */
     bool conv_at_top;
     int conv_last_total;
-    int64_t conv_unread_at_open; /* unread count when the thread opened, until placed (-1) */
-    int64_t conv_last_read;      /* seq of my newest message the peer has read, this frame */
+    int64_t conv_unread_at_open;     /* unread count when the thread opened, until placed (-1) */
+    int64_t conv_last_read;          /* seq of my newest message the peer has read, this frame */
     SDL_Rect conv_track, conv_thumb; /* the scrollbar of the last frame (w 0: none) */
     int conv_drag;                   /* dragging the thumb: grab offset + 1, else 0 */
-    ui_line_t *lines; /* scratch for wrapping a message */
+    ui_line_t *lines;                /* scratch for wrapping a message */
     size_t lines_cap;
     int *tops; /* each message's top in the conversation's content, this frame */
     size_t tops_cap;
@@ -99,6 +99,7 @@ struct ui_app {
     struct ui_draft *drafts;
     int64_t draft_peer;
     int64_t title_unread; /* shown in the window title */
+    int flashes;          /* SDL_FlashWindow calls that succeeded (for tests) */
     uint64_t model_version;
     bool focused; /* the window has keyboard focus */
     bool dirty;
@@ -122,6 +123,8 @@ int ui_badge(ui_app_t *ui, int right, int cy, int64_t count, SDL_Color color);
 /* Wrapped text in a box of width W; returns the height used. */
 int ui_paragraph(ui_app_t *ui, ui_font_t f, const char *s, int x, int y, int w, SDL_Color c,
                  bool centered);
+/* The window icon, SIZE x SIZE ARGB (a speech bubble on the accent colour); caller frees. */
+SDL_Surface *ui_icon_new(int size);
 /* Focus: the fields of the current screen in Tab order; the first one is focused on entry. */
 size_t ui_focus_order(ui_app_t *ui, ui_field_t **out, size_t max);
 void ui_focus(ui_app_t *ui, ui_field_t *f);

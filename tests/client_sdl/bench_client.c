@@ -282,8 +282,7 @@ static void s_bench_scroll(int nmsgs, int step)
     t_all = s_now_ms() - t_all;
     printf("scroll %d messages bottom to top, %d px a frame, software renderer 1000x680: %zu "
            "frames in %.1f s, frame p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-           nmsgs, step, n, t_all / 1e3, s_pct(ms, n, 0.5), s_pct(ms, n, 0.99),
-           s_pct(ms, n, 1.0));
+           nmsgs, step, n, t_all / 1e3, s_pct(ms, n, 0.5), s_pct(ms, n, 0.99), s_pct(ms, n, 1.0));
     printf("memory: resident %ld KiB before the model, %ld KiB with %d messages loaded and "
            "drawn (+%ld KiB)\n",
            rss0, rss1, nmsgs, rss1 - rss0);

@@ -488,7 +488,8 @@ static void test_input(void)
 static void test_scroll(void)
 {
     env_t e = s_env_new(800, 600, s_main_model());
-    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 79});
+    /* 李雷's chat: nothing unread, so it opens at the bottom (test_first_unread has the other) */
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 78});
     fx_drain(e.model);
     json_t *items = json_array();
     for (int i = 0; i < 30; i++) {
@@ -496,11 +497,11 @@ static void test_scroll(void)
         snprintf(text, sizeof text, "Message number %d of the history", 31 + i);
         snprintf(uid, sizeof uid, "c%d", i);
         json_array_append_new(
-            items, fx_item(i % 3 ? 2004 : FX_ME, 7931 + i, 31 + i, uid, text, s_ago(60 * 30 - i)));
+            items, fx_item(i % 3 ? 2003 : FX_ME, 7931 + i, 31 + i, uid, text, s_ago(60 * 30 - i)));
     }
     fx_feed(e.model, USCHAT_ID_LOAD_CHAT_RSP,
-            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)79, "last_message_id",
-                      (json_int_t)7931, "load_more", 1, "chat_datas", items));
+            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)78, "last_message_id",
+                      (json_int_t)7831, "load_more", 1, "chat_datas", items));
     s_frame(&e);
     s_frame(&e);
     CHECK_INT(fx_count(e.model, USCHAT_ID_LOAD_CHAT_REQ), 0); /* at the bottom: nothing yet */
@@ -531,14 +532,14 @@ static void test_scroll(void)
         char text[64], uid[16];
         snprintf(text, sizeof text, "Older message %d", 1 + i);
         snprintf(uid, sizeof uid, "o%d", i);
-        json_array_append_new(page, fx_item(2004, 7901 + i, 1 + i, uid, text, s_ago(60 * 31 - i)));
+        json_array_append_new(page, fx_item(2003, 7901 + i, 1 + i, uid, text, s_ago(60 * 31 - i)));
     }
     const ui_hit_t *first = s_find_hit(&e, UI_ACT_BUBBLE, 0);
     CHECK(first != NULL, "the oldest message is visible at the top");
     int y_before = first->rect.y + first->rect.h;
     fx_feed(e.model, USCHAT_ID_LOAD_CHAT_RSP,
-            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)79, "last_message_id",
-                      (json_int_t)7901, "load_more", 0, "chat_datas", page));
+            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)78, "last_message_id",
+                      (json_int_t)7801, "load_more", 0, "chat_datas", page));
     s_frame(&e);
     const ui_hit_t *same = s_find_hit(&e, UI_ACT_BUBBLE, 30); /* message 31 is now index 30 */
     CHECK(same != NULL, "message 31 still visible");
@@ -663,6 +664,146 @@ static void test_wrap(void)
     s_env_free(&e);
 }
 
+/* A conversation with 30 messages, the peer's last 12 unread: it opens at the first of them,
+ * not at the bottom, and sends no read mark; "Jump to latest" goes to the bottom (and marks
+ * it read); the scrollbar's track takes the view to the top, its thumb dragged down back. */
+static void test_first_unread(void)
+{
+    env_t e = s_env_new(900, 640, s_main_model());
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 79});
+    fx_drain(e.model);
+    json_t *items = json_array(); /* the thread list said: last seq 30, 12 unread */
+    for (int i = 0; i < 30; i++) {
+        char text[64], uid[16];
+        snprintf(text, sizeof text, "%s message %d", i % 2 ? "Carol's" : "My", 1 + i);
+        snprintf(uid, sizeof uid, "u%d", i);
+        json_array_append_new(
+            items, fx_item(i % 2 ? 2004 : FX_ME, 7900 + i, 1 + i, uid, text, s_ago(60 * 30 - i)));
+    }
+    fx_feed(e.model, USCHAT_ID_LOAD_CHAT_RSP,
+            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)79, "last_message_id",
+                      (json_int_t)7900, "load_more", 0, "chat_datas", items));
+    s_frame(&e);
+    s_frame(&e);
+    SDL_Rect conv = ui_app_conversation_rect(e.ui);
+    /* the 12th of Carol's messages from the end is index 29 - 2 * 11 = 7 */
+    const ui_hit_t *first = s_find_hit(&e, UI_ACT_BUBBLE, 7);
+    CHECK(first != NULL, "the first unread message is on screen");
+    CHECK(first->rect.y >= conv.y && first->rect.y < conv.y + 80,
+          "it is at the top of the view (y %d, view from %d)", first->rect.y, conv.y);
+    CHECK(s_find_hit(&e, UI_ACT_BUBBLE, 29) == NULL, "the newest one is below the view");
+    CHECK_INT(fx_count(e.model, USCHAT_ID_READ_MARK_REQ), 0);
+    const ui_hit_t *jump = s_find_hit(&e, UI_ACT_JUMP_LATEST, -1);
+    CHECK(jump != NULL, "Jump to latest is offered");
+    const ui_hit_t *bar = s_find_hit(&e, UI_ACT_SCROLLBAR, -1);
+    CHECK(bar != NULL, "a scrollbar");
+    s_save(&e, "first_unread");
+    s_click(jump);
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_BUBBLE, 29) != NULL, "the newest message after the jump");
+    CHECK(s_find_hit(&e, UI_ACT_JUMP_LATEST, -1) == NULL, "no jump at the bottom");
+    CHECK(fx_count(e.model, USCHAT_ID_READ_MARK_REQ) >= 1, "read at the bottom");
+    /* a press near the top of the track: the view goes to the beginning */
+    bar = s_find_hit(&e, UI_ACT_SCROLLBAR, -1);
+    CHECK(bar != NULL, "the scrollbar at the bottom");
+    SDL_Event ev;
+    SDL_zero(ev);
+    ev.type = SDL_MOUSEBUTTONDOWN;
+    ev.button.button = SDL_BUTTON_LEFT;
+    ev.button.x = bar->rect.x + bar->rect.w / 2;
+    ev.button.y = bar->rect.y + 2;
+    SDL_PushEvent(&ev);
+    ev.type = SDL_MOUSEBUTTONUP;
+    SDL_PushEvent(&ev);
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_BUBBLE, 0) != NULL, "the oldest message after the track press");
+    s_save(&e, "scrollbar");
+    /* the thumb dragged to the bottom of the track: the newest message again */
+    bar = s_find_hit(&e, UI_ACT_SCROLLBAR, -1);
+    SDL_zero(ev);
+    ev.type = SDL_MOUSEBUTTONDOWN;
+    ev.button.button = SDL_BUTTON_LEFT;
+    ev.button.x = bar->rect.x + bar->rect.w / 2;
+    ev.button.y = bar->rect.y + 6; /* on the thumb, at the top */
+    SDL_PushEvent(&ev);
+    SDL_zero(ev);
+    ev.type = SDL_MOUSEMOTION;
+    ev.motion.x = bar->rect.x + bar->rect.w / 2;
+    ev.motion.y = bar->rect.y + bar->rect.h + 50;
+    SDL_PushEvent(&ev);
+    SDL_zero(ev);
+    ev.type = SDL_MOUSEBUTTONUP;
+    ev.button.button = SDL_BUTTON_LEFT;
+    SDL_PushEvent(&ev);
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_BUBBLE, 29) != NULL, "the newest message after the drag");
+    s_check_hits_inside(&e);
+    s_env_free(&e);
+}
+
+/* The filter box over the chat list keeps the chats whose name matches; Esc clears it. */
+static void test_filter(void)
+{
+    env_t e = s_env_new(900, 640, s_main_model());
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_OPEN_THREAD, 77) && s_find_hit(&e, UI_ACT_OPEN_THREAD, 78),
+          "all chats first");
+    const ui_hit_t *box = NULL;
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(e.ui, &hits);
+    for (size_t i = 0; i < n; i++)
+        if (hits[i].action == UI_ACT_FIELD && hits[i].ptr == &e.ui->f_filter)
+            box = &hits[i];
+    CHECK(box != NULL, "a filter box on the Chats tab");
+    s_click(box);
+    s_text("li"); /* lilei (李雷) and nobody else */
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_OPEN_THREAD, 78) != NULL, "李雷's chat stays");
+    CHECK(s_find_hit(&e, UI_ACT_OPEN_THREAD, 77) == NULL, "Bob's is filtered out");
+    CHECK(s_find_hit(&e, UI_ACT_OPEN_THREAD, 79) == NULL, "Carol's is filtered out");
+    s_save(&e, "filter");
+    s_key(SDLK_ESCAPE, 0);
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_OPEN_THREAD, 77) != NULL, "Esc shows every chat again");
+    s_env_free(&e);
+}
+
+/* A message while the window has no focus: "(N) UsChat" in the title; the icon is drawn. */
+static void test_notify(void)
+{
+    env_t e = s_env_new(900, 640, s_main_model());
+    s_frame(&e);
+    CHECK_STR(SDL_GetWindowTitle(e.window), "(14) UsChat");
+    SDL_Event ev;
+    SDL_zero(ev);
+    ev.type = SDL_WINDOWEVENT;
+    ev.window.event = SDL_WINDOWEVENT_FOCUS_LOST;
+    SDL_PushEvent(&ev);
+    s_frame(&e);
+    fx_push(e.model, 77, 2002, 7708, 8, "Are you there?", s_ago(0));
+    s_frame(&e);
+    CHECK_STR(SDL_GetWindowTitle(e.window), "(15) UsChat");
+    SDL_Surface *icon = ui_icon_new(64);
+    CHECK(icon != NULL, "icon");
+    Uint32 *px = icon->pixels;
+    CHECK((px[0] >> 24) == 0, "the icon's corner is transparent");
+    CHECK((px[32 * 64 + 4] & 0xffffff) == 0x2563eb, "its border the accent colour");
+    CHECK((px[28 * 64 + 32] & 0xffffff) == 0xffffff, "a white bubble in the middle");
+    SDL_Surface *big = SDL_CreateRGBSurfaceWithFormat(0, 256, 256, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *i256 = ui_icon_new(256);
+    SDL_BlitSurface(i256, NULL, big, NULL);
+    SDL_SaveBMP(big, "ui_icon.bmp");
+    SDL_FreeSurface(i256);
+    SDL_FreeSurface(big);
+    SDL_FreeSurface(icon);
+    s_env_free(&e);
+}
+
 int main(int argc, char **argv)
 {
     setenv("SDL_VIDEODRIVER", "dummy", 0);
@@ -678,7 +819,8 @@ int main(int argc, char **argv)
                  {"chat_list", test_chat_list}, {"conversation", test_conversation},
                  {"input", test_input},         {"scroll", test_scroll},
                  {"small", test_small},         {"wrap", test_wrap},
-                 {"long_name", test_long_name}};
+                 {"long_name", test_long_name}, {"first_unread", test_first_unread},
+                 {"filter", test_filter},       {"notify", test_notify}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();
