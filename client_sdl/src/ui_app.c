@@ -58,6 +58,7 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
      * hidden windows of the UI tests count as focused */
     Uint32 flags = window ? SDL_GetWindowFlags(window) : SDL_WINDOW_HIDDEN;
     ui->focused = (flags & SDL_WINDOW_HIDDEN) || (flags & SDL_WINDOW_INPUT_FOCUS);
+    ui->selected_msg = -1;
     ui->mouse_in = false;
     ui->dirty = true;
     ui->last_screen = app_model_view(model).screen;
@@ -225,6 +226,8 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
     case UI_ACT_FIELD:
         ui_focus(ui, h->ptr);
         ui_field_click(h->ptr, ui->text, x, y);
+        ui->drag_field = h->ptr; /* a drag from here selects */
+        ui->selected_msg = -1;
         break;
     case UI_ACT_LOGIN:
     case UI_ACT_REGISTER:
@@ -300,13 +303,35 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         ui->conv_scroll = 0;
         ui->conv_unread_at_open = -1;
         break;
-    case UI_ACT_BUBBLE:
+    case UI_ACT_BUBBLE: /* selects the message: Ctrl+C copies it */
+        ui->selected_msg = h->arg;
+        ui->selected_thread = app_model_view(m).open ? app_model_view(m).open->thread_id : 0;
+        break;
     case UI_ACT_SCROLL_LIST:
     case UI_ACT_SCROLL_CONV:
     case UI_ACT_NONE:
         break;
     }
     ui->dirty = true;
+}
+
+/* Ctrl+C (CUT: Ctrl+X): the selection of the focused field (never a password), else the
+ * selected message. */
+static void s_copy(ui_app_t *ui, bool cut)
+{
+    size_t from, n = ui->focus ? ui_field_selection(ui->focus, &from) : 0;
+    if (n && !ui->focus->password) {
+        char *text = strndup(ui_field_text(ui->focus) + from, n);
+        if (text && SDL_SetClipboardText(text) == 0 && cut)
+            ui_field_delete_selection(ui->focus);
+        free(text);
+        return;
+    }
+    const app_thread_t *t = app_model_view(ui->model).open;
+    if (!n && !cut && t && t->thread_id == ui->selected_thread && ui->selected_msg >= 0 &&
+        (size_t)ui->selected_msg < t->nmsgs &&
+        SDL_SetClipboardText(t->msgs[ui->selected_msg].content) == 0)
+        s_toast(ui, "Message copied", false);
 }
 
 /* Right click on a bubble copies its text. */
@@ -376,6 +401,8 @@ static void s_key(ui_app_t *ui, const SDL_KeyboardEvent *k)
         s_enter(ui, shift);
     } else if (sym == SDLK_ESCAPE) {
         s_escape(ui);
+    } else if (ctrl && (sym == SDLK_c || sym == SDLK_x)) {
+        s_copy(ui, sym == SDLK_x);
     } else if (ctrl && sym == SDLK_v) {
         char *clip = SDL_HasClipboardText() ? SDL_GetClipboardText() : NULL;
         if (clip && ui->focus)
@@ -435,6 +462,10 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         if (s_hit_at(ui, ui->mouse_x, ui->mouse_y, false) != before)
             ui->dirty = true;
         ui_conv_bar_drag(ui, ev->motion.y);
+        if (ui->drag_field && (ev->motion.state & SDL_BUTTON_LMASK)) {
+            ui_field_drag(ui->drag_field, ui->text, ev->motion.x, ev->motion.y);
+            ui->dirty = true;
+        }
         s_set_cursor(ui);
         break;
     }
@@ -451,6 +482,8 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         break;
     }
     case SDL_MOUSEBUTTONUP:
+        if (ev->button.button == SDL_BUTTON_LEFT)
+            ui->drag_field = NULL;
         if (ev->button.button == SDL_BUTTON_LEFT && ui->conv_drag) {
             ui->conv_drag = 0;
             ui->dirty = true;

@@ -180,6 +180,9 @@ static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t 
         ui_draw_round(ui->draw, (SDL_Rect){x, y + 1, rc.w, rc.h}, UI_BUBBLE_R,
                       UI_RGB(218, 222, 229));
     }
+    if ((int64_t)index == ui->selected_msg && t->thread_id == ui->selected_thread)
+        ui_draw_round(ui->draw, (SDL_Rect){x - 3, y - 3, rc.w + 6, rc.h + 6}, UI_BUBBLE_R + 3,
+                      UI_C_ACCENT); /* selected: Ctrl+C copies it */
     ui_draw_round(ui->draw, rc, UI_BUBBLE_R, bg);
     int lh = ui_text_line_h(ui->text, UI_FONT_BODY);
     int tx = x + UI_BUBBLE_PAD_X, ty = y + UI_BUBBLE_PAD_Y;

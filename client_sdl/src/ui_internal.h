@@ -82,7 +82,9 @@ struct ui_app {
     int64_t conv_last_read;          /* seq of my newest message the peer has read, this frame */
     SDL_Rect conv_track, conv_thumb; /* the scrollbar of the last frame (w 0: none) */
     int conv_drag;                   /* dragging the thumb: grab offset + 1, else 0 */
-    ui_line_t *lines;                /* scratch for wrapping a message */
+    int64_t selected_msg, selected_thread; /* a message clicked (Ctrl+C copies it), -1 none */
+    ui_field_t *drag_field;                /* a field pressed: dragging selects in it */
+    ui_line_t *lines;                      /* scratch for wrapping a message */
     size_t lines_cap;
     int *tops; /* each message's top in the conversation's content, this frame */
     size_t tops_cap;

@@ -804,6 +804,49 @@ static void test_notify(void)
     s_env_free(&e);
 }
 
+/* Selecting text: Shift with the arrows shades it, typing replaces it, Ctrl+A / Ctrl+C /
+ * Ctrl+X reach the clipboard; a clicked message is selected and Ctrl+C copies it. */
+static void test_select(void)
+{
+    env_t e = s_env_new(900, 640, s_main_model());
+    s_open_conversation(e.model);
+    fx_drain(e.model);
+    s_frame(&e);
+    s_click(s_find_hit(&e, UI_ACT_FIELD, -1));
+    s_text("select this text");
+    for (int i = 0; i < 4; i++)
+        s_key(SDLK_LEFT, KMOD_LSHIFT);
+    s_frame(&e);
+    s_frame(&e);
+    SDL_Rect field = e.ui->f_message.rect;
+    CHECK(s_count(&e, field, UI_C_SELECTION, 2) > 100, "the selected word is shaded");
+    s_save(&e, "select");
+    s_key(SDLK_c, KMOD_LCTRL);
+    s_frame(&e);
+    char *clip = SDL_GetClipboardText();
+    CHECK_STR(clip, "text");
+    SDL_free(clip);
+    s_text("words");
+    s_frame(&e);
+    CHECK_STR(ui_field_text(&e.ui->f_message), "select this words");
+    s_key(SDLK_a, KMOD_LCTRL);
+    s_key(SDLK_x, KMOD_LCTRL);
+    s_frame(&e);
+    CHECK_STR(ui_field_text(&e.ui->f_message), "");
+    clip = SDL_GetClipboardText();
+    CHECK_STR(clip, "select this words");
+    SDL_free(clip);
+    /* a message: clicked, then Ctrl+C */
+    s_click(s_find_hit(&e, UI_ACT_BUBBLE, 2));
+    s_frame(&e);
+    s_key(SDLK_c, KMOD_LCTRL);
+    s_frame(&e);
+    clip = SDL_GetClipboardText();
+    CHECK_STR(clip, "你好！明天见。我们可以顺便讨论一下项目的进度吗？");
+    SDL_free(clip);
+    s_env_free(&e);
+}
+
 int main(int argc, char **argv)
 {
     setenv("SDL_VIDEODRIVER", "dummy", 0);
@@ -820,7 +863,8 @@ int main(int argc, char **argv)
                  {"input", test_input},         {"scroll", test_scroll},
                  {"small", test_small},         {"wrap", test_wrap},
                  {"long_name", test_long_name}, {"first_unread", test_first_unread},
-                 {"filter", test_filter},       {"notify", test_notify}};
+                 {"filter", test_filter},       {"notify", test_notify},
+                 {"select", test_select}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();
