@@ -669,7 +669,7 @@ static void test_wrap(void)
  * it read); the scrollbar's track takes the view to the top, its thumb dragged down back. */
 static void test_first_unread(void)
 {
-    env_t e = s_env_new(900, 640, s_main_model());
+    env_t e = s_env_new(1000, 680, s_main_model());
     app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 79});
     fx_drain(e.model);
     json_t *items = json_array(); /* the thread list said: last seq 30, 12 unread */
@@ -747,7 +747,7 @@ static void test_first_unread(void)
 /* The filter box over the chat list keeps the chats whose name matches; Esc clears it. */
 static void test_filter(void)
 {
-    env_t e = s_env_new(900, 640, s_main_model());
+    env_t e = s_env_new(1000, 680, s_main_model());
     s_frame(&e);
     CHECK(s_find_hit(&e, UI_ACT_OPEN_THREAD, 77) && s_find_hit(&e, UI_ACT_OPEN_THREAD, 78),
           "all chats first");
@@ -776,7 +776,7 @@ static void test_filter(void)
 /* A message while the window has no focus: "(N) UsChat" in the title; the icon is drawn. */
 static void test_notify(void)
 {
-    env_t e = s_env_new(900, 640, s_main_model());
+    env_t e = s_env_new(1000, 680, s_main_model());
     s_frame(&e);
     CHECK_STR(SDL_GetWindowTitle(e.window), "(14) UsChat");
     SDL_Event ev;
@@ -808,7 +808,7 @@ static void test_notify(void)
  * Ctrl+X reach the clipboard; a clicked message is selected and Ctrl+C copies it. */
 static void test_select(void)
 {
-    env_t e = s_env_new(900, 640, s_main_model());
+    env_t e = s_env_new(1000, 680, s_main_model());
     s_open_conversation(e.model);
     fx_drain(e.model);
     s_frame(&e);
