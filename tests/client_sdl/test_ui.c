@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app_config.h"
 #include "check.h"
@@ -847,6 +848,42 @@ static void test_select(void)
     s_env_free(&e);
 }
 
+/* Colour emoji (Noto Color Emoji, scaled to the line): yellow pixels inside the peer's white
+ * bubble, the line as high as text, the meta still inside the bubble. */
+static void test_emoji(void)
+{
+    env_t e = s_env_new(1000, 680, s_main_model());
+    if (access("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf", R_OK) != 0) {
+        fprintf(stderr, "no colour emoji font (fonts-noto-color-emoji): skipped\n");
+        s_env_free(&e);
+        exit(77);
+    }
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 78});
+    fx_drain(e.model);
+    fx_feed(e.model, USCHAT_ID_LOAD_CHAT_RSP,
+            json_pack("{sisIsIsbs[oo]}", "error", 0, "thread_id", (json_int_t)78, "last_message_id",
+                      (json_int_t)7801, "load_more", 0, "chat_datas",
+                      fx_item(2003, 7801, 1, "e1",
+                              "Happy birthday! \xF0\x9F\x8E\x82\xF0\x9F\x98\x80", s_ago(30)),
+                      fx_item(FX_ME, 7802, 2, "e2", "谢谢 \xF0\x9F\x91\x8D", s_ago(20))));
+    s_frame(&e);
+    s_frame(&e);
+    const ui_hit_t *b = s_find_hit(&e, UI_ACT_BUBBLE, 0);
+    CHECK(b != NULL, "the bubble");
+    CHECK(b->rect.h < 3 * ui_text_line_h(e.ui->text, UI_FONT_BODY), "one line high (%d)",
+          b->rect.h);
+    /* the face is yellow (red and green high, blue low) in a white bubble of grey text */
+    int yellow = 0;
+    for (int y = b->rect.y; y < b->rect.y + b->rect.h; y++)
+        for (int x = b->rect.x; x < b->rect.x + b->rect.w; x++) {
+            SDL_Color c = s_px(&e, x, y);
+            yellow += c.r > 200 && c.g > 150 && c.b < 90;
+        }
+    s_save(&e, "emoji");
+    CHECK(yellow > 30, "yellow pixels in the bubble (%d)", yellow);
+    s_env_free(&e);
+}
+
 int main(int argc, char **argv)
 {
     setenv("SDL_VIDEODRIVER", "dummy", 0);
@@ -864,7 +901,7 @@ int main(int argc, char **argv)
                  {"small", test_small},         {"wrap", test_wrap},
                  {"long_name", test_long_name}, {"first_unread", test_first_unread},
                  {"filter", test_filter},       {"notify", test_notify},
-                 {"select", test_select}};
+                 {"select", test_select},       {"emoji", test_emoji}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();
