@@ -299,6 +299,14 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
     case UI_ACT_SCROLLBAR:
         ui_conv_bar_press(ui, y);
         break;
+    case UI_ACT_PEER_INFO:
+        ui->info_peer = h->arg;
+        ui_focus(ui, NULL);
+        break;
+    case UI_ACT_INFO_MESSAGE:
+        ui->info_peer = 0;
+        ui_focus(ui, &ui->f_message);
+        break;
     case UI_ACT_JUMP_LATEST:
         ui->conv_scroll = 0;
         ui->conv_unread_at_open = -1;
@@ -362,6 +370,9 @@ static void s_escape(ui_app_t *ui)
         if (ui->focus == &ui->f_search && !ui_field_empty(&ui->f_search)) {
             ui_field_clear(&ui->f_search);
             app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = ""});
+        } else if (ui->info_peer) {
+            ui->info_peer = 0;
+            ui_focus(ui, &ui->f_message);
         } else if (ui->focus == &ui->f_filter && !ui_field_empty(&ui->f_filter)) {
             ui_field_clear(&ui->f_filter);
             ui->list_scroll = 0;

@@ -414,6 +414,11 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
         s_empty(ui, area);
         return;
     }
+    if (ui->info_peer == peer) {
+        ui_info_render(ui, area, peer);
+        return;
+    }
+    ui->info_peer = 0; /* another conversation was opened */
     app_thread_t *t = app_model_view(m).open;
     /* header */
     SDL_Rect head = {area.x, area.y, area.w, UI_HEADER_H};
@@ -427,6 +432,8 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
     const app_user_t *f = app_model_friend(m, peer);
     ui_conv_subtitle(sub, sizeof sub, f ? f->name : NULL, peer);
     ui_text_draw(ui->text, UI_FONT_SMALL, sub, strlen(sub), head.x + 66, head.y + 35, UI_C_TEXT2);
+    ui_hit_add(ui, (SDL_Rect){head.x, head.y, head.w - close_w - 32, UI_HEADER_H}, UI_ACT_PEER_INFO,
+               peer, NULL); /* the avatar and name open the info page */
     ui_link(ui, head.x + head.w - close_w - 16, head.y + 22, UI_FONT_SMALL, "Close",
             UI_ACT_CLOSE_CONV);
     ui_draw_hline(ui->draw, head.x, head.y + UI_HEADER_H - 1, head.w, UI_C_BORDER);

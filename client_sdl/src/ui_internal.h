@@ -4,6 +4,7 @@
  *   ui_forms.c  login, register and reset forms
  *   ui_side.c   the sidebar: own profile, tabs, chat list, contacts (search, requests)
  *   ui_conv.c   the conversation: header, bubbles, day separators, scrolling, message box
+ *   ui_info.c   a friend's info page (in the conversation's place)
  *   ui_widgets.c  avatars, buttons, badges, hit regions
  * UI thread only.
  */
@@ -44,9 +45,11 @@ typedef enum {
     UI_ACT_SCROLL_LIST, /* the sidebar's list: the wheel scrolls it */
     UI_ACT_SCROLL_CONV, /* the conversation: the wheel scrolls it */
     UI_ACT_CANCEL_LOGIN,
-    UI_ACT_SCROLLBAR,   /* the conversation's scrollbar: press on the thumb drags it, on the
-                           track jumps there */
-    UI_ACT_JUMP_LATEST, /* back to the newest message */
+    UI_ACT_SCROLLBAR,    /* the conversation's scrollbar: press on the thumb drags it, on the
+                            track jumps there */
+    UI_ACT_JUMP_LATEST,  /* back to the newest message */
+    UI_ACT_PEER_INFO,    /* arg: uid: the friend's info page (the conversation's header) */
+    UI_ACT_INFO_MESSAGE, /* arg: uid: from the info page back to the conversation */
 } ui_action_t;
 
 struct ui_app {
@@ -84,6 +87,7 @@ struct ui_app {
     int conv_drag;                   /* dragging the thumb: grab offset + 1, else 0 */
     int64_t selected_msg, selected_thread; /* a message clicked (Ctrl+C copies it), -1 none */
     ui_field_t *drag_field;                /* a field pressed: dragging selects in it */
+    int64_t info_peer;                     /* the friend whose info page shows, else 0 */
     ui_line_t *lines;                      /* scratch for wrapping a message */
     size_t lines_cap;
     int *tops; /* each message's top in the conversation's content, this frame */
@@ -148,6 +152,8 @@ void ui_conv_scroll(ui_app_t *ui, int dy);
  * goes there), the mouse moved to Y while dragging, the button released. */
 void ui_conv_bar_press(ui_app_t *ui, int y);
 void ui_conv_bar_drag(ui_app_t *ui, int y);
+/* The info page of friend UID in AREA. */
+void ui_info_render(ui_app_t *ui, SDL_Rect area, int64_t uid);
 /* Sends what is in the message box. */
 void ui_conv_send(ui_app_t *ui);
 

@@ -884,6 +884,36 @@ static void test_emoji(void)
     s_env_free(&e);
 }
 
+/* A click on the conversation's header opens the friend's info page; "Message" goes back. */
+static void test_friend_info(void)
+{
+    env_t e = s_env_new(1000, 680, s_main_model());
+    s_open_conversation(e.model);
+    fx_drain(e.model);
+    s_frame(&e);
+    const ui_hit_t *head = s_find_hit(&e, UI_ACT_PEER_INFO, 2002);
+    CHECK(head != NULL, "the header opens the info page");
+    s_click(head);
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_BUBBLE, -1) == NULL, "no bubbles on the info page");
+    const ui_hit_t *msg = s_find_hit(&e, UI_ACT_INFO_MESSAGE, 2002);
+    CHECK(msg != NULL, "a Message button");
+    s_check_hits_inside(&e);
+    s_save(&e, "friend_info");
+    s_click(msg);
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_BUBBLE, -1) != NULL, "back in the conversation");
+    CHECK(e.ui->focus == &e.ui->f_message, "with the message box focused");
+    s_click(s_find_hit(&e, UI_ACT_PEER_INFO, 2002));
+    s_key(SDLK_ESCAPE, 0);
+    s_frame(&e);
+    s_frame(&e);
+    CHECK(s_find_hit(&e, UI_ACT_BUBBLE, -1) != NULL, "Esc goes back too");
+    s_env_free(&e);
+}
+
 int main(int argc, char **argv)
 {
     setenv("SDL_VIDEODRIVER", "dummy", 0);
@@ -895,13 +925,21 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         void (*fn)(void);
-    } cases[] = {{"login", test_login},         {"register", test_register},
-                 {"chat_list", test_chat_list}, {"conversation", test_conversation},
-                 {"input", test_input},         {"scroll", test_scroll},
-                 {"small", test_small},         {"wrap", test_wrap},
-                 {"long_name", test_long_name}, {"first_unread", test_first_unread},
-                 {"filter", test_filter},       {"notify", test_notify},
-                 {"select", test_select},       {"emoji", test_emoji}};
+    } cases[] = {{"login", test_login},
+                 {"register", test_register},
+                 {"chat_list", test_chat_list},
+                 {"conversation", test_conversation},
+                 {"input", test_input},
+                 {"scroll", test_scroll},
+                 {"small", test_small},
+                 {"wrap", test_wrap},
+                 {"long_name", test_long_name},
+                 {"first_unread", test_first_unread},
+                 {"filter", test_filter},
+                 {"notify", test_notify},
+                 {"select", test_select},
+                 {"emoji", test_emoji},
+                 {"friend_info", test_friend_info}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();
