@@ -245,6 +245,25 @@ static void s_open_conversation(app_model_t *m)
                       (json_int_t)6));
 }
 
+/* A history page of THREAD with PEER: 30 messages from seq FIRST on (message id thread * 100
+ * + seq), every EVERY-th one mine, "LABEL seq"; MORE: older ones exist. */
+static void s_feed_history(app_model_t *m, int64_t thread, int64_t peer, int first, int every,
+                           const char *label, bool more)
+{
+    json_t *items = json_array();
+    for (int i = 0; i < 30; i++) {
+        char text[64], uid[24];
+        snprintf(text, sizeof text, "%s %d", label, first + i);
+        snprintf(uid, sizeof uid, "h%lld-%d", (long long)thread, first + i);
+        json_array_append_new(items, fx_item(i % every ? peer : FX_ME, thread * 100 + first + i,
+                                             first + i, uid, text, s_ago(60 * 30 - i)));
+    }
+    fx_feed(m, USCHAT_ID_LOAD_CHAT_RSP,
+            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)thread,
+                      "last_message_id", (json_int_t)(thread * 100 + first), "load_more", more,
+                      "chat_datas", items));
+}
+
 /* ---- cases
  * --------------------------------------------------------------------------------------- */
 
@@ -492,17 +511,7 @@ static void test_scroll(void)
     /* 李雷's chat: nothing unread, so it opens at the bottom (test_first_unread has the other) */
     app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 78});
     fx_drain(e.model);
-    json_t *items = json_array();
-    for (int i = 0; i < 30; i++) {
-        char text[64], uid[16];
-        snprintf(text, sizeof text, "Message number %d of the history", 31 + i);
-        snprintf(uid, sizeof uid, "c%d", i);
-        json_array_append_new(
-            items, fx_item(i % 3 ? 2003 : FX_ME, 7931 + i, 31 + i, uid, text, s_ago(60 * 30 - i)));
-    }
-    fx_feed(e.model, USCHAT_ID_LOAD_CHAT_RSP,
-            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)78, "last_message_id",
-                      (json_int_t)7831, "load_more", 1, "chat_datas", items));
+    s_feed_history(e.model, 78, 2003, 31, 3, "Message number", true);
     s_frame(&e);
     s_frame(&e);
     CHECK_INT(fx_count(e.model, USCHAT_ID_LOAD_CHAT_REQ), 0); /* at the bottom: nothing yet */
@@ -523,7 +532,7 @@ static void test_scroll(void)
     s_frame(&e);
     json_t *older = fx_take(e.model, USCHAT_ID_LOAD_CHAT_REQ);
     CHECK(older != NULL, "the top of the history asks for more");
-    CHECK_INT(json_integer_value(json_object_get(older, "message_id")), 7931);
+    CHECK_INT(json_integer_value(json_object_get(older, "message_id")), 7831);
     json_decref(older);
     s_frame(&e);
     s_save(&e, "scroll_top");
@@ -533,7 +542,7 @@ static void test_scroll(void)
         char text[64], uid[16];
         snprintf(text, sizeof text, "Older message %d", 1 + i);
         snprintf(uid, sizeof uid, "o%d", i);
-        json_array_append_new(page, fx_item(2003, 7901 + i, 1 + i, uid, text, s_ago(60 * 31 - i)));
+        json_array_append_new(page, fx_item(2003, 7801 + i, 1 + i, uid, text, s_ago(60 * 31 - i)));
     }
     const ui_hit_t *first = s_find_hit(&e, UI_ACT_BUBBLE, 0);
     CHECK(first != NULL, "the oldest message is visible at the top");
@@ -673,17 +682,8 @@ static void test_first_unread(void)
     env_t e = s_env_new(1000, 680, s_main_model());
     app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 79});
     fx_drain(e.model);
-    json_t *items = json_array(); /* the thread list said: last seq 30, 12 unread */
-    for (int i = 0; i < 30; i++) {
-        char text[64], uid[16];
-        snprintf(text, sizeof text, "%s message %d", i % 2 ? "Carol's" : "My", 1 + i);
-        snprintf(uid, sizeof uid, "u%d", i);
-        json_array_append_new(
-            items, fx_item(i % 2 ? 2004 : FX_ME, 7900 + i, 1 + i, uid, text, s_ago(60 * 30 - i)));
-    }
-    fx_feed(e.model, USCHAT_ID_LOAD_CHAT_RSP,
-            json_pack("{sisIsIsbso}", "error", 0, "thread_id", (json_int_t)79, "last_message_id",
-                      (json_int_t)7900, "load_more", 0, "chat_datas", items));
+    /* the thread list said: last seq 30, 12 unread */
+    s_feed_history(e.model, 79, 2004, 1, 2, "Message", false);
     s_frame(&e);
     s_frame(&e);
     SDL_Rect conv = ui_app_conversation_rect(e.ui);
