@@ -605,7 +605,8 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
     if (t && ui->conv_thread == t->thread_id) {
         if (ui->conv_at_top && t->has_older && !t->loading_older)
             app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER});
-        if (ui->focused && ui->conv_scroll <= 4)
+        /* not while the view waits for the history to place it at the first unread */
+        if (ui->focused && ui->conv_scroll <= 4 && ui->conv_unread_at_open <= 0)
             app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ});
     }
     if (app_model_view(m).version != ui->model_version) {

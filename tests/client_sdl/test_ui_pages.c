@@ -24,6 +24,9 @@ void test_first_unread(void)
     env_t e = tu_env_new(1000, 680, tu_main_model());
     app_model_act(e.model, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = 79});
     fx_drain(e.model);
+    tu_frame(&e); /* "Loading messages...": no read mark before they are seen */
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_READ_MARK_REQ), 0);
     /* the thread list said: last seq 30, 12 unread */
     tu_feed_history(e.model, 79, 2004, 1, 2, "Message", false);
     tu_frame(&e);
