@@ -249,6 +249,8 @@ size_t app_config_fonts(app_font_spec_t *out, size_t max)
         {"/System/Library/Fonts/Helvetica.ttc", 0},
         {"C:\\Windows\\Fonts\\segoeui.ttf", 0},
         {"C:\\Windows\\Fonts\\seguisym.ttf", 0},
+        /* colour emoji (a bitmap font: ui_text.c scales its glyphs to the line) */
+        {"/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf", 0},
     };
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
         n = s_add(out, n, max, candidates[i].path, candidates[i].index);

@@ -63,8 +63,12 @@ typedef struct {
     char chat_time[20]; /* UTC "YYYY-MM-DD HH:MM:SS"; the local send time while sending */
     app_msg_state_t state;
     int error; /* the server's code for a FAILED message */
-    /* Scratch for the UI (bubble height at a given width), reset when the message changes. */
+    /* Scratch for the UI, valid while layout_width is not 0 and reset (layout_width = 0) when
+     * the message changes: the bubble's height at that width, and chat_time as the local
+     * calendar day and clock, so a frame does not parse every message's time again. */
     int layout_width, layout_height;
+    int64_t layout_day;
+    char layout_clock[8];
 } app_msg_t;
 
 typedef struct {

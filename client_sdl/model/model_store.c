@@ -287,8 +287,10 @@ int model_msg_merge(app_model_t *m, app_thread_t *t, const uschat_chat_msg_t *ms
         app_msg_t *known = &t->msgs[at];
         if (msg->message_id)
             known->message_id = msg->message_id;
-        if (*msg->chat_time)
+        if (*msg->chat_time && strcmp(known->chat_time, msg->chat_time) != 0) {
             s_copy_time(known->chat_time, msg->chat_time);
+            known->layout_width = 0; /* its clock and day are the UI's cache */
+        }
         if (pending < t->nmsgs)
             s_remove_at(t, pending); /* the sync brought it before the ack did */
         return 0;

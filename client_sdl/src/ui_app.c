@@ -8,6 +8,7 @@
  */
 #include "ui_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,18 +47,27 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui_field_init(&ui->f_user, "Your user name", false, false, 96);
     ui_field_init(&ui->f_confirm, "The same password again", true, false, 256);
     ui_field_init(&ui->f_search, "Search by user name or uid", false, false, 64);
+    ui_field_init(&ui->f_filter, "Filter chats by name", false, false, 64);
     ui_field_init(&ui->f_message, "Write a message (Enter sends, Shift+Enter: new line)", false,
                   true, 16384);
     ui_field_set(&ui->f_email, app_model_view(model).form_email);
     ui->cursor_arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     ui->cursor_hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     ui->cursor_ibeam = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_IBEAM);
-    ui->focused = true;
+    /* a shown window has the focus once the window manager says so (FOCUS_GAINED); the
+     * hidden windows of the UI tests count as focused */
+    Uint32 flags = window ? SDL_GetWindowFlags(window) : SDL_WINDOW_HIDDEN;
+    ui->focused = (flags & SDL_WINDOW_HIDDEN) || (flags & SDL_WINDOW_INPUT_FOCUS);
+    ui->selected_msg = -1;
     ui->mouse_in = false;
     ui->dirty = true;
     ui->last_screen = app_model_view(model).screen;
     ui->text_input_on = SDL_IsTextInputActive();
     SDL_GetRendererOutputSize(renderer, &ui->w, &ui->h);
+    SDL_Surface *icon = ui_icon_new(64);
+    if (icon && window)
+        SDL_SetWindowIcon(window, icon);
+    SDL_FreeSurface(icon);
     ui_focus(ui, ui_field_empty(&ui->f_email) ? &ui->f_email : &ui->f_password);
     return ui;
 }
@@ -67,8 +77,8 @@ void ui_app_destroy(ui_app_t **p)
     if (!p || !*p)
         return;
     ui_app_t *ui = *p;
-    ui_field_t *fields[] = {&ui->f_email,   &ui->f_password, &ui->f_code,   &ui->f_user,
-                            &ui->f_confirm, &ui->f_search,   &ui->f_message};
+    ui_field_t *fields[] = {&ui->f_email,   &ui->f_password, &ui->f_code,    &ui->f_user,
+                            &ui->f_confirm, &ui->f_search,   &ui->f_message, &ui->f_filter};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         ui_field_free(fields[i]);
     while (ui->drafts) {
@@ -84,6 +94,7 @@ void ui_app_destroy(ui_app_t **p)
     if (ui->cursor_ibeam)
         SDL_FreeCursor(ui->cursor_ibeam);
     free(ui->lines);
+    free(ui->tops);
     ui_text_destroy(&ui->text);
     ui_draw_destroy(&ui->draw);
     free(ui);
@@ -168,6 +179,7 @@ static void s_screen_changed(ui_app_t *ui)
     if (ui->last_screen == APP_SCREEN_MAIN) { /* logged out: nothing of the session stays */
         ui_field_clear(&ui->f_message);
         ui_field_clear(&ui->f_search);
+        ui_field_clear(&ui->f_filter);
         ui->draft_peer = 0;
         while (ui->drafts) {
             struct ui_draft *d = ui->drafts;
@@ -214,6 +226,8 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
     case UI_ACT_FIELD:
         ui_focus(ui, h->ptr);
         ui_field_click(h->ptr, ui->text, x, y);
+        ui->drag_field = h->ptr; /* a drag from here selects */
+        ui->selected_msg = -1;
         break;
     case UI_ACT_LOGIN:
     case UI_ACT_REGISTER:
@@ -282,13 +296,50 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         app_model_act(m, &(app_act_t){.kind = APP_ACT_CLOSE_CONVERSATION});
         ui_focus(ui, NULL);
         break;
-    case UI_ACT_BUBBLE:
+    case UI_ACT_SCROLLBAR:
+        ui_conv_bar_press(ui, y);
+        break;
+    case UI_ACT_PEER_INFO:
+        ui->info_peer = h->arg;
+        ui_focus(ui, NULL);
+        break;
+    case UI_ACT_INFO_MESSAGE:
+        ui->info_peer = 0;
+        ui_focus(ui, &ui->f_message);
+        break;
+    case UI_ACT_JUMP_LATEST:
+        ui->conv_scroll = 0;
+        ui->conv_unread_at_open = -1;
+        break;
+    case UI_ACT_BUBBLE: /* selects the message: Ctrl+C copies it */
+        ui->selected_msg = h->arg;
+        ui->selected_thread = app_model_view(m).open ? app_model_view(m).open->thread_id : 0;
+        break;
     case UI_ACT_SCROLL_LIST:
     case UI_ACT_SCROLL_CONV:
     case UI_ACT_NONE:
         break;
     }
     ui->dirty = true;
+}
+
+/* Ctrl+C (CUT: Ctrl+X): the selection of the focused field (never a password), else the
+ * selected message. */
+static void s_copy(ui_app_t *ui, bool cut)
+{
+    size_t from, n = ui->focus ? ui_field_selection(ui->focus, &from) : 0;
+    if (n && !ui->focus->password) {
+        char *text = strndup(ui_field_text(ui->focus) + from, n);
+        if (text && SDL_SetClipboardText(text) == 0 && cut)
+            ui_field_delete_selection(ui->focus);
+        free(text);
+        return;
+    }
+    const app_thread_t *t = app_model_view(ui->model).open;
+    if (!n && !cut && t && t->thread_id == ui->selected_thread && ui->selected_msg >= 0 &&
+        (size_t)ui->selected_msg < t->nmsgs &&
+        SDL_SetClipboardText(t->msgs[ui->selected_msg].content) == 0)
+        s_toast(ui, "Message copied", false);
 }
 
 /* Right click on a bubble copies its text. */
@@ -319,6 +370,12 @@ static void s_escape(ui_app_t *ui)
         if (ui->focus == &ui->f_search && !ui_field_empty(&ui->f_search)) {
             ui_field_clear(&ui->f_search);
             app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = ""});
+        } else if (ui->info_peer) {
+            ui->info_peer = 0;
+            ui_focus(ui, &ui->f_message);
+        } else if (ui->focus == &ui->f_filter && !ui_field_empty(&ui->f_filter)) {
+            ui_field_clear(&ui->f_filter);
+            ui->list_scroll = 0;
         } else if (app_model_view(m).open_peer) {
             app_model_act(m, &(app_act_t){.kind = APP_ACT_CLOSE_CONVERSATION});
             ui_focus(ui, app_model_view(m).tab == APP_TAB_CONTACTS ? &ui->f_search : NULL);
@@ -355,6 +412,8 @@ static void s_key(ui_app_t *ui, const SDL_KeyboardEvent *k)
         s_enter(ui, shift);
     } else if (sym == SDLK_ESCAPE) {
         s_escape(ui);
+    } else if (ctrl && (sym == SDLK_c || sym == SDLK_x)) {
+        s_copy(ui, sym == SDLK_x);
     } else if (ctrl && sym == SDLK_v) {
         char *clip = SDL_HasClipboardText() ? SDL_GetClipboardText() : NULL;
         if (clip && ui->focus)
@@ -413,6 +472,11 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         ui->mouse_in = true;
         if (s_hit_at(ui, ui->mouse_x, ui->mouse_y, false) != before)
             ui->dirty = true;
+        ui_conv_bar_drag(ui, ev->motion.y);
+        if (ui->drag_field && (ev->motion.state & SDL_BUTTON_LMASK)) {
+            ui_field_drag(ui->drag_field, ui->text, ev->motion.x, ev->motion.y);
+            ui->dirty = true;
+        }
         s_set_cursor(ui);
         break;
     }
@@ -428,6 +492,14 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         }
         break;
     }
+    case SDL_MOUSEBUTTONUP:
+        if (ev->button.button == SDL_BUTTON_LEFT)
+            ui->drag_field = NULL;
+        if (ev->button.button == SDL_BUTTON_LEFT && ui->conv_drag) {
+            ui->conv_drag = 0;
+            ui->dirty = true;
+        }
+        break;
     case SDL_MOUSEWHEEL: {
         int x = ui->mouse_x, y = ui->mouse_y;
         const ui_hit_t *h = s_hit_at(ui, x, y, true);
@@ -447,6 +519,8 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
         break;
     case SDL_TEXTINPUT:
         if (ui->focus) {
+            if (ui->focus == &ui->f_filter)
+                ui->list_scroll = 0;
             ui_field_insert(ui->focus, ev->text.text);
             ui->caret_since = ui->now_ms;
             ui->dirty = true;
@@ -496,7 +570,9 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
         ui->toast[0] = '\0';
         ui->dirty = true;
     }
-    int phase = ui->focus ? (int)(((now_ms - ui->caret_since) / CARET_MS) % 2) : 0;
+    /* the caret blinks only in a window with the keyboard focus: elsewhere it stays drawn
+     * (unfocused fields draw none) and the loop sleeps until an event */
+    int phase = ui->focus && ui->focused ? (int)(((now_ms - ui->caret_since) / CARET_MS) % 2) : 0;
     if (phase != ui->caret_phase) {
         ui->caret_phase = phase;
         ui->dirty = true;
@@ -512,10 +588,14 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
     if (unread != ui->title_unread && ui->window) {
         char title[48];
         if (unread > 0)
-            snprintf(title, sizeof title, "UsChat (%lld)", (long long)unread);
+            snprintf(title, sizeof title, "(%lld) UsChat", (long long)unread);
         else
             snprintf(title, sizeof title, "UsChat");
         SDL_SetWindowTitle(ui->window, title);
+        /* a new message while the user is elsewhere: the task bar entry asks for attention
+         * until the window is focused again */
+        if (unread > ui->title_unread && !ui->focused)
+            ui->flashes += SDL_FlashWindow(ui->window, SDL_FLASH_UNTIL_FOCUSED) == 0;
         ui->title_unread = unread;
     }
     if (app_model_view(m).screen != APP_SCREEN_MAIN)
@@ -525,7 +605,8 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
     if (t && ui->conv_thread == t->thread_id) {
         if (ui->conv_at_top && t->has_older && !t->loading_older)
             app_model_act(m, &(app_act_t){.kind = APP_ACT_LOAD_OLDER});
-        if (ui->focused && ui->conv_scroll <= 4)
+        /* not while the view waits for the history to place it at the first unread */
+        if (ui->focused && ui->conv_scroll <= 4 && ui->conv_unread_at_open <= 0)
             app_model_act(m, &(app_act_t){.kind = APP_ACT_MARK_READ});
     }
     if (app_model_view(m).version != ui->model_version) {
@@ -541,8 +622,8 @@ bool ui_app_needs_redraw(ui_app_t *ui)
 
 int ui_app_wait_ms(const ui_app_t *ui)
 {
-    int wait = 1000;
-    if (ui->focus) {
+    int wait = INT_MAX; /* nothing due: sleep until an event */
+    if (ui->focus && ui->focused) {
         int into = (int)((ui->now_ms - ui->caret_since) % CARET_MS);
         wait = CARET_MS - into;
     }
@@ -551,7 +632,7 @@ int ui_app_wait_ms(const ui_app_t *ui)
     int countdown = s_countdown(ui);
     if (countdown > 0 && countdown % 1000 + 1 < wait)
         wait = countdown % 1000 + 1;
-    return wait > 0 ? wait : 1;
+    return wait == INT_MAX ? -1 : wait > 0 ? wait : 1;
 }
 
 /* ---- frame ----------------------------------------------------------------------------------- */

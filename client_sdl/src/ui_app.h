@@ -6,7 +6,7 @@
  * into the network thread. The program's loop:
  *
  *     while (running) {
- *         SDL_WaitEventTimeout(&ev, ui_app_wait_ms(ui, now));   then every pending event:
+ *         SDL_WaitEventTimeout(&ev, ui_app_wait_ms(ui));   then every pending event:
  *             net event -> app_model_on_event(); else ui_app_handle_event(ui, &ev)
  *         ui_app_tick(ui, now);                       (timers, read marks, older history)
  *         if (ui_app_needs_redraw(ui)) { ui_app_render(ui); SDL_RenderPresent(r); }
@@ -49,7 +49,8 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev);
 void ui_app_tick(ui_app_t *ui, uint64_t now_ms);
 /* True when something changed since the last render. */
 bool ui_app_needs_redraw(ui_app_t *ui);
-/* How long the loop may sleep before the next tick is due. */
+/* How long the loop may sleep before the next tick is due, in ms; -1: until the next event
+ * (nothing is due: an idle client, or one without the focus, does not wake up). */
 int ui_app_wait_ms(const ui_app_t *ui);
 /* Draws a whole frame into the renderer (the caller presents it). */
 void ui_app_render(ui_app_t *ui);

@@ -55,7 +55,8 @@ static size_t s_wrap(ui_app_t *ui, const char *s, int max_w)
     return n;
 }
 
-/* The seq of my newest message the peer has read (only that one says "Read"), or 0. */
+/* The seq of my newest message the peer has read (only that one says "Read"), or 0. Once a
+ * frame (ui->conv_last_read): it may walk the whole history. */
 static int64_t s_last_read(const app_thread_t *t, int64_t me)
 {
     for (size_t i = t->nmsgs; i > 0; i--) {
@@ -66,28 +67,23 @@ static int64_t s_last_read(const app_thread_t *t, int64_t me)
     return 0;
 }
 
-static void s_meta(ui_app_t *ui, const app_thread_t *t, const app_msg_t *msg, bool mine, char *out,
-                   size_t cap)
+static void s_meta(ui_app_t *ui, const app_msg_t *msg, bool mine, char *out, size_t cap)
 {
-    char clock[8] = "";
-    int64_t secs;
-    if (timefmt_parse_utc(msg->chat_time, &secs) == 0)
-        timefmt_clock(secs, clock, sizeof clock);
+    const char *clock = msg->layout_clock;
     if (!mine)
         snprintf(out, cap, "%s", clock);
     else if (msg->state == APP_MSG_SENDING)
         snprintf(out, cap, "%s \xC2\xB7 sending", clock);
     else if (msg->state == APP_MSG_FAILED)
         snprintf(out, cap, "Not sent \xC2\xB7 click to retry");
-    else if (msg->seq > 0 && msg->seq == s_last_read(t, app_model_view(ui->model).self->uid))
+    else if (msg->seq > 0 && msg->seq == ui->conv_last_read)
         snprintf(out, cap, "%s \xC2\xB7 Read", clock);
     else
         snprintf(out, cap, "%s", clock);
 }
 
 /* Wraps MSG and sizes its bubble (lines stay in ui->lines). */
-static void s_layout(ui_app_t *ui, const app_thread_t *t, const app_msg_t *msg, bool mine,
-                     int bubble_max, s_layout_t *l)
+static void s_layout(ui_app_t *ui, const app_msg_t *msg, bool mine, int bubble_max, s_layout_t *l)
 {
     int text_max = bubble_max - 2 * UI_BUBBLE_PAD_X;
     l->nlines = s_wrap(ui, msg->content, text_max);
@@ -95,7 +91,7 @@ static void s_layout(ui_app_t *ui, const app_thread_t *t, const app_msg_t *msg, 
     for (size_t i = 0; i < l->nlines && i < ui->lines_cap; i++)
         if (ui->lines[i].width > l->text_w)
             l->text_w = ui->lines[i].width;
-    s_meta(ui, t, msg, mine, l->meta, sizeof l->meta);
+    s_meta(ui, msg, mine, l->meta, sizeof l->meta);
     l->meta_w = ui_text_width(ui->text, UI_FONT_SMALL, l->meta, strlen(l->meta));
     /* a read mark may come later: reserve its room so the bubble does not change size */
     int reserve = l->meta_w;
@@ -117,12 +113,21 @@ static void s_layout(ui_app_t *ui, const app_thread_t *t, const app_msg_t *msg, 
                   (l->meta_own_line ? ui_text_line_h(ui->text, UI_FONT_SMALL) : 0);
 }
 
-static int s_bubble_h(ui_app_t *ui, const app_thread_t *t, app_msg_t *msg, bool mine, int bmax)
+/* The message's cached layout at width BMAX (app_msg_t's scratch): its time parsed once, its
+ * bubble wrapped once; a frame then costs two additions per message, not a parse. */
+static int s_bubble_h(ui_app_t *ui, app_msg_t *msg, bool mine, int bmax)
 {
     if (msg->layout_width == bmax && msg->layout_height > 0)
         return msg->layout_height;
+    int64_t secs;
+    msg->layout_clock[0] = '\0';
+    msg->layout_day = 0;
+    if (timefmt_parse_utc(msg->chat_time, &secs) == 0) {
+        timefmt_clock(secs, msg->layout_clock, sizeof msg->layout_clock);
+        msg->layout_day = timefmt_local_day(secs);
+    }
     s_layout_t l;
-    s_layout(ui, t, msg, mine, bmax, &l);
+    s_layout(ui, msg, mine, bmax, &l);
     msg->layout_width = bmax;
     msg->layout_height = l.bubble_h;
     return l.bubble_h;
@@ -130,8 +135,7 @@ static int s_bubble_h(ui_app_t *ui, const app_thread_t *t, app_msg_t *msg, bool 
 
 static int64_t s_day(const app_msg_t *msg)
 {
-    int64_t secs;
-    return timefmt_parse_utc(msg->chat_time, &secs) == 0 ? timefmt_local_day(secs) : 0;
+    return msg->layout_day; /* set by s_bubble_h, called first for every message */
 }
 
 /* Space above message I: a day separator and/or the gap to the previous one. */
@@ -162,7 +166,7 @@ static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t 
 {
     const app_msg_t *msg = &t->msgs[index];
     s_layout_t l;
-    s_layout(ui, t, msg, mine, bmax, &l);
+    s_layout(ui, msg, mine, bmax, &l);
     int x = mine ? area.x + area.w - SIDE_GAP - l.bubble_w : area.x + SIDE_GAP;
     SDL_Rect rc = {x, y, l.bubble_w, l.bubble_h};
     SDL_Color bg = UI_C_PEER_BUBBLE, fg = UI_C_TEXT, meta = UI_C_TEXT3;
@@ -176,6 +180,9 @@ static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t 
         ui_draw_round(ui->draw, (SDL_Rect){x, y + 1, rc.w, rc.h}, UI_BUBBLE_R,
                       UI_RGB(218, 222, 229));
     }
+    if ((int64_t)index == ui->selected_msg && t->thread_id == ui->selected_thread)
+        ui_draw_round(ui->draw, (SDL_Rect){x - 3, y - 3, rc.w + 6, rc.h + 6}, UI_BUBBLE_R + 3,
+                      UI_C_ACCENT); /* selected: Ctrl+C copies it */
     ui_draw_round(ui->draw, rc, UI_BUBBLE_R, bg);
     int lh = ui_text_line_h(ui->text, UI_FONT_BODY);
     int tx = x + UI_BUBBLE_PAD_X, ty = y + UI_BUBBLE_PAD_Y;
@@ -208,10 +215,95 @@ static uint64_t s_tail_key(const app_thread_t *t)
     return h;
 }
 
+/* Index of the first of the peer's last UNREAD committed messages, or NMSGS when fewer of
+ * them are held (an older page has to come first). */
+static size_t s_first_unread(const app_thread_t *t, int64_t unread)
+{
+    int64_t seen = 0;
+    for (size_t i = t->nmsgs; i > 0; i--) {
+        if (t->msgs[i - 1].sender == t->peer && t->msgs[i - 1].seq > 0 && ++seen == unread)
+            return i - 1;
+    }
+    return t->nmsgs;
+}
+
+/* Where the view stands: at the first unread message of a thread just opened, else following
+ * new messages at the bottom, else keeping what is read in place. */
+static void s_place(ui_app_t *ui, SDL_Rect area, app_thread_t *t, int total, const int *tops)
+{
+    uint64_t tail = s_tail_key(t);
+    if (ui->conv_thread != t->thread_id) {
+        ui->conv_thread = t->thread_id;
+        ui->conv_scroll = 0;
+        ui->conv_unread_at_open = t->unread > 0 ? t->unread : -1;
+        ui->conv_drag = 0;
+    } else if (tail != ui->conv_tail_key && ui->conv_scroll > 0) {
+        ui->conv_scroll += total - ui->conv_last_total;
+    }
+    ui->conv_tail_key = tail;
+    ui->conv_last_total = total;
+    if (ui->conv_unread_at_open > 0 && t->nmsgs > 0 && tops) {
+        size_t first = s_first_unread(t, ui->conv_unread_at_open);
+        if (first < t->nmsgs) {
+            /* its top (with the day separator or gap above it) a little under the top */
+            ui->conv_scroll = total - tops[first] - area.h + 8;
+            ui->conv_unread_at_open = -1;
+        } else if (!t->has_older && !t->loading_older && t->history_asked) {
+            ui->conv_scroll = total; /* the whole history is unread: its beginning */
+            ui->conv_unread_at_open = -1;
+        } else {
+            ui->conv_scroll = total; /* at the top, the older pages come until it is held */
+        }
+    }
+    int max = total - area.h > 0 ? total - area.h : 0;
+    if (ui->conv_scroll > max)
+        ui->conv_scroll = max;
+    if (ui->conv_scroll < 0)
+        ui->conv_scroll = 0;
+    ui->conv_content_h = total;
+    ui->conv_at_top = ui->conv_scroll >= max;
+}
+
+/* The scrollbar at the right edge and, when the newest message is out of view, "Jump to
+ * latest". Hits go on top of the bubbles'. */
+static void s_scrollbar(ui_app_t *ui, SDL_Rect area, int total)
+{
+    ui->conv_track = (SDL_Rect){0, 0, 0, 0};
+    int max = total - area.h;
+    if (max <= 0)
+        return;
+    SDL_Rect track = {area.x + area.w - 14, area.y + 4, 10, area.h - 8};
+    int th = (int)((int64_t)track.h * area.h / total);
+    th = th < 28 ? 28 : th > track.h ? track.h : th;
+    int ty = track.y + (int)((int64_t)(track.h - th) * (max - ui->conv_scroll) / max);
+    SDL_Rect thumb = {track.x + 2, ty, track.w - 4, th};
+    bool hot = ui->conv_drag || ui_hover(ui, track);
+    if (hot)
+        ui_draw_round(ui->draw, track, track.w / 2, UI_RGB(226, 231, 238));
+    ui_draw_round(ui->draw, thumb, thumb.w / 2,
+                  hot ? UI_RGB(140, 150, 166) : UI_RGB(190, 198, 210));
+    ui->conv_track = track;
+    ui->conv_thumb = thumb;
+    ui_hit_add(ui, track, UI_ACT_SCROLLBAR, 0, NULL);
+    if (ui->conv_scroll < area.h / 2)
+        return;
+    const char *label = "Jump to latest";
+    int tw = ui_text_width(ui->text, UI_FONT_SMALL, label, strlen(label));
+    int lh = ui_text_line_h(ui->text, UI_FONT_SMALL);
+    SDL_Rect pill = {area.x + area.w - 30 - tw - 24, area.y + area.h - lh - 28, tw + 24, lh + 14};
+    ui_draw_round(ui->draw, (SDL_Rect){pill.x, pill.y + 2, pill.w, pill.h}, pill.h / 2,
+                  UI_RGB(200, 206, 216));
+    ui_draw_round(ui->draw, pill, pill.h / 2, ui_hover(ui, pill) ? UI_C_ACCENT : UI_C_PANEL);
+    ui_text_draw(ui->text, UI_FONT_SMALL, label, strlen(label), pill.x + 12, pill.y + 7,
+                 ui_hover(ui, pill) ? UI_C_PANEL : UI_C_ACCENT);
+    ui_hit_add(ui, pill, UI_ACT_JUMP_LATEST, 0, NULL);
+}
+
 static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
 {
     ui_draw_rect(ui->draw, area, UI_C_CONV_BG);
     ui->conv_rect = area;
+    ui->conv_track = (SDL_Rect){0, 0, 0, 0};
     ui_hit_add(ui, area, UI_ACT_SCROLL_CONV, 0, NULL);
     if (!t) {
         ui_paragraph(ui, UI_FONT_BODY, "Opening the chat...", area.x, area.y + area.h / 2, area.w,
@@ -223,39 +315,32 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
                                                                  : "No messages yet. Say hello!";
         ui_paragraph(ui, UI_FONT_BODY, hint, area.x + 20, area.y + area.h / 2 - 10, area.w - 40,
                      UI_C_TEXT3, true);
-        ui->conv_thread = t->thread_id;
-        ui->conv_scroll = 0;
-        ui->conv_at_top = false;
+        s_place(ui, area, t, 0, NULL);
         return;
     }
     int bmax = s_bubble_max(area);
     int64_t me = app_model_view(ui->model).self->uid;
-    int total = TOP_H + BOTTOM_PAD;
+    ui->conv_last_read = s_last_read(t, me);
+    /* each message's top from the content's top: cached heights, no parsing (s_bubble_h) */
+    if (ui->tops_cap < t->nmsgs) {
+        int *grown = realloc(ui->tops, t->nmsgs * sizeof *grown);
+        if (!grown)
+            return;
+        ui->tops = grown;
+        ui->tops_cap = t->nmsgs;
+    }
+    int total = TOP_H;
     for (size_t i = 0; i < t->nmsgs; i++) {
-        bool sep;
-        total +=
-            s_above(t, i, &sep) + s_bubble_h(ui, t, &t->msgs[i], t->msgs[i].sender == me, bmax);
+        int h = s_bubble_h(ui, &t->msgs[i], t->msgs[i].sender == me, bmax);
+        bool sep; /* s_above reads the days s_bubble_h cached for I and I - 1 */
+        ui->tops[i] = total;
+        total += s_above(t, i, &sep) + h;
     }
-    /* where the view stands: follow new messages at the bottom, else keep what is read */
-    uint64_t tail = s_tail_key(t);
-    if (ui->conv_thread != t->thread_id) {
-        ui->conv_thread = t->thread_id;
-        ui->conv_scroll = 0;
-    } else if (tail != ui->conv_tail_key && ui->conv_scroll > 0) {
-        ui->conv_scroll += total - ui->conv_last_total;
-    }
-    ui->conv_tail_key = tail;
-    ui->conv_last_total = total;
-    int max = total - area.h > 0 ? total - area.h : 0;
-    if (ui->conv_scroll > max)
-        ui->conv_scroll = max;
-    if (ui->conv_scroll < 0)
-        ui->conv_scroll = 0;
-    ui->conv_content_h = total;
-    ui->conv_at_top = ui->conv_scroll >= max;
+    total += BOTTOM_PAD;
+    s_place(ui, area, t, total, ui->tops);
 
     ui_draw_clip(ui->draw, &area);
-    int y = area.y + area.h - total + ui->conv_scroll;
+    int y0 = area.y + area.h - total + ui->conv_scroll;
     const char *top = NULL;
     char top_buf[160];
     if (t->loading_older) {
@@ -265,20 +350,30 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
                  app_model_display_name(ui->model, t->peer));
         top = top_buf;
     }
-    if (top && y + TOP_H > area.y)
-        ui_paragraph(ui, UI_FONT_SMALL, top, area.x + 20, y + 16, area.w - 40, UI_C_TEXT3, true);
-    y += TOP_H;
-    for (size_t i = 0; i < t->nmsgs; i++) {
+    if (top && y0 + TOP_H > area.y)
+        ui_paragraph(ui, UI_FONT_SMALL, top, area.x + 20, y0 + 16, area.w - 40, UI_C_TEXT3, true);
+    /* the first message on screen by binary search over the tops: a frame's cost does not
+     * grow with the history held */
+    size_t lo = 0, hi = t->nmsgs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int bottom = mid + 1 < t->nmsgs ? ui->tops[mid + 1] : total - BOTTOM_PAD;
+        if (y0 + bottom < area.y)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < t->nmsgs; i++) {
+        int y = y0 + ui->tops[i];
+        if (y > area.y + area.h)
+            break;
         bool sep;
         int above = s_above(t, i, &sep);
-        int h = s_bubble_h(ui, t, &t->msgs[i], t->msgs[i].sender == me, bmax);
-        if (y + above + h >= area.y && y <= area.y + area.h) {
-            if (sep)
-                s_separator(ui, area, y, &t->msgs[i]);
-            s_bubble(ui, area, t, i, y + above, bmax, t->msgs[i].sender == me);
-        }
-        y += above + h;
+        if (sep)
+            s_separator(ui, area, y, &t->msgs[i]);
+        s_bubble(ui, area, t, i, y + above, bmax, t->msgs[i].sender == me);
     }
+    s_scrollbar(ui, area, total);
     ui_draw_clip(ui->draw, NULL);
 }
 
@@ -319,6 +414,11 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
         s_empty(ui, area);
         return;
     }
+    if (ui->info_peer == peer) {
+        ui_info_render(ui, area, peer);
+        return;
+    }
+    ui->info_peer = 0; /* another conversation was opened */
     app_thread_t *t = app_model_view(m).open;
     /* header */
     SDL_Rect head = {area.x, area.y, area.w, UI_HEADER_H};
@@ -332,6 +432,8 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
     const app_user_t *f = app_model_friend(m, peer);
     ui_conv_subtitle(sub, sizeof sub, f ? f->name : NULL, peer);
     ui_text_draw(ui->text, UI_FONT_SMALL, sub, strlen(sub), head.x + 66, head.y + 35, UI_C_TEXT2);
+    ui_hit_add(ui, (SDL_Rect){head.x, head.y, head.w - close_w - 32, UI_HEADER_H}, UI_ACT_PEER_INFO,
+               peer, NULL); /* the avatar and name open the info page */
     ui_link(ui, head.x + head.w - close_w - 16, head.y + 22, UI_FONT_SMALL, "Close",
             UI_ACT_CLOSE_CONV);
     ui_draw_hline(ui->draw, head.x, head.y + UI_HEADER_H - 1, head.w, UI_C_BORDER);
@@ -343,7 +445,7 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
     ui_draw_rect(ui->draw, box, UI_C_PANEL);
     ui_draw_hline(ui->draw, box.x, box.y, box.w, UI_C_BORDER);
     SDL_Rect field = {box.x + 16, box.y + 12, fw, fh};
-    bool caret = ((ui->now_ms - ui->caret_since) / 530) % 2 == 0;
+    bool caret = ui->caret_phase == 0;
     ui_field_draw(&ui->f_message, ui->draw, ui->text, field,
                   ui->focus == &ui->f_message && ui->focused, caret);
     ui_hit_add(ui, field, UI_ACT_FIELD, 0, &ui->f_message);
@@ -361,7 +463,38 @@ void ui_conv_scroll(ui_app_t *ui, int dy)
     ui->conv_scroll += dy;
     if (ui->conv_scroll < 0)
         ui->conv_scroll = 0;
+    ui->conv_unread_at_open = -1; /* the user took over */
     ui->dirty = true;
+}
+
+/* Puts the thumb's top at THUMB_Y (clamped) and the view where that says. */
+static void s_bar_to(ui_app_t *ui, int thumb_y)
+{
+    SDL_Rect tr = ui->conv_track, th = ui->conv_thumb;
+    int max = ui->conv_content_h - ui->conv_rect.h, room = tr.h - th.h;
+    if (tr.w == 0 || max <= 0 || room <= 0)
+        return;
+    int off = thumb_y - tr.y;
+    off = off < 0 ? 0 : off > room ? room : off;
+    ui->conv_scroll = max - (int)((int64_t)max * off / room);
+    ui->conv_unread_at_open = -1;
+    ui->dirty = true;
+}
+
+void ui_conv_bar_press(ui_app_t *ui, int y)
+{
+    SDL_Rect th = ui->conv_thumb;
+    if (y < th.y || y >= th.y + th.h)
+        s_bar_to(ui, y - th.h / 2); /* on the track: the thumb comes under the pointer */
+    ui->conv_drag = y - ui->conv_thumb.y + 1;
+    if (ui->conv_drag < 1 || ui->conv_drag > th.h)
+        ui->conv_drag = th.h / 2 + 1;
+}
+
+void ui_conv_bar_drag(ui_app_t *ui, int y)
+{
+    if (ui->conv_drag)
+        s_bar_to(ui, y - (ui->conv_drag - 1));
 }
 
 void ui_conv_send(ui_app_t *ui)

@@ -1,6 +1,7 @@
 /* ui_field.c - editable text fields (ui_field.h): UTF-8 editing by whole characters, the IME
  * composition shown in place, password dots, horizontal scroll of a single line and wrapping
- * of the multi-line message box. UI thread only.
+ * of the multi-line message box, a selection (Shift with the editing keys, Ctrl+A, a drag)
+ * drawn under the text. UI thread only.
  */
 #include "ui_field.h"
 
@@ -38,7 +39,7 @@ void ui_field_free(ui_field_t *f)
     s_wipe(f);
     free(f->buf);
     f->buf = NULL;
-    f->len = f->cap = f->cursor = 0;
+    f->len = f->cap = f->cursor = f->anchor = 0;
 }
 
 const char *ui_field_text(const ui_field_t *f)
@@ -56,7 +57,7 @@ void ui_field_clear(ui_field_t *f)
     s_wipe(f);
     if (f->buf)
         f->buf[0] = '\0';
-    f->len = f->cursor = 0;
+    f->len = f->cursor = f->anchor = 0;
     f->compose[0] = '\0';
     f->scroll_x = f->first_line = 0;
 }
@@ -94,6 +95,7 @@ void ui_field_insert(ui_field_t *f, const char *text)
     f->compose_cursor = 0;
     if (!text || !*text)
         return;
+    ui_field_delete_selection(f); /* typing over a selection replaces it */
     char *clean = utf8_clean(text, strlen(text));
     if (!clean)
         return;
@@ -110,6 +112,7 @@ void ui_field_insert(ui_field_t *f, const char *text)
         f->len += n;
         f->cursor += n;
     }
+    f->anchor = f->cursor;
     free(clean);
 }
 
@@ -127,47 +130,81 @@ static void s_erase(ui_field_t *f, size_t from, size_t to)
 {
     memmove(f->buf + from, f->buf + to, f->len - to + 1);
     f->len -= to - from;
-    f->cursor = from;
+    f->cursor = f->anchor = from;
+}
+
+size_t ui_field_selection(const ui_field_t *f, size_t *from)
+{
+    size_t a = f->anchor < f->cursor ? f->anchor : f->cursor;
+    size_t b = f->anchor < f->cursor ? f->cursor : f->anchor;
+    *from = a;
+    return b <= f->len && !f->compose[0] ? b - a : 0;
+}
+
+void ui_field_delete_selection(ui_field_t *f)
+{
+    size_t from, n = ui_field_selection(f, &from);
+    if (n)
+        s_erase(f, from, from + n);
+    f->anchor = f->cursor;
 }
 
 bool ui_field_key(ui_field_t *f, const SDL_Keysym *key)
 {
     if (f->compose[0])
         return true; /* the input method owns the keys while it composes */
-    bool word = (key->mod & KMOD_CTRL) != 0;
+    bool word = (key->mod & KMOD_CTRL) != 0, extend = (key->mod & KMOD_SHIFT) != 0;
+    size_t from, selected = ui_field_selection(f, &from);
+    bool used = true;
     switch (key->sym) {
+    case SDLK_a:
+        if (!word)
+            return false;
+        f->anchor = 0;
+        f->cursor = f->len;
+        return true;
     case SDLK_LEFT:
         if (f->cursor > 0)
             f->cursor = utf8_prev(f->buf, f->cursor);
         while (word && f->cursor > 0 && f->buf[f->cursor - 1] != ' ')
             f->cursor = utf8_prev(f->buf, f->cursor);
-        return true;
+        break;
     case SDLK_RIGHT:
         f->cursor = utf8_next(f->buf, f->len, f->cursor);
         while (word && f->cursor < f->len && f->buf[f->cursor] != ' ')
             f->cursor = utf8_next(f->buf, f->len, f->cursor);
-        return true;
+        break;
     case SDLK_HOME:
         f->cursor = 0;
-        return true;
+        break;
     case SDLK_END:
         f->cursor = f->len;
-        return true;
+        break;
     case SDLK_BACKSPACE:
+    case SDLK_DELETE:
+        if (selected) {
+            ui_field_delete_selection(f);
+            return true;
+        }
+        if (key->sym == SDLK_DELETE) {
+            if (f->cursor < f->len)
+                s_erase(f, f->cursor, utf8_next(f->buf, f->len, f->cursor));
+            return true;
+        }
         if (f->cursor > 0) {
-            size_t from = utf8_prev(f->buf, f->cursor);
-            while (word && from > 0 && f->buf[from - 1] != ' ')
-                from = utf8_prev(f->buf, from);
-            s_erase(f, from, f->cursor);
+            size_t back = utf8_prev(f->buf, f->cursor);
+            while (word && back > 0 && f->buf[back - 1] != ' ')
+                back = utf8_prev(f->buf, back);
+            s_erase(f, back, f->cursor);
         }
         return true;
-    case SDLK_DELETE:
-        if (f->cursor < f->len)
-            s_erase(f, f->cursor, utf8_next(f->buf, f->len, f->cursor));
-        return true;
     default:
-        return false;
+        used = false;
+        break;
     }
+    if (used && !extend)
+        f->anchor = f->cursor;
+    return used;
 }
 
 /* What is shown: the text (or one dot per character of a password) with the composition at
@@ -229,6 +266,29 @@ int ui_field_height(ui_field_t *f, ui_text_t *t, int w)
     return (int)n * ui_text_line_h(t, UI_FONT_BODY) + 2 * s_pad_y(t);
 }
 
+/* Where byte OFF of the text is in the displayed string (password dots are 3 bytes each). */
+static size_t s_disp_off(const ui_field_t *f, size_t off)
+{
+    return f->password ? utf8_count(ui_field_text(f), off) * 3 : off;
+}
+
+/* The selection's part of a line (display bytes LS..LS+LEN of S, drawn at X,Y), shaded. */
+static void s_shade(const ui_field_t *f, ui_draw_t *d, ui_text_t *t, const char *s, size_t ls,
+                    size_t len, int x, int y)
+{
+    size_t from, n = ui_field_selection(f, &from);
+    if (!n)
+        return;
+    size_t a = s_disp_off(f, from), b = s_disp_off(f, from + n);
+    a = a < ls ? ls : a > ls + len ? ls + len : a;
+    b = b < ls ? ls : b > ls + len ? ls + len : b;
+    if (b <= a)
+        return;
+    int x0 = x + ui_text_width(t, UI_FONT_BODY, s + ls, a - ls);
+    int w = ui_text_width(t, UI_FONT_BODY, s + a, b - a);
+    ui_draw_rect(d, (SDL_Rect){x0, y, w, ui_text_line_h(t, UI_FONT_BODY)}, UI_C_SELECTION);
+}
+
 /* Underlines the composition between byte offsets A and B of a line drawn at X,Y. */
 static void s_underline(ui_draw_t *d, ui_text_t *t, const char *s, size_t a, size_t b, int x, int y)
 {
@@ -270,6 +330,7 @@ void ui_field_draw(ui_field_t *f, ui_draw_t *d, ui_text_t *t, SDL_Rect rc, bool 
         cx = tx + caret_x;
         cy = ty;
         ui_draw_clip(d, &inner);
+        s_shade(f, d, t, disp, 0, dlen, tx, ty);
         ui_text_draw(t, UI_FONT_BODY, disp, dlen, tx, ty, UI_C_TEXT);
         s_underline(d, t, disp, pre, post, tx, ty);
         ui_draw_clip(d, NULL);
@@ -294,6 +355,7 @@ void ui_field_draw(ui_field_t *f, ui_draw_t *d, ui_text_t *t, SDL_Rect rc, bool 
         for (size_t i = (size_t)f->first_line; i < n && (int)i < f->first_line + f->max_lines;
              i++) {
             const char *ls = disp + lines[i].start;
+            s_shade(f, d, t, disp, lines[i].start, lines[i].len, inner.x, y);
             ui_text_draw(t, UI_FONT_BODY, ls, lines[i].len, inner.x, y, UI_C_TEXT);
             size_t a = pre > lines[i].start ? pre - lines[i].start : 0;
             size_t b = post > lines[i].start ? post - lines[i].start : 0;
@@ -316,6 +378,12 @@ void ui_field_draw(ui_field_t *f, ui_draw_t *d, ui_text_t *t, SDL_Rect rc, bool 
 }
 
 void ui_field_click(ui_field_t *f, ui_text_t *t, int x, int y)
+{
+    ui_field_drag(f, t, x, y);
+    f->anchor = f->cursor;
+}
+
+void ui_field_drag(ui_field_t *f, ui_text_t *t, int x, int y)
 {
     if (f->compose[0] || f->len == 0)
         return;

@@ -17,6 +17,7 @@
 typedef struct {
     char *buf;
     size_t len, cap, cursor; /* bytes; cursor on a character boundary */
+    size_t anchor;           /* the selection's other end (== cursor: none) */
     char compose[256];       /* IME text being composed, not yet part of buf */
     size_t compose_cursor;   /* bytes into compose */
     bool password, multiline;
@@ -42,15 +43,23 @@ void ui_field_clear(ui_field_t *f);
 void ui_field_insert(ui_field_t *f, const char *text);
 /* SDL_TEXTEDITING: the composition and the cursor inside it (characters). */
 void ui_field_compose(ui_field_t *f, const char *text, int cursor_chars);
-/* Editing keys (arrows, Home/End, Backspace, Delete). True when the key was used. */
+/* Editing keys (arrows, Home/End, Backspace, Delete; with Shift they extend the selection;
+ * Ctrl+A selects everything). True when the key was used. */
 bool ui_field_key(ui_field_t *f, const SDL_Keysym *key);
 /* Height the field wants at width W (multi-line grows with its text). */
 int ui_field_height(ui_field_t *f, ui_text_t *t, int w);
 /* Draws it in RC (and remembers RC). */
 void ui_field_draw(ui_field_t *f, ui_draw_t *d, ui_text_t *t, SDL_Rect rc, bool focused,
                    bool caret_on);
-/* Moves the cursor to the character nearest to the window point X,Y inside the field. */
+/* Moves the cursor to the character nearest to the window point X,Y inside the field (and the
+ * selection's anchor with it: a press); ui_field_drag moves the cursor alone (a drag with the
+ * button held selects). */
 void ui_field_click(ui_field_t *f, ui_text_t *t, int x, int y);
+void ui_field_drag(ui_field_t *f, ui_text_t *t, int x, int y);
+/* The selected bytes: *FROM gets where they start; returns how many (0: nothing selected). */
+size_t ui_field_selection(const ui_field_t *f, size_t *from);
+/* Removes the selected text (what Ctrl+X and typing over a selection do). */
+void ui_field_delete_selection(ui_field_t *f);
 /* The caret's rectangle at the last draw (for SDL_SetTextInputRect: where the IME's candidate
  * window goes). */
 SDL_Rect ui_field_caret(const ui_field_t *f);

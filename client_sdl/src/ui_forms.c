@@ -21,7 +21,7 @@ static int s_field(ui_app_t *ui, int x, int y, int w, const char *label, ui_fiel
     ui_text_draw(ui->text, UI_FONT_SMALL, label, strlen(label), x, y, UI_C_TEXT2);
     y += ui_text_line_h(ui->text, UI_FONT_SMALL) + LABEL_GAP;
     SDL_Rect rc = {x, y, w, UI_FIELD_H};
-    bool caret = ((ui->now_ms - ui->caret_since) / 530) % 2 == 0;
+    bool caret = ui->caret_phase == 0;
     ui_field_draw(f, ui->draw, ui->text, rc, ui->focus == f && ui->focused, caret);
     ui_hit_add(ui, rc, UI_ACT_FIELD, 0, f);
     return y + UI_FIELD_H + FIELD_GAP;

@@ -4,6 +4,7 @@
  *   ui_forms.c  login, register and reset forms
  *   ui_side.c   the sidebar: own profile, tabs, chat list, contacts (search, requests)
  *   ui_conv.c   the conversation: header, bubbles, day separators, scrolling, message box
+ *   ui_info.c   a friend's info page (in the conversation's place)
  *   ui_widgets.c  avatars, buttons, badges, hit regions
  * UI thread only.
  */
@@ -44,6 +45,11 @@ typedef enum {
     UI_ACT_SCROLL_LIST, /* the sidebar's list: the wheel scrolls it */
     UI_ACT_SCROLL_CONV, /* the conversation: the wheel scrolls it */
     UI_ACT_CANCEL_LOGIN,
+    UI_ACT_SCROLLBAR,    /* the conversation's scrollbar: press on the thumb drags it, on the
+                            track jumps there */
+    UI_ACT_JUMP_LATEST,  /* back to the newest message */
+    UI_ACT_PEER_INFO,    /* arg: uid: the friend's info page (the conversation's header) */
+    UI_ACT_INFO_MESSAGE, /* arg: uid: from the info page back to the conversation */
 } ui_action_t;
 
 struct ui_app {
@@ -55,7 +61,7 @@ struct ui_app {
     char server[256];
     int w, h;
 
-    ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message;
+    ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message, f_filter;
     ui_field_t *focus;
     app_screen_t last_screen;
 
@@ -75,8 +81,17 @@ struct ui_app {
     uint64_t conv_tail_key; /* identity of the newest message, to follow or keep position */
     bool conv_at_top;
     int conv_last_total;
-    ui_line_t *lines; /* scratch for wrapping a message */
+    int64_t conv_unread_at_open;     /* unread count when the thread opened, until placed (-1) */
+    int64_t conv_last_read;          /* seq of my newest message the peer has read, this frame */
+    SDL_Rect conv_track, conv_thumb; /* the scrollbar of the last frame (w 0: none) */
+    int conv_drag;                   /* dragging the thumb: grab offset + 1, else 0 */
+    int64_t selected_msg, selected_thread; /* a message clicked (Ctrl+C copies it), -1 none */
+    ui_field_t *drag_field;                /* a field pressed: dragging selects in it */
+    int64_t info_peer;                     /* the friend whose info page shows, else 0 */
+    ui_line_t *lines;                      /* scratch for wrapping a message */
     size_t lines_cap;
+    int *tops; /* each message's top in the conversation's content, this frame */
+    size_t tops_cap;
 
     uint64_t now_ms;
     uint64_t caret_since;
@@ -90,6 +105,7 @@ struct ui_app {
     struct ui_draft *drafts;
     int64_t draft_peer;
     int64_t title_unread; /* shown in the window title */
+    int flashes;          /* SDL_FlashWindow calls that succeeded (for tests) */
     uint64_t model_version;
     bool focused; /* the window has keyboard focus */
     bool dirty;
@@ -113,6 +129,8 @@ int ui_badge(ui_app_t *ui, int right, int cy, int64_t count, SDL_Color color);
 /* Wrapped text in a box of width W; returns the height used. */
 int ui_paragraph(ui_app_t *ui, ui_font_t f, const char *s, int x, int y, int w, SDL_Color c,
                  bool centered);
+/* The window icon, SIZE x SIZE ARGB (a speech bubble on the accent colour); caller frees. */
+SDL_Surface *ui_icon_new(int size);
 /* Focus: the fields of the current screen in Tab order; the first one is focused on entry. */
 size_t ui_focus_order(ui_app_t *ui, ui_field_t **out, size_t max);
 void ui_focus(ui_app_t *ui, ui_field_t *f);
@@ -130,6 +148,12 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area);
 void ui_conv_subtitle(char *out, size_t cap, const char *name, int64_t uid);
 /* Scrolls the conversation by DY pixels (positive: towards older messages). */
 void ui_conv_scroll(ui_app_t *ui, int dy);
+/* The scrollbar: a press at Y (on the thumb: starts a drag; on the track: the thumb's middle
+ * goes there), the mouse moved to Y while dragging, the button released. */
+void ui_conv_bar_press(ui_app_t *ui, int y);
+void ui_conv_bar_drag(ui_app_t *ui, int y);
+/* The info page of friend UID in AREA. */
+void ui_info_render(ui_app_t *ui, SDL_Rect area, int64_t uid);
 /* Sends what is in the message box. */
 void ui_conv_send(ui_app_t *ui);
 

@@ -1,5 +1,6 @@
 /* ui_side.c - the sidebar of the main window: my name and status, the Chats / Contacts tabs
- * with their badges, the chat list (threads by last message, unread counts), and the contacts
+ * with their badges, the chat list (threads by last message, unread counts; a filter box
+ * over it: name, user name or uid), and the contacts
  * page (search by name or uid, friend requests to accept, friends). UI thread only.
  */
 #include "ui_internal.h"
@@ -111,6 +112,28 @@ static void s_chat_row(ui_app_t *ui, SDL_Rect row, SDL_Rect clip, app_chat_row_t
         s_hit(ui, row, clip, UI_ACT_OPEN_PEER, c.peer_uid);
 }
 
+/* Whether NEEDLE is in HAY, ASCII letters in either case (other characters as they are). */
+static bool s_has(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (SDL_strncasecmp(hay, needle, n) == 0)
+            return true;
+    return n == 0;
+}
+
+/* The filter box's test: the display name, the user name or the uid. */
+static bool s_matches(ui_app_t *ui, int64_t uid, const char *filter)
+{
+    if (!*filter)
+        return true;
+    const app_user_t *f = app_model_friend(ui->model, uid);
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)uid);
+    return s_has(app_model_display_name(ui->model, uid), filter) || (f && s_has(f->name, filter)) ||
+           strcmp(id, filter) == 0;
+}
+
 static int s_chats(ui_app_t *ui, SDL_Rect list)
 {
     size_t n = app_model_chat_count(ui->model);
@@ -120,14 +143,20 @@ static int s_chats(ui_app_t *ui, SDL_Rect list)
                      list.y + 40, list.w - 48, UI_C_TEXT3, true);
         return 0;
     }
-    int y = list.y - ui->list_scroll;
-    for (size_t i = 0; i < n; i++, y += UI_ROW_H) {
-        if (y + UI_ROW_H < list.y || y > list.y + list.h)
+    const char *filter = ui_field_text(&ui->f_filter);
+    int y = list.y - ui->list_scroll, top = y;
+    for (size_t i = 0; i < n; i++) {
+        app_chat_row_t row = app_model_chat_at(ui->model, i);
+        if (!s_matches(ui, row.peer_uid, filter))
             continue;
-        s_chat_row(ui, (SDL_Rect){list.x, y, list.w, UI_ROW_H}, list,
-                   app_model_chat_at(ui->model, i), now);
+        if (y + UI_ROW_H >= list.y && y <= list.y + list.h)
+            s_chat_row(ui, (SDL_Rect){list.x, y, list.w, UI_ROW_H}, list, row, now);
+        y += UI_ROW_H;
     }
-    return (int)n * UI_ROW_H;
+    if (y == top)
+        ui_paragraph(ui, UI_FONT_BODY, "No chat matches the filter.", list.x + 24, list.y + 40,
+                     list.w - 48, UI_C_TEXT3, true);
+    return y - top;
 }
 
 /* ---- contacts ------------------------------------------------------------------------------ */
@@ -267,12 +296,13 @@ void ui_side_render(ui_app_t *ui, SDL_Rect area)
           tab == APP_TAB_CONTACTS, (int64_t)app_model_view(m).pending_applies, UI_ACT_TAB_CONTACTS);
     ui_draw_hline(ui->draw, area.x, ty + UI_TABS_H - 1, area.w, UI_C_BORDER);
     SDL_Rect list = {area.x, ty + UI_TABS_H, area.w, area.y + area.h - ty - UI_TABS_H};
-    if (tab == APP_TAB_CONTACTS) {
+    {
+        /* the contacts' search, or the filter over the chat list */
+        ui_field_t *box = tab == APP_TAB_CONTACTS ? &ui->f_search : &ui->f_filter;
         SDL_Rect field = {list.x + 12, list.y + 12, list.w - 24, UI_FIELD_H};
-        bool caret = ((ui->now_ms - ui->caret_since) / 530) % 2 == 0;
-        ui_field_draw(&ui->f_search, ui->draw, ui->text, field,
-                      ui->focus == &ui->f_search && ui->focused, caret);
-        ui_hit_add(ui, field, UI_ACT_FIELD, 0, &ui->f_search);
+        ui_field_draw(box, ui->draw, ui->text, field, ui->focus == box && ui->focused,
+                      ui->caret_phase == 0);
+        ui_hit_add(ui, field, UI_ACT_FIELD, 0, box);
         list.y += UI_FIELD_H + 18;
         list.h -= UI_FIELD_H + 18;
         ui_draw_hline(ui->draw, list.x, list.y - 1, list.w, UI_C_BORDER);

@@ -5,6 +5,11 @@
  * order, and a line is rendered as runs of characters sharing a font, composed on one surface
  * with their baselines aligned. Kerning is off so that a line's width is the sum of its
  * advances: the wrap that measured it and the draw agree.
+ *
+ * A colour bitmap font (Noto Color Emoji: one 128-pixel strike whatever size is asked) is
+ * scaled to the line: its advances by line height / its height when measuring, its runs by
+ * SDL_BlitScaled onto a second, colour surface of the line. A line is rendered white and
+ * tinted when drawn; its colour part is drawn over it untinted.
  * UI thread only.
  */
 #include "ui_text.h"
@@ -29,6 +34,7 @@ typedef struct {
 typedef struct {
     TTF_Font *fonts[MAX_FONTS];
     int ascent[MAX_FONTS];
+    int scale_num[MAX_FONTS], scale_den[MAX_FONTS]; /* a bitmap font's glyphs to the line */
     int nfonts;
     int line_h;
     glyph_t *glyphs; /* open addressing, power-of-two capacity */
@@ -42,6 +48,7 @@ typedef struct line_entry {
     char *text;
     size_t len;
     SDL_Texture *tex;
+    SDL_Texture *color; /* the colour glyphs, drawn untinted over TEX (NULL: none) */
     int w, h, y_off;
     uint64_t frame;
 } line_entry_t;
@@ -78,8 +85,15 @@ ui_text_t *ui_text_new(SDL_Renderer *r, const app_font_spec_t *specs, size_t n)
             if (!font)
                 continue;
             TTF_SetFontKerning(font, 0);
-            TTF_SetFontStyle(font, s_sizes[f].style);
-            set->ascent[set->nfonts] = TTF_FontAscent(font);
+            int k = set->nfonts;
+            set->scale_num[k] = set->scale_den[k] = 1;
+            if (k > 0 && TTF_FontHeight(font) > 2 * TTF_FontHeight(set->fonts[0])) {
+                set->scale_num[k] = TTF_FontHeight(set->fonts[0]); /* a bitmap strike */
+                set->scale_den[k] = TTF_FontHeight(font);
+            } else {
+                TTF_SetFontStyle(font, s_sizes[f].style);
+            }
+            set->ascent[k] = TTF_FontAscent(font) * set->scale_num[k] / set->scale_den[k];
             set->fonts[set->nfonts++] = font;
         }
         if (set->nfonts == 0) {
@@ -95,6 +109,8 @@ ui_text_t *ui_text_new(SDL_Renderer *r, const app_font_spec_t *specs, size_t n)
 static void s_line_free(line_entry_t *e)
 {
     SDL_DestroyTexture(e->tex);
+    if (e->color)
+        SDL_DestroyTexture(e->color);
     free(e->text);
     free(e);
 }
@@ -158,15 +174,21 @@ static glyph_t s_glyph(fontset_t *set, uint32_t cp)
     }
     glyph_t g = {cp, 0, 0, 1};
     if (cp >= 0x20) {
-        for (int i = 0; i < set->nfonts; i++) {
-            if (TTF_GlyphIsProvided32(set->fonts[i], cp)) {
-                g.font = (int8_t)i;
-                break;
+        /* pictographs (U+1F000 on) from a colour font first: DejaVu has black-and-white
+         * faces that would win as an earlier fallback */
+        bool picto = cp >= 0x1F000;
+        for (int pass = picto ? 0 : 1; pass < 2 && g.font == 0; pass++) {
+            for (int i = 0; i < set->nfonts; i++) {
+                bool color = set->scale_num[i] != set->scale_den[i];
+                if ((pass == 1 || color) && TTF_GlyphIsProvided32(set->fonts[i], cp)) {
+                    g.font = (int8_t)i;
+                    break;
+                }
             }
         }
         int minx, maxx, miny, maxy, advance = 0;
         if (TTF_GlyphMetrics32(set->fonts[g.font], cp, &minx, &maxx, &miny, &maxy, &advance) == 0)
-            g.advance = (int16_t)advance;
+            g.advance = (int16_t)(advance * set->scale_num[g.font] / set->scale_den[g.font]);
     }
     if ((set->gcount + 1) * 2 > set->gcap && s_glyph_grow(set) < 0)
         return g;
@@ -340,28 +362,44 @@ static line_entry_t *s_render(ui_text_t *t, ui_font_t f, const char *s, size_t l
     if (nruns == 0)
         return NULL;
     int base = set->ascent[0], top = 0, bottom = 0, width = 0;
+    bool colored = false;
     for (int i = 0; i < nruns; i++) {
+        int num = set->scale_num[run_font[i]], den = set->scale_den[run_font[i]];
         int off = base - set->ascent[run_font[i]];
         if (off < top)
             top = off;
-        if (off + runs[i]->h > bottom)
-            bottom = off + runs[i]->h;
-        width += runs[i]->w;
+        if (off + runs[i]->h * num / den > bottom)
+            bottom = off + runs[i]->h * num / den;
+        width += runs[i]->w * num / den;
+        colored |= num != den;
     }
-    SDL_Surface *line = runs[0];
-    if (nruns > 1 || top != 0) {
+    SDL_Surface *line = runs[0], *color = NULL;
+    if (nruns > 1 || top != 0 || colored) {
         line = SDL_CreateRGBSurfaceWithFormat(0, width, bottom - top, 32, SDL_PIXELFORMAT_ARGB8888);
+        if (colored)
+            color = SDL_CreateRGBSurfaceWithFormat(0, width, bottom - top, 32,
+                                                   SDL_PIXELFORMAT_ARGB8888);
         int x = 0;
         for (int i = 0; line && i < nruns; i++) {
+            int num = set->scale_num[run_font[i]], den = set->scale_den[run_font[i]];
             SDL_SetSurfaceBlendMode(runs[i], SDL_BLENDMODE_NONE);
-            SDL_Rect dst = {x, base - set->ascent[run_font[i]] - top, runs[i]->w, runs[i]->h};
-            SDL_BlitSurface(runs[i], NULL, line, &dst);
-            x += runs[i]->w;
+            SDL_Rect dst = {x, base - set->ascent[run_font[i]] - top, runs[i]->w * num / den,
+                            runs[i]->h * num / den};
+            if (num != den && color) /* a colour bitmap, scaled to the line */
+                SDL_BlitScaled(runs[i], NULL, color, &dst);
+            else if (num == den)
+                SDL_BlitSurface(runs[i], NULL, line, &dst);
+            x += dst.w;
         }
     }
     line_entry_t *e = line ? calloc(1, sizeof *e) : NULL;
     if (e) {
         e->tex = SDL_CreateTextureFromSurface(t->r, line);
+        if (color) {
+            e->color = SDL_CreateTextureFromSurface(t->r, color);
+            if (e->color)
+                SDL_SetTextureBlendMode(e->color, SDL_BLENDMODE_BLEND);
+        }
         e->w = line->w;
         e->h = line->h;
         e->y_off = top;
@@ -369,6 +407,8 @@ static line_entry_t *s_render(ui_text_t *t, ui_font_t f, const char *s, size_t l
     }
     if (line && line != runs[0])
         SDL_FreeSurface(line);
+    if (color)
+        SDL_FreeSurface(color);
     for (int i = 0; i < nruns; i++)
         SDL_FreeSurface(runs[i]);
     if (e && (!e->tex || !e->text)) {
@@ -410,6 +450,10 @@ int ui_text_draw(ui_text_t *t, ui_font_t f, const char *s, size_t len, int x, in
     SDL_SetTextureAlphaMod(e->tex, c.a);
     SDL_Rect dst = {x, y + e->y_off, e->w, e->h};
     SDL_RenderCopy(t->r, e->tex, NULL, &dst);
+    if (e->color) {
+        SDL_SetTextureAlphaMod(e->color, c.a);
+        SDL_RenderCopy(t->r, e->color, NULL, &dst);
+    }
     return e->w;
 }
 

@@ -18,6 +18,7 @@
 #define UI_C_TEXT2       UI_RGB(107, 114, 128)
 #define UI_C_TEXT3       UI_RGB(156, 163, 175)
 #define UI_C_ACCENT      UI_RGB(37, 99, 235)
+#define UI_C_SELECTION   UI_RGB(191, 213, 250) /* selected text, under it */
 #define UI_C_ACCENT_DARK UI_RGB(29, 78, 216)
 #define UI_C_ACCENT_SOFT UI_RGB(228, 237, 253) /* selected row */
 #define UI_C_HOVER       UI_RGB(245, 246, 248)

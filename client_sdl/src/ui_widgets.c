@@ -147,8 +147,8 @@ size_t ui_focus_order(ui_app_t *ui, ui_field_t **out, size_t max)
         list[n++] = &ui->f_password;
         break;
     case APP_SCREEN_MAIN:
-        if (app_model_view(ui->model).tab == APP_TAB_CONTACTS)
-            list[n++] = &ui->f_search;
+        list[n++] =
+            app_model_view(ui->model).tab == APP_TAB_CONTACTS ? &ui->f_search : &ui->f_filter;
         if (app_model_view(ui->model).open_peer)
             list[n++] = &ui->f_message;
         break;
@@ -174,4 +174,46 @@ void ui_focus(ui_app_t *ui, ui_field_t *f)
         SDL_StopTextInput();
         ui->text_input_on = false;
     }
+}
+
+/* Coverage (0..1) of a point by a rounded rectangle X0,Y0-X1,Y1 with corner radius R,
+ * sampled 4x4 for smooth edges. */
+static float s_round_cover(float px, float py, float x0, float y0, float x1, float y1, float r)
+{
+    int in = 0;
+    for (int sy = 0; sy < 4; sy++) {
+        for (int sx = 0; sx < 4; sx++) {
+            float x = px + (sx + 0.5f) / 4, y = py + (sy + 0.5f) / 4;
+            float cx = x < x0 + r ? x0 + r : x > x1 - r ? x1 - r : x;
+            float cy = y < y0 + r ? y0 + r : y > y1 - r ? y1 - r : y;
+            float dx = x - cx, dy = y - cy;
+            in += x >= x0 && x <= x1 && y >= y0 && y <= y1 && dx * dx + dy * dy <= r * r;
+        }
+    }
+    return (float)in / 16.0f;
+}
+
+SDL_Surface *ui_icon_new(int size)
+{
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, size, size, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s)
+        return NULL;
+    float u = (float)size / 64.0f;
+    SDL_Color bg = UI_C_ACCENT;
+    Uint32 *px = s->pixels;
+    for (int y = 0; y < size; y++) {
+        for (int x = 0; x < size; x++) {
+            /* a blue rounded square with a white speech bubble and its tail */
+            float a = s_round_cover((float)x, (float)y, 2 * u, 2 * u, 62 * u, 62 * u, 14 * u);
+            float w = s_round_cover((float)x, (float)y, 13 * u, 16 * u, 51 * u, 42 * u, 10 * u);
+            float tx = ((float)x + 0.5f) / u, ty = ((float)y + 0.5f) / u;
+            if (ty >= 41 && ty <= 51 && tx >= 20 && tx <= 30 && tx - 20 <= (51 - ty))
+                w = 1;
+            float r = bg.r + (255 - bg.r) * w, g = bg.g + (255 - bg.g) * w,
+                  b = bg.b + (255 - bg.b) * w;
+            px[y * (s->pitch / 4) + x] =
+                (Uint32)(a * 255) << 24 | (Uint32)r << 16 | (Uint32)g << 8 | (Uint32)b;
+        }
+    }
+    return s;
 }
