@@ -14,6 +14,7 @@
 
 #include "uschat/envelope.h"
 #include "uschat/message.h"
+#include "uschat/printf_attr.h"
 #include "uschat/tap.h"
 
 typedef struct {
@@ -21,7 +22,7 @@ typedef struct {
     size_t len, cap;
 } text_t;
 
-__attribute__((format(printf, 2, 3))) static void s_add(text_t *t, const char *fmt, ...)
+USCHAT_PRINTF(2, 3) static void s_add(text_t *t, const char *fmt, ...)
 {
     va_list ap;
     for (;;) {

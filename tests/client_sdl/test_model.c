@@ -17,10 +17,10 @@
 #ifdef _WIN32
 #include <direct.h>
 #include <io.h>
-#define mkdir(path, mode) _mkdir(path)
+#define mkdir(path, mode)              _mkdir(path)
 #define setenv(name, value, overwrite) _putenv_s(name, value)
-#define unsetenv(name) _putenv_s(name, "")
-#define CONFIG_HOME_VAR "APPDATA"
+#define unsetenv(name)                 _putenv_s(name, "")
+#define CONFIG_HOME_VAR                "APPDATA"
 static char *mkdtemp(char *tmpl)
 {
     return _mktemp(tmpl) && _mkdir(tmpl) == 0 ? tmpl : NULL;

@@ -70,7 +70,10 @@ export DISPLAY=:$DISPLAY_NUM
 rm -rf "$OUT/xdg"
 XDG_CONFIG_HOME=$OUT/xdg "$LINUX_CLIENT" --gate "$GATE_URL" --software >"$OUT/linux.log" 2>&1 &
 pids+=($!)
-wl=$(xdotool search --sync --onlyvisible --pid "${pids[-1]}" | head -1)
+# SDL maps a first window and replaces it: the program's window is the one left after a second.
+xdotool search --sync --onlyvisible --pid "${pids[-1]}" >/dev/null
+sleep 1
+wl=$(xdotool search --onlyvisible --pid "${pids[-1]}" | tail -1)
 xdotool windowmove "$wl" 0 0
 
 # The Windows client: wine's %APPDATA% must not remember an email from an earlier run.
@@ -84,6 +87,8 @@ for ((i = 0; i < WAIT * 4 && -z $ww; i++)); do
     [[ -n $ww ]] || sleep 0.25
 done
 [[ -n $ww ]] || die "no window from uschat-client.exe: $OUT/wine.log"
+sleep 1
+ww=$(xdotool search --onlyvisible --name '^UsChat' | grep -vx "$wl" | tail -1)
 say "uschat-client.exe window after $((SECONDS - start)) s"
 xdotool windowmove "$ww" 1020 0
 sleep 2
