@@ -11,20 +11,10 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-/* The Windows build (mingw-w64, run under wine): the same checks with the C runtime's names,
- * a temporary folder under %TEMP%, and the settings under %APPDATA% instead of
- * $XDG_CONFIG_HOME. */
+/* The settings folder: %APPDATA%\uschat on Windows (the Windows build runs these tests
+ * under wine, with tests/support/win_compat.h for the POSIX calls). */
 #ifdef _WIN32
-#include <direct.h>
-#include <io.h>
-#define mkdir(path, mode)              _mkdir(path)
-#define setenv(name, value, overwrite) _putenv_s(name, value)
-#define unsetenv(name)                 _putenv_s(name, "")
-#define CONFIG_HOME_VAR                "APPDATA"
-static char *mkdtemp(char *tmpl)
-{
-    return _mktemp(tmpl) && _mkdir(tmpl) == 0 ? tmpl : NULL;
-}
+#define CONFIG_HOME_VAR "APPDATA"
 #else
 #define CONFIG_HOME_VAR "XDG_CONFIG_HOME"
 #endif
