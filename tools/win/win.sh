@@ -27,7 +27,7 @@ TOOLCHAIN=$ROOT/tools/win/mingw-w64-x86_64.cmake
 HOST=x86_64-w64-mingw32
 # The Debian source packages, in build order (freetype before libsdl2-ttf).
 SOURCES=(freetype libsdl2 libsdl2-ttf jansson msgpack-c curl)
-PACKAGES=(mingw-w64 wine wine64 dpkg-dev cmake ninja-build pkg-config xvfb zip
+PACKAGES=(mingw-w64 wine wine64 dpkg-dev cmake ninja-build pkg-config xvfb zip xdotool x11-apps netpbm
     fonts-wqy-microhei)
 # Bump when a recipe below changes: the cache key includes it.
 RECIPE=1
@@ -203,6 +203,8 @@ s_wine_env() {
     export WINEPATH WINEDEBUG=${WINEDEBUG:--all} WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}
     WINEPATH=$(s_winepath)
     wineboot -i >/dev/null 2>&1 || true
+    # one wineserver for all the tests instead of one started (seconds) per .exe
+    wineserver -p30 >/dev/null 2>&1 || true
 }
 
 cmd_test() {
