@@ -82,7 +82,8 @@ start=$SECONDS
 wine "$EXE" --gate "$GATE_URL" --software >"$OUT/wine.log" 2>&1 &
 pids+=($!)
 ww=""
-for ((i = 0; i < WAIT * 4 && -z $ww; i++)); do
+for ((i = 0; i < WAIT * 4; i++)); do
+    [[ -z $ww ]] || break
     ww=$(xdotool search --onlyvisible --name '^UsChat' 2>/dev/null | grep -vx "$wl" | head -1) || true
     [[ -n $ww ]] || sleep 0.25
 done
