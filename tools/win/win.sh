@@ -182,10 +182,9 @@ s_prefix() {
 
 # The folders wine looks for DLLs in: the libraries' and the mingw runtime's.
 s_winepath() {
-    local gccdir
+    local gccdir runtime=/usr/$HOST/lib
     gccdir=$(dirname "$(x86_64-w64-mingw32-gcc-posix -print-libgcc-file-name)")
-    printf 'Z:%s;Z:%s;Z:%s' "${PREFIX//\//\\}\\bin" "${gccdir//\//\\}" \
-        "$(echo /usr/$HOST/lib | tr / '\\')"
+    printf 'Z:%s;Z:%s;Z:%s' "${PREFIX//\//\\}\\bin" "${gccdir//\//\\}" "${runtime//\//\\}"
 }
 
 cmd_build() {
@@ -204,7 +203,7 @@ s_wine_env() {
     WINEPATH=$(s_winepath)
     wineboot -i >/dev/null 2>&1 || true
     # one wineserver for all the tests instead of one started (seconds) per .exe
-    wineserver -p30 >/dev/null 2>&1 || true
+    wineserver -p120 >/dev/null 2>&1 || true
 }
 
 cmd_test() {
