@@ -1,28 +1,35 @@
 /* chat_actor.c - the chat service actor: one chat node (chat.h).
  *
- * Threads. The actor's own thread is the node's only I/O thread. Its zloop polls a fixed set
- * of items whatever the number of clients: the pipe from uschatd, the broker client's DEALER
- * (the runtime's broker_client_t lives on a zloop; zmq_poll handles the edge-like ZMQ_FD for
- * us), the eventfd of the loop_queue_t that brings finished jobs back from the workers, and the
- * epoll descriptor that holds the listener and every client socket (chat_net.c). A wakeup
+ * Threads. The actor's own thread is the node's only I/O thread. It runs on the services'
+ * skeleton (service_base.h), whose zloop polls a fixed set of items whatever the number of
+ * clients: the pipe from uschatd, the broker client's DEALER (zmq_poll handles the edge-like
+ * ZMQ_FD for us), the eventfd of the loop_queue_t that brings finished jobs back from the
+ * workers, and, as the node's own poller, the epoll descriptor that holds the listener and
+ * every client socket (chat_net.c). A wakeup
  * costs the ready items only, so the loop is O(1) in the number of idle connections. Timers:
  * one 1 s tick (timer wheel, presence refresh) and the load report to status. Blocking work
- * (MySQL, Redis) runs in the node's worker_pool_t (chat_jobs.c).
+ * (MySQL, Redis) runs in the base's worker pool (chat_jobs.c).
  *
  * Other nodes and status reach this node through the broker: CHAT_KICK (a newer login
- * elsewhere), SESSION_KICK (status: password reset), CHAT_PUSH (a frame for a user connected
- * here). Stopping ($TERM from uschatd on SIGTERM): the listener closes, every session is
- * closed and its presence cleared in Redis, the workers finish what they hold, and the broker
- * client says DISCONNECT.
+ * elsewhere), SESSION_KICK (status: password reset), CHAT_PUSH (frames for users connected
+ * here, chat_push.c). Stopping ($TERM from uschatd on SIGTERM, the base's drain hook): the listener
+ * closes, what the commit lanes hold is committed and acknowledged, every session is closed
+ * and its presence cleared in Redis, the workers finish what they hold (their results still
+ * come back: finish_jobs), and the broker client says DISCONNECT.
  */
 #include "chat.h"
 
 #include <sys/resource.h>
 
-#include "chat_internal.h"
+#include "chat_jobs.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "chat_text.h"
 #include "uschat/log.h"
 #include "uschat/message.h"
 #include "uschat/service.h"
+#include "uschat/service_base.h"
 
 #define TICK_MS       1000
 #define STATS_EVERY_S 60
@@ -60,16 +67,6 @@ void chat_kick_remote(chat_node_t *node, const char *node_name, uint64_t uid, ui
     free(buf);
 }
 
-bool chat_push_local(chat_node_t *node, uint64_t uid, uint64_t session, uint16_t frame,
-                     const char *body, size_t len)
-{
-    chat_conn_t *conn = chat_session_find(node, uid);
-    if (!conn || (session && conn->session != session))
-        return false; /* gone or logged in again: it reads the data from MySQL at login */
-    node->stats.pushes_local++;
-    return chat_conn_send(node, conn, frame, body, len) == 0;
-}
-
 static void s_on_broker(broker_client_t *client, const envelope_t *env, zframe_t **body, void *arg)
 {
     (void)client;
@@ -95,24 +92,8 @@ static void s_on_broker(broker_client_t *client, const envelope_t *env, zframe_t
             return;
         }
     } else if (env->type == MSG_CHAT_PUSH) {
-        msg_chat_push_t m;
-        if (msg_chat_push_decode(data, size, &m) == 0) {
-            node->stats.pushes_in++;
-            if (m.frame > 0 && m.frame <= 0xFFFF && m.body)
-                chat_push_local(node, m.uid, m.session, (uint16_t)m.frame, m.body, strlen(m.body));
-            msg_chat_push_clear(&m);
+        if (chat_push_receive(node, data, size) == 0)
             return;
-        }
-    } else if (env->type == MSG_CHAT_PUSHES) {
-        msg_chat_pushes_t m;
-        if (msg_chat_pushes_decode(data, size, &m) == 0) {
-            node->stats.pushes_in += m.count;
-            if (chat_push_receive_set(node, m.pushes.data, m.pushes.len, m.count) < 0)
-                log_warn("chat: malformed records in chat_pushes from %s (%u announced)", env->from,
-                         m.count);
-            msg_chat_pushes_clear(&m);
-            return;
-        }
     } else {
         log_warn("chat: %s of type %u from %s not understood; ignored",
                  envelope_kind_name(env->kind), env->type, env->from);
@@ -147,7 +128,7 @@ static void s_log_stats(chat_node_t *node)
              "(failed %llu), kicked %llu, closed idle %llu / no login %llu / flood %llu / slow "
              "%llu / too large %llu, unknown ids %llu, bad json %llu, rate limited %llu, busy "
              "%llu, pushes local %llu remote %llu in %llu, refused over the address cap %llu",
-             node->nconns, node->nsessions, node->pool ? worker_pool_queued(node->pool) : 0,
+             node->nconns, node->nsessions, service_base_queued(node->base),
              (unsigned long long)s->accepted, (unsigned long long)s->logins,
              (unsigned long long)s->login_failed, (unsigned long long)s->kicked,
              (unsigned long long)s->idle_closed, (unsigned long long)s->login_timeouts,
@@ -191,42 +172,26 @@ static bool s_drained(chat_node_t *node)
     return chat_text_unfinished(node) == 0 && chat_net_unsent(node) == 0;
 }
 
-static int s_on_drain(zloop_t *loop, int timer_id, void *arg)
+/* The base's drain hook: at $TERM no new connections or requests (1018 from now on); what
+ * the lanes hold is committed, acknowledged and delivered before the loop ends. */
+static bool s_drain(void *arg, bool first)
 {
-    (void)loop;
-    (void)timer_id;
     chat_node_t *node = arg;
+    if (first) {
+        node->stopping = true;
+        chat_net_stop_accepting(node);
+        node->drain_until_ms = (uint64_t)zclock_mono() + node->cfg.drain_ms;
+        if (s_drained(node))
+            return true;
+        log_info("chat: stopping: draining %u messages (at most %u ms)", chat_text_unfinished(node),
+                 node->cfg.drain_ms);
+        return false;
+    }
     if (!s_drained(node))
-        return 0;
+        return false;
     uint32_t left = chat_text_unfinished(node);
     log_info("chat: drain %s", left ? "out of time" : "done: every accepted message acknowledged");
-    return -1;
-}
-
-static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    chat_node_t *node = arg;
-    char *command = zstr_recv(pipe);
-    if (!command)
-        return -1;
-    bool term = streq(command, "$TERM");
-    if (!term)
-        log_warn("chat: unknown command %s", command);
-    zstr_free(&command);
-    if (!term || node->stopping)
-        return 0;
-    /* No new connections or requests (1018 from now on); what the lanes hold is committed,
-     * acknowledged and delivered before the loop ends. */
-    node->stopping = true;
-    chat_net_stop_accepting(node);
-    node->drain_until_ms = (uint64_t)zclock_mono() + node->cfg.drain_ms;
-    uint32_t pending = chat_text_unfinished(node);
-    if (s_drained(node))
-        return -1;
-    log_info("chat: stopping: draining %u messages (at most %u ms)", pending, node->cfg.drain_ms);
-    if (zloop_timer(loop, 5, 0, s_on_drain, node) < 0)
-        return -1;
-    return 0;
+    return true;
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
@@ -238,30 +203,21 @@ static void s_node_destroy(chat_node_t **node_p)
         return;
     node->stopping = true;
     uint32_t sessions = node->nsessions;
-    /* Sessions first (their presence goes to clear_pending), then the workers finish what
-     * they hold, including that clear; whatever comes back after is cleared directly. */
+    /* Sessions first (their presence goes to clear_pending and is handed to the workers), then
+     * the base stops: the workers finish what they hold, including that clear, and their
+     * results come back here (finish_jobs); whatever is left to clear is cleared directly. */
     chat_net_close(node);
     chat_presence_flush(node);
-    worker_pool_destroy(&node->pool);
+    service_base_stop(node->base);
     chat_seen_destroy(&node->seen); /* after the workers */
-    if (node->done) {
-        loop_queue_close(node->done);
-        loop_item_t *item = loop_queue_take(node->done);
-        while (item) {
-            loop_item_t *next = item->next;
-            chat_job_finish(item, node);
-            item = next;
-        }
-    }
     chat_presence_clear_all_sync(node, &node->clear_pending);
     chat_presence_list_free(&node->clear_pending);
     chat_text_close(node);
-    if (node->loop)
+    if (node->base)
         s_log_stats(node);
-    loop_queue_destroy(&node->done); /* it detaches from the loop: before the loop goes */
-    zloop_destroy(&node->loop);
     chat_pushq_destroy(&node->pushq);
-    broker_client_destroy(&node->broker); /* DISCONNECT: the broker forgets this node now */
+    node->broker = NULL;
+    service_base_destroy(&node->base); /* DISCONNECT: the broker forgets this node now */
     if (sessions)
         log_info("chat: stopped; %u sessions closed", sessions);
     free(node);
@@ -273,35 +229,44 @@ static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
     chat_node_t *node = calloc(1, sizeof *node);
     if (!node)
         return NULL;
-    node->pipe = pipe;
     node->epfd = node->listen_fd = -1;
     chat_umap_init(&node->sessions);
     chat_umap_init(&node->prelogin);
     if (chat_config_load(args->config, &node->cfg) < 0)
         goto fail;
     s_raise_fd_limit();
-    node->broker = service_broker_connect(args);
-    if (!node->broker)
-        goto fail;
-    node->name = broker_client_node(node->broker);
+    /* the listener is bound before the base announces anything: a node whose port is taken
+     * is never routed to */
     if (chat_net_open(node) < 0 || chat_text_open(node) < 0)
         goto fail;
-    node->done = loop_queue_new();
     node->seen = chat_seen_new();
     node->pushq = chat_pushq_new(PUSHQ_MAX_ITEMS, PUSHQ_MAX_BYTES, PUSHQ_SETTLE_MS);
-    node->pool = worker_pool_new("chat", node->cfg.workers, node->cfg.queue_max, chat_worker_init,
-                                 chat_worker_fini, node);
-    node->loop = zloop_new();
-    if (!node->done || !node->seen || !node->pushq || !node->pool || !node->loop)
+    if (!node->seen || !node->pushq)
         goto fail;
-    zloop_set_nonstop(node->loop, true);
-    zmq_pollitem_t events = {NULL, node->epfd, ZMQ_POLLIN, 0};
-    if (zloop_reader(node->loop, pipe, s_on_pipe, node) < 0 ||
-        zloop_poller(node->loop, &events, chat_net_on_events, node) < 0 ||
-        loop_queue_attach(node->done, node->loop, chat_job_finish, node) < 0 ||
-        broker_client_attach(node->broker, node->loop, s_on_broker, node) < 0 ||
-        zloop_timer(node->loop, TICK_MS, 0, s_on_tick, node) < 0 ||
-        zloop_timer(node->loop, (size_t)node->cfg.report_ms, 0, s_on_report, node) < 0)
+    service_base_poller_t net = {{NULL, node->epfd, ZMQ_POLLIN, 0}, chat_net_on_events, node};
+    service_base_config_t base = {.name = "chat",
+                                  .workers = node->cfg.workers,
+                                  .queue = node->cfg.queue_max,
+                                  .worker_init = chat_worker_init,
+                                  .worker_fini = chat_worker_fini,
+                                  .on_message = s_on_broker,
+                                  .on_done = chat_job_finish,
+                                  .arg = node,
+                                  .drain = s_drain,
+                                  .finish_jobs = true,
+                                  .pollers = &net,
+                                  .npollers = 1};
+    node->base = service_base_new(pipe, args, &base);
+    if (!node->base)
+        goto fail;
+    node->broker = service_base_client(node->base);
+    node->name = broker_client_node(node->broker);
+    zloop_t *loop = service_base_loop(node->base);
+    /* the first load report goes out as soon as the loop runs, after READY (nothing reaches
+     * the broker before it) */
+    if (zloop_timer(loop, TICK_MS, 0, s_on_tick, node) < 0 ||
+        zloop_timer(loop, (size_t)node->cfg.report_ms, 0, s_on_report, node) < 0 ||
+        zloop_timer(loop, 1, 1, s_on_report, node) < 0)
         goto fail;
     return node;
 fail:
@@ -311,12 +276,12 @@ fail:
 
 void chat_actor(zsock_t *pipe, void *args)
 {
-    const service_args_t *sargs = args;
-    log_set_node(sargs && sargs->node ? sargs->node : "chat");
-    chat_node_t *node = sargs ? s_node_new(pipe, sargs) : NULL;
+    const service_args_t *sargs = service_base_enter(pipe, args, "chat");
+    if (!sargs)
+        return;
+    chat_node_t *node = s_node_new(pipe, sargs);
     if (!node) {
-        log_error("chat: cannot start");
-        zsock_signal(pipe, 1);
+        service_base_refuse(pipe, "chat");
         return;
     }
     log_info("chat: node %s serving clients on %s:%d (reported as %s:%d), %d workers", node->name,
@@ -324,10 +289,7 @@ void chat_actor(zsock_t *pipe, void *args)
              node->cfg.workers);
     if (node->cfg.message_id_readback)
         log_info("chat: message ids are read back (chat/message_id_readback)");
-    broker_client_announce(node->broker); /* listening and set up: now it may be routed to */
-    s_on_report(node->loop, 0, node);
-    zsock_signal(pipe, 0);
-    zloop_start(node->loop);
+    service_base_run(node->base); /* listening and set up: now it may be routed to */
     log_info("chat: node %s stopping", node->name);
     s_node_destroy(&node);
 }

@@ -9,8 +9,13 @@
 #ifndef USCHAT_CHAT_BATCH_H
 #define USCHAT_CHAT_BATCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "chat_buf.h"
-#include "chat_internal.h"
+#include "chat_jobs.h"
+#include "chat_text.h"
 
 #define CHAT_TIME_LEN 19 /* "YYYY-MM-DD HH:MM:SS" */
 

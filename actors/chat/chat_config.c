@@ -3,8 +3,9 @@
  * default in this one place (config/chat.conf documents them). Called once by the chat actor's
  * thread at start.
  */
-#include "chat_internal.h"
+#include "chat_node.h"
 
+#include "uschat/frame.h"
 #include "uschat/log.h"
 #include "uschat/service_config.h"
 

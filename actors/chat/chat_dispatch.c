@@ -10,18 +10,22 @@
  * the session's: 1011). What survives is either answered here (heartbeat) or becomes a job for the
  * worker pool, keyed by uid so one user's requests run in order.
  */
-#include "chat_internal.h"
+#include "chat_dispatch.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "uschat/client_proto.h"
+#include "chat_store.h"
+#include "chat_text.h"
 
 #include <string.h>
 #include <time.h>
 
 #include "uschat/log.h"
 
-#define TOKEN_MAX      128
-#define SEARCH_MAX     64
-#define GREETING_MAX   255 /* characters, friend_apply.greeting */
-#define BACK_MAX       64  /* characters, friend.back / friend_apply.back */
-#define FLOOD_MULTIPLE 10  /* this many times the limit within one second closes at once */
+#define FLOOD_MULTIPLE 10 /* this many times the limit within one second closes at once */
 
 typedef void(route_fn)(chat_node_t *node, chat_conn_t *conn, json_t *body);
 
@@ -33,30 +37,24 @@ typedef struct {
     route_fn *fn;
 } route_t;
 
-static void s_login(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_heartbeat(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_search(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_apply(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_auth(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_threads(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_private(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_history(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_sync(chat_node_t *node, chat_conn_t *conn, json_t *body);
-static void s_read(chat_node_t *node, chat_conn_t *conn, json_t *body);
-
+/* One handler per client-to-server message of schema/messages/client.def: s_on_<name>. */
+#define USCHAT_CLIENT_ITEM(NAME, FIELDS, doc)
+#define ROUTE_S2C(NAME, name, REPLY, FLAGS)
+#define ROUTE_C2S(NAME, name, REPLY, FLAGS) static route_fn s_on_##name;
+#define USCHAT_CLIENT_MSG(id, NAME, name, DIR, REPLY, FLAGS, FIELDS, ERRORS, ORIGIN, doc)          \
+    ROUTE_##DIR(NAME, name, REPLY, FLAGS)
+#include "messages/client.def"
+#undef ROUTE_C2S
+#define ROUTE_C2S(NAME, name, REPLY, FLAGS)                                                        \
+    {USCHAT_ID_##NAME, USCHAT_ID_##REPLY, ((FLAGS)&USCHAT_M_LOGIN) != 0,                           \
+     ((FLAGS)&USCHAT_M_UID_IS_SESSION) != 0, s_on_##name},
 static const route_t s_routes[] = {
-    {CHAT_ID_LOGIN, CHAT_ID_LOGIN_RSP, false, false, s_login},
-    {CHAT_ID_SEARCH, CHAT_ID_SEARCH_RSP, true, false, s_search},
-    {CHAT_ID_APPLY, CHAT_ID_APPLY_RSP, true, true, s_apply},
-    {CHAT_ID_AUTH, CHAT_ID_AUTH_RSP, true, true, s_auth},
-    {CHAT_ID_TEXT, CHAT_ID_TEXT_RSP, true, true, chat_text_request},
-    {CHAT_ID_HEARTBEAT, CHAT_ID_HEARTBEAT_RSP, false, true, s_heartbeat},
-    {CHAT_ID_THREADS, CHAT_ID_THREADS_RSP, true, true, s_threads},
-    {CHAT_ID_PRIVATE, CHAT_ID_PRIVATE_RSP, true, true, s_private},
-    {CHAT_ID_HISTORY, CHAT_ID_HISTORY_RSP, true, true, s_history},
-    {CHAT_ID_SYNC, CHAT_ID_SYNC_RSP, true, true, s_sync},
-    {CHAT_ID_READ, CHAT_ID_READ_RSP, true, true, s_read},
+#include "messages/client.def"
 };
+#undef USCHAT_CLIENT_MSG
+#undef USCHAT_CLIENT_ITEM
+#undef ROUTE_C2S
+#undef ROUTE_S2C
 
 static const route_t *s_route(uint16_t id)
 {
@@ -133,7 +131,7 @@ static bool s_rate_ok(chat_node_t *node, chat_conn_t *conn, const route_t *route
         return false;
     }
     if (route)
-        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_RATE);
+        chat_conn_send_error(node, conn, route->reply_id, USCHAT_ERR_RATE_LIMITED);
     return false;
 }
 
@@ -164,18 +162,20 @@ void chat_dispatch_frame(chat_node_t *node, chat_conn_t *conn, const frame_t *fr
         bool utf8 = !body && frame->length && json_error_code(&jerr) == json_error_invalid_utf8;
         json_decref(body);
         node->stats.bad_json++;
-        chat_conn_send_error(node, conn, route->reply_id, utf8 ? CHAT_ERR_RANGE : CHAT_ERR_JSON);
+        chat_conn_send_error(node, conn, route->reply_id,
+                             utf8 ? USCHAT_ERR_OUT_OF_RANGE : USCHAT_ERR_JSON);
         return;
     }
     if (route->needs_login && !conn->uid) {
         json_decref(body);
-        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_NOT_LOGGED_IN);
+        chat_conn_send_error(node, conn, route->reply_id, USCHAT_ERR_NOT_LOGGED_IN);
         return;
     }
-    if (conn->uid && (s_foreign_uid(body, "fromuid", conn->uid) ||
-                      (route->body_uid_is_session && s_foreign_uid(body, "uid", conn->uid)))) {
+    if (conn->uid && (s_foreign_uid(body, USCHAT_FIELD(TEXT_CHAT_REQ, fromuid), conn->uid) ||
+                      (route->body_uid_is_session &&
+                       s_foreign_uid(body, USCHAT_FIELD(ADD_FRIEND_REQ, uid), conn->uid)))) {
         json_decref(body);
-        chat_conn_send_error(node, conn, route->reply_id, CHAT_ERR_UID);
+        chat_conn_send_error(node, conn, route->reply_id, USCHAT_ERR_UID_INVALID);
         return;
     }
     route->fn(node, conn, body);
@@ -183,10 +183,15 @@ void chat_dispatch_frame(chat_node_t *node, chat_conn_t *conn, const frame_t *fr
 
 /* ---- the requests ---------------------------------------------------------------------------- */
 
-static void s_heartbeat(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_text_chat_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_text_request(node, conn, body); /* chat_text.c: checks, commit lanes, delivery */
+}
+
+static void s_on_heartbeat_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
     json_decref(body);
-    chat_conn_send_error(node, conn, CHAT_ID_HEARTBEAT_RSP, 0);
+    chat_conn_send_error(node, conn, USCHAT_ID_HEARTBEAT_RSP, 0);
 }
 
 static void s_login_done(chat_node_t *node, chat_job_t *job)
@@ -197,7 +202,7 @@ static void s_login_done(chat_node_t *node, chat_job_t *job)
         if (job->session)
             chat_presence_clear_later(node, job->uid, job->session);
         if (conn)
-            chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, job->error);
+            chat_conn_send_error(node, conn, USCHAT_ID_LOGIN_RSP, job->error);
         return;
     }
     if (!conn) {
@@ -207,7 +212,7 @@ static void s_login_done(chat_node_t *node, chat_job_t *job)
     }
     if (conn->uid && conn->uid != job->uid) {
         chat_presence_clear_later(node, job->uid, job->session);
-        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_UID);
+        chat_conn_send_error(node, conn, USCHAT_ID_LOGIN_RSP, USCHAT_ERR_UID_INVALID);
         return;
     }
     chat_conn_t *old = chat_session_find(node, job->uid);
@@ -226,39 +231,39 @@ static void s_login_done(chat_node_t *node, chat_job_t *job)
         conn->session = job->session; /* logged in again on the same connection */
     } else if (chat_session_bind(node, conn, job->uid, job->session) < 0) {
         chat_presence_clear_later(node, job->uid, job->session);
-        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_RPC);
+        chat_conn_send_error(node, conn, USCHAT_ID_LOGIN_RSP, USCHAT_ERR_RPC);
         return;
     }
     if (job->old_node[0] && strcmp(job->old_node, node->name) != 0)
         chat_kick_remote(node, job->old_node, job->uid, job->session);
     node->stats.logins++;
     if (job->reply)
-        chat_conn_send(node, conn, CHAT_ID_LOGIN_RSP, job->reply, job->reply_len);
+        chat_conn_send(node, conn, USCHAT_ID_LOGIN_RSP, job->reply, job->reply_len);
 }
 
-static void s_login(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_login_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    uint64_t uid = chat_json_uid(body, "uid");
-    const char *token = chat_json_str(body, "token");
+    uint64_t uid = chat_json_uid(body, USCHAT_FIELD(LOGIN_REQ, uid));
+    const char *token = chat_json_str(body, USCHAT_FIELD(LOGIN_REQ, token));
     if (!uid || !token) {
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_JSON);
+        chat_conn_send_error(node, conn, USCHAT_ID_LOGIN_RSP, USCHAT_ERR_JSON);
         return;
     }
-    if (strlen(token) > TOKEN_MAX || !token[0]) {
+    if (strlen(token) > USCHAT_MAX(LOGIN_REQ, token) || !token[0]) {
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_TOKEN);
+        chat_conn_send_error(node, conn, USCHAT_ID_LOGIN_RSP, USCHAT_ERR_TOKEN_INVALID);
         return;
     }
     if (conn->uid && conn->uid != uid) {
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_UID);
+        chat_conn_send_error(node, conn, USCHAT_ID_LOGIN_RSP, USCHAT_ERR_UID_INVALID);
         return;
     }
-    chat_job_t *job = chat_job_new(node, conn, CHAT_ID_LOGIN_RSP, chat_store_login, s_login_done);
+    chat_job_t *job = chat_job_new(node, conn, USCHAT_ID_LOGIN_RSP, chat_store_login, s_login_done);
     if (!job) {
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_LOGIN_RSP, CHAT_ERR_BUSY);
+        chat_conn_send_error(node, conn, USCHAT_ID_LOGIN_RSP, USCHAT_ERR_BUSY);
         return;
     }
     job->uid = uid;
@@ -273,27 +278,28 @@ static void s_submit(chat_node_t *node, chat_conn_t *conn, json_t *body, uint16_
     chat_job_t *job = chat_job_new(node, conn, reply_id, run, NULL);
     if (!job) {
         json_decref(body);
-        chat_conn_send_error(node, conn, reply_id, CHAT_ERR_BUSY);
+        chat_conn_send_error(node, conn, reply_id, USCHAT_ERR_BUSY);
         return;
     }
     job->request = body;
     chat_job_submit(node, job, conn->uid);
 }
 
-static void s_search(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_search_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    json_t *key = json_object_get(body, "uid");
+    json_t *key = json_object_get(body, USCHAT_FIELD(SEARCH_REQ, uid));
     bool ok = (json_is_string(key) && json_string_length(key) > 0 &&
-               json_string_length(key) <= SEARCH_MAX) ||
+               json_string_length(key) <= USCHAT_MAX(SEARCH_REQ, uid)) ||
               (json_is_integer(key) && json_integer_value(key) > 0);
     if (!ok) {
         /* key belongs to body: pick the code before body goes */
-        int error = json_is_string(key) && json_string_length(key) ? CHAT_ERR_RANGE : CHAT_ERR_JSON;
+        int error = json_is_string(key) && json_string_length(key) ? USCHAT_ERR_OUT_OF_RANGE
+                                                                   : USCHAT_ERR_JSON;
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_SEARCH_RSP, error);
+        chat_conn_send_error(node, conn, USCHAT_ID_SEARCH_RSP, error);
         return;
     }
-    s_submit(node, conn, body, CHAT_ID_SEARCH_RSP, chat_store_search);
+    s_submit(node, conn, body, USCHAT_ID_SEARCH_RSP, chat_store_search);
 }
 
 /* An optional string field of at most max characters: -1 when it has the wrong type or is too
@@ -308,45 +314,48 @@ static int s_check_text(const json_t *body, const char *key, size_t max)
     return chat_utf8_chars(json_string_value(v)) <= max ? 0 : -1;
 }
 
-static void s_apply(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_add_friend_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    uint64_t touid = chat_json_uid(body, "touid");
+    uint64_t touid = chat_json_uid(body, USCHAT_FIELD(ADD_FRIEND_REQ, touid));
     int error = 0;
-    if (!json_object_get(body, "touid"))
-        error = CHAT_ERR_JSON;
+    if (!json_object_get(body, USCHAT_FIELD(ADD_FRIEND_REQ, touid)))
+        error = USCHAT_ERR_JSON;
     else if (!touid)
-        error = CHAT_ERR_UID;
+        error = USCHAT_ERR_UID_INVALID;
     else if (touid == conn->uid)
-        error = CHAT_ERR_RANGE;
-    else if (s_check_text(body, "applyname", GREETING_MAX) < 0 ||
-             s_check_text(body, "bakname", BACK_MAX) < 0)
-        error = CHAT_ERR_RANGE;
+        error = USCHAT_ERR_OUT_OF_RANGE;
+    else if (s_check_text(body, USCHAT_FIELD(ADD_FRIEND_REQ, applyname),
+                          USCHAT_MAX(ADD_FRIEND_REQ, applyname)) < 0 ||
+             s_check_text(body, USCHAT_FIELD(ADD_FRIEND_REQ, bakname),
+                          USCHAT_MAX(ADD_FRIEND_REQ, bakname)) < 0)
+        error = USCHAT_ERR_OUT_OF_RANGE;
     if (error) {
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_APPLY_RSP, error);
+        chat_conn_send_error(node, conn, USCHAT_ID_ADD_FRIEND_RSP, error);
         return;
     }
-    s_submit(node, conn, body, CHAT_ID_APPLY_RSP, chat_store_apply);
+    s_submit(node, conn, body, USCHAT_ID_ADD_FRIEND_RSP, chat_store_apply);
 }
 
-static void s_auth(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_auth_friend_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    uint64_t touid = chat_json_uid(body, "touid");
+    uint64_t touid = chat_json_uid(body, USCHAT_FIELD(AUTH_FRIEND_REQ, touid));
     int error = 0;
-    if (!json_object_get(body, "touid"))
-        error = CHAT_ERR_JSON;
+    if (!json_object_get(body, USCHAT_FIELD(AUTH_FRIEND_REQ, touid)))
+        error = USCHAT_ERR_JSON;
     else if (!touid)
-        error = CHAT_ERR_UID;
+        error = USCHAT_ERR_UID_INVALID;
     else if (touid == conn->uid)
-        error = CHAT_ERR_RANGE;
-    else if (s_check_text(body, "back", BACK_MAX) < 0)
-        error = CHAT_ERR_RANGE;
+        error = USCHAT_ERR_OUT_OF_RANGE;
+    else if (s_check_text(body, USCHAT_FIELD(AUTH_FRIEND_REQ, back),
+                          USCHAT_MAX(AUTH_FRIEND_REQ, back)) < 0)
+        error = USCHAT_ERR_OUT_OF_RANGE;
     if (error) {
         json_decref(body);
-        chat_conn_send_error(node, conn, CHAT_ID_AUTH_RSP, error);
+        chat_conn_send_error(node, conn, USCHAT_ID_AUTH_FRIEND_RSP, error);
         return;
     }
-    s_submit(node, conn, body, CHAT_ID_AUTH_RSP, chat_store_auth);
+    s_submit(node, conn, body, USCHAT_ID_AUTH_FRIEND_RSP, chat_store_auth);
 }
 
 /* A field that must hold an id >= 0 (min 0) or > 0 (min 1): 0 when fine, else the code. An
@@ -355,14 +364,14 @@ static int s_check_id(const json_t *body, const char *key, bool required, uint64
 {
     json_t *v = json_object_get(body, key);
     if (!v)
-        return required ? CHAT_ERR_JSON : 0;
+        return required ? USCHAT_ERR_JSON : 0;
     if (!json_is_integer(v) && !json_is_string(v))
-        return CHAT_ERR_JSON;
+        return USCHAT_ERR_JSON;
     if (json_is_integer(v) && json_integer_value(v) == 0 && min == 0)
         return 0;
     if (json_is_string(v) && strcmp(json_string_value(v), "0") == 0 && min == 0)
         return 0;
-    return chat_json_uid(body, key) >= (min ? min : 1) ? 0 : CHAT_ERR_RANGE;
+    return chat_json_uid(body, key) >= (min ? min : 1) ? 0 : USCHAT_ERR_OUT_OF_RANGE;
 }
 
 static void s_submit_checked(chat_node_t *node, chat_conn_t *conn, json_t *body, uint16_t reply_id,
@@ -376,50 +385,50 @@ static void s_submit_checked(chat_node_t *node, chat_conn_t *conn, json_t *body,
     s_submit(node, conn, body, reply_id, run);
 }
 
-static void s_threads(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_thread_list_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    s_submit_checked(node, conn, body, CHAT_ID_THREADS_RSP, chat_store_threads,
-                     s_check_id(body, "thread_id", false, 0));
+    s_submit_checked(node, conn, body, USCHAT_ID_THREAD_LIST_RSP, chat_store_threads,
+                     s_check_id(body, USCHAT_FIELD(THREAD_LIST_REQ, thread_id), false, 0));
 }
 
-static void s_private(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_create_private_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    int error = s_check_id(body, "other_id", true, 1);
-    if (!error && chat_json_uid(body, "other_id") == conn->uid)
-        error = CHAT_ERR_RANGE;
-    s_submit_checked(node, conn, body, CHAT_ID_PRIVATE_RSP, chat_store_private, error);
+    int error = s_check_id(body, USCHAT_FIELD(CREATE_PRIVATE_REQ, other_id), true, 1);
+    if (!error && chat_json_uid(body, USCHAT_FIELD(CREATE_PRIVATE_REQ, other_id)) == conn->uid)
+        error = USCHAT_ERR_OUT_OF_RANGE;
+    s_submit_checked(node, conn, body, USCHAT_ID_CREATE_PRIVATE_RSP, chat_store_private, error);
 }
 
-static void s_history(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_load_chat_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    int error = s_check_id(body, "thread_id", true, 1);
+    int error = s_check_id(body, USCHAT_FIELD(LOAD_CHAT_REQ, thread_id), true, 1);
     if (!error)
-        error = s_check_id(body, "message_id", false, 0);
+        error = s_check_id(body, USCHAT_FIELD(LOAD_CHAT_REQ, message_id), false, 0);
     /* UsChat's direction field (docs/protocol.md): absent = forward, the seed's paging */
-    json_t *before = json_object_get(body, "before");
+    json_t *before = json_object_get(body, USCHAT_FIELD(LOAD_CHAT_REQ, before));
     if (!error && before && !json_is_boolean(before))
-        error = CHAT_ERR_JSON;
-    s_submit_checked(node, conn, body, CHAT_ID_HISTORY_RSP, chat_store_history, error);
+        error = USCHAT_ERR_JSON;
+    s_submit_checked(node, conn, body, USCHAT_ID_LOAD_CHAT_RSP, chat_store_history, error);
 }
 
-static void s_sync(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_sync_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    int error = s_check_id(body, "thread_id", true, 1);
+    int error = s_check_id(body, USCHAT_FIELD(SYNC_REQ, thread_id), true, 1);
     if (!error)
-        error = s_check_id(body, "after_seq", false, 0);
-    json_t *limit = json_object_get(body, "limit");
+        error = s_check_id(body, USCHAT_FIELD(SYNC_REQ, after_seq), false, 0);
+    json_t *limit = json_object_get(body, USCHAT_FIELD(SYNC_REQ, limit));
     if (!error && limit && !json_is_integer(limit))
-        error = CHAT_ERR_JSON;
+        error = USCHAT_ERR_JSON;
     if (!error && limit &&
-        (json_integer_value(limit) < 1 || json_integer_value(limit) > CHAT_SYNC_LIMIT_MAX))
-        error = CHAT_ERR_RANGE;
-    s_submit_checked(node, conn, body, CHAT_ID_SYNC_RSP, chat_store_sync, error);
+        (json_integer_value(limit) < 1 || json_integer_value(limit) > USCHAT_MAX(SYNC_REQ, limit)))
+        error = USCHAT_ERR_OUT_OF_RANGE;
+    s_submit_checked(node, conn, body, USCHAT_ID_SYNC_RSP, chat_store_sync, error);
 }
 
-static void s_read(chat_node_t *node, chat_conn_t *conn, json_t *body)
+static void s_on_read_mark_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    int error = s_check_id(body, "thread_id", true, 1);
+    int error = s_check_id(body, USCHAT_FIELD(READ_MARK_REQ, thread_id), true, 1);
     if (!error)
-        error = s_check_id(body, "seq", true, 1);
-    s_submit_checked(node, conn, body, CHAT_ID_READ_RSP, chat_store_read, error);
+        error = s_check_id(body, USCHAT_FIELD(READ_MARK_REQ, seq), true, 1);
+    s_submit_checked(node, conn, body, USCHAT_ID_READ_MARK_RSP, chat_store_read, error);
 }

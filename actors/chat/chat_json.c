@@ -2,7 +2,7 @@
  * a number or as a decimal string, as the seed's client sends some), and compact encoding.
  * Pure functions; called from the I/O thread and the workers alike.
  */
-#include "chat_internal.h"
+#include "chat_json.h"
 
 #include <string.h>
 

@@ -22,7 +22,11 @@
  * Deadlines (login, idle, linger after a goodbye) live in a one-second timer wheel
  * (chat_wheel.h); the rate limit (chat_dispatch.c) is a token bucket kept in the connection.
  */
-#include "chat_internal.h"
+#include "chat_net.h"
+#include "chat_dispatch.h"
+#include "chat_json.h"
+#include "chat_presence.h"
+#include "uschat/client_proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -479,7 +483,7 @@ void chat_conn_kick(chat_node_t *node, chat_conn_t *conn, bool clear_presence, c
     char body[96];
     int len = snprintf(body, sizeof body, "{\"error\":0,\"uid\":%llu,\"reason\":\"%s\"}",
                        (unsigned long long)uid, why);
-    if (chat_conn_send(node, conn, CHAT_ID_KICKED, body, (size_t)len) < 0)
+    if (chat_conn_send(node, conn, USCHAT_ID_NOTIFY_OFFLINE, body, (size_t)len) < 0)
         return;
     s_begin_closing(node, conn);
 }

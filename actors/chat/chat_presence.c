@@ -13,7 +13,10 @@
  * that each is refreshed once per third of the TTL (10,000 sessions and a 60 s TTL make 500
  * refreshes in one script call a second, not 10,000 timers).
  */
-#include "chat_internal.h"
+#include "chat_presence.h"
+#include "chat_jobs.h"
+#include "chat_net.h"
+#include "chat_node.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +28,10 @@
 #define USN_TTL_S     86400 /* the session counter outlives any session by far */
 #define BATCH_MAX     1000  /* sessions per refresh or clear script call */
 #define REFRESH_LIMIT 2     /* refresh jobs in the pool at once */
+/* The pool key of refreshes and clears: they run in the order submitted. With key 0 (any
+ * order) a refresh taken from the ring just before a session ended could run after its
+ * clear, and its SET brought uip_<uid> back for a whole TTL: the user looked online. */
+#define PRESENCE_KEY (1ULL << 63) /* above every uid, below every lane (chat_text.c) */
 
 enum { SCRIPT_LOGIN, SCRIPT_REFRESH, SCRIPT_CLEAR, SCRIPT_COUNT };
 
@@ -369,7 +376,7 @@ void chat_presence_clear_later(chat_node_t *node, uint64_t uid, uint64_t session
 
 void chat_presence_flush(chat_node_t *node)
 {
-    if (!node->clear_pending.count || !node->pool)
+    if (!node->clear_pending.count || !node->base)
         return;
     chat_job_t *job = chat_job_new(node, NULL, 0, s_clear_run, s_clear_done);
     if (!job)
@@ -378,7 +385,7 @@ void chat_presence_flush(chat_node_t *node)
     job->nitems = node->clear_pending.count;
     size_t cap = node->clear_pending.cap;
     memset(&node->clear_pending, 0, sizeof node->clear_pending);
-    if (chat_job_try_submit(node, job, 0) < 0) {
+    if (chat_job_try_submit(node, job, PRESENCE_KEY) < 0) {
         /* The pool is full: keep them for the next tick. */
         node->clear_pending.items = job->items;
         node->clear_pending.count = job->nitems;
@@ -391,7 +398,7 @@ void chat_presence_flush(chat_node_t *node)
 void chat_presence_tick(chat_node_t *node)
 {
     chat_presence_flush(node);
-    if (!node->nsessions || !node->pool || node->refresh_inflight >= REFRESH_LIMIT)
+    if (!node->nsessions || !node->base || node->refresh_inflight >= REFRESH_LIMIT)
         return;
     uint32_t period = node->cfg.presence_ttl_s / 3;
     if (period < 1)
@@ -411,7 +418,7 @@ void chat_presence_tick(chat_node_t *node)
             job->items[job->nitems++] = (chat_presence_item_t){c->uid, c->session};
             node->ring_cursor = c->ring_next;
         }
-        if (chat_job_try_submit(node, job, 0) < 0) {
+        if (chat_job_try_submit(node, job, PRESENCE_KEY) < 0) {
             chat_job_destroy(&job);
             return; /* busy: the next tick goes on from where the cursor stopped */
         }

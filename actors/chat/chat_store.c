@@ -9,7 +9,11 @@
  * private thread with its first two messages together, or nothing at all; a deadlock is
  * retried from the start.
  */
-#include "chat_internal.h"
+#include "chat_store.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_presence.h"
+#include "uschat/client_proto.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -18,9 +22,12 @@
 
 #define APPLY_LIST_MAX  200  /* pending requests shown at login */
 #define FRIEND_LIST_MAX 2000 /* friends shown at login (trimmed further to fit one frame) */
-#define TX_ATTEMPTS     3
-#define STR_(x)         #x
-#define STR_LIMIT(x)    STR_(x)
+/* Numbers here because the SQL text spells them; the protocol's table says the same. */
+_Static_assert(APPLY_LIST_MAX == USCHAT_MAX(LOGIN_RSP, apply_list), "client.def apply_list");
+_Static_assert(FRIEND_LIST_MAX == USCHAT_MAX(LOGIN_RSP, friend_list), "client.def friend_list");
+#define TX_ATTEMPTS  3
+#define STR_(x)      #x
+#define STR_LIMIT(x) STR_(x)
 
 /* ---- rows -> JSON ---------------------------------------------------------------------------- */
 
@@ -103,7 +110,7 @@ static void s_fit_frame(chat_job_t *job, json_t *rsp)
     job->reply = text;
     job->reply_len = len;
     if (!text)
-        job->error = CHAT_ERR_RPC;
+        job->error = USCHAT_ERR_RPC;
 }
 
 void chat_store_login(chat_job_t *job, chat_worker_t *worker)
@@ -111,7 +118,7 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
     const char *token = chat_json_str(job->request, "token");
     int ok = chat_presence_login(worker, job->uid, token, &job->session, job->old_node);
     if (ok <= 0) {
-        chat_job_set_error(job, ok < 0 ? CHAT_ERR_RPC : CHAT_ERR_TOKEN);
+        chat_job_set_error(job, ok < 0 ? USCHAT_ERR_RPC : USCHAT_ERR_TOKEN_INVALID);
         return;
     }
     json_t *rsp = json_pack("{si}", "error", 0);
@@ -121,7 +128,7 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
         json_decref(rsp);
         json_decref(applies);
         json_decref(friends);
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     db_param_t p[] = {DB_U64(job->uid)};
@@ -138,7 +145,7 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
                           APPLY_LIST_MAX),
                       p, 1, s_on_row, &rows);
     } else if (rc == 0) {
-        rc = -CHAT_ERR_UID;
+        rc = -USCHAT_ERR_UID_INVALID;
     }
     if (rc >= 0) {
         s_rows_t rows = {s_friend_names, s_friend_ints, friends};
@@ -152,11 +159,12 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
     json_object_set_new(rsp, "apply_list", applies);
     json_object_set_new(rsp, "friend_list", friends);
     if (rc < 0) {
-        if (rc != -CHAT_ERR_UID)
+        if (rc != -USCHAT_ERR_UID_INVALID)
             log_warn("chat: login of uid %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
                      db_conn_error(worker->db));
         json_decref(rsp);
-        chat_job_set_error(job, rc == -CHAT_ERR_UID ? CHAT_ERR_UID : CHAT_ERR_RPC);
+        chat_job_set_error(job,
+                           rc == -USCHAT_ERR_UID_INVALID ? USCHAT_ERR_UID_INVALID : USCHAT_ERR_RPC);
         return;
     }
     s_fit_frame(job, rsp);
@@ -171,7 +179,7 @@ void chat_store_search(chat_job_t *job, chat_worker_t *worker)
     uint64_t uid = chat_json_uid(job->request, "uid");
     json_t *rsp = json_pack("{si}", "error", 0);
     if (!rsp) {
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     int rc = 0;
@@ -186,12 +194,12 @@ void chat_store_search(chat_job_t *job, chat_worker_t *worker)
     if (rc < 0) {
         log_warn("chat: search: %s: %s", db_strerror(rc), db_conn_error(worker->db));
         json_decref(rsp);
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     if (rc == 0) {
         json_decref(rsp);
-        chat_job_set_error(job, CHAT_ERR_UID);
+        chat_job_set_error(job, USCHAT_ERR_UID_INVALID);
         return;
     }
     chat_job_set_reply(job, rsp);
@@ -211,21 +219,32 @@ static int s_exists(chat_worker_t *worker, const char *sql, uint64_t a, uint64_t
     return db_query(worker->db, sql, p, b ? 2 : 1, NULL, NULL);
 }
 
-/* One attempt; returns 0 (done), a protocol error > 0, or DB_ERR_* (< 0). */
-static int s_apply_tx(chat_worker_t *worker, uint64_t me, uint64_t to, const char *greeting,
-                      const char *back)
+typedef struct {
+    chat_worker_t *worker;
+    uint64_t me, to;
+    const char *greeting, *back;
+} s_apply_t;
+
+/* One attempt (db_tx_fn on worker->db); returns 0 (done), a protocol error > 0, or DB_ERR_*
+ * (< 0). */
+static int s_apply_tx(db_conn_t *db, void *arg)
 {
+    (void)db;
+    const s_apply_t *a = arg;
+    chat_worker_t *worker = a->worker;
+    uint64_t me = a->me, to = a->to;
+    const char *greeting = a->greeting, *back = a->back;
     int rc = db_begin(worker->db);
     if (rc < 0)
         return rc;
     rc = s_exists(worker, "SELECT 1 FROM user WHERE uid = ?", to, 0);
     if (rc <= 0) {
-        rc = rc == 0 ? CHAT_ERR_UID : rc;
+        rc = rc == 0 ? USCHAT_ERR_UID_INVALID : rc;
         goto out;
     }
     rc = s_exists(worker, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?", me, to);
     if (rc != 0) {
-        rc = rc > 0 ? CHAT_ERR_ALREADY : rc;
+        rc = rc > 0 ? USCHAT_ERR_ALREADY_FRIENDS : rc;
         goto out;
     }
     rc = db_exec(worker->db,
@@ -240,7 +259,7 @@ static int s_apply_tx(chat_worker_t *worker, uint64_t me, uint64_t to, const cha
                       "AND status = 0 FOR UPDATE",
                       me, to);
         if (rc != 0) {
-            rc = rc > 0 ? CHAT_ERR_PENDING : rc;
+            rc = rc > 0 ? USCHAT_ERR_PENDING : rc;
             goto out;
         }
         rc = db_exec(worker->db,
@@ -262,14 +281,13 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
     uint64_t to = chat_json_uid(job->request, "touid");
     const char *greeting = s_opt(job->request, "applyname");
     const char *back = s_opt(job->request, "bakname");
-    int rc = DB_ERR_RETRY;
-    for (int i = 0; i < TX_ATTEMPTS && rc == DB_ERR_RETRY; i++)
-        rc = s_apply_tx(worker, job->uid, to, greeting, back);
+    s_apply_t a = {worker, job->uid, to, greeting, back};
+    int rc = db_tx_retry(worker->db, TX_ATTEMPTS, s_apply_tx, &a);
     if (rc != 0) {
         if (rc < 0)
             log_warn("chat: friend request %" PRIu64 " -> %" PRIu64 ": %s: %s", job->uid, to,
                      db_strerror(rc), db_conn_error(worker->db));
-        chat_job_set_error(job, rc < 0 ? CHAT_ERR_RPC : rc);
+        chat_job_set_error(job, rc < 0 ? USCHAT_ERR_RPC : rc);
         return;
     }
     chat_job_set_error(job, 0);
@@ -283,7 +301,7 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
                                  "desc", greeting, "icon", json_object_get(me, "icon"), "sex",
                                  json_object_get(me, "sex"), "nick", json_object_get(me, "nick"));
         if (push)
-            chat_job_add_push(job, worker, to, CHAT_ID_NOTIFY_APPLY, push);
+            chat_job_add_push(job, worker, to, USCHAT_ID_NOTIFY_ADD_FRIEND, push);
     }
     json_decref(me);
 }
@@ -349,11 +367,25 @@ static int s_first_messages(chat_worker_t *worker, int64_t thread_id, uint64_t a
     return rc;
 }
 
-/* One attempt; 0 with *thread_id and the thread's first messages in chat_datas, a protocol
- * error > 0, or DB_ERR_*. */
-static int s_auth_tx(chat_worker_t *worker, uint64_t me, uint64_t applicant, const char *back,
-                     int64_t *thread_id, json_t *chat_datas)
+typedef struct {
+    chat_worker_t *worker;
+    uint64_t me, applicant;
+    const char *back;
+    int64_t *thread_id;
+    json_t *chat_datas;
+} s_auth_t;
+
+/* One attempt (db_tx_fn on worker->db); 0 with *thread_id and the thread's first messages in
+ * chat_datas, a protocol error > 0, or DB_ERR_*. */
+static int s_auth_tx(db_conn_t *db, void *arg)
 {
+    (void)db;
+    const s_auth_t *a = arg;
+    chat_worker_t *worker = a->worker;
+    uint64_t me = a->me, applicant = a->applicant;
+    const char *back = a->back;
+    int64_t *thread_id = a->thread_id;
+    json_t *chat_datas = a->chat_datas;
     *thread_id = 0;
     json_array_clear(chat_datas);
     int rc = db_begin(worker->db);
@@ -365,13 +397,14 @@ static int s_auth_tx(chat_worker_t *worker, uint64_t me, uint64_t applicant, con
                   "FOR UPDATE",
                   (db_param_t[]){DB_U64(applicant), DB_U64(me)}, 2, s_on_apply_row, &apply);
     if (rc <= 0) {
-        rc = rc == 0 ? CHAT_ERR_UID : rc; /* no request from that user (or no such user) */
+        rc =
+            rc == 0 ? USCHAT_ERR_UID_INVALID : rc; /* no request from that user (or no such user) */
         goto out;
     }
     rc =
         s_exists(worker, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?", me, applicant);
     if (rc != 0) {
-        rc = rc > 0 ? CHAT_ERR_ALREADY : rc;
+        rc = rc > 0 ? USCHAT_ERR_ALREADY_FRIENDS : rc;
         goto out;
     }
     rc = db_exec(worker->db,
@@ -387,7 +420,7 @@ static int s_auth_tx(chat_worker_t *worker, uint64_t me, uint64_t applicant, con
                                 DB_U64(me), DB_STR(apply.back)},
                  6, NULL);
     if (rc < 0) {
-        rc = rc == DB_ERR_DUP ? CHAT_ERR_ALREADY : rc;
+        rc = rc == DB_ERR_DUP ? USCHAT_ERR_ALREADY_FRIENDS : rc;
         goto out;
     }
     /* The pair's one private thread: reuse it when they were friends before. */
@@ -430,9 +463,8 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
     const char *back = s_opt(job->request, "back");
     int64_t thread_id = 0;
     json_t *chat_datas = json_array();
-    int rc = chat_datas ? DB_ERR_RETRY : DB_ERR_QUERY;
-    for (int i = 0; i < TX_ATTEMPTS && rc == DB_ERR_RETRY; i++)
-        rc = s_auth_tx(worker, job->uid, applicant, back, &thread_id, chat_datas);
+    s_auth_t a = {worker, job->uid, applicant, back, &thread_id, chat_datas};
+    int rc = chat_datas ? db_tx_retry(worker->db, TX_ATTEMPTS, s_auth_tx, &a) : DB_ERR_QUERY;
     json_t *friend_ = json_object();
     json_t *me = json_object();
     if (rc == 0 && (!friend_ || !me || s_load_public(worker, applicant, friend_) != 1 ||
@@ -445,7 +477,7 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
         json_decref(friend_);
         json_decref(me);
         json_decref(chat_datas);
-        chat_job_set_error(job, rc < 0 ? CHAT_ERR_RPC : rc);
+        chat_job_set_error(job, rc < 0 ? USCHAT_ERR_RPC : rc);
         return;
     }
     /* 1014 to the accepter: the new friend; 1015 to the applicant: the accepter. Both carry
@@ -467,10 +499,10 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
     json_decref(chat_datas);
     if (!rsp) {
         json_decref(push);
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     chat_job_set_reply(job, rsp);
     if (push)
-        chat_job_add_push(job, worker, applicant, CHAT_ID_NOTIFY_AUTH, push);
+        chat_job_add_push(job, worker, applicant, USCHAT_ID_NOTIFY_AUTH_FRIEND, push);
 }

@@ -34,6 +34,9 @@
  * (thread_id, seq).
  */
 #include "chat_batch.h"
+#include "uschat/client_proto.h"
+#include "chat_store.h"
+#include "chat_text.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -356,13 +359,13 @@ static void s_check(chat_batch_t *b)
         int64_t s = (int64_t)bt->text->sender, to = (int64_t)bt->text->touid;
         bool member = t->last_seq >= 0 && t->pair && t->friends &&
                       ((s == t->user1 && to == t->user2) || (s == t->user2 && to == t->user1));
-        bt->error = member ? 0 : CHAT_ERR_NOT_FRIENDS;
+        bt->error = member ? 0 : USCHAT_ERR_NOT_FRIENDS;
         for (size_t k = 0; !bt->error && k < bt->nrows; k++) {
             const chat_batch_row_t *r = &b->rows[bt->first_row + k];
             const chat_batch_row_t *first =
                 s_index(b, bt->text->sender, r->unique, r->unique_len, 0, false);
             if (first && b->texts[first->text].thread != t)
-                bt->error = CHAT_ERR_RANGE;
+                bt->error = USCHAT_ERR_OUT_OF_RANGE;
         }
         for (size_t k = 0; k < bt->nrows; k++) {
             size_t row = bt->first_row + k;
@@ -389,7 +392,7 @@ static void s_refuse_foreign(chat_batch_t *b)
             const chat_batch_row_t *r = &b->rows[bt->first_row + k];
             if ((r->state == ROW_STORED && r->stored_thread != bt->thread->id) ||
                 (r->state == ROW_SAME && b->rows[r->same].state == ROW_SKIP))
-                bt->error = CHAT_ERR_RANGE;
+                bt->error = USCHAT_ERR_OUT_OF_RANGE;
         }
         for (size_t k = 0; bt->error && k < bt->nrows; k++)
             b->rows[bt->first_row + k].state = ROW_SKIP;
@@ -409,8 +412,11 @@ static void s_assign_seqs(chat_batch_t *b)
     }
 }
 
-static int s_attempt(chat_batch_t *b)
+/* One attempt (db_tx_fn on the worker's connection): 0 or DB_ERR_*. */
+static int s_attempt(db_conn_t *db, void *arg)
 {
+    (void)db;
+    chat_batch_t *b = arg;
     for (size_t i = 0; i < b->nthreads; i++) {
         chat_batch_thread_t *t = &b->threads[i];
         *t = (chat_batch_thread_t){.id = t->id, .last_seq = -1, .next_seq = -1};
@@ -440,6 +446,10 @@ static int s_attempt(chat_batch_t *b)
         rc = DB_ERR_RETRY;
     if (rc < 0)
         db_rollback(b->worker->db);
+    if (rc == DB_ERR_DUP) {
+        b->look_for_stored = true; /* a retry of a stored message: look for the copies */
+        rc = DB_ERR_RETRY;
+    }
     return rc < 0 ? rc : 0;
 }
 
@@ -542,16 +552,9 @@ void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t start_us = zclock_usecs();
     chat_batch_t b = {0};
-    int rc = s_batch_init(&b, job, worker) < 0 ? DB_ERR_QUERY : DB_ERR_RETRY;
-    for (int attempt = 0; rc != 0 && attempt < TX_ATTEMPTS; attempt++) {
-        rc = s_attempt(&b);
-        if (rc == DB_ERR_DUP) {
-            b.look_for_stored = true; /* a retry of a stored message: look for the copies */
-            rc = DB_ERR_RETRY;
-        }
-        if (rc != DB_ERR_RETRY)
-            break;
-    }
+    int rc = s_batch_init(&b, job, worker) < 0
+                 ? DB_ERR_QUERY
+                 : db_tx_retry(worker->db, TX_ATTEMPTS, s_attempt, &b);
     if (rc != 0)
         log_warn("chat: a batch of %zu messages failed: %s: %s", b.nrows, db_strerror(rc),
                  db_conn_error(worker->db));

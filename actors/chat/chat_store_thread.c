@@ -7,19 +7,23 @@
  * mark (thread_read.read_seq) has reached its seq, so a read mark is one row, not an UPDATE of
  * every message it covers.
  */
-#include "chat_internal.h"
+#include "chat_store.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "uschat/client_proto.h"
 
 #include <inttypes.h>
 #include <string.h>
 
 #include "uschat/log.h"
 
-#define THREADS_PAGE 50
+#define THREADS_PAGE USCHAT_MAX(THREAD_LIST_RSP, threads)
+_Static_assert(THREADS_PAGE + 1 == 51, "the thread list's SQL LIMIT below is one more");
 #define HISTORY_PAGE 50 /* 1029 "before": a screenful or two of a conversation */
 /* 1029 forward (the seed's wire), used to load whole histories: 100 a page keeps 500 messages
  * to 5 requests, and a page of short messages well inside one frame (longer ones are cut to
  * fit, and paging on still brings everything once) */
-#define HISTORY_FORWARD_PAGE 100
+#define HISTORY_FORWARD_PAGE USCHAT_MAX(LOAD_CHAT_RSP, chat_datas)
 #define SYNC_DEFAULT         100
 
 static int s_on_pair(void *arg, const db_value_t *cols, size_t ncols)
@@ -57,7 +61,7 @@ static bool s_member_or_answer(chat_job_t *job, chat_worker_t *worker, int64_t t
     if (rc < 0)
         log_warn("chat: membership of thread %" PRId64 ": %s: %s", thread_id, db_strerror(rc),
                  db_conn_error(worker->db));
-    json_t *rsp = json_pack("{sisI}", "error", rc < 0 ? db_error : CHAT_ERR_NOT_FRIENDS,
+    json_t *rsp = json_pack("{sisI}", "error", rc < 0 ? db_error : USCHAT_ERR_NOT_FRIENDS,
                             "thread_id", (json_int_t)thread_id);
     chat_job_set_reply(job, rsp);
     return false;
@@ -118,7 +122,7 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
     int64_t cursor = (int64_t)chat_json_uid(job->request, "thread_id");
     s_threads_t st = {json_array(), cursor};
     if (!st.threads) {
-        chat_job_set_error(job, CHAT_ERR_RPC);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
     }
     /* The user's side of the pair is either column: two index range scans, merged. */
@@ -145,7 +149,7 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
         log_warn("chat: threads of %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
                  db_conn_error(worker->db));
         json_decref(st.threads);
-        chat_job_set_error(job, CHAT_ERR_LOAD_CHAT);
+        chat_job_set_error(job, USCHAT_ERR_LOAD_CHAT);
         return;
     }
     bool more = json_array_size(st.threads) > THREADS_PAGE;
@@ -169,15 +173,27 @@ static int s_on_int(void *arg, const db_value_t *cols, size_t ncols)
     return 0;
 }
 
-/* One attempt: the pair's thread, created if missing. 0, a protocol error, or DB_ERR_*. */
-static int s_private_tx(chat_worker_t *worker, uint64_t me, uint64_t other, int64_t *thread_id)
+typedef struct {
+    chat_worker_t *worker;
+    uint64_t me, other;
+    int64_t *thread_id;
+} s_private_t;
+
+/* One attempt (db_tx_fn on worker->db): the pair's thread, created if missing. 0, a protocol
+ * error, or DB_ERR_*. */
+static int s_private_tx(db_conn_t *db, void *arg)
 {
+    (void)db;
+    const s_private_t *a = arg;
+    chat_worker_t *worker = a->worker;
+    uint64_t me = a->me, other = a->other;
+    int64_t *thread_id = a->thread_id;
     *thread_id = 0;
     uint64_t lo = me < other ? me : other, hi = me < other ? other : me;
     int rc = db_query(worker->db, "SELECT 1 FROM friend WHERE self_id = ? AND friend_id = ?",
                       (db_param_t[]){DB_U64(me), DB_U64(other)}, 2, NULL, NULL);
     if (rc <= 0)
-        return rc == 0 ? CHAT_ERR_NOT_FRIENDS : rc;
+        return rc == 0 ? USCHAT_ERR_NOT_FRIENDS : rc;
     rc = db_query(worker->db,
                   "SELECT thread_id FROM private_chat WHERE user1_id = ? AND user2_id = ?",
                   (db_param_t[]){DB_U64(lo), DB_U64(hi)}, 2, s_on_int, thread_id);
@@ -206,13 +222,12 @@ void chat_store_private(chat_job_t *job, chat_worker_t *worker)
 {
     uint64_t other = chat_json_uid(job->request, "other_id");
     int64_t thread_id = 0;
-    int rc = DB_ERR_RETRY;
-    for (int i = 0; i < 3 && rc == DB_ERR_RETRY; i++)
-        rc = s_private_tx(worker, job->uid, other, &thread_id);
+    s_private_t a = {worker, job->uid, other, &thread_id};
+    int rc = db_tx_retry(worker->db, 3, s_private_tx, &a);
     if (rc < 0)
         log_warn("chat: private thread %" PRIu64 "/%" PRIu64 ": %s: %s", job->uid, other,
                  db_strerror(rc), db_conn_error(worker->db));
-    int error = rc < 0 ? CHAT_ERR_CREATE_CHAT : rc;
+    int error = rc < 0 ? USCHAT_ERR_CREATE_CHAT : rc;
     chat_job_set_reply(job, json_pack("{sisIsI}", "error", error, "other_id", (json_int_t)other,
                                       "thread_id", (json_int_t)(error ? 0 : thread_id)));
 }
@@ -320,7 +335,7 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
     int64_t cursor = (int64_t)chat_json_uid(job->request, "message_id");
     bool before = json_is_true(json_object_get(job->request, "before"));
     uint64_t other = 0;
-    if (!s_member_or_answer(job, worker, thread_id, &other, CHAT_ERR_LOAD_CHAT))
+    if (!s_member_or_answer(job, worker, thread_id, &other, USCHAT_ERR_LOAD_CHAT))
         return;
     json_t *items = json_array();
     int rc = !items   ? DB_ERR_QUERY
@@ -329,7 +344,7 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
     if (rc < 0) {
         log_warn("chat: history of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
         json_decref(items);
-        chat_job_set_reply(job, json_pack("{sisI}", "error", CHAT_ERR_LOAD_CHAT, "thread_id",
+        chat_job_set_reply(job, json_pack("{sisI}", "error", USCHAT_ERR_LOAD_CHAT, "thread_id",
                                           (json_int_t)thread_id));
         return;
     }
@@ -376,7 +391,7 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     json_t *jl = json_object_get(job->request, "limit");
     int64_t limit = json_is_integer(jl) ? json_integer_value(jl) : SYNC_DEFAULT;
     uint64_t other = 0;
-    if (!s_member_or_answer(job, worker, thread_id, &other, CHAT_ERR_LOAD_CHAT))
+    if (!s_member_or_answer(job, worker, thread_id, &other, USCHAT_ERR_LOAD_CHAT))
         return;
     json_t *items = json_array();
     int rc = items ? chat_store_messages_after(worker, thread_id, after, limit + 1, items)
@@ -384,7 +399,7 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     if (rc < 0) {
         log_warn("chat: sync of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
         json_decref(items);
-        chat_job_set_reply(job, json_pack("{sisI}", "error", CHAT_ERR_LOAD_CHAT, "thread_id",
+        chat_job_set_reply(job, json_pack("{sisI}", "error", USCHAT_ERR_LOAD_CHAT, "thread_id",
                                           (json_int_t)thread_id));
         return;
     }
@@ -405,14 +420,14 @@ void chat_store_read(chat_job_t *job, chat_worker_t *worker)
     int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
     int64_t seq = (int64_t)chat_json_uid(job->request, "seq");
     uint64_t other = 0;
-    if (!s_member_or_answer(job, worker, thread_id, &other, CHAT_ERR_RPC))
+    if (!s_member_or_answer(job, worker, thread_id, &other, USCHAT_ERR_RPC))
         return;
     int64_t last_seq = -1;
     int rc = db_query(worker->db, "SELECT last_seq FROM chat_thread WHERE id = ?",
                       (db_param_t[]){DB_I64(thread_id)}, 1, s_on_int, &last_seq);
     if (rc >= 0 && seq > last_seq) {
-        chat_job_set_reply(
-            job, json_pack("{sisI}", "error", CHAT_ERR_RANGE, "thread_id", (json_int_t)thread_id));
+        chat_job_set_reply(job, json_pack("{sisI}", "error", USCHAT_ERR_OUT_OF_RANGE, "thread_id",
+                                          (json_int_t)thread_id));
         return;
     }
     if (rc >= 0)
@@ -423,7 +438,7 @@ void chat_store_read(chat_job_t *job, chat_worker_t *worker)
     if (rc < 0) {
         log_warn("chat: read mark of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
         chat_job_set_reply(
-            job, json_pack("{sisI}", "error", CHAT_ERR_RPC, "thread_id", (json_int_t)thread_id));
+            job, json_pack("{sisI}", "error", USCHAT_ERR_RPC, "thread_id", (json_int_t)thread_id));
         return;
     }
     chat_job_set_reply(job, json_pack("{sisIsI}", "error", 0, "thread_id", (json_int_t)thread_id,
@@ -432,5 +447,5 @@ void chat_store_read(chat_job_t *job, chat_worker_t *worker)
     json_t *push = json_pack("{sisIsIsI}", "error", 0, "thread_id", (json_int_t)thread_id, "reader",
                              (json_int_t)job->uid, "seq", (json_int_t)seq);
     if (push)
-        chat_job_add_push(job, worker, other, CHAT_ID_NOTIFY_READ, push);
+        chat_job_add_push(job, worker, other, USCHAT_ID_NOTIFY_READ, push);
 }

@@ -11,7 +11,12 @@
  * A sender's messages in one thread are committed in the order they arrived; the ack 1018 is
  * sent only after the commit, then the 1019 to the peer, on this node or through the broker.
  */
-#include "chat_internal.h"
+#include "chat_text.h"
+#include "chat_jobs.h"
+#include "chat_json.h"
+#include "chat_net.h"
+#include "uschat/client_proto.h"
+#include "chat_store.h"
 
 #include <string.h>
 
@@ -138,7 +143,7 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
             if (conn->inflight)
                 conn->inflight--;
             if (t->reply)
-                chat_conn_send(node, conn, CHAT_ID_TEXT_RSP, t->reply, t->reply_len);
+                chat_conn_send(node, conn, USCHAT_ID_TEXT_CHAT_RSP, t->reply, t->reply_len);
         }
         npushes += t->push != NULL;
     }
@@ -162,8 +167,8 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
 static int s_check_items(const json_t *items)
 {
     size_t n = json_array_size(items);
-    if (n == 0 || n > CHAT_TEXT_ITEMS_MAX)
-        return CHAT_ERR_RANGE;
+    if (n == 0 || n > USCHAT_MAX(TEXT_CHAT_REQ, text_array))
+        return USCHAT_ERR_OUT_OF_RANGE;
     size_t i;
     json_t *item;
     json_array_foreach(items, i, item)
@@ -171,11 +176,11 @@ static int s_check_items(const json_t *items)
         json_t *content = json_object_get(item, "content");
         json_t *unique = json_object_get(item, "unique_id");
         if (!json_is_string(content) || !json_is_string(unique))
-            return CHAT_ERR_JSON;
+            return USCHAT_ERR_JSON;
         size_t clen = json_string_length(content), ulen = json_string_length(unique);
-        if (clen == 0 || clen > CHAT_TEXT_MAX_BYTES || ulen == 0 || ulen > CHAT_UNIQUE_ID_MAX ||
-            strlen(json_string_value(content)) != clen)
-            return CHAT_ERR_RANGE;
+        if (clen == 0 || clen > USCHAT_MAX(TEXT_ITEM, content) || ulen == 0 ||
+            ulen > USCHAT_MAX(TEXT_ITEM, unique_id) || strlen(json_string_value(content)) != clen)
+            return USCHAT_ERR_OUT_OF_RANGE;
     }
     return 0;
 }
@@ -187,9 +192,9 @@ static void s_reject(chat_node_t *node, chat_conn_t *conn, json_t *body, int err
                   json_object_get(body, "touid"), "thread_id", json_object_get(body, "thread_id"));
     json_decref(body);
     if (rsp)
-        chat_conn_send_json(node, conn, CHAT_ID_TEXT_RSP, rsp);
+        chat_conn_send_json(node, conn, USCHAT_ID_TEXT_CHAT_RSP, rsp);
     else
-        chat_conn_send_error(node, conn, CHAT_ID_TEXT_RSP, error);
+        chat_conn_send_error(node, conn, USCHAT_ID_TEXT_CHAT_RSP, error);
 }
 
 void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
@@ -200,21 +205,21 @@ void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
     int error = 0;
     if (!json_object_get(body, "touid") || !json_object_get(body, "thread_id") ||
         !json_is_array(items))
-        error = CHAT_ERR_JSON;
+        error = USCHAT_ERR_JSON;
     else if (!touid || !thread_id)
-        error = CHAT_ERR_NOT_FRIENDS;
+        error = USCHAT_ERR_NOT_FRIENDS;
     else if (touid == conn->uid)
-        error = CHAT_ERR_RANGE;
+        error = USCHAT_ERR_OUT_OF_RANGE;
     else
         error = s_check_items(items);
     if (!error && (node->texts_pending >= node->cfg.message_pending_max ||
                    conn->inflight >= node->cfg.max_inflight || node->stopping)) {
         node->stats.busy++;
-        error = CHAT_ERR_BUSY;
+        error = USCHAT_ERR_BUSY;
     }
     chat_text_t *t = error ? NULL : calloc(1, sizeof *t);
     if (!error && !t)
-        error = CHAT_ERR_BUSY;
+        error = USCHAT_ERR_BUSY;
     if (error) {
         s_reject(node, conn, body, error);
         return;

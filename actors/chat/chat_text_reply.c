@@ -9,6 +9,10 @@
  * messages by sync after its next login), and a Redis failure counts as offline.
  */
 #include "chat_batch.h"
+#include "chat_jobs.h"
+#include "chat_presence.h"
+#include "uschat/client_proto.h"
+#include "chat_text.h"
 
 #include <string.h>
 
@@ -90,13 +94,13 @@ void chat_batch_replies(chat_batch_t *b, int rc)
     for (size_t i = 0; i < b->ntexts; i++) {
         const chat_batch_text_t *bt = &b->texts[i];
         chat_text_t *t = bt->text;
-        t->error = rc != 0 ? CHAT_ERR_RPC : bt->error;
+        t->error = rc != 0 ? USCHAT_ERR_RPC : bt->error;
         s_body(b, &b->text, bt, t->error, false);
         free(t->reply);
         t->reply = chat_buf_dup(&b->text);
         t->reply_len = t->reply ? b->text.len : 0;
         if (!t->reply && (t->reply = malloc(32)))
-            t->reply_len = (size_t)snprintf(t->reply, 32, "{\"error\":%d}", CHAT_ERR_RPC);
+            t->reply_len = (size_t)snprintf(t->reply, 32, "{\"error\":%d}", USCHAT_ERR_RPC);
         size_t fresh = t->error || !lookup ? 0 : s_new_rows(b, bt);
         if (!fresh)
             continue;
@@ -117,7 +121,7 @@ void chat_batch_replies(chat_batch_t *b, int rc)
         t->push->uid = t->touid;
         t->push->fromuid = t->sender;
         t->push->session = session;
-        t->push->frame = CHAT_ID_NOTIFY_TEXT;
+        t->push->frame = USCHAT_ID_NOTIFY_TEXT_CHAT;
         snprintf(t->push->node, sizeof t->push->node, "%s", node);
     }
     free(peers);

@@ -611,6 +611,20 @@ int db_rollback(db_conn_t *self)
     return rc;
 }
 
+int db_tx_retry(db_conn_t *self, int attempts, db_tx_fn *fn, void *arg)
+{
+    if (!self || !fn)
+        return DB_ERR_ARGUMENT;
+    int rc = DB_ERR_RETRY;
+    for (int i = 0; i < (attempts > 0 ? attempts : 1) && rc == DB_ERR_RETRY; i++) {
+        rc = fn(self, arg);
+        /* a failed attempt never leaves its locks held into the next one (or the caller's) */
+        if (rc != 0 && self->in_tx)
+            db_rollback(self);
+    }
+    return rc;
+}
+
 int db_ping(db_conn_t *self)
 {
     if (!self)

@@ -64,7 +64,7 @@ static void s_job_run(void *arg, void *state)
     gate_req_t *req = arg;
     gate_worker_t *worker = state;
     if (!worker || !worker->db || !worker->redis) {
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
         return;
     }
     gate_route_work(req, worker);
@@ -77,9 +77,9 @@ void gate_to_worker(gate_req_t *req, gate_step_t step)
     int rc = service_base_submit(gate->base, 0, s_job_run, req);
     if (rc == -EBUSY) {
         log_warn("gate: worker queue full (%d queued): answering busy", gate->cfg.queue);
-        gate_finish(req, GATE_E_BUSY);
+        gate_finish(req, USCHAT_ERR_BUSY);
     } else if (rc != 0) {
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
     }
 }
 
@@ -87,7 +87,7 @@ void gate_to_loop(gate_req_t *req, gate_step_t step)
 {
     req->step = step;
     if (service_base_post(req->gate->base, &req->item) != 0)
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
 }
 
 void gate_finish(gate_req_t *req, uint32_t error)
@@ -183,7 +183,7 @@ static void s_load_config(gate_t *gate, config_t *cfg)
 /* A request the loop still holds at shutdown. */
 static void s_on_left(loop_item_t *item, void *arg)
 {
-    gate_finish((gate_req_t *)item, GATE_E_INTERNAL);
+    gate_finish((gate_req_t *)item, USCHAT_ERR_RPC);
 }
 
 static void s_gate_destroy(gate_t **gate_p)

@@ -26,28 +26,26 @@
 #include "gate_internal.h"
 #include "uschat/log.h"
 
-static struct {
-    const char *path;
-    const char *method;
-} s_routes[GATE_ROUTE_COUNT] = {
-    [GATE_ROUTE_GET_CODE] = {"/get_varifycode", "POST"},
-    [GATE_ROUTE_REGISTER] = {"/user_register", "POST"},
-    [GATE_ROUTE_RESET] = {"/reset_pwd", "POST"},
-    [GATE_ROUTE_LOGIN] = {"/user_login", "POST"},
-    [GATE_ROUTE_HEALTHZ] = {"/healthz", "GET"},
-    [GATE_ROUTE_METRICS] = {"/metrics", "GET"},
-    [GATE_ROUTE_OTHER] = {"other", ""},
-};
+/* The routes' paths and methods: schema/messages/http.def (gate_route_t follows its order). */
+static const char *s_path(gate_route_t route)
+{
+    return route < GATE_ROUTE_OTHER ? uschat_proto_http_at(route)->path : "other";
+}
+
+static const char *s_method(gate_route_t route)
+{
+    return route < GATE_ROUTE_OTHER ? uschat_proto_http_at(route)->method : "";
+}
 
 const char *gate_route_path(gate_route_t route)
 {
-    return route < GATE_ROUTE_COUNT ? s_routes[route].path : "other";
+    return s_path(route);
 }
 
 static gate_route_t s_route_of(const char *url)
 {
     for (int r = 0; r < GATE_ROUTE_OTHER; r++)
-        if (strcmp(url, s_routes[r].path) == 0)
+        if (strcmp(url, s_path((gate_route_t)r)) == 0)
             return (gate_route_t)r;
     return GATE_ROUTE_OTHER;
 }
@@ -173,7 +171,7 @@ static enum MHD_Result s_refuse_body(gate_req_t *req, struct MHD_Connection *con
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     char body[96], text[320];
     int body_len = snprintf(body, sizeof body, "{\"error\":%u,\"message\":\"body over %d bytes\"}",
-                            GATE_E_RANGE, GATE_BODY_MAX);
+                            USCHAT_ERR_OUT_OF_RANGE, GATE_BODY_MAX);
     int len = snprintf(text, sizeof text,
                        "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
                        "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %d\r\n"
@@ -186,7 +184,7 @@ static enum MHD_Result s_refuse_body(gate_req_t *req, struct MHD_Connection *con
     }
     log_debug("gate: %s: body over %d bytes from %s: answered 413 and closed",
               gate_route_path(req->route), GATE_BODY_MAX, req->addr);
-    gate_metrics_count(req->route, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
+    gate_metrics_count(req->route, MHD_HTTP_CONTENT_TOO_LARGE, USCHAT_ERR_OUT_OF_RANGE,
                        gate_now_us() - req->start_us);
     return MHD_NO;
 }
@@ -234,15 +232,15 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
         const char *framing = s_framing_error(conn);
         if (framing) {
             req->close = true;
-            return s_send_error(req, conn, MHD_HTTP_BAD_REQUEST, GATE_E_JSON, framing, NULL);
+            return s_send_error(req, conn, MHD_HTTP_BAD_REQUEST, USCHAT_ERR_JSON, framing, NULL);
         }
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > GATE_BODY_MAX)
-            return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, GATE_E_RANGE,
+            return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, USCHAT_ERR_OUT_OF_RANGE,
                                 "body over 16384 bytes", NULL);
         /* 404 and 405 wait for the (small) body, so the connection can stay open */
-        const char *want = s_routes[req->route].method;
+        const char *want = s_method(req->route);
         bool head_ok = strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0;
         if (req->route == GATE_ROUTE_OTHER)
             req->refuse = MHD_HTTP_NOT_FOUND;
@@ -272,10 +270,10 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
     if (req->working)
         return MHD_YES; /* spurious call while suspended work is under way */
     if (req->refuse == MHD_HTTP_NOT_FOUND)
-        return s_send_error(req, conn, MHD_HTTP_NOT_FOUND, GATE_E_JSON, "unknown route", NULL);
+        return s_send_error(req, conn, MHD_HTTP_NOT_FOUND, USCHAT_ERR_JSON, "unknown route", NULL);
     if (req->refuse == MHD_HTTP_METHOD_NOT_ALLOWED)
-        return s_send_error(req, conn, MHD_HTTP_METHOD_NOT_ALLOWED, GATE_E_JSON,
-                            "method not allowed", s_routes[req->route].method);
+        return s_send_error(req, conn, MHD_HTTP_METHOD_NOT_ALLOWED, USCHAT_ERR_JSON,
+                            "method not allowed", s_method(req->route));
     if (req->route == GATE_ROUTE_HEALTHZ)
         return s_healthz(req, conn);
     if (req->route == GATE_ROUTE_METRICS)

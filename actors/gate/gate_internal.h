@@ -26,44 +26,30 @@
 
 #include "uschat/account_fields.h"
 #include "uschat/broker_client.h"
+#include "uschat/client_proto.h"
 #include "uschat/config.h"
 #include "uschat/db.h"
 #include "uschat/loop_queue.h"
 #include "uschat/redis_conn.h"
 #include "uschat/service_base.h"
 
-/* Client error codes (docs/protocol.md §1) */
-#define GATE_OK         0
-#define GATE_E_JSON     1001
-#define GATE_E_INTERNAL 1002
-#define GATE_E_EXPIRED  1003
-#define GATE_E_CODE     1004
-#define GATE_E_EXISTS   1005
-#define GATE_E_CONFIRM  1006
-#define GATE_E_MISMATCH 1007
-#define GATE_E_UPDATE   1008
-#define GATE_E_LOGIN    1009
-#define GATE_E_RATE     1014
-#define GATE_E_RANGE    1015
-#define GATE_E_BUSY     1018
-
 #define GATE_BODY_MAX       16384 /* bytes of a request body; more is 413 */
 #define GATE_WIRE_PWD_MAX   512   /* bytes of a transformed password on the wire */
 #define GATE_PWD_BUF        (2 * GATE_WIRE_PWD_MAX + 1)
-#define GATE_CODE_MAX       16
-#define GATE_NICK_MAX_CHARS 64
-#define GATE_ICON_MAX       255
+#define GATE_CODE_MAX       USCHAT_MAX(HTTP_REGISTER_REQ, varifycode)
+#define GATE_NICK_MAX_CHARS USCHAT_MAX(HTTP_REGISTER_REQ, nick)
+#define GATE_ICON_MAX       USCHAT_MAX(HTTP_REGISTER_REQ, icon)
 
+/* The routes of schema/messages/http.def in its order (GATE_ROUTE_x = USCHAT_HTTP_x), then any
+ * other path. */
+#define USCHAT_HTTP_ROUTE(METHOD, path, NAME, REQUEST, REPLY, ERRORS, ORIGIN, doc)                 \
+    GATE_ROUTE_##NAME,
 typedef enum {
-    GATE_ROUTE_GET_CODE,
-    GATE_ROUTE_REGISTER,
-    GATE_ROUTE_RESET,
-    GATE_ROUTE_LOGIN,
-    GATE_ROUTE_HEALTHZ,
-    GATE_ROUTE_METRICS,
+#include "messages/http.def"
     GATE_ROUTE_OTHER, /* unknown path */
     GATE_ROUTE_COUNT
 } gate_route_t;
+#undef USCHAT_HTTP_ROUTE
 
 /* Where a request goes next. */
 typedef enum {
@@ -182,7 +168,7 @@ void gate_finish(gate_req_t *req, uint32_t error);
 /* ---- gate_routes.c ------------------------------------------------------------------------ */
 
 /* The request body is complete and req->route is one of the four POST routes: parses the
- * body and checks its fields into req (email, user, passwd, ...). Returns GATE_OK with
+ * body and checks its fields into req (email, user, passwd, ...). Returns USCHAT_ERR_SUCCESS with
  * req->step set to the first step of the work, or the error code to answer. Touches req
  * only: no thread, socket or server is involved (the gate fuzzer calls it directly). */
 uint32_t gate_route_check(gate_req_t *req);

@@ -11,10 +11,13 @@
 
 #include "gate_internal.h"
 
-/* result labels: the JSON error code for 200 answers of the POST routes, else the HTTP status */
-static const unsigned s_results[] = {0,    1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008,
-                                     1009, 1010, 1011, 1012, 1013, 1014, 1015, 1016, 1017,
-                                     1018, 200,  400,  404,  405,  413,  500,  503};
+/* result labels: the JSON error code for 200 answers of the POST routes (every code of
+ * schema/messages/errors.def), else the HTTP status */
+#define USCHAT_ERROR(code, NAME, SENDERS, ORIGIN, sentence, meaning) code,
+static const unsigned s_results[] = {
+#include "messages/errors.def"
+    200, 400, 404, 405, 413, 500, 503};
+#undef USCHAT_ERROR
 #define RESULTS      (sizeof s_results / sizeof s_results[0])
 #define RESULT_OTHER RESULTS
 

@@ -26,25 +26,25 @@
 
 /* ---- field extraction (http thread) -------------------------------------------------------- */
 
-/* A required string member. 0, or GATE_E_JSON when absent or not a string. */
+/* A required string member. 0, or USCHAT_ERR_JSON when absent or not a string. */
 static uint32_t s_string(json_t *root, const char *key, const char **out, size_t *len)
 {
     json_t *v = json_object_get(root, key);
     if (!json_is_string(v))
-        return GATE_E_JSON;
+        return USCHAT_ERR_JSON;
     *out = json_string_value(v);
     *len = json_string_length(v);
-    return GATE_OK;
+    return USCHAT_ERR_SUCCESS;
 }
 
-/* An optional string: absent/null is fine (*out NULL), another type is GATE_E_JSON. */
+/* An optional string: absent/null is fine (*out NULL), another type is USCHAT_ERR_JSON. */
 static uint32_t s_opt_string(json_t *root, const char *key, const char **out, size_t *len)
 {
     json_t *v = json_object_get(root, key);
     *out = NULL;
     *len = 0;
     if (!v || json_is_null(v))
-        return GATE_OK;
+        return USCHAT_ERR_SUCCESS;
     return s_string(root, key, out, len);
 }
 
@@ -57,33 +57,34 @@ static bool s_has_nul(const char *s, size_t len)
 static uint32_t s_password(gate_req_t *req, const char *wire, size_t len)
 {
     if (len > GATE_WIRE_PWD_MAX)
-        return GATE_E_RANGE;
+        return USCHAT_ERR_OUT_OF_RANGE;
     if (account_pwd_transform(wire, len, req->passwd, sizeof req->passwd, &req->passwd_len) != 0)
-        return GATE_E_RANGE;
-    return account_password_valid(req->passwd, req->passwd_len) ? GATE_OK : GATE_E_RANGE;
+        return USCHAT_ERR_OUT_OF_RANGE;
+    return account_password_valid(req->passwd, req->passwd_len) ? USCHAT_ERR_SUCCESS
+                                                                : USCHAT_ERR_OUT_OF_RANGE;
 }
 
 static uint32_t s_email(gate_req_t *req, const char *s, size_t len)
 {
     if (s_has_nul(s, len) || !account_email_normalize(s, len, req->email))
-        return GATE_E_RANGE;
-    return GATE_OK;
+        return USCHAT_ERR_OUT_OF_RANGE;
+    return USCHAT_ERR_SUCCESS;
 }
 
 static uint32_t s_code(gate_req_t *req, const char *s, size_t len)
 {
     if (len == 0 || len > GATE_CODE_MAX || s_has_nul(s, len))
-        return GATE_E_RANGE;
+        return USCHAT_ERR_OUT_OF_RANGE;
     memcpy(req->code, s, len);
     req->code[len] = '\0';
-    return GATE_OK;
+    return USCHAT_ERR_SUCCESS;
 }
 
 static uint32_t s_start_get_code(gate_req_t *req, json_t *root)
 {
     const char *email = NULL;
     size_t email_len = 0;
-    uint32_t e = s_string(root, "email", &email, &email_len);
+    uint32_t e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, email), &email, &email_len);
     if (!e)
         e = s_email(req, email, email_len);
     if (!e)
@@ -98,40 +99,40 @@ static uint32_t s_start_account(gate_req_t *req, json_t *root, bool reg)
     const char *nick = NULL, *icon = NULL;
     size_t email_len = 0, user_len = 0, passwd_len = 0, confirm_len = 0, code_len = 0;
     size_t nick_len = 0, icon_len = 0;
-    uint32_t e = s_string(root, "email", &email, &email_len);
+    uint32_t e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, email), &email, &email_len);
     if (!e)
-        e = s_string(root, "user", &user, &user_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, user), &user, &user_len);
     if (!e)
-        e = s_string(root, "passwd", &passwd, &passwd_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, passwd), &passwd, &passwd_len);
     if (!e && reg)
-        e = s_string(root, "confirm", &confirm, &confirm_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, confirm), &confirm, &confirm_len);
     if (!e)
-        e = s_string(root, "varifycode", &code, &code_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, varifycode), &code, &code_len);
     if (!e && reg)
-        e = s_opt_string(root, "nick", &nick, &nick_len);
+        e = s_opt_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, nick), &nick, &nick_len);
     if (!e && reg)
-        e = s_opt_string(root, "icon", &icon, &icon_len);
-    json_t *sex = reg ? json_object_get(root, "sex") : NULL;
+        e = s_opt_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, icon), &icon, &icon_len);
+    json_t *sex = reg ? json_object_get(root, USCHAT_FIELD(HTTP_REGISTER_REQ, sex)) : NULL;
     if (!e && sex && !json_is_null(sex) && !json_is_integer(sex))
-        e = GATE_E_JSON;
+        e = USCHAT_ERR_JSON;
     if (e)
         return e;
     /* every field is there with its type: now their values */
-    if ((e = s_email(req, email, email_len)) != GATE_OK)
+    if ((e = s_email(req, email, email_len)) != USCHAT_ERR_SUCCESS)
         return e;
     if (s_has_nul(user, user_len) || !account_name_valid(user, user_len))
-        return GATE_E_RANGE;
+        return USCHAT_ERR_OUT_OF_RANGE;
     memcpy(req->user, user, user_len);
     req->user[user_len] = '\0';
-    if ((e = s_password(req, passwd, passwd_len)) != GATE_OK)
+    if ((e = s_password(req, passwd, passwd_len)) != USCHAT_ERR_SUCCESS)
         return e;
-    if ((e = s_code(req, code, code_len)) != GATE_OK)
+    if ((e = s_code(req, code, code_len)) != USCHAT_ERR_SUCCESS)
         return e;
     if (reg) {
         if (nick) {
             int chars = account_utf8_count(nick, nick_len);
             if (chars < 0 || chars > GATE_NICK_MAX_CHARS || s_has_nul(nick, nick_len))
-                return GATE_E_RANGE;
+                return USCHAT_ERR_OUT_OF_RANGE;
             memcpy(req->nick, nick, nick_len);
             req->nick[nick_len] = '\0';
         } else {
@@ -140,39 +141,39 @@ static uint32_t s_start_account(gate_req_t *req, json_t *root, bool reg)
         if (icon) {
             if (icon_len > GATE_ICON_MAX || s_has_nul(icon, icon_len) ||
                 account_utf8_count(icon, icon_len) < 0)
-                return GATE_E_RANGE;
+                return USCHAT_ERR_OUT_OF_RANGE;
             memcpy(req->icon, icon, icon_len);
             req->icon[icon_len] = '\0';
         }
         json_int_t s = sex && json_is_integer(sex) ? json_integer_value(sex) : 0;
         if (s < 0 || s > 2)
-            return GATE_E_RANGE;
+            return USCHAT_ERR_OUT_OF_RANGE;
         req->sex = (int)s;
         /* both are the wire form: equal there exactly when equal as typed */
         if (confirm_len != passwd_len || memcmp(confirm, passwd, passwd_len) != 0)
-            return GATE_E_CONFIRM;
+            return USCHAT_ERR_PASSWD_CONFIRM;
     }
     req->step = GATE_STEP_CHECK_CODE;
-    return GATE_OK;
+    return USCHAT_ERR_SUCCESS;
 }
 
 static uint32_t s_start_login(gate_req_t *req, json_t *root)
 {
     const char *email = NULL, *passwd = NULL;
     size_t email_len = 0, passwd_len = 0;
-    uint32_t e = s_string(root, "email", &email, &email_len);
+    uint32_t e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, email), &email, &email_len);
     if (!e)
-        e = s_string(root, "passwd", &passwd, &passwd_len);
+        e = s_string(root, USCHAT_FIELD(HTTP_REGISTER_REQ, passwd), &passwd, &passwd_len);
     if (!e)
         e = s_email(req, email, email_len);
     if (e)
         return e;
     /* a password that could never have been registered cannot match: same answer as any
      * wrong password, without spending Argon2 on it */
-    if (s_password(req, passwd, passwd_len) != GATE_OK)
-        return GATE_E_LOGIN;
+    if (s_password(req, passwd, passwd_len) != USCHAT_ERR_SUCCESS)
+        return USCHAT_ERR_PASSWD_INVALID;
     req->step = GATE_STEP_LOGIN;
-    return GATE_OK;
+    return USCHAT_ERR_SUCCESS;
 }
 
 uint32_t gate_route_check(gate_req_t *req)
@@ -181,7 +182,7 @@ uint32_t gate_route_check(gate_req_t *req)
     /* JSON_ALLOW_NUL: a transformed password may hold U+0000 (a character equal to the length) */
     json_t *root = json_loadb(req->body ? req->body : "", req->body_len,
                               JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
-    uint32_t e = GATE_E_JSON;
+    uint32_t e = USCHAT_ERR_JSON;
     if (root && json_is_object(root)) {
         switch (req->route) {
         case GATE_ROUTE_GET_CODE:
@@ -207,7 +208,7 @@ uint32_t gate_route_check(gate_req_t *req)
 void gate_route_start(gate_req_t *req)
 {
     uint32_t e = gate_route_check(req);
-    if (e != GATE_OK)
+    if (e != USCHAT_ERR_SUCCESS)
         gate_finish(req, e);
     else if (req->step == GATE_STEP_LOGIN)
         gate_to_worker(req, req->step);
@@ -222,7 +223,7 @@ static void s_create(gate_req_t *req, gate_worker_t *w)
     char hash[128];
     if (gate_password_hash(req->gate, req->passwd, req->passwd_len, hash) != 0) {
         log_error("gate: Argon2id failed (out of memory?)");
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
         return;
     }
     db_param_t p[] = {DB_STR(req->user), DB_STR(req->email), DB_STR(hash),
@@ -240,12 +241,12 @@ static void s_create(gate_req_t *req, gate_worker_t *w)
         db_rollback(w->db);
     sodium_memzero(hash, sizeof hash);
     if (rc == DB_ERR_DUP) {
-        gate_finish(req, GATE_E_EXISTS);
+        gate_finish(req, USCHAT_ERR_USER_EXISTS);
         return;
     }
     if (rc != 0) {
         log_error("gate: creating a user failed: %s (%s)", db_strerror(rc), db_conn_error(w->db));
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
         return;
     }
     req->uid = res.insert_id;
@@ -279,16 +280,16 @@ static void s_reset(gate_req_t *req, gate_worker_t *w)
         db_query(w->db, "SELECT uid FROM user WHERE email = ? AND name = ?", q, 2, s_on_uid, &uid);
     if (rc < 0) {
         log_error("gate: reset lookup failed: %s (%s)", db_strerror(rc), db_conn_error(w->db));
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
         return;
     }
     if (rc == 0 || uid == 0) {
-        gate_finish(req, GATE_E_MISMATCH);
+        gate_finish(req, USCHAT_ERR_EMAIL_MISMATCH);
         return;
     }
     char hash[128];
     if (gate_password_hash(req->gate, req->passwd, req->passwd_len, hash) != 0) {
-        gate_finish(req, GATE_E_UPDATE);
+        gate_finish(req, USCHAT_ERR_PASSWD_UPDATE);
         return;
     }
     db_param_t u[] = {DB_STR(hash), DB_U64(uid)};
@@ -298,7 +299,7 @@ static void s_reset(gate_req_t *req, gate_worker_t *w)
     if (rc != 0 || res.affected != 1) {
         log_error("gate: password update of uid %" PRIu64 " failed: %s (%s)", uid, db_strerror(rc),
                   db_conn_error(w->db));
-        gate_finish(req, GATE_E_UPDATE);
+        gate_finish(req, USCHAT_ERR_PASSWD_UPDATE);
         return;
     }
     req->uid = uid;
@@ -343,7 +344,7 @@ static void s_login(gate_req_t *req, gate_worker_t *w)
                   r && r->type == REDIS_REPLY_ERROR ? r->str : redis_conn_error(w->redis));
         if (r)
             freeReplyObject(r);
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
         return;
     }
     long long by_email = r->element[0]->str ? atoll(r->element[0]->str) : 0;
@@ -352,7 +353,7 @@ static void s_login(gate_req_t *req, gate_worker_t *w)
     if (by_email >= cfg->login_fail_max_email || by_addr >= cfg->login_fail_max_addr) {
         log_info("gate: login refused by the failure limit (%s)",
                  by_email >= cfg->login_fail_max_email ? "email" : "client address");
-        gate_finish(req, GATE_E_RATE);
+        gate_finish(req, USCHAT_ERR_RATE_LIMITED);
         return;
     }
     s_login_row_t row = {0};
@@ -361,7 +362,7 @@ static void s_login(gate_req_t *req, gate_worker_t *w)
                       &row);
     if (rc < 0) {
         log_error("gate: login lookup failed: %s (%s)", db_strerror(rc), db_conn_error(w->db));
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
         return;
     }
     /* an unknown email costs the same Argon2 work and gets the same answer */
@@ -377,7 +378,7 @@ static void s_login(gate_req_t *req, gate_worker_t *w)
                       r ? r->str : redis_conn_error(w->redis));
         if (r)
             freeReplyObject(r);
-        gate_finish(req, GATE_E_LOGIN);
+        gate_finish(req, USCHAT_ERR_PASSWD_INVALID);
         return;
     }
     r = redis_conn_command(w->redis, "DEL %s", ekey);
@@ -412,7 +413,7 @@ void gate_route_work(gate_req_t *req, gate_worker_t *worker)
         break;
     default:
         log_error("gate: step %d is not a worker step", (int)req->step);
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
     }
 }
 
@@ -445,7 +446,7 @@ void gate_route_fail_pending(gate_t *gate)
     while (gate->waiting) {
         gate_req_t *req = gate->waiting;
         s_wait_remove(req);
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
     }
 }
 
@@ -458,17 +459,18 @@ static void s_on_reply(broker_client_t *client, const envelope_t *env, zframe_t 
     const char *service = req->step == GATE_STEP_TOKEN ? "status" : "varify";
     if (env->kind != ENVELOPE_REPLY) {
         log_error("gate: %s did not answer (%s)", service, route_error_name(env->error));
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
         return;
     }
     if (req->step == GATE_STEP_TOKEN) {
         msg_status_login_rsp_t m = {0};
-        uint32_t e = GATE_E_INTERNAL;
+        uint32_t e = USCHAT_ERR_RPC;
         if (env->type == MSG_STATUS_LOGIN_RSP && msg_status_login_rsp_decode(data, size, &m) == 0) {
             e = m.error;
-            if (e == GATE_OK && (!m.token || strlen(m.token) != 64 || !m.host || !*m.host))
-                e = GATE_E_INTERNAL;
-            if (e == GATE_OK) {
+            if (e == USCHAT_ERR_SUCCESS &&
+                (!m.token || strlen(m.token) != 64 || !m.host || !*m.host))
+                e = USCHAT_ERR_RPC;
+            if (e == USCHAT_ERR_SUCCESS) {
                 snprintf(req->token, sizeof req->token, "%s", m.token);
                 snprintf(req->node_host, sizeof req->node_host, "%s", m.host);
                 req->node_port = m.port;
@@ -481,7 +483,7 @@ static void s_on_reply(broker_client_t *client, const envelope_t *env, zframe_t 
         return;
     }
     msg_varify_result_t m = {0};
-    uint32_t e = GATE_E_INTERNAL;
+    uint32_t e = USCHAT_ERR_RPC;
     if (env->type == MSG_VARIFY_RESULT && msg_varify_result_decode(data, size, &m) == 0)
         e = m.error;
     msg_varify_result_clear(&m);
@@ -490,7 +492,7 @@ static void s_on_reply(broker_client_t *client, const envelope_t *env, zframe_t 
         gate_finish(req, e);
         break;
     case GATE_STEP_CHECK_CODE:
-        if (e != GATE_OK)
+        if (e != USCHAT_ERR_SUCCESS)
             gate_finish(req, e);
         else
             gate_to_worker(req,
@@ -498,12 +500,12 @@ static void s_on_reply(broker_client_t *client, const envelope_t *env, zframe_t 
         break;
     case GATE_STEP_CONSUME:
         /* the account change is done: it stands even if the code could not be used up */
-        if (e != GATE_OK)
+        if (e != USCHAT_ERR_SUCCESS)
             log_warn("gate: code not used up after uid %" PRIu64 " (%u)", req->uid, e);
-        gate_finish(req, GATE_OK);
+        gate_finish(req, USCHAT_ERR_SUCCESS);
         break;
     default:
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
     }
 }
 
@@ -563,7 +565,7 @@ void gate_route_send(gate_req_t *req)
     }
     if (rc != 0) {
         log_error("gate: broker request of step %d not sent", (int)req->step);
-        gate_finish(req, GATE_E_INTERNAL);
+        gate_finish(req, USCHAT_ERR_RPC);
     }
 }
 
@@ -574,28 +576,31 @@ char *gate_route_response(const gate_req_t *req)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "error", json_integer(req->error));
-    if (req->error == GATE_OK) {
+    json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, error), json_integer(req->error));
+    if (req->error == USCHAT_ERR_SUCCESS) {
         switch (req->route) {
         case GATE_ROUTE_GET_CODE:
-            json_object_set_new(o, "email", json_string(req->email));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, email), json_string(req->email));
             break;
         case GATE_ROUTE_REGISTER:
-            json_object_set_new(o, "uid", json_integer((json_int_t)req->uid));
-            json_object_set_new(o, "email", json_string(req->email));
-            json_object_set_new(o, "user", json_string(req->user));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, uid),
+                                json_integer((json_int_t)req->uid));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, email), json_string(req->email));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, user), json_string(req->user));
             break;
         case GATE_ROUTE_RESET:
-            json_object_set_new(o, "email", json_string(req->email));
-            json_object_set_new(o, "user", json_string(req->user));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, email), json_string(req->email));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_REGISTER_RSP, user), json_string(req->user));
             break;
         case GATE_ROUTE_LOGIN: {
             char port[16];
             snprintf(port, sizeof port, "%u", req->node_port);
-            json_object_set_new(o, "uid", json_integer((json_int_t)req->uid));
-            json_object_set_new(o, "token", json_string(req->token));
-            json_object_set_new(o, "host", json_string(req->node_host));
-            json_object_set_new(o, "port", json_string(port)); /* a string, as in the seed */
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, uid),
+                                json_integer((json_int_t)req->uid));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, token), json_string(req->token));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, host), json_string(req->node_host));
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, port),
+                                json_string(port)); /* a string, as in the seed */
             break;
         }
         default:

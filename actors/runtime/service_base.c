@@ -24,7 +24,18 @@ struct service_base_t {
     pthread_mutex_t lock; /* guards `stopping` against submits racing with the stop */
     atomic_bool stopping;
     bool stopped;
+    bool draining; /* $TERM came and the drain hook is not done yet */
 };
+
+#define DRAIN_POLL_MS 5
+
+static int s_on_drain(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    service_base_t *self = arg;
+    return self->cfg.drain(self->cfg.arg, false) ? -1 : 0;
+}
 
 static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
 {
@@ -32,11 +43,27 @@ static int s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
     char *command = zstr_recv(pipe);
     if (!command)
         return -1; /* interrupted: stop */
-    int rc = streq(command, "$TERM") ? -1 : 0;
-    if (rc == 0)
+    bool term = streq(command, "$TERM");
+    if (!term)
         log_warn("%s: unknown command %s", self->cfg.name, command);
     zstr_free(&command);
-    return rc;
+    if (!term || self->draining)
+        return 0;
+    if (!self->cfg.drain || self->cfg.drain(self->cfg.arg, true))
+        return -1;
+    self->draining = true;
+    return zloop_timer(loop, DRAIN_POLL_MS, 0, s_on_drain, self) < 0 ? -1 : 0;
+}
+
+static bool s_attach_pollers(service_base_t *self)
+{
+    for (size_t i = 0; i < self->cfg.npollers; i++) {
+        const service_base_poller_t *p = &self->cfg.pollers[i];
+        zmq_pollitem_t item = p->item; /* zloop keeps a copy */
+        if (zloop_poller(self->loop, &item, p->fn, p->arg ? p->arg : self->cfg.arg) < 0)
+            return false;
+    }
+    return true;
 }
 
 /* Hands every item still queued to on_left (the queue is closed: nothing new arrives). */
@@ -77,11 +104,15 @@ service_base_t *service_base_new(zsock_t *pipe, const service_args_t *args,
     if (made) {
         /* the host decides when the actor stops ($TERM), not a signal seen by CZMQ */
         zloop_set_nonstop(self->loop, true);
-        made = zloop_reader(self->loop, pipe, s_on_pipe, self) == 0 &&
-               (!self->queue ||
-                loop_queue_attach(self->queue, self->loop, config->on_done, config->arg) == 0) &&
-               broker_client_attach(self->client, self->loop, config->on_message, config->arg) == 0;
+        made =
+            zloop_reader(self->loop, pipe, s_on_pipe, self) == 0 &&
+            (!self->queue ||
+             loop_queue_attach(self->queue, self->loop, config->on_done, config->arg) == 0) &&
+            broker_client_attach(self->client, self->loop, config->on_message, config->arg) == 0 &&
+            s_attach_pollers(self);
     }
+    self->cfg.pollers = NULL; /* attached: the caller's array is not needed any more */
+    self->cfg.npollers = 0;
     if (!made) {
         log_error("%s: cannot set up its loop, worker pool or broker client", config->name);
         service_base_destroy(&self);
@@ -97,10 +128,12 @@ void service_base_stop(service_base_t *self)
     pthread_mutex_lock(&self->lock);
     atomic_store(&self->stopping, true);
     pthread_mutex_unlock(&self->lock);
-    if (self->queue)
+    if (self->queue && !self->cfg.finish_jobs)
         loop_queue_close(self->queue);
     s_answer_left(self);
     worker_pool_destroy(&self->pool);
+    if (self->queue)
+        loop_queue_close(self->queue);
     s_answer_left(self);
 }
 

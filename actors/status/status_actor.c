@@ -15,6 +15,7 @@
 
 #include "status_nodes.h"
 #include "uschat/broker_client.h"
+#include "uschat/client_proto.h"
 #include "uschat/log.h"
 #include "uschat/message.h"
 #include "uschat/redis_conn.h"
@@ -22,11 +23,7 @@
 #include "uschat/service_base.h"
 #include "uschat/service_config.h"
 
-#define STATUS_OK         0
-#define STATUS_E_INTERNAL 1002
-#define STATUS_E_JSON     1001
-#define STATUS_E_BUSY     1018
-#define STATUS_TOKEN_HEX  64
+#define STATUS_TOKEN_HEX 64
 
 typedef struct {
     service_base_t *base;
@@ -75,7 +72,7 @@ static void s_login(self_t *self, redis_conn_t *redis, job_t *job)
     if (!r || r->type != REDIS_REPLY_STATUS) {
         log_error("status: storing the token of uid %" PRIu64 " failed: %s", job->uid,
                   r && r->str ? r->str : redis_conn_error(redis));
-        job->error = STATUS_E_INTERNAL;
+        job->error = USCHAT_ERR_RPC;
         sodium_memzero(job->token, sizeof job->token);
     }
     if (r)
@@ -110,7 +107,7 @@ static void s_job_run(void *arg, void *state)
     self_t *self = job->self;
     redis_conn_t *redis = state; /* redis_conn_worker_init() */
     if (service_base_stopping(self->base) || !redis)
-        job->error = STATUS_E_INTERNAL;
+        job->error = USCHAT_ERR_RPC;
     else if (job->kind == JOB_LOGIN)
         s_login(self, redis, job);
     else
@@ -125,7 +122,7 @@ static void s_reply_login(self_t *self, const envelope_t *request, uint32_t erro
                           const job_t *job)
 {
     msg_status_login_rsp_t m = {.error = error, .uid = uid, .token = "", .host = "", .node = ""};
-    if (job && error == STATUS_OK) {
+    if (job && error == USCHAT_ERR_SUCCESS) {
         m.token = (char *)job->token;
         m.host = (char *)job->node.host;
         m.port = job->node.port;
@@ -148,7 +145,7 @@ static void s_on_done(loop_item_t *item, void *arg)
     job_t *job = (job_t *)item;
     if (job->kind == JOB_LOGIN) {
         s_reply_login(self, &job->request, job->error, job->uid, job);
-        if (job->error == STATUS_OK) {
+        if (job->error == USCHAT_ERR_SUCCESS) {
             self->logins++;
             log_debug("status: uid %" PRIu64 " -> node %s (%s:%u)", job->uid, job->node.name,
                       job->node.host, job->node.port);
@@ -198,12 +195,12 @@ static void s_on_login(self_t *self, const envelope_t *env, const uint8_t *data,
 {
     msg_status_login_t m = {0};
     if (msg_status_login_decode(data, size, &m) != 0 || m.uid == 0) {
-        s_reply_login(self, env, STATUS_E_JSON, 0, NULL);
+        s_reply_login(self, env, USCHAT_ERR_JSON, 0, NULL);
         return;
     }
     job_t *job = calloc(1, sizeof *job);
     if (!job) {
-        s_reply_login(self, env, STATUS_E_BUSY, m.uid, NULL);
+        s_reply_login(self, env, USCHAT_ERR_BUSY, m.uid, NULL);
         return;
     }
     int64_t now = zclock_mono();
@@ -212,7 +209,7 @@ static void s_on_login(self_t *self, const envelope_t *env, const uint8_t *data,
         log_warn("status: login of uid %" PRIu64 " refused: no live chat node (%zu known, none "
                  "reported in the last %lld ms)",
                  m.uid, status_nodes_known(self->nodes), (long long)self->node_timeout_ms);
-        s_reply_login(self, env, STATUS_E_INTERNAL, m.uid, NULL);
+        s_reply_login(self, env, USCHAT_ERR_RPC, m.uid, NULL);
         free(job);
         return;
     }
@@ -221,7 +218,7 @@ static void s_on_login(self_t *self, const envelope_t *env, const uint8_t *data,
     job->request = *env;
     job->uid = m.uid;
     if (s_submit(self, job) != 0) {
-        s_reply_login(self, env, STATUS_E_BUSY, m.uid, NULL);
+        s_reply_login(self, env, USCHAT_ERR_BUSY, m.uid, NULL);
         free(job);
     }
 }

@@ -58,19 +58,19 @@ static void s_get_code(self_t *self, redis_conn_t *redis, job_t *job)
     char code[VARIFY_CODE_LEN + 1], masked[ACCOUNT_EMAIL_MAX + 8], err[512];
     varify_mask_email(job->email, masked, sizeof masked);
     job->error = varify_store_issue(redis, &self->policy, job->email, code);
-    if (job->error == VARIFY_E_RATE) {
+    if (job->error == USCHAT_ERR_RATE_LIMITED) {
         log_info("varify: code for %s refused: one was made less than %d s ago", masked,
                  self->policy.resend_s);
         return;
     }
-    if (job->error != VARIFY_OK)
+    if (job->error != USCHAT_ERR_SUCCESS)
         return;
     int64_t start = zclock_mono();
     if (varify_mail_send(&self->mail, job->email, code, err, sizeof err) != 0) {
         /* the user never gets this code: it must not stay valid, nor block a retry */
         varify_store_withdraw(redis, job->email, code);
         log_error("varify: mail to %s not sent, code withdrawn: %s", masked, err);
-        job->error = VARIFY_E_INTERNAL;
+        job->error = USCHAT_ERR_RPC;
     } else {
         log_info("varify: code for %s %s in %lld ms", masked,
                  *self->mail.smtp_url ? "sent by SMTP" : "written to the mail folder",
@@ -85,7 +85,7 @@ static void s_job_run(void *arg, void *state)
     self_t *self = job->self;
     redis_conn_t *redis = state; /* redis_conn_worker_init() */
     if (service_base_stopping(self->base) || !redis)
-        job->error = VARIFY_E_INTERNAL;
+        job->error = USCHAT_ERR_RPC;
     else if (job->type == MSG_VARIFY_GET_CODE)
         s_get_code(self, redis, job);
     else
@@ -133,7 +133,7 @@ static void s_on_message(broker_client_t *client, const envelope_t *env, zframe_
     size_t size = *body ? zframe_size(*body) : 0;
     job_t *job = calloc(1, sizeof *job);
     if (!job) {
-        s_answer(self, env, VARIFY_E_BUSY, NULL);
+        s_answer(self, env, USCHAT_ERR_BUSY, NULL);
         return;
     }
     job->self = self;
@@ -157,18 +157,18 @@ static void s_on_message(broker_client_t *client, const envelope_t *env, zframe_
         log_warn("varify: %s of type %u from %s is not for varify; ignored",
                  envelope_kind_name(env->kind), env->type, env->from);
     }
-    uint32_t error = VARIFY_OK;
+    uint32_t error = USCHAT_ERR_SUCCESS;
     if (rc != 0)
-        error = VARIFY_E_JSON;
+        error = USCHAT_ERR_JSON;
     else if (!account_email_normalize(email, strlen(email), job->email))
-        error = VARIFY_E_RANGE;
+        error = USCHAT_ERR_OUT_OF_RANGE;
     msg_varify_get_code_clear(&get);
     msg_varify_check_clear(&check);
-    if (error == VARIFY_OK) {
+    if (error == USCHAT_ERR_SUCCESS) {
         int sub = service_base_submit(self->base, s_email_key(job->email), s_job_run, job);
         if (sub == 0)
             return; /* answered when the job comes back */
-        error = VARIFY_E_BUSY;
+        error = USCHAT_ERR_BUSY;
         log_warn("varify: worker queue full, answering busy");
     }
     if (env->type == MSG_VARIFY_GET_CODE || env->type == MSG_VARIFY_CHECK)

@@ -10,15 +10,8 @@
 
 #include "uschat/redis_conn.h"
 
-/* The client error codes varify answers with (docs/protocol.md §1). */
-#define VARIFY_OK         0
-#define VARIFY_E_JSON     1001
-#define VARIFY_E_INTERNAL 1002
-#define VARIFY_E_EXPIRED  1003
-#define VARIFY_E_WRONG    1004
-#define VARIFY_E_RATE     1014
-#define VARIFY_E_RANGE    1015
-#define VARIFY_E_BUSY     1018
+/* The client error codes varify answers with: USCHAT_ERR_* (schema/messages/errors.def). */
+#include "uschat/client_proto.h"
 
 #define VARIFY_CODE_LEN 6
 
@@ -31,16 +24,16 @@ typedef struct {
 /* ---- varify_store.c: the codes in Redis (worker threads) ------------------------------- */
 
 /* Makes a new code for email (normalized) and stores it with its TTL, unless one was made less
- * than resend_s ago. Returns VARIFY_OK with code (VARIFY_CODE_LEN + 1 bytes), VARIFY_E_RATE or
- * VARIFY_E_INTERNAL (Redis unreachable). */
+ * than resend_s ago. Returns USCHAT_ERR_SUCCESS with code (VARIFY_CODE_LEN + 1 bytes),
+ * USCHAT_ERR_RATE_LIMITED or USCHAT_ERR_RPC (Redis unreachable). */
 uint32_t varify_store_issue(redis_conn_t *redis, const varify_policy_t *policy, const char *email,
                             char code[VARIFY_CODE_LEN + 1]);
 /* Takes back a code that could not be mailed: the code and the resend block go, so nothing is
  * left behind and the user may ask again at once. Only if the live code is still this one. */
 void varify_store_withdraw(redis_conn_t *redis, const char *email, const char *code);
-/* VARIFY_OK when code is the live code of email (then used up if consume), VARIFY_E_EXPIRED
- * when there is none, VARIFY_E_WRONG when it differs (the try is counted; max_tries wrong
- * tries void the code), VARIFY_E_INTERNAL when Redis cannot be reached. */
+/* USCHAT_ERR_SUCCESS when code is the live code of email (then used up if consume),
+ * USCHAT_ERR_CODE_EXPIRED when there is none, USCHAT_ERR_CODE_WRONG when it differs (the try is
+ * counted; max_tries wrong tries void the code), USCHAT_ERR_RPC when Redis cannot be reached. */
 uint32_t varify_store_check(redis_conn_t *redis, const varify_policy_t *policy, const char *email,
                             const char *code, bool consume);
 

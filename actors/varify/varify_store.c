@@ -64,13 +64,13 @@ uint32_t varify_store_issue(redis_conn_t *redis, const varify_policy_t *policy, 
     if (!r || r->type != REDIS_REPLY_INTEGER) {
         log_error("varify: storing a code failed: %s",
                   r && r->type == REDIS_REPLY_ERROR ? r->str : redis_conn_error(redis));
-        rc = VARIFY_E_INTERNAL;
+        rc = USCHAT_ERR_RPC;
     } else {
-        rc = r->integer == 1 ? VARIFY_OK : VARIFY_E_RATE;
+        rc = r->integer == 1 ? USCHAT_ERR_SUCCESS : USCHAT_ERR_RATE_LIMITED;
     }
     if (r)
         freeReplyObject(r);
-    if (rc != VARIFY_OK)
+    if (rc != USCHAT_ERR_SUCCESS)
         sodium_memzero(code, VARIFY_CODE_LEN + 1);
     return rc;
 }
@@ -113,13 +113,13 @@ uint32_t varify_store_check(redis_conn_t *redis, const varify_policy_t *policy, 
     if (!r || r->type != REDIS_REPLY_INTEGER) {
         log_error("varify: checking a code failed: %s",
                   r && r->type == REDIS_REPLY_ERROR ? r->str : redis_conn_error(redis));
-        rc = VARIFY_E_INTERNAL;
+        rc = USCHAT_ERR_RPC;
     } else if (r->integer == 0) {
-        rc = VARIFY_OK;
+        rc = USCHAT_ERR_SUCCESS;
     } else if (r->integer == -1) {
-        rc = VARIFY_E_EXPIRED;
+        rc = USCHAT_ERR_CODE_EXPIRED;
     } else {
-        rc = VARIFY_E_WRONG;
+        rc = USCHAT_ERR_CODE_WRONG;
     }
     if (r)
         freeReplyObject(r);

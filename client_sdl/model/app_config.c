@@ -181,7 +181,7 @@ static int s_mkdirs(const char *path)
 
 int app_config_save_email(const char *email)
 {
-    char dir[900], path[1000], tmp[1010];
+    char dir[900], path[1000], tmp[sizeof path + 10];
     if (!email || !*email || strchr(email, '\n') || app_config_dir(dir, sizeof dir) < 0)
         return -1;
     if (s_mkdirs(dir) < 0)

@@ -70,8 +70,9 @@ static void s_ask_history(app_model_t *m, app_thread_t *t)
 static void s_sync(app_model_t *m, app_thread_t *t)
 {
     t->syncing = true;
-    model_send(m, USCHAT_ID_SYNC_REQ,
-               uschat_req_sync(t->thread_id, model_thread_gapless_seq(t), USCHAT_SYNC_MAX_LIMIT));
+    model_send(
+        m, USCHAT_ID_SYNC_REQ,
+        uschat_req_sync(t->thread_id, model_thread_gapless_seq(t), USCHAT_MAX(SYNC_REQ, limit)));
 }
 
 /* After new messages: a gap below them means pushes were lost; fetch what is missing. */
@@ -503,7 +504,7 @@ int app_model_send_text(app_model_t *m, const char *text)
     char now[20];
     timefmt_now_utc(now, sizeof now);
     while (len > 0) {
-        size_t piece = utf8_cut(start, len, USCHAT_TEXT_MAX_BYTES);
+        size_t piece = utf8_cut(start, len, USCHAT_MAX(TEXT_ITEM, content));
         char unique_id[64];
         app_msg_t *msg = NULL;
         if (uschat_unique_id(m->self.uid, unique_id, sizeof unique_id) == 0)

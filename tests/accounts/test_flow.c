@@ -20,6 +20,7 @@
 #include "acc_support.h"
 #include "check.h"
 #include "test_support.h"
+#include "uschat/client_proto.h"
 
 static char s_email_buf[8][128];
 
@@ -63,14 +64,14 @@ static int s_chat_login(int fd, uint64_t uid, const char *token)
 {
     char body[200];
     snprintf(body, sizeof body, "{\"uid\":%llu,\"token\":\"%s\"}", (unsigned long long)uid, token);
-    CHECK(acc_chat_send(fd, 1005, body) == 0);
+    CHECK(acc_chat_send(fd, USCHAT_ID_LOGIN_REQ, body) == 0);
     uint16_t id = 0;
     char *reply = NULL;
     if (acc_chat_recv(fd, 5000, &id, &reply) != 0)
         return -1;
     json_t *j = json_loads(reply, 0, NULL);
     free(reply);
-    CHECK_INT(id, 1006);
+    CHECK_INT(id, USCHAT_ID_LOGIN_RSP);
     int e = acc_error(j);
     json_decref(j);
     return e;
@@ -85,7 +86,7 @@ static void s_get_code_when_allowed(acc_http_t *h, const char *dir, const char *
             CHECK(acc_read_code(dir, email, 10000, code, NULL) == 0);
             return;
         }
-        CHECK_INT(e, 1014);
+        CHECK_INT(e, USCHAT_ERR_RATE_LIMITED);
         usleep(100 * 1000);
     }
     CHECK(!"code never allowed again");
@@ -129,7 +130,8 @@ static void s_case_flow(void)
     }
     free(mail);
     /* a second code inside the resend interval: 1014, and the first code still stands */
-    CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", alice), 1014);
+    CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", alice),
+              USCHAT_ERR_RATE_LIMITED);
 
     /* register: a wrong code counts a try but the right one still works */
     json_t *reg = NULL;
@@ -161,8 +163,8 @@ static void s_case_flow(void)
     json_decref(li);
     /* a wrong password and an unknown email: the same answer, nothing else in it */
     json_t *bad = NULL, *unknown = NULL;
-    CHECK_INT(s_login(h, alice, "secret-2", &bad), 1009);
-    CHECK_INT(s_login(h, s_email(1, "nobody"), "secret-1", &unknown), 1009);
+    CHECK_INT(s_login(h, alice, "secret-2", &bad), USCHAT_ERR_PASSWD_INVALID);
+    CHECK_INT(s_login(h, s_email(1, "nobody"), "secret-1", &unknown), USCHAT_ERR_PASSWD_INVALID);
     CHECK_INT(json_object_size(bad), 1);
     CHECK_INT(json_object_size(unknown), 1);
     json_decref(bad);
@@ -177,7 +179,7 @@ static void s_case_flow(void)
     /* reset: a code, then the user/email pair must match */
     char code2[7];
     s_get_code_when_allowed(h, s.stack.mail_dir, alice_lc, code2);
-    CHECK_INT(s_reset(h, alice, "mallory", "secret-new", code2), 1007);
+    CHECK_INT(s_reset(h, alice, "mallory", "secret-new", code2), USCHAT_ERR_EMAIL_MISMATCH);
     CHECK_INT(s_reset(h, alice, "alice", "secret-new", code2), 0);
     /* the live session is kicked (1021, saying why: the client tells the user) and closed */
     uint16_t id = 0;
@@ -187,7 +189,7 @@ static void s_case_flow(void)
         int rc = acc_chat_recv(fd, 3000, &id, &body);
         if (rc != 0)
             break;
-        kicked = id == 1021;
+        kicked = id == USCHAT_ID_NOTIFY_OFFLINE;
         said_why = kicked && body && strstr(body, "\"reason\":\"password_reset\"") != NULL;
         free(body);
         body = NULL;
@@ -197,10 +199,10 @@ static void s_case_flow(void)
     close(fd);
     /* the old token is dead, the code is used up, the old password is dead, the new one works */
     fd = acc_chat_connect(s.stack.chat_port);
-    CHECK_INT(s_chat_login(fd, uid, old_token), 1010);
+    CHECK_INT(s_chat_login(fd, uid, old_token), USCHAT_ERR_TOKEN_INVALID);
     close(fd);
     CHECK_INT(s_reset(h, alice, "alice", "secret-other", code2), 1003);
-    CHECK_INT(s_login(h, alice, "secret-1", NULL), 1009);
+    CHECK_INT(s_login(h, alice, "secret-1", NULL), USCHAT_ERR_PASSWD_INVALID);
     json_t *li2 = NULL;
     CHECK_INT(s_login(h, alice, "secret-new", &li2), 0);
     CHECK(strcmp(json_string_value(json_object_get(li2, "token")), old_token) != 0);
@@ -228,13 +230,13 @@ static void s_case_flow(void)
     acc_get_code(h, s.stack.mail_dir, wang, code5);
     CHECK_INT(s_register(h, wang, "王小明", "密码测试12", code5, NULL), 0);
     CHECK_INT(s_login(h, wang, "密码测试12", NULL), 0);
-    CHECK_INT(s_login(h, wang, "密码测试13", NULL), 1009);
+    CHECK_INT(s_login(h, wang, "密码测试13", NULL), USCHAT_ERR_PASSWD_INVALID);
 
     /* the same name again, with another email: 1005 */
     const char *dave = s_email(5, "dave");
     char code6[7];
     acc_get_code(h, s.stack.mail_dir, dave, code6);
-    CHECK_INT(s_register(h, dave, "alice", "secret-d", code6, NULL), 1005);
+    CHECK_INT(s_register(h, dave, "alice", "secret-d", code6, NULL), USCHAT_ERR_USER_EXISTS);
 
     /* /metrics counts routes and results */
     char *metrics = NULL;
@@ -300,7 +302,8 @@ static void s_case_race(void)
         pthread_join(tb, NULL);
         pthread_barrier_destroy(&barrier);
         fprintf(stderr, "race %d: %d %d\n", round, a.error, b.error);
-        CHECK((a.error == 0 && b.error == 1005) || (a.error == 1005 && b.error == 0));
+        CHECK((a.error == 0 && b.error == USCHAT_ERR_USER_EXISTS) ||
+              (a.error == USCHAT_ERR_USER_EXISTS && b.error == 0));
     }
     /* the same email twice at once, under two names: one account */
     char e[128], c[7];
@@ -319,7 +322,8 @@ static void s_case_race(void)
     fprintf(stderr, "same email: %d %d\n", a.error, b.error);
     CHECK(a.error == 0 || b.error == 0);
     CHECK(a.error != b.error);
-    CHECK(a.error == 1005 || b.error == 1005 || a.error == 1003 || b.error == 1003);
+    CHECK(a.error == USCHAT_ERR_USER_EXISTS || b.error == USCHAT_ERR_USER_EXISTS ||
+          a.error == USCHAT_ERR_CODE_EXPIRED || b.error == USCHAT_ERR_CODE_EXPIRED);
     MYSQL *m = test_db_connect(s.stack.db);
     CHECK(m);
     CHECK(mysql_query(m, "SELECT COUNT(*) FROM user WHERE name LIKE 'racer%' OR name LIKE "
@@ -390,25 +394,28 @@ static void s_case_badinput(void)
         {"POST", "/user_login", "{\"passwd\":\"745230\"}", 200, 1001},
         {"POST", "/user_login", "{\"email\":17,\"passwd\":\"745230\"}", 200, 1001},
         {"POST", "/user_login", login_type, 200, 1001},
-        {"POST", "/user_login", "{\"email\":\"x@accounts.test\",\"passwd\":\"7452\"}", 200, 1009},
-        {"POST", "/user_login", "{\"email\":\"x@\",\"passwd\":\"745230\"}", 200, 1015},
+        {"POST", "/user_login", "{\"email\":\"x@accounts.test\",\"passwd\":\"7452\"}", 200,
+         USCHAT_ERR_PASSWD_INVALID},
+        {"POST", "/user_login", "{\"email\":\"x@\",\"passwd\":\"745230\"}", 200,
+         USCHAT_ERR_OUT_OF_RANGE},
         {"POST", "/user_login", "{\"email\":\"x@a.b\",\"email\":\"y@a.b\",\"passwd\":\"1\"}", 200,
          1001},
         {"POST", "/get_varifycode", "{}", 200, 1001},
         {"POST", "/get_varifycode", "{\"email\":null}", 200, 1001},
-        {"POST", "/get_varifycode", "{\"email\":\"a@b.c\\r\\nBcc: z@y.com\"}", 200, 1015},
-        {"POST", "/get_varifycode", "{\"email\":\"no-at-sign\"}", 200, 1015},
-        {"POST", "/get_varifycode", "{\"email\":\"a\\u0000@b.com\"}", 200, 1015},
+        {"POST", "/get_varifycode", "{\"email\":\"a@b.c\\r\\nBcc: z@y.com\"}", 200,
+         USCHAT_ERR_OUT_OF_RANGE},
+        {"POST", "/get_varifycode", "{\"email\":\"no-at-sign\"}", 200, USCHAT_ERR_OUT_OF_RANGE},
+        {"POST", "/get_varifycode", "{\"email\":\"a\\u0000@b.com\"}", 200, USCHAT_ERR_OUT_OF_RANGE},
         {"POST", "/get_varifycode", "{\"email\":\"\xff\xfe@b.com\"}", 200, 1001},
         {"POST", "/user_register", "{\"email\":\"x@accounts.test\"}", 200, 1001},
-        {"POST", "/user_register", reg_mismatch, 200, 1006},
-        {"POST", "/user_register", reg_short, 200, 1015},
-        {"POST", "/user_register", reg_long, 200, 1015},
-        {"POST", "/user_register", reg_user, 200, 1015},
-        {"POST", "/user_register", reg_user33, 200, 1015},
-        {"POST", "/user_register", reg_email, 200, 1015},
+        {"POST", "/user_register", reg_mismatch, 200, USCHAT_ERR_PASSWD_CONFIRM},
+        {"POST", "/user_register", reg_short, 200, USCHAT_ERR_OUT_OF_RANGE},
+        {"POST", "/user_register", reg_long, 200, USCHAT_ERR_OUT_OF_RANGE},
+        {"POST", "/user_register", reg_user, 200, USCHAT_ERR_OUT_OF_RANGE},
+        {"POST", "/user_register", reg_user33, 200, USCHAT_ERR_OUT_OF_RANGE},
+        {"POST", "/user_register", reg_email, 200, USCHAT_ERR_OUT_OF_RANGE},
         {"POST", "/user_register", reg_sex, 200, 1001},
-        {"POST", "/user_register", reg_sexrange, 200, 1015},
+        {"POST", "/user_register", reg_sexrange, 200, USCHAT_ERR_OUT_OF_RANGE},
         {"POST", "/user_register", reg_nick, 200, 1001},
         {"POST", "/user_register", reg_base, 200, 1003}, /* well formed: no code was sent */
         {"POST", "/reset_pwd", "{\"email\":\"x@accounts.test\",\"user\":\"a\"}", 200, 1001},

@@ -28,6 +28,7 @@
 #include "check.h"
 #include "test_support.h"
 #include "uschat/broker_client.h"
+#include "uschat/client_proto.h"
 #include "uschat/message.h"
 #include "uschat/redis_keys.h"
 
@@ -96,7 +97,8 @@ static void s_case_smtp(void)
     free(text);
     free(mail);
     /* the default limit: one new code per email per minute */
-    CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email), 1014);
+    CHECK_INT(acc_call(h, "/get_varifycode", NULL, "{s:s}", "email", email),
+              USCHAT_ERR_RATE_LIMITED);
     CHECK_INT(s_register(h, email, "smtp_user", "smtp-pass", code), 0);
     /* the fake node reported itself through the broker: login hands it out */
     json_t *r = NULL;
@@ -337,17 +339,17 @@ static void s_case_limits(void)
     CHECK_INT(s_login(h, email, "right-pass", NULL), 0);
     /* per email: 3 failures, then even the right password is refused for the window */
     for (int i = 0; i < 3; i++)
-        CHECK_INT(s_login(h, email, "wrong-pass", NULL), 1009);
-    CHECK_INT(s_login(h, email, "right-pass", NULL), 1014);
-    CHECK_INT(s_login(h, email, "wrong-pass", NULL), 1014);
+        CHECK_INT(s_login(h, email, "wrong-pass", NULL), USCHAT_ERR_PASSWD_INVALID);
+    CHECK_INT(s_login(h, email, "right-pass", NULL), USCHAT_ERR_RATE_LIMITED);
+    CHECK_INT(s_login(h, email, "wrong-pass", NULL), USCHAT_ERR_RATE_LIMITED);
     /* per client address: failures on other emails add up (3 so far + 5 = 8) */
     for (int i = 0; i < 5; i++) {
         char other[64];
         snprintf(other, sizeof other, "other%d_%ld@accounts.test", i, (long)getpid());
-        CHECK_INT(s_login(h, other, "wrong-pass", NULL), 1009);
+        CHECK_INT(s_login(h, other, "wrong-pass", NULL), USCHAT_ERR_PASSWD_INVALID);
     }
     char *fresh = s_email("fresh");
-    CHECK_INT(s_login(h, fresh, "wrong-pass", NULL), 1014);
+    CHECK_INT(s_login(h, fresh, "wrong-pass", NULL), USCHAT_ERR_RATE_LIMITED);
     free(fresh);
     free(email);
     acc_http_destroy(&h);
@@ -400,9 +402,9 @@ static void s_case_busy(void)
     int busy = 0, refused = 0;
     for (int i = 0; i < N; i++) {
         pthread_join(threads[i], NULL);
-        busy += clients[i].error == 1018;
-        refused += clients[i].error == 1009;
-        CHECK(clients[i].error == 1018 || clients[i].error == 1009);
+        busy += clients[i].error == USCHAT_ERR_BUSY;
+        refused += clients[i].error == USCHAT_ERR_PASSWD_INVALID;
+        CHECK(clients[i].error == USCHAT_ERR_BUSY || clients[i].error == USCHAT_ERR_PASSWD_INVALID);
     }
     pthread_barrier_destroy(&barrier);
     fprintf(stderr, "busy: %d answered 1018, %d checked (1009)\n", busy, refused);

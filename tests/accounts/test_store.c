@@ -1,6 +1,7 @@
 /* test_store.c - uschat_db against a real MariaDB and a real Redis: prepared statements, the
- * duplicate-key and transaction rules the services rely on, reconnect after the server drops
- * a connection, the pool's bound, and the Redis connection's reconnect.
+ * duplicate-key and transaction rules the services rely on, the retry of a transaction that
+ * met a lock, reconnect after the server drops a connection, the pool's bound, and the Redis
+ * connection's reconnect.
  *
  * Run by CTest as `test_accounts_store db|redis`; skips (77) without the test servers.
  */
@@ -101,6 +102,78 @@ static void *s_pool_worker(void *arg)
         CHECK(c == NULL);
     }
     return NULL;
+}
+
+/* db_tx_retry(): one transaction that meets a real lock held by another connection. */
+typedef struct {
+    db_conn_t *holder; /* holds the row lock until the first attempt timed out on it */
+    int calls;
+    const char *email;
+} s_tx_arg_t;
+
+static int s_tx_insert_locked(db_conn_t *c, void *arg)
+{
+    s_tx_arg_t *a = arg;
+    a->calls++;
+    int rc = db_begin(c);
+    db_param_t p[] = {DB_STR(a->email), DB_STR(a->email)};
+    if (rc == 0)
+        rc = db_exec(c, s_insert, p, 2, NULL);
+    if (rc == 0)
+        rc = db_exec(c, "UPDATE user SET nick = 'tx' WHERE name = 'locked'", NULL, 0, NULL);
+    if (rc == DB_ERR_RETRY && a->holder)
+        CHECK_INT(db_rollback(a->holder), 0); /* the other side lets go: the next try passes */
+    if (rc == 0)
+        rc = db_commit(c);
+    return rc; /* a failed attempt is left open: db_tx_retry() rolls it back */
+}
+
+static int s_tx_always(db_conn_t *c, void *arg)
+{
+    (void)c;
+    int *calls = arg;
+    return ++*calls == 2 ? 42 : DB_ERR_RETRY; /* a caller's own code ends the retries */
+}
+
+static void s_test_tx_retry(const db_config_t *cfg)
+{
+    db_conn_t *holder = db_conn_new(cfg), *c = db_conn_new(cfg);
+    CHECK(holder && c);
+    db_param_t p[] = {DB_STR("locked"), DB_STR("locked@example.com")};
+    CHECK_INT(db_exec(holder, s_insert, p, 2, NULL), 0);
+    CHECK_INT(db_exec(c, "SET SESSION innodb_lock_wait_timeout = 1", NULL, 0, NULL), 0);
+    CHECK_INT(db_begin(holder), 0);
+    CHECK_INT(db_query(holder, "SELECT uid FROM user WHERE name = 'locked' FOR UPDATE", NULL, 0,
+                       NULL, NULL),
+              1);
+
+    /* the first attempt times out on the lock (DB_ERR_RETRY) and is rolled back, its INSERT
+     * with it; the second commits: one row, not two */
+    s_tx_arg_t a = {holder, 0, "tx@example.com"};
+    CHECK_INT(db_tx_retry(c, 3, s_tx_insert_locked, &a), 0);
+    CHECK_INT(a.calls, 2);
+    db_param_t q[] = {DB_STR("tx@example.com")};
+    CHECK_INT(db_query(c, "SELECT uid FROM user WHERE email = ?", q, 1, NULL, NULL), 1);
+    CHECK_INT(db_query(c, "SELECT uid FROM user WHERE nick = 'tx'", NULL, 0, NULL, NULL), 1);
+
+    /* every attempt times out: at most `attempts` runs, DB_ERR_RETRY back, nothing stored */
+    CHECK_INT(db_begin(holder), 0);
+    CHECK_INT(db_query(holder, "SELECT uid FROM user WHERE name = 'locked' FOR UPDATE", NULL, 0,
+                       NULL, NULL),
+              1);
+    a = (s_tx_arg_t){NULL, 0, "tx2@example.com"};
+    CHECK_INT(db_tx_retry(c, 2, s_tx_insert_locked, &a), DB_ERR_RETRY);
+    CHECK_INT(a.calls, 2);
+    CHECK_INT(db_rollback(holder), 0);
+    db_param_t q2[] = {DB_STR("tx2@example.com")};
+    CHECK_INT(db_query(c, "SELECT uid FROM user WHERE email = ?", q2, 1, NULL, NULL), 0);
+
+    int calls = 0;
+    CHECK_INT(db_tx_retry(c, 5, s_tx_always, &calls), 42);
+    CHECK_INT(calls, 2);
+    CHECK_INT(db_tx_retry(NULL, 5, s_tx_always, &calls), DB_ERR_ARGUMENT);
+    db_conn_destroy(&holder);
+    db_conn_destroy(&c);
 }
 
 static void s_test_db(void)
@@ -224,6 +297,7 @@ static void s_test_db(void)
     CHECK(strlen(db_conn_error(c)) > 0);
     db_conn_destroy(&c);
 
+    s_test_tx_retry(&cfg);
     CHECK(test_db_drop(name) == 0);
     printf("db: ok\n");
 }

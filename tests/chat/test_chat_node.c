@@ -149,7 +149,7 @@ static void s_case_friends(void)
 
     /* errors that change nothing */
     CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "again", "x"),
-                             NULL) == 1019,
+                             NULL) == USCHAT_ERR_PENDING,
           "asking twice: 1019");
     CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(alice, "me", "me"),
                              NULL) == USCHAT_ERR_OUT_OF_RANGE,
@@ -188,10 +188,10 @@ static void s_case_friends(void)
           "1015 carries the accepter and the same thread");
     json_decref(push);
     CHECK(chat_stack_request(b, USCHAT_ID_AUTH_FRIEND_REQ, uschat_req_auth_friend(alice, "x"),
-                             NULL) == 1020,
+                             NULL) == USCHAT_ERR_ALREADY_FRIENDS,
           "accepting twice: 1020");
     CHECK(chat_stack_request(a, USCHAT_ID_ADD_FRIEND_REQ, uschat_req_add_friend(bob, "x", "x"),
-                             NULL) == 1020,
+                             NULL) == USCHAT_ERR_ALREADY_FRIENDS,
           "asking a friend: 1020");
     CHECK(chat_stack_query_int(st, "SELECT COUNT(*) FROM friend") == 2, "two friend rows");
     CHECK(chat_stack_query_int(st, "SELECT COUNT(*) FROM private_chat") == 1, "one thread");
@@ -498,7 +498,7 @@ static void s_case_badinput(void)
     }
     /* unknown ids: counted and ignored; the next reply is the heartbeat's */
     s_raw_frame(s, 4242, "{}", 2);
-    s_raw_frame(s, 1006, "{\"error\":0}", 11);
+    s_raw_frame(s, USCHAT_ID_LOGIN_RSP, "{\"error\":0}", 11);
     CHECK(uschat_session_heartbeat(s, alice, WAIT_MS, &error) == 0 && error == 0,
           "still up after unknown ids");
     CHECK(uschat_session_queued(s) == 0, "nothing answered the unknown ids");

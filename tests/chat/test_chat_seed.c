@@ -181,8 +181,9 @@ static uschat_session_t *s_login(chat_stack_t *st, uschat_http_t *h, const char 
         port = port == st->node_port[0] ? st->node_port[1] : st->node_port[0];
     uschat_session_t *s = uschat_session_connect(s_str(reply, "host"), port, WAIT_MS, NULL);
     CHECK(s, "connect to the node");
-    json_t *rsp = s_ask(
-        s, 1005, json_pack("{sIss}", "uid", (json_int_t)uid, "token", s_str(reply, "token")), 1006);
+    json_t *rsp = s_ask(s, USCHAT_ID_LOGIN_REQ,
+                        json_pack("{sIss}", "uid", (json_int_t)uid, "token", s_str(reply, "token")),
+                        USCHAT_ID_LOGIN_RSP);
     json_decref(reply);
     s_check_profile(rsp, "uid", uid);
     s_str(rsp, "email");
@@ -215,21 +216,21 @@ static uschat_session_t *s_login(chat_stack_t *st, uschat_http_t *h, const char 
 static int64_t s_befriend(uschat_session_t *a, int64_t ua, uschat_session_t *b, int64_t ub,
                           const char *greeting)
 {
-    json_decref(s_ask(a, 1009,
+    json_decref(s_ask(a, USCHAT_ID_ADD_FRIEND_REQ,
                       json_pack("{sIsssssI}", "uid", (json_int_t)ua, "applyname", greeting,
                                 "bakname", "note", "touid", (json_int_t)ub),
-                      1010));
-    json_t *notify = s_wait(b, 1011, NULL);
+                      USCHAT_ID_ADD_FRIEND_RSP));
+    json_t *notify = s_wait(b, USCHAT_ID_NOTIFY_ADD_FRIEND, NULL);
     s_check_profile(notify, "applyuid", ua);
     CHECK(strcmp(s_str(notify, "desc"), greeting) == 0, "1011 desc is the greeting");
     json_decref(notify);
     json_t *rsp = s_ask(
-        b, 1013,
+        b, USCHAT_ID_AUTH_FRIEND_REQ,
         json_pack("{sIsIss}", "fromuid", (json_int_t)ub, "touid", (json_int_t)ua, "back", "note"),
-        1014);
+        USCHAT_ID_AUTH_FRIEND_RSP);
     s_check_profile(rsp, "uid", ua);
     int64_t thread = s_int(rsp, "thread_id");
-    json_t *push = s_wait(a, 1015, NULL);
+    json_t *push = s_wait(a, USCHAT_ID_NOTIFY_AUTH_FRIEND, NULL);
     CHECK(s_int(push, "fromuid") == ub && s_int(push, "touid") == ua, "1015 fromuid, touid");
     s_str(push, "name");
     s_str(push, "nick");
@@ -262,10 +263,10 @@ static void s_send(uschat_session_t *s, int64_t from, int64_t to, int64_t thread
         json_array_append_new(arr, json_pack("{ssss}", "content", content, "unique_id", uniq));
     }
     json_t *ack =
-        s_ask(s, 1017,
+        s_ask(s, USCHAT_ID_TEXT_CHAT_REQ,
               json_pack("{sIsIsIso}", "fromuid", (json_int_t)from, "touid", (json_int_t)to,
                         "thread_id", (json_int_t)thread, "text_array", arr),
-              1018);
+              USCHAT_ID_TEXT_CHAT_RSP);
     CHECK(s_int(ack, "thread_id") == thread, "1018 thread");
     CHECK(json_array_size(s_array(ack, "chat_datas")) == (size_t)n, "1018 acks every item");
     json_t *item = json_array_get(s_array(ack, "chat_datas"), 0);
@@ -280,7 +281,7 @@ static void s_send(uschat_session_t *s, int64_t from, int64_t to, int64_t thread
 /* The peer's 1019 (same-node and cross-node alike): fromuid, touid, thread_id, chat_datas. */
 static void s_expect_push(uschat_session_t *s, int64_t from, int64_t thread, const char *content)
 {
-    json_t *push = s_wait(s, 1019, NULL);
+    json_t *push = s_wait(s, USCHAT_ID_NOTIFY_TEXT_CHAT, NULL);
     CHECK(s_int(push, "fromuid") == from && s_int(push, "thread_id") == thread, "1019 ids");
     s_int(push, "touid");
     json_t *item = json_array_get(s_array(push, "chat_datas"), 0);
@@ -302,9 +303,10 @@ static size_t s_load_threads(uschat_session_t *s, int64_t uid, int64_t *threads,
     size_t n = 0;
     int64_t cursor = 0;
     for (bool more = true; more;) {
-        json_t *rsp = s_ask(
-            s, 1025, json_pack("{sIsI}", "uid", (json_int_t)uid, "thread_id", (json_int_t)cursor),
-            1026);
+        json_t *rsp =
+            s_ask(s, USCHAT_ID_THREAD_LIST_REQ,
+                  json_pack("{sIsI}", "uid", (json_int_t)uid, "thread_id", (json_int_t)cursor),
+                  USCHAT_ID_THREAD_LIST_RSP);
         (*requests)++;
         json_t *t;
         size_t i;
@@ -331,13 +333,13 @@ static size_t s_load_history(uschat_session_t *s, int64_t thread, int *requests,
     int64_t cursor = 0, last_id = 0;
     size_t n = 0;
     for (bool more = true; more;) {
-        CHECK(uschat_session_send_take(s, 1029,
+        CHECK(uschat_session_send_take(s, USCHAT_ID_LOAD_CHAT_REQ,
                                        json_pack("{sIsI}", "thread_id", (json_int_t)thread,
                                                  "message_id", (json_int_t)cursor)) == 0,
               "1029");
         (*requests)++;
         int error = -1;
-        json_t *rsp = s_wait(s, 1030, &error);
+        json_t *rsp = s_wait(s, USCHAT_ID_LOAD_CHAT_RSP, &error);
         CHECK(error == 0, "1030 of thread %lld: error %d (1014 = rate limited)", (long long)thread,
               error);
         CHECK(s_int(rsp, "thread_id") == thread, "1030 thread");
@@ -388,7 +390,8 @@ int main(void)
     uschat_session_t *b = s_login(st, h, bn, ben, port_a, &port_b);
 
     /* SearchList::slot_user_search: 1007 {uid: the text typed}; 1008 the profile */
-    json_t *found = s_ask(a, 1007, json_pack("{ss}", "uid", bn), 1008);
+    json_t *found =
+        s_ask(a, USCHAT_ID_SEARCH_REQ, json_pack("{ss}", "uid", bn), USCHAT_ID_SEARCH_RSP);
     s_check_profile(found, "uid", ben);
     s_str(found, "desc");
     CHECK(!json_object_get(found, "email"), "no email in a search result");
@@ -402,12 +405,14 @@ int main(void)
     s_send(b, ben, ann, thread, 1, 1);
     s_expect_push(a, ben, thread, "m1");
     /* ChatDialog: a friend's conversation without a thread id asks 1027 {uid, other_id} */
-    json_t *priv = s_ask(
-        b, 1027, json_pack("{sIsI}", "uid", (json_int_t)ben, "other_id", (json_int_t)ann), 1028);
+    json_t *priv = s_ask(b, USCHAT_ID_CREATE_PRIVATE_REQ,
+                         json_pack("{sIsI}", "uid", (json_int_t)ben, "other_id", (json_int_t)ann),
+                         USCHAT_ID_CREATE_PRIVATE_RSP);
     CHECK(s_int(priv, "thread_id") == thread && s_int(priv, "other_id") == ann, "1028");
     json_decref(priv);
     /* TcpMgr's heartbeat: 1023 {fromuid} */
-    json_decref(s_ask(b, 1023, json_pack("{sI}", "fromuid", (json_int_t)ben), 1024));
+    json_decref(
+        s_ask(b, USCHAT_ID_HEARTBEAT_REQ, json_pack("{sI}", "fromuid", (json_int_t)ben), 1024));
 
     /* 19 more friends of ben's, each a conversation with its two first messages; one on ben's
      * node writes to him: the same-node 1019 has the body of the cross-node one */
@@ -420,8 +425,9 @@ int main(void)
         uschat_session_t *f =
             uschat_session_connect("127.0.0.1", st->node_port[i % 2], WAIT_MS, NULL);
         CHECK(f, "connect");
-        json_decref(
-            s_ask(f, 1005, json_pack("{sIss}", "uid", (json_int_t)uid, "token", token), 1006));
+        json_decref(s_ask(f, USCHAT_ID_LOGIN_REQ,
+                          json_pack("{sIss}", "uid", (json_int_t)uid, "token", token),
+                          USCHAT_ID_LOGIN_RSP));
         int64_t t = s_befriend(f, uid, b, ben, name);
         if (!same_node && st->node_port[i % 2] == port_b) {
             s_send(f, uid, ben, t, 0, 1);
@@ -466,7 +472,7 @@ int main(void)
     /* the same user logs in elsewhere: the first session gets 1021 with error 0, then closes
      * (tcpmgr.cpp: "logged in elsewhere", not a heartbeat timeout) */
     uschat_session_t *again = s_login(st, h, bn, ben, 0, NULL);
-    json_t *kicked = s_wait(b, 1021, NULL);
+    json_t *kicked = s_wait(b, USCHAT_ID_NOTIFY_OFFLINE, NULL);
     CHECK(s_int(kicked, "uid") == ben, "1021 uid");
     json_decref(kicked);
     CHECK(uschat_session_wait_closed(b, WAIT_MS) == 0, "the old session is closed");

@@ -123,8 +123,8 @@ static void test_malformed_frames(void)
 {
     uschat_conn_t *w = uschat_conn_new(0);
     /* not JSON, a JSON array, an empty body, then a good frame: errors, then the good one */
-    CHECK_INT(uschat_conn_send_raw(w, 1019, "not json", 8), 0);
-    CHECK_INT(uschat_conn_send_raw(w, 1019, "[1,2]", 5), 0);
+    CHECK_INT(uschat_conn_send_raw(w, USCHAT_ID_NOTIFY_TEXT_CHAT, "not json", 8), 0);
+    CHECK_INT(uschat_conn_send_raw(w, USCHAT_ID_NOTIFY_TEXT_CHAT, "[1,2]", 5), 0);
     CHECK_INT(uschat_conn_send_raw(w, 1024, NULL, 0), 0);
     CHECK_INT(uschat_conn_send_raw(w, 1024, "{\"error\":0}", 11), 0);
     size_t len = 0;
@@ -145,7 +145,7 @@ static void test_malformed_frames(void)
     }
     CHECK_INT(n, 4);
     CHECK_INT(results[0], USCHAT_E_BADBODY);
-    CHECK_INT(ids[0], 1019);
+    CHECK_INT(ids[0], USCHAT_ID_NOTIFY_TEXT_CHAT);
     CHECK_INT(results[1], USCHAT_E_BADBODY);
     CHECK_INT(results[2], USCHAT_E_BADBODY);
     CHECK_INT(results[3], 1);
@@ -177,12 +177,13 @@ static void test_send_limits(void)
     memset(text, 'y', sizeof text - 1);
     text[sizeof text - 1] = '\0';
     json_t *big = json_pack("{s:s}", "content", text);
-    CHECK_INT(uschat_conn_send(c, 1017, big), USCHAT_E_TOOLARGE);
+    CHECK_INT(uschat_conn_send(c, USCHAT_ID_TEXT_CHAT_REQ, big), USCHAT_E_TOOLARGE);
     CHECK_INT(uschat_conn_out_pending(c), 0); /* nothing half-queued */
     json_decref(big);
     json_t *arr = json_array();
-    CHECK_INT(uschat_conn_send(c, 1017, arr), USCHAT_E_ARG); /* bodies are objects */
-    CHECK_INT(uschat_conn_send(c, 1017, NULL), USCHAT_E_ARG);
+    CHECK_INT(uschat_conn_send(c, USCHAT_ID_TEXT_CHAT_REQ, arr),
+              USCHAT_E_ARG); /* bodies are objects */
+    CHECK_INT(uschat_conn_send(c, USCHAT_ID_TEXT_CHAT_REQ, NULL), USCHAT_E_ARG);
     json_decref(arr);
     /* many frames queued while nothing is written: they stay whole and in order */
     for (int i = 0; i < 500; i++) {

@@ -58,15 +58,19 @@ static void test_builders(void)
 
 static void test_ids(void)
 {
-    const uint16_t req[] = {1005, 1007, 1009, 1013, 1017, 1023, 1025, 1027, 1029, 1031, 1033};
+    const uint16_t req[] = {
+        USCHAT_ID_LOGIN_REQ,       USCHAT_ID_SEARCH_REQ,         USCHAT_ID_ADD_FRIEND_REQ,
+        USCHAT_ID_AUTH_FRIEND_REQ, USCHAT_ID_TEXT_CHAT_REQ,      USCHAT_ID_HEARTBEAT_REQ,
+        USCHAT_ID_THREAD_LIST_REQ, USCHAT_ID_CREATE_PRIVATE_REQ, USCHAT_ID_LOAD_CHAT_REQ,
+        USCHAT_ID_SYNC_REQ,        USCHAT_ID_READ_MARK_REQ};
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
         CHECK_INT(uschat_reply_id(req[i]), req[i] + 1);
         CHECK(uschat_msg_name(req[i]) != NULL);
         CHECK(uschat_msg_name(req[i] + 1) != NULL);
     }
-    CHECK_INT(uschat_reply_id(1019), 0); /* a push, not a request */
-    CHECK_INT(uschat_reply_id(1006), 0);
-    CHECK_STR(uschat_msg_name(1021), "notify_offline");
+    CHECK_INT(uschat_reply_id(USCHAT_ID_NOTIFY_TEXT_CHAT), 0); /* a push, not a request */
+    CHECK_INT(uschat_reply_id(USCHAT_ID_LOGIN_RSP), 0);
+    CHECK_STR(uschat_msg_name(USCHAT_ID_NOTIFY_OFFLINE), "notify_offline");
     CHECK(uschat_msg_name(4) == NULL);
     CHECK_STR(uschat_strerror(USCHAT_ERR_NOT_FRIENDS), "not friends or not a member of the thread");
     CHECK_STR(uschat_strerror(USCHAT_E_TIMEOUT), "timed out");
@@ -114,6 +118,28 @@ static void test_errors(void)
     for (int e = USCHAT_E_REPLY; e < 0; e++)
         CHECK(strcmp(uschat_strerror(e), "unknown error") != 0);
     CHECK_STR(uschat_strerror(4242), "unknown error");
+}
+
+/* The same from the table itself (schema/messages/errors.def): every code a server can send
+ * has its own sentence in the client, the one the table gives. */
+static void test_error_table(void)
+{
+    size_t n = uschat_proto_error_count();
+    CHECK(n >= 21);
+    for (size_t i = 0; i < n; i++) {
+        const uschat_error_desc_t *e = uschat_proto_error_at(i);
+        if (e->code == 0)
+            continue;
+        const char *text = uschat_strerror(e->code);
+        CHECK_STR(text, e->sentence);
+        CHECK(strcmp(text, "unknown error") != 0 && text[0] != '\0');
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(uschat_proto_error_at(j)->sentence, text) != 0);
+        CHECK(e->senders != 0);
+    }
+    /* the friend request's answers that once read "unknown error" */
+    CHECK(strcmp(uschat_strerror(USCHAT_ERR_PENDING), "unknown error") != 0);
+    CHECK(strcmp(uschat_strerror(USCHAT_ERR_ALREADY_FRIENDS), "unknown error") != 0);
 }
 
 static json_t *s_load(const char *text)
@@ -282,6 +308,7 @@ int main(void)
     RUN(test_builders);
     RUN(test_ids);
     RUN(test_errors);
+    RUN(test_error_table);
     RUN(test_parse_login_and_users);
     RUN(test_parse_chat);
     return CHECK_DONE();

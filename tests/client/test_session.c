@@ -67,13 +67,14 @@ static void *s_peer(void *arg)
         return NULL;
     uint8_t out[2048];
     char body[256];
-    int ok = s_read_frame(fd, p->login_body, sizeof p->login_body) == 1005;
+    int ok = s_read_frame(fd, p->login_body, sizeof p->login_body) == USCHAT_ID_LOGIN_REQ;
     /* a push and the login reply in one write */
-    size_t n = s_frame(out, 1019, "{\"fromuid\":13,\"touid\":12,\"thread_id\":77}");
-    n += s_frame(out + n, 1006, "{\"error\":0,\"uid\":12,\"name\":\"alice\"}");
+    size_t n =
+        s_frame(out, USCHAT_ID_NOTIFY_TEXT_CHAT, "{\"fromuid\":13,\"touid\":12,\"thread_id\":77}");
+    n += s_frame(out + n, USCHAT_ID_LOGIN_RSP, "{\"error\":0,\"uid\":12,\"name\":\"alice\"}");
     ok &= write(fd, out, n) == (ssize_t)n;
     /* heartbeat reply one byte at a time */
-    ok &= s_read_frame(fd, body, sizeof body) == 1023;
+    ok &= s_read_frame(fd, body, sizeof body) == USCHAT_ID_HEARTBEAT_REQ;
     n = s_frame(out, 1024, "{\"error\":0}");
     for (size_t i = 0; i < n && ok; i++) {
         ok &= write(fd, out + i, 1) == 1;
@@ -81,12 +82,12 @@ static void *s_peer(void *arg)
         nanosleep(&ts, NULL);
     }
     /* a frame whose body is not JSON, then a good one */
-    n = s_frame(out, 1019, "nope");
-    n += s_frame(out + n, 1035, "{\"thread_id\":77,\"reader\":13,\"seq\":4}");
+    n = s_frame(out, USCHAT_ID_NOTIFY_TEXT_CHAT, "nope");
+    n += s_frame(out + n, USCHAT_ID_NOTIFY_READ, "{\"thread_id\":77,\"reader\":13,\"seq\":4}");
     ok &= write(fd, out, n) == (ssize_t)n;
     /* wait for the go, then kick and close */
-    ok &= s_read_frame(fd, body, sizeof body) == 1023;
-    n = s_frame(out, 1021, "{\"uid\":12}");
+    ok &= s_read_frame(fd, body, sizeof body) == USCHAT_ID_HEARTBEAT_REQ;
+    n = s_frame(out, USCHAT_ID_NOTIFY_OFFLINE, "{\"uid\":12}");
     ok &= write(fd, out, n) == (ssize_t)n;
     close(fd);
     p->script_ok = ok;
@@ -129,7 +130,7 @@ static void test_script(void)
     /* the push that came first was kept */
     CHECK_INT(uschat_session_queued(s), 1);
     json_t *push = NULL;
-    CHECK_INT(uschat_session_wait(s, 1019, 0, &push), 0);
+    CHECK_INT(uschat_session_wait(s, USCHAT_ID_NOTIFY_TEXT_CHAT, 0, &push), 0);
     uschat_text_chat_t tc;
     CHECK_INT(uschat_parse_text_chat(push, &tc), 0);
     CHECK_INT(tc.fromuid, 13);
@@ -140,7 +141,7 @@ static void test_script(void)
     uint16_t id = 0;
     json_t *any = NULL;
     CHECK_INT(uschat_session_next(s, 2000, &id, &any), 0);
-    CHECK_INT(id, 1035); /* the malformed frame before it was skipped */
+    CHECK_INT(id, USCHAT_ID_NOTIFY_READ); /* the malformed frame before it was skipped */
     json_decref(any);
     CHECK_INT(uschat_session_bad_frames(s), 1);
     CHECK_INT(uschat_session_wait(s, 9999, 100, NULL), USCHAT_E_TIMEOUT);

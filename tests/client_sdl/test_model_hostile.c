@@ -24,8 +24,15 @@ static const char *const s_fields[] = {
     "has_more",    "reader",    "token"};
 #define NFIELDS (sizeof s_fields / sizeof s_fields[0])
 
-static const uint16_t s_ids[] = {1006, 1008, 1010, 1011, 1014, 1015, 1018, 1019, 1021,
-                                 1024, 1026, 1028, 1030, 1032, 1034, 1035, 1036, 0};
+static const uint16_t s_ids[] = {USCHAT_ID_LOGIN_RSP,         USCHAT_ID_SEARCH_RSP,
+                                 USCHAT_ID_ADD_FRIEND_RSP,    USCHAT_ID_NOTIFY_ADD_FRIEND,
+                                 USCHAT_ID_AUTH_FRIEND_RSP,   USCHAT_ID_NOTIFY_AUTH_FRIEND,
+                                 USCHAT_ID_TEXT_CHAT_RSP,     USCHAT_ID_NOTIFY_TEXT_CHAT,
+                                 USCHAT_ID_NOTIFY_OFFLINE,    1024,
+                                 USCHAT_ID_THREAD_LIST_RSP,   USCHAT_ID_CREATE_PRIVATE_RSP,
+                                 USCHAT_ID_LOAD_CHAT_RSP,     USCHAT_ID_SYNC_RSP,
+                                 USCHAT_ID_READ_MARK_RSP,     USCHAT_ID_NOTIFY_READ,
+                                 (USCHAT_ID_NOTIFY_READ + 1), 0};
 #define NIDS (sizeof s_ids / sizeof s_ids[0])
 
 static uint64_t s_state = 0x2545F4914F6CDD1Dull;

@@ -21,7 +21,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "chat_internal.h"
+#include "chat_net.h"
+#include "chat_node.h"
+#include "chat_presence.h"
+#include "uschat/client_proto.h"
+#include "chat_text.h"
 #include "uschat/log.h"
 
 static chat_node_t *s_node;
@@ -66,10 +70,11 @@ static chat_conn_t *s_open_conn(void)
 
 static bool s_is_reply_id(uint16_t id)
 {
-    static const uint16_t ids[] = {CHAT_ID_LOGIN_RSP,   CHAT_ID_SEARCH_RSP,  CHAT_ID_APPLY_RSP,
-                                   CHAT_ID_AUTH_RSP,    CHAT_ID_TEXT_RSP,    CHAT_ID_HEARTBEAT_RSP,
-                                   CHAT_ID_THREADS_RSP, CHAT_ID_PRIVATE_RSP, CHAT_ID_HISTORY_RSP,
-                                   CHAT_ID_SYNC_RSP,    CHAT_ID_READ_RSP};
+    static const uint16_t ids[] = {
+        USCHAT_ID_LOGIN_RSP,       USCHAT_ID_SEARCH_RSP,         USCHAT_ID_ADD_FRIEND_RSP,
+        USCHAT_ID_AUTH_FRIEND_RSP, USCHAT_ID_TEXT_CHAT_RSP,      USCHAT_ID_HEARTBEAT_RSP,
+        USCHAT_ID_THREAD_LIST_RSP, USCHAT_ID_CREATE_PRIVATE_RSP, USCHAT_ID_LOAD_CHAT_RSP,
+        USCHAT_ID_SYNC_RSP,        USCHAT_ID_READ_MARK_RSP};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i] == id)
             return true;

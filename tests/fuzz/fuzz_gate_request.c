@@ -42,12 +42,13 @@ static void s_check_answer(gate_req_t *req, uint32_t error)
     json_t *answer = text ? json_loads(text, 0, NULL) : NULL;
     if (!answer || json_integer_value(json_object_get(answer, "error")) != (json_int_t)error)
         abort();
-    if (error == GATE_OK && req->route != GATE_ROUTE_LOGIN) {
+    if (error == USCHAT_ERR_SUCCESS && req->route != GATE_ROUTE_LOGIN) {
         const char *email = json_string_value(json_object_get(answer, "email"));
         if (!email || strcmp(email, req->email) != 0)
             abort();
     }
-    if (error == GATE_OK && (req->route == GATE_ROUTE_REGISTER || req->route == GATE_ROUTE_RESET)) {
+    if (error == USCHAT_ERR_SUCCESS &&
+        (req->route == GATE_ROUTE_REGISTER || req->route == GATE_ROUTE_RESET)) {
         const char *user = json_string_value(json_object_get(answer, "user"));
         if (!user || strcmp(user, req->user) != 0)
             abort();
@@ -72,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(req->body, data + 1, req->body_len);
     uint32_t error = gate_route_check(req);
-    if (error == GATE_OK) {
+    if (error == USCHAT_ERR_SUCCESS) {
         char normal[ACCOUNT_EMAIL_MAX + 1];
         if (!account_email_normalize(req->email, strlen(req->email), normal) ||
             strcmp(normal, req->email) != 0)

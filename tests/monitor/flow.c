@@ -15,6 +15,7 @@
 
 #include "uschat/client/http.h"
 #include "uschat/client/proto.h"
+#include "uschat/frame.h"
 
 void flow_user_init(flow_user_t *u, const char *tag)
 {
@@ -142,7 +143,7 @@ int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *t
 {
     int t = config->timeout_ms, error = -1;
     json_t *reply = NULL;
-    if (uschat_session_request(from->session, 1009,
+    if (uschat_session_request(from->session, USCHAT_ID_ADD_FRIEND_REQ,
                                uschat_req_add_friend(to->uid, "hello from the other host", "note"),
                                t, &reply) != 0 ||
         uschat_parse_error(reply, &error) != 0 || error != 0) {
@@ -153,7 +154,7 @@ int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *t
     json_decref(reply);
     json_t *push = NULL;
     uschat_notify_add_friend_t apply;
-    if (uschat_session_wait(to->session, 1011, t, &push) != 0 ||
+    if (uschat_session_wait(to->session, USCHAT_ID_NOTIFY_ADD_FRIEND, t, &push) != 0 ||
         uschat_parse_notify_add_friend(push, &apply) != 0 || apply.applicant.uid != from->uid) {
         fprintf(stderr, "flow: %s got no 1011 from %s\n", to->user, from->user);
         json_decref(push);
@@ -162,8 +163,8 @@ int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *t
     json_decref(push);
     reply = NULL;
     uschat_auth_friend_t auth;
-    if (uschat_session_request(to->session, 1013, uschat_req_auth_friend(from->uid, "friend"), t,
-                               &reply) != 0 ||
+    if (uschat_session_request(to->session, USCHAT_ID_AUTH_FRIEND_REQ,
+                               uschat_req_auth_friend(from->uid, "friend"), t, &reply) != 0 ||
         uschat_parse_auth_friend(reply, &auth) != 0 || auth.error != 0) {
         fprintf(stderr, "flow: 1013 -> 1014 failed\n");
         json_decref(reply);
@@ -172,7 +173,7 @@ int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *t
     to->thread_id = auth.thread_id;
     json_decref(reply);
     push = NULL;
-    if (uschat_session_wait(from->session, 1015, t, &push) != 0 ||
+    if (uschat_session_wait(from->session, USCHAT_ID_NOTIFY_AUTH_FRIEND, t, &push) != 0 ||
         uschat_parse_auth_friend(push, &auth) != 0 || auth.fromuid != to->uid) {
         fprintf(stderr, "flow: %s got no 1015\n", from->user);
         json_decref(push);
@@ -209,7 +210,7 @@ int flow_message(const flow_config_t *config, flow_user_t *from, flow_user_t *to
     uschat_text_chat_t chat;
     uschat_chat_msg_t sent, got;
     int rc = -1;
-    if (uschat_session_request(from->session, 1017,
+    if (uschat_session_request(from->session, USCHAT_ID_TEXT_CHAT_REQ,
                                uschat_req_text_chat(to->uid, from->thread_id, &item, 1), t,
                                &ack) != 0 ||
         s_one_message(ack, &chat, &sent) != 0 || sent.seq < 1 || sent.message_id < 1 ||
@@ -217,7 +218,7 @@ int flow_message(const flow_config_t *config, flow_user_t *from, flow_user_t *to
         fprintf(stderr, "flow: %s's message was not acknowledged\n", from->user);
         goto done;
     }
-    if (uschat_session_wait(to->session, 1019, t, &push) != 0 ||
+    if (uschat_session_wait(to->session, USCHAT_ID_NOTIFY_TEXT_CHAT, t, &push) != 0 ||
         s_one_message(push, &chat, &got) != 0 || chat.fromuid != from->uid ||
         chat.thread_id != from->thread_id || got.message_id != sent.message_id ||
         got.seq != sent.seq || strcmp(got.content, content) != 0) {
@@ -230,4 +231,71 @@ done:
     json_decref(ack);
     json_decref(push);
     return rc;
+}
+
+int flow_message_burst(const flow_config_t *config, flow_user_t *from, flow_user_t *to,
+                       const char *const *contents, size_t n)
+{
+    int t = config->timeout_ms;
+    size_t cap = n * (FRAME_HEADER_SIZE + 1024), len = 0;
+    uint8_t *bytes = malloc(cap ? cap : 1);
+    if (!bytes)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char unique_id[64];
+        if (uschat_unique_id(from->uid, unique_id, sizeof(unique_id)) != 0)
+            goto fail;
+        uschat_text_t item = {.content = contents[i], .unique_id = unique_id};
+        json_t *req = uschat_req_text_chat(to->uid, from->thread_id, &item, 1);
+        char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+        json_decref(req);
+        int w = body ? frame_encode(1017, body, strlen(body), bytes + len, cap - len) : -1;
+        free(body);
+        if (w < 0)
+            goto fail;
+        len += (size_t)w;
+    }
+    if (uschat_session_send_bytes(from->session, bytes, len) != 0)
+        goto fail;
+    free(bytes);
+    bytes = NULL;
+
+    int64_t last_seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *ack = NULL;
+        uschat_text_chat_t chat;
+        uschat_chat_msg_t sent;
+        int rc = uschat_session_wait(from->session, 1018, t, &ack) == 0 &&
+                         s_one_message(ack, &chat, &sent) == 0 && sent.seq > 0
+                     ? 0
+                     : -1;
+        json_decref(ack);
+        if (rc != 0) {
+            fprintf(stderr, "flow: %s's message %zu of %zu was not acknowledged\n", from->user,
+                    i + 1, n);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *push = NULL;
+        uschat_text_chat_t chat;
+        uschat_chat_msg_t got;
+        int rc = uschat_session_wait(to->session, 1019, t, &push) == 0 &&
+                         s_one_message(push, &chat, &got) == 0 && chat.fromuid == from->uid &&
+                         strcmp(got.content, contents[i]) == 0 && got.seq > last_seq
+                     ? 0
+                     : -1;
+        if (rc == 0)
+            last_seq = got.seq;
+        json_decref(push);
+        if (rc != 0) {
+            fprintf(stderr, "flow: %s did not get %s's message %zu of %zu, in order\n", to->user,
+                    from->user, i + 1, n);
+            return -1;
+        }
+    }
+    return 0;
+fail:
+    free(bytes);
+    return -1;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uschat/client_proto.h"
 #include "uschat/frame.h"
 
 #define CHECK_KEEP_GOING
@@ -69,14 +70,14 @@ static size_t s_feed_chunks(frame_decoder_t *d, const uint8_t *data, size_t len,
 static void test_whole_frame_is_zero_copy(void)
 {
     uint8_t buf[256];
-    size_t n = s_make(buf, sizeof buf, 1017, 100, 3);
+    size_t n = s_make(buf, sizeof buf, USCHAT_ID_TEXT_CHAT_REQ, 100, 3);
     frame_decoder_t d;
     frame_decoder_init(&d, FRAME_DEFAULT_MAX_BODY);
     frame_t f;
     size_t used = 0;
     CHECK_INT(frame_decoder_feed(&d, buf, n, &used, &f), 1);
     CHECK_INT(used, n);
-    CHECK_INT(f.id, 1017);
+    CHECK_INT(f.id, USCHAT_ID_TEXT_CHAT_REQ);
     CHECK_INT(f.length, 100);
     CHECK(f.body == buf + FRAME_HEADER_SIZE);
     CHECK(d.body == NULL);
@@ -195,7 +196,7 @@ static void test_oversized_header_is_sticky(void)
     frame_decoder_t d;
     frame_decoder_init(&d, 100);
     uint8_t hdr[FRAME_HEADER_SIZE];
-    CHECK_INT(frame_header_write(hdr, 1005, 101), 0);
+    CHECK_INT(frame_header_write(hdr, USCHAT_ID_LOGIN_REQ, 101), 0);
     frame_t f;
     size_t used = 99;
     /* One byte at a time: the error comes with the fourth. */
@@ -261,7 +262,7 @@ static void test_max_body_bounds(void)
 static void test_empty_body(void)
 {
     uint8_t buf[8];
-    CHECK_INT(frame_encode(1023, NULL, 0, buf, sizeof buf), 4);
+    CHECK_INT(frame_encode(USCHAT_ID_HEARTBEAT_REQ, NULL, 0, buf, sizeof buf), 4);
     CHECK(memcmp(buf, "\x03\xff\x00\x00", 4) == 0);
     frame_decoder_t d;
     frame_decoder_init(&d, 10);
@@ -269,7 +270,7 @@ static void test_empty_body(void)
     size_t used;
     CHECK_INT(frame_decoder_feed(&d, buf, 4, &used, &f), 1);
     CHECK_INT(used, 4);
-    CHECK_INT(f.id, 1023);
+    CHECK_INT(f.id, USCHAT_ID_HEARTBEAT_REQ);
     CHECK_INT(f.length, 0);
     CHECK(f.body != NULL);
     /* Header in 1-byte steps: the frame comes with the last header byte. */
@@ -288,10 +289,10 @@ static void test_encoder(void)
     CHECK_INT(frame_header_write(hdr, 1, FRAME_MAX_BODY + 1), FRAME_ERR_TOO_LARGE);
 
     uint8_t out[16];
-    CHECK_INT(frame_encode(1005, "{\"a\":1}", 7, out, sizeof out), 11);
+    CHECK_INT(frame_encode(USCHAT_ID_LOGIN_REQ, "{\"a\":1}", 7, out, sizeof out), 11);
     CHECK(memcmp(out, "\x03\xed\x00\x07{\"a\":1}", 11) == 0);
-    CHECK_INT(frame_encode(1005, "{\"a\":1}", 7, out, 10), FRAME_ERR_ARG);
-    CHECK_INT(frame_encode(1005, NULL, 7, out, sizeof out), FRAME_ERR_ARG);
+    CHECK_INT(frame_encode(USCHAT_ID_LOGIN_REQ, "{\"a\":1}", 7, out, 10), FRAME_ERR_ARG);
+    CHECK_INT(frame_encode(USCHAT_ID_LOGIN_REQ, NULL, 7, out, sizeof out), FRAME_ERR_ARG);
     static uint8_t big[FRAME_MAX_BODY + 8];
     CHECK_INT(frame_encode(1, big, FRAME_MAX_BODY + 1, big, sizeof big), FRAME_ERR_TOO_LARGE);
 
@@ -300,7 +301,7 @@ static void test_encoder(void)
     frame_t f;
     size_t used;
     CHECK_INT(frame_decoder_feed(&d, out, 11, &used, &f), 1);
-    CHECK_INT(f.id, 1005);
+    CHECK_INT(f.id, USCHAT_ID_LOGIN_REQ);
     CHECK(f.length == 7 && memcmp(f.body, "{\"a\":1}", 7) == 0);
     frame_decoder_reset(&d);
 

@@ -407,7 +407,7 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
     }
     if (o->duration_s < 1 || o->duration_s > MAX_DURATION_S || o->users < 1 || o->rate < 0 ||
         o->connect_rate < 0 || o->window < 1 || o->msg_size < 1 ||
-        o->msg_size > USCHAT_TEXT_MAX_BYTES || o->threads < 1 || o->threads > 256 ||
+        o->msg_size > USCHAT_MAX(TEXT_ITEM, content) || o->threads < 1 || o->threads > 256 ||
         o->concurrency < 1 || o->setup_s < 1 || o->setup_s > MAX_DURATION_S || o->seed < 0 ||
         !s_prefix_ok(o->seed_opts.prefix) || strlen(o->seed_opts.password) < 6 ||
         strlen(o->seed_opts.password) > 64) {

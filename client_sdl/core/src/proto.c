@@ -19,88 +19,44 @@
 
 /* ---- ids ---------------------------------------------------------------------------- */
 
-static const struct {
-    uint16_t id;
-    const char *name;
-} s_names[] = {
-    {USCHAT_ID_LOGIN_REQ, "login_req"},
-    {USCHAT_ID_LOGIN_RSP, "login_rsp"},
-    {USCHAT_ID_SEARCH_REQ, "search_req"},
-    {USCHAT_ID_SEARCH_RSP, "search_rsp"},
-    {USCHAT_ID_ADD_FRIEND_REQ, "add_friend_req"},
-    {USCHAT_ID_ADD_FRIEND_RSP, "add_friend_rsp"},
-    {USCHAT_ID_NOTIFY_ADD_FRIEND, "notify_add_friend"},
-    {USCHAT_ID_AUTH_FRIEND_REQ, "auth_friend_req"},
-    {USCHAT_ID_AUTH_FRIEND_RSP, "auth_friend_rsp"},
-    {USCHAT_ID_NOTIFY_AUTH_FRIEND, "notify_auth_friend"},
-    {USCHAT_ID_TEXT_CHAT_REQ, "text_chat_req"},
-    {USCHAT_ID_TEXT_CHAT_RSP, "text_chat_rsp"},
-    {USCHAT_ID_NOTIFY_TEXT_CHAT, "notify_text_chat"},
-    {USCHAT_ID_NOTIFY_OFFLINE, "notify_offline"},
-    {USCHAT_ID_HEARTBEAT_REQ, "heartbeat_req"},
-    {USCHAT_ID_HEARTBEAT_RSP, "heartbeat_rsp"},
-    {USCHAT_ID_THREAD_LIST_REQ, "thread_list_req"},
-    {USCHAT_ID_THREAD_LIST_RSP, "thread_list_rsp"},
-    {USCHAT_ID_CREATE_PRIVATE_REQ, "create_private_req"},
-    {USCHAT_ID_CREATE_PRIVATE_RSP, "create_private_rsp"},
-    {USCHAT_ID_LOAD_CHAT_REQ, "load_chat_req"},
-    {USCHAT_ID_LOAD_CHAT_RSP, "load_chat_rsp"},
-    {USCHAT_ID_SYNC_REQ, "sync_req"},
-    {USCHAT_ID_SYNC_RSP, "sync_rsp"},
-    {USCHAT_ID_READ_MARK_REQ, "read_mark_req"},
-    {USCHAT_ID_READ_MARK_RSP, "read_mark_rsp"},
-    {USCHAT_ID_NOTIFY_READ, "notify_read"},
-};
+/* Names and reply ids come from the message table (schema/messages/client.def). */
 
 const char *uschat_msg_name(uint16_t id)
 {
-    for (size_t i = 0; i < sizeof s_names / sizeof s_names[0]; i++)
-        if (s_names[i].id == id)
-            return s_names[i].name;
-    return NULL;
+    const uschat_msg_desc_t *d = uschat_proto_msg(id);
+    return d ? d->name : NULL;
 }
 
 uint16_t uschat_reply_id(uint16_t req)
 {
-    switch (req) {
-    case USCHAT_ID_LOGIN_REQ:
-    case USCHAT_ID_SEARCH_REQ:
-    case USCHAT_ID_ADD_FRIEND_REQ:
-    case USCHAT_ID_AUTH_FRIEND_REQ:
-    case USCHAT_ID_TEXT_CHAT_REQ:
-    case USCHAT_ID_HEARTBEAT_REQ:
-    case USCHAT_ID_THREAD_LIST_REQ:
-    case USCHAT_ID_CREATE_PRIVATE_REQ:
-    case USCHAT_ID_LOAD_CHAT_REQ:
-    case USCHAT_ID_SYNC_REQ:
-    case USCHAT_ID_READ_MARK_REQ:
-        return (uint16_t)(req + 1);
-    default:
-        return 0;
-    }
+    const uschat_msg_desc_t *d = uschat_proto_msg(req);
+    return d && d->dir == USCHAT_DIR_C2S ? d->reply : 0;
 }
 
 /* ---- builders ----------------------------------------------------------------------- */
 
 json_t *uschat_req_login(int64_t uid, const char *token)
 {
-    return json_pack("{s:I, s:s}", "uid", (json_int_t)uid, "token", token);
+    return json_pack("{s:I, s:s}", USCHAT_FIELD(LOGIN_REQ, uid), (json_int_t)uid,
+                     USCHAT_FIELD(LOGIN_REQ, token), token);
 }
 
 json_t *uschat_req_search(const char *uid_or_name)
 {
-    return json_pack("{s:s}", "uid", uid_or_name);
+    return json_pack("{s:s}", USCHAT_FIELD(SEARCH_REQ, uid), uid_or_name);
 }
 
 json_t *uschat_req_add_friend(int64_t touid, const char *applyname, const char *bakname)
 {
-    return json_pack("{s:I, s:s, s:s}", "touid", (json_int_t)touid, "applyname",
-                     applyname ? applyname : "", "bakname", bakname ? bakname : "");
+    return json_pack("{s:I, s:s, s:s}", USCHAT_FIELD(ADD_FRIEND_REQ, touid), (json_int_t)touid,
+                     USCHAT_FIELD(ADD_FRIEND_REQ, applyname), applyname ? applyname : "",
+                     USCHAT_FIELD(ADD_FRIEND_REQ, bakname), bakname ? bakname : "");
 }
 
 json_t *uschat_req_auth_friend(int64_t touid, const char *back)
 {
-    return json_pack("{s:I, s:s}", "touid", (json_int_t)touid, "back", back ? back : "");
+    return json_pack("{s:I, s:s}", USCHAT_FIELD(AUTH_FRIEND_REQ, touid), (json_int_t)touid,
+                     USCHAT_FIELD(AUTH_FRIEND_REQ, back), back ? back : "");
 }
 
 json_t *uschat_req_text_chat(int64_t touid, int64_t thread_id, const uschat_text_t *items, size_t n)
@@ -111,55 +67,60 @@ json_t *uschat_req_text_chat(int64_t touid, int64_t thread_id, const uschat_text
     if (!array)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        json_t *item =
-            json_pack("{s:s, s:s}", "content", items[i].content, "unique_id", items[i].unique_id);
+        json_t *item = json_pack("{s:s, s:s}", USCHAT_FIELD(SENT_ITEM, content), items[i].content,
+                                 USCHAT_FIELD(SENT_ITEM, unique_id), items[i].unique_id);
         if (json_array_append_new(array, item) < 0) { /* NULL item fails here too */
             json_decref(array);
             return NULL;
         }
     }
-    return json_pack("{s:I, s:I, s:o}", "touid", (json_int_t)touid, "thread_id",
-                     (json_int_t)thread_id, "text_array", array);
+    return json_pack("{s:I, s:I, s:o}", USCHAT_FIELD(TEXT_CHAT_REQ, touid), (json_int_t)touid,
+                     USCHAT_FIELD(TEXT_CHAT_REQ, thread_id), (json_int_t)thread_id,
+                     USCHAT_FIELD(TEXT_CHAT_REQ, text_array), array);
 }
 
 json_t *uschat_req_heartbeat(int64_t fromuid)
 {
     if (fromuid <= 0)
         return json_object();
-    return json_pack("{s:I}", "fromuid", (json_int_t)fromuid);
+    return json_pack("{s:I}", USCHAT_FIELD(HEARTBEAT_REQ, fromuid), (json_int_t)fromuid);
 }
 
 json_t *uschat_req_thread_list(int64_t thread_id_cursor)
 {
-    return json_pack("{s:I}", "thread_id", (json_int_t)thread_id_cursor);
+    return json_pack("{s:I}", USCHAT_FIELD(THREAD_LIST_REQ, thread_id),
+                     (json_int_t)thread_id_cursor);
 }
 
 json_t *uschat_req_create_private(int64_t other_id)
 {
-    return json_pack("{s:I}", "other_id", (json_int_t)other_id);
+    return json_pack("{s:I}", USCHAT_FIELD(CREATE_PRIVATE_REQ, other_id), (json_int_t)other_id);
 }
 
 json_t *uschat_req_load_chat(int64_t thread_id, int64_t message_id_cursor)
 {
-    return json_pack("{s:I, s:I}", "thread_id", (json_int_t)thread_id, "message_id",
-                     (json_int_t)message_id_cursor);
+    return json_pack("{s:I, s:I}", USCHAT_FIELD(LOAD_CHAT_REQ, thread_id), (json_int_t)thread_id,
+                     USCHAT_FIELD(LOAD_CHAT_REQ, message_id), (json_int_t)message_id_cursor);
 }
 
 json_t *uschat_req_load_older(int64_t thread_id, int64_t message_id_cursor)
 {
-    return json_pack("{s:I, s:I, s:b}", "thread_id", (json_int_t)thread_id, "message_id",
-                     (json_int_t)message_id_cursor, "before", 1);
+    return json_pack("{s:I, s:I, s:b}", USCHAT_FIELD(LOAD_CHAT_REQ, thread_id),
+                     (json_int_t)thread_id, USCHAT_FIELD(LOAD_CHAT_REQ, message_id),
+                     (json_int_t)message_id_cursor, USCHAT_FIELD(LOAD_CHAT_REQ, before), 1);
 }
 
 json_t *uschat_req_sync(int64_t thread_id, int64_t after_seq, int limit)
 {
-    return json_pack("{s:I, s:I, s:i}", "thread_id", (json_int_t)thread_id, "after_seq",
-                     (json_int_t)after_seq, "limit", limit);
+    return json_pack("{s:I, s:I, s:i}", USCHAT_FIELD(SYNC_REQ, thread_id), (json_int_t)thread_id,
+                     USCHAT_FIELD(SYNC_REQ, after_seq), (json_int_t)after_seq,
+                     USCHAT_FIELD(SYNC_REQ, limit), limit);
 }
 
 json_t *uschat_req_read_mark(int64_t thread_id, int64_t seq)
 {
-    return json_pack("{s:I, s:I}", "thread_id", (json_int_t)thread_id, "seq", (json_int_t)seq);
+    return json_pack("{s:I, s:I}", USCHAT_FIELD(READ_MARK_REQ, thread_id), (json_int_t)thread_id,
+                     USCHAT_FIELD(READ_MARK_REQ, seq), (json_int_t)seq);
 }
 
 int uschat_unique_id(int64_t sender, char *out, size_t cap)
@@ -248,14 +209,14 @@ static int s_user(const json_t *obj, const char *uid_key, uschat_user_t *out)
     if (!json_is_object(obj))
         return USCHAT_E_REPLY;
     int bad = s_int(obj, uid_key, &out->uid);
-    bad |= s_int32(obj, "sex", &out->sex);
-    bad |= s_int32(obj, "status", &out->status);
-    out->name = s_str(obj, "name");
-    out->email = s_str(obj, "email");
-    out->nick = s_str(obj, "nick");
-    out->desc = s_str(obj, "desc");
-    out->icon = s_str(obj, "icon");
-    out->back = s_str(obj, "back");
+    bad |= s_int32(obj, USCHAT_FIELD(LOGIN_RSP, sex), &out->sex);
+    bad |= s_int32(obj, USCHAT_FIELD(SENT_ITEM, status), &out->status);
+    out->name = s_str(obj, USCHAT_FIELD(LOGIN_RSP, name));
+    out->email = s_str(obj, USCHAT_FIELD(LOGIN_RSP, email));
+    out->nick = s_str(obj, USCHAT_FIELD(LOGIN_RSP, nick));
+    out->desc = s_str(obj, USCHAT_FIELD(LOGIN_RSP, desc));
+    out->icon = s_str(obj, USCHAT_FIELD(LOGIN_RSP, icon));
+    out->back = s_str(obj, USCHAT_FIELD(FRIEND_ITEM, back));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -263,7 +224,7 @@ int uschat_parse_user(const json_t *obj, uschat_user_t *out)
 {
     if (!out)
         return USCHAT_E_ARG;
-    return s_user(obj, "uid", out);
+    return s_user(obj, USCHAT_FIELD(FRIEND_ITEM, uid), out);
 }
 
 int uschat_parse_chat_msg(const json_t *obj, uschat_chat_msg_t *out)
@@ -275,15 +236,20 @@ int uschat_parse_chat_msg(const json_t *obj, uschat_chat_msg_t *out)
     if (!json_is_object(obj))
         return USCHAT_E_REPLY;
     /* 1018/1019 spell the id message_id and the text content; 1030/1032 msg_id, msg_content */
-    int bad =
-        s_int(obj, json_object_get(obj, "msg_id") ? "msg_id" : "message_id", &out->message_id);
-    out->content = s_str(obj, json_object_get(obj, "msg_content") ? "msg_content" : "content");
-    bad |= s_int(obj, "seq", &out->seq);
-    bad |= s_int(obj, "sender", &out->sender);
-    bad |= s_int(obj, "thread_id", &out->thread_id);
-    bad |= s_int32(obj, "status", &out->status);
-    out->unique_id = s_str(obj, "unique_id");
-    out->chat_time = s_str(obj, "chat_time");
+    int bad = s_int(obj,
+                    json_object_get(obj, USCHAT_FIELD(STORED_ITEM, msg_id))
+                        ? USCHAT_FIELD(STORED_ITEM, msg_id)
+                        : USCHAT_FIELD(SENT_ITEM, message_id),
+                    &out->message_id);
+    out->content = s_str(obj, json_object_get(obj, USCHAT_FIELD(STORED_ITEM, msg_content))
+                                  ? USCHAT_FIELD(STORED_ITEM, msg_content)
+                                  : USCHAT_FIELD(SENT_ITEM, content));
+    bad |= s_int(obj, USCHAT_FIELD(STORED_ITEM, seq), &out->seq);
+    bad |= s_int(obj, USCHAT_FIELD(STORED_ITEM, sender), &out->sender);
+    bad |= s_int(obj, USCHAT_FIELD(STORED_ITEM, thread_id), &out->thread_id);
+    bad |= s_int32(obj, USCHAT_FIELD(STORED_ITEM, status), &out->status);
+    out->unique_id = s_str(obj, USCHAT_FIELD(STORED_ITEM, unique_id));
+    out->chat_time = s_str(obj, USCHAT_FIELD(STORED_ITEM, chat_time));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -294,14 +260,14 @@ int uschat_parse_thread(const json_t *obj, uschat_thread_t *out)
     memset(out, 0, sizeof *out);
     if (!json_is_object(obj))
         return USCHAT_E_REPLY;
-    int bad = s_int(obj, "thread_id", &out->thread_id);
-    bad |= s_int32(obj, "type", &out->type);
-    bad |= s_int(obj, "user1_id", &out->user1_id);
-    bad |= s_int(obj, "user2_id", &out->user2_id);
-    bad |= s_int(obj, "last_seq", &out->last_seq);
-    bad |= s_int(obj, "unread", &out->unread);
-    bad |= s_int(obj, "peer_read_seq", &out->peer_read_seq);
-    out->last_msg = json_object_get(obj, "last_msg");
+    int bad = s_int(obj, USCHAT_FIELD(THREAD_ITEM, thread_id), &out->thread_id);
+    bad |= s_int32(obj, USCHAT_FIELD(THREAD_ITEM, type), &out->type);
+    bad |= s_int(obj, USCHAT_FIELD(THREAD_ITEM, user1_id), &out->user1_id);
+    bad |= s_int(obj, USCHAT_FIELD(THREAD_ITEM, user2_id), &out->user2_id);
+    bad |= s_int(obj, USCHAT_FIELD(THREAD_ITEM, last_seq), &out->last_seq);
+    bad |= s_int(obj, USCHAT_FIELD(THREAD_ITEM, unread), &out->unread);
+    bad |= s_int(obj, USCHAT_FIELD(THREAD_ITEM, peer_read_seq), &out->peer_read_seq);
+    out->last_msg = json_object_get(obj, USCHAT_FIELD(THREAD_ITEM, last_msg));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -310,7 +276,7 @@ int uschat_parse_thread(const json_t *obj, uschat_thread_t *out)
 int uschat_parse_error(const json_t *body, int *error)
 {
     int e = 0;
-    int bad = json_is_object(body) ? s_int32(body, "error", &e) : -1;
+    int bad = json_is_object(body) ? s_int32(body, USCHAT_FIELD(ADD_FRIEND_RSP, error), &e) : -1;
     if (error)
         *error = e;
     return bad ? USCHAT_E_REPLY : 0;
@@ -330,10 +296,10 @@ int uschat_parse_login_rsp(const json_t *body, uschat_login_rsp_t *out)
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_user(body, "uid", &out->self);
-    out->apply_list = s_array(body, "apply_list");
-    out->friend_list = s_array(body, "friend_list");
+    int bad = s_int32(body, USCHAT_FIELD(LOGIN_RSP, error), &out->error);
+    bad |= s_user(body, USCHAT_FIELD(LOGIN_RSP, uid), &out->self);
+    out->apply_list = s_array(body, USCHAT_FIELD(LOGIN_RSP, apply_list));
+    out->friend_list = s_array(body, USCHAT_FIELD(LOGIN_RSP, friend_list));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -342,8 +308,8 @@ int uschat_parse_search_rsp(const json_t *body, uschat_search_rsp_t *out)
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_user(body, "uid", &out->user);
+    int bad = s_int32(body, USCHAT_FIELD(SEARCH_RSP, error), &out->error);
+    bad |= s_user(body, USCHAT_FIELD(SEARCH_RSP, uid), &out->user);
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -352,7 +318,7 @@ int uschat_parse_notify_add_friend(const json_t *body, uschat_notify_add_friend_
     int bad = s_begin(body, out, sizeof *out);
     if (bad < 0)
         return bad;
-    bad |= s_user(body, "applyuid", &out->applicant);
+    bad |= s_user(body, USCHAT_FIELD(NOTIFY_ADD_FRIEND, applyuid), &out->applicant);
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -361,14 +327,14 @@ int uschat_parse_auth_friend(const json_t *body, uschat_auth_friend_t *out)
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_user(body, "uid", &out->peer);
-    bad |= s_int(body, "fromuid", &out->fromuid);
-    bad |= s_int(body, "touid", &out->touid);
+    int bad = s_int32(body, USCHAT_FIELD(NOTIFY_AUTH_FRIEND, error), &out->error);
+    bad |= s_user(body, USCHAT_FIELD(NOTIFY_AUTH_FRIEND, uid), &out->peer);
+    bad |= s_int(body, USCHAT_FIELD(NOTIFY_AUTH_FRIEND, fromuid), &out->fromuid);
+    bad |= s_int(body, USCHAT_FIELD(NOTIFY_AUTH_FRIEND, touid), &out->touid);
     if (out->peer.uid == 0) /* 1015 names the accepter by fromuid */
         out->peer.uid = out->fromuid;
-    bad |= s_int(body, "thread_id", &out->thread_id);
-    out->chat_datas = s_array(body, "chat_datas");
+    bad |= s_int(body, USCHAT_FIELD(NOTIFY_AUTH_FRIEND, thread_id), &out->thread_id);
+    out->chat_datas = s_array(body, USCHAT_FIELD(NOTIFY_AUTH_FRIEND, chat_datas));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -377,11 +343,11 @@ int uschat_parse_text_chat(const json_t *body, uschat_text_chat_t *out)
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_int(body, "fromuid", &out->fromuid);
-    bad |= s_int(body, "touid", &out->touid);
-    bad |= s_int(body, "thread_id", &out->thread_id);
-    out->chat_datas = s_array(body, "chat_datas");
+    int bad = s_int32(body, USCHAT_FIELD(TEXT_CHAT_RSP, error), &out->error);
+    bad |= s_int(body, USCHAT_FIELD(TEXT_CHAT_RSP, fromuid), &out->fromuid);
+    bad |= s_int(body, USCHAT_FIELD(TEXT_CHAT_RSP, touid), &out->touid);
+    bad |= s_int(body, USCHAT_FIELD(TEXT_CHAT_RSP, thread_id), &out->thread_id);
+    out->chat_datas = s_array(body, USCHAT_FIELD(TEXT_CHAT_RSP, chat_datas));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -390,7 +356,7 @@ int uschat_parse_notify_offline(const json_t *body, uschat_notify_offline_t *out
     int bad = s_begin(body, out, sizeof *out);
     if (bad < 0)
         return bad;
-    bad |= s_int(body, "uid", &out->uid);
+    bad |= s_int(body, USCHAT_FIELD(NOTIFY_OFFLINE, uid), &out->uid);
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -399,10 +365,10 @@ int uschat_parse_thread_list_rsp(const json_t *body, uschat_thread_list_rsp_t *o
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_int32(body, "load_more", &out->load_more);
-    bad |= s_int(body, "next_last_id", &out->next_last_id);
-    out->threads = s_array(body, "threads");
+    int bad = s_int32(body, USCHAT_FIELD(THREAD_LIST_RSP, error), &out->error);
+    bad |= s_int32(body, USCHAT_FIELD(THREAD_LIST_RSP, load_more), &out->load_more);
+    bad |= s_int(body, USCHAT_FIELD(THREAD_LIST_RSP, next_last_id), &out->next_last_id);
+    out->threads = s_array(body, USCHAT_FIELD(THREAD_LIST_RSP, threads));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -411,9 +377,9 @@ int uschat_parse_create_private_rsp(const json_t *body, uschat_create_private_rs
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_int(body, "other_id", &out->other_id);
-    bad |= s_int(body, "thread_id", &out->thread_id);
+    int bad = s_int32(body, USCHAT_FIELD(CREATE_PRIVATE_RSP, error), &out->error);
+    bad |= s_int(body, USCHAT_FIELD(CREATE_PRIVATE_RSP, other_id), &out->other_id);
+    bad |= s_int(body, USCHAT_FIELD(CREATE_PRIVATE_RSP, thread_id), &out->thread_id);
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -422,12 +388,12 @@ int uschat_parse_load_chat_rsp(const json_t *body, uschat_load_chat_rsp_t *out)
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_int(body, "thread_id", &out->thread_id);
-    bad |= s_int(body, "last_message_id", &out->last_message_id);
-    bad |= s_int32(body, "load_more", &out->load_more);
-    bad |= s_int(body, "peer_read_seq", &out->peer_read_seq);
-    out->chat_datas = s_array(body, "chat_datas");
+    int bad = s_int32(body, USCHAT_FIELD(LOAD_CHAT_RSP, error), &out->error);
+    bad |= s_int(body, USCHAT_FIELD(LOAD_CHAT_RSP, thread_id), &out->thread_id);
+    bad |= s_int(body, USCHAT_FIELD(LOAD_CHAT_RSP, last_message_id), &out->last_message_id);
+    bad |= s_int32(body, USCHAT_FIELD(LOAD_CHAT_RSP, load_more), &out->load_more);
+    bad |= s_int(body, USCHAT_FIELD(LOAD_CHAT_RSP, peer_read_seq), &out->peer_read_seq);
+    out->chat_datas = s_array(body, USCHAT_FIELD(LOAD_CHAT_RSP, chat_datas));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -436,11 +402,11 @@ int uschat_parse_sync_rsp(const json_t *body, uschat_sync_rsp_t *out)
     int rc = s_begin(body, out, sizeof *out);
     if (rc < 0)
         return rc;
-    int bad = s_int32(body, "error", &out->error);
-    bad |= s_int(body, "thread_id", &out->thread_id);
-    bad |= s_int32(body, "has_more", &out->has_more);
-    bad |= s_int(body, "peer_read_seq", &out->peer_read_seq);
-    out->chat_datas = s_array(body, "chat_datas");
+    int bad = s_int32(body, USCHAT_FIELD(SYNC_RSP, error), &out->error);
+    bad |= s_int(body, USCHAT_FIELD(SYNC_RSP, thread_id), &out->thread_id);
+    bad |= s_int32(body, USCHAT_FIELD(SYNC_RSP, has_more), &out->has_more);
+    bad |= s_int(body, USCHAT_FIELD(SYNC_RSP, peer_read_seq), &out->peer_read_seq);
+    out->chat_datas = s_array(body, USCHAT_FIELD(SYNC_RSP, chat_datas));
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -449,8 +415,8 @@ int uschat_parse_notify_read(const json_t *body, uschat_notify_read_t *out)
     int bad = s_begin(body, out, sizeof *out);
     if (bad < 0)
         return bad;
-    bad |= s_int(body, "thread_id", &out->thread_id);
-    bad |= s_int(body, "reader", &out->reader);
-    bad |= s_int(body, "seq", &out->seq);
+    bad |= s_int(body, USCHAT_FIELD(NOTIFY_READ, thread_id), &out->thread_id);
+    bad |= s_int(body, USCHAT_FIELD(NOTIFY_READ, reader), &out->reader);
+    bad |= s_int(body, USCHAT_FIELD(NOTIFY_READ, seq), &out->seq);
     return bad ? USCHAT_E_REPLY : 0;
 }

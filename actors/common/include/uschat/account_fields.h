@@ -11,11 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ACCOUNT_EMAIL_MAX      254 /* bytes (RFC 5321 path limit) */
-#define ACCOUNT_NAME_MAX       32  /* characters (code points) */
+#include "uschat/client_proto.h"
+
+/* The limits of schema/messages/http.def. */
+#define ACCOUNT_EMAIL_MAX      USCHAT_MAX(HTTP_REGISTER_REQ, email) /* bytes (RFC 5321 path) */
+#define ACCOUNT_NAME_MAX       USCHAT_MAX(HTTP_REGISTER_REQ, user)  /* characters (code points) */
 #define ACCOUNT_NAME_MAX_BYTES (ACCOUNT_NAME_MAX * 4)
-#define ACCOUNT_PASSWORD_MIN   6 /* characters of the plain password */
-#define ACCOUNT_PASSWORD_MAX   64
+#define ACCOUNT_PASSWORD_MIN   USCHAT_MIN(HTTP_REGISTER_REQ, passwd) /* characters, plain */
+#define ACCOUNT_PASSWORD_MAX   USCHAT_MAX(HTTP_REGISTER_REQ, passwd)
 /* a wire password of 64 characters is at most 256 bytes of UTF-8 */
 #define ACCOUNT_PASSWORD_MAX_BYTES (ACCOUNT_PASSWORD_MAX * 4)
 

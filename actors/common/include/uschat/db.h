@@ -122,6 +122,18 @@ int db_begin(db_conn_t *self);
 int db_commit(db_conn_t *self);
 int db_rollback(db_conn_t *self);
 
+/* One attempt of a transaction on conn: it begins, runs and commits (or rolls back) itself.
+ * Returns 0, DB_ERR_* (DB_ERR_RETRY: deadlock or lock wait timeout, worth running again) or
+ * a positive code of the caller's own (an answer, not a failure: never retried). */
+typedef int(db_tx_fn)(db_conn_t *conn, void *arg);
+
+/* Runs fn(self, arg) until it returns anything but DB_ERR_RETRY, at most attempts times
+ * (a value below 1 counts as 1). An attempt that returns non-zero with its transaction still
+ * open is rolled back before the next one or the return, so fn may leave the rollback of a
+ * failed attempt to this. Returns the last attempt's result (DB_ERR_RETRY when every attempt
+ * wanted another). */
+int db_tx_retry(db_conn_t *self, int attempts, db_tx_fn *fn, void *arg);
+
 /* Connects if needed and pings the server. 0 or DB_ERR_CONN. */
 int db_ping(db_conn_t *self);
 

@@ -20,48 +20,20 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "uschat/client_proto.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- message ids ----------------------------------------------------------------------- */
-enum {
-    USCHAT_ID_LOGIN_REQ = 1005,          /* C->S uid, token */
-    USCHAT_ID_LOGIN_RSP = 1006,          /* S->C profile, apply_list, friend_list */
-    USCHAT_ID_SEARCH_REQ = 1007,         /* C->S uid (string: digits = uid, else name) */
-    USCHAT_ID_SEARCH_RSP = 1008,         /* S->C public profile */
-    USCHAT_ID_ADD_FRIEND_REQ = 1009,     /* C->S touid, applyname, bakname */
-    USCHAT_ID_ADD_FRIEND_RSP = 1010,     /* S->C error */
-    USCHAT_ID_NOTIFY_ADD_FRIEND = 1011,  /* S->C to target: applyuid, name, desc, ... */
-    USCHAT_ID_AUTH_FRIEND_REQ = 1013,    /* C->S touid, back */
-    USCHAT_ID_AUTH_FRIEND_RSP = 1014,    /* S->C new friend, thread_id, chat_datas */
-    USCHAT_ID_NOTIFY_AUTH_FRIEND = 1015, /* S->C to applicant */
-    USCHAT_ID_TEXT_CHAT_REQ = 1017,      /* C->S touid, thread_id, text_array */
-    USCHAT_ID_TEXT_CHAT_RSP = 1018,      /* S->C ack after commit */
-    USCHAT_ID_NOTIFY_TEXT_CHAT = 1019,   /* S->C to peer, same body as 1018 */
-    USCHAT_ID_NOTIFY_OFFLINE = 1021,     /* S->C logged in elsewhere; then closed */
-    USCHAT_ID_HEARTBEAT_REQ = 1023,      /* C->S fromuid (optional) */
-    USCHAT_ID_HEARTBEAT_RSP = 1024,      /* S->C error */
-    USCHAT_ID_THREAD_LIST_REQ = 1025,    /* C->S thread_id cursor */
-    USCHAT_ID_THREAD_LIST_RSP = 1026,    /* S->C threads */
-    USCHAT_ID_CREATE_PRIVATE_REQ = 1027, /* C->S other_id */
-    USCHAT_ID_CREATE_PRIVATE_RSP = 1028, /* S->C other_id, thread_id */
-    USCHAT_ID_LOAD_CHAT_REQ = 1029,      /* C->S thread_id, message_id cursor, before */
-    USCHAT_ID_LOAD_CHAT_RSP = 1030,      /* S->C chat_datas (older first page) */
-    USCHAT_ID_SYNC_REQ = 1031,           /* C->S thread_id, after_seq, limit */
-    USCHAT_ID_SYNC_RSP = 1032,           /* S->C chat_datas in seq order, has_more */
-    USCHAT_ID_READ_MARK_REQ = 1033,      /* C->S thread_id, seq */
-    USCHAT_ID_READ_MARK_RSP = 1034,      /* S->C error */
-    USCHAT_ID_NOTIFY_READ = 1035,        /* S->C to the other member: thread_id, reader, seq */
-};
+/* ---- message ids: USCHAT_ID_* of uschat/client_proto.h (schema/messages/client.def) ----- */
 
 /* The reply id of request id REQ (1005 -> 1006, ...), or 0 when REQ is not a request. */
 uint16_t uschat_reply_id(uint16_t req);
 /* "login_req", "notify_text_chat", ... or NULL for an id this library does not know. */
 const char *uschat_msg_name(uint16_t id);
 
-#define USCHAT_SYNC_MAX_LIMIT 200  /* 1031 limit upper bound */
-#define USCHAT_TEXT_MAX_BYTES 4096 /* a text item's content: 1..4096 bytes of UTF-8 */
+/* Limits: USCHAT_MAX(SYNC_REQ, limit), USCHAT_MAX(TEXT_ITEM, content), ... (client_proto.h). */
 
 /* ---- request builders (C->S). Each returns a new object (caller owns) or NULL ---------- */
 
@@ -71,7 +43,7 @@ json_t *uschat_req_add_friend(int64_t touid, const char *applyname, const char *
 json_t *uschat_req_auth_friend(int64_t touid, const char *back);                          /* 1013 */
 
 typedef struct {
-    const char *content;   /* 1..USCHAT_TEXT_MAX_BYTES bytes of UTF-8 */
+    const char *content;   /* 1..USCHAT_MAX(TEXT_ITEM, content) bytes of UTF-8 */
     const char *unique_id; /* client-made, unique per sender (see uschat_unique_id()) */
 } uschat_text_t;
 /* 1017; N items (N >= 1). NULL when N is 0 or an item lacks content/unique_id. */
