@@ -17,8 +17,10 @@ VAR=${USCHAT_VAR_DIR:-$ROOT/var}
 OUT=$ROOT/var/win-e2e
 DISPLAY_NUM=${USCHAT_WIN_DISPLAY:-141}
 LINUX_CLIENT=${USCHAT_BUILD_DIR_RELEASE:-$ROOT/build}/client_sdl/uschat-client
-MSG_LINUX="Hello from Linux, 你好"
-MSG_WIN="Hello from Windows, 收到了"
+# one text per run: the stack (and its database) may have seen earlier runs
+RUN_ID=$(date +%H%M%S)
+MSG_LINUX="Hello from Linux, 你好 #$RUN_ID"
+MSG_WIN="Hello from Windows, 收到了 #$RUN_ID"
 WAIT=${USCHAT_WIN_E2E_WAIT:-60}
 
 say() { printf 'win e2e: %s\n' "$*" >&2; }
