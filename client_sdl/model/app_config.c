@@ -12,6 +12,7 @@
 #ifdef _WIN32
 #include <direct.h>
 #include <io.h>
+#include <windows.h> /* GetModuleFileNameA: the font shipped beside the program */
 #define s_mkdir(p) _mkdir(p)
 #define SEP        "\\"
 #else
@@ -229,6 +230,18 @@ size_t app_config_fonts(app_font_spec_t *out, size_t max)
         }
         n = s_add(out, n, max, path, index);
     }
+#ifdef _WIN32
+    /* the Windows zip's own font, fonts\ beside uschat-client.exe (Windows has no CJK font
+     * that every edition installs) */
+    char exe[MAX_PATH];
+    DWORD len = GetModuleFileNameA(NULL, exe, sizeof exe);
+    char *slash = len > 0 && len < sizeof exe ? strrchr(exe, '\\') : NULL;
+    if (slash) {
+        char path[MAX_PATH + 32];
+        snprintf(path, sizeof path, "%.*s\\fonts\\wqy-microhei.ttc", (int)(slash - exe), exe);
+        n = s_add(out, n, max, path, 0);
+    }
+#endif
     /* CJK-capable primaries; face 2 of Noto Sans CJK is its Simplified Chinese one */
     static const struct {
         const char *path;

@@ -9,6 +9,7 @@
 
 #include "app_model.h"
 #include "uschat_client.h"
+#include "uschat/printf_attr.h"
 
 #define MODEL_TEXT_MAX 256
 
@@ -60,8 +61,7 @@ struct app_model {
 /* ---- app_model.c ------------------------------------------------------------------------ */
 
 void model_changed(app_model_t *m);
-void model_notice(app_model_t *m, bool is_error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void model_notice(app_model_t *m, bool is_error, const char *fmt, ...) USCHAT_PRINTF(3, 4);
 /* Queues a chat node request (takes BODY; a NULL body, a failed builder, is dropped). */
 void model_send(app_model_t *m, uint16_t id, json_t *body);
 /* Back to an empty, logged-out model (keeps the form email). */

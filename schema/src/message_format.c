@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "uschat/message.h"
+#include "uschat/printf_attr.h"
 
 #include "message_internal.h"
 #include "mp_reader.h"
@@ -59,7 +60,7 @@ static void s_putc(fmt_t *f, char c)
     s_put(f, &c, 1);
 }
 
-__attribute__((format(printf, 2, 3))) static void s_printf(fmt_t *f, const char *fmt, ...)
+USCHAT_PRINTF(2, 3) static void s_printf(fmt_t *f, const char *fmt, ...)
 {
     char tmp[64];
     va_list ap;
@@ -155,7 +156,7 @@ static void s_string(fmt_t *f, const uint8_t *p, size_t n)
 }
 
 /* A note like <5 bytes>; a JSON string in JSON. */
-__attribute__((format(printf, 2, 3))) static void s_note(fmt_t *f, const char *fmt, ...)
+USCHAT_PRINTF(2, 3) static void s_note(fmt_t *f, const char *fmt, ...)
 {
     char tmp[64];
     va_list ap;

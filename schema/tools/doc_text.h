@@ -7,13 +7,15 @@
 
 #include <stddef.h>
 
+#include "uschat/printf_attr.h"
+
 typedef struct {
     char *data;
     size_t len, cap;
 } doc_text_t;
 
 /* Appends printf-formatted text. */
-__attribute__((format(printf, 2, 3))) void doc_add(doc_text_t *t, const char *fmt, ...);
+USCHAT_PRINTF(2, 3) void doc_add(doc_text_t *t, const char *fmt, ...);
 
 /* 0 when the file at path holds exactly t; else 1 with a note on stderr that names the CMake
  * target that regenerates it. */

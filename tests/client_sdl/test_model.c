@@ -11,6 +11,14 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+/* The settings folder: %APPDATA%\uschat on Windows (the Windows build runs these tests
+ * under wine, with tests/support/win_compat.h for the POSIX calls). */
+#ifdef _WIN32
+#define CONFIG_HOME_VAR "APPDATA"
+#else
+#define CONFIG_HOME_VAR "XDG_CONFIG_HOME"
+#endif
+
 #include "app_config.h"
 #include "check.h"
 #include "model_fixture.h"
@@ -661,9 +669,10 @@ static void test_kicked(void)
  * in $XDG_CONFIG_HOME/uschat (and nothing else there). */
 static void test_config(void)
 {
-    char dir[] = "/tmp/uschat-sdl-config-XXXXXX";
+    char dir[200], path[256], url[256];
+    const char *tmp = getenv("TEMP");
+    snprintf(dir, sizeof dir, "%s/uschat-sdl-config-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     CHECK(mkdtemp(dir) != NULL, "tmpdir");
-    char path[256], url[256];
     snprintf(path, sizeof path, "%s/run", dir);
     CHECK(mkdir(path, 0700) == 0, "mkdir");
     snprintf(path, sizeof path, "%s/run/stack.env", dir);
@@ -691,7 +700,7 @@ static void test_config(void)
     unsetenv("USCHAT_VAR_DIR");
 
     snprintf(path, sizeof path, "%s/xdg", dir);
-    setenv("XDG_CONFIG_HOME", path, 1);
+    setenv(CONFIG_HOME_VAR, path, 1);
     CHECK(app_config_load_email() == NULL, "nothing remembered yet");
     CHECK_INT(app_config_save_email("alice@example.com"), 0);
     CHECK_INT(app_config_save_email("bob@example.com"), 0);
@@ -714,7 +723,13 @@ static void test_config(void)
         CHECK(strcmp(fonts[i].path, "/nonexistent.ttf") != 0, "missing fonts are not offered");
     unsetenv("USCHAT_FONT");
     char cmd[300];
+#ifdef _WIN32
+    for (char *c = dir; *c; c++)
+        *c = *c == '/' ? '\\' : *c; /* cmd's rmdir takes a / for an option */
+    snprintf(cmd, sizeof cmd, "rmdir /s /q \"%s\"", dir);
+#else
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+#endif
     CHECK_INT(system(cmd), 0);
 }
 
