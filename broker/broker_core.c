@@ -6,8 +6,9 @@
  * node name, and a zhashx of services, each with an array of instances. The identity hash is
  * the broker's own because it is looked up for every message that comes in, with binary keys
  * of 1..255 bytes; it grows by doubling when it holds as many entries as buckets, so a lookup
- * stays a short chain walk. The node and service tables change only on READY and removal, so
- * they use zhashx, keyed by the name stored in the actor or service itself (nothing copied).
+ * stays a short chain walk. The node and service tables are written only on READY and
+ * removal (a message to a node or service reads one, by a short name), so they use CZMQ's
+ * zhashx, keyed by the name stored in the actor or service itself (nothing copied).
  * Services with no instance left are freed, so names that come and go leave nothing behind.
  */
 #include "broker_core.h"
