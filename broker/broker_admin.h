@@ -1,10 +1,8 @@
 /* broker_admin.h - the broker's own service: a REQUEST to service "broker" (no node) of type
- * broker_actors is answered with broker_actors_rsp, whose STR field "actors" holds a JSON array
- * of the live actors: node, service, load, uptime_ms, idle_ms, msgs_in, msgs_out. That is what
- * uschat-ctl asks. The asker need not be registered (a tool should not show up as an actor).
- *
- * The two messages are looked up by name in schema's message table at run time, so the broker
- * answers as soon as the schema defines them, and says "no such service" until then.
+ * broker_actors is answered with broker_actors_rsp, a list of broker_actor records (node,
+ * service, load, uptime_ms, idle_ms, msgs_in, msgs_out; schema/messages/core.def). That is
+ * what uschat-ctl asks. The asker need not be registered (a tool should not show up as an
+ * actor). Any other type to service "broker" is "no such service".
  *
  * Called from the broker's loop thread.
  */

@@ -10,9 +10,9 @@
  * (MySQL, Redis) runs in the node's worker_pool_t (chat_jobs.c).
  *
  * Other nodes and status reach this node through the broker: CHAT_KICK (a newer login
- * elsewhere), SESSION_KICK (status: password reset), CHAT_PUSH (a frame for a user connected
- * here). Stopping ($TERM from uschatd on SIGTERM): the listener closes, every session is
- * closed and its presence cleared in Redis, the workers finish what they hold, and the broker
+ * elsewhere), SESSION_KICK (status: password reset), CHAT_PUSH (frames for users connected
+ * here, chat_push.c). Stopping ($TERM from uschatd on SIGTERM): the listener closes, every session
+ * is closed and its presence cleared in Redis, the workers finish what they hold, and the broker
  * client says DISCONNECT.
  */
 #include "chat.h"
@@ -60,16 +60,6 @@ void chat_kick_remote(chat_node_t *node, const char *node_name, uint64_t uid, ui
     free(buf);
 }
 
-bool chat_push_local(chat_node_t *node, uint64_t uid, uint64_t session, uint16_t frame,
-                     const char *body, size_t len)
-{
-    chat_conn_t *conn = chat_session_find(node, uid);
-    if (!conn || (session && conn->session != session))
-        return false; /* gone or logged in again: it reads the data from MySQL at login */
-    node->stats.pushes_local++;
-    return chat_conn_send(node, conn, frame, body, len) == 0;
-}
-
 static void s_on_broker(broker_client_t *client, const envelope_t *env, zframe_t **body, void *arg)
 {
     (void)client;
@@ -95,24 +85,8 @@ static void s_on_broker(broker_client_t *client, const envelope_t *env, zframe_t
             return;
         }
     } else if (env->type == MSG_CHAT_PUSH) {
-        msg_chat_push_t m;
-        if (msg_chat_push_decode(data, size, &m) == 0) {
-            node->stats.pushes_in++;
-            if (m.frame > 0 && m.frame <= 0xFFFF && m.body)
-                chat_push_local(node, m.uid, m.session, (uint16_t)m.frame, m.body, strlen(m.body));
-            msg_chat_push_clear(&m);
+        if (chat_push_receive(node, data, size) == 0)
             return;
-        }
-    } else if (env->type == MSG_CHAT_PUSHES) {
-        msg_chat_pushes_t m;
-        if (msg_chat_pushes_decode(data, size, &m) == 0) {
-            node->stats.pushes_in += m.count;
-            if (chat_push_receive_set(node, m.pushes.data, m.pushes.len, m.count) < 0)
-                log_warn("chat: malformed records in chat_pushes from %s (%u announced)", env->from,
-                         m.count);
-            msg_chat_pushes_clear(&m);
-            return;
-        }
     } else {
         log_warn("chat: %s of type %u from %s not understood; ignored",
                  envelope_kind_name(env->kind), env->type, env->from);

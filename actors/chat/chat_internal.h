@@ -26,6 +26,7 @@
 #include "uschat/redis_conn.h"
 #include "uschat/worker_pool.h"
 
+#include "chat_push.h"
 #include "chat_pushq.h"
 #include "chat_seen.h"
 #include "chat_sendq.h"
@@ -162,7 +163,6 @@ struct chat_conn_t {
 /* ---- the node ----------------------------------------------------------------------------- */
 
 typedef struct chat_job_t chat_job_t;
-typedef struct chat_push_t chat_push_t;
 
 /* One 1017 on its way through a commit lane (chat_text.c, chat_store_text.c). */
 typedef struct chat_text_t {
@@ -261,18 +261,6 @@ typedef struct chat_worker_t {
     int consecutive_ids;    /* ids of one multi-row INSERT consecutive: 1, 0, -1 unknown */
 } chat_worker_t;
 
-/* A frame to write to a uid wherever it is connected (resolved by the worker from uip_). */
-struct chat_push_t {
-    struct chat_push_t *next;
-    uint64_t uid;
-    uint64_t fromuid;
-    uint64_t session; /* of the target session, 0 = any */
-    uint16_t frame;
-    char node[ENVELOPE_NODE_MAX]; /* "" = offline */
-    char *body;                   /* JSON, malloc'd */
-    size_t len;
-};
-
 typedef void(chat_job_run_fn)(chat_job_t *job, chat_worker_t *worker);
 typedef void(chat_job_done_fn)(chat_node_t *node, chat_job_t *job);
 /* Called after items were dropped from a reply's list, to make its cursor fields say so. */
@@ -318,8 +306,6 @@ int chat_job_try_submit(chat_node_t *node, chat_job_t *job, uint64_t key);
 void chat_job_finish(loop_item_t *item, void *node);
 /* The default done: reply to the connection if it is still there, then deliver the pushes. */
 void chat_job_done_reply(chat_node_t *node, chat_job_t *job);
-/* Delivers job->pushes: locally, or through the broker to the node that has the uid. */
-void chat_job_deliver_pushes(chat_node_t *node, chat_job_t *job);
 /* Worker pool thread hooks. */
 void *chat_worker_init(void *node);
 void chat_worker_fini(void *worker);
@@ -331,22 +317,6 @@ void chat_job_set_reply(chat_job_t *job, json_t *body);
  * dropped from one end of list (see chat_json_dump_fit) and fix updates the cursors. */
 void chat_job_set_reply_fit(chat_job_t *job, json_t *body, const char *list, bool from_front,
                             chat_json_fit_fn *fix);
-/* Worker thread: adds a push of body (taken, json_decref'd) to uid, resolving its node. */
-void chat_job_add_push(chat_job_t *job, chat_worker_t *worker, uint64_t uid, uint16_t frame,
-                       json_t *body);
-/* Worker thread: a push to uid at a node already looked up ("" = offline: body dropped).
- * Returns the push (not linked anywhere; the caller owns it) or NULL. */
-chat_push_t *chat_push_new(uint64_t uid, uint64_t fromuid, const char *node, uint64_t session,
-                           uint16_t frame, json_t *body);
-void chat_push_free_list(chat_push_t *push);
-/* I/O thread: delivers one push (locally or through the broker). */
-void chat_push_deliver(chat_node_t *node, const chat_push_t *push);
-/* I/O thread: delivers n pushes: the local ones at once, those for each other node together
- * as CHAT_PUSHES (one broker message per node instead of one per push). */
-void chat_push_deliver_set(chat_node_t *node, chat_push_t *const *pushes, size_t n);
-/* I/O thread: the records of a CHAT_PUSHES, each written to its session here. 0, or -1 when
- * malformed (the records before the fault are delivered). */
-int chat_push_receive_set(chat_node_t *node, const uint8_t *data, size_t len, uint32_t count);
 
 /* chat_net.c (I/O thread) */
 int chat_net_open(chat_node_t *node);   /* listener and epoll set */
@@ -378,9 +348,6 @@ uint32_t chat_now_s(chat_node_t *node);
 /* chat_actor.c (I/O thread) */
 /* Tells node_name to close uid's session older than session (NOTIFY CHAT_KICK). */
 void chat_kick_remote(chat_node_t *node, const char *node_name, uint64_t uid, uint64_t session);
-/* Writes the frame to uid's session here (any session when session is 0). True if written. */
-bool chat_push_local(chat_node_t *node, uint64_t uid, uint64_t session, uint16_t frame,
-                     const char *body, size_t len);
 
 /* chat_dispatch.c (I/O thread) */
 /* Handles one whole frame of conn. */

@@ -10,7 +10,9 @@
  * that holds a string or bin, so a body can never make us allocate more than it carries.
  * The encoder checks the same rules (max, UTF-8, required) so that whatever it produces
  * decodes, sizes the output exactly in a first packing pass that only counts, then packs into
- * one malloc'd buffer.
+ * one malloc'd buffer. A LIST field is an array of records, each a map read and written by the
+ * same code as a body; a list's count is bounded by its max and by the bytes left before its
+ * one calloc.
  */
 #include "uschat/message.h"
 
@@ -25,12 +27,33 @@
 
 /* ---- the tables --------------------------------------------------------------------------*/
 
+/* The record a field's items are: NULL but for LIST(rec), which names the record's desc. */
+#define MSG_RECORD_U64       NULL
+#define MSG_RECORD_I64       NULL
+#define MSG_RECORD_U32       NULL
+#define MSG_RECORD_BOOL      NULL
+#define MSG_RECORD_STR       NULL
+#define MSG_RECORD_BIN       NULL
+#define MSG_RECORD_LIST(rec) &s_record_##rec
+
+/* Records come before the messages (and records) that list them in the .def files, so one pass
+ * in file order defines every table before it is pointed at. */
 #define MSG_FIELD_ENTRY(T, KIND, fname, fmax, fflags)                                              \
-    {#fname, MSG_KIND_##KIND, (uint32_t)offsetof(T, fname), (fmax), (fflags)},
+    {#fname, MSG_KIND_##KIND, (uint32_t)offsetof(T, fname), (fmax), (fflags), MSG_RECORD_##KIND},
 #define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                                \
     static const msg_field_t s_fields_##name[] = {                                                 \
-        FIELDS(MSG_FIELD_ENTRY, msg_##name##_t){NULL, 0, 0, 0, 0}};
+        FIELDS(MSG_FIELD_ENTRY, msg_##name##_t){NULL, 0, 0, 0, 0, NULL}};
+#define USCHAT_RECORD(name, FIELDS, doc)                                                           \
+    USCHAT_MESSAGE(0, RECORD_, name, FIELDS, doc)                                                  \
+    static const msg_desc_t s_record_##name = {                                                    \
+        0,                                                                                         \
+        #name,                                                                                     \
+        (doc),                                                                                     \
+        sizeof(msg_##name##_t),                                                                    \
+        s_fields_##name,                                                                           \
+        sizeof s_fields_##name / sizeof s_fields_##name[0] - 1};
 #include "../messages/all.def"
+#undef USCHAT_RECORD
 #undef USCHAT_MESSAGE
 
 #define S_FIELD_COUNT(name) (sizeof s_fields_##name / sizeof s_fields_##name[0] - 1)
@@ -40,11 +63,21 @@
 #define MSG_FIELD_CHECK(T, KIND, fname, fmax, fflags)                                              \
     _Static_assert(MSG_KIND_##KIND < MSG_KIND_STR || (fmax) <= MSG_MAX_BODY,                       \
                    #T "." #fname ": max over MSG_MAX_BODY");                                       \
+    _Static_assert(MSG_KIND_##KIND != MSG_KIND_LIST || (fmax) > 0,                                 \
+                   #T "." #fname ": a list needs a max count");                                    \
+    _Static_assert(MSG_KIND_##KIND != MSG_KIND_LIST ||                                             \
+                       sizeof(((T *)0)->fname) == sizeof(msg_list_t),                              \
+                   #T "." #fname ": a list member is not laid out as msg_list_t");                 \
     _Static_assert(((fflags) & ~(MSG_F_SECRET | MSG_F_UID | MSG_F_REQUIRED)) == 0,                 \
                    #T "." #fname ": unknown flag");
 #define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                                \
     FIELDS(MSG_FIELD_CHECK, msg_##name##_t)                                                        \
-    _Static_assert(S_FIELD_COUNT(name) <= MSG_MAX_FIELDS, #name ": too many fields");              \
+    _Static_assert(S_FIELD_COUNT(name) <= MSG_MAX_FIELDS, #name ": too many fields");
+#define USCHAT_RECORD(name, FIELDS, doc) USCHAT_MESSAGE(0, RECORD_, name, FIELDS, doc)
+#include "../messages/all.def"
+#undef USCHAT_RECORD
+#undef USCHAT_MESSAGE
+#define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                                \
     _Static_assert((id) > 0 && (id) <= UINT16_MAX, #name ": id out of range");
 #include "../messages/all.def"
 #undef USCHAT_MESSAGE
@@ -129,19 +162,20 @@ static inline bool s_i64_ok(const msg_field_t *f, int64_t v)
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
-/* 1 when the field goes on the wire, 0 when it is left out (a NULL string), -EINVAL when its
- * value breaks the table. */
+static int s_record_check(const msg_desc_t *d, const uint8_t *msg);
+
+/* 0 when the field's value fits the table, -EINVAL when it breaks it. */
 static int s_encode_check(const msg_field_t *f, const uint8_t *p)
 {
     switch (f->kind) {
     case MSG_KIND_U64:
-        return s_u64_ok(f, *(const uint64_t *)p) ? 1 : -EINVAL;
+        return s_u64_ok(f, *(const uint64_t *)p) ? 0 : -EINVAL;
     case MSG_KIND_I64:
-        return s_i64_ok(f, *(const int64_t *)p) ? 1 : -EINVAL;
+        return s_i64_ok(f, *(const int64_t *)p) ? 0 : -EINVAL;
     case MSG_KIND_U32:
-        return s_u64_ok(f, *(const uint32_t *)p) ? 1 : -EINVAL;
+        return s_u64_ok(f, *(const uint32_t *)p) ? 0 : -EINVAL;
     case MSG_KIND_BOOL:
-        return 1;
+        return 0;
     case MSG_KIND_STR: {
         const char *s = *(char *const *)p;
         if (!s)
@@ -149,18 +183,47 @@ static int s_encode_check(const msg_field_t *f, const uint8_t *p)
         size_t n = strnlen(s, (size_t)s_bytes_max(f) + 1);
         if (n > s_bytes_max(f) || !utf8_text_valid((const uint8_t *)s, n))
             return -EINVAL;
-        return 1;
+        return 0;
     }
     case MSG_KIND_BIN: {
         const msg_bin_t *b = (const msg_bin_t *)p;
         if (b->len > s_bytes_max(f) || (!b->data && b->len))
             return -EINVAL;
-        return 1;
+        return 0;
+    }
+    case MSG_KIND_LIST: {
+        const msg_list_t *l = (const msg_list_t *)p;
+        if (l->count > f->max || (!l->items && l->count))
+            return -EINVAL;
+        for (size_t i = 0; i < l->count; i++) {
+            int rc = s_record_check(f->record, (const uint8_t *)l->items + i * f->record->size);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
     }
     default:
         return -EINVAL;
     }
 }
+
+static int s_record_check(const msg_desc_t *d, const uint8_t *msg)
+{
+    for (size_t i = 0; i < d->field_count; i++) {
+        int rc = s_encode_check(&d->fields[i], msg + d->fields[i].offset);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Whether a checked field goes on the wire: all do but a NULL string. */
+static inline bool s_present(const msg_field_t *f, const uint8_t *p)
+{
+    return f->kind != MSG_KIND_STR || *(char *const *)p != NULL;
+}
+
+static void s_pack_record(msgpack_packer *pk, const msg_desc_t *d, const uint8_t *msg);
 
 static void s_pack_field(msgpack_packer *pk, const msg_field_t *f, const uint8_t *p)
 {
@@ -194,15 +257,26 @@ static void s_pack_field(msgpack_packer *pk, const msg_field_t *f, const uint8_t
             msgpack_pack_bin_body(pk, b->data, b->len);
         break;
     }
+    case MSG_KIND_LIST: {
+        const msg_list_t *l = (const msg_list_t *)p;
+        msgpack_pack_array(pk, l->count);
+        for (size_t i = 0; i < l->count; i++)
+            s_pack_record(pk, f->record, (const uint8_t *)l->items + i * f->record->size);
+        break;
+    }
     }
 }
 
-static void s_pack_body(msgpack_packer *pk, const msg_desc_t *d, const uint8_t *msg,
-                        uint64_t present, size_t count)
+/* A body or a record: the map of its present fields. Records nest only as deep as the table
+ * does, so the recursion is bounded at compile time. */
+static void s_pack_record(msgpack_packer *pk, const msg_desc_t *d, const uint8_t *msg)
 {
+    size_t count = 0;
+    for (size_t i = 0; i < d->field_count; i++)
+        count += s_present(&d->fields[i], msg + d->fields[i].offset);
     msgpack_pack_map(pk, count);
     for (size_t i = 0; i < d->field_count; i++)
-        if (present & (1ull << i))
+        if (s_present(&d->fields[i], msg + d->fields[i].offset))
             s_pack_field(pk, &d->fields[i], msg + d->fields[i].offset);
 }
 
@@ -217,23 +291,14 @@ int msg_encode(uint16_t type, const void *msg, uint8_t **out, size_t *out_len)
         return -ENOENT;
     if (!msg || !out || !out_len)
         return -EINVAL;
-
-    uint64_t present = 0;
-    size_t count = 0;
-    for (size_t i = 0; i < d->field_count; i++) {
-        int rc = s_encode_check(&d->fields[i], (const uint8_t *)msg + d->fields[i].offset);
-        if (rc < 0)
-            return rc;
-        if (rc) {
-            present |= 1ull << i;
-            count++;
-        }
-    }
+    int rc = s_record_check(d, msg);
+    if (rc < 0)
+        return rc;
 
     mp_writer_t w;
     msgpack_packer pk;
     mp_writer_init(&w, &pk, NULL, 0);
-    s_pack_body(&pk, d, msg, present, count);
+    s_pack_record(&pk, d, msg);
     size_t size = w.len;
     if (size > MSG_MAX_BODY)
         return -E2BIG;
@@ -241,7 +306,7 @@ int msg_encode(uint16_t type, const void *msg, uint8_t **out, size_t *out_len)
     if (!buf)
         return -ENOMEM;
     mp_writer_init(&w, &pk, buf, size);
-    s_pack_body(&pk, d, msg, present, count);
+    s_pack_record(&pk, d, msg);
     if (w.overflow || w.len != size) {
         free(buf);
         return -EINVAL;
@@ -253,8 +318,11 @@ int msg_encode(uint16_t type, const void *msg, uint8_t **out, size_t *out_len)
 
 /* ---- decoding ------------------------------------------------------------------------- */
 
-/* Checks one value against its field and, with msg non-NULL, stores it. */
-static int s_store(const msg_field_t *f, const mp_item_t *v, uint8_t *msg)
+static int s_map_read(const msg_desc_t *d, mp_reader_t *r, uint8_t *msg);
+
+/* Checks one value against its field and, with msg non-NULL, stores it; a list reads its
+ * records from r. */
+static int s_store(const msg_field_t *f, const mp_item_t *v, mp_reader_t *r, uint8_t *msg)
 {
     uint8_t *p = msg ? msg + f->offset : NULL;
     switch (f->kind) {
@@ -316,31 +384,46 @@ static int s_store(const msg_field_t *f, const mp_item_t *v, uint8_t *msg)
         b->len = v->len;
         return 0;
     }
+    case MSG_KIND_LIST: {
+        /* The reader has checked the count against the bytes left (a record takes at least
+         * one), and the table bounds it: the array below is never larger than the input. */
+        if (v->type != MP_ARRAY || v->len > f->max)
+            return -EBADMSG;
+        msg_list_t *l = (msg_list_t *)p;
+        if (l && v->len) {
+            l->items = calloc(v->len, f->record->size);
+            if (!l->items)
+                return -ENOMEM;
+            l->count = v->len; /* all of them, so that msg_clear() frees a half-read list */
+        }
+        for (uint32_t i = 0; i < v->len; i++) {
+            uint8_t *item = l ? (uint8_t *)l->items + (size_t)i * f->record->size : NULL;
+            int rc = s_map_read(f->record, r, item);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
     default:
         return -EBADMSG;
     }
 }
 
-int msg__body_read(const msg_desc_t *d, const uint8_t *buf, size_t len, void *msg)
+/* One map of fields of d (a body or a record) from r. */
+static int s_map_read(const msg_desc_t *d, mp_reader_t *r, uint8_t *msg)
 {
-    mp_reader_t r;
     mp_item_t top, key, value;
     uint64_t seen = 0, given = 0;
 
-    if (len > MSG_MAX_BODY)
-        return -E2BIG;
-    if (!buf)
-        return -EBADMSG;
-    mp_reader_init(&r, buf, len);
-    if (mp_read(&r, &top) < 0 || top.type != MP_MAP)
+    if (mp_read(r, &top) < 0 || top.type != MP_MAP)
         return -EBADMSG;
     for (uint32_t i = 0; i < top.len; i++) {
-        if (mp_read(&r, &key) < 0 || key.type != MP_STR)
+        if (mp_read(r, &key) < 0 || key.type != MP_STR)
             return -EBADMSG;
         const msg_field_t *f = msg__field_find(d, key.data, key.len);
         if (!f) {
             /* Unknown keys are ignored: the other side may be newer. */
-            if (mp_skip(&r) < 0)
+            if (mp_skip(r) < 0)
                 return -EBADMSG;
             continue;
         }
@@ -348,21 +431,33 @@ int msg__body_read(const msg_desc_t *d, const uint8_t *buf, size_t len, void *ms
         if (seen & bit)
             return -EBADMSG; /* a repeated key: which one would be meant? */
         seen |= bit;
-        if (mp_read(&r, &value) < 0)
+        if (mp_read(r, &value) < 0)
             return -EBADMSG;
         if (value.type == MP_NIL)
             continue; /* nil reads as absent */
-        int rc = s_store(f, &value, msg);
+        int rc = s_store(f, &value, r, msg);
         if (rc < 0)
             return rc;
         given |= bit;
     }
-    if (mp_reader_left(&r) != 0)
-        return -EBADMSG;
     for (size_t i = 0; i < d->field_count; i++)
         if ((d->fields[i].flags & MSG_F_REQUIRED) && !(given & (1ull << i)))
             return -EBADMSG;
     return 0;
+}
+
+int msg__body_read(const msg_desc_t *d, const uint8_t *buf, size_t len, void *msg)
+{
+    mp_reader_t r;
+    if (len > MSG_MAX_BODY)
+        return -E2BIG;
+    if (!buf)
+        return -EBADMSG;
+    mp_reader_init(&r, buf, len);
+    int rc = s_map_read(d, &r, msg);
+    if (rc < 0)
+        return rc;
+    return mp_reader_left(&r) == 0 ? 0 : -EBADMSG;
 }
 
 int msg_decode(uint16_t type, const uint8_t *buf, size_t len, void *msg)
@@ -379,17 +474,30 @@ int msg_decode(uint16_t type, const uint8_t *buf, size_t len, void *msg)
     return rc;
 }
 
+/* Frees what the fields of one body or record own; the caller zeroes it. */
+static void s_clear_fields(const msg_desc_t *d, uint8_t *msg)
+{
+    for (size_t i = 0; i < d->field_count; i++) {
+        const msg_field_t *f = &d->fields[i];
+        uint8_t *p = msg + f->offset;
+        if (f->kind == MSG_KIND_STR) {
+            free(*(char **)p);
+        } else if (f->kind == MSG_KIND_BIN) {
+            free(((msg_bin_t *)p)->data);
+        } else if (f->kind == MSG_KIND_LIST) {
+            msg_list_t *l = (msg_list_t *)p;
+            for (size_t k = 0; l->items && k < l->count; k++)
+                s_clear_fields(f->record, (uint8_t *)l->items + k * f->record->size);
+            free(l->items);
+        }
+    }
+}
+
 void msg_clear(uint16_t type, void *msg)
 {
     const msg_desc_t *d = msg_desc(type);
     if (!d || !msg)
         return;
-    for (size_t i = 0; i < d->field_count; i++) {
-        uint8_t *p = (uint8_t *)msg + d->fields[i].offset;
-        if (d->fields[i].kind == MSG_KIND_STR)
-            free(*(char **)p);
-        else if (d->fields[i].kind == MSG_KIND_BIN)
-            free(((msg_bin_t *)p)->data);
-    }
+    s_clear_fields(d, msg);
     memset(msg, 0, d->size);
 }

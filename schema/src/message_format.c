@@ -270,7 +270,11 @@ static int s_key(fmt_t *f, mp_reader_t *r, const mp_item_t *key, int depth)
     return rc;
 }
 
-/* The pairs of a map whose header is read. desc: the message at the top level, else NULL.
+static int s_records(fmt_t *f, mp_reader_t *r, const mp_item_t *it, const msg_desc_t *record,
+                     int depth);
+
+/* The pairs of a map whose header is read. desc: the message at the top level or the record
+ * of a list, else NULL.
  * Text: k=v separated by sep; JSON: "k":v separated by commas. */
 static int s_pairs(fmt_t *f, mp_reader_t *r, uint32_t count, const msg_desc_t *desc, char sep,
                    int depth)
@@ -295,9 +299,43 @@ static int s_pairs(fmt_t *f, mp_reader_t *r, uint32_t count, const msg_desc_t *d
                 return -1;
             continue;
         }
-        if (mp_read(r, &value) < 0 || s_value(f, r, &value, depth + 1) < 0)
+        if (mp_read(r, &value) < 0)
+            return -1;
+        if (field && field->kind == MSG_KIND_LIST && value.type == MP_ARRAY &&
+            depth + 1 < FMT_MAX_DEPTH) {
+            if (s_records(f, r, &value, field->record, depth + 1) < 0)
+                return -1;
+            continue;
+        }
+        if (s_value(f, r, &value, depth + 1) < 0)
             return -1;
     }
+    return 0;
+}
+
+/* The value of a LIST field (its array header in it): each record printed by its table, so
+ * its secrets are masked as the top level's are. */
+static int s_records(fmt_t *f, mp_reader_t *r, const mp_item_t *it, const msg_desc_t *record,
+                     int depth)
+{
+    s_putc(f, '[');
+    for (uint32_t i = 0; i < it->len; i++) {
+        mp_item_t el;
+        if (i > 0)
+            s_putc(f, ',');
+        if (mp_read(r, &el) < 0)
+            return -1;
+        if (el.type != MP_MAP) {
+            if (s_value(f, r, &el, depth + 1) < 0)
+                return -1;
+            continue;
+        }
+        s_putc(f, '{');
+        if (s_pairs(f, r, el.len, record, ',', depth + 1) < 0)
+            return -1;
+        s_putc(f, '}');
+    }
+    s_putc(f, ']');
     return 0;
 }
 
@@ -421,6 +459,50 @@ int msg_format(uint16_t type, const uint8_t *buf, size_t len, unsigned flags, ch
     return f.len > INT_MAX ? INT_MAX : (int)f.len;
 }
 
+/* Whether a MSG_F_UID field of the map at r (a checked body or record of d) holds uid, as a
+ * number or its decimal text. Walks the map whole when nothing matches. */
+static bool s_map_mentions(const msg_desc_t *d, mp_reader_t *r, uint64_t uid, const char *digits,
+                           size_t ndigits)
+{
+    mp_item_t top, key, value;
+    if (mp_read(r, &top) < 0 || top.type != MP_MAP)
+        return false;
+    for (uint32_t i = 0; i < top.len; i++) {
+        if (mp_read(r, &key) < 0)
+            return false;
+        const msg_field_t *field = msg__field_find(d, key.data, key.len);
+        if (field && field->kind == MSG_KIND_LIST) {
+            const uint8_t *start = r->p;
+            if (mp_read(r, &value) < 0)
+                return false;
+            if (value.type != MP_ARRAY) { /* nil */
+                r->p = start;
+                if (mp_skip(r) < 0)
+                    return false;
+                continue;
+            }
+            for (uint32_t k = 0; k < value.len; k++)
+                if (s_map_mentions(field->record, r, uid, digits, ndigits))
+                    return true;
+            continue;
+        }
+        if (!field || !(field->flags & MSG_F_UID)) {
+            if (mp_skip(r) < 0)
+                return false;
+            continue;
+        }
+        /* A known field of a checked body: a scalar of its kind, or nil. */
+        if (mp_read(r, &value) < 0)
+            return false;
+        if (value.type == MP_UINT && value.u == uid)
+            return true;
+        if (value.type == MP_STR && value.len == ndigits &&
+            memcmp(value.data, digits, ndigits) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool msg_mentions_uid(uint16_t type, const uint8_t *buf, size_t len, uint64_t uid)
 {
     const msg_desc_t *desc = msg_desc(type);
@@ -429,27 +511,6 @@ bool msg_mentions_uid(uint16_t type, const uint8_t *buf, size_t len, uint64_t ui
     char digits[24];
     int ndigits = snprintf(digits, sizeof digits, "%" PRIu64, uid);
     mp_reader_t r;
-    mp_item_t top, key, value;
     mp_reader_init(&r, buf, len);
-    if (mp_read(&r, &top) < 0)
-        return false;
-    for (uint32_t i = 0; i < top.len; i++) {
-        if (mp_read(&r, &key) < 0)
-            return false;
-        const msg_field_t *field = msg__field_find(desc, key.data, key.len);
-        if (!field || !(field->flags & MSG_F_UID)) {
-            if (mp_skip(&r) < 0)
-                return false;
-            continue;
-        }
-        /* A known field of a checked body: a scalar of its kind, or nil. */
-        if (mp_read(&r, &value) < 0)
-            return false;
-        if (value.type == MP_UINT && value.u == uid)
-            return true;
-        if (value.type == MP_STR && value.len == (uint32_t)ndigits &&
-            memcmp(value.data, digits, (size_t)ndigits) == 0)
-            return true;
-    }
-    return false;
+    return s_map_mentions(desc, &r, uid, digits, (size_t)ndigits);
 }

@@ -4,10 +4,10 @@
  *
  * Called from any thread (the broker's loop); no shared state. The body is walked straight
  * from the bytes with the bounded reader: each value under a secret key (MSG_F_SECRET in the
- * table at the top level of a known type; a secret-looking name anywhere else, the rule the
- * printer follows) is noted as a byte range, and the copy is the body with those ranges
- * replaced by the string "***". A container deeper than MASK_MAX_DEPTH is replaced whole, so
- * nothing unexamined passes. Nothing is allocated unless something is masked.
+ * table at the top level of a known type and in the records of its lists; a secret-looking
+ * name anywhere else, the rule the printer follows) is noted as a byte range, and the copy is the
+ * body with those ranges replaced by the string "***". A container deeper than MASK_MAX_DEPTH is
+ * replaced whole, so nothing unexamined passes. Nothing is allocated unless something is masked.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -56,7 +56,28 @@ static int s_masked_value(mask_t *m, mp_reader_t *r)
     return s_note_span(m, start, r->p);
 }
 
-/* The pairs of a map whose header is read; desc for the top-level map of a known type. */
+/* The value of a LIST field: an array of records of desc, each masked by desc's table. */
+static int s_records(mask_t *m, mp_reader_t *r, const msg_desc_t *desc, int depth)
+{
+    const uint8_t *start = r->p;
+    mp_item_t it;
+    if (mp_read(r, &it) < 0)
+        return -EBADMSG;
+    r->p = start;
+    if (it.type != MP_ARRAY || depth >= MASK_MAX_DEPTH)
+        return s_value(m, r, NULL, depth);
+    if (mp_read(r, &it) < 0)
+        return -EBADMSG;
+    for (uint32_t i = 0; i < it.len; i++) {
+        int rc = s_value(m, r, desc, depth + 1);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The pairs of a map whose header is read; desc for the top-level map of a known type or a
+ * record of one of its lists. */
 static int s_pairs(mask_t *m, mp_reader_t *r, uint32_t count, const msg_desc_t *desc, int depth)
 {
     for (uint32_t i = 0; i < count; i++) {
@@ -75,7 +96,13 @@ static int s_pairs(mask_t *m, mp_reader_t *r, uint32_t count, const msg_desc_t *
             desc && key.type == MP_STR ? msg__field_find(desc, key.data, key.len) : NULL;
         bool secret = field ? (field->flags & MSG_F_SECRET) != 0
                             : key.type == MP_STR && msg__secret_name(key.data, key.len);
-        int rc = secret ? s_masked_value(m, r) : s_value(m, r, NULL, depth + 1);
+        int rc;
+        if (secret)
+            rc = s_masked_value(m, r);
+        else if (field && field->kind == MSG_KIND_LIST)
+            rc = s_records(m, r, field->record, depth + 1);
+        else
+            rc = s_value(m, r, NULL, depth + 1);
         if (rc < 0)
             return rc;
     }

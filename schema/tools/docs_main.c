@@ -58,6 +58,8 @@ static const char *s_kind_name(int kind)
         return "str";
     case MSG_KIND_BIN:
         return "bin";
+    case MSG_KIND_LIST:
+        return "list";
     default:
         return "?";
     }
@@ -75,6 +77,9 @@ static void s_max(text_t *t, const msg_field_t *f)
             s_add(t, "±%" PRIu32, f->max);
         break;
     case MSG_KIND_BOOL:
+        break;
+    case MSG_KIND_LIST:
+        s_add(t, "%" PRIu32 " records", f->max);
         break;
     default:
         if (f->max)
@@ -128,12 +133,37 @@ static void s_intro(text_t *t)
           "## Bodies\n\n"
           "A body is a msgpack map `{field name: value}`, at most %u bytes. Kinds: `u64`, "
           "`u32` (non-negative integers), `i64` (integer), `bool`, `str` (UTF-8 without NUL; "
-          "max in bytes), `bin` (bytes; max in bytes). For numbers a max bounds the value "
-          "(`i64`: ±max). Flags: `required` (decoding fails when absent), `uid` (holds a user "
+          "max in bytes), `bin` (bytes; max in bytes), `list` (an array of at most max records, "
+          "each a map of the record's fields with the same rules as a body). For numbers a "
+          "max bounds the value (`i64`: ±max). Flags: `required` (decoding fails when absent), "
+          "`uid` (holds a user "
           "id: the monitor's `--uid` filter looks at it), `secret` (printed as `***`). "
           "Decoders ignore unknown keys and read a nil value as absent; a wrong type, a value "
           "over its max, a repeated key or trailing bytes make the body invalid.\n",
           MSG_MAX_BODY);
+}
+
+/* The field table of a message or record, then the records its lists hold (each after the
+ * table that names it; the .def files make records nest only as deep as they are written). */
+static void s_fields(text_t *t, const msg_desc_t *d)
+{
+    s_add(t, "| field | kind | max | flags |\n|---|---|---|---|\n");
+    for (size_t f = 0; f < d->field_count; f++) {
+        const msg_field_t *field = &d->fields[f];
+        s_add(t, "| `%s` | %s | ", field->name, s_kind_name(field->kind));
+        s_max(t, field);
+        s_add(t, " | ");
+        s_flags(t, field->flags);
+        s_add(t, " |\n");
+    }
+    for (size_t f = 0; f < d->field_count; f++) {
+        const msg_field_t *field = &d->fields[f];
+        if (field->kind != MSG_KIND_LIST)
+            continue;
+        s_add(t, "\nEach item of `%s` is a `%s` record: %s\n\n", field->name, field->record->name,
+              field->record->doc);
+        s_fields(t, field->record);
+    }
 }
 
 static void s_message(text_t *t, const msg_desc_t *d)
@@ -148,15 +178,7 @@ static void s_message(text_t *t, const msg_desc_t *d)
         s_add(t, "No fields.\n");
         return;
     }
-    s_add(t, "| field | kind | max | flags |\n|---|---|---|---|\n");
-    for (size_t f = 0; f < d->field_count; f++) {
-        const msg_field_t *field = &d->fields[f];
-        s_add(t, "| `%s` | %s | ", field->name, s_kind_name(field->kind));
-        s_max(t, field);
-        s_add(t, " | ");
-        s_flags(t, field->flags);
-        s_add(t, " |\n");
-    }
+    s_fields(t, d);
 }
 
 /* The messages in id order, whatever the order of the .def files. */

@@ -640,13 +640,14 @@ static void s_case_curve(void)
 }
 
 /* The broker's own service: the list of live actors for uschat-ctl, asked from a socket that
- * never registers. Until the schema defines broker_actors, the answer is "no such service". */
+ * never registers, answered as a list of broker_actor records. */
 static void s_case_actors(void)
 {
     harness_stack_t s;
     harness_stack_new(&s, "broker-actors", 1000, 3);
     zsock_t *listed = harness_raw_actor(&s, "listed", "listed.1", 4);
     harness_raw_send(listed, ENVELOPE_HEARTBEAT, "listed", "listed.1", 0, 5, 0, NULL);
+    zsock_t *other = harness_raw_actor(&s, "other", "other.1", 0);
     zsock_t *tool = harness_raw_new(&s);
     envelope_t env;
     /* nobody may register as the broker */
@@ -655,37 +656,69 @@ static void s_case_actors(void)
               env.error == ROUTE_ERR_BAD_ENVELOPE,
           "READY as the broker: kind %d error %d", env.kind, env.error);
 
-    const msg_desc_t *ask = msg_desc_by_name("broker_actors");
-    const msg_desc_t *answer = msg_desc_by_name("broker_actors_rsp");
-    uint8_t *body = NULL;
-    size_t len = 0;
-    void *request = ask ? calloc(1, ask->size) : NULL;
-    if (ask)
-        CHECK(msg_encode(ask->id, request, &body, &len) == 0, "encode");
-    envelope_t e = {.kind = ENVELOPE_REQUEST, .type = ask ? ask->id : 9999, .corr = 5};
+    /* another type to the broker is no service of its */
+    envelope_t e = {.kind = ENVELOPE_REQUEST, .type = MSG_ECHO, .corr = 4};
     strcpy(e.service, "broker");
     uint8_t head[ENVELOPE_MAX_SIZE];
     int head_len = envelope_encode(&e, head, sizeof(head));
+    zsock_send(tool, "b", head, (size_t)head_len);
+    CHECK(harness_raw_recv(tool, 1000, &env, NULL) == 0 && env.corr == 4 &&
+              env.kind == ENVELOPE_ERROR && env.error == ROUTE_ERR_NO_SERVICE,
+          "echo to the broker: kind %d error %d", env.kind, env.error);
+
+    msg_broker_actors_t ask = {0};
+    uint8_t *body = NULL;
+    size_t len = 0;
+    CHECK(msg_broker_actors_encode(&ask, &body, &len) == 0, "encode");
+    e.type = MSG_BROKER_ACTORS;
+    e.corr = 5;
+    head_len = envelope_encode(&e, head, sizeof(head));
     zsock_send(tool, "bb", head, (size_t)head_len, body, len);
-    char *text = NULL;
-    CHECK(harness_raw_recv(tool, 1000, &env, &text) == 0 && env.corr == 5, "no answer");
-    if (!ask || !answer) {
-        fprintf(stderr, "note: the schema has no broker_actors message yet\n");
-        CHECK(env.kind == ENVELOPE_ERROR && env.error == ROUTE_ERR_NO_SERVICE, "kind %d error %d",
-              env.kind, env.error);
-    } else {
-        CHECK(env.kind == ENVELOPE_REPLY && env.type == answer->id, "kind %d type %u", env.kind,
-              env.type);
-        /* the JSON text is inside the msgpack body as a plain string */
-        CHECK(text && strstr(text, "\"node\":\"listed.1\"") &&
-                  strstr(text, "\"service\":\"listed\"") && strstr(text, "\"load\":5"),
-              "actors: %s", text ? text : "(none)");
-        CHECK(text && !strstr(text, "broker.fake"), "the tool is listed");
-    }
-    free(text);
     free(body);
-    free(request);
+
+    /* the answer's body is msgpack (NUL bytes and all): read it whole */
+    zmsg_t *reply = NULL;
+    for (int tries = 0; tries < 10; tries++) {
+        zsock_set_rcvtimeo(tool, 1000);
+        reply = zmsg_recv(tool);
+        zframe_t *rhead = reply ? zmsg_first(reply) : NULL;
+        if (!rhead || envelope_decode(zframe_data(rhead), zframe_size(rhead), &env) != 0 ||
+            env.kind != ENVELOPE_HEARTBEAT)
+            break;
+        zmsg_destroy(&reply);
+    }
+    CHECK(reply && env.kind == ENVELOPE_REPLY && env.corr == 5 && env.type == MSG_BROKER_ACTORS_RSP,
+          "answer: kind %d corr %llu type %u", env.kind, (unsigned long long)env.corr, env.type);
+    zframe_t *rbody = reply ? zmsg_next(reply) : NULL;
+    msg_broker_actors_rsp_t rsp = {0};
+    CHECK(rbody && msg_broker_actors_rsp_decode(zframe_data(rbody), zframe_size(rbody), &rsp) == 0,
+          "the answer does not decode as broker_actors_rsp");
+    if (rbody && harness_failures == 0) {
+        CHECK(rsp.actors.count == 2, "%zu actors listed", rsp.actors.count);
+        bool seen_listed = false, seen_other = false;
+        for (size_t i = 0; i < rsp.actors.count; i++) {
+            const msg_broker_actor_t *a = &rsp.actors.items[i];
+            CHECK(strcmp(a->node, "broker.fake") != 0, "the tool is listed");
+            if (strcmp(a->node, "listed.1") == 0) {
+                seen_listed = true;
+                CHECK(strcmp(a->service, "listed") == 0 && a->load == 5,
+                      "listed.1: service %s load %u", a->service, a->load);
+            }
+            if (strcmp(a->node, "other.1") == 0)
+                seen_other = strcmp(a->service, "other") == 0 && a->uptime_ms < 60000;
+        }
+        CHECK(seen_listed && seen_other, "listed.1 %d, other.1 %d", seen_listed, seen_other);
+        /* and the monitor's printer shows each record */
+        char line[1024];
+        msg_format(MSG_BROKER_ACTORS_RSP, zframe_data(rbody), zframe_size(rbody), 0, line,
+                   sizeof(line));
+        CHECK(strstr(line, "actors=[{node=\"") && strstr(line, "service=\"listed\",load=5"),
+              "printed: %s", line);
+    }
+    msg_broker_actors_rsp_clear(&rsp);
+    zmsg_destroy(&reply);
     zsock_destroy(&tool);
+    zsock_destroy(&other);
     zsock_destroy(&listed);
     harness_stack_destroy(&s);
 }

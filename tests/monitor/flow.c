@@ -15,6 +15,7 @@
 
 #include "uschat/client/http.h"
 #include "uschat/client/proto.h"
+#include "uschat/frame.h"
 
 void flow_user_init(flow_user_t *u, const char *tag)
 {
@@ -230,4 +231,71 @@ done:
     json_decref(ack);
     json_decref(push);
     return rc;
+}
+
+int flow_message_burst(const flow_config_t *config, flow_user_t *from, flow_user_t *to,
+                       const char *const *contents, size_t n)
+{
+    int t = config->timeout_ms;
+    size_t cap = n * (FRAME_HEADER_SIZE + 1024), len = 0;
+    uint8_t *bytes = malloc(cap ? cap : 1);
+    if (!bytes)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char unique_id[64];
+        if (uschat_unique_id(from->uid, unique_id, sizeof(unique_id)) != 0)
+            goto fail;
+        uschat_text_t item = {.content = contents[i], .unique_id = unique_id};
+        json_t *req = uschat_req_text_chat(to->uid, from->thread_id, &item, 1);
+        char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+        json_decref(req);
+        int w = body ? frame_encode(1017, body, strlen(body), bytes + len, cap - len) : -1;
+        free(body);
+        if (w < 0)
+            goto fail;
+        len += (size_t)w;
+    }
+    if (uschat_session_send_bytes(from->session, bytes, len) != 0)
+        goto fail;
+    free(bytes);
+    bytes = NULL;
+
+    int64_t last_seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *ack = NULL;
+        uschat_text_chat_t chat;
+        uschat_chat_msg_t sent;
+        int rc = uschat_session_wait(from->session, 1018, t, &ack) == 0 &&
+                         s_one_message(ack, &chat, &sent) == 0 && sent.seq > 0
+                     ? 0
+                     : -1;
+        json_decref(ack);
+        if (rc != 0) {
+            fprintf(stderr, "flow: %s's message %zu of %zu was not acknowledged\n", from->user,
+                    i + 1, n);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *push = NULL;
+        uschat_text_chat_t chat;
+        uschat_chat_msg_t got;
+        int rc = uschat_session_wait(to->session, 1019, t, &push) == 0 &&
+                         s_one_message(push, &chat, &got) == 0 && chat.fromuid == from->uid &&
+                         strcmp(got.content, contents[i]) == 0 && got.seq > last_seq
+                     ? 0
+                     : -1;
+        if (rc == 0)
+            last_seq = got.seq;
+        json_decref(push);
+        if (rc != 0) {
+            fprintf(stderr, "flow: %s did not get %s's message %zu of %zu, in order\n", to->user,
+                    from->user, i + 1, n);
+            return -1;
+        }
+    }
+    return 0;
+fail:
+    free(bytes);
+    return -1;
 }

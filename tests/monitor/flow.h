@@ -46,5 +46,10 @@ int flow_befriend(const flow_config_t *config, flow_user_t *from, flow_user_t *t
  * and to gets the same message (id, seq, content) as a 1019. 0 or -1. */
 int flow_message(const flow_config_t *config, flow_user_t *from, flow_user_t *to,
                  const char *content);
+/* from sends the n contents to to as n 1017 frames in one write (so the node commits them
+ * together and pushes them to to's node at once): each is acknowledged, and to gets every one
+ * as a 1019 in the order sent. 0 or -1. */
+int flow_message_burst(const flow_config_t *config, flow_user_t *from, flow_user_t *to,
+                       const char *const *contents, size_t n);
 
 #endif

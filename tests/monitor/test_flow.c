@@ -4,9 +4,12 @@
  * Starts the broker, one uschatd with gate, varify and status, two uschatd chat nodes
  * (chat.node1, chat.node2), and monitors: plain text, --json, --type chat_push, --uid (the
  * second user), --node chat.node2. Two users register (code read from varify's mail folder),
- * log in (status sends them to different nodes), and become friends across the nodes. Then
- * the outputs are checked: the expected message types in order, secrets (codes, tokens,
- * passwords) never shown, every --json line parseable, each filter showing only its part.
+ * log in (status sends them to different nodes), become friends across the nodes, and the
+ * first sends the second a burst of messages in one write, which the node commits together
+ * and pushes to the other node as one chat_push list. Then the outputs are checked: the
+ * expected message types in order, every pushed message readable in the monitor (each record
+ * of a list decoded, none hidden as bytes), secrets (codes, tokens, passwords) never shown,
+ * every --json line parseable, each filter showing only its part.
  * Needs the test Redis and MariaDB (skips without them) and every service built.
  */
 #include <jansson.h>
@@ -25,6 +28,90 @@ static test_stack_t g_stack;
 static const char *s_path(const char *name)
 {
     return test_stack_path(&g_stack, name);
+}
+
+#define BURST 12
+static char g_burst_text[BURST][48];
+static const char *g_burst[BURST];
+
+/* The line of text (from line start to its newline) holding needle at or after from, or NULL;
+ * *len its length. */
+static const char *s_line_of(const char *text, const char *needle, const char *from, size_t *len)
+{
+    const char *hit = strstr(from ? from : text, needle);
+    if (!hit)
+        return NULL;
+    const char *start = hit;
+    while (start > text && start[-1] != '\n')
+        start--;
+    const char *end = strchr(hit, '\n');
+    *len = end ? (size_t)(end - start) : strlen(start);
+    return start;
+}
+
+static bool s_in_line(const char *line, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(line + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static int s_count_in_line(const char *line, size_t len, const char *needle)
+{
+    int count = 0;
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(line + i, needle, n) == 0)
+            count++;
+    return count;
+}
+
+/* The burst crossed node1 -> node2 as chat_push lists, and the monitor decoded every record:
+ * each message's text is on a chat_push line between the nodes, and one line holds several. */
+static void s_check_burst(const char *text, int64_t to_uid)
+{
+    const char *across = "chat/chat.node1 -> chat/chat.node2 notify chat_push ";
+    int most = 0;
+    for (const char *at = text; at && *at;) {
+        size_t len;
+        const char *line = s_line_of(text, across, at, &len);
+        if (!line)
+            break;
+        int n = s_count_in_line(line, len, "frame=1019");
+        most = n > most ? n : most;
+        at = line + len;
+    }
+    CHECK(most >= 2, "no chat_push between the nodes carried more than %d message(s)", most);
+    char uid[40];
+    snprintf(uid, sizeof(uid), "{uid=%lld,", (long long)to_uid);
+    for (int i = 0; i < BURST; i++) {
+        size_t len;
+        const char *line = s_line_of(text, g_burst[i], NULL, &len);
+        CHECK(line && s_in_line(line, len, across) && s_in_line(line, len, uid),
+              "message \"%s\" not shown as a record of a chat_push to uid %lld", g_burst[i],
+              (long long)to_uid);
+    }
+    CHECK(!strstr(text, "chat_pushes") && !strstr(text, "pushes=<"),
+          "pushes shown as bytes, not records");
+}
+
+/* --json: the burst's records are objects of a "pushes" array. */
+static int s_json_burst_records(json_t *body, int64_t to_uid)
+{
+    json_t *pushes = json_object_get(body, "pushes");
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(pushes); i++) {
+        json_t *p = json_array_get(pushes, i);
+        const char *text = json_string_value(json_object_get(p, "body"));
+        if (json_integer_value(json_object_get(p, "uid")) != to_uid ||
+            json_integer_value(json_object_get(p, "frame")) != 1019 || !text)
+            continue;
+        for (int k = 0; k < BURST; k++)
+            found += strstr(text, g_burst[k]) != NULL;
+    }
+    return found;
 }
 
 /* Checks what every monitor printed; a and b are the two users, watched_uid the one the --uid
@@ -56,6 +143,7 @@ static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t 
     snprintf(across2, sizeof(across2), "chat/chat.node2 -> chat/chat.node1 notify chat_push");
     CHECK(harness_count_lines(text, across1) >= 1 && harness_count_lines(text, across2) >= 1,
           "chat_push not seen both ways between the nodes");
+    s_check_burst(text, b->uid);
     free(text);
 
     /* secrets: no code, token or password of either user anywhere */
@@ -79,7 +167,7 @@ static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t 
     text = test_read_file(s_path("json.out"));
     int lines = harness_check_json(text);
     CHECK(lines >= 10, "only %d JSON lines", lines);
-    int masked_codes = 0, pushes = 0;
+    int masked_codes = 0, pushes = 0, burst_records = 0;
     for (const char *line = text; *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -90,13 +178,18 @@ static void s_check_outputs(const flow_user_t *a, const flow_user_t *b, int64_t 
             const char *code = json_string_value(json_object_get(body, "code"));
             masked_codes += code && strcmp(code, "***") == 0;
         }
-        if (type && strcmp(type, "chat_push") == 0 && json_is_integer(json_object_get(body, "uid")))
-            pushes++;
+        if (type && strcmp(type, "chat_push") == 0) {
+            json_t *first = json_array_get(json_object_get(body, "pushes"), 0);
+            pushes += json_is_integer(json_object_get(first, "uid"));
+            burst_records += s_json_burst_records(body, b->uid);
+        }
         json_decref(o);
         line += len + (end ? 1 : 0);
     }
     CHECK(masked_codes >= 2, "JSON varify_check with code \"***\": %d", masked_codes);
     CHECK(pushes >= 2, "JSON chat_push with an integer uid: %d", pushes);
+    CHECK(burst_records == BURST, "JSON: %d of the %d messages as push records", burst_records,
+          BURST);
     free(text);
 
     /* --type chat_push: nothing else */
@@ -198,6 +291,13 @@ int main(void)
         }
         if (check_failures == 0)
             CHECK(flow_befriend(&config, &a, &b) == 0, "friend request across the nodes");
+        for (int i = 0; i < BURST; i++) {
+            snprintf(g_burst_text[i], sizeof(g_burst_text[i]), "burst %02d of %d", i + 1, BURST);
+            g_burst[i] = g_burst_text[i];
+        }
+        if (check_failures == 0)
+            CHECK(flow_message_burst(&config, &a, &b, g_burst, BURST) == 0,
+                  "a burst of messages across the nodes");
         usleep(500 * 1000);
     }
     harness_interrupt(all, "all");

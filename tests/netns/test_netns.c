@@ -534,7 +534,7 @@ static void s_case_cluster(void)
     CHECK(strstr(text, "chat/chat.node2 -> chat/chat.node1 notify chat_push") &&
               strstr(text, "chat/chat.node1 -> chat/chat.node2 notify chat_push"),
           "the pushes between the hosts are not on the monitor");
-    /* each message's 1019 crossed to the peer's node (chat_push, or chat_pushes for a batch) */
+    /* each message's 1019 crossed to the peer's node (a record of a chat_push list) */
     CHECK(s_line_with(text, "chat/chat.node2 -> chat/chat.node1 notify chat_push", "1019") &&
               s_line_with(text, "chat/chat.node1 -> chat/chat.node2 notify chat_push", "1019"),
           "the messages between the hosts are not on the monitor");

@@ -44,7 +44,7 @@ static void test_text(void)
     char out[512];
     int n = msg_format(MSG_SCHEMA_TEST, buf, len, 0, out, sizeof out);
     CHECK_STR(out, "uid=42 delta=-5 count=3 flag=true name=\"al\\\"ice\\n\xe4\xb8\xad\" "
-                   "passwd=*** blob=0x0102ff peer=\"77\"");
+                   "passwd=*** blob=0x0102ff peer=\"77\" items=[]");
     CHECK_INT(n, strlen(out));
     msg_format(MSG_SCHEMA_TEST, buf, len, MSG_FORMAT_SHOW_SECRETS, out, sizeof out);
     CHECK(strstr(out, "passwd=\"hunter2\"") != NULL);
@@ -327,7 +327,7 @@ static void test_mask(void)
     char out[512];
     msg_format(MSG_SCHEMA_TEST, masked, masked_len, MSG_FORMAT_SHOW_SECRETS, out, sizeof out);
     CHECK_STR(out, "uid=42 delta=-5 count=3 flag=true name=\"al\\\"ice\\n\xe4\xb8\xad\" "
-                   "passwd=\"***\" blob=0x0102ff peer=\"77\"");
+                   "passwd=\"***\" blob=0x0102ff peer=\"77\" items=[]");
     msg_schema_test_t m;
     CHECK_INT(msg_schema_test_decode(masked, masked_len, &m), 0);
     CHECK_STR(m.passwd, "***");
@@ -375,6 +375,52 @@ static void test_mask(void)
     CHECK(masked == NULL);
 }
 
+/* A LIST field: each record printed, masked and searched by its own table. */
+static void test_list(void)
+{
+    msg_schema_test_item_t items[2] = {{.id = 5, .label = "a b", .pin = "1234"},
+                                       {.id = 6, .pin = "9876"}};
+    msg_schema_test_t m;
+    memset(&m, 0, sizeof m);
+    m.uid = 42;
+    m.name = "n";
+    m.items.items = items;
+    m.items.count = 2;
+    uint8_t *buf = NULL, *masked = NULL;
+    size_t len, masked_len;
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), 0);
+    char out[512];
+    msg_format(MSG_SCHEMA_TEST, buf, len, 0, out, sizeof out);
+    CHECK_STR(out, "uid=42 delta=0 count=0 flag=false name=\"n\" blob=<0 bytes> "
+                   "items=[{id=5,label=\"a b\",pin=***},{id=6,pin=***}]");
+    msg_format(MSG_SCHEMA_TEST, buf, len, MSG_FORMAT_SHOW_SECRETS, out, sizeof out);
+    CHECK(strstr(out, "pin=\"1234\"") && strstr(out, "pin=\"9876\""));
+
+    msg_format(MSG_SCHEMA_TEST, buf, len, MSG_FORMAT_JSON, out, sizeof out);
+    json_t *j = json_loads(out, 0, NULL);
+    json_t *list = json_object_get(j, "items");
+    CHECK(json_array_size(list) == 2);
+    CHECK(json_integer_value(json_object_get(json_array_get(list, 1), "id")) == 6);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "pin")), "***");
+    json_decref(j);
+
+    /* the monitor's --uid filter finds a uid field inside a record */
+    CHECK(msg_mentions_uid(MSG_SCHEMA_TEST, buf, len, 6));
+    CHECK(!msg_mentions_uid(MSG_SCHEMA_TEST, buf, len, 7));
+
+    /* the tap's copy masks a record's secret field, though its name does not look secret */
+    CHECK_INT(msg_mask_secrets(MSG_SCHEMA_TEST, buf, len, &masked, &masked_len), 1);
+    CHECK(masked && !memmem(masked, masked_len, "1234", 4) &&
+          !memmem(masked, masked_len, "9876", 4));
+    msg_schema_test_t back;
+    CHECK_INT(msg_schema_test_decode(masked, masked_len, &back), 0);
+    CHECK(back.items.count == 2 && strcmp(back.items.items[0].pin, "***") == 0 &&
+          strcmp(back.items.items[0].label, "a b") == 0);
+    msg_schema_test_clear(&back);
+    free(masked);
+    free(buf);
+}
+
 int main(void)
 {
     RUN(test_text);
@@ -385,5 +431,6 @@ int main(void)
     RUN(test_json_always_parses);
     RUN(test_mentions_uid);
     RUN(test_mask);
+    RUN(test_list);
     return CHECK_DONE();
 }

@@ -1,7 +1,8 @@
 /* test_message.c - the message table and the generic body codec (schema/src/message.c):
  * round trip of the test message that covers every field kind, the table's limits on both
  * sides, unknown keys, wrong types, missing required fields, truncation, huge counts that must
- * not allocate, and msg_clear() freeing everything (ASan/LSan report any leak).
+ * not allocate, lists of records (their max, their records' own rules, damage inside them),
+ * and msg_clear() freeing everything (ASan/LSan report any leak).
  * Runs single-threaded under CTest as `schema_message`.
  */
 #include <errno.h>
@@ -118,7 +119,8 @@ static void test_table(void)
         CHECK(d->doc && d->doc[0]);
         for (size_t f = 0; f < d->field_count; f++) {
             CHECK(d->fields[f].offset < d->size);
-            CHECK(d->fields[f].kind <= MSG_KIND_BIN);
+            CHECK(d->fields[f].kind <= MSG_KIND_LIST);
+            CHECK((d->fields[f].kind == MSG_KIND_LIST) == (d->fields[f].record != NULL));
         }
     }
 }
@@ -284,7 +286,8 @@ static void test_unknown_keys_ignored(void)
 static void test_wrong_types(void)
 {
     /* Each field, given each value of the wrong type; the other fields are good. */
-    const char *fields[] = {"uid", "delta", "count", "flag", "name", "passwd", "blob", "peer"};
+    const char *fields[] = {"uid",    "delta", "count", "flag", "name",
+                            "passwd", "blob",  "peer",  "items"};
     enum { W_NEG, W_STR, W_BIN, W_TRUE, W_FLOAT, W_ARRAY, W_MAP, W_UINT, W_COUNT };
     for (size_t fi = 0; fi < sizeof fields / sizeof fields[0]; fi++) {
         for (int w = 0; w < W_COUNT; w++) {
@@ -507,22 +510,21 @@ static void test_huge_counts_do_not_allocate(void)
     free(buf);
 }
 
-static void test_mutations(void)
+/* Random damage to a good body (near its end, where the list is, when tail is set): never a
+ * crash or a leak; what decodes re-encodes to a body that decodes the same. Returns how many
+ * of the damaged copies decoded. */
+static int s_damage(const uint8_t *buf, size_t len, uint32_t seed, bool tail)
 {
-    /* Random damage to a good body: never a crash or a leak; what decodes re-encodes. */
-    msg_schema_test_t m = s_full(), d, again;
-    uint8_t *buf;
-    size_t len;
-    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), 0);
+    msg_schema_test_t d, again;
     uint8_t *mut = malloc(len);
-    uint32_t seed = 7;
     int decoded = 0;
     for (int round = 0; round < 20000; round++) {
         memcpy(mut, buf, len);
         int hits = 1 + round % 4;
         for (int k = 0; k < hits; k++) {
             seed = seed * 1664525u + 1013904223u;
-            mut[(seed >> 8) % len] = (uint8_t)(seed >> 24);
+            size_t at = tail ? len - 1 - (seed >> 8) % (len / 2) : (seed >> 8) % len;
+            mut[at] = (uint8_t)(seed >> 24);
         }
         if (msg_schema_test_decode(mut, len, &d) == 0) {
             uint8_t *out;
@@ -530,14 +532,188 @@ static void test_mutations(void)
             CHECK_INT(msg_schema_test_encode(&d, &out, &out_len), 0);
             CHECK_INT(msg_schema_test_decode(out, out_len, &again), 0);
             CHECK(again.uid == d.uid && again.count == d.count && again.blob.len == d.blob.len);
+            CHECK(again.items.count == d.items.count);
+            for (size_t i = 0; i < again.items.count && i < d.items.count; i++)
+                CHECK(again.items.items[i].id == d.items.items[i].id);
             msg_schema_test_clear(&again);
             free(out);
             decoded++;
         }
         msg_schema_test_clear(&d);
     }
-    CHECK(decoded > 0);
     free(mut);
+    return decoded;
+}
+
+static void test_mutations(void)
+{
+    msg_schema_test_t m = s_full();
+    uint8_t *buf;
+    size_t len;
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), 0);
+    CHECK(s_damage(buf, len, 7, false) > 0);
+    free(buf);
+}
+
+/* ---- lists ------------------------------------------------------------------------------ */
+
+static msg_schema_test_item_t s_items[4] = {
+    {.id = 1, .label = "one", .pin = "s1"},
+    {.id = 2, .label = NULL, .pin = NULL},
+    {.id = UINT64_MAX, .label = "\xc3\xa7 three", .pin = "s3"},
+    {.id = 4, .label = "", .pin = ""},
+};
+
+static msg_schema_test_t s_with_items(size_t count)
+{
+    msg_schema_test_t m = s_full();
+    m.items.items = s_items;
+    m.items.count = count;
+    return m;
+}
+
+static void test_list_round_trip(void)
+{
+    const msg_desc_t *d = msg_desc(MSG_SCHEMA_TEST);
+    const msg_field_t *f = &d->fields[d->field_count - 1];
+    CHECK_STR(f->name, "items");
+    CHECK_INT(f->kind, MSG_KIND_LIST);
+    CHECK_INT(f->max, 4);
+    CHECK(f->record && strcmp(f->record->name, "schema_test_item") == 0);
+    CHECK(f->record && f->record->id == 0 && f->record->size == sizeof(msg_schema_test_item_t));
+
+    for (size_t count = 0; count <= 4; count++) {
+        msg_schema_test_t m = s_with_items(count), back;
+        uint8_t *buf;
+        size_t len;
+        CHECK_INT(msg_schema_test_encode(&m, &buf, &len), 0);
+        CHECK_INT(msg_schema_test_decode(buf, len, &back), 0);
+        CHECK_INT(back.items.count, count);
+        CHECK((count == 0) == (back.items.items == NULL));
+        for (size_t i = 0; i < back.items.count; i++) {
+            const msg_schema_test_item_t *a = &s_items[i], *b = &back.items.items[i];
+            CHECK_INT(b->id, a->id);
+            CHECK((a->label == NULL) == (b->label == NULL));
+            CHECK(!a->label || strcmp(a->label, b->label) == 0);
+            CHECK(!a->pin || (b->pin && strcmp(a->pin, b->pin) == 0));
+        }
+        msg_schema_test_clear(&back);
+        CHECK(s_is_zero(&back, sizeof back));
+        free(buf);
+    }
+
+    /* The encoder applies the table to every record, and the list's own max. */
+    uint8_t *buf = (uint8_t *)1;
+    size_t len = 9;
+    msg_schema_test_item_t five[5] = {{.id = 1}, {.id = 2}, {.id = 3}, {.id = 4}, {.id = 5}};
+    msg_schema_test_t m = s_full();
+    m.items.items = five;
+    m.items.count = 5;
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), -EINVAL);
+    CHECK(buf == NULL && len == 0);
+    m.items.count = 4;
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), 0);
+    free(buf);
+    five[1].label = "seventeen bytes!!"; /* max 16 */
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), -EINVAL);
+    five[1].label = "bad \xff";
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), -EINVAL);
+    five[1].label = NULL;
+    m.items.items = NULL; /* a count without items */
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), -EINVAL);
+}
+
+/* A body with uid, name and the list whose items the caller packs (count of them). */
+static void raw_list_begin(raw_t *r, uint32_t count)
+{
+    raw_begin(r, 3);
+    raw_uint(r, "uid", 1);
+    raw_str(r, "name", "n");
+    raw_key(r, "items");
+    msgpack_pack_array(&r->pk, count);
+}
+
+static void test_list_on_the_wire(void)
+{
+    raw_t r;
+    msg_schema_test_t d;
+
+    /* five records: over the max */
+    raw_list_begin(&r, 5);
+    for (int i = 0; i < 5; i++) {
+        msgpack_pack_map(&r.pk, 1);
+        raw_uint(&r, "id", (uint64_t)i + 1);
+    }
+    CHECK_INT(raw_decode(&r, &d), -EBADMSG);
+
+    /* a record without its required id, after a good one (which is freed again) */
+    raw_list_begin(&r, 2);
+    msgpack_pack_map(&r.pk, 2);
+    raw_uint(&r, "id", 1);
+    raw_str(&r, "label", "kept until the error");
+    msgpack_pack_map(&r.pk, 1);
+    raw_str(&r, "label", "no id");
+    CHECK_INT(raw_decode(&r, &d), -EBADMSG);
+
+    /* a record field over its max, of the wrong type, twice; an item that is not a map */
+    for (int bad = 0; bad < 4; bad++) {
+        raw_list_begin(&r, 1);
+        if (bad == 3) {
+            msgpack_pack_array(&r.pk, 0);
+        } else {
+            msgpack_pack_map(&r.pk, bad == 2 ? 3 : 2);
+            raw_uint(&r, "id", 1);
+            if (bad == 0)
+                raw_str(&r, "label", "seventeen bytes!!");
+            else
+                raw_uint(&r, "label", 7);
+            if (bad == 2)
+                raw_uint(&r, "id", 2);
+        }
+        CHECK_INT(raw_decode(&r, &d), -EBADMSG);
+    }
+
+    /* unknown keys in a record are ignored, nil reads as absent, an empty list is no items */
+    raw_list_begin(&r, 1);
+    msgpack_pack_map(&r.pk, 3);
+    raw_uint(&r, "id", 9);
+    raw_str(&r, "later", "x");
+    raw_key(&r, "label");
+    msgpack_pack_nil(&r.pk);
+    CHECK_INT(raw_decode(&r, &d), 0);
+    CHECK(d.items.count == 1 && d.items.items[0].id == 9 && d.items.items[0].label == NULL);
+    msg_schema_test_clear(&d);
+    raw_list_begin(&r, 0);
+    CHECK_INT(raw_decode(&r, &d), 0);
+    CHECK(d.items.count == 0 && d.items.items == NULL);
+    msg_schema_test_clear(&d);
+
+    /* a list claiming more records than the bytes left allocates nothing */
+    const uint8_t huge[] = {0x83, 0xa3, 'u', 'i', 'd', 0x01, 0xa4, 'n',  'a',  'm',  'e',  0xa1,
+                            'n',  0xa5, 'i', 't', 'e', 'm',  's',  0xdd, 0xff, 0xff, 0xff, 0xff};
+    const uint8_t four[] = {0x83, 0xa3, 'u', 'i',  'd', 0x01, 0xa4, 'n', 'a', 'm',
+                            'e',  0xa1, 'n', 0xa5, 'i', 't',  'e',  'm', 's', 0x94};
+    alloc_probe_start();
+    CHECK_INT(msg_schema_test_decode(huge, sizeof huge, &d), -EBADMSG);
+    CHECK_INT(msg_schema_test_decode(four, sizeof four, &d), -EBADMSG);
+    alloc_probe_stop();
+    if (alloc_probe_active())
+        CHECK_INT(alloc_probe_count(), 2); /* "n" of each, before the list */
+}
+
+static void test_list_damage(void)
+{
+    /* Every cut of a body with records fails cleanly; damage inside the list too. */
+    msg_schema_test_t m = s_with_items(4), d;
+    uint8_t *buf;
+    size_t len;
+    CHECK_INT(msg_schema_test_encode(&m, &buf, &len), 0);
+    for (size_t cut = 0; cut < len; cut++) {
+        memset(&d, 0x5a, sizeof d);
+        CHECK(msg_schema_test_decode(buf, cut, &d) < 0);
+        CHECK(s_is_zero(&d, sizeof d));
+    }
+    CHECK(s_damage(buf, len, 11, true) > 0);
     free(buf);
 }
 
@@ -554,5 +730,8 @@ int main(void)
     RUN(test_truncated_and_trailing);
     RUN(test_huge_counts_do_not_allocate);
     RUN(test_mutations);
+    RUN(test_list_round_trip);
+    RUN(test_list_on_the_wire);
+    RUN(test_list_damage);
     return CHECK_DONE();
 }

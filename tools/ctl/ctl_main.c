@@ -5,10 +5,10 @@
  *
  * It asks the broker first: a REQUEST to the service "broker" of type broker_actors, sent from
  * a plain DEALER that never says READY (so the tool does not show up as an actor), answered by
- * the broker with broker_actors_rsp. When this build's schema has no such message, or the
- * broker does not answer, it listens to the tap for a few heartbeat periods instead and builds
- * the list from heartbeats and READY events (the uptime of an actor that started before is then
- * unknown). Single-threaded command-line program.
+ * the broker with broker_actors_rsp (a list of broker_actor records). When the broker does not
+ * answer (an older one, or none), it listens to the tap for a few heartbeat periods instead and
+ * builds the list from heartbeats and READY events (the uptime of an actor that started before is
+ * then unknown). Single-threaded command-line program.
  */
 #include <czmq.h>
 #include <errno.h>
@@ -132,54 +132,31 @@ static int s_compare_rows(const void *a, const void *b)
 
 /* ---- asking the broker ---------------------------------------------------------------- */
 
-static int64_t s_json_int(json_t *o, const char *key)
+/* A count from the wire as a row's value: -1 (unknown) past what a row holds. */
+static int64_t s_i64(uint64_t v)
 {
-    json_t *v = json_object_get(o, key);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+    return v > INT64_MAX ? -1 : (int64_t)v;
 }
 
-/* Turns the broker's answer (a JSON array in the STR field "actors") into rows. */
-static int s_rows_from_json(const char *text, row_t **rows, size_t *count)
+/* Turns the broker's answer (a list of broker_actor records) into rows. */
+static int s_rows_from_answer(const msg_broker_actors_rsp_t *rsp, row_t **rows, size_t *count)
 {
-    json_error_t error;
-    json_t *array = json_loads(text, 0, &error);
-    if (!json_is_array(array)) {
-        fprintf(stderr, PROGRAM ": the broker's answer is not a JSON array: %s\n", error.text);
-        json_decref(array);
+    *count = rsp->actors.count;
+    *rows = calloc(*count ? *count : 1, sizeof(**rows));
+    if (!*rows)
         return -1;
-    }
-    *count = json_array_size(array);
-    *rows = calloc(*count ? *count : 1, sizeof(row_t));
-    if (!*rows) {
-        json_decref(array);
-        return -1;
-    }
     for (size_t i = 0; i < *count; i++) {
-        json_t *o = json_array_get(array, i);
+        const msg_broker_actor_t *a = &rsp->actors.items[i];
         row_t *r = &(*rows)[i];
-        const char *node = json_string_value(json_object_get(o, "node"));
-        const char *service = json_string_value(json_object_get(o, "service"));
-        snprintf(r->node, sizeof(r->node), "%s", node ? node : "?");
-        snprintf(r->service, sizeof(r->service), "%s", service ? service : "?");
-        r->load = s_json_int(o, "load");
-        r->uptime_ms = s_json_int(o, "uptime_ms");
-        r->heartbeat_ago_ms = s_json_int(o, "idle_ms");
-        r->msgs_in = s_json_int(o, "msgs_in");
-        r->msgs_out = s_json_int(o, "msgs_out");
+        snprintf(r->node, sizeof(r->node), "%s", a->node);
+        snprintf(r->service, sizeof(r->service), "%s", a->service);
+        r->load = a->load;
+        r->uptime_ms = s_i64(a->uptime_ms);
+        r->heartbeat_ago_ms = s_i64(a->idle_ms);
+        r->msgs_in = s_i64(a->msgs_in);
+        r->msgs_out = s_i64(a->msgs_out);
     }
-    json_decref(array);
     return 0;
-}
-
-/* The STR field "actors" of a decoded reply, found through the message table. */
-static const char *s_actors_field(const msg_desc_t *desc, const void *msg)
-{
-    for (size_t i = 0; i < desc->field_count; i++) {
-        const msg_field_t *f = &desc->fields[i];
-        if (f->kind == MSG_KIND_STR && strcmp(f->name, "actors") == 0)
-            return *(char *const *)((const uint8_t *)msg + f->offset);
-    }
-    return NULL;
 }
 
 /* The keys of the pair "monitor" (monitor_curve_keys): 1 in *keys, 0 none, -1 unusable. */
@@ -194,10 +171,6 @@ static int s_keys(const monitor_endpoint_sources_t *sources, curve_keys_t *keys)
 /* 0 with rows, 1 when the broker cannot be asked this way (fall back to the tap), -1 error. */
 static int s_ask_broker(const options_t *opt, row_t **rows, size_t *count)
 {
-    const msg_desc_t *ask = msg_desc_by_name("broker_actors");
-    const msg_desc_t *answer = msg_desc_by_name("broker_actors_rsp");
-    if (!ask || !answer)
-        return 1;
     char endpoint[512], from[512];
     if (monitor_endpoint_resolve(&opt->broker_src, "broker/endpoint", endpoint, sizeof(endpoint),
                                  from, sizeof(from)) != 0)
@@ -206,9 +179,9 @@ static int s_ask_broker(const options_t *opt, row_t **rows, size_t *count)
     int rc = 1;
     uint8_t *body = NULL;
     size_t body_len = 0;
-    void *request = calloc(1, ask->size);
+    msg_broker_actors_t request = {0};
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
-    if (!request || !dealer || msg_encode(ask->id, request, &body, &body_len) != 0)
+    if (!dealer || msg_broker_actors_encode(&request, &body, &body_len) != 0)
         goto done;
     zsock_set_linger(dealer, 0);
     zsock_set_sndtimeo(dealer, opt->timeout_ms);
@@ -221,7 +194,7 @@ static int s_ask_broker(const options_t *opt, row_t **rows, size_t *count)
     if (zsock_connect(dealer, "%s", endpoint) != 0)
         goto done;
 
-    envelope_t env = {.kind = ENVELOPE_REQUEST, .type = ask->id, .corr = 1};
+    envelope_t env = {.kind = ENVELOPE_REQUEST, .type = MSG_BROKER_ACTORS, .corr = 1};
     snprintf(env.service, sizeof(env.service), "broker");
     uint8_t head[ENVELOPE_MAX_SIZE];
     int head_len = envelope_encode(&env, head, sizeof(head));
@@ -247,28 +220,24 @@ static int s_ask_broker(const options_t *opt, row_t **rows, size_t *count)
             zmsg_destroy(&reply);
             continue;
         }
-        if (renv.kind == ENVELOPE_ERROR || renv.type != answer->id || !rbody) {
+        if (renv.kind == ENVELOPE_ERROR || renv.type != MSG_BROKER_ACTORS_RSP || !rbody) {
             zmsg_destroy(&reply);
             break; /* not served: fall back */
         }
-        void *decoded = calloc(1, answer->size);
-        if (decoded &&
-            msg_decode(answer->id, zframe_data(rbody), zframe_size(rbody), decoded) == 0) {
-            const char *actors = s_actors_field(answer, decoded);
-            rc = actors && s_rows_from_json(actors, rows, count) == 0 ? 0 : -1;
-            msg_clear(answer->id, decoded);
+        msg_broker_actors_rsp_t answer;
+        if (msg_broker_actors_rsp_decode(zframe_data(rbody), zframe_size(rbody), &answer) == 0) {
+            rc = s_rows_from_answer(&answer, rows, count);
+            msg_broker_actors_rsp_clear(&answer);
         } else {
             fprintf(stderr, PROGRAM ": cannot decode the broker's answer\n");
             rc = -1;
         }
-        free(decoded);
         zmsg_destroy(&reply);
         break;
     }
 done:
     zsock_destroy(&dealer);
     free(body);
-    free(request);
     return rc;
 }
 

@@ -18,8 +18,10 @@
 
 #include "uschat/message.h"
 
-/* A body printed larger than this is cut: one line must stay readable and bounded. */
-#define BODY_TEXT_MAX (64u * 1024u)
+/* A body printed larger than this is cut: one line must stay bounded. It holds a whole
+ * chat_push list (up to about 256 KiB of JSON bodies, escaped once more when printed), so
+ * every push that crosses nodes shows. */
+#define BODY_TEXT_MAX (4u * 1024u * 1024u)
 
 static const uint8_t *s_frame_data(zframe_t *frame, size_t *len)
 {

@@ -8,16 +8,30 @@
  * From that one entry come: the type id MSG_ECHO, the struct msg_echo_t, a field table that
  * drives the generic encoder, the bounded decoder, the pretty-printer of the monitor tool, the
  * secret masking and the generated protocol docs. A field is F(T, KIND, name, max, flags):
- * KIND is U64, I64, U32, BOOL, STR (char *, NUL-terminated, max = bytes) or BIN (msg_bin_t,
- * max = bytes); flags are MSG_F_*. For STR and BIN a max of 0 means MSG_MAX_BODY. For U64
- * and U32 a non-zero max bounds the value (I64: -max..max); 0 means no bound.
+ * KIND is U64, I64, U32, BOOL, STR (char *, NUL-terminated, max = bytes), BIN (msg_bin_t,
+ * max = bytes) or LIST(record) (a msgpack array of at most max records, max > 0); flags are
+ * MSG_F_*. For STR and BIN a max of 0 means MSG_MAX_BODY. For U64 and U32 a non-zero max
+ * bounds the value (I64: -max..max); 0 means no bound.
+ *
+ * A record is declared in a .def file before the messages that list it, with the same field
+ * entries (lists of lists too):
+ *
+ *     #define CHAT_PUSH_ITEM_FIELDS(F, T) F(T, U64, uid, 0, MSG_F_UID) F(T, STR, body, 0, 0)
+ *     USCHAT_RECORD(chat_push_item, CHAT_PUSH_ITEM_FIELDS, "one frame for one session")
+ *     #define CHAT_PUSH_FIELDS(F, T) F(T, LIST(chat_push_item), pushes, 256, MSG_F_REQUIRED)
+ *
+ * It becomes the struct msg_chat_push_item_t, and the LIST field a member
+ * `struct { msg_chat_push_item_t *items; size_t count; } pushes`. On the wire a record is a
+ * map like a body, with the same rules; its fields' flags mean the same (a MSG_F_UID field of
+ * a record is one the monitor's --uid filter matches, a MSG_F_SECRET one is masked).
  *
  * A body is a msgpack map {field name: value}. Decoding ignores unknown keys, so either side
- * may add fields; a key with the wrong type, a string over its max or a count that the input
- * cannot hold is an error before anything is allocated. Also errors: a STR that is not UTF-8
- * or holds a NUL byte, a key given twice, a non-string key, trailing bytes. A nil value reads
- * as absent. The encoder applies the same rules (so what it writes decodes) and leaves a NULL
- * STR out (an error when it is MSG_F_REQUIRED); a BIN is always written, {NULL, 0} as empty.
+ * may add fields; a key with the wrong type, a string over its max, a list over its max or a
+ * count that the input cannot hold is an error before anything is allocated. Also errors: a
+ * STR that is not UTF-8 or holds a NUL byte, a key given twice, a non-string key, trailing
+ * bytes. A nil value reads as absent. The encoder applies the same rules (so what it writes
+ * decodes) and leaves a NULL STR out (an error when it is MSG_F_REQUIRED); a BIN is always
+ * written, {NULL, 0} as empty, and so is a LIST ({NULL, 0} as an empty array).
  * Errors are negative errno values: -EINVAL (encode: a value breaks the table), -EBADMSG
  * (decode: malformed), -E2BIG (over MSG_MAX_BODY), -ENOENT (unknown type), -ENOMEM.
  * No I/O; thread-safe.
@@ -42,7 +56,8 @@ typedef enum {
     MSG_KIND_U32,
     MSG_KIND_BOOL,
     MSG_KIND_STR,
-    MSG_KIND_BIN
+    MSG_KIND_BIN,
+    MSG_KIND_LIST
 } msg_kind_t;
 
 typedef struct {
@@ -50,12 +65,27 @@ typedef struct {
     size_t len;
 } msg_bin_t;
 
+/* How generic code sees any LIST member (the typed one below has the same layout). The items
+ * are one malloc'd array of count records. */
+typedef struct {
+    void *items;
+    size_t count;
+} msg_list_t;
+
 #define MSG_CTYPE_U64  uint64_t
 #define MSG_CTYPE_I64  int64_t
 #define MSG_CTYPE_U32  uint32_t
 #define MSG_CTYPE_BOOL bool
 #define MSG_CTYPE_STR  char *
 #define MSG_CTYPE_BIN  msg_bin_t
+/* A field entry's KIND LIST(record) is pasted behind MSG_KIND_, MSG_CTYPE_ and MSG_RECORD_,
+ * which makes these function-like macros expand it. */
+#define MSG_CTYPE_LIST(rec)                                                                        \
+    struct {                                                                                       \
+        msg_##rec##_t *items;                                                                      \
+        size_t count;                                                                              \
+    }
+#define MSG_KIND_LIST(rec) MSG_KIND_LIST
 
 /* The type ids */
 #define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc) MSG_##NAME = id,
@@ -65,33 +95,40 @@ typedef enum {
 } msg_type_t;
 #undef USCHAT_MESSAGE
 
-/* The structs */
+/* The structs, records first in .def order */
 #define MSG_STRUCT_MEMBER(T, KIND, fname, max, flags) MSG_CTYPE_##KIND fname;
 #define USCHAT_MESSAGE(id, NAME, name, FIELDS, doc)                                                \
     typedef struct {                                                                               \
         FIELDS(MSG_STRUCT_MEMBER, msg_##name##_t) char msg_unused_;                                \
     } msg_##name##_t;
+#define USCHAT_RECORD(name, FIELDS, doc) USCHAT_MESSAGE(0, RECORD_, name, FIELDS, doc)
 #include "../../messages/all.def"
+#undef USCHAT_RECORD
 #undef USCHAT_MESSAGE
+
+typedef struct msg_desc_t msg_desc_t;
 
 typedef struct {
     const char *name;
     uint8_t kind; /* msg_kind_t */
     uint32_t offset;
-    uint32_t max;
+    uint32_t max; /* LIST: the most records */
     uint32_t flags;
+    const msg_desc_t *record; /* LIST: what each item is; else NULL */
 } msg_field_t;
 
-typedef struct {
+/* A message, or a record (id 0) that LIST fields hold. */
+struct msg_desc_t {
     uint16_t id;
     const char *name; /* "echo" */
     const char *doc;
     size_t size; /* sizeof the struct */
     const msg_field_t *fields;
     size_t field_count;
-} msg_desc_t;
+};
 
-/* Descriptor lookup; NULL when unknown. */
+/* Descriptor lookup (messages only; a record is reached through its LIST field); NULL when
+ * unknown. */
 const msg_desc_t *msg_desc(uint16_t type);
 const msg_desc_t *msg_desc_by_name(const char *name);
 size_t msg_desc_count(void);
@@ -111,7 +148,8 @@ void msg_clear(uint16_t type, void *msg);
  * NUL-terminated, and returns the length it needed (like snprintf). An undecodable body prints
  * as a short error note, never a crash: `<undecodable N bytes>`, in JSON
  * {"undecodable_bytes":N}. Text is `key=value ...` in wire order (strings quoted and escaped,
- * bins as 0x-hex up to 16 bytes, else `<N bytes>`); JSON is one object. MSG_F_SECRET fields
+ * bins as 0x-hex up to 16 bytes, else `<N bytes>`, a list as `[{k=v,k=v},{...}]`); JSON is
+ * one object (a list an array of objects). MSG_F_SECRET fields, in records too,
  * print as ***; keys the table does not describe (or all keys of an unknown type) are masked
  * when their name contains passwd, password, token, code, hash or secret. */
 #define MSG_FORMAT_JSON         0x1u /* a JSON object instead of key=value text */
@@ -126,7 +164,8 @@ int msg_format(uint16_t type, const uint8_t *buf, size_t len, unsigned flags, ch
  * MSG_MAX_BODY (nothing of them may be shown), -ENOMEM. */
 int msg_mask_secrets(uint16_t type, const uint8_t *buf, size_t len, uint8_t **out, size_t *out_len);
 
-/* True when a MSG_F_UID field of the body equals uid (the monitor's --uid filter). */
+/* True when a MSG_F_UID field of the body, or of a record in one of its lists, equals uid
+ * (the monitor's --uid filter). */
 bool msg_mentions_uid(uint16_t type, const uint8_t *buf, size_t len, uint64_t uid);
 
 /* Typed wrappers, e.g. msg_echo_encode(&m, &out, &len), msg_echo_decode(buf, len, &m). */
