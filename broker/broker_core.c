@@ -2,13 +2,18 @@
  *
  * Called only from the broker's loop thread (broker_server.c) and from the unit test.
  *
- * Three indexes over the same actors: a chained hash by routing identity, a chained hash by
- * node name, and per service an array of instances. Hash tables grow by doubling when they hold
- * as many entries as buckets, so a lookup stays a short chain walk. Services with no instance
- * left are freed, so names that come and go leave nothing behind.
+ * Three indexes over the same actors: a chained hash by routing identity, a CZMQ zhashx by
+ * node name, and a zhashx of services, each with an array of instances. The identity hash is
+ * the broker's own because it is looked up for every message that comes in, with binary keys
+ * of 1..255 bytes; it grows by doubling when it holds as many entries as buckets, so a lookup
+ * stays a short chain walk. The node and service tables are written only on READY and
+ * removal (a message to a node or service reads one, by a short name), so they use CZMQ's
+ * zhashx, keyed by the name stored in the actor or service itself (nothing copied).
+ * Services with no instance left are freed, so names that come and go leave nothing behind.
  */
 #include "broker_core.h"
 
+#include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +25,6 @@ struct broker_service_t {
     size_t count;
     size_t capacity;
     size_t next_turn; /* where the next tie-break scan starts */
-    broker_service_t *next;
 };
 
 struct broker_core_t {
@@ -28,14 +32,11 @@ struct broker_core_t {
     /* by identity */
     broker_actor_t **by_identity;
     size_t identity_buckets;
-    /* by node name */
-    broker_actor_t **by_node;
-    size_t node_buckets;
+    /* by node name: node -> actor, keys are the actors' node fields */
+    zhashx_t *by_node;
     size_t count;
-    /* services */
-    broker_service_t **services;
-    size_t service_buckets;
-    size_t service_count;
+    /* by service name: name -> broker_service_t (owned), keys are the services' name fields */
+    zhashx_t *services;
     /* last-seen list, oldest first */
     broker_actor_t *seen_head;
     broker_actor_t *seen_tail;
@@ -54,11 +55,6 @@ static uint64_t s_hash_bytes(const uint8_t *data, size_t len)
     return h;
 }
 
-static uint64_t s_hash_str(const char *s)
-{
-    return s_hash_bytes((const uint8_t *)s, strlen(s));
-}
-
 static bool s_copy_str(char *dst, size_t cap, const char *src)
 {
     size_t len = strlen(src);
@@ -66,6 +62,29 @@ static bool s_copy_str(char *dst, size_t cap, const char *src)
         return false;
     memcpy(dst, src, len + 1);
     return true;
+}
+
+static void s_service_free(void **item)
+{
+    broker_service_t *svc = *item;
+    if (svc) {
+        free(svc->instances);
+        free(svc);
+    }
+    *item = NULL;
+}
+
+/* A zhashx keyed by a name that lives in its item: zhashx's string hash and compare, no copy
+ * and no free of the key. destructor frees the items (NULL: they belong to someone else). */
+static zhashx_t *s_name_table(zhashx_destructor_fn *destructor)
+{
+    zhashx_t *table = zhashx_new();
+    if (!table)
+        return NULL;
+    zhashx_set_key_duplicator(table, NULL);
+    zhashx_set_key_destructor(table, NULL);
+    zhashx_set_destructor(table, destructor);
+    return table;
 }
 
 broker_core_t *broker_core_new(int heartbeat_ms, int liveness)
@@ -76,21 +95,15 @@ broker_core_t *broker_core_new(int heartbeat_ms, int liveness)
     if (!self)
         return NULL;
     self->silence_ms = (int64_t)heartbeat_ms * liveness;
-    self->identity_buckets = self->node_buckets = self->service_buckets = INITIAL_BUCKETS;
+    self->identity_buckets = INITIAL_BUCKETS;
     self->by_identity = calloc(INITIAL_BUCKETS, sizeof(broker_actor_t *));
-    self->by_node = calloc(INITIAL_BUCKETS, sizeof(broker_actor_t *));
-    self->services = calloc(INITIAL_BUCKETS, sizeof(broker_service_t *));
+    self->by_node = s_name_table(NULL);
+    self->services = s_name_table(s_service_free);
     if (!self->by_identity || !self->by_node || !self->services) {
         broker_core_destroy(&self);
         return NULL;
     }
     return self;
-}
-
-static void s_service_free(broker_service_t *svc)
-{
-    free(svc->instances);
-    free(svc);
 }
 
 void broker_core_destroy(broker_core_t **self_p)
@@ -110,27 +123,17 @@ void broker_core_destroy(broker_core_t **self_p)
         free(a);
         a = next;
     }
-    if (self->services) {
-        for (size_t i = 0; i < self->service_buckets; i++) {
-            broker_service_t *svc = self->services[i];
-            while (svc) {
-                broker_service_t *next = svc->next;
-                s_service_free(svc);
-                svc = next;
-            }
-        }
-    }
-    free(self->services);
+    zhashx_destroy(&self->services);
     free(self->by_identity);
-    free(self->by_node);
+    zhashx_destroy(&self->by_node);
     free(self);
     *self_p = NULL;
 }
 
 /* ---- hash tables ---------------------------------------------------------------------- */
 
-/* Doubles a table of actors chained through identity_next or node_next. Failure to grow is
- * harmless (chains get longer), so it reports nothing. */
+/* Doubles the table of actors chained through identity_next. Failure to grow is harmless
+ * (chains get longer), so it reports nothing. */
 static void s_grow_identity(broker_core_t *self)
 {
     size_t buckets = self->identity_buckets * 2;
@@ -152,48 +155,6 @@ static void s_grow_identity(broker_core_t *self)
     self->identity_buckets = buckets;
 }
 
-static void s_grow_node(broker_core_t *self)
-{
-    size_t buckets = self->node_buckets * 2;
-    broker_actor_t **table = calloc(buckets, sizeof(*table));
-    if (!table)
-        return;
-    for (size_t i = 0; i < self->node_buckets; i++) {
-        broker_actor_t *a = self->by_node[i];
-        while (a) {
-            broker_actor_t *next = a->node_next;
-            size_t b = s_hash_str(a->node) & (buckets - 1);
-            a->node_next = table[b];
-            table[b] = a;
-            a = next;
-        }
-    }
-    free(self->by_node);
-    self->by_node = table;
-    self->node_buckets = buckets;
-}
-
-static void s_grow_services(broker_core_t *self)
-{
-    size_t buckets = self->service_buckets * 2;
-    broker_service_t **table = calloc(buckets, sizeof(*table));
-    if (!table)
-        return;
-    for (size_t i = 0; i < self->service_buckets; i++) {
-        broker_service_t *svc = self->services[i];
-        while (svc) {
-            broker_service_t *next = svc->next;
-            size_t b = s_hash_str(svc->name) & (buckets - 1);
-            svc->next = table[b];
-            table[b] = svc;
-            svc = next;
-        }
-    }
-    free(self->services);
-    self->services = table;
-    self->service_buckets = buckets;
-}
-
 broker_actor_t *broker_core_find_identity(broker_core_t *self, const uint8_t *identity,
                                           size_t identity_len)
 {
@@ -209,44 +170,27 @@ broker_actor_t *broker_core_find_identity(broker_core_t *self, const uint8_t *id
 
 broker_actor_t *broker_core_find_node(broker_core_t *self, const char *node)
 {
-    size_t b = s_hash_str(node) & (self->node_buckets - 1);
-    for (broker_actor_t *a = self->by_node[b]; a; a = a->node_next) {
-        if (strcmp(a->node, node) == 0)
-            return a;
-    }
-    return NULL;
+    return zhashx_lookup(self->by_node, node);
 }
 
-static broker_service_t *s_service_find(broker_core_t *self, const char *name,
-                                        broker_service_t ***slot)
+static broker_service_t *s_service_find(broker_core_t *self, const char *name)
 {
-    size_t b = s_hash_str(name) & (self->service_buckets - 1);
-    broker_service_t **link = &self->services[b];
-    for (; *link; link = &(*link)->next) {
-        if (strcmp((*link)->name, name) == 0) {
-            if (slot)
-                *slot = link;
-            return *link;
-        }
-    }
-    return NULL;
+    return zhashx_lookup(self->services, name);
 }
 
 static broker_service_t *s_service_require(broker_core_t *self, const char *name)
 {
-    broker_service_t *svc = s_service_find(self, name, NULL);
+    broker_service_t *svc = s_service_find(self, name);
     if (svc)
         return svc;
-    if (self->service_count >= self->service_buckets)
-        s_grow_services(self);
     svc = calloc(1, sizeof(*svc));
     if (!svc)
         return NULL;
     strcpy(svc->name, name); /* length checked by the caller */
-    size_t b = s_hash_str(name) & (self->service_buckets - 1);
-    svc->next = self->services[b];
-    self->services[b] = svc;
-    self->service_count++;
+    if (zhashx_insert(self->services, svc->name, svc) != 0) {
+        free(svc);
+        return NULL;
+    }
     return svc;
 }
 
@@ -316,16 +260,16 @@ broker_actor_t *broker_core_add(broker_core_t *self, const uint8_t *identity, si
     a->load = load;
     a->ready_at = a->last_seen = now;
 
+    if (zhashx_insert(self->by_node, a->node, a) != 0) {
+        a->seen_next = self->free_list; /* cannot happen: the node was looked up above */
+        self->free_list = a;
+        return NULL;
+    }
     if (self->count >= self->identity_buckets)
         s_grow_identity(self);
-    if (self->count >= self->node_buckets)
-        s_grow_node(self);
     size_t b = s_hash_bytes(identity, identity_len) & (self->identity_buckets - 1);
     a->identity_next = self->by_identity[b];
     self->by_identity[b] = a;
-    b = s_hash_str(node) & (self->node_buckets - 1);
-    a->node_next = self->by_node[b];
-    self->by_node[b] = a;
 
     a->svc = svc;
     a->svc_slot = svc->count;
@@ -346,25 +290,16 @@ void broker_core_remove(broker_core_t *self, broker_actor_t *a)
             break;
         }
     }
-    b = s_hash_str(a->node) & (self->node_buckets - 1);
-    for (broker_actor_t **link = &self->by_node[b]; *link; link = &(*link)->node_next) {
-        if (*link == a) {
-            *link = a->node_next;
-            break;
-        }
-    }
+    zhashx_delete(self->by_node, a->node);
     broker_service_t *svc = a->svc;
     /* swap-remove keeps the array dense; the moved instance learns its new slot */
     svc->instances[a->svc_slot] = svc->instances[svc->count - 1];
     svc->instances[a->svc_slot]->svc_slot = a->svc_slot;
     svc->count--;
     if (svc->count == 0) {
-        broker_service_t **link = NULL;
-        if (s_service_find(self, svc->name, &link)) {
-            *link = svc->next;
-            s_service_free(svc);
-            self->service_count--;
-        }
+        char name[ENVELOPE_SERVICE_MAX]; /* the key lives in svc, which the delete frees */
+        memcpy(name, svc->name, sizeof(name));
+        zhashx_delete(self->services, name);
     }
     s_seen_unlink(self, a);
     self->count--;
@@ -405,7 +340,7 @@ void broker_core_penalize(broker_core_t *self, broker_actor_t *a)
 
 broker_actor_t *broker_core_pick(broker_core_t *self, const char *service)
 {
-    broker_service_t *svc = s_service_find(self, service, NULL);
+    broker_service_t *svc = s_service_find(self, service);
     if (!svc || svc->count == 0)
         return NULL;
     size_t n = svc->count;
@@ -432,7 +367,7 @@ broker_actor_t *broker_core_pick(broker_core_t *self, const char *service)
 
 size_t broker_core_service_size(broker_core_t *self, const char *service)
 {
-    broker_service_t *svc = s_service_find(self, service, NULL);
+    broker_service_t *svc = s_service_find(self, service);
     return svc ? svc->count : 0;
 }
 

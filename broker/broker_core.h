@@ -5,9 +5,9 @@
  * (broker_server.c) asks it questions and tells it what happened; this file never sends
  * anything, which is what lets the unit test drive it directly.
  *
- * Costs, since this sits on the per-message path: identity and node lookups are hash tables
- * (O(1)); "heard from" is an intrusive list kept in last-seen order, so touching an actor is a
- * few pointer moves and finding the expired ones looks only at the oldest; picking an instance
+ * Costs, since this sits on the per-message path: identity, node and service lookups are hash
+ * tables (O(1)); "heard from" is an intrusive list kept in last-seen order, so touching an actor is
+ * a few pointer moves and finding the expired ones looks only at the oldest; picking an instance
  * scans the instances of one service (a handful). No allocation per message: actors are only
  * allocated on READY and are recycled through a free list.
  *
@@ -43,9 +43,8 @@ struct broker_actor_t {
     uint64_t msgs_in;  /* messages it sent that the broker routed */
     uint64_t msgs_out; /* messages routed to it */
     /* ---- private to broker_core.c ---- */
-    broker_actor_t *identity_next; /* hash chains */
-    broker_actor_t *node_next;
-    broker_actor_t *seen_prev; /* the last-seen list, oldest first */
+    broker_actor_t *identity_next; /* hash chain by identity */
+    broker_actor_t *seen_prev;     /* the last-seen list, oldest first */
     broker_actor_t *seen_next;
     broker_service_t *svc;
     size_t svc_slot; /* index in svc's instance array */

@@ -12,9 +12,10 @@
  * Sending never blocks the loop: every send is ZMQ_DONTWAIT; a full queue drops the message,
  * counts it and says so (request() then returns -1 and no callback runs).
  *
- * Pending requests live in two structures: a hash by corr (for the reply) and a list sorted by
- * deadline (for timeouts), so each reply and each expiry is O(1) and the loop needs only one
- * one-shot timer, armed for the earliest deadline.
+ * Pending requests live in two structures: a CZMQ zhashx by corr (for the reply; keys point
+ * into the pending_t, nothing copied) and a list sorted by deadline (for timeouts), so each
+ * reply and each expiry is O(1) and the loop needs only one one-shot timer, armed for the
+ * earliest deadline.
  */
 #include "uschat/broker_client.h"
 
@@ -42,7 +43,6 @@ struct pending_t {
     char service[ENVELOPE_SERVICE_MAX];
     char node[ENVELOPE_NODE_MAX];
     pending_t *prev, *next; /* deadline order */
-    pending_t *hnext;       /* hash chain */
 };
 
 struct broker_client_t {
@@ -68,8 +68,7 @@ struct broker_client_t {
     bool forbidden; /* the broker refused our READY: our key may not register this service */
     uint64_t drops;
 
-    pending_t **buckets; /* power-of-two chained hash by corr */
-    size_t bucket_count, pending_count;
+    zhashx_t *pending; /* corr -> pending_t (owned here, freed by hand) */
     pending_t *head, *tail;
 
     /* broker_client_call() in progress */
@@ -81,54 +80,41 @@ struct broker_client_t {
 
 /* ---- pending requests ------------------------------------------------------------------- */
 
-static size_t s_bucket(broker_client_t *self, uint64_t corr)
+/* Keys are the pending_t's own corr field: a 64-bit counter, so a multiplicative mix is a
+ * good enough hash and equality is an integer compare. */
+static size_t s_corr_hash(const void *key)
 {
-    uint64_t h = corr * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(h >> 32) & (self->bucket_count - 1);
+    uint64_t h = *(const uint64_t *)key * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(h >> 32);
 }
 
-static int s_hash_grow(broker_client_t *self)
+static int s_corr_compare(const void *a, const void *b)
 {
-    size_t count = self->bucket_count ? self->bucket_count * 2 : 64;
-    pending_t **buckets = calloc(count, sizeof *buckets);
-    if (!buckets)
-        return -1;
-    pending_t **old = self->buckets;
-    size_t old_count = self->bucket_count;
-    self->buckets = buckets;
-    self->bucket_count = count;
-    for (size_t i = 0; i < old_count; i++) {
-        pending_t *p = old[i];
-        while (p) {
-            pending_t *next = p->hnext;
-            size_t b = s_bucket(self, p->corr);
-            p->hnext = buckets[b];
-            buckets[b] = p;
-            p = next;
-        }
-    }
-    free(old);
-    return 0;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static zhashx_t *s_pending_new(void)
+{
+    zhashx_t *hash = zhashx_new();
+    if (!hash)
+        return NULL;
+    zhashx_set_key_hasher(hash, s_corr_hash);
+    zhashx_set_key_comparator(hash, s_corr_compare);
+    zhashx_set_key_duplicator(hash, NULL);
+    zhashx_set_key_destructor(hash, NULL);
+    return hash;
 }
 
 static pending_t *s_pending_find(broker_client_t *self, uint64_t corr)
 {
-    if (!self->bucket_count)
-        return NULL;
-    for (pending_t *p = self->buckets[s_bucket(self, corr)]; p; p = p->hnext)
-        if (p->corr == corr)
-            return p;
-    return NULL;
+    return zhashx_lookup(self->pending, &corr);
 }
 
 static int s_pending_add(broker_client_t *self, pending_t *p)
 {
-    if (self->pending_count + 1 > self->bucket_count && s_hash_grow(self) != 0)
-        return -1;
-    size_t b = s_bucket(self, p->corr);
-    p->hnext = self->buckets[b];
-    self->buckets[b] = p;
-    self->pending_count++;
+    if (zhashx_insert(self->pending, &p->corr, p) != 0)
+        return -1; /* corr is a counter: never a duplicate */
     /* Deadlines mostly grow with time: walk back from the tail. */
     pending_t *at = self->tail;
     while (at && at->deadline > p->deadline)
@@ -148,12 +134,7 @@ static int s_pending_add(broker_client_t *self, pending_t *p)
 
 static void s_pending_remove(broker_client_t *self, pending_t *p)
 {
-    pending_t **link = &self->buckets[s_bucket(self, p->corr)];
-    while (*link && *link != p)
-        link = &(*link)->hnext;
-    if (*link)
-        *link = p->hnext;
-    self->pending_count--;
+    zhashx_delete(self->pending, &p->corr);
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -162,7 +143,7 @@ static void s_pending_remove(broker_client_t *self, pending_t *p)
         p->next->prev = p->prev;
     else
         self->tail = p->prev;
-    p->prev = p->next = p->hnext = NULL;
+    p->prev = p->next = NULL;
 }
 
 /* ---- sending ---------------------------------------------------------------------------- */
@@ -537,7 +518,7 @@ broker_client_t *broker_client_new(const broker_client_config_t *config)
     self->next_corr = 1;
     if (!self->endpoint || !self->service || !self->node ||
         (any_key && (!self->curve_server_public || !self->curve_public || !self->curve_secret)) ||
-        s_hash_grow(self) != 0 || s_socket_open(self) != 0) {
+        !(self->pending = s_pending_new()) || s_socket_open(self) != 0) {
         broker_client_destroy(&self);
         return NULL;
     }
@@ -582,7 +563,7 @@ void broker_client_destroy(broker_client_t **self_p)
         s_pending_remove(self, p);
         free(p);
     }
-    free(self->buckets);
+    zhashx_destroy(&self->pending);
     zframe_destroy(&self->call_body);
     zsock_destroy(&self->sock);
     free(self->endpoint);

@@ -1,4 +1,4 @@
-/* fuzz_config.c - libFuzzer target for a service's config file (actors/runtime/config.c).
+/* fuzz_config.c - libFuzzer target for a service's config file (actors/base/config.c).
  *
  * Input: the file's text. It is read through config_load() from an in-memory file, then every
  * getter is asked for the keys the services read (with the ranges they use), a value is set

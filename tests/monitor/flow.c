@@ -238,7 +238,7 @@ int flow_message_burst(const flow_config_t *config, flow_user_t *from, flow_user
 {
     int t = config->timeout_ms;
     size_t cap = n * (FRAME_HEADER_SIZE + 1024), len = 0;
-    uint8_t *bytes = malloc(cap ? cap : 1);
+    uint8_t *bytes = calloc(1, cap ? cap : 1); /* zeroed: with n == 0 gcc sees it sent unset */
     if (!bytes)
         return -1;
     for (size_t i = 0; i < n; i++) {

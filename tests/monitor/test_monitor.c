@@ -448,7 +448,7 @@ static void s_case_ctl(void)
         exit(1);
     char cmd[2048];
     snprintf(cmd, sizeof(cmd), "'%s' --broker %s --tap %s --json >'%s/ctl.out' 2>'%s/ctl.err'",
-             test_binary("tools/monitor/uschat-ctl"), s.endpoint, s.tap, s.dir, s.dir);
+             test_binary("tools/ctl/uschat-ctl"), s.endpoint, s.tap, s.dir, s.dir);
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     CHECK(test_run(argv, NULL, 10000) == 0, "uschat-ctl failed");
     char *text = s_output(&s, "ctl", "out");

@@ -27,9 +27,7 @@
 #include <unistd.h>
 
 #include "netns.h"
-#ifdef USCHAT_NETNS_CLUSTER
 #include "flow.h"
-#endif
 #define CHECK_KEEP_GOING
 #include "check.h"
 #include "test_stack.h"
@@ -295,7 +293,6 @@ static void s_case_curve(void)
     CHECK(test_stop(broker, 5000, &status) == 0, "the broker needed SIGKILL");
 }
 
-#ifdef USCHAT_NETNS_CLUSTER
 /* ---- cluster: the whole system over two hosts -------------------------------------------- */
 
 #define A_REDIS_PORT 16379
@@ -588,13 +585,6 @@ static void s_case_cluster(void)
     test_wait_exit(monitor, 3000, NULL);
     test_stop(broker, 5000, NULL);
 }
-#else
-static void s_case_cluster(void)
-{
-    fprintf(stderr, "SKIP: built without the client library\n");
-    exit(TEST_SKIP);
-}
-#endif
 
 int main(int argc, char **argv)
 {

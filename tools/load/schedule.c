@@ -1,5 +1,5 @@
 /* schedule.c - the open-loop schedule and the sweep's rate list (schedule.h). Pure arithmetic:
- * called by scenario_chat on the main thread and by tests/client/test_load_sched.c.
+ * called by scenario_chat on the main thread and by tests/load/test_schedule.c.
  */
 #include "schedule.h"
 

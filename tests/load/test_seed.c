@@ -1,4 +1,4 @@
-/* test_load_seed.c - uschat-load against the real test MariaDB and Redis: --seed makes the
+/* test_seed.c - uschat-load against the real test MariaDB and Redis: --seed makes the
  * users a load run needs (pairs are friends both ways with one private thread, every user has
  * a 64-hex token in Redis, the one shared hash verifies with the password), seeding again
  * changes nothing, a non-loopback target is refused before anything is sent, and a run

@@ -1,4 +1,4 @@
-/* test_load_hist.c - uschat-load's latency histogram and address rules: percentiles within
+/* test_hist.c - uschat-load's latency histogram and address rules: percentiles within
  * the promised 1/128 of the truth, exact min/max, merging, values beyond the range; and
  * stack.env parsing plus the loopback-only target rule.
  */

@@ -1,4 +1,4 @@
-/* test_load_schedule.c - uschat-load's open-loop schedule, its sweep rate list and its CPU
+/* test_schedule.c - uschat-load's open-loop schedule, its sweep rate list and its CPU
  * accounting: operations fall due at t0 + k/rate and nothing at or after the end; after a
  * stall every overdue operation comes out at once with its own due time (so a stall shows as
  * latency instead of thinning the offered load); "500,1k,2000" parses and junk does not; the
