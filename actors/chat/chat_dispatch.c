@@ -16,9 +16,9 @@
 #include "chat_net.h"
 #include "chat_node.h"
 #include "chat_presence.h"
-#include "uschat/client_proto.h"
 #include "chat_store.h"
 #include "chat_text.h"
+#include "uschat/client_proto.h"
 
 #include <string.h>
 #include <time.h>

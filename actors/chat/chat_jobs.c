@@ -14,8 +14,8 @@
 #include "chat_net.h"
 #include "chat_node.h"
 #include "chat_presence.h"
-#include "uschat/client_proto.h"
 #include "chat_text.h"
+#include "uschat/client_proto.h"
 
 #include <errno.h>
 

@@ -34,9 +34,9 @@
  * (thread_id, seq).
  */
 #include "chat_batch.h"
-#include "uschat/client_proto.h"
 #include "chat_store.h"
 #include "chat_text.h"
+#include "uschat/client_proto.h"
 
 #include <inttypes.h>
 #include <string.h>

@@ -15,8 +15,8 @@
 #include "chat_jobs.h"
 #include "chat_json.h"
 #include "chat_net.h"
-#include "uschat/client_proto.h"
 #include "chat_store.h"
+#include "uschat/client_proto.h"
 
 #include <string.h>
 

@@ -11,8 +11,8 @@
 #include "chat_batch.h"
 #include "chat_jobs.h"
 #include "chat_presence.h"
-#include "uschat/client_proto.h"
 #include "chat_text.h"
+#include "uschat/client_proto.h"
 
 #include <string.h>
 

@@ -20,6 +20,7 @@
 #include "chat_jobs.h"
 #include "chat_net.h"
 #include "chat_node.h"
+#include "fuzz_chat_node.h"
 #include "uschat/log.h"
 #include "uschat/message.h"
 
@@ -27,8 +28,7 @@
 #define SESSION 3
 
 static chat_node_t *s_node;
-static config_t *s_config; /* the node's config strings point into it */
-static int s_client = -1;  /* the logged-in client's socket */
+static int s_client = -1; /* the logged-in client's socket */
 static frame_decoder_t s_decoder;
 
 static void s_pump(int wait_ms)
@@ -43,18 +43,7 @@ static void s_pump(int wait_ms)
 
 static void s_setup(void)
 {
-    log_open(NULL, LOG_ERROR);
-    s_config = config_load(NULL);
-    s_node = calloc(1, sizeof *s_node);
-    if (!s_config || !s_node)
-        abort();
-    s_node->epfd = s_node->listen_fd = -1;
-    s_node->name = "chat.fuzz";
-    chat_umap_init(&s_node->sessions);
-    if (chat_config_load(s_config, &s_node->cfg) < 0)
-        abort();
-    s_node->cfg.host = "127.0.0.1";
-    s_node->cfg.port = 0;
+    s_node = fuzz_chat_node_new();
     /* a whole list (up to MSG_MAX_BODY of bodies) fits the queue: no close for a slow reader */
     s_node->cfg.send_queue_max = 4u * MSG_MAX_BODY;
     s_node->cfg.idle_timeout_s = 3600;

@@ -24,27 +24,16 @@
 #include "chat_net.h"
 #include "chat_node.h"
 #include "chat_presence.h"
-#include "uschat/client_proto.h"
 #include "chat_text.h"
+#include "fuzz_chat_node.h"
+#include "uschat/client_proto.h"
 #include "uschat/log.h"
 
 static chat_node_t *s_node;
-static config_t *s_config; /* the node's config strings point into it */
 
 static void s_node_open(void)
 {
-    log_open(NULL, LOG_ERROR);
-    s_config = config_load(NULL);
-    s_node = calloc(1, sizeof *s_node);
-    if (!s_config || !s_node)
-        abort();
-    s_node->epfd = s_node->listen_fd = -1;
-    s_node->name = "chat.fuzz";
-    chat_umap_init(&s_node->sessions);
-    if (chat_config_load(s_config, &s_node->cfg) < 0)
-        abort();
-    s_node->cfg.host = "127.0.0.1";
-    s_node->cfg.port = 0;
+    s_node = fuzz_chat_node_new();
     if (chat_net_open(s_node) < 0 || chat_text_open(s_node) < 0)
         abort();
 }
