@@ -42,12 +42,7 @@ cleanup() {
 # A process counts as gone once it has exited (a zombie not yet reaped has).
 alive() { [[ -e /proc/$1 ]] && [[ $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
-read -r p_redis p_mysql p_broker p_tap p_gate p_node1 p_node2 < <(/usr/bin/python3 -c '
-import socket
-socks = [socket.socket() for _ in range(7)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')
+read -r p_redis p_mysql p_broker p_tap p_gate p_node1 p_node2 < <(/usr/bin/python3 "$root/tools/lib/free_ports.py" 7)
 export USCHAT_NO_BUILD=1 USCHAT_BUILD_DIR_RELEASE=$USCHAT_BUILD_DIR USCHAT_VAR_DIR=$var
 export USCHAT_PORT_REDIS=$p_redis USCHAT_PORT_MYSQL=$p_mysql USCHAT_PORT_BROKER=$p_broker
 export USCHAT_PORT_TAP=$p_tap USCHAT_PORT_GATE=$p_gate USCHAT_PORT_NODE1=$p_node1

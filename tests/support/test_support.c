@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +73,51 @@ void test_require_env(const char *const names[])
     }
 }
 
+/* The low end of the kernel's ephemeral port range, 32768 when it cannot be read. */
+static int s_ephemeral_low(void)
+{
+    int low = 32768;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d", &low) != 1)
+            low = 32768;
+        fclose(f);
+    }
+    return low;
+}
+
+/* True when a server could bind port now (it binds with SO_REUSEADDR, as this does). */
+static bool s_port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+    close(fd);
+    return ok;
+}
+
+/* A port from below the ephemeral range, not a bind to port 0: the kernel hands out port 0
+ * binds from that range, and between this check and the server's bind any outgoing
+ * connection on the machine may be given the same port ("Address already in use" under
+ * load). Below it only a listener can take a port. tools/lib/free_ports.py does the same. */
 int test_free_port(void)
 {
+    static unsigned seed;
+    if (!seed)
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+    int low = s_ephemeral_low();
+    int first = low > 12000 ? 10000 : 1024;
+    for (int i = 0; i < 2000 && low > first; i++) {
+        int port = first + (int)(rand_r(&seed) % (unsigned)(low - first));
+        if (s_port_free(port))
+            return port;
+    }
+    /* nothing free below the range: whatever the kernel gives */
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;

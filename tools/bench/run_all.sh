@@ -85,12 +85,7 @@ export USCHAT_VAR_DIR=$ROOT/var/bench-$$
 export USCHAT_BUILD_DIR_RELEASE=${USCHAT_BUILD_DIR_RELEASE:-$ROOT/build-bench}
 export USCHAT_BUILD_TYPE=${USCHAT_BUILD_TYPE:-Release}
 read -r USCHAT_PORT_REDIS USCHAT_PORT_MYSQL USCHAT_PORT_BROKER USCHAT_PORT_TAP USCHAT_PORT_GATE \
-    USCHAT_PORT_NODE1 USCHAT_PORT_NODE2 < <(/usr/bin/python3 -c '
-import socket
-held = [socket.socket() for _ in range(7)]
-for s in held:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in held))')
+    USCHAT_PORT_NODE1 USCHAT_PORT_NODE2 < <(/usr/bin/python3 "$ROOT/tools/lib/free_ports.py" 7)
 export USCHAT_PORT_REDIS USCHAT_PORT_MYSQL USCHAT_PORT_BROKER USCHAT_PORT_TAP USCHAT_PORT_GATE \
     USCHAT_PORT_NODE1 USCHAT_PORT_NODE2
 # The commit setting under test must come only from where this script sets it.

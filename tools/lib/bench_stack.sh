@@ -11,7 +11,7 @@
 # A script with processes of its own to stop first defines bench_before_stop.
 
 bench_free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/free_ports.py" 1
 }
 
 bench_stop_pid() {
