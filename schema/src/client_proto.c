@@ -103,6 +103,7 @@ static const uschat_http_desc_t s_http[USCHAT_HTTP_ROUTE_COUNT] = {
 };
 #undef USCHAT_HTTP_ROUTE
 
+/* The body of the gate's refusals outside any route (http.def). */
 static const uschat_field_t s_http_refusal_fields[] = {
     USCHAT_HTTP_REFUSAL_FIELDS(FIELD_F, FIELD_L, HTTP_REFUSAL){0}};
 static const uschat_shape_t s_http_refusal = {
