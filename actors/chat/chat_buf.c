@@ -63,6 +63,15 @@ void chat_buf_char(chat_buf_t *b, char c)
     b->data[b->len] = 0;
 }
 
+void chat_buf_key(chat_buf_t *b, char sep, const char *name)
+{
+    if (sep)
+        chat_buf_char(b, sep);
+    chat_buf_char(b, '"');
+    chat_buf_str(b, name);
+    chat_buf_str(b, "\":");
+}
+
 void chat_buf_i64(chat_buf_t *b, int64_t v)
 {
     if (!s_reserve(b, 24))

@@ -26,6 +26,9 @@ void chat_buf_append(chat_buf_t *b, const char *s, size_t len);
 void chat_buf_str(chat_buf_t *b, const char *s); /* NUL-terminated s */
 void chat_buf_char(chat_buf_t *b, char c);
 void chat_buf_i64(chat_buf_t *b, int64_t v);
+/* An object member's start: sep (unless 0: '{' for the first member, ',' for the next), then
+ * "name": with name as is (a field name of the protocol's table, nothing to escape). */
+void chat_buf_key(chat_buf_t *b, char sep, const char *name);
 /* s (len bytes of valid UTF-8) as a JSON string with its quotes: ", \ and control characters
  * escaped, everything else as is. */
 void chat_buf_json_str(chat_buf_t *b, const char *s, size_t len);

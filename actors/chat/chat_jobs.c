@@ -175,6 +175,8 @@ void chat_job_set_error(chat_job_t *job, int code)
     job->error = code;
     free(job->reply);
     job->reply = malloc(32);
+    /* the names of an error-only reply (client.def): every reply carries `error` */
     if (job->reply)
-        job->reply_len = (size_t)snprintf(job->reply, 32, "{\"error\":%d}", code);
+        job->reply_len = (size_t)snprintf(job->reply, 32, "{\"%s\":%d}",
+                                          USCHAT_FIELD(ADD_FRIEND_RSP, error), code);
 }

@@ -481,8 +481,9 @@ void chat_conn_kick(chat_node_t *node, chat_conn_t *conn, bool clear_presence, c
                       : clear_presence                                        ? "revoked"
                                                                               : "login_elsewhere";
     char body[96];
-    int len = snprintf(body, sizeof body, "{\"error\":0,\"uid\":%llu,\"reason\":\"%s\"}",
-                       (unsigned long long)uid, why);
+    int len = snprintf(body, sizeof body, "{\"%s\":0,\"%s\":%llu,\"%s\":\"%s\"}",
+                       USCHAT_FIELD(NOTIFY_OFFLINE, error), USCHAT_FIELD(NOTIFY_OFFLINE, uid),
+                       (unsigned long long)uid, USCHAT_FIELD(NOTIFY_OFFLINE, reason), why);
     if (chat_conn_send(node, conn, USCHAT_ID_NOTIFY_OFFLINE, body, (size_t)len) < 0)
         return;
     s_begin_closing(node, conn);
@@ -551,8 +552,9 @@ int chat_conn_send_json(chat_node_t *node, chat_conn_t *conn, uint16_t id, json_
 
 int chat_conn_send_error(chat_node_t *node, chat_conn_t *conn, uint16_t id, int error)
 {
-    char body[32];
-    int len = snprintf(body, sizeof body, "{\"error\":%d}", error);
+    char body[32]; /* the names of an error-only reply (client.def) */
+    int len =
+        snprintf(body, sizeof body, "{\"%s\":%d}", USCHAT_FIELD(ADD_FRIEND_RSP, error), error);
     return chat_conn_send(node, conn, id, body, (size_t)len);
 }
 

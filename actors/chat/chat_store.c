@@ -71,8 +71,12 @@ static int s_on_row(void *arg, const db_value_t *cols, size_t ncols)
     return 0;
 }
 
+/* JSON names come from the protocol's table (schema/messages/client.def), per shape. */
+
 /* The public profile (search result, pushes): never email or password hash. */
-static const char *const s_public_names[] = {"uid", "name", "nick", "desc", "sex", "icon", NULL};
+#define PUBLIC(f) USCHAT_FIELD(SEARCH_RSP, f)
+static const char *const s_public_names[] = {PUBLIC(uid), PUBLIC(name), PUBLIC(nick), PUBLIC(desc),
+                                             PUBLIC(sex), PUBLIC(icon), NULL};
 static const bool s_public_ints[] = {true, false, false, false, true, false};
 #define SQL_PUBLIC "SELECT uid, name, nick, `desc`, sex, icon FROM user "
 
@@ -86,14 +90,17 @@ static int s_load_public(chat_worker_t *worker, uint64_t uid, json_t *obj)
 
 /* ---- login ----------------------------------------------------------------------------------- */
 
-static const char *const s_self_names[] = {"uid",  "name", "email", "nick",
-                                           "desc", "sex",  "icon",  NULL};
+#define SELF(f) USCHAT_FIELD(LOGIN_RSP, f)
+static const char *const s_self_names[] = {SELF(uid),  SELF(name), SELF(email), SELF(nick),
+                                           SELF(desc), SELF(sex),  SELF(icon),  NULL};
 static const bool s_self_ints[] = {true, false, false, false, false, true, false};
-static const char *const s_apply_names[] = {"uid", "name", "nick",   "icon",
-                                            "sex", "desc", "status", NULL};
+#define APPLY(f) USCHAT_FIELD(APPLY_ITEM, f)
+static const char *const s_apply_names[] = {APPLY(uid), APPLY(name), APPLY(nick),   APPLY(icon),
+                                            APPLY(sex), APPLY(desc), APPLY(status), NULL};
 static const bool s_apply_ints[] = {true, false, false, false, true, false, true};
-static const char *const s_friend_names[] = {"uid", "name", "nick", "icon",
-                                             "sex", "desc", "back", NULL};
+#define FRIEND(f) USCHAT_FIELD(FRIEND_ITEM, f)
+static const char *const s_friend_names[] = {FRIEND(uid), FRIEND(name), FRIEND(nick), FRIEND(icon),
+                                             FRIEND(sex), FRIEND(desc), FRIEND(back), NULL};
 static const bool s_friend_ints[] = {true, false, false, false, true, false, false};
 
 /* Drops list entries from the end until the reply fits one frame (a user with thousands of
@@ -102,9 +109,10 @@ static void s_fit_frame(chat_job_t *job, json_t *rsp)
 {
     size_t len = 0;
     char *text =
-        chat_json_dump_fit(rsp, json_object_get(rsp, "friend_list"), false, NULL, NULL, &len);
+        chat_json_dump_fit(rsp, json_object_get(rsp, SELF(friend_list)), false, NULL, NULL, &len);
     if (!text)
-        text = chat_json_dump_fit(rsp, json_object_get(rsp, "apply_list"), false, NULL, NULL, &len);
+        text = chat_json_dump_fit(rsp, json_object_get(rsp, SELF(apply_list)), false, NULL, NULL,
+                                  &len);
     log_debug("chat: login reply of uid %" PRIu64 ": %zu bytes", job->uid, len);
     free(job->reply);
     job->reply = text;
@@ -115,13 +123,13 @@ static void s_fit_frame(chat_job_t *job, json_t *rsp)
 
 void chat_store_login(chat_job_t *job, chat_worker_t *worker)
 {
-    const char *token = chat_json_str(job->request, "token");
+    const char *token = chat_json_str(job->request, USCHAT_FIELD(LOGIN_REQ, token));
     int ok = chat_presence_login(worker, job->uid, token, &job->session, job->old_node);
     if (ok <= 0) {
         chat_job_set_error(job, ok < 0 ? USCHAT_ERR_RPC : USCHAT_ERR_TOKEN_INVALID);
         return;
     }
-    json_t *rsp = json_pack("{si}", "error", 0);
+    json_t *rsp = json_pack("{si}", SELF(error), 0);
     json_t *applies = json_array();
     json_t *friends = json_array();
     if (!rsp || !applies || !friends) {
@@ -156,8 +164,8 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
                           FRIEND_LIST_MAX),
                       p, 1, s_on_row, &rows);
     }
-    json_object_set_new(rsp, "apply_list", applies);
-    json_object_set_new(rsp, "friend_list", friends);
+    json_object_set_new(rsp, SELF(apply_list), applies);
+    json_object_set_new(rsp, SELF(friend_list), friends);
     if (rc < 0) {
         if (rc != -USCHAT_ERR_UID_INVALID)
             log_warn("chat: login of uid %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
@@ -175,9 +183,9 @@ void chat_store_login(chat_job_t *job, chat_worker_t *worker)
 
 void chat_store_search(chat_job_t *job, chat_worker_t *worker)
 {
-    json_t *key = json_object_get(job->request, "uid");
-    uint64_t uid = chat_json_uid(job->request, "uid");
-    json_t *rsp = json_pack("{si}", "error", 0);
+    json_t *key = json_object_get(job->request, USCHAT_FIELD(SEARCH_REQ, uid));
+    uint64_t uid = chat_json_uid(job->request, USCHAT_FIELD(SEARCH_REQ, uid));
+    json_t *rsp = json_pack("{si}", PUBLIC(error), 0);
     if (!rsp) {
         chat_job_set_error(job, USCHAT_ERR_RPC);
         return;
@@ -278,9 +286,9 @@ out:
 
 void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
 {
-    uint64_t to = chat_json_uid(job->request, "touid");
-    const char *greeting = s_opt(job->request, "applyname");
-    const char *back = s_opt(job->request, "bakname");
+    uint64_t to = chat_json_uid(job->request, USCHAT_FIELD(ADD_FRIEND_REQ, touid));
+    const char *greeting = s_opt(job->request, USCHAT_FIELD(ADD_FRIEND_REQ, applyname));
+    const char *back = s_opt(job->request, USCHAT_FIELD(ADD_FRIEND_REQ, bakname));
     s_apply_t a = {worker, job->uid, to, greeting, back};
     int rc = db_tx_retry(worker->db, TX_ATTEMPTS, s_apply_tx, &a);
     if (rc != 0) {
@@ -296,10 +304,13 @@ void chat_store_apply(chat_job_t *job, chat_worker_t *worker)
     if (me && s_load_public(worker, job->uid, me) == 1) {
         /* error 0: the seed client (tcpmgr.cpp) drops a push without it, and then fails in
          * SearchList::waitPending on state it never set up */
-        json_t *push = json_pack("{sisOsOsssOsOsO}", "error", 0, "applyuid",
-                                 json_object_get(me, "uid"), "name", json_object_get(me, "name"),
-                                 "desc", greeting, "icon", json_object_get(me, "icon"), "sex",
-                                 json_object_get(me, "sex"), "nick", json_object_get(me, "nick"));
+#define PUSH(f) USCHAT_FIELD(NOTIFY_ADD_FRIEND, f)
+        json_t *push = json_pack(
+            "{sisOsOsssOsOsO}", PUSH(error), 0, PUSH(applyuid), json_object_get(me, PUBLIC(uid)),
+            PUSH(name), json_object_get(me, PUBLIC(name)), PUSH(desc), greeting, PUSH(icon),
+            json_object_get(me, PUBLIC(icon)), PUSH(sex), json_object_get(me, PUBLIC(sex)),
+            PUSH(nick), json_object_get(me, PUBLIC(nick)));
+#undef PUSH
         if (push)
             chat_job_add_push(job, worker, to, USCHAT_ID_NOTIFY_ADD_FRIEND, push);
     }
@@ -459,8 +470,8 @@ out:
 
 void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
 {
-    uint64_t applicant = chat_json_uid(job->request, "touid");
-    const char *back = s_opt(job->request, "back");
+    uint64_t applicant = chat_json_uid(job->request, USCHAT_FIELD(AUTH_FRIEND_REQ, touid));
+    const char *back = s_opt(job->request, USCHAT_FIELD(AUTH_FRIEND_REQ, back));
     int64_t thread_id = 0;
     json_t *chat_datas = json_array();
     s_auth_t a = {worker, job->uid, applicant, back, &thread_id, chat_datas};
@@ -483,17 +494,22 @@ void chat_store_auth(chat_job_t *job, chat_worker_t *worker)
     /* 1014 to the accepter: the new friend; 1015 to the applicant: the accepter. Both carry
      * error 0 and the thread's two first messages: the seed client (tcpmgr.cpp, then
      * AuthRsp::SetChatDatas in userdata.cpp) reads the thread from chat_datas[0] unchecked. */
-    json_t *rsp =
-        json_pack("{sisOsOsOsOsOsIsO}", "error", 0, "uid", json_object_get(friend_, "uid"), "name",
-                  json_object_get(friend_, "name"), "nick", json_object_get(friend_, "nick"),
-                  "icon", json_object_get(friend_, "icon"), "sex", json_object_get(friend_, "sex"),
-                  "thread_id", (json_int_t)thread_id, "chat_datas", chat_datas);
-    json_t *push =
-        json_pack("{sisIsIsOsOsOsOsOsIsO}", "error", 0, "fromuid", (json_int_t)job->uid, "touid",
-                  (json_int_t)applicant, "uid", json_object_get(me, "uid"), "name",
-                  json_object_get(me, "name"), "nick", json_object_get(me, "nick"), "icon",
-                  json_object_get(me, "icon"), "sex", json_object_get(me, "sex"), "thread_id",
-                  (json_int_t)thread_id, "chat_datas", chat_datas);
+#define RSP(f)  USCHAT_FIELD(AUTH_FRIEND_RSP, f)
+#define PUSH(f) USCHAT_FIELD(NOTIFY_AUTH_FRIEND, f)
+    json_t *rsp = json_pack(
+        "{sisOsOsOsOsOsIsO}", RSP(error), 0, RSP(uid), json_object_get(friend_, PUBLIC(uid)),
+        RSP(name), json_object_get(friend_, PUBLIC(name)), RSP(nick),
+        json_object_get(friend_, PUBLIC(nick)), RSP(icon), json_object_get(friend_, PUBLIC(icon)),
+        RSP(sex), json_object_get(friend_, PUBLIC(sex)), RSP(thread_id), (json_int_t)thread_id,
+        RSP(chat_datas), chat_datas);
+    json_t *push = json_pack(
+        "{sisIsIsOsOsOsOsOsIsO}", PUSH(error), 0, PUSH(fromuid), (json_int_t)job->uid, PUSH(touid),
+        (json_int_t)applicant, PUSH(uid), json_object_get(me, PUBLIC(uid)), PUSH(name),
+        json_object_get(me, PUBLIC(name)), PUSH(nick), json_object_get(me, PUBLIC(nick)),
+        PUSH(icon), json_object_get(me, PUBLIC(icon)), PUSH(sex), json_object_get(me, PUBLIC(sex)),
+        PUSH(thread_id), (json_int_t)thread_id, PUSH(chat_datas), chat_datas);
+#undef RSP
+#undef PUSH
     json_decref(friend_);
     json_decref(me);
     json_decref(chat_datas);

@@ -510,7 +510,8 @@ static int s_batch_init(chat_batch_t *b, chat_job_t *job, chat_worker_t *worker)
         json_t *item;
         json_array_foreach(t->items, k, item)
         {
-            json_t *u = json_object_get(item, "unique_id"), *c = json_object_get(item, "content");
+            json_t *u = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, unique_id)),
+                   *c = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, content));
             b->rows[row++] = (chat_batch_row_t){.text = i,
                                                 .unique = json_string_value(u),
                                                 .unique_len = json_string_length(u),

@@ -26,6 +26,22 @@ _Static_assert(THREADS_PAGE + 1 == 51, "the thread list's SQL LIMIT below is one
 #define HISTORY_FORWARD_PAGE USCHAT_MAX(LOAD_CHAT_RSP, chat_datas)
 #define SYNC_DEFAULT         100
 
+/* JSON names come from the protocol's table (schema/messages/client.def). 1030, 1032 and 1034
+ * all start with error and thread_id, and an error answer to any of them is just those two. */
+#define THREAD_RSP(f) USCHAT_FIELD(READ_MARK_RSP, f)
+#define LIST_RSP(f)   USCHAT_FIELD(THREAD_LIST_RSP, f)
+#define THREAD(f)     USCHAT_FIELD(THREAD_ITEM, f)
+#define STORED(f)     USCHAT_FIELD(STORED_ITEM, f)
+#define HISTORY(f)    USCHAT_FIELD(LOAD_CHAT_RSP, f)
+#define SYNC(f)       USCHAT_FIELD(SYNC_RSP, f)
+
+/* {"error": error, "thread_id": thread_id}; NULL when out of memory. */
+static json_t *s_thread_reply(int error, int64_t thread_id)
+{
+    return json_pack("{sisI}", THREAD_RSP(error), error, THREAD_RSP(thread_id),
+                     (json_int_t)thread_id);
+}
+
 static int s_on_pair(void *arg, const db_value_t *cols, size_t ncols)
 {
     int64_t *pair = arg;
@@ -61,9 +77,7 @@ static bool s_member_or_answer(chat_job_t *job, chat_worker_t *worker, int64_t t
     if (rc < 0)
         log_warn("chat: membership of thread %" PRId64 ": %s: %s", thread_id, db_strerror(rc),
                  db_conn_error(worker->db));
-    json_t *rsp = json_pack("{sisI}", "error", rc < 0 ? db_error : USCHAT_ERR_NOT_FRIENDS,
-                            "thread_id", (json_int_t)thread_id);
-    chat_job_set_reply(job, rsp);
+    chat_job_set_reply(job, s_thread_reply(rc < 0 ? db_error : USCHAT_ERR_NOT_FRIENDS, thread_id));
     return false;
 }
 
@@ -89,19 +103,22 @@ static int s_on_thread(void *arg, const db_value_t *c, size_t ncols)
      * peer_read_seq: the other member's read mark, so receipts sent while I was away are not
      * lost */
     int64_t last_seq = c[4].i64;
-    json_t *t = json_pack("{sIsisIsIsIsIsI}", "thread_id", (json_int_t)c[0].i64, "type",
-                          (int)c[1].i64, "user1_id", (json_int_t)c[2].i64, "user2_id",
-                          (json_int_t)c[3].i64, "last_seq", (json_int_t)last_seq, "unread",
-                          (json_int_t)c[5].i64, "peer_read_seq", (json_int_t)c[11].i64);
+    json_t *t =
+        json_pack("{sIsisIsIsIsIsI}", THREAD(thread_id), (json_int_t)c[0].i64, THREAD(type),
+                  (int)c[1].i64, THREAD(user1_id), (json_int_t)c[2].i64, THREAD(user2_id),
+                  (json_int_t)c[3].i64, THREAD(last_seq), (json_int_t)last_seq, THREAD(unread),
+                  (json_int_t)c[5].i64, THREAD(peer_read_seq), (json_int_t)c[11].i64);
     if (!t)
         return 1;
+    /* last_msg: the names of a stored message (STORED_ITEM), five of them */
     if (!c[6].is_null)
-        json_object_set_new(t, "last_msg",
-                            json_pack("{sIsIsIsoso}", "msg_id", (json_int_t)c[6].i64, "sender",
-                                      (json_int_t)c[7].i64, "seq", (json_int_t)last_seq,
-                                      "msg_content", s_text(&c[8]), "chat_time", s_text(&c[9])));
+        json_object_set_new(t, THREAD(last_msg),
+                            json_pack("{sIsIsIsoso}", STORED(msg_id), (json_int_t)c[6].i64,
+                                      STORED(sender), (json_int_t)c[7].i64, STORED(seq),
+                                      (json_int_t)last_seq, STORED(msg_content), s_text(&c[8]),
+                                      STORED(chat_time), s_text(&c[9])));
     else
-        json_object_set_new(t, "last_msg", json_null());
+        json_object_set_new(t, THREAD(last_msg), json_null());
     json_array_append_new(st->threads, t);
     st->last_id = c[0].i64;
     return 0;
@@ -111,15 +128,15 @@ static int s_on_thread(void *arg, const db_value_t *c, size_t ncols)
 static void s_threads_trimmed(json_t *rsp, void *arg)
 {
     (void)arg;
-    json_t *threads = json_object_get(rsp, "threads");
+    json_t *threads = json_object_get(rsp, LIST_RSP(threads));
     json_t *last = json_array_get(threads, json_array_size(threads) - 1);
-    json_object_set_new(rsp, "load_more", json_true());
-    json_object_set(rsp, "next_last_id", json_object_get(last, "thread_id"));
+    json_object_set_new(rsp, LIST_RSP(load_more), json_true());
+    json_object_set(rsp, LIST_RSP(next_last_id), json_object_get(last, THREAD(thread_id)));
 }
 
 void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
 {
-    int64_t cursor = (int64_t)chat_json_uid(job->request, "thread_id");
+    int64_t cursor = (int64_t)chat_json_uid(job->request, USCHAT_FIELD(THREAD_LIST_REQ, thread_id));
     s_threads_t st = {json_array(), cursor};
     if (!st.threads) {
         chat_job_set_error(job, USCHAT_ERR_RPC);
@@ -156,12 +173,13 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
     if (more) {
         json_array_remove(st.threads, THREADS_PAGE);
         st.last_id = json_integer_value(
-            json_object_get(json_array_get(st.threads, THREADS_PAGE - 1), "thread_id"));
+            json_object_get(json_array_get(st.threads, THREADS_PAGE - 1), THREAD(thread_id)));
     }
     chat_job_set_reply_fit(job,
-                           json_pack("{sisbsIso}", "error", 0, "load_more", more, "next_last_id",
-                                     (json_int_t)st.last_id, "threads", st.threads),
-                           "threads", false, s_threads_trimmed);
+                           json_pack("{sisbsIso}", LIST_RSP(error), 0, LIST_RSP(load_more), more,
+                                     LIST_RSP(next_last_id), (json_int_t)st.last_id,
+                                     LIST_RSP(threads), st.threads),
+                           LIST_RSP(threads), false, s_threads_trimmed);
 }
 
 /* ---- 1027: the private thread with a friend ------------------------------------------------- */
@@ -220,7 +238,7 @@ static int s_private_tx(db_conn_t *db, void *arg)
 
 void chat_store_private(chat_job_t *job, chat_worker_t *worker)
 {
-    uint64_t other = chat_json_uid(job->request, "other_id");
+    uint64_t other = chat_json_uid(job->request, USCHAT_FIELD(CREATE_PRIVATE_REQ, other_id));
     int64_t thread_id = 0;
     s_private_t a = {worker, job->uid, other, &thread_id};
     int rc = db_tx_retry(worker->db, 3, s_private_tx, &a);
@@ -228,8 +246,11 @@ void chat_store_private(chat_job_t *job, chat_worker_t *worker)
         log_warn("chat: private thread %" PRIu64 "/%" PRIu64 ": %s: %s", job->uid, other,
                  db_strerror(rc), db_conn_error(worker->db));
     int error = rc < 0 ? USCHAT_ERR_CREATE_CHAT : rc;
-    chat_job_set_reply(job, json_pack("{sisIsI}", "error", error, "other_id", (json_int_t)other,
-                                      "thread_id", (json_int_t)(error ? 0 : thread_id)));
+#define RSP(f) USCHAT_FIELD(CREATE_PRIVATE_RSP, f)
+    chat_job_set_reply(job,
+                       json_pack("{sisIsI}", RSP(error), error, RSP(other_id), (json_int_t)other,
+                                 RSP(thread_id), (json_int_t)(error ? 0 : thread_id)));
+#undef RSP
 }
 
 /* ---- 1029 / 1031: messages of a thread ------------------------------------------------------ */
@@ -260,10 +281,11 @@ static int s_on_message(void *arg, const db_value_t *c, size_t ncols)
     s_messages_t *m = arg;
     if (ncols < 7)
         return 1;
-    json_t *item = json_pack("{sIsIsIsIsosososi}", "sender", (json_int_t)c[2].i64, "msg_id",
-                             (json_int_t)c[0].i64, "seq", (json_int_t)c[1].i64, "thread_id",
-                             (json_int_t)m->thread_id, "unique_id", s_text(&c[3]), "msg_content",
-                             s_text(&c[4]), "chat_time", s_text(&c[5]), "status", c[6].i64 ? 1 : 0);
+    json_t *item = json_pack("{sIsIsIsIsosososi}", STORED(sender), (json_int_t)c[2].i64,
+                             STORED(msg_id), (json_int_t)c[0].i64, STORED(seq),
+                             (json_int_t)c[1].i64, STORED(thread_id), (json_int_t)m->thread_id,
+                             STORED(unique_id), s_text(&c[3]), STORED(msg_content), s_text(&c[4]),
+                             STORED(chat_time), s_text(&c[5]), STORED(status), c[6].i64 ? 1 : 0);
     if (!item)
         return 1;
     json_array_append_new(m->items, item);
@@ -275,19 +297,19 @@ static int s_on_message(void *arg, const db_value_t *c, size_t ncols)
 static void s_history_trimmed_back(json_t *rsp, void *arg)
 {
     (void)arg;
-    json_t *oldest = json_array_get(json_object_get(rsp, "chat_datas"), 0);
-    json_object_set_new(rsp, "load_more", json_true());
-    json_object_set(rsp, "last_message_id", json_object_get(oldest, "msg_id"));
+    json_t *oldest = json_array_get(json_object_get(rsp, HISTORY(chat_datas)), 0);
+    json_object_set_new(rsp, HISTORY(load_more), json_true());
+    json_object_set(rsp, HISTORY(last_message_id), json_object_get(oldest, STORED(msg_id)));
 }
 
 /* The same for a page going forward: it keeps the oldest, the cursor is the last one kept. */
 static void s_history_trimmed_forward(json_t *rsp, void *arg)
 {
     (void)arg;
-    json_t *items = json_object_get(rsp, "chat_datas");
+    json_t *items = json_object_get(rsp, HISTORY(chat_datas));
     json_t *last = json_array_get(items, json_array_size(items) - 1);
-    json_object_set_new(rsp, "load_more", json_true());
-    json_object_set(rsp, "last_message_id", json_object_get(last, "msg_id"));
+    json_object_set_new(rsp, HISTORY(load_more), json_true());
+    json_object_set(rsp, HISTORY(last_message_id), json_object_get(last, STORED(msg_id)));
 }
 
 /* 1029 as the seed's LogicSystem.cpp / MysqlDao.cpp answer it: the messages after the cursor
@@ -331,9 +353,11 @@ static int s_history_back(chat_worker_t *worker, int64_t thread_id, int64_t curs
 
 void chat_store_history(chat_job_t *job, chat_worker_t *worker)
 {
-    int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
-    int64_t cursor = (int64_t)chat_json_uid(job->request, "message_id");
-    bool before = json_is_true(json_object_get(job->request, "before"));
+#define REQ(f) USCHAT_FIELD(LOAD_CHAT_REQ, f)
+    int64_t thread_id = (int64_t)chat_json_uid(job->request, REQ(thread_id));
+    int64_t cursor = (int64_t)chat_json_uid(job->request, REQ(message_id));
+    bool before = json_is_true(json_object_get(job->request, REQ(before)));
+#undef REQ
     uint64_t other = 0;
     if (!s_member_or_answer(job, worker, thread_id, &other, USCHAT_ERR_LOAD_CHAT))
         return;
@@ -344,8 +368,7 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
     if (rc < 0) {
         log_warn("chat: history of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
         json_decref(items);
-        chat_job_set_reply(job, json_pack("{sisI}", "error", USCHAT_ERR_LOAD_CHAT, "thread_id",
-                                          (json_int_t)thread_id));
+        chat_job_set_reply(job, s_thread_reply(USCHAT_ERR_LOAD_CHAT, thread_id));
         return;
     }
     /* one more than a page was asked for: it says whether more follow, and goes */
@@ -357,13 +380,16 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
     /* the next cursor: the oldest going back, the newest going forward (the seed's); an empty
      * forward page keeps the cursor, so a client asking again does not start over */
     json_t *edge = json_array_get(items, before ? 0 : n - 1);
-    int64_t next = n ? json_integer_value(json_object_get(edge, "msg_id")) : before ? 0 : cursor;
+    int64_t next = n        ? json_integer_value(json_object_get(edge, STORED(msg_id)))
+                   : before ? 0
+                            : cursor;
     chat_job_set_reply_fit(
         job,
-        json_pack("{sisIsIsbsosI}", "error", 0, "thread_id", (json_int_t)thread_id,
-                  "last_message_id", (json_int_t)next, "load_more", more, "chat_datas", items,
-                  "peer_read_seq", (json_int_t)s_peer_read(worker, thread_id, other)),
-        "chat_datas", before, before ? s_history_trimmed_back : s_history_trimmed_forward);
+        json_pack("{sisIsIsbsosI}", HISTORY(error), 0, HISTORY(thread_id), (json_int_t)thread_id,
+                  HISTORY(last_message_id), (json_int_t)next, HISTORY(load_more), more,
+                  HISTORY(chat_datas), items, HISTORY(peer_read_seq),
+                  (json_int_t)s_peer_read(worker, thread_id, other)),
+        HISTORY(chat_datas), before, before ? s_history_trimmed_back : s_history_trimmed_forward);
 }
 
 /* Sync (1031) and the first messages of a new friendship (chat_store.c): after_seq onwards. */
@@ -381,14 +407,16 @@ int chat_store_messages_after(chat_worker_t *worker, int64_t thread_id, int64_t 
 static void s_sync_trimmed(json_t *rsp, void *arg)
 {
     (void)arg;
-    json_object_set_new(rsp, "has_more", json_true());
+    json_object_set_new(rsp, SYNC(has_more), json_true());
 }
 
 void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
 {
-    int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
-    int64_t after = (int64_t)chat_json_uid(job->request, "after_seq");
-    json_t *jl = json_object_get(job->request, "limit");
+#define REQ(f) USCHAT_FIELD(SYNC_REQ, f)
+    int64_t thread_id = (int64_t)chat_json_uid(job->request, REQ(thread_id));
+    int64_t after = (int64_t)chat_json_uid(job->request, REQ(after_seq));
+    json_t *jl = json_object_get(job->request, REQ(limit));
+#undef REQ
     int64_t limit = json_is_integer(jl) ? json_integer_value(jl) : SYNC_DEFAULT;
     uint64_t other = 0;
     if (!s_member_or_answer(job, worker, thread_id, &other, USCHAT_ERR_LOAD_CHAT))
@@ -399,26 +427,27 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     if (rc < 0) {
         log_warn("chat: sync of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
         json_decref(items);
-        chat_job_set_reply(job, json_pack("{sisI}", "error", USCHAT_ERR_LOAD_CHAT, "thread_id",
-                                          (json_int_t)thread_id));
+        chat_job_set_reply(job, s_thread_reply(USCHAT_ERR_LOAD_CHAT, thread_id));
         return;
     }
     bool more = (int64_t)json_array_size(items) > limit;
     if (more)
         json_array_remove(items, (size_t)limit);
     chat_job_set_reply_fit(job,
-                           json_pack("{sisIsosbsI}", "error", 0, "thread_id", (json_int_t)thread_id,
-                                     "chat_datas", items, "has_more", more, "peer_read_seq",
+                           json_pack("{sisIsosbsI}", SYNC(error), 0, SYNC(thread_id),
+                                     (json_int_t)thread_id, SYNC(chat_datas), items, SYNC(has_more),
+                                     more, SYNC(peer_read_seq),
                                      (json_int_t)s_peer_read(worker, thread_id, other)),
-                           "chat_datas", false, s_sync_trimmed);
+                           SYNC(chat_datas), false, s_sync_trimmed);
 }
 
 /* ---- 1033: read mark ------------------------------------------------------------------------ */
 
 void chat_store_read(chat_job_t *job, chat_worker_t *worker)
 {
-    int64_t thread_id = (int64_t)chat_json_uid(job->request, "thread_id");
-    int64_t seq = (int64_t)chat_json_uid(job->request, "seq");
+    int64_t thread_id =
+        (int64_t)chat_json_uid(job->request, USCHAT_FIELD(READ_MARK_REQ, thread_id));
+    int64_t seq = (int64_t)chat_json_uid(job->request, USCHAT_FIELD(READ_MARK_REQ, seq));
     uint64_t other = 0;
     if (!s_member_or_answer(job, worker, thread_id, &other, USCHAT_ERR_RPC))
         return;
@@ -426,8 +455,7 @@ void chat_store_read(chat_job_t *job, chat_worker_t *worker)
     int rc = db_query(worker->db, "SELECT last_seq FROM chat_thread WHERE id = ?",
                       (db_param_t[]){DB_I64(thread_id)}, 1, s_on_int, &last_seq);
     if (rc >= 0 && seq > last_seq) {
-        chat_job_set_reply(job, json_pack("{sisI}", "error", USCHAT_ERR_OUT_OF_RANGE, "thread_id",
-                                          (json_int_t)thread_id));
+        chat_job_set_reply(job, s_thread_reply(USCHAT_ERR_OUT_OF_RANGE, thread_id));
         return;
     }
     if (rc >= 0)
@@ -437,15 +465,16 @@ void chat_store_read(chat_job_t *job, chat_worker_t *worker)
                      (db_param_t[]){DB_I64(thread_id), DB_U64(job->uid), DB_I64(seq)}, 3, NULL);
     if (rc < 0) {
         log_warn("chat: read mark of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
-        chat_job_set_reply(
-            job, json_pack("{sisI}", "error", USCHAT_ERR_RPC, "thread_id", (json_int_t)thread_id));
+        chat_job_set_reply(job, s_thread_reply(USCHAT_ERR_RPC, thread_id));
         return;
     }
-    chat_job_set_reply(job, json_pack("{sisIsI}", "error", 0, "thread_id", (json_int_t)thread_id,
-                                      "seq", (json_int_t)seq));
+    chat_job_set_reply(job, json_pack("{sisIsI}", THREAD_RSP(error), 0, THREAD_RSP(thread_id),
+                                      (json_int_t)thread_id, THREAD_RSP(seq), (json_int_t)seq));
     /* the read receipt, to the other member wherever it is */
-    json_t *push = json_pack("{sisIsIsI}", "error", 0, "thread_id", (json_int_t)thread_id, "reader",
-                             (json_int_t)job->uid, "seq", (json_int_t)seq);
+#define PUSH(f) USCHAT_FIELD(NOTIFY_READ, f)
+    json_t *push = json_pack("{sisIsIsI}", PUSH(error), 0, PUSH(thread_id), (json_int_t)thread_id,
+                             PUSH(reader), (json_int_t)job->uid, PUSH(seq), (json_int_t)seq);
+#undef PUSH
     if (push)
         chat_job_add_push(job, worker, other, USCHAT_ID_NOTIFY_READ, push);
 }

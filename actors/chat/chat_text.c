@@ -173,8 +173,8 @@ static int s_check_items(const json_t *items)
     json_t *item;
     json_array_foreach(items, i, item)
     {
-        json_t *content = json_object_get(item, "content");
-        json_t *unique = json_object_get(item, "unique_id");
+        json_t *content = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, content));
+        json_t *unique = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, unique_id));
         if (!json_is_string(content) || !json_is_string(unique))
             return USCHAT_ERR_JSON;
         size_t clen = json_string_length(content), ulen = json_string_length(unique);
@@ -187,9 +187,13 @@ static int s_check_items(const json_t *items)
 
 static void s_reject(chat_node_t *node, chat_conn_t *conn, json_t *body, int error)
 {
-    json_t *rsp =
-        json_pack("{sisIsO?sO?}", "error", error, "fromuid", (json_int_t)conn->uid, "touid",
-                  json_object_get(body, "touid"), "thread_id", json_object_get(body, "thread_id"));
+#define RSP(f) USCHAT_FIELD(TEXT_CHAT_RSP, f)
+#define REQ(f) USCHAT_FIELD(TEXT_CHAT_REQ, f)
+    json_t *rsp = json_pack("{sisIsO?sO?}", RSP(error), error, RSP(fromuid), (json_int_t)conn->uid,
+                            RSP(touid), json_object_get(body, REQ(touid)), RSP(thread_id),
+                            json_object_get(body, REQ(thread_id)));
+#undef RSP
+#undef REQ
     json_decref(body);
     if (rsp)
         chat_conn_send_json(node, conn, USCHAT_ID_TEXT_CHAT_RSP, rsp);
@@ -199,11 +203,12 @@ static void s_reject(chat_node_t *node, chat_conn_t *conn, json_t *body, int err
 
 void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
-    uint64_t touid = chat_json_uid(body, "touid");
-    int64_t thread_id = (int64_t)chat_json_uid(body, "thread_id");
-    json_t *items = json_object_get(body, "text_array");
+#define REQ(f) USCHAT_FIELD(TEXT_CHAT_REQ, f)
+    uint64_t touid = chat_json_uid(body, REQ(touid));
+    int64_t thread_id = (int64_t)chat_json_uid(body, REQ(thread_id));
+    json_t *items = json_object_get(body, REQ(text_array));
     int error = 0;
-    if (!json_object_get(body, "touid") || !json_object_get(body, "thread_id") ||
+    if (!json_object_get(body, REQ(touid)) || !json_object_get(body, REQ(thread_id)) ||
         !json_is_array(items))
         error = USCHAT_ERR_JSON;
     else if (!touid || !thread_id)
@@ -212,6 +217,7 @@ void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
         error = USCHAT_ERR_OUT_OF_RANGE;
     else
         error = s_check_items(items);
+#undef REQ
     if (!error && (node->texts_pending >= node->cfg.message_pending_max ||
                    conn->inflight >= node->cfg.max_inflight || node->stopping)) {
         node->stats.busy++;

@@ -25,19 +25,22 @@ static const chat_batch_row_t *s_resolve(const chat_batch_t *b, const chat_batch
 
 static void s_item(chat_buf_t *out, const chat_batch_row_t *r)
 {
-    chat_buf_str(out, "{\"message_id\":");
+#define ITEM(f) USCHAT_FIELD(SENT_ITEM, f)
+    chat_buf_key(out, '{', ITEM(message_id));
     chat_buf_i64(out, r->message_id);
-    chat_buf_str(out, ",\"seq\":");
+    chat_buf_key(out, ',', ITEM(seq));
     chat_buf_i64(out, r->seq);
-    chat_buf_str(out, ",\"unique_id\":");
+    chat_buf_key(out, ',', ITEM(unique_id));
     chat_buf_json_str(out, r->unique, r->unique_len);
-    chat_buf_str(out, ",\"content\":");
+    chat_buf_key(out, ',', ITEM(content));
     chat_buf_json_str(out, r->content, r->content_len);
-    chat_buf_str(out, ",\"status\":");
+    chat_buf_key(out, ',', ITEM(status));
     chat_buf_i64(out, r->status);
-    chat_buf_str(out, ",\"chat_time\":\"");
+    chat_buf_key(out, ',', ITEM(chat_time));
+    chat_buf_char(out, '"');
     chat_buf_str(out, r->chat_time);
     chat_buf_str(out, "\"}");
+#undef ITEM
 }
 
 /* {"error":E,"fromuid":..,"touid":..,"thread_id":..,"chat_datas":[...]}; with only_new, just
@@ -46,15 +49,19 @@ static void s_body(const chat_batch_t *b, chat_buf_t *out, const chat_batch_text
                    bool only_new)
 {
     chat_buf_reset(out);
-    chat_buf_str(out, "{\"error\":");
+    /* 1019's body is 1018's (client.def): one set of names for both */
+#define RSP(f) USCHAT_FIELD(TEXT_CHAT_RSP, f)
+    chat_buf_key(out, '{', RSP(error));
     chat_buf_i64(out, error);
-    chat_buf_str(out, ",\"fromuid\":");
+    chat_buf_key(out, ',', RSP(fromuid));
     chat_buf_i64(out, (int64_t)bt->text->sender);
-    chat_buf_str(out, ",\"touid\":");
+    chat_buf_key(out, ',', RSP(touid));
     chat_buf_i64(out, (int64_t)bt->text->touid);
-    chat_buf_str(out, ",\"thread_id\":");
+    chat_buf_key(out, ',', RSP(thread_id));
     chat_buf_i64(out, bt->text->thread_id);
-    chat_buf_str(out, ",\"chat_datas\":[");
+    chat_buf_key(out, ',', RSP(chat_datas));
+    chat_buf_char(out, '[');
+#undef RSP
     bool first = true;
     for (size_t k = 0; !error && k < bt->nrows; k++) {
         const chat_batch_row_t *r = &b->rows[bt->first_row + k];
@@ -100,7 +107,8 @@ void chat_batch_replies(chat_batch_t *b, int rc)
         t->reply = chat_buf_dup(&b->text);
         t->reply_len = t->reply ? b->text.len : 0;
         if (!t->reply && (t->reply = malloc(32)))
-            t->reply_len = (size_t)snprintf(t->reply, 32, "{\"error\":%d}", USCHAT_ERR_RPC);
+            t->reply_len = (size_t)snprintf(t->reply, 32, "{\"%s\":%d}",
+                                            USCHAT_FIELD(TEXT_CHAT_RSP, error), USCHAT_ERR_RPC);
         size_t fresh = t->error || !lookup ? 0 : s_new_rows(b, bt);
         if (!fresh)
             continue;

@@ -69,7 +69,8 @@ static enum MHD_Result s_send(gate_req_t *req, struct MHD_Connection *conn, unsi
                               char *text, const char *content_type, const char *allow)
 {
     if (!text) {
-        text = strdup("{\"error\":1002}");
+        if (asprintf(&text, "{\"%s\":%d}", USCHAT_FIELD(HTTP_REFUSAL, error), USCHAT_ERR_RPC) < 0)
+            text = NULL;
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
     struct MHD_Response *resp =
@@ -96,7 +97,8 @@ static enum MHD_Result s_send_error(gate_req_t *req, struct MHD_Connection *conn
 {
     char *text = NULL;
     req->error = error;
-    if (asprintf(&text, "{\"error\":%u,\"message\":\"%s\"}", error, message) < 0)
+    if (asprintf(&text, "{\"%s\":%u,\"%s\":\"%s\"}", USCHAT_FIELD(HTTP_REFUSAL, error), error,
+                 USCHAT_FIELD(HTTP_REFUSAL, message), message) < 0)
         text = NULL;
     return s_send(req, conn, status, text, "application/json", allow);
 }
@@ -108,10 +110,12 @@ static enum MHD_Result s_healthz(gate_req_t *req, struct MHD_Connection *conn)
          mysql = atomic_load(&gate->mysql_ok);
     bool ok = broker && redis && mysql;
     char *text = NULL;
-    if (asprintf(&text, "{\"status\":\"%s\",\"broker\":%s,\"redis\":%s,\"mysql\":%s}",
-                 ok ? "ok" : "unavailable", broker ? "true" : "false", redis ? "true" : "false",
-                 mysql ? "true" : "false") < 0)
+#define RSP(f) USCHAT_FIELD(HTTP_HEALTHZ_RSP, f)
+    if (asprintf(&text, "{\"%s\":\"%s\",\"%s\":%s,\"%s\":%s,\"%s\":%s}", RSP(status),
+                 ok ? "ok" : "unavailable", RSP(broker), broker ? "true" : "false", RSP(redis),
+                 redis ? "true" : "false", RSP(mysql), mysql ? "true" : "false") < 0)
         text = NULL;
+#undef RSP
     req->error = 0;
     return s_send(req, conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, text,
                   "application/json", NULL);
@@ -170,8 +174,9 @@ static enum MHD_Result s_refuse_body(gate_req_t *req, struct MHD_Connection *con
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     char body[96], text[320];
-    int body_len = snprintf(body, sizeof body, "{\"error\":%u,\"message\":\"body over %d bytes\"}",
-                            USCHAT_ERR_OUT_OF_RANGE, GATE_BODY_MAX);
+    int body_len = snprintf(body, sizeof body, "{\"%s\":%u,\"%s\":\"body over %d bytes\"}",
+                            USCHAT_FIELD(HTTP_REFUSAL, error), USCHAT_ERR_OUT_OF_RANGE,
+                            USCHAT_FIELD(HTTP_REFUSAL, message), GATE_BODY_MAX);
     int len = snprintf(text, sizeof text,
                        "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
                        "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %d\r\n"

@@ -380,7 +380,8 @@ static void s_on_auth(app_model_t *m, uint16_t id, const json_t *body)
 
 static void s_on_kicked(app_model_t *m, const json_t *body)
 {
-    const char *why = json_string_value(json_object_get(body, "reason"));
+    const char *why =
+        json_string_value(json_object_get(body, USCHAT_FIELD(NOTIFY_OFFLINE, reason)));
     model_clear_session(m);
     m->conn = APP_CONN_OFFLINE;
     m->screen = APP_SCREEN_LOGIN;

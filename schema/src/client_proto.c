@@ -103,6 +103,13 @@ static const uschat_http_desc_t s_http[USCHAT_HTTP_ROUTE_COUNT] = {
 };
 #undef USCHAT_HTTP_ROUTE
 
+/* The body of the gate's refusals outside any route (http.def). */
+static const uschat_field_t s_http_refusal_fields[] = {
+    USCHAT_HTTP_REFUSAL_FIELDS(FIELD_F, FIELD_L, HTTP_REFUSAL){0}};
+static const uschat_shape_t s_http_refusal = {
+    "HTTP_REFUSAL", "", s_http_refusal_fields,
+    0 USCHAT_HTTP_REFUSAL_FIELDS(COUNT_F, COUNT_F, HTTP_REFUSAL)};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const uschat_msg_desc_t *uschat_proto_msg(uint16_t id)
@@ -154,4 +161,9 @@ const uschat_error_desc_t *uschat_proto_error_at(size_t index)
 const uschat_http_desc_t *uschat_proto_http_at(size_t index)
 {
     return index < COUNT(s_http) ? &s_http[index] : NULL;
+}
+
+const uschat_shape_t *uschat_proto_http_refusal(void)
+{
+    return &s_http_refusal;
 }

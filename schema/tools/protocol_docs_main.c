@@ -185,6 +185,11 @@ static void s_gate(doc_text_t *t)
         }
         s_reasons(t, h->errors, h->error_count);
     }
+    doc_add(t, "### Refusals\n\n"
+               "A request that no route answers (bad framing: HTTP 400; an unknown path: 404; "
+               "another method than the route's: 405; a body over 16 KiB: 413) gets this "
+               "body:\n\n");
+    s_fields(t, uschat_proto_http_refusal());
     doc_add(t,
             "**Passwords on the wire** (seed, kept): the client XORs every UTF-16 code unit of "
             "the password with `(number of UTF-16 units) %% 255` and sends the result (as UTF-8 "

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "uschat/client/error.h"
+#include "uschat/client_proto.h"
 
 #define HTTP_MAX_REPLY (1u << 20) /* a gate reply is small; refuse to buffer more than 1 MiB */
 
@@ -208,7 +209,7 @@ static int s_call(uschat_http_t *h, const char *path, json_t *body, int *error, 
     json_decref(body);
     if (rc < 0)
         return rc;
-    json_t *e = json_object_get(r, "error");
+    json_t *e = json_object_get(r, USCHAT_FIELD(HTTP_LOGIN_RSP, error)); /* every reply's */
     if (!json_is_integer(e)) {
         json_decref(r);
         return USCHAT_E_REPLY;
@@ -239,7 +240,8 @@ int uschat_http_get_varifycode(uschat_http_t *h, const char *email, int *error)
 {
     if (!h || !email)
         return USCHAT_E_ARG;
-    return s_call(h, "/get_varifycode", json_pack("{s:s}", "email", email), error, NULL);
+    return s_call(h, "/get_varifycode",
+                  json_pack("{s:s}", USCHAT_FIELD(HTTP_GET_CODE_REQ, email), email), error, NULL);
 }
 
 int uschat_http_register(uschat_http_t *h, const uschat_register_req_t *req, int *error,
@@ -250,19 +252,21 @@ int uschat_http_register(uschat_http_t *h, const uschat_register_req_t *req, int
     if (!h || !req || !req->email || !req->user || !req->passwd || !req->confirm ||
         !req->varifycode)
         return USCHAT_E_ARG;
-    json_t *body = json_pack("{s:s, s:s, s:s}", "email", req->email, "user", req->user,
-                             "varifycode", req->varifycode);
+#define REQ(f) USCHAT_FIELD(HTTP_REGISTER_REQ, f)
+    json_t *body = json_pack("{s:s, s:s, s:s}", REQ(email), req->email, REQ(user), req->user,
+                             REQ(varifycode), req->varifycode);
     if (!body)
         return USCHAT_E_NOMEM;
-    int rc = s_set_passwd(body, "passwd", req->passwd);
+    int rc = s_set_passwd(body, REQ(passwd), req->passwd);
     if (rc == 0)
-        rc = s_set_passwd(body, "confirm", req->confirm);
+        rc = s_set_passwd(body, REQ(confirm), req->confirm);
     if (rc == 0 && req->icon)
-        rc = json_object_set_new(body, "icon", json_string(req->icon)) < 0 ? USCHAT_E_NOMEM : 0;
+        rc = json_object_set_new(body, REQ(icon), json_string(req->icon)) < 0 ? USCHAT_E_NOMEM : 0;
     if (rc == 0 && req->nick)
-        rc = json_object_set_new(body, "nick", json_string(req->nick)) < 0 ? USCHAT_E_NOMEM : 0;
+        rc = json_object_set_new(body, REQ(nick), json_string(req->nick)) < 0 ? USCHAT_E_NOMEM : 0;
     if (rc == 0 && req->sex >= 0)
-        rc = json_object_set_new(body, "sex", json_integer(req->sex)) < 0 ? USCHAT_E_NOMEM : 0;
+        rc = json_object_set_new(body, REQ(sex), json_integer(req->sex)) < 0 ? USCHAT_E_NOMEM : 0;
+#undef REQ
     if (rc < 0) {
         json_decref(body);
         return rc;
@@ -273,7 +277,7 @@ int uschat_http_register(uschat_http_t *h, const uschat_register_req_t *req, int
     if (error)
         *error = e;
     if (rc == 0 && e == 0 && uid) {
-        json_t *v = json_object_get(r, "uid");
+        json_t *v = json_object_get(r, USCHAT_FIELD(HTTP_REGISTER_RSP, uid));
         if (json_is_integer(v))
             *uid = (int64_t)json_integer_value(v);
         else
@@ -288,11 +292,13 @@ int uschat_http_reset_pwd(uschat_http_t *h, const char *email, const char *user,
 {
     if (!h || !email || !user || !passwd || !varifycode)
         return USCHAT_E_ARG;
-    json_t *body =
-        json_pack("{s:s, s:s, s:s}", "email", email, "user", user, "varifycode", varifycode);
+#define REQ(f) USCHAT_FIELD(HTTP_RESET_REQ, f)
+    json_t *body = json_pack("{s:s, s:s, s:s}", REQ(email), email, REQ(user), user, REQ(varifycode),
+                             varifycode);
     if (!body)
         return USCHAT_E_NOMEM;
-    int rc = s_set_passwd(body, "passwd", passwd);
+    int rc = s_set_passwd(body, REQ(passwd), passwd);
+#undef REQ
     if (rc < 0) {
         json_decref(body);
         return rc;
@@ -318,10 +324,10 @@ int uschat_http_login(uschat_http_t *h, const char *email, const char *passwd,
     memset(out, 0, sizeof *out);
     if (!h || !email || !passwd)
         return USCHAT_E_ARG;
-    json_t *body = json_pack("{s:s}", "email", email);
+    json_t *body = json_pack("{s:s}", USCHAT_FIELD(HTTP_LOGIN_REQ, email), email);
     if (!body)
         return USCHAT_E_NOMEM;
-    int rc = s_set_passwd(body, "passwd", passwd);
+    int rc = s_set_passwd(body, USCHAT_FIELD(HTTP_LOGIN_REQ, passwd), passwd);
     if (rc < 0) {
         json_decref(body);
         return rc;
@@ -332,8 +338,9 @@ int uschat_http_login(uschat_http_t *h, const char *email, const char *passwd,
         json_decref(r);
         return rc;
     }
-    json_t *uid = json_object_get(r, "uid");
-    json_t *port = json_object_get(r, "port");
+#define RSP(f) USCHAT_FIELD(HTTP_LOGIN_RSP, f)
+    json_t *uid = json_object_get(r, RSP(uid));
+    json_t *port = json_object_get(r, RSP(port));
     if (json_is_integer(uid))
         out->uid = (int64_t)json_integer_value(uid);
     else if (json_is_string(uid))
@@ -343,9 +350,10 @@ int uschat_http_login(uschat_http_t *h, const char *email, const char *passwd,
     else if (json_is_integer(port))
         out->port = (int)json_integer_value(port);
     if (out->uid <= 0 || out->port <= 0 || out->port > 65535 ||
-        s_copy_str(r, "token", out->token, sizeof out->token) < 0 ||
-        s_copy_str(r, "host", out->host, sizeof out->host) < 0)
+        s_copy_str(r, RSP(token), out->token, sizeof out->token) < 0 ||
+        s_copy_str(r, RSP(host), out->host, sizeof out->host) < 0)
         rc = USCHAT_E_REPLY;
+#undef RSP
     json_decref(r);
     return rc;
 }

@@ -8,7 +8,8 @@
  *     USCHAT_CLIENT_MSG(id, NAME, name, DIR, REPLY, FLAGS, FIELDS, ERRORS, ORIGIN, "doc") for
  *     every TCP message: DIR is C2S or S2C, REPLY the NAME of a request's reply (NONE for the
  *     rest), FLAGS USCHAT_M_*;
- *   - http.def: USCHAT_HTTP_ROUTE(METHOD, "path", NAME, REQUEST, REPLY, ERRORS, ORIGIN, "doc").
+ *   - http.def: USCHAT_HTTP_ROUTE(METHOD, "path", NAME, REQUEST, REPLY, ERRORS, ORIGIN, "doc"),
+ *     and the fields of the gate's refusals outside any route (shape HTTP_REFUSAL).
  * A FIELDS list is FIELDS(F, L, T) with F(T, name, KIND, min, max, flags, "doc") per value and
  * L(T, name, ITEM, max_items, flags, "doc") per list of ITEM shapes. KIND is INT (an integer),
  * ID (an integer, or its decimal digits as a string: the seed sends both), STR (UTF-8 text;
@@ -105,6 +106,7 @@ enum {
 #include "../../messages/http.def"
     USCHAT_LIMITS_END_
 };
+enum { USCHAT_HTTP_REFUSAL_FIELDS(USCHAT_LIMIT_F, USCHAT_LIMIT_L, HTTP_REFUSAL) };
 #undef USCHAT_HTTP_ROUTE
 #undef USCHAT_CLIENT_MSG
 #undef USCHAT_CLIENT_ITEM
@@ -185,6 +187,8 @@ const uschat_error_desc_t *uschat_proto_error(int code);
 size_t uschat_proto_error_count(void);
 const uschat_error_desc_t *uschat_proto_error_at(size_t index); /* code order */
 const uschat_http_desc_t *uschat_proto_http_at(size_t index);   /* uschat_http_route_t */
+/* The body of the gate's refusals before a route runs (HTTP 400, 404, 405, 413). */
+const uschat_shape_t *uschat_proto_http_refusal(void);
 
 #ifdef __cplusplus
 }
