@@ -92,6 +92,10 @@ static enum MHD_Result s_send(gate_req_t *req, struct MHD_Connection *conn, unsi
     return rc;
 }
 
+/* A number constant as a string literal, so a message never spells out a limit again. */
+#define S_STR_(x) #x
+#define S_STR(x)  S_STR_(x)
+
 static enum MHD_Result s_send_error(gate_req_t *req, struct MHD_Connection *conn, unsigned status,
                                     uint32_t error, const char *message, const char *allow)
 {
@@ -243,7 +247,7 @@ static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > GATE_BODY_MAX)
             return s_send_error(req, conn, MHD_HTTP_CONTENT_TOO_LARGE, USCHAT_ERR_OUT_OF_RANGE,
-                                "body over 16384 bytes", NULL);
+                                "body over " S_STR(GATE_BODY_MAX) " bytes", NULL);
         /* 404 and 405 wait for the (small) body, so the connection can stay open */
         const char *want = s_method(req->route);
         bool head_ok = strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0;

@@ -151,11 +151,11 @@ static int64_t s_register(chat_stack_t *st, uschat_http_t *h, const char *name)
 {
     char email[128];
     snprintf(email, sizeof email, "%s@example.org", name);
-    json_decref(s_post(h, "/get_varifycode", json_pack("{ss}", "email", email)));
+    json_decref(s_post(h, USCHAT_HTTP_PATH(GET_CODE), json_pack("{ss}", "email", email)));
     char code[7];
     chat_stack_mail_code(st, email, code);
     json_t *pw = s_wire_passwd();
-    json_t *reply = s_post(h, "/user_register",
+    json_t *reply = s_post(h, USCHAT_HTTP_PATH(REGISTER),
                            json_pack("{sssssOsOss}", "email", email, "user", name, "passwd", pw,
                                      "confirm", pw, "varifycode", code));
     json_decref(pw);
@@ -172,8 +172,8 @@ static uschat_session_t *s_login(chat_stack_t *st, uschat_http_t *h, const char 
 {
     char email[128];
     snprintf(email, sizeof email, "%s@example.org", name);
-    json_t *reply =
-        s_post(h, "/user_login", json_pack("{ssso}", "email", email, "passwd", s_wire_passwd()));
+    json_t *reply = s_post(h, USCHAT_HTTP_PATH(LOGIN),
+                           json_pack("{ssso}", "email", email, "passwd", s_wire_passwd()));
     CHECK(s_int(reply, "uid") == uid, "login uid");
     int port = atoi(s_str(reply, "port"));
     /* the test puts the two users on different nodes (the token is good on any of them) */

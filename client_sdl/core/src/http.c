@@ -240,7 +240,7 @@ int uschat_http_get_varifycode(uschat_http_t *h, const char *email, int *error)
 {
     if (!h || !email)
         return USCHAT_E_ARG;
-    return s_call(h, "/get_varifycode",
+    return s_call(h, USCHAT_HTTP_PATH(GET_CODE),
                   json_pack("{s:s}", USCHAT_FIELD(HTTP_GET_CODE_REQ, email), email), error, NULL);
 }
 
@@ -273,7 +273,7 @@ int uschat_http_register(uschat_http_t *h, const uschat_register_req_t *req, int
     }
     json_t *r = NULL;
     int e = 0;
-    rc = s_call(h, "/user_register", body, &e, &r);
+    rc = s_call(h, USCHAT_HTTP_PATH(REGISTER), body, &e, &r);
     if (error)
         *error = e;
     if (rc == 0 && e == 0 && uid) {
@@ -303,7 +303,7 @@ int uschat_http_reset_pwd(uschat_http_t *h, const char *email, const char *user,
         json_decref(body);
         return rc;
     }
-    return s_call(h, "/reset_pwd", body, error, NULL);
+    return s_call(h, USCHAT_HTTP_PATH(RESET), body, error, NULL);
 }
 
 /* Copies a string field into a fixed buffer; USCHAT_E_REPLY when absent or too long. */
@@ -333,7 +333,7 @@ int uschat_http_login(uschat_http_t *h, const char *email, const char *passwd,
         return rc;
     }
     json_t *r = NULL;
-    rc = s_call(h, "/user_login", body, &out->error, &r);
+    rc = s_call(h, USCHAT_HTTP_PATH(LOGIN), body, &out->error, &r);
     if (rc < 0 || out->error != 0) {
         json_decref(r);
         return rc;

@@ -187,6 +187,8 @@ const uschat_error_desc_t *uschat_proto_error(int code);
 size_t uschat_proto_error_count(void);
 const uschat_error_desc_t *uschat_proto_error_at(size_t index); /* code order */
 const uschat_http_desc_t *uschat_proto_http_at(size_t index);   /* uschat_http_route_t */
+/* The path of route NAME (USCHAT_HTTP_<NAME>), e.g. USCHAT_HTTP_PATH(LOGIN) = "/user_login". */
+#define USCHAT_HTTP_PATH(NAME) (uschat_proto_http_at(USCHAT_HTTP_##NAME)->path)
 /* The body of the gate's refusals before a route runs (HTTP 400, 404, 405, 413). */
 const uschat_shape_t *uschat_proto_http_refusal(void);
 
