@@ -1,8 +1,10 @@
 /* fuzz_chat_node.c - the chat node of the chat fuzz targets (fuzz_chat_node.h). */
 #include "fuzz_chat_node.h"
 
+#include <poll.h>
 #include <stdlib.h>
 
+#include "chat_net.h"
 #include "uschat/log.h"
 
 chat_node_t *fuzz_chat_node_new(void)
@@ -21,4 +23,14 @@ chat_node_t *fuzz_chat_node_new(void)
     node->cfg.host = "127.0.0.1";
     node->cfg.port = 0;
     return node;
+}
+
+void fuzz_chat_node_pump(chat_node_t *node, int wait_ms)
+{
+    for (int i = 0; i < 64; i++) {
+        struct pollfd p = {.fd = node->epfd, .events = POLLIN};
+        if (poll(&p, 1, i ? 0 : wait_ms) <= 0)
+            return;
+        chat_net_on_events(NULL, NULL, node);
+    }
 }

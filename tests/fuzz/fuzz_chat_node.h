@@ -12,4 +12,8 @@
  * when the config cannot be loaded: a fuzz run without its node would prove nothing. */
 chat_node_t *fuzz_chat_node_new(void);
 
+/* Runs the node's event handler while its epoll set has something ready: waits up to wait_ms
+ * for the first event, then takes what is ready at once (64 rounds at most). */
+void fuzz_chat_node_pump(chat_node_t *node, int wait_ms);
+
 #endif

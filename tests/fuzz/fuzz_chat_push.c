@@ -31,16 +31,6 @@ static chat_node_t *s_node;
 static int s_client = -1; /* the logged-in client's socket */
 static frame_decoder_t s_decoder;
 
-static void s_pump(int wait_ms)
-{
-    for (int i = 0; i < 64; i++) {
-        struct pollfd p = {.fd = s_node->epfd, .events = POLLIN};
-        if (poll(&p, 1, i ? 0 : wait_ms) <= 0)
-            return;
-        chat_net_on_events(NULL, NULL, s_node);
-    }
-}
-
 static void s_setup(void)
 {
     s_node = fuzz_chat_node_new();
@@ -58,7 +48,7 @@ static void s_setup(void)
         abort();
     chat_conn_t *conn = NULL;
     for (int i = 0; i < 100 && !conn; i++) {
-        s_pump(10);
+        fuzz_chat_node_pump(s_node, 10);
         for (size_t fd = 0; fd < s_node->conns_cap && !conn; fd++)
             if (s_node->conns[fd] && s_node->conns[fd]->state == CONN_OPEN)
                 conn = s_node->conns[fd];
@@ -95,7 +85,7 @@ static int s_next_frame(frame_t *out)
         /* loopback: what the node has handed to the kernel is readable at once */
         if (chat_net_unsent(s_node) == 0 && idle++ > 0)
             return 0;
-        s_pump(idle > 1 ? 1 : 0);
+        fuzz_chat_node_pump(s_node, idle > 1 ? 1 : 0);
     }
     return 0;
 }

@@ -38,17 +38,6 @@ static void s_node_open(void)
         abort();
 }
 
-/* Runs the node's event handler while its epoll set has something ready. */
-static void s_pump(int wait_ms)
-{
-    for (int i = 0; i < 64; i++) {
-        struct pollfd p = {.fd = s_node->epfd, .events = POLLIN};
-        if (poll(&p, 1, i ? 0 : wait_ms) <= 0)
-            return;
-        chat_net_on_events(NULL, NULL, s_node);
-    }
-}
-
 static chat_conn_t *s_open_conn(void)
 {
     for (size_t fd = 0; fd < s_node->conns_cap; fd++)
@@ -142,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     chat_conn_t *conn = NULL;
     for (int i = 0; i < 100 && !conn; i++) {
-        s_pump(10);
+        fuzz_chat_node_pump(s_node, 10);
         conn = s_open_conn();
     }
     if (!conn)
@@ -163,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else if (w < 0)
             break; /* the node closed the connection */
         pos += (size_t)w;
-        s_pump(0);
+        fuzz_chat_node_pump(s_node, 0);
         replies += s_read_replies(fd, &replies_d);
     }
     /* Every request is answered once (1014 when over the rate, 1018 for lack of workers),
@@ -171,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * closes the connection (a flood, a frame over the limit). */
     size_t requests = s_count_requests(stream, len);
     for (int i = 0; i < 200 && s_open_conn() == conn; i++) {
-        s_pump(i ? 5 : 0);
+        fuzz_chat_node_pump(s_node, i ? 5 : 0);
         replies += s_read_replies(fd, &replies_d);
         if (replies + s_node->texts_pending >= requests)
             break;
@@ -183,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     close(fd);
     for (int i = 0; i < 1000 && s_node->nconns; i++)
-        s_pump(1);
+        fuzz_chat_node_pump(s_node, 1);
     if (s_node->nconns)
         abort(); /* the node did not notice the client left */
     frame_decoder_reset(&replies_d);
