@@ -6,10 +6,13 @@
  */
 #include "test_stack.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_support.h"
@@ -71,12 +74,40 @@ void test_env_free(test_env_t *env)
 
 /* ---- the stack -------------------------------------------------------------------------- */
 
+/* Parallel tests share one Redis: each process keeps its keys in a database (1-15) that no
+ * other running test uses. The claim is a lock file per database and Redis port, held until the
+ * process ends (the kernel drops it even on a crash). A database picked from the pid alone was
+ * shared by two tests now and then, and one's login of uid 1 then kicked the other's uid 1
+ * ("session taken over elsewhere"). Waits up to 60 s when all 15 are taken. */
+static int s_redis_db_claim(void)
+{
+    static int claimed;
+    if (claimed)
+        return claimed;
+    const char *port = test_env("USCHAT_TEST_REDIS_PORT");
+    for (int round = 0; round < 600; round++) {
+        for (int i = 0; i < 15; i++) {
+            int db = 1 + (int)((getpid() + i) % 15); /* start apart from the other tests */
+            char path[128];
+            snprintf(path, sizeof path, "/tmp/uschat-test-redis-%s-db%d.lock", port, db);
+            int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (fd < 0)
+                continue;
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                return claimed = db; /* fd stays open: the lock lives as long as we do */
+            close(fd);
+        }
+        nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+    }
+    s_die("no free Redis database for this test (15 in use for 60 s)");
+    return 0;
+}
+
 static void s_servers(test_stack_t *s, const char *tag)
 {
     if (test_db_create(tag, s->db, sizeof s->db) != 0)
         s_die("the test database cannot be made");
-    /* parallel tests share one Redis: each process keeps its keys in a database of its own */
-    s->redis_db = 1 + (int)(getpid() % 15);
+    s->redis_db = s_redis_db_claim();
     const char *pw = test_env("USCHAT_TEST_MYSQL_PASSWORD");
     test_env_setf(&s->env, "USCHAT_REDIS_HOST=%s", test_env("USCHAT_TEST_REDIS_HOST"));
     test_env_setf(&s->env, "USCHAT_REDIS_PORT=%s", test_env("USCHAT_TEST_REDIS_PORT"));
