@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -47,12 +48,15 @@ acc_http_t *acc_http_new(const char *base_url)
     h->curl = curl_easy_init();
     CHECK(h->curl);
     snprintf(h->base, sizeof h->base, "%s", base_url);
-    /* The gate counts failed logins per client address in Redis, which parallel test
-     * processes share: each process speaks from a loopback address of its own (all of
-     * 127.0.0.0/8 is loopback), so one test's failures never count against another's. */
-    unsigned pid = (unsigned)getpid();
-    snprintf(h->source, sizeof h->source, "host!127.%u.%u.%u", 1 + (pid >> 16) % 254,
-             (pid >> 8) & 255, 1 + pid % 254);
+    /* The gate counts failed logins per client address in Redis (for up to gate/
+     * login_fail_window_s, 300 s by default), which tests share: each client speaks from a
+     * random loopback address of its own (all of 127.0.0.0/8 is loopback), so no test's
+     * failures count against another's. From the pid it was not enough: a later process with a
+     * reused pid inherited an earlier one's failures within the window. */
+    uint8_t r[3];
+    CHECK(getrandom(r, sizeof r, 0) == (ssize_t)sizeof r);
+    snprintf(h->source, sizeof h->source, "host!127.%u.%u.%u", 1u + r[0] % 254u, (unsigned)r[1],
+             1u + r[2] % 254u);
     curl_easy_setopt(h->curl, CURLOPT_INTERFACE, h->source);
     return h;
 }
