@@ -57,7 +57,6 @@ acc_http_t *acc_http_new(const char *base_url)
     CHECK(getrandom(r, sizeof r, 0) == (ssize_t)sizeof r);
     snprintf(h->source, sizeof h->source, "host!127.%u.%u.%u", 1u + r[0] % 254u, (unsigned)r[1],
              1u + r[2] % 254u);
-    curl_easy_setopt(h->curl, CURLOPT_INTERFACE, h->source);
     return h;
 }
 
@@ -81,6 +80,8 @@ long acc_http_request(acc_http_t *h, const char *method, const char *path, const
     h->len = 0;
     CURL *c = h->curl;
     curl_easy_reset(c);
+    /* after the reset, which forgets every option (the address included) */
+    curl_easy_setopt(c, CURLOPT_INTERFACE, h->source);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);

@@ -7,6 +7,7 @@
 #include "test_stack.h"
 
 #include <fcntl.h>
+#include <hiredis/hiredis.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,27 @@ void test_env_free(test_env_t *env)
  * process ends (the kernel drops it even on a crash). A database picked from the pid alone was
  * shared by two tests now and then, and one's login of uid 1 then kicked the other's uid 1
  * ("session taken over elsewhere"). Waits up to 60 s when all 15 are taken. */
+/* A claimed database still holds what the test before kept in it (failed-login counts, tokens,
+ * presence): it is emptied first, so no test starts from another's state. */
+static void s_redis_db_empty(int db)
+{
+    const char *port = test_env("USCHAT_TEST_REDIS_PORT");
+    redisContext *c = redisConnect(test_env("USCHAT_TEST_REDIS_HOST"), atoi(port));
+    if (!c || c->err)
+        s_die("Redis is not reachable to empty a test database");
+    redisReply *r = redisCommand(c, "SELECT %d", db);
+    bool ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r)
+        freeReplyObject(r);
+    r = ok ? redisCommand(c, "FLUSHDB") : NULL;
+    ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+    if (!ok)
+        s_die("the test's Redis database cannot be emptied");
+}
+
 static int s_redis_db_claim(void)
 {
     static int claimed;
@@ -93,8 +115,10 @@ static int s_redis_db_claim(void)
             int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
             if (fd < 0)
                 continue;
-            if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-                return claimed = db; /* fd stays open: the lock lives as long as we do */
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                s_redis_db_empty(db); /* fd stays open: the lock lives as long as we do */
+                return claimed = db;
+            }
             close(fd);
         }
         nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
