@@ -36,12 +36,13 @@ struct broker_actor_t {
     uint8_t identity_len;
     char service[ENVELOPE_SERVICE_MAX];
     char node[ENVELOPE_NODE_MAX];
-    uint32_t load;     /* as last reported with READY or HEARTBEAT */
-    uint32_t routed;   /* messages routed to it since that report (plus penalties) */
-    int64_t ready_at;  /* when it registered */
-    int64_t last_seen; /* last traffic from it */
-    uint64_t msgs_in;  /* messages it sent that the broker routed */
-    uint64_t msgs_out; /* messages routed to it */
+    uint32_t load;      /* as last reported with READY or HEARTBEAT */
+    uint32_t routed;    /* messages routed to it since that report (plus penalties) */
+    int64_t ready_at;   /* when it registered */
+    int64_t last_seen;  /* last traffic from it */
+    uint64_t msgs_in;   /* messages it sent that the broker routed */
+    uint64_t msgs_out;  /* messages routed to it */
+    uint64_t ready_tag; /* the corr of its latest READY (set by the server): sender tag | count */
     /* ---- private to broker_core.c ---- */
     broker_actor_t *identity_next; /* hash chain by identity */
     broker_actor_t *seen_prev;     /* the last-seen list, oldest first */

@@ -404,6 +404,16 @@ routed:
                            env->type, &self->tap_env, has_body ? &self->tap_body : NULL);
 }
 
+/* A READY's corr is the sender's tag (high half, random per broker client) and its count of
+ * READYs (low half); 0 is an untagged sender. One with the holder's tag and a lower count is
+ * the holder's own, sent before it last reconnected: newest-wins must not apply to it. */
+static bool s_ready_is_stale(const broker_actor_t *holder, const envelope_t *env)
+{
+    uint32_t tag = (uint32_t)(env->corr >> 32);
+    return tag != 0 && tag == (uint32_t)(holder->ready_tag >> 32) &&
+           (uint32_t)env->corr < (uint32_t)holder->ready_tag;
+}
+
 static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const envelope_t *env)
 {
     const uint8_t *id = zmq_msg_data(&self->id);
@@ -430,6 +440,7 @@ static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const e
     if (actor) {
         if (strcmp(actor->node, env->node) == 0 && strcmp(actor->service, env->service) == 0) {
             /* A repeated READY (the actor thought it was forgotten): a load report. */
+            actor->ready_tag = env->corr;
             broker_core_report(self->core, actor, env->load);
             s_send_control(self, id, id_len, self->heartbeat, self->heartbeat_len);
             return;
@@ -437,6 +448,13 @@ static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const e
         broker_core_remove(self->core, actor); /* the same peer, renamed */
     }
     broker_actor_t *holder = broker_core_find_node(self->core, env->node);
+    if (holder && s_ready_is_stale(holder, env)) {
+        /* the holder's own earlier READY, from a socket it has since given up and reaching us
+         * late: the holder stays; the stale socket is told, in case anyone still reads it */
+        log_debug("stale READY for %s ignored", env->node);
+        s_send_disconnect(self, id, id_len, ROUTE_ERR_REPLACED);
+        return;
+    }
     if (holder) {
         /* Newest wins: a restarted node must not wait for its old self to expire. */
         uint8_t old_id[BROKER_IDENTITY_MAX];
@@ -450,6 +468,7 @@ static void s_handle_ready(broker_server_t *self, broker_actor_t *actor, const e
         log_error("cannot register %s (%s): out of memory", env->node, env->service);
         return;
     }
+    actor->ready_tag = env->corr;
     log_info("ready: %s (%s), load %u", actor->node, actor->service, actor->load);
     broker_tap_event(self->tap, "ready", actor->service, actor->node, NULL,
                      zmq_msg_data(&self->env), zmq_msg_size(&self->env));

@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "uschat/host.h"
 #include "uschat/log.h"
@@ -63,6 +65,11 @@ struct broker_client_t {
     int64_t broker_expiry; /* the broker counts as dead after this */
     int64_t heartbeat_at;  /* next heartbeat due */
     int64_t ready_sent_at;
+    /* The corr of every READY: this object's random tag in the high half, a count of its
+     * READYs in the low half. A READY still queued on a socket we gave up can reach the
+     * broker after the one of our new socket; by the tag and count the broker knows it for
+     * ours and older, and does not let it replace us. */
+    uint64_t ready_tag;
     bool held; /* hold_ready: silent until broker_client_announce() */
     bool connected, replaced;
     bool forbidden; /* the broker refused our READY: our key may not register this service */
@@ -185,6 +192,8 @@ static int s_send_control(broker_client_t *self, int kind)
     envelope_t env;
     memset(&env, 0, sizeof env);
     env.kind = (uint8_t)kind;
+    if (kind == ENVELOPE_READY)
+        env.corr = ++self->ready_tag;
     env.load = self->load;
     snprintf(env.service, sizeof env.service, "%s", self->service);
     snprintf(env.node, sizeof env.node, "%s", self->node);
@@ -260,6 +269,7 @@ static void s_reconnect(broker_client_t *self, int64_t now)
     if (self->sock) {
         if (self->loop)
             zloop_reader_end(self->loop, self->sock);
+        zsock_set_linger(self->sock, 0); /* what it still holds is for the dead connection */
         zsock_destroy(&self->sock);
     }
     self->connected = false;
@@ -516,6 +526,10 @@ broker_client_t *broker_client_new(const broker_client_config_t *config)
     self->heartbeat_timer = -1;
     self->expiry_timer = -1;
     self->next_corr = 1;
+    uint32_t tag = 0;
+    if (getrandom(&tag, sizeof tag, GRND_NONBLOCK) != (ssize_t)sizeof tag)
+        tag = (uint32_t)getpid() ^ (uint32_t)zclock_usecs();
+    self->ready_tag = (uint64_t)(tag ? tag : 1) << 32; /* 0 means "no tag" to the broker */
     if (!self->endpoint || !self->service || !self->node ||
         (any_key && (!self->curve_server_public || !self->curve_public || !self->curve_secret)) ||
         !(self->pending = s_pending_new()) || s_socket_open(self) != 0) {

@@ -191,8 +191,14 @@ int harness_raw_recv(zsock_t *sock, int timeout_ms, envelope_t *env, char **body
 zsock_t *harness_raw_actor(const harness_stack_t *s, const char *service, const char *node,
                            uint32_t load)
 {
+    return harness_raw_actor_tagged(s, service, node, load, 0);
+}
+
+zsock_t *harness_raw_actor_tagged(const harness_stack_t *s, const char *service, const char *node,
+                                  uint32_t load, uint64_t ready_corr)
+{
     zsock_t *sock = harness_raw_new(s);
-    harness_raw_send(sock, ENVELOPE_READY, service, node, 0, load, 0, NULL);
+    harness_raw_send(sock, ENVELOPE_READY, service, node, ready_corr, load, 0, NULL);
     zsock_set_rcvtimeo(sock, 3000);
     zmsg_t *ack = zmsg_recv(sock);
     envelope_t env;

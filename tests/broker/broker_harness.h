@@ -84,6 +84,9 @@ int harness_raw_recv(zsock_t *sock, int timeout_ms, envelope_t *env, char **body
 /* A raw socket that said READY and was acknowledged. */
 zsock_t *harness_raw_actor(const harness_stack_t *s, const char *service, const char *node,
                            uint32_t load);
+/* The same with a READY corr of its own (a broker client's tag | count of READYs). */
+zsock_t *harness_raw_actor_tagged(const harness_stack_t *s, const char *service, const char *node,
+                                  uint32_t load, uint64_t ready_corr);
 
 /* ---- actors on the runtime's broker client -------------------------------------------- */
 

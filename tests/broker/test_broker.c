@@ -10,6 +10,8 @@
  *   unroutable   no such service / node: ERROR at once, with the request's corr and type
  *   expiry       an actor that stops heartbeating is gone after liveness * heartbeat
  *   replaced     a second READY under a live node name wins; the first is told REPLACED
+ *   stale_ready  a node's own older READY, reaching the broker after its newer one (from a
+ *                socket it gave up), does not replace it
  *   vanished     a request to an actor whose connection closed comes back UNDELIVERABLE
  *   backpressure an actor that stops reading gets UNDELIVERABLE for its sender, while the
  *                broker keeps serving everyone else
@@ -257,6 +259,41 @@ static void s_case_replaced(void)
     zsock_destroy(&old);
     zsock_destroy(&fresh);
     zsock_destroy(&sender);
+    harness_stack_destroy(&s);
+}
+
+static void s_case_stale_ready(void)
+{
+    harness_stack_t s;
+    harness_stack_new(&s, "broker-stale", 1000, 3);
+    /* one broker client's sockets: tag 7, the second READY (count 2) went out on its new socket
+     * and arrives first; the first (count 1) from the socket it gave up arrives after */
+    const uint64_t tag = (uint64_t)7 << 32;
+    zsock_t *fresh = harness_raw_actor_tagged(&s, "dup", "dup.1", 0, tag | 2);
+    envelope_t env;
+    zsock_t *stale = harness_raw_new(&s);
+    harness_raw_send(stale, ENVELOPE_READY, "dup", "dup.1", tag | 1, 0, 0, NULL);
+    CHECK(harness_raw_recv(stale, 2000, &env, NULL) == 0 && env.kind == ENVELOPE_DISCONNECT &&
+              env.error == ROUTE_ERR_REPLACED,
+          "stale socket: kind %d error %d", env.kind, env.error);
+    CHECK(harness_raw_recv(fresh, 500, &env, NULL) != 0, "the newer socket was told %s",
+          route_error_name(env.error));
+    zsock_t *sender = harness_raw_actor(&s, "sender", "sender.1", 0);
+    harness_raw_send(sender, ENVELOPE_REQUEST, NULL, "dup.1", 5, 0, 1, "still yours");
+    CHECK(harness_raw_recv(fresh, 2000, &env, NULL) == 0 && env.kind == ENVELOPE_REQUEST &&
+              env.corr == 5,
+          "the newer socket lost its node name to a stale READY");
+    /* another sender (another tag) with the same name still wins: a restarted node */
+    zsock_t *restarted = harness_raw_new(&s);
+    harness_raw_send(restarted, ENVELOPE_READY, "dup", "dup.1", ((uint64_t)8 << 32) | 1, 0, 0,
+                     NULL);
+    CHECK(harness_raw_recv(fresh, 2000, &env, NULL) == 0 && env.kind == ENVELOPE_DISCONNECT &&
+              env.error == ROUTE_ERR_REPLACED,
+          "a restarted node did not replace the old one");
+    zsock_destroy(&restarted);
+    zsock_destroy(&sender);
+    zsock_destroy(&stale);
+    zsock_destroy(&fresh);
     harness_stack_destroy(&s);
 }
 
@@ -726,13 +763,21 @@ static void s_case_actors(void)
 int main(int argc, char **argv)
 {
     static const harness_case_t cases[] = {
-        {"register", s_case_register},   {"route", s_case_route},
-        {"spread", s_case_spread},       {"unroutable", s_case_unroutable},
-        {"expiry", s_case_expiry},       {"replaced", s_case_replaced},
-        {"vanished", s_case_vanished},   {"backpressure", s_case_backpressure},
-        {"restart", s_case_restart},     {"tap", s_case_tap},
-        {"malformed", s_case_malformed}, {"sigterm", s_case_sigterm},
-        {"curve", s_case_curve},         {"actors", s_case_actors},
+        {"register", s_case_register},
+        {"route", s_case_route},
+        {"spread", s_case_spread},
+        {"unroutable", s_case_unroutable},
+        {"expiry", s_case_expiry},
+        {"replaced", s_case_replaced},
+        {"stale_ready", s_case_stale_ready},
+        {"vanished", s_case_vanished},
+        {"backpressure", s_case_backpressure},
+        {"restart", s_case_restart},
+        {"tap", s_case_tap},
+        {"malformed", s_case_malformed},
+        {"sigterm", s_case_sigterm},
+        {"curve", s_case_curve},
+        {"actors", s_case_actors},
     };
     return harness_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }
