@@ -46,9 +46,9 @@ void chat_group_now(char out[20])
 json_t *chat_group_msg_item(int64_t group_id, int64_t msg_id, int64_t seq, int kind, int64_t sender,
                             const char *unique_id, const char *content, const char *chat_time)
 {
-    json_t *item = json_pack("{sIsIsIsisIssssss}", MSG(group_id), (json_int_t)group_id,
-                             MSG(msg_id), (json_int_t)msg_id, MSG(seq), (json_int_t)seq, MSG(kind),
-                             kind, MSG(sender), (json_int_t)sender, MSG(unique_id), unique_id,
+    json_t *item = json_pack("{sIsIsIsisIssssss}", MSG(group_id), (json_int_t)group_id, MSG(msg_id),
+                             (json_int_t)msg_id, MSG(seq), (json_int_t)seq, MSG(kind), kind,
+                             MSG(sender), (json_int_t)sender, MSG(unique_id), unique_id,
                              MSG(content), kind ? "" : content, MSG(chat_time), chat_time);
     if (item && kind) {
         json_t *event = json_loads(content, 0, NULL);
@@ -343,6 +343,49 @@ void chat_group_store_read(chat_job_t *job, chat_worker_t *worker)
 #undef RSP
 }
 
+/* ---- pages (1076, 1085) ---------------------------------------------------------------------- */
+
+/* The names of a paged answer: its list, its "more" flag, its cursor, and the items' id. */
+typedef struct {
+    const char *list, *more, *cursor, *item_id;
+} s_page_t;
+
+/* The answer was cut to fit one frame: more follow, from its last item on. */
+static void s_page_fix(json_t *rsp, void *arg)
+{
+    const s_page_t *p = arg;
+    json_t *items = json_object_get(rsp, p->list);
+    json_t *last = json_array_get(items, json_array_size(items) - 1);
+    json_object_set_new(rsp, p->more, json_true());
+    json_object_set(rsp, p->cursor, json_object_get(last, p->item_id));
+}
+
+/* Answers job with rsp (taken) holding items (taken; one more than page when more follow), the
+ * more flag and the cursor (the last item's id, else the request's cursor), cut to one frame. */
+static void s_page_reply(chat_job_t *job, json_t *rsp, json_t *items, size_t page, int64_t cursor,
+                         const s_page_t *p)
+{
+    bool more = json_array_size(items) > page;
+    if (more)
+        json_array_remove(items, page);
+    json_t *last = json_array_get(items, json_array_size(items) - 1);
+    json_int_t next = last ? json_integer_value(json_object_get(last, p->item_id)) : cursor;
+    if (!rsp)
+        json_decref(items);
+    if (!rsp || json_object_set_new(rsp, p->list, items) < 0 ||
+        json_object_set_new(rsp, p->more, json_boolean(more)) < 0 ||
+        json_object_set_new(rsp, p->cursor, json_integer(next)) < 0) {
+        json_decref(rsp);
+        chat_job_set_error(job, USCHAT_ERR_RPC);
+        return;
+    }
+    free(job->reply);
+    job->reply = chat_json_dump_fit(rsp, items, false, s_page_fix, (void *)p, &job->reply_len);
+    json_decref(rsp);
+    if (!job->reply)
+        chat_job_set_error(job, USCHAT_ERR_RPC);
+}
+
 /* ---- 1075: my groups ------------------------------------------------------------------------- */
 
 static int s_on_group(void *arg, const db_value_t *c, size_t ncols)
@@ -371,18 +414,6 @@ static int s_on_group(void *arg, const db_value_t *c, size_t ncols)
 #undef G
 }
 
-static void s_list_trimmed(json_t *rsp, void *arg)
-{
-    (void)arg;
-#define RSP(f) USCHAT_FIELD(GROUP_LIST_RSP, f)
-    json_t *groups = json_object_get(rsp, RSP(groups));
-    json_t *last = json_array_get(groups, json_array_size(groups) - 1);
-    json_object_set_new(rsp, RSP(load_more), json_true());
-    json_object_set(rsp, RSP(next_last_id),
-                    json_object_get(last, USCHAT_FIELD(GROUP_ITEM, group_id)));
-#undef RSP
-}
-
 void chat_group_store_list(chat_job_t *job, chat_worker_t *worker)
 {
 #define RSP(f) USCHAT_FIELD(GROUP_LIST_RSP, f)
@@ -407,17 +438,9 @@ void chat_group_store_list(chat_job_t *job, chat_worker_t *worker)
         chat_job_set_error(job, USCHAT_ERR_LOAD_CHAT);
         return;
     }
-    bool more = json_array_size(groups) > LIST_PAGE;
-    if (more)
-        json_array_remove(groups, LIST_PAGE);
-    json_t *last = json_array_get(groups, json_array_size(groups) - 1);
-    json_int_t next =
-        last ? json_integer_value(json_object_get(last, USCHAT_FIELD(GROUP_ITEM, group_id)))
-             : (json_int_t)cursor;
-    chat_job_set_reply_fit(job,
-                           json_pack("{sisbsIso}", RSP(error), 0, RSP(load_more), more,
-                                     RSP(next_last_id), next, RSP(groups), groups),
-                           RSP(groups), false, s_list_trimmed);
+    static const s_page_t page = {RSP(groups), RSP(load_more), RSP(next_last_id),
+                                  USCHAT_FIELD(GROUP_ITEM, group_id)};
+    s_page_reply(job, json_pack("{si}", RSP(error), 0), groups, LIST_PAGE, cursor, &page);
 #undef RSP
 }
 
@@ -435,18 +458,6 @@ static int s_on_member(void *arg, const db_value_t *c, size_t ncols)
                                     (int)c[4].i64, M(muted_until), (json_int_t)c[5].i64));
     return 0;
 #undef M
-}
-
-static void s_members_trimmed(json_t *rsp, void *arg)
-{
-    (void)arg;
-#define RSP(f) USCHAT_FIELD(GROUP_MEMBERS_RSP, f)
-    json_t *members = json_object_get(rsp, RSP(members));
-    json_t *last = json_array_get(members, json_array_size(members) - 1);
-    json_object_set_new(rsp, RSP(load_more), json_true());
-    json_object_set(rsp, RSP(next_uid),
-                    json_object_get(last, USCHAT_FIELD(GROUP_MEMBER_ITEM, uid)));
-#undef RSP
 }
 
 void chat_group_store_members(chat_job_t *job, chat_worker_t *worker)
@@ -475,17 +486,9 @@ void chat_group_store_members(chat_job_t *job, chat_worker_t *worker)
                                           (json_int_t)group_id));
         return;
     }
-    bool more = json_array_size(members) > MEMBERS_PAGE;
-    if (more)
-        json_array_remove(members, MEMBERS_PAGE);
-    json_t *last = json_array_get(members, json_array_size(members) - 1);
-    json_int_t next =
-        last ? json_integer_value(json_object_get(last, USCHAT_FIELD(GROUP_MEMBER_ITEM, uid)))
-             : (json_int_t)cursor;
-    chat_job_set_reply_fit(job,
-                           json_pack("{sisIsbsIso}", RSP(error), 0, RSP(group_id),
-                                     (json_int_t)group_id, RSP(load_more), more, RSP(next_uid),
-                                     next, RSP(members), members),
-                           RSP(members), false, s_members_trimmed);
+    static const s_page_t page = {RSP(members), RSP(load_more), RSP(next_uid),
+                                  USCHAT_FIELD(GROUP_MEMBER_ITEM, uid)};
+    s_page_reply(job, json_pack("{sisI}", RSP(error), 0, RSP(group_id), (json_int_t)group_id),
+                 members, MEMBERS_PAGE, cursor, &page);
 #undef RSP
 }
