@@ -21,6 +21,9 @@
  *   fanout   a group with members on both nodes: each message stored once, every member
  *            online gets it once, and each group message costs exactly one broker message
  *            (K - 1 for K = 2 nodes), counted on the broker's tap and by the nodes' counters
+ *   kill     texts to a group with members on both nodes while node2 is killed (SIGKILL) and
+ *            started again: every member reads every acked message exactly once in seq order,
+ *            by push or by sync after logging in again
  */
 #include <czmq.h>
 #include <stdbool.h>
@@ -675,6 +678,127 @@ static void s_case_fanout(void)
     chat_stack_stop(&st);
 }
 
+/* ---- kill --------------------------------------------------------------------------------------
+ */
+
+/* What one member has seen of a group: the next seq expected, pushes and syncs together. */
+typedef struct {
+    s_user_t u;
+    int node;
+    int64_t next;
+} s_reader_t;
+
+/* Takes every 1079 queued on r within wait_ms; each must be the next seq (no gap, no twice). */
+static void s_drain(s_reader_t *r, int64_t group, int wait_ms)
+{
+    for (;;) {
+        uint16_t id = 0;
+        json_t *body = NULL;
+        if (uschat_session_next(r->u.s, wait_ms, &id, &body) != 0)
+            return;
+        uschat_group_msgs_t msgs;
+        if (id == USCHAT_ID_NOTIFY_GROUP_MSG && uschat_parse_group_msgs(body, &msgs) == 0 &&
+            msgs.group_id == group) {
+            size_t i;
+            json_t *it;
+            json_array_foreach(msgs.chat_datas, i, it)
+            {
+                uschat_group_msg_t m;
+                CHECK(uschat_parse_group_msg(it, &m) == 0 && m.seq == r->next,
+                      "uid %lld: pushed seq %lld, expected %lld", (long long)r->u.uid,
+                      (long long)m.seq, (long long)r->next);
+                r->next = m.seq + 1;
+            }
+        }
+        json_decref(body);
+    }
+}
+
+/* Syncs r from the last seq it has to the end; each seq once, in order. */
+static void s_catch_up(s_reader_t *r, int64_t group)
+{
+    for (int page = 0; page < 100; page++) {
+        json_t *reply = NULL;
+        CHECK(chat_stack_request(r->u.s, USCHAT_ID_GROUP_SYNC_REQ,
+                                 uschat_req_group_sync(group, r->next - 1, 0, 20), &reply) == 0,
+              "sync of uid %lld", (long long)r->u.uid);
+        uschat_group_msgs_t msgs;
+        CHECK(uschat_parse_group_msgs(reply, &msgs) == 0, "sync parses");
+        size_t i;
+        json_t *it;
+        json_array_foreach(msgs.chat_datas, i, it)
+        {
+            uschat_group_msg_t m;
+            CHECK(uschat_parse_group_msg(it, &m) == 0 && m.seq == r->next,
+                  "uid %lld: synced seq %lld, expected %lld", (long long)r->u.uid, (long long)m.seq,
+                  (long long)r->next);
+            r->next = m.seq + 1;
+        }
+        int more = msgs.has_more;
+        json_decref(reply);
+        if (!more)
+            return;
+    }
+}
+
+static void s_case_kill(void)
+{
+    chat_stack_t *st = chat_stack_start("groupkill", NULL);
+    enum { READERS = 4, TEXTS = 60, KILL_AT = 20, BACK_AT = 40 };
+    s_user_t ann = s_login(st, "ann", 0);
+    s_reader_t r[READERS];
+    s_user_t *users[READERS];
+    int64_t uids[READERS];
+    for (int i = 0; i < READERS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "r%d", i);
+        r[i] = (s_reader_t){.u = s_login(st, name, i % 2), .node = i % 2, .next = 1};
+        users[i] = &r[i].u;
+        uids[i] = r[i].u.uid;
+    }
+    s_friends(&ann, users, READERS);
+    int64_t g = s_create(&ann, "kill", uids, READERS);
+    for (int t = 1; t <= TEXTS; t++) {
+        char text[32], unique[32];
+        snprintf(text, sizeof text, "k %d", t);
+        snprintf(unique, sizeof unique, "k-%d", t);
+        CHECK(s_text(&ann, g, text, unique, NULL, NULL) == 0, "text %d acked", t);
+        for (int i = 0; i < READERS; i++)
+            if (r[i].u.s)
+                s_drain(&r[i], g, 0);
+        if (t == KILL_AT) {
+            /* node2 dies with its members' sessions; ann goes on writing */
+            for (int i = 0; i < READERS; i++)
+                if (r[i].node == 1) {
+                    s_drain(&r[i], g, 500);
+                    s_logout(&r[i].u);
+                }
+            chat_stack_kill(&st->node[1]);
+        }
+        if (t == BACK_AT) {
+            chat_stack_start_node(st, 1);
+            for (int i = 0; i < READERS; i++)
+                if (r[i].node == 1) {
+                    char token[128];
+                    chat_stack_token(st, r[i].u.uid, token, NULL);
+                    r[i].u.s = chat_stack_login(st, 1, r[i].u.uid, token, NULL);
+                    s_catch_up(&r[i], g);
+                }
+        }
+    }
+    for (int i = 0; i < READERS; i++) {
+        s_drain(&r[i], g, 1000);
+        s_catch_up(&r[i], g); /* a push lost on the way (none expected here) */
+        CHECK(r[i].next == 1 + TEXTS + 1, "uid %lld has every seq 1..%d once, in order",
+              (long long)r[i].u.uid, 1 + TEXTS);
+        s_logout(&r[i].u);
+    }
+    CHECK(s_count(st, false, g) == 1 + TEXTS && s_count(st, true, g) == 1 + TEXTS,
+          "stored once each, seq 1..%d", 1 + TEXTS);
+    s_logout(&ann);
+    chat_stack_stop(&st);
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "";
@@ -688,8 +812,10 @@ int main(int argc, char **argv)
         s_case_dedup();
     else if (strcmp(which, "fanout") == 0)
         s_case_fanout();
+    else if (strcmp(which, "kill") == 0)
+        s_case_kill();
     else {
-        fprintf(stderr, "usage: test_chat_groups manage|perms|offline|dedup|fanout\n");
+        fprintf(stderr, "usage: test_chat_groups manage|perms|offline|dedup|fanout|kill\n");
         return 2;
     }
     printf("ok %s\n", which);
