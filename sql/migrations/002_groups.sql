@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS group_member (
 -- GROUP_EVENT_ITEM of docs/protocol.md), sender_id who made the change, unique_id NULL (a
 -- unique key holds any number of NULLs, so no text's unique_id can ever meet an event's).
 -- UNIQUE(group_id, seq): gap-free numbering; UNIQUE(group_id, sender_id, unique_id): a
--- resent text finds the stored row instead of being stored twice (byte for byte).
+-- resent text finds the stored row instead of being stored twice (byte for byte). A text holds
+-- at most 4096 characters (the protocol's limit); an event's JSON may be longer (the 200 users
+-- of one invite), hence 8192.
 CREATE TABLE IF NOT EXISTS group_message (
     message_id BIGINT NOT NULL AUTO_INCREMENT,
     group_id BIGINT NOT NULL,
@@ -57,7 +59,7 @@ CREATE TABLE IF NOT EXISTS group_message (
     kind TINYINT NOT NULL DEFAULT 0,
     sender_id BIGINT NOT NULL,
     unique_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-    content VARCHAR(4096) NOT NULL,
+    content VARCHAR(8192) NOT NULL,
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     PRIMARY KEY (message_id),
     UNIQUE KEY uq_group_message_seq (group_id, seq),
