@@ -147,6 +147,16 @@ static void s_friends(s_user_t *owner, s_user_t *const *others, size_t n)
         chat_stack_befriend(owner->s, owner->uid, others[i]->s, others[i]->uid);
 }
 
+/* A change by u answered with seq, and pushed as event op to every user of list[0..n). */
+static void s_change(s_user_t *u, uint16_t id, json_t *body, s_user_t *const *list, size_t n,
+                     int64_t group, int64_t seq, const char *op)
+{
+    uschat_group_op_rsp_t rsp;
+    CHECK(s_op(u, id, body, &rsp) == 0 && rsp.seq == seq && rsp.op == id,
+          "%s by %lld answered with seq %lld", op, (long long)u->uid, (long long)seq);
+    s_all_get(list, n, group, seq, op);
+}
+
 /* ---- manage ------------------------------------------------------------------------------------
  */
 
@@ -171,49 +181,36 @@ static void s_case_manage(void)
     s_all_get((s_user_t *[]){&ann, &cat}, 2, g, 1, "create");
 
     /* a member invites dan (members may invite by default): everyone, dan too, gets seq 2 */
-    uschat_group_op_rsp_t op;
-    CHECK(s_op(&cat, USCHAT_ID_GROUP_INVITE_REQ, uschat_req_group_invite(g, &dan.uid, 1), &op) == 0,
-          "cat invites dan");
-    CHECK(op.seq == 2 && op.op == USCHAT_ID_GROUP_INVITE_REQ, "invite is seq 2");
     s_user_t *four[] = {&ann, &ben, &cat, &dan};
-    s_all_get(four, 4, g, 2, "invite");
+    s_change(&cat, USCHAT_ID_GROUP_INVITE_REQ, uschat_req_group_invite(g, &dan.uid, 1), four, 4, g,
+             2, "invite");
     CHECK(s_op(&cat, USCHAT_ID_GROUP_INVITE_REQ, uschat_req_group_invite(g, &dan.uid, 1), NULL) ==
               USCHAT_ERR_OUT_OF_RANGE,
           "inviting a member again: 1015");
 
-    CHECK(s_op(&ann, USCHAT_ID_GROUP_RENAME_REQ, uschat_req_group_rename(g, "Renamed"), &op) == 0 &&
-              op.seq == 3,
-          "rename: seq 3");
-    s_all_get(four, 4, g, 3, "rename");
-    CHECK(s_op(&ann, USCHAT_ID_GROUP_ANNOUNCE_REQ, uschat_req_group_announce(g, "Read me"), &op) ==
-              0,
-          "announce");
-    s_all_get(four, 4, g, 4, "announce");
+    s_change(&ann, USCHAT_ID_GROUP_RENAME_REQ, uschat_req_group_rename(g, "Renamed"), four, 4, g, 3,
+             "rename");
+    s_change(&ann, USCHAT_ID_GROUP_ANNOUNCE_REQ, uschat_req_group_announce(g, "Read me"), four, 4,
+             g, 4, "announce");
+    uschat_group_op_rsp_t op;
     CHECK(s_op(&ann, USCHAT_ID_GROUP_SET_ADMIN_REQ, uschat_req_group_set_admin(g, ben.uid, 1),
                &op) == 0,
           "ben made admin");
     json_decref(s_push(&dan, g, 5, "admin", &msg));
     CHECK(msg.event.member == ben.uid, "the admin event names ben");
     s_all_get(three, 3, g, 5, "admin");
-    CHECK(s_op(&ben, USCHAT_ID_GROUP_MUTE_REQ, uschat_req_group_mute(g, cat.uid, time(NULL) + 600),
-               &op) == 0,
-          "admin ben mutes cat");
-    s_all_get(four, 4, g, 6, "mute");
-    CHECK(s_op(&ben, USCHAT_ID_GROUP_MUTE_REQ, uschat_req_group_mute(g, cat.uid, 0), &op) == 0,
-          "and unmutes her");
-    s_all_get(four, 4, g, 7, "mute");
-    CHECK(s_op(&ann, USCHAT_ID_GROUP_MUTE_ALL_REQ,
-               uschat_req_group_switch(USCHAT_ID_GROUP_MUTE_ALL_REQ, g, 1), &op) == 0,
-          "mute all");
-    s_all_get(four, 4, g, 8, "mute_all");
-    CHECK(s_op(&ann, USCHAT_ID_GROUP_MUTE_ALL_REQ,
-               uschat_req_group_switch(USCHAT_ID_GROUP_MUTE_ALL_REQ, g, 0), &op) == 0,
-          "unmute all");
-    s_all_get(four, 4, g, 9, "mute_all");
-    CHECK(s_op(&ann, USCHAT_ID_GROUP_INVITE_POLICY_REQ,
-               uschat_req_group_switch(USCHAT_ID_GROUP_INVITE_POLICY_REQ, g, 0), &op) == 0,
-          "invite policy off");
-    s_all_get(four, 4, g, 10, "invite_policy");
+    /* admin ben mutes cat, and unmutes her */
+    s_change(&ben, USCHAT_ID_GROUP_MUTE_REQ, uschat_req_group_mute(g, cat.uid, time(NULL) + 600),
+             four, 4, g, 6, "mute");
+    s_change(&ben, USCHAT_ID_GROUP_MUTE_REQ, uschat_req_group_mute(g, cat.uid, 0), four, 4, g, 7,
+             "mute");
+    for (int on = 1; on >= 0; on--)
+        s_change(&ann, USCHAT_ID_GROUP_MUTE_ALL_REQ,
+                 uschat_req_group_switch(USCHAT_ID_GROUP_MUTE_ALL_REQ, g, on), four, 4, g, 9 - on,
+                 "mute_all");
+    s_change(&ann, USCHAT_ID_GROUP_INVITE_POLICY_REQ,
+             uschat_req_group_switch(USCHAT_ID_GROUP_INVITE_POLICY_REQ, g, 0), four, 4, g, 10,
+             "invite_policy");
 
     /* a text between the events: the next seq, pushed to all but the sender */
     uschat_group_msgs_t sent;
@@ -232,15 +229,11 @@ static void s_case_manage(void)
     }
 
     /* remove dan: everyone and dan himself get the event */
-    CHECK(s_op(&ben, USCHAT_ID_GROUP_REMOVE_REQ,
-               uschat_req_group_member_op(USCHAT_ID_GROUP_REMOVE_REQ, g, dan.uid), &op) == 0,
-          "admin ben removes dan");
-    s_all_get(four, 4, g, 12, "remove");
-    /* cat leaves */
-    CHECK(s_op(&cat, USCHAT_ID_GROUP_LEAVE_REQ,
-               uschat_req_group_member_op(USCHAT_ID_GROUP_LEAVE_REQ, g, 0), &op) == 0,
-          "cat leaves");
-    s_all_get(three, 3, g, 13, "leave");
+    s_change(&ben, USCHAT_ID_GROUP_REMOVE_REQ,
+             uschat_req_group_member_op(USCHAT_ID_GROUP_REMOVE_REQ, g, dan.uid), four, 4, g, 12,
+             "remove");
+    s_change(&cat, USCHAT_ID_GROUP_LEAVE_REQ,
+             uschat_req_group_member_op(USCHAT_ID_GROUP_LEAVE_REQ, g, 0), three, 3, g, 13, "leave");
     /* ann hands over to ben; then ben is the owner, ann an admin */
     CHECK(s_op(&ann, USCHAT_ID_GROUP_TRANSFER_REQ,
                uschat_req_group_member_op(USCHAT_ID_GROUP_TRANSFER_REQ, g, ben.uid), &op) == 0,
