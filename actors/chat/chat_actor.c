@@ -21,6 +21,7 @@
 
 #include <sys/resource.h>
 
+#include "chat_group.h"
 #include "chat_jobs.h"
 #include "chat_net.h"
 #include "chat_node.h"
@@ -94,6 +95,9 @@ static void s_on_broker(broker_client_t *client, const envelope_t *env, zframe_t
     } else if (env->type == MSG_CHAT_PUSH) {
         if (chat_push_receive(node, data, size) == 0)
             return;
+    } else if (env->type == MSG_CHAT_GROUP_PUSH) {
+        if (chat_group_push_receive(node, data, size) == 0)
+            return;
     } else {
         log_warn("chat: %s of type %u from %s not understood; ignored",
                  envelope_kind_name(env->kind), env->type, env->from);
@@ -138,6 +142,11 @@ static void s_log_stats(chat_node_t *node)
              (unsigned long long)s->busy, (unsigned long long)s->pushes_local,
              (unsigned long long)s->pushes_remote, (unsigned long long)s->pushes_in,
              (unsigned long long)s->addr_refused);
+    log_info("chat: groups: texts %llu, events %llu, frames to members here %llu, group pushes "
+             "to other nodes %llu, from other nodes %llu",
+             (unsigned long long)s->group_texts, (unsigned long long)s->group_events,
+             (unsigned long long)s->group_frames, (unsigned long long)s->group_pushes_remote,
+             (unsigned long long)s->group_pushes_in);
     if (s->batches)
         log_info("chat: %llu message batches committed: %llu requests, %llu messages (%.1f a "
                  "batch, at most %llu), %.2f ms a batch in the worker (at most %.2f ms)",

@@ -44,6 +44,8 @@ int chat_config_load(config_t *cfg, chat_config_t *out)
         (uint32_t)config_int(cfg, "chat/message_pending_max", 20000, 16, 10000000);
     out->message_id_readback = config_int(cfg, "chat/message_id_readback", 0, 0, 1) != 0;
     out->drain_ms = (uint32_t)config_int(cfg, "chat/drain_ms", 3000, 0, 4000);
+    out->group_max_members = (uint32_t)config_int(cfg, "chat/group_max_members", 10000, 2, 100000);
+    out->group_max_per_user = (uint32_t)config_int(cfg, "chat/group_max_per_user", 500, 1, 100000);
     out->report_ms = (int)config_int(cfg, "chat/report_ms", 1000, 100, 60000);
     service_config_mysql(cfg, &out->mysql);
     service_config_redis(cfg, &out->redis);

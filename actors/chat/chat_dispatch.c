@@ -11,6 +11,7 @@
  * worker pool, keyed by uid so one user's requests run in order.
  */
 #include "chat_dispatch.h"
+#include "chat_group.h"
 #include "chat_jobs.h"
 #include "chat_json.h"
 #include "chat_net.h"
@@ -432,3 +433,29 @@ static void s_on_read_mark_req(chat_node_t *node, chat_conn_t *conn, json_t *bod
         error = s_check_id(body, USCHAT_FIELD(READ_MARK_REQ, seq), true, 1);
     s_submit_checked(node, conn, body, USCHAT_ID_READ_MARK_RSP, chat_store_read, error);
 }
+
+/* ---- groups (chat_group.c) --------------------------------------------------------------------
+ */
+
+#define GROUP_ROUTE(name, NAME)                                                                    \
+    static void s_on_##name(chat_node_t *node, chat_conn_t *conn, json_t *body)                    \
+    {                                                                                              \
+        chat_group_request(node, conn, USCHAT_ID_##NAME, body);                                    \
+    }
+GROUP_ROUTE(group_create_req, GROUP_CREATE_REQ)
+GROUP_ROUTE(group_invite_req, GROUP_INVITE_REQ)
+GROUP_ROUTE(group_leave_req, GROUP_LEAVE_REQ)
+GROUP_ROUTE(group_remove_req, GROUP_REMOVE_REQ)
+GROUP_ROUTE(group_set_admin_req, GROUP_SET_ADMIN_REQ)
+GROUP_ROUTE(group_transfer_req, GROUP_TRANSFER_REQ)
+GROUP_ROUTE(group_rename_req, GROUP_RENAME_REQ)
+GROUP_ROUTE(group_announce_req, GROUP_ANNOUNCE_REQ)
+GROUP_ROUTE(group_mute_req, GROUP_MUTE_REQ)
+GROUP_ROUTE(group_mute_all_req, GROUP_MUTE_ALL_REQ)
+GROUP_ROUTE(group_invite_policy_req, GROUP_INVITE_POLICY_REQ)
+GROUP_ROUTE(group_dissolve_req, GROUP_DISSOLVE_REQ)
+GROUP_ROUTE(group_list_req, GROUP_LIST_REQ)
+GROUP_ROUTE(group_text_req, GROUP_TEXT_REQ)
+GROUP_ROUTE(group_sync_req, GROUP_SYNC_REQ)
+GROUP_ROUTE(group_read_req, GROUP_READ_REQ)
+GROUP_ROUTE(group_members_req, GROUP_MEMBERS_REQ)

@@ -10,6 +10,7 @@
  * the I/O thread only writes bytes or forwards them to the broker.
  */
 #include "chat_jobs.h"
+#include "chat_group.h"
 #include "chat_json.h"
 #include "chat_net.h"
 #include "chat_node.h"
@@ -47,6 +48,7 @@ void chat_job_destroy(chat_job_t **job_p)
     free(job->reply);
     chat_push_free_list(job->pushes);
     chat_text_free_list(job->texts);
+    chat_group_fan_free(job->fan);
     free(job->items);
     free(job->results);
     free(job);
@@ -111,6 +113,8 @@ void chat_job_done_reply(chat_node_t *node, chat_job_t *job)
     if (conn && job->reply_id && job->reply)
         chat_conn_send(node, conn, job->reply_id, job->reply, job->reply_len);
     chat_job_deliver_pushes(node, job);
+    if (job->fan)
+        chat_group_fan_deliver(node, job->fan);
 }
 
 /* ---- worker side ----------------------------------------------------------------------------- */

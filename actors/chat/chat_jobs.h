@@ -23,7 +23,8 @@
 #include "chat_push.h"
 
 typedef struct chat_job_t chat_job_t;
-typedef struct chat_text_t chat_text_t; /* chat_text.h */
+typedef struct chat_text_t chat_text_t;           /* chat_text.h */
+typedef struct chat_group_fan_t chat_group_fan_t; /* chat_group.h */
 
 typedef struct chat_worker_t {
     chat_node_t *node;
@@ -61,6 +62,9 @@ struct chat_job_t {
     chat_presence_item_t *items;
     size_t nitems;
     uint8_t *results; /* per item: 1 = still ours, 0 = superseded */
+    /* group requests */
+    uint16_t group_op;     /* the request's id */
+    chat_group_fan_t *fan; /* a frame for the group's members online, NULL = none */
 };
 
 /* chat_jobs.c (I/O thread unless noted) */

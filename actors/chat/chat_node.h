@@ -57,6 +57,8 @@ typedef struct {
     uint32_t message_pending_max; /* messages waiting for a lane, node-wide (more: 1018) */
     bool message_id_readback;     /* read message ids back even where they are consecutive */
     uint32_t drain_ms;            /* at stop: time to commit and ack what the lanes hold */
+    uint32_t group_max_members;   /* members of one group */
+    uint32_t group_max_per_user;  /* groups one user may be in */
     int report_ms;                /* load report to status */
     db_config_t mysql;
     redis_config_t redis;
@@ -76,6 +78,9 @@ typedef struct {
         pushes_local, pushes_remote, pushes_in, addr_refused;
     /* text batches: committed transactions, requests and items in them, time in the worker */
     uint64_t batches, batch_texts, batch_rows, batch_us, batch_max_rows, batch_max_us;
+    /* groups: texts and events stored, frames written to members here (pushed from this node
+     * or another), CHAT_GROUP_PUSH broker messages sent and received */
+    uint64_t group_texts, group_events, group_frames, group_pushes_remote, group_pushes_in;
 } chat_stats_t;
 
 typedef struct chat_node_t {

@@ -67,6 +67,25 @@ static const request_t s_requests[] = {
     {USCHAT_ID_LOAD_CHAT_REQ, {"thread_id=@T", "message_id=0", "before=true"}},
     {USCHAT_ID_SYNC_REQ, {"thread_id=@T", "after_seq=0", "limit=10"}},
     {USCHAT_ID_READ_MARK_REQ, {"thread_id=@T", "seq=0"}},
+    /* groups: @T stands for a group id too (one of those the creates made, or none) */
+    {USCHAT_ID_GROUP_CREATE_REQ, {"name=\"g\"", "members=[{\"uid\":@B}]"}},
+    {USCHAT_ID_GROUP_INVITE_REQ, {"group_id=@T", "members=[{\"uid\":@B}]"}},
+    {USCHAT_ID_GROUP_LEAVE_REQ, {"group_id=@T"}},
+    {USCHAT_ID_GROUP_REMOVE_REQ, {"group_id=@T", "member=@B"}},
+    {USCHAT_ID_GROUP_SET_ADMIN_REQ, {"group_id=@T", "member=@B", "on=true"}},
+    {USCHAT_ID_GROUP_TRANSFER_REQ, {"group_id=@T", "member=@B"}},
+    {USCHAT_ID_GROUP_RENAME_REQ, {"group_id=@T", "name=\"n\""}},
+    {USCHAT_ID_GROUP_ANNOUNCE_REQ, {"group_id=@T", "announcement=\"a\""}},
+    {USCHAT_ID_GROUP_MUTE_REQ, {"group_id=@T", "member=@B", "until=0"}},
+    {USCHAT_ID_GROUP_MUTE_ALL_REQ, {"group_id=@T", "on=false"}},
+    {USCHAT_ID_GROUP_INVITE_POLICY_REQ, {"group_id=@T", "on=true"}},
+    {USCHAT_ID_GROUP_LIST_REQ, {"group_id=0"}},
+    {USCHAT_ID_GROUP_TEXT_REQ,
+     {"group_id=@T", "text_array=[{\"content\":\"hi\",\"unique_id\":\"@U\"}]"}},
+    {USCHAT_ID_GROUP_SYNC_REQ, {"group_id=@T", "after_seq=0", "limit=10"}},
+    {USCHAT_ID_GROUP_READ_REQ, {"group_id=@T", "seq=1"}},
+    {USCHAT_ID_GROUP_MEMBERS_REQ, {"group_id=@T", "uid=0"}},
+    {USCHAT_ID_GROUP_DISSOLVE_REQ, {"group_id=@T"}},
 };
 
 typedef struct {

@@ -65,7 +65,7 @@ echo "--- tables: InnoDB, utf8mb4"
 tables=$(q "$db" -e "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables
     WHERE table_schema = '$db'")
 expect "tables" "$tables" \
-    "chat_message,chat_thread,friend,friend_apply,private_chat,schema_migrations,thread_read,user"
+    "chat_message,chat_thread,friend,friend_apply,group_chat,group_member,group_message,private_chat,schema_migrations,thread_read,user"
 other=$(q "$db" -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$db'
     AND (engine <> 'InnoDB' OR table_collation NOT LIKE 'utf8mb4%')")
 expect "tables not InnoDB/utf8mb4" "$other" 0
@@ -114,6 +114,22 @@ expect "utf8mb4 content round trip" \
     "$(printf '你好 😀' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
 ok "read mark" "INSERT INTO thread_read (thread_id, uid, read_seq) VALUES (1, 1, 1)"
 rejected "second read mark row" "INSERT INTO thread_read (thread_id, uid, read_seq) VALUES (1, 1, 2)"
+ok "group" "INSERT INTO group_chat (id, name, owner_id, members) VALUES (1, '小组 😀', 1, 2)"
+ok "group members" "INSERT INTO group_member (group_id, uid, role) VALUES (1, 1, 2), (1, 2, 0)"
+rejected "member twice" "INSERT INTO group_member (group_id, uid) VALUES (1, 2)"
+rejected "unknown role" "INSERT INTO group_member (group_id, uid, role) VALUES (1, 3, 3)"
+ok "group message" "INSERT INTO group_message (group_id, seq, sender_id, unique_id, content)
+    VALUES (1, 1, 1, 'g-1', '你好 😀')"
+rejected "same seq in a group" "INSERT INTO group_message (group_id, seq, sender_id, unique_id, content)
+    VALUES (1, 1, 2, 'g-2', 'x')"
+rejected "same unique_id from one sender in a group" "INSERT INTO group_message (group_id, seq, sender_id, unique_id, content)
+    VALUES (1, 2, 1, 'g-1', 'retry')"
+rejected "unknown message kind" "INSERT INTO group_message (group_id, seq, kind, sender_id, unique_id, content)
+    VALUES (1, 3, 5, 1, 'g-5', 'x')"
+rejected "a text without unique_id" "INSERT INTO group_message (group_id, seq, kind, sender_id, content)
+    VALUES (1, 3, 0, 1, 'x')"
+ok "two events of one sender" "INSERT INTO group_message (group_id, seq, kind, sender_id, content)
+    VALUES (1, 3, 1, 1, '{}'), (1, 4, 1, 1, '{}')"
 
 echo "--- a failing migration is not recorded, and applies once fixed"
 q -e "CREATE DATABASE $db2 CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"

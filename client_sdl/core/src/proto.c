@@ -420,3 +420,274 @@ int uschat_parse_notify_read(const json_t *body, uschat_notify_read_t *out)
     bad |= s_int(body, USCHAT_FIELD(NOTIFY_READ, seq), &out->seq);
     return bad ? USCHAT_E_REPLY : 0;
 }
+
+/* ---- groups (1061-1085) -----------------------------------------------------------------------
+ */
+
+/* [{uid}, ...] of N ids; NULL when out of memory. */
+static json_t *s_uid_list(const int64_t *uids, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        if (json_array_append_new(list, json_pack("{s:I}", USCHAT_FIELD(GROUP_UID_ITEM, uid),
+                                                  (json_int_t)uids[i])) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+json_t *uschat_req_group_create(const char *name, const int64_t *uids, size_t n)
+{
+    return json_pack("{s:s, s:o}", USCHAT_FIELD(GROUP_CREATE_REQ, name), name ? name : "",
+                     USCHAT_FIELD(GROUP_CREATE_REQ, members), s_uid_list(uids, n));
+}
+
+json_t *uschat_req_group_invite(int64_t group_id, const int64_t *uids, size_t n)
+{
+    return json_pack("{s:I, s:o}", USCHAT_FIELD(GROUP_INVITE_REQ, group_id), (json_int_t)group_id,
+                     USCHAT_FIELD(GROUP_INVITE_REQ, members), s_uid_list(uids, n));
+}
+
+json_t *uschat_req_group_member_op(uint16_t req, int64_t group_id, int64_t member)
+{
+    if (req != USCHAT_ID_GROUP_LEAVE_REQ && req != USCHAT_ID_GROUP_REMOVE_REQ &&
+        req != USCHAT_ID_GROUP_TRANSFER_REQ && req != USCHAT_ID_GROUP_DISSOLVE_REQ)
+        return NULL;
+    json_t *body =
+        json_pack("{s:I}", USCHAT_FIELD(GROUP_REMOVE_REQ, group_id), (json_int_t)group_id);
+    if (body && member > 0 &&
+        json_object_set_new(body, USCHAT_FIELD(GROUP_REMOVE_REQ, member), json_integer(member)) <
+            0) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+json_t *uschat_req_group_set_admin(int64_t group_id, int64_t member, int on)
+{
+    return json_pack("{s:I, s:I, s:b}", USCHAT_FIELD(GROUP_SET_ADMIN_REQ, group_id),
+                     (json_int_t)group_id, USCHAT_FIELD(GROUP_SET_ADMIN_REQ, member),
+                     (json_int_t)member, USCHAT_FIELD(GROUP_SET_ADMIN_REQ, on), on);
+}
+
+json_t *uschat_req_group_rename(int64_t group_id, const char *name)
+{
+    return json_pack("{s:I, s:s}", USCHAT_FIELD(GROUP_RENAME_REQ, group_id), (json_int_t)group_id,
+                     USCHAT_FIELD(GROUP_RENAME_REQ, name), name ? name : "");
+}
+
+json_t *uschat_req_group_announce(int64_t group_id, const char *announcement)
+{
+    return json_pack("{s:I, s:s}", USCHAT_FIELD(GROUP_ANNOUNCE_REQ, group_id), (json_int_t)group_id,
+                     USCHAT_FIELD(GROUP_ANNOUNCE_REQ, announcement),
+                     announcement ? announcement : "");
+}
+
+json_t *uschat_req_group_mute(int64_t group_id, int64_t member, int64_t until)
+{
+    return json_pack("{s:I, s:I, s:I}", USCHAT_FIELD(GROUP_MUTE_REQ, group_id),
+                     (json_int_t)group_id, USCHAT_FIELD(GROUP_MUTE_REQ, member), (json_int_t)member,
+                     USCHAT_FIELD(GROUP_MUTE_REQ, until), (json_int_t)until);
+}
+
+json_t *uschat_req_group_switch(uint16_t req, int64_t group_id, int on)
+{
+    if (req != USCHAT_ID_GROUP_MUTE_ALL_REQ && req != USCHAT_ID_GROUP_INVITE_POLICY_REQ)
+        return NULL;
+    return json_pack("{s:I, s:b}", USCHAT_FIELD(GROUP_MUTE_ALL_REQ, group_id), (json_int_t)group_id,
+                     USCHAT_FIELD(GROUP_MUTE_ALL_REQ, on), on);
+}
+
+json_t *uschat_req_group_list(int64_t group_id_cursor)
+{
+    return json_pack("{s:I}", USCHAT_FIELD(GROUP_LIST_REQ, group_id), (json_int_t)group_id_cursor);
+}
+
+json_t *uschat_req_group_text(int64_t group_id, const uschat_text_t *items, size_t n)
+{
+    /* the 1017 body's list, under the group's id */
+    json_t *body = uschat_req_text_chat(0, 0, items, n);
+    json_t *list =
+        body ? json_incref(json_object_get(body, USCHAT_FIELD(TEXT_CHAT_REQ, text_array))) : NULL;
+    json_decref(body);
+    if (!list)
+        return NULL;
+    return json_pack("{s:I, s:o}", USCHAT_FIELD(GROUP_TEXT_REQ, group_id), (json_int_t)group_id,
+                     USCHAT_FIELD(GROUP_TEXT_REQ, text_array), list);
+}
+
+json_t *uschat_req_group_sync(int64_t group_id, int64_t after_seq, int64_t before_seq, int limit)
+{
+    json_t *body = json_pack("{s:I}", USCHAT_FIELD(GROUP_SYNC_REQ, group_id), (json_int_t)group_id);
+    int bad = !body;
+    if (!bad && before_seq > 0)
+        bad = json_object_set_new(body, USCHAT_FIELD(GROUP_SYNC_REQ, before_seq),
+                                  json_integer(before_seq));
+    else if (!bad)
+        bad = json_object_set_new(body, USCHAT_FIELD(GROUP_SYNC_REQ, after_seq),
+                                  json_integer(after_seq));
+    if (!bad && limit > 0)
+        bad = json_object_set_new(body, USCHAT_FIELD(GROUP_SYNC_REQ, limit), json_integer(limit));
+    if (bad) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+json_t *uschat_req_group_read(int64_t group_id, int64_t seq)
+{
+    return json_pack("{s:I, s:I}", USCHAT_FIELD(GROUP_READ_REQ, group_id), (json_int_t)group_id,
+                     USCHAT_FIELD(GROUP_READ_REQ, seq), (json_int_t)seq);
+}
+
+json_t *uschat_req_group_members(int64_t group_id, int64_t uid_cursor)
+{
+    return json_pack("{s:I, s:I}", USCHAT_FIELD(GROUP_MEMBERS_REQ, group_id), (json_int_t)group_id,
+                     USCHAT_FIELD(GROUP_MEMBERS_REQ, uid), (json_int_t)uid_cursor);
+}
+
+int uschat_parse_group_uid(const json_t *obj, int64_t *uid)
+{
+    if (!uid)
+        return USCHAT_E_ARG;
+    *uid = 0;
+    if (!json_is_object(obj))
+        return USCHAT_E_REPLY;
+    return s_int(obj, USCHAT_FIELD(GROUP_UID_ITEM, uid), uid) ? USCHAT_E_REPLY : 0;
+}
+
+int uschat_parse_group_msg(const json_t *obj, uschat_group_msg_t *out)
+{
+#define M(f) USCHAT_FIELD(GROUP_MSG_ITEM, f)
+#define E(f) USCHAT_FIELD(GROUP_EVENT_ITEM, f)
+    if (!out)
+        return USCHAT_E_ARG;
+    memset(out, 0, sizeof *out);
+    out->unique_id = out->content = out->chat_time = "";
+    out->event.op = out->event.name = out->event.announcement = "";
+    if (!json_is_object(obj))
+        return USCHAT_E_REPLY;
+    int bad = s_int(obj, M(group_id), &out->group_id);
+    bad |= s_int(obj, M(msg_id), &out->msg_id);
+    bad |= s_int(obj, M(seq), &out->seq);
+    bad |= s_int32(obj, M(kind), &out->kind);
+    bad |= s_int(obj, M(sender), &out->sender);
+    out->unique_id = s_str(obj, M(unique_id));
+    out->content = s_str(obj, M(content));
+    out->chat_time = s_str(obj, M(chat_time));
+    const json_t *ev = json_object_get(obj, M(event));
+    if (json_is_object(ev)) {
+        out->event.op = s_str(ev, E(op));
+        bad |= s_int(ev, E(member), &out->event.member);
+        out->event.members = s_array(ev, E(members));
+        out->event.name = s_str(ev, E(name));
+        out->event.announcement = s_str(ev, E(announcement));
+        bad |= s_int(ev, E(until), &out->event.until);
+        bad |= s_int32(ev, E(on), &out->event.on);
+    }
+    return bad ? USCHAT_E_REPLY : 0;
+#undef M
+#undef E
+}
+
+int uschat_parse_group(const json_t *obj, uschat_group_t *out)
+{
+#define G(f) USCHAT_FIELD(GROUP_ITEM, f)
+    if (!out)
+        return USCHAT_E_ARG;
+    memset(out, 0, sizeof *out);
+    out->name = out->announcement = "";
+    if (!json_is_object(obj))
+        return USCHAT_E_REPLY;
+    int bad = s_int(obj, G(group_id), &out->group_id);
+    out->name = s_str(obj, G(name));
+    out->announcement = s_str(obj, G(announcement));
+    bad |= s_int(obj, G(owner), &out->owner);
+    bad |= s_int32(obj, G(role), &out->role);
+    bad |= s_int(obj, G(members), &out->members);
+    bad |= s_int32(obj, G(members_invite), &out->members_invite);
+    bad |= s_int32(obj, G(mute_all), &out->mute_all);
+    bad |= s_int32(obj, G(dissolved), &out->dissolved);
+    bad |= s_int(obj, G(muted_until), &out->muted_until);
+    bad |= s_int(obj, G(last_seq), &out->last_seq);
+    bad |= s_int(obj, G(join_seq), &out->join_seq);
+    bad |= s_int(obj, G(read_seq), &out->read_seq);
+    bad |= s_int(obj, G(unread), &out->unread);
+    const json_t *last = json_object_get(obj, G(last_msg));
+    out->last_msg = json_is_object(last) ? last : NULL;
+    return bad ? USCHAT_E_REPLY : 0;
+#undef G
+}
+
+int uschat_parse_group_member(const json_t *obj, uschat_group_member_t *out)
+{
+#define M(f) USCHAT_FIELD(GROUP_MEMBER_ITEM, f)
+    if (!out)
+        return USCHAT_E_ARG;
+    memset(out, 0, sizeof *out);
+    out->name = out->nick = out->icon = "";
+    if (!json_is_object(obj))
+        return USCHAT_E_REPLY;
+    int bad = s_int(obj, M(uid), &out->uid);
+    out->name = s_str(obj, M(name));
+    out->nick = s_str(obj, M(nick));
+    out->icon = s_str(obj, M(icon));
+    bad |= s_int32(obj, M(role), &out->role);
+    bad |= s_int(obj, M(muted_until), &out->muted_until);
+    return bad ? USCHAT_E_REPLY : 0;
+#undef M
+}
+
+int uschat_parse_group_op_rsp(const json_t *body, uschat_group_op_rsp_t *out)
+{
+    int bad = s_begin(body, out, sizeof *out);
+    if (bad < 0)
+        return bad;
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_OP_RSP, error), &out->error);
+    bad |= s_int(body, USCHAT_FIELD(GROUP_OP_RSP, group_id), &out->group_id);
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_OP_RSP, op), &out->op);
+    bad |= s_int(body, USCHAT_FIELD(GROUP_OP_RSP, seq), &out->seq);
+    return bad ? USCHAT_E_REPLY : 0;
+}
+
+int uschat_parse_group_msgs(const json_t *body, uschat_group_msgs_t *out)
+{
+    int bad = s_begin(body, out, sizeof *out);
+    if (bad < 0)
+        return bad;
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_SYNC_RSP, error), &out->error);
+    bad |= s_int(body, USCHAT_FIELD(GROUP_SYNC_RSP, group_id), &out->group_id);
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_SYNC_RSP, has_more), &out->has_more);
+    bad |= s_int(body, USCHAT_FIELD(GROUP_SYNC_RSP, join_seq), &out->join_seq);
+    out->chat_datas = s_array(body, USCHAT_FIELD(GROUP_SYNC_RSP, chat_datas));
+    return bad ? USCHAT_E_REPLY : 0;
+}
+
+int uschat_parse_group_list_rsp(const json_t *body, uschat_group_list_rsp_t *out)
+{
+    int bad = s_begin(body, out, sizeof *out);
+    if (bad < 0)
+        return bad;
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_LIST_RSP, error), &out->error);
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_LIST_RSP, load_more), &out->load_more);
+    bad |= s_int(body, USCHAT_FIELD(GROUP_LIST_RSP, next_last_id), &out->next_last_id);
+    out->groups = s_array(body, USCHAT_FIELD(GROUP_LIST_RSP, groups));
+    return bad ? USCHAT_E_REPLY : 0;
+}
+
+int uschat_parse_group_members_rsp(const json_t *body, uschat_group_members_rsp_t *out)
+{
+    int bad = s_begin(body, out, sizeof *out);
+    if (bad < 0)
+        return bad;
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_MEMBERS_RSP, error), &out->error);
+    bad |= s_int(body, USCHAT_FIELD(GROUP_MEMBERS_RSP, group_id), &out->group_id);
+    bad |= s_int32(body, USCHAT_FIELD(GROUP_MEMBERS_RSP, load_more), &out->load_more);
+    bad |= s_int(body, USCHAT_FIELD(GROUP_MEMBERS_RSP, next_uid), &out->next_uid);
+    out->members = s_array(body, USCHAT_FIELD(GROUP_MEMBERS_RSP, members));
+    return bad ? USCHAT_E_REPLY : 0;
+}

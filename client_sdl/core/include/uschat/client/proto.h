@@ -190,6 +190,107 @@ typedef struct { /* 1035 */
 } uschat_notify_read_t;
 int uschat_parse_notify_read(const json_t *body, uschat_notify_read_t *out);
 
+/* ---- groups (1061-1085) ------------------------------------------------------------------
+ * Builders return a new object (caller owns) or NULL; uids lists of N ids (N may be 0 for a
+ * create). A change is answered by 1062 (create) or 1064 and reaches every member as a 1079
+ * whose item has kind 1 and an `event`. */
+
+json_t *uschat_req_group_create(const char *name, const int64_t *uids, size_t n); /* 1061 */
+json_t *uschat_req_group_invite(int64_t group_id, const int64_t *uids, size_t n); /* 1063 */
+/* 1065 leave, 1066 remove, 1068 transfer, 1074 dissolve: REQ with group_id, and member when
+ * member > 0. NULL for any other REQ. */
+json_t *uschat_req_group_member_op(uint16_t req, int64_t group_id, int64_t member);
+json_t *uschat_req_group_set_admin(int64_t group_id, int64_t member, int on);   /* 1067 */
+json_t *uschat_req_group_rename(int64_t group_id, const char *name);            /* 1069 */
+json_t *uschat_req_group_announce(int64_t group_id, const char *announcement);  /* 1070 */
+json_t *uschat_req_group_mute(int64_t group_id, int64_t member, int64_t until); /* 1071 */
+/* 1072 mute all, 1073 invite policy: REQ with `on`; NULL for any other REQ. */
+json_t *uschat_req_group_switch(uint16_t req, int64_t group_id, int on);
+json_t *uschat_req_group_list(int64_t group_id_cursor); /* 1075 */
+/* 1077; N items (1 <= N <= 50). NULL when N is 0 or an item lacks content/unique_id. */
+json_t *uschat_req_group_text(int64_t group_id, const uschat_text_t *items, size_t n);
+/* 1080: the messages after after_seq (0 = from my join), or with before_seq > 0 the page below
+ * it (paging back); limit 1..200 (<= 0: the server's default). */
+json_t *uschat_req_group_sync(int64_t group_id, int64_t after_seq, int64_t before_seq, int limit);
+json_t *uschat_req_group_read(int64_t group_id, int64_t seq);           /* 1082 */
+json_t *uschat_req_group_members(int64_t group_id, int64_t uid_cursor); /* 1084 */
+
+/* The change a kind-1 message records (GROUP_EVENT_ITEM). */
+typedef struct {
+    const char *op;        /* "create", "invite", "leave", "remove", "admin", "unadmin", "transfer",
+                              "rename", "announce", "mute", "mute_all", "invite_policy", "dissolve" */
+    int64_t member;        /* the member it concerns (remove, admin, transfer, mute), else 0 */
+    const json_t *members; /* create, invite: items {uid} (uschat_parse_group_uid()) */
+    const char *name, *announcement;
+    int64_t until; /* mute: Unix time, 0 = unmuted */
+    int on;        /* mute_all, invite_policy */
+} uschat_group_event_t;
+
+typedef struct { /* GROUP_MSG_ITEM */
+    int64_t group_id, msg_id, seq;
+    int kind; /* 0 text, 1 event */
+    int64_t sender;
+    const char *unique_id, *content, *chat_time;
+    uschat_group_event_t event; /* kind 1 */
+} uschat_group_msg_t;
+
+typedef struct { /* GROUP_ITEM of 1076 */
+    int64_t group_id;
+    const char *name, *announcement;
+    int64_t owner;
+    int role; /* mine: 0 member, 1 admin, 2 owner */
+    int64_t members;
+    int members_invite, mute_all, dissolved;
+    int64_t muted_until, last_seq, join_seq, read_seq, unread;
+    const json_t *last_msg; /* a GROUP_MSG_ITEM or NULL */
+} uschat_group_t;
+
+typedef struct { /* GROUP_MEMBER_ITEM of 1085 */
+    int64_t uid;
+    const char *name, *nick, *icon;
+    int role;
+    int64_t muted_until;
+} uschat_group_member_t;
+
+int uschat_parse_group_uid(const json_t *obj, int64_t *uid);
+int uschat_parse_group_msg(const json_t *obj, uschat_group_msg_t *out);
+int uschat_parse_group(const json_t *obj, uschat_group_t *out);
+int uschat_parse_group_member(const json_t *obj, uschat_group_member_t *out);
+
+typedef struct { /* 1062, 1064 (op: the request's id) and 1083 (seq: my read mark) */
+    int error;
+    int64_t group_id;
+    int op;
+    int64_t seq;
+} uschat_group_op_rsp_t;
+int uschat_parse_group_op_rsp(const json_t *body, uschat_group_op_rsp_t *out);
+
+typedef struct { /* 1078, 1079 and 1081 */
+    int error;
+    int64_t group_id;
+    int has_more;             /* 1081 */
+    int64_t join_seq;         /* 1081 */
+    const json_t *chat_datas; /* items: uschat_parse_group_msg(), seq order */
+} uschat_group_msgs_t;
+int uschat_parse_group_msgs(const json_t *body, uschat_group_msgs_t *out);
+
+typedef struct { /* 1076 */
+    int error;
+    int load_more;
+    int64_t next_last_id;
+    const json_t *groups; /* items: uschat_parse_group() */
+} uschat_group_list_rsp_t;
+int uschat_parse_group_list_rsp(const json_t *body, uschat_group_list_rsp_t *out);
+
+typedef struct { /* 1085 */
+    int error;
+    int64_t group_id;
+    int load_more;
+    int64_t next_uid;
+    const json_t *members; /* items: uschat_parse_group_member() */
+} uschat_group_members_rsp_t;
+int uschat_parse_group_members_rsp(const json_t *body, uschat_group_members_rsp_t *out);
+
 #ifdef __cplusplus
 }
 #endif
