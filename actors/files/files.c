@@ -209,9 +209,9 @@ static files_t *s_files_new(zsock_t *pipe, const service_args_t *args)
     }
     log_info("files: ready as node %s on http://%s:%d (%s store in %s; files up to %" PRIu64
              " bytes, %" PRIu64 " per user; uploads kept %d s)",
-             broker_client_node(service_base_client(self->base)), self->cfg.host,
-             self->bound_port, self->cfg.store.backend, self->cfg.store.dir, self->cfg.max_size,
-             self->cfg.quota, self->cfg.upload_ttl_s);
+             broker_client_node(service_base_client(self->base)), self->cfg.host, self->bound_port,
+             self->cfg.store.backend, self->cfg.store.dir, self->cfg.max_size, self->cfg.quota,
+             self->cfg.upload_ttl_s);
     return self;
 }
 

@@ -100,8 +100,8 @@ static int s_finish_tx(db_conn_t *db, void *arg)
     int rc = db_begin(db);
     if (rc != 0)
         return rc;
-    db_param_t p[] = {DB_STR(f->file_id),      DB_U64(up->uid),       DB_STR(up->meta.sha256),
-                      DB_U64(up->length),      DB_STR(up->meta.name), DB_STR(up->meta.type)};
+    db_param_t p[] = {DB_STR(f->file_id), DB_U64(up->uid),       DB_STR(up->meta.sha256),
+                      DB_U64(up->length), DB_STR(up->meta.name), DB_STR(up->meta.type)};
     rc = db_exec(db,
                  "INSERT INTO file (id, owner, sha256, size, name, mime) VALUES (?, ?, ?, ?, ?, ?)",
                  p, 6, NULL);
@@ -170,7 +170,7 @@ int files_db_stale(db_conn_t *db, int64_t before, char (*ids)[FILES_ID_LEN + 1],
 {
     s_stale_t s = {ids, max, 0};
     db_param_t p[] = {DB_I64(before), DB_I64(max)};
-    int rc = db_query(db, "SELECT id FROM file_upload WHERE updated < ? LIMIT ?", p, 2,
-                      s_on_stale, &s);
+    int rc =
+        db_query(db, "SELECT id FROM file_upload WHERE updated < ? LIMIT ?", p, 2, s_on_stale, &s);
     return rc < 0 ? rc : s.n;
 }

@@ -35,12 +35,12 @@
 
 typedef struct {
     files_t *files;
-    bool patch;       /* a PATCH whose body is being written */
-    bool busy;        /* holds up.id in files->busy */
-    bool saved;       /* its progress is saved */
-    bool failed;      /* a write failed: the rest of the body is dropped */
+    bool patch;  /* a PATCH whose body is being written */
+    bool busy;   /* holds up.id in files->busy */
+    bool saved;  /* its progress is saved */
+    bool failed; /* a write failed: the rest of the body is dropped */
     int fd;
-    uint64_t end;     /* offset at the end of this PATCH's body */
+    uint64_t end; /* offset at the end of this PATCH's body */
     files_upload_t up;
 } s_req_t;
 
@@ -161,15 +161,13 @@ static enum MHD_Result s_create(files_t *files, struct MHD_Connection *conn, uin
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
         MHD_add_response_header(resp, "X-Uschat-File-Id", up.id);
     }
-    log_debug("files: uid %" PRIu64 " creates upload %s of %" PRIu64 " bytes", uid, up.id,
-              length);
+    log_debug("files: uid %" PRIu64 " creates upload %s of %" PRIu64 " bytes", uid, up.id, length);
     return s_queue(conn, MHD_HTTP_CREATED, resp);
 }
 
 /* Loads upload id of uid (or, once finished, its file) for HEAD and PATCH. 0 with *up (and
  * *finished), 1 when neither exists for uid, or DB_ERR_*. */
-static int s_find(files_t *files, const char *id, uint64_t uid, files_upload_t *up,
-                  bool *finished)
+static int s_find(files_t *files, const char *id, uint64_t uid, files_upload_t *up, bool *finished)
 {
     db_conn_t *db = db_pool_acquire(files->db, S_DB_WAIT_MS);
     if (!db)
@@ -591,9 +589,8 @@ static enum MHD_Result s_route(s_req_t *req, struct MHD_Connection *conn, const 
 }
 
 static enum MHD_Result s_on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
     s_req_t *req = *con_cls;
     if (!req) {
@@ -666,8 +663,10 @@ int files_http_start(files_t *self)
         (struct sockaddr *)&in4, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->max_per_address,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->idle_timeout_s,
-        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log,
-        self, MHD_OPTION_END);
+        /* the read buffer is what one call of the handler gets of a body: 32 KiB by default,
+         * 256 KiB makes a big upload a quarter of the calls, writes and hash updates */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)S_READ_BLOCK, MHD_OPTION_NOTIFY_COMPLETED,
+        s_on_completed, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self, MHD_OPTION_END);
     if (!self->httpd) {
         log_error("files: cannot listen on %s:%d (in use?)", c->host, c->port);
         return -1;

@@ -36,7 +36,8 @@ int files_parse_metadata(const char *text, files_meta_t *out, const char **why);
  * a space or dot. -EINVAL with a sentence in *why. */
 int files_check_name(const char *name, const char **why);
 /* True when type ("image/png") is of the shape type/subtype and matches one entry of allowed
- * (blank-separated; a type "image" followed by "/" and "*" matches every image subtype; "*" alone matches all). */
+ * (blank-separated; a type "image" followed by "/" and "*" matches every image subtype; "*" alone
+ * matches all). */
 bool files_type_allowed(const char *allowed, const char *type);
 /* A Range header against a file of size bytes: 1 with [*first, *last] for one satisfiable
  * "bytes=a-b", "bytes=a-" or "bytes=-n"; 0 when there is no usable range (absent, or a form

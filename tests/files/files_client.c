@@ -52,8 +52,14 @@ void files_svc_spawn(files_svc_t *svc)
     char conf[600], log[700];
     snprintf(conf, sizeof conf, "%s/config/files.conf", test_env("USCHAT_SOURCE_DIR"));
     snprintf(log, sizeof log, "%s/%s.log", st->dir, svc->log);
-    const char *argv[] = {test_binary("actors/uschatd/uschatd"), "--config", conf, "--service",
-                          "files", "--node", "files.t", NULL};
+    const char *argv[] = {test_binary("actors/uschatd/uschatd"),
+                          "--config",
+                          conf,
+                          "--service",
+                          "files",
+                          "--node",
+                          "files.t",
+                          NULL};
     svc->pid = test_spawn(argv, envp, log);
     CHECK(svc->pid > 0, "spawn files");
 }
@@ -110,7 +116,8 @@ const char *files_rsp_header(const files_rsp_t *r, const char *name)
             const char *v = p + n + 1;
             while (*v == ' ')
                 v++;
-            size_t len = (size_t)(eol - v) < sizeof value - 1 ? (size_t)(eol - v) : sizeof value - 1;
+            size_t len =
+                (size_t)(eol - v) < sizeof value - 1 ? (size_t)(eol - v) : sizeof value - 1;
             memcpy(value, v, len);
             value[len] = '\0';
         }
@@ -228,8 +235,8 @@ int64_t files_offset(const files_svc_t *svc, const files_user_t *user, const cha
     char path[80];
     snprintf(path, sizeof path, "/uploads/%s", id);
     files_rsp_t r = files_request(svc, user, "HEAD", path, NULL, NULL, 0);
-    int64_t v = r.status == 200 ? strtoll(files_rsp_header(&r, "Upload-Offset"), NULL, 10)
-                                : -r.status;
+    int64_t v =
+        r.status == 200 ? strtoll(files_rsp_header(&r, "Upload-Offset"), NULL, 10) : -r.status;
     files_rsp_free(&r);
     return v;
 }

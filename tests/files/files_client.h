@@ -18,8 +18,8 @@ typedef struct {
     chat_stack_t *st;
     pid_t pid;
     int port;
-    char dir[600];   /* files/dir */
-    char log[64];    /* log name in the stack's folder */
+    char dir[600];         /* files/dir */
+    char log[64];          /* log name in the stack's folder */
     const char *extra[16]; /* more USCHAT_FILES_* settings (NULL-terminated) */
     int starts;
 } files_svc_t;

@@ -164,9 +164,9 @@ static void s_flow_on(s_world_t *w, bool local)
     files_rsp_free(&r);
 
     /* the same bytes again, by Bob: a file of his own, stored once */
-    CHECK_INT(files_upload(&w->svc, &w->bob, "copy.png", "image/png", data, len, 2 * MIB, id2,
-                           &dedup),
-              204);
+    CHECK_INT(
+        files_upload(&w->svc, &w->bob, "copy.png", "image/png", data, len, 2 * MIB, id2, &dedup),
+        204);
     CHECK(dedup, "the second upload of the same bytes is not deduplicated");
     CHECK(strcmp(id, id2) != 0, "same id");
     s_check_download(w, &w->bob, id2, data, len);
@@ -235,8 +235,7 @@ static int s_limits(void)
 {
     s_world_t w = {0};
     s_start(&w, "files_limits",
-            (const char *[]){"USCHAT_FILES_MAX_SIZE=2097152", "USCHAT_FILES_QUOTA=3145728",
-                             NULL});
+            (const char *[]){"USCHAT_FILES_MAX_SIZE=2097152", "USCHAT_FILES_QUOTA=3145728", NULL});
     s_expect(&w, "big.bin", "application/octet-stream", 2 * MIB + 1, 413, "too_large");
     s_expect(&w, "../../etc/passwd", "text/plain", 10, 400, "bad_metadata");
     s_expect(&w, "a/b.txt", "text/plain", 10, 400, "bad_metadata");
@@ -289,8 +288,7 @@ static int s_limits(void)
         CHECK(r.status == 400, "case %zu: %ld %s", i, r.status, r.body);
         files_rsp_free(&r);
     }
-    const char *patch_bad[] = {"Upload-Offset: x", "Upload-Offset: -5", "Upload-Offset: 1e9",
-                               NULL};
+    const char *patch_bad[] = {"Upload-Offset: x", "Upload-Offset: -5", "Upload-Offset: 1e9", NULL};
     files_sha256_hex(data, 10, sha);
     r = files_create(&w.svc, &w.bob, "p.bin", "application/octet-stream", 10, sha);
     char pid[33], path[64];
@@ -382,8 +380,10 @@ static void s_resume_on(s_world_t *w, int how)
         sent += n;
     }
     fprintf(stderr, "resume (%s): cut at %zu of a chunk, HEAD said %lld, sent %zu bytes for %zu\n",
-            how < 0 ? "connection" : how == 1 ? "kill -9" : "SIGTERM", cut, (long long)at, sent,
-            len);
+            how < 0    ? "connection"
+            : how == 1 ? "kill -9"
+                       : "SIGTERM",
+            cut, (long long)at, sent, len);
     CHECK(sent <= len + chunk, "sent %zu bytes for %zu", sent, len);
     s_check_download(w, &w->alice, id, data, len);
     /* HEAD of a finished upload names the file (a client that lost the last answer) */
@@ -414,14 +414,14 @@ static int s_restart(void)
 static int s_orphans(void)
 {
     s_world_t w = {0};
-    s_start(&w, "files_orphans",
-            (const char *[]){"USCHAT_FILES_UPLOAD_TTL_S=2", "USCHAT_FILES_SWEEP_INTERVAL_S=1",
-                             NULL});
+    s_start(
+        &w, "files_orphans",
+        (const char *[]){"USCHAT_FILES_UPLOAD_TTL_S=2", "USCHAT_FILES_SWEEP_INTERVAL_S=1", NULL});
     unsigned char *data = files_random(MIB);
     char sha[65], id[33], part[800];
     files_sha256_hex(data, MIB, sha);
-    files_rsp_t r = files_create(&w.svc, &w.alice, "left.bin", "application/octet-stream", MIB,
-                                 sha);
+    files_rsp_t r =
+        files_create(&w.svc, &w.alice, "left.bin", "application/octet-stream", MIB, sha);
     snprintf(id, sizeof id, "%s", files_rsp_header(&r, "X-Uschat-File-Id"));
     files_rsp_free(&r);
     r = files_patch(&w.svc, &w.alice, id, 0, data, 1000);
@@ -468,8 +468,8 @@ static int s_s3(void)
     snprintf(log, sizeof log, "%s/s3rver.log", dir);
     char data_dir[700];
     snprintf(data_dir, sizeof data_dir, "%s/data", dir);
-    const char *argv[] = {s3rver, "--address", "127.0.0.1", "--port", sport, "--directory",
-                          data_dir, NULL};
+    const char *argv[] = {s3rver, "--address",   "127.0.0.1", "--port",
+                          sport,  "--directory", data_dir,    NULL};
     pid_t pid = test_spawn(argv, NULL, log);
     CHECK(pid > 0 && test_wait_port(port, 30000) == 0, "s3rver does not listen (see %s)", log);
     snprintf(endpoint, sizeof endpoint, "USCHAT_FILES_S3_ENDPOINT=http://127.0.0.1:%d", port);
@@ -493,7 +493,8 @@ static int s_s3(void)
     snprintf(w.svc.dir, sizeof w.svc.dir, "%s/files-wrong-key", w.pair.st->dir);
     files_svc_spawn(&w.svc);
     int status = 0;
-    CHECK(test_wait_exit(w.svc.pid, 20000, &status) == 0, "files started with an unknown S3 access key");
+    CHECK(test_wait_exit(w.svc.pid, 20000, &status) == 0,
+          "files started with an unknown S3 access key");
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 0, "exit status %d", status);
     w.svc.pid = -1;
     uschat_session_destroy(&w.carol_session);
