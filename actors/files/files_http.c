@@ -495,6 +495,8 @@ static enum MHD_Result s_download(files_t *files, struct MHD_Connection *conn, c
     char disposition[FILES_NAME_MAX * 3 + 64], cr[80];
     s_disposition(file.name, disposition, sizeof disposition);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, file.type);
+    /* the type is the uploader's word: a browser must not guess another from the bytes */
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, file.sha256);
