@@ -128,13 +128,21 @@ static enum MHD_Result s_create(files_t *files, struct MHD_Connection *conn, uin
     if (!files_type_allowed(c->allowed_types, up.meta.type))
         return s_error(files, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "type_refused",
                        "this type of file is not accepted");
+    /* one creation of a user at a time, so two racing cannot both fit in the quota's rest */
+    char owner_key[32];
+    snprintf(owner_key, sizeof owner_key, "uid:%" PRIu64, uid);
+    if (!files_busy_take(files, owner_key, S_BUSY_WAIT_MS))
+        return s_error(files, conn, MHD_HTTP_LOCKED, "busy", "another creation is under way");
     db_conn_t *db = db_pool_acquire(files->db, S_DB_WAIT_MS);
-    if (!db)
+    if (!db) {
+        files_busy_drop(files, owner_key);
         return s_db_error(files, conn, DB_ERR_BUSY);
+    }
     uint64_t used = 0;
     int rc = files_db_used(db, uid, &used);
     if (rc == 0 && used + length > c->quota) {
         db_pool_release(files->db, &db);
+        files_busy_drop(files, owner_key);
         char msg[160];
         snprintf(msg, sizeof msg, "over the quota: %" PRIu64 " of %" PRIu64 " bytes used", used,
                  c->quota);
@@ -148,6 +156,7 @@ static enum MHD_Result s_create(files_t *files, struct MHD_Connection *conn, uin
     if (rc == 0)
         rc = files_db_upload_insert(db, &up);
     db_pool_release(files->db, &db);
+    files_busy_drop(files, owner_key);
     if (rc != 0)
         return s_db_error(files, conn, rc);
     char path[600], location[64];
