@@ -28,8 +28,19 @@ struct files_blob_t {
     files_s3_blob_t *s3;
 };
 
+/* Makes path and the folders above it that are missing (files/dir may be a new tree). */
 static int s_mkdir(const char *path)
 {
+    char buf[600];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+            break;
+        *p = '/';
+    }
     if (mkdir(path, 0750) == 0 || errno == EEXIST)
         return 0;
     log_error("files: cannot make %s: %s", path, strerror(errno));
