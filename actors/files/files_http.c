@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "files_internal.h"
+#include "uschat/client_proto.h"
 #include "uschat/log.h"
 
 #define S_TUS_VERSION  "1.0.0"
@@ -69,17 +70,24 @@ static enum MHD_Result s_queue(struct MHD_Connection *conn, unsigned status,
     return rc;
 }
 
-/* An error answer: JSON with a code word and a sentence for the client. */
-static enum MHD_Result s_error(files_t *files, struct MHD_Connection *conn, unsigned status,
-                               const char *code, const char *message)
+/* The body of a refusal: JSON with a code word and a sentence for the client. NULL when out
+ * of memory. */
+static struct MHD_Response *s_refusal(files_t *files, const char *code, const char *message)
 {
     char text[512];
-    snprintf(text, sizeof text, "{\"error\":\"%s\",\"message\":\"%s\"}", code, message);
+    snprintf(text, sizeof text, "{\"%s\":\"%s\",\"%s\":\"%s\"}", USCHAT_FIELD(HTTP_REFUSAL, error),
+             code, USCHAT_FIELD(HTTP_REFUSAL, message), message);
     atomic_fetch_add(&files->refused, 1);
     struct MHD_Response *resp = s_text(text);
     if (resp)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    return s_queue(conn, status, resp);
+    return resp;
+}
+
+static enum MHD_Result s_error(files_t *files, struct MHD_Connection *conn, unsigned status,
+                               const char *code, const char *message)
+{
+    return s_queue(conn, status, s_refusal(files, code, message));
 }
 
 static enum MHD_Result s_auth_error(files_t *files, struct MHD_Connection *conn, unsigned status)
@@ -285,11 +293,9 @@ static enum MHD_Result s_patch_begin(s_req_t *req, struct MHD_Connection *conn, 
         return s_error(files, conn, MHD_HTTP_NOT_FOUND, "not_found", "no such upload");
     if (offset != req->up.offset) {
         struct MHD_Response *resp =
-            s_text("{\"error\":\"offset\",\"message\":\"Upload-Offset is not the server's: "
-                   "HEAD tells it\"}");
+            s_refusal(files, "offset", "Upload-Offset is not the server's: HEAD tells it");
         if (resp)
             s_offset_headers(resp, &req->up, false);
-        atomic_fetch_add(&files->refused, 1);
         return s_queue(conn, MHD_HTTP_CONFLICT, resp);
     }
     if (length > req->up.length - offset)
@@ -558,8 +564,11 @@ static enum MHD_Result s_route(s_req_t *req, struct MHD_Connection *conn, const 
                                const char *method)
 {
     files_t *files = req->files;
-    if (strcmp(url, "/healthz") == 0)
-        return s_queue(conn, MHD_HTTP_OK, s_text("{\"status\":\"ok\"}"));
+    if (strcmp(url, "/healthz") == 0) {
+        char text[64];
+        snprintf(text, sizeof text, "{\"%s\":\"ok\"}", USCHAT_FIELD(HTTP_HEALTHZ_RSP, status));
+        return s_queue(conn, MHD_HTTP_OK, s_text(text));
+    }
     if (strcmp(url, "/metrics") == 0)
         return s_metrics(files, conn);
     bool uploads = strcmp(url, S_UPLOADS) == 0 || strcmp(url, S_UPLOADS "/") == 0;
