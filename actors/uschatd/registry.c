@@ -12,10 +12,11 @@
 #include "varify.h"
 #include "status.h"
 #include "chat.h"
+#include "files.h"
 
 const service_def_t service_table[] = {
     {"echo", echo_actor},     {"gate", gate_actor}, {"varify", varify_actor},
-    {"status", status_actor}, {"chat", chat_actor}, {NULL, NULL},
+    {"status", status_actor}, {"chat", chat_actor}, {"files", files_actor}, {NULL, NULL},
 };
 
 const service_def_t *service_find(const char *name)

@@ -263,11 +263,11 @@ static void s_exercise(const program_t *p, int rounds)
  * its own. Fills env (NULL-terminated, pointing into vals). False when it needs servers the
  * environment does not give. */
 typedef struct {
-    char v[12][1100];
+    char v[14][1100];
 } service_env_t;
 
 static bool s_service_env(const char *service, const char *endpoint, const char *keys,
-                          service_env_t *vals, const char *env[14])
+                          service_env_t *vals, const char *env[16])
 {
     int n = 0;
     env[n++] = endpoint;
@@ -291,7 +291,9 @@ static bool s_service_env(const char *service, const char *endpoint, const char 
         /* ports of its own: a default one (8080, 18091) may be taken on a shared machine */
         snprintf(vals->v[8], 1100, "USCHAT_CHAT_PORT=%d", test_free_port());
         snprintf(vals->v[9], 1100, "USCHAT_GATE_PORT=%d", test_free_port());
-        for (int i = 0; i < 10; i++)
+        snprintf(vals->v[10], 1100, "USCHAT_FILES_PORT=%d", test_free_port());
+        snprintf(vals->v[11], 1100, "USCHAT_FILES_DIR=%s", s_path("files"));
+        for (int i = 0; i < 12; i++)
             env[n++] = vals->v[i];
     }
     env[n] = NULL;
@@ -373,7 +375,7 @@ static void s_case_signals(int rounds)
             continue;
         CHECK(s_keys("actor", s_path("keys"), service) == 0, "uschat-keys actor %s", service);
         service_env_t vals;
-        const char *env[14];
+        const char *env[16];
         if (!s_service_env(service, ep, keys, &vals, env)) {
             fprintf(stderr, "%s: skipped (no test Redis/MariaDB in the environment)\n", service);
             continue;

@@ -42,11 +42,11 @@ cleanup() {
 # A process counts as gone once it has exited (a zombie not yet reaped has).
 alive() { [[ -e /proc/$1 ]] && [[ $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
-read -r p_redis p_mysql p_broker p_tap p_gate p_node1 p_node2 < <(/usr/bin/python3 "$root/tools/lib/free_ports.py" 7)
+read -r p_redis p_mysql p_broker p_tap p_gate p_node1 p_node2 p_files < <(/usr/bin/python3 "$root/tools/lib/free_ports.py" 8)
 export USCHAT_NO_BUILD=1 USCHAT_BUILD_DIR_RELEASE=$USCHAT_BUILD_DIR USCHAT_VAR_DIR=$var
 export USCHAT_PORT_REDIS=$p_redis USCHAT_PORT_MYSQL=$p_mysql USCHAT_PORT_BROKER=$p_broker
 export USCHAT_PORT_TAP=$p_tap USCHAT_PORT_GATE=$p_gate USCHAT_PORT_NODE1=$p_node1
-export USCHAT_PORT_NODE2=$p_node2
+export USCHAT_PORT_NODE2=$p_node2 USCHAT_PORT_FILES=$p_files
 trap cleanup EXIT
 
 # ---- 1. up ------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ done
 # CURVE on every link: a key pair per process, secrets 0600, each allowed its own services
 grep -q "CURVE on" "$var/log/broker.log" || fail "the broker does not run with CURVE"
 grep -q "PLAIN TCP" "$var"/log/*.log && fail "a process of the stack runs over plain TCP"
-for name in gate varify status echo node1 node2 monitor; do
+for name in gate varify status echo files node1 node2 monitor; do
     secret=$var/keys/actors/$name.cert_secret
     [[ $(stat -c %a "$secret" 2>/dev/null) == 600 ]] || fail "$secret is missing or not 0600"
 done
@@ -181,7 +181,7 @@ done
 for pid in "${pids[@]}"; do
     alive "$pid" && fail "pid $pid still runs after down"
 done
-for port in "$p_redis" "$p_mysql" "$p_broker" "$p_tap" "$p_gate" "$p_node1" "$p_node2"; do
+for port in "$p_redis" "$p_mysql" "$p_broker" "$p_tap" "$p_gate" "$p_node1" "$p_node2" "$p_files"; do
     ss -Hltn "sport = :$port" | grep -q . && fail "port $port still listens after down"
 done
 [[ -e $env_file ]] && fail "stack.env left behind by down"
