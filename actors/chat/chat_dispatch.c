@@ -16,6 +16,7 @@
 #include "chat_net.h"
 #include "chat_node.h"
 #include "chat_presence.h"
+#include "chat_account.h"
 #include "chat_store.h"
 #include "chat_text.h"
 #include "uschat/client_proto.h"
@@ -431,4 +432,14 @@ static void s_on_read_mark_req(chat_node_t *node, chat_conn_t *conn, json_t *bod
     if (!error)
         error = s_check_id(body, USCHAT_FIELD(READ_MARK_REQ, seq), true, 1);
     s_submit_checked(node, conn, body, USCHAT_ID_READ_MARK_RSP, chat_store_read, error);
+}
+
+static void s_on_update_profile_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_account_profile(node, conn, body); /* chat_account.c */
+}
+
+static void s_on_logout_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_account_logout(node, conn, body); /* chat_account.c */
 }

@@ -26,7 +26,10 @@ struct app_model {
     char *email_to_save; /* after a successful login */
     int64_t code_sent_ms;
     bool code_sent;
-    bool logged_in; /* a 1006 with error 0 arrived since the last logout */
+    bool logged_in;      /* a 1006 with error 0 arrived since the last logout */
+    bool remember;       /* the login is kept in the config folder (the network thread's) */
+    bool resuming;       /* logging in with the kept login, no password typed */
+    bool profile_saving; /* a 1061 is in flight */
 
     app_user_t self;
     app_user_t *friends; /* sorted by display name */
@@ -81,6 +84,20 @@ void app_model_retry_now(app_model_t *m);
 void app_model_show(app_model_t *m, app_screen_t screen);
 void app_model_set_tab(app_model_t *m, app_tab_t tab);
 void app_model_email_saved(app_model_t *m);
+
+/* Queues a command in the outbox (taken). */
+void model_queue(app_model_t *m, app_cmd_t *c);
+
+/* ---- model_profile.c ---------------------------------------------------------------------- */
+
+int app_model_save_profile(app_model_t *m, const char *nick, int sex, const char *desc);
+void app_model_set_remember(app_model_t *m, bool on);
+int app_model_resume(app_model_t *m, const char *email);
+int app_model_set_gate(app_model_t *m, const char *url);
+/* 1062 and 1063 (BODY borrowed). */
+void model_on_profile(app_model_t *m, uint16_t id, const json_t *body);
+/* What the login form says when the kept login is refused. */
+const char *model_resume_refused(void);
 
 /* ---- model_store.c ------------------------------------------------------------------------ */
 

@@ -109,6 +109,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "uschat-client: cannot start the network thread\n");
         goto out;
     }
+    /* "remember me": the login kept by the last session logs in at once, no password */
+    app_saved_login_t kept;
+    if (app_config_load_login(&kept) == 0) {
+        app_model_act(model, &(app_act_t){.kind = APP_ACT_RESUME, .email = kept.email});
+        memset(kept.token, 0, sizeof kept.token);
+    }
     /* USCHAT_CLIENT_TRACE=1: say when the first frame is on screen (the client benchmark) */
     bool trace = getenv("USCHAT_CLIENT_TRACE") && *getenv("USCHAT_CLIENT_TRACE") == '1';
     bool running = true;

@@ -7,6 +7,7 @@
  * blink, a countdown), so an idle client sleeps. UI thread only.
  */
 #include "ui_internal.h"
+#include "uschat/client_proto.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -48,6 +49,11 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui_field_init(&ui->f_confirm, "The same password again", true, false, 256);
     ui_field_init(&ui->f_search, "Search by user name or uid", false, false, 64);
     ui_field_init(&ui->f_filter, "Filter chats by name", false, false, 64);
+    ui_field_init(&ui->f_nick, "How friends see you", false, false,
+                  4 * USCHAT_MAX(UPDATE_PROFILE_REQ, nick));
+    ui_field_init(&ui->f_desc, "A few words about you", false, false,
+                  4 * USCHAT_MAX(UPDATE_PROFILE_REQ, desc));
+    ui_field_init(&ui->f_gate, "http://chat.example.org:8080", false, false, 255);
     ui_field_init(&ui->f_message, "Write a message (Enter sends, Shift+Enter: new line)", false,
                   true, 16384);
     ui_field_set(&ui->f_email, app_model_view(model).form_email);
@@ -78,7 +84,8 @@ void ui_app_destroy(ui_app_t **p)
         return;
     ui_app_t *ui = *p;
     ui_field_t *fields[] = {&ui->f_email,   &ui->f_password, &ui->f_code,    &ui->f_user,
-                            &ui->f_confirm, &ui->f_search,   &ui->f_message, &ui->f_filter};
+                            &ui->f_confirm, &ui->f_search,   &ui->f_message, &ui->f_filter,
+                            &ui->f_nick,    &ui->f_desc,     &ui->f_gate};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         ui_field_free(fields[i]);
     while (ui->drafts) {
@@ -188,6 +195,7 @@ static void s_screen_changed(ui_app_t *ui)
             free(d);
         }
         ui->list_scroll = 0;
+        ui->settings_open = false;
     }
     ui->f_password.placeholder =
         screen == APP_SCREEN_LOGIN ? "Your password" : "6 to 64 characters";
@@ -307,6 +315,24 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         ui->info_peer = 0;
         ui_focus(ui, &ui->f_message);
         break;
+    case UI_ACT_SETTINGS:
+        ui_settings_open(ui);
+        break;
+    case UI_ACT_SETTINGS_CLOSE:
+        ui_settings_close(ui);
+        break;
+    case UI_ACT_SEX:
+        ui->settings_sex = (int)h->arg;
+        break;
+    case UI_ACT_SAVE_PROFILE:
+        ui_settings_save_profile(ui);
+        break;
+    case UI_ACT_SAVE_GATE:
+        ui_settings_save_gate(ui);
+        break;
+    case UI_ACT_REMEMBER:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_REMEMBER, .id = h->arg});
+        break;
     case UI_ACT_JUMP_LATEST:
         ui->conv_scroll = 0;
         ui->conv_unread_at_open = -1;
@@ -370,6 +396,8 @@ static void s_escape(ui_app_t *ui)
         if (ui->focus == &ui->f_search && !ui_field_empty(&ui->f_search)) {
             ui_field_clear(&ui->f_search);
             app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = ""});
+        } else if (ui->settings_open) {
+            ui_settings_close(ui);
         } else if (ui->info_peer) {
             ui->info_peer = 0;
             ui_focus(ui, &ui->f_message);
@@ -396,6 +424,10 @@ static void s_enter(ui_app_t *ui, bool shift)
     } else if (ui->focus == &ui->f_search) {
         app_model_act(ui->model,
                       &(app_act_t){.kind = APP_ACT_SEARCH, .text = ui_field_text(&ui->f_search)});
+    } else if (ui->focus == &ui->f_gate) {
+        ui_settings_save_gate(ui);
+    } else if (ui->focus == &ui->f_nick || ui->focus == &ui->f_desc) {
+        ui_settings_save_profile(ui);
     }
 }
 

@@ -5,6 +5,7 @@
  *   ui_side.c   the sidebar: own profile, tabs, chat list, contacts (search, requests)
  *   ui_conv.c   the conversation: header, bubbles, day separators, scrolling, message box
  *   ui_info.c   a friend's info page (in the conversation's place)
+ *   ui_settings.c  the settings page (in the conversation's place)
  *   ui_widgets.c  avatars, buttons, badges, hit regions
  * UI thread only.
  */
@@ -45,11 +46,17 @@ typedef enum {
     UI_ACT_SCROLL_LIST, /* the sidebar's list: the wheel scrolls it */
     UI_ACT_SCROLL_CONV, /* the conversation: the wheel scrolls it */
     UI_ACT_CANCEL_LOGIN,
-    UI_ACT_SCROLLBAR,    /* the conversation's scrollbar: press on the thumb drags it, on the
-                            track jumps there */
-    UI_ACT_JUMP_LATEST,  /* back to the newest message */
-    UI_ACT_PEER_INFO,    /* arg: uid: the friend's info page (the conversation's header) */
-    UI_ACT_INFO_MESSAGE, /* arg: uid: from the info page back to the conversation */
+    UI_ACT_SCROLLBAR,      /* the conversation's scrollbar: press on the thumb drags it, on the
+                              track jumps there */
+    UI_ACT_JUMP_LATEST,    /* back to the newest message */
+    UI_ACT_PEER_INFO,      /* arg: uid: the friend's info page (the conversation's header) */
+    UI_ACT_INFO_MESSAGE,   /* arg: uid: from the info page back to the conversation */
+    UI_ACT_SETTINGS,       /* the settings page (my name at the top of the sidebar) */
+    UI_ACT_SETTINGS_CLOSE, /* back from it */
+    UI_ACT_SEX,            /* arg: 0-2, the sex chosen on the settings page */
+    UI_ACT_SAVE_PROFILE,
+    UI_ACT_SAVE_GATE,
+    UI_ACT_REMEMBER, /* arg: 1 on, 0 off */
 } ui_action_t;
 
 struct ui_app {
@@ -62,6 +69,7 @@ struct ui_app {
     int w, h;
 
     ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message, f_filter;
+    ui_field_t f_nick, f_desc, f_gate; /* the settings page */
     ui_field_t *focus;
     app_screen_t last_screen;
 
@@ -88,6 +96,8 @@ struct ui_app {
     int64_t selected_msg, selected_thread; /* a message clicked (Ctrl+C copies it), -1 none */
     ui_field_t *drag_field;                /* a field pressed: dragging selects in it */
     int64_t info_peer;                     /* the friend whose info page shows, else 0 */
+    bool settings_open;                    /* the settings page shows */
+    int settings_sex;                      /* its choice, 0-2 */
     ui_line_t *lines;                      /* scratch for wrapping a message */
     size_t lines_cap;
     int *tops; /* each message's top in the conversation's content, this frame */
@@ -154,6 +164,13 @@ void ui_conv_bar_press(ui_app_t *ui, int y);
 void ui_conv_bar_drag(ui_app_t *ui, int y);
 /* The info page of friend UID in AREA. */
 void ui_info_render(ui_app_t *ui, SDL_Rect area, int64_t uid);
+/* The settings page: open (fields filled from my profile), close, render in AREA, and its
+ * two saves (the profile to the server; the address to the network thread and the config). */
+void ui_settings_open(ui_app_t *ui);
+void ui_settings_close(ui_app_t *ui);
+void ui_settings_render(ui_app_t *ui, SDL_Rect area);
+void ui_settings_save_profile(ui_app_t *ui);
+void ui_settings_save_gate(ui_app_t *ui);
 /* Sends what is in the message box. */
 void ui_conv_send(ui_app_t *ui);
 

@@ -44,8 +44,11 @@ static void s_header(ui_app_t *ui, SDL_Rect area)
     ui_text_draw_fit(ui->text, UI_FONT_BOLD, name, x, area.y + 11,
                      area.w - (x - area.x) - logout_w - 24, UI_C_TEXT);
     char sub[64];
-    snprintf(sub, sizeof sub, "uid %lld", (long long)me->uid);
+    snprintf(sub, sizeof sub, "uid %lld \xC2\xB7 Settings", (long long)me->uid);
     ui_text_draw(ui->text, UI_FONT_SMALL, sub, strlen(sub), x, area.y + 34, UI_C_TEXT2);
+    /* my avatar and name open the settings page */
+    ui_hit_add(ui, (SDL_Rect){area.x, area.y, area.w - logout_w - 24, UI_HEADER_H - 1},
+               UI_ACT_SETTINGS, 0, NULL);
     ui_link(ui, area.x + area.w - logout_w - 16, area.y + 22, UI_FONT_SMALL, "Log out",
             UI_ACT_LOGOUT);
     ui_draw_hline(ui->draw, area.x, area.y + UI_HEADER_H - 1, area.w, UI_C_BORDER);

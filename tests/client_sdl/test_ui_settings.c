@@ -1,0 +1,242 @@
+/* test_ui_settings.c - UI cases of the settings page and of "remember me" on the login form:
+ * the page from a click on my name, its fields filled from my profile, a new nick, sex and
+ * description sent as 1061 and shown once the server answers (1062), a friend's new nick from
+ * a 1063, the server address checked and kept, "remember me" and "Log out", all at the
+ * smallest window too; the login form when a kept login is refused. Run through
+ * test_client_sdl_ui CASE, as the cases of test_ui.c; each saves ui_<case>.bmp.
+ */
+#include <SDL.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app_config.h"
+#include "check.h"
+#include "ui_fixture.h"
+#include "ui_internal.h"
+#include "uschat_client.h"
+
+/* A config folder of the test's own: nothing is written to the user's. */
+static void s_config_dir(void)
+{
+    char dir[] = "/tmp/uschat-ui-settings-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    setenv("XDG_CONFIG_HOME", dir, 1);
+}
+
+/* The commands queued by the model: how many of KIND; the last one's flag / string. */
+static int s_cmds(app_model_t *m, app_cmd_kind_t kind, int *flag, char *text, size_t cap)
+{
+    int n = 0;
+    app_cmd_t *c;
+    while ((c = app_model_take_cmd(m)) != NULL) {
+        if (c->kind == kind) {
+            n++;
+            if (flag)
+                *flag = c->flag;
+            if (text)
+                snprintf(text, cap, "%s", c->email ? c->email : "");
+        }
+        app_cmd_destroy(&c);
+    }
+    return n;
+}
+
+static void s_open_settings(env_t *e)
+{
+    tu_frame(e);
+    const ui_hit_t *me = tu_find_hit(e, UI_ACT_SETTINGS, 0);
+    CHECK(me != NULL, "my name opens the settings");
+    tu_click(me);
+    tu_frame(e);
+    tu_frame(e);
+}
+
+void test_settings(void)
+{
+    s_config_dir();
+    env_t e = tu_env_new(1000, 680, tu_main_model());
+    tu_open_conversation(e.model);
+    fx_drain(e.model);
+    s_open_settings(&e);
+    CHECK(e.ui->settings_open, "the settings page shows");
+    CHECK(tu_find_hit(&e, UI_ACT_BUBBLE, -1) == NULL, "in the conversation's place");
+    CHECK_STR(ui_field_text(&e.ui->f_nick), "Alice");
+    CHECK(e.ui->focus == &e.ui->f_nick, "the nick is focused");
+    CHECK(tu_find_hit(&e, UI_ACT_LOGOUT, 0) != NULL, "a Log out button");
+    CHECK(tu_find_hit(&e, UI_ACT_REMEMBER, 1) != NULL, "remember me, off");
+    tu_check_hits_inside(&e);
+
+    /* a new nick, sex and description: one 1061 with them */
+    ui_field_clear(&e.ui->f_nick);
+    tu_text("爱丽丝");
+    tu_frame(&e);
+    tu_click(tu_find_hit(&e, UI_ACT_SEX, 2));
+    tu_frame(&e);
+    ui_focus(e.ui, &e.ui->f_desc);
+    tu_text("Writes code, drinks tea.");
+    tu_frame(&e);
+    tu_click(tu_find_hit(&e, UI_ACT_SAVE_PROFILE, 0));
+    tu_frame(&e);
+    json_t *req = fx_take(e.model, USCHAT_ID_UPDATE_PROFILE_REQ);
+    CHECK(req != NULL, "Save profile sends 1061");
+    CHECK_STR(json_string_value(json_object_get(req, "nick")), "爱丽丝");
+    CHECK_INT(json_integer_value(json_object_get(req, "sex")), 2);
+    CHECK_STR(json_string_value(json_object_get(req, "desc")), "Writes code, drinks tea.");
+    json_decref(req);
+    CHECK(app_model_view(e.model).profile_saving, "saving until the answer");
+    /* the server's answer: my name changes everywhere */
+    fx_feed(e.model, USCHAT_ID_UPDATE_PROFILE_RSP,
+            json_pack("{sisIsssiss}", "error", 0, "uid", (json_int_t)FX_ME, "nick", "爱丽丝", "sex",
+                      2, "desc", "Writes code, drinks tea."));
+    CHECK_STR(app_model_display_name(e.model, FX_ME), "爱丽丝");
+    CHECK_INT(app_model_view(e.model).self->sex, 2);
+    CHECK(!app_model_view(e.model).profile_saving, "saved");
+    CHECK_STR(app_model_view(e.model).notice, "Profile saved");
+    tu_frame(&e);
+
+    /* a blank nick is refused on the page, nothing is sent */
+    ui_field_set(&e.ui->f_nick, "   ");
+    tu_click(tu_find_hit(&e, UI_ACT_SAVE_PROFILE, 0));
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_UPDATE_PROFILE_REQ), 0);
+    CHECK(app_model_view(e.model).notice_error, "an error notice");
+    ui_field_set(&e.ui->f_nick, "爱丽丝");
+
+    /* the server refuses: said, and my name stays */
+    tu_click(tu_find_hit(&e, UI_ACT_SAVE_PROFILE, 0));
+    tu_frame(&e);
+    fx_drain(e.model);
+    fx_feed(e.model, USCHAT_ID_UPDATE_PROFILE_RSP,
+            json_pack("{si}", "error", USCHAT_ERR_OUT_OF_RANGE));
+    CHECK(app_model_view(e.model).notice_error, "the refusal is an error notice");
+    CHECK(strstr(app_model_view(e.model).notice, "not saved") != NULL, "%s",
+          app_model_view(e.model).notice);
+    CHECK_STR(app_model_display_name(e.model, FX_ME), "爱丽丝");
+
+    /* a friend changed the nick (1063): the chat list shows it */
+    fx_feed(e.model, USCHAT_ID_NOTIFY_PROFILE,
+            json_pack("{sisIsssiss}", "error", 0, "uid", (json_int_t)2002, "nick", "Bobby", "sex",
+                      1, "desc", "new here"));
+    CHECK_STR(app_model_display_name(e.model, 2002), "Bobby");
+    CHECK_STR(app_model_friend(e.model, 2002)->desc, "new here");
+    /* ... but not a stranger's */
+    fx_feed(e.model, USCHAT_ID_NOTIFY_PROFILE,
+            json_pack("{sisIsssiss}", "error", 0, "uid", (json_int_t)9999, "nick", "Mallory", "sex",
+                      1, "desc", ""));
+    CHECK(app_model_friend(e.model, 9999) == NULL, "no friend made from a push");
+
+    /* remember me: the command for the network thread, the box ticked */
+    tu_click(tu_find_hit(&e, UI_ACT_REMEMBER, 1));
+    tu_frame(&e);
+    int flag = -1;
+    CHECK_INT(s_cmds(e.model, APP_CMD_REMEMBER, &flag, NULL, 0), 1);
+    CHECK_INT(flag, 1);
+    CHECK(app_model_view(e.model).remember, "remembered");
+    CHECK(tu_find_hit(&e, UI_ACT_REMEMBER, 0) != NULL, "the box now turns it off");
+
+    /* the server address: a wrong one is said, a good one kept in the config folder */
+    ui_field_set(&e.ui->f_gate, "chat.example.org");
+    tu_click(tu_find_hit(&e, UI_ACT_SAVE_GATE, 0));
+    tu_frame(&e);
+    CHECK_INT(s_cmds(e.model, APP_CMD_SET_GATE, NULL, NULL, 0), 0);
+    CHECK(app_model_view(e.model).notice_error, "a wrong address is said");
+    ui_field_set(&e.ui->f_gate, "http://127.0.0.1:20180");
+    tu_click(tu_find_hit(&e, UI_ACT_SAVE_GATE, 0));
+    tu_frame(&e);
+    char url[300] = "";
+    CHECK_INT(s_cmds(e.model, APP_CMD_SET_GATE, NULL, url, sizeof url), 1);
+    CHECK_STR(url, "http://127.0.0.1:20180");
+    char kept[300] = "";
+    CHECK_INT(app_config_load_gate(kept, sizeof kept), 0);
+    CHECK_STR(kept, "http://127.0.0.1:20180");
+    char gate[300] = "";
+    unsetenv("USCHAT_GATE_URL");
+    char *argv[] = {"uschat-client", NULL};
+    CHECK_INT(app_config_gate_url(1, argv, gate, sizeof gate), 0);
+    CHECK_STR(gate, "http://127.0.0.1:20180"); /* the next launch uses it */
+    tu_frame(&e);
+    tu_frame(&e);
+    tu_save(&e, "settings");
+
+    /* Esc: back to the conversation */
+    tu_key(SDLK_ESCAPE, 0);
+    tu_frame(&e);
+    tu_frame(&e);
+    CHECK(!e.ui->settings_open, "Esc closes the page");
+    CHECK(tu_find_hit(&e, UI_ACT_BUBBLE, -1) != NULL, "the conversation again");
+
+    /* Log out from the page: the login form, remember me forgotten */
+    s_open_settings(&e);
+    tu_click(tu_find_hit(&e, UI_ACT_LOGOUT, 0));
+    tu_frame(&e);
+    CHECK_INT(s_cmds(e.model, APP_CMD_LOGOUT, NULL, NULL, 0), 1);
+    CHECK_INT(app_model_view(e.model).screen, APP_SCREEN_LOGIN);
+    CHECK(!app_model_view(e.model).remember, "log out forgets the kept login");
+    tu_env_free(&e);
+
+    /* the smallest window: everything on the page can be reached */
+    env_t s = tu_env_new(780, 600, tu_main_model());
+    s_open_settings(&s);
+    tu_check_hits_inside(&s);
+    const ui_hit_t *out = tu_find_hit(&s, UI_ACT_LOGOUT, 0);
+    CHECK(out && out->rect.y + out->rect.h <= 600 - UI_STATUS_H, "Log out above the status bar");
+    tu_env_free(&s);
+}
+
+/* A launch with a kept login: "Logging in as ..." on the form, no password asked; the node
+ * refuses the token: the form says why and asks for the password. */
+void test_remember(void)
+{
+    s_config_dir();
+    env_t e = tu_env_new(1000, 680, app_model_new("alice@example.com"));
+    CHECK_INT(
+        app_model_act(e.model, &(app_act_t){.kind = APP_ACT_RESUME, .email = "alice@example.com"}),
+        0);
+    CHECK_INT(s_cmds(e.model, APP_CMD_RESUME, NULL, NULL, 0), 1);
+    CHECK(app_model_view(e.model).busy, "logging in");
+    CHECK(strstr(app_model_view(e.model).form_info, "alice@example.com") != NULL, "%s",
+          app_model_view(e.model).form_info);
+    tu_frame(&e);
+    /* the node says the token is void (a newer login, a password reset, a log out) */
+    fx_feed(e.model, USCHAT_ID_LOGIN_RSP, json_pack("{si}", "error", USCHAT_ERR_TOKEN_INVALID));
+    app_model_on_conn(e.model, APP_CONN_OFFLINE, 0, USCHAT_ERR_TOKEN_INVALID, 0);
+    CHECK_INT(app_model_view(e.model).screen, APP_SCREEN_LOGIN);
+    CHECK(!app_model_view(e.model).busy, "not busy");
+    CHECK(!app_model_view(e.model).remember, "forgotten");
+    CHECK(strstr(app_model_view(e.model).form_error, "saved login is no longer valid") != NULL,
+          "%s", app_model_view(e.model).form_error);
+    tu_frame(&e);
+    tu_frame(&e);
+    CHECK(e.ui->focus == &e.ui->f_password, "the password is asked for");
+    tu_save(&e, "remember_refused");
+    tu_env_free(&e);
+
+    /* the kept file: 0600, read back, removed */
+    app_saved_login_t k = {.uid = 42, .port = 20181};
+    snprintf(k.token, sizeof k.token, "%064d", 7);
+    snprintf(k.host, sizeof k.host, "127.0.0.1");
+    snprintf(k.email, sizeof k.email, "alice@example.com");
+    CHECK_INT(app_config_save_login(&k), 0);
+    char dir[600], path[700];
+    CHECK_INT(app_config_dir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/login", dir);
+    struct stat st;
+    CHECK_INT(stat(path, &st), 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    app_saved_login_t r;
+    CHECK_INT(app_config_load_login(&r), 0);
+    CHECK_INT(r.uid, 42);
+    CHECK_STR(r.token, k.token);
+    CHECK_INT(r.port, 20181);
+    CHECK_INT(app_config_forget_login(), 0);
+    CHECK_INT(app_config_load_login(&r), -1);
+    /* a damaged file is no login */
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "write");
+    fputs("{\"uid\": \"x\", \"token\": 5}", f);
+    fclose(f);
+    CHECK_INT(app_config_load_login(&r), -1);
+}
