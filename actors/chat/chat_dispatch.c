@@ -17,6 +17,7 @@
 #include "chat_node.h"
 #include "chat_presence.h"
 #include "chat_account.h"
+#include "chat_friends.h"
 #include "chat_store.h"
 #include "chat_text.h"
 #include "uschat/client_proto.h"
@@ -442,4 +443,19 @@ static void s_on_update_profile_req(chat_node_t *node, chat_conn_t *conn, json_t
 static void s_on_logout_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {
     chat_account_logout(node, conn, body); /* chat_account.c */
+}
+
+static void s_on_set_remark_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_friends_remark(node, conn, body); /* chat_friends.c */
+}
+
+static void s_on_remove_friend_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_friends_remove(node, conn, body); /* chat_friends.c */
+}
+
+static void s_on_decline_friend_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_friends_decline(node, conn, body); /* chat_friends.c */
 }

@@ -106,6 +106,7 @@ void model_clear_session(app_model_t *m)
         model_user_free(&m->applies[i].user);
     m->napplies = 0;
     model_threads_free(m);
+    model_former_free(m);
     model_user_free(&m->search_result);
     m->search_state = APP_SEARCH_NONE;
     m->apply_state = APP_APPLY_NONE;
@@ -650,6 +651,8 @@ const char *app_model_display_name(const app_model_t *m, int64_t uid)
             if (m->applies[i].user.uid == uid)
                 u = &m->applies[i].user;
     }
+    if (!u)
+        u = model_former(m, uid);
     if (u && *model_user_name(u))
         return model_user_name(u);
     snprintf(((app_model_t *)m)->name_buf, sizeof m->name_buf, "User %lld", (long long)uid);
@@ -754,6 +757,12 @@ int app_model_act(app_model_t *m, const app_act_t *a)
         return app_model_resume(m, a->email);
     case APP_ACT_SET_GATE:
         return app_model_set_gate(m, a->text);
+    case APP_ACT_SET_REMARK:
+        return app_model_set_remark(m, a->id, a->text);
+    case APP_ACT_REMOVE_FRIEND:
+        return app_model_remove_friend(m, a->id);
+    case APP_ACT_DECLINE:
+        return app_model_decline(m, a->id);
     }
     return -1;
 }

@@ -172,6 +172,9 @@ typedef enum {
                                  * busy or logged in */
     APP_ACT_SET_GATE,           /* text: the gate's URL (http:// or https://) for the next
                                  * logins; -1 when it is not one (said in the notice) */
+    APP_ACT_SET_REMARK,         /* id: a friend, text: my remark name for them ("" = none) */
+    APP_ACT_REMOVE_FRIEND,      /* id: a friend (the conversation stays, read-only) */
+    APP_ACT_DECLINE,            /* id: the applicant of a pending request */
 } app_act_kind_t;
 
 /* One action of the user; each kind reads only the fields its comment names. */

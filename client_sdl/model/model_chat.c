@@ -453,6 +453,13 @@ void app_model_on_message(app_model_t *m, uint16_t id, const json_t *body)
     case USCHAT_ID_NOTIFY_PROFILE:
         model_on_profile(m, id, body); /* model_profile.c */
         break;
+    case USCHAT_ID_SET_REMARK_RSP:
+    case USCHAT_ID_REMOVE_FRIEND_RSP:
+    case USCHAT_ID_NOTIFY_REMOVE_FRIEND:
+    case USCHAT_ID_DECLINE_FRIEND_RSP:
+    case USCHAT_ID_NOTIFY_DECLINE_FRIEND:
+        model_on_friendship(m, id, body); /* model_friends.c */
+        break;
     default: /* 1024 heartbeat, 1034 read mark: nothing to show */
         break;
     }

@@ -34,6 +34,8 @@ struct app_model {
     app_user_t self;
     app_user_t *friends; /* sorted by display name */
     size_t nfriends, friends_cap;
+    app_user_t *former; /* friends no longer: their names, for the conversations kept */
+    size_t nformer;
     app_apply_t *applies; /* newest first */
     size_t napplies, applies_cap;
 
@@ -98,6 +100,17 @@ int app_model_set_gate(app_model_t *m, const char *url);
 void model_on_profile(app_model_t *m, uint16_t id, const json_t *body);
 /* What the login form says when the kept login is refused. */
 const char *model_resume_refused(void);
+
+/* ---- model_friends.c ---------------------------------------------------------------------- */
+
+int app_model_set_remark(app_model_t *m, int64_t uid, const char *back);
+int app_model_remove_friend(app_model_t *m, int64_t uid);
+int app_model_decline(app_model_t *m, int64_t uid);
+/* 1067, 1069, 1070, 1072, 1073 (BODY borrowed). */
+void model_on_friendship(app_model_t *m, uint16_t id, const json_t *body);
+/* A former friend by uid, or NULL; and freeing them all (at the end of a session). */
+const app_user_t *model_former(const app_model_t *m, int64_t uid);
+void model_former_free(app_model_t *m);
 
 /* ---- model_store.c ------------------------------------------------------------------------ */
 

@@ -54,6 +54,10 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui_field_init(&ui->f_desc, "A few words about you", false, false,
                   4 * USCHAT_MAX(UPDATE_PROFILE_REQ, desc));
     ui_field_init(&ui->f_gate, "http://chat.example.org:8080", false, false, 255);
+    ui_field_init(&ui->f_remark, "Only you see it", false, false,
+                  4 * USCHAT_MAX(SET_REMARK_REQ, back));
+    ui_field_init(&ui->f_greeting, "A greeting (optional)", false, false,
+                  4 * USCHAT_MAX(ADD_FRIEND_REQ, applyname));
     ui_field_init(&ui->f_message, "Write a message (Enter sends, Shift+Enter: new line)", false,
                   true, 16384);
     ui_field_set(&ui->f_email, app_model_view(model).form_email);
@@ -85,7 +89,8 @@ void ui_app_destroy(ui_app_t **p)
     ui_app_t *ui = *p;
     ui_field_t *fields[] = {&ui->f_email,   &ui->f_password, &ui->f_code,    &ui->f_user,
                             &ui->f_confirm, &ui->f_search,   &ui->f_message, &ui->f_filter,
-                            &ui->f_nick,    &ui->f_desc,     &ui->f_gate};
+                            &ui->f_nick,    &ui->f_desc,     &ui->f_gate,    &ui->f_remark,
+                            &ui->f_greeting};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         ui_field_free(fields[i]);
     while (ui->drafts) {
@@ -187,6 +192,8 @@ static void s_screen_changed(ui_app_t *ui)
         ui_field_clear(&ui->f_message);
         ui_field_clear(&ui->f_search);
         ui_field_clear(&ui->f_filter);
+        ui_field_clear(&ui->f_greeting);
+        ui_field_clear(&ui->f_remark);
         ui->draft_peer = 0;
         while (ui->drafts) {
             struct ui_draft *d = ui->drafts;
@@ -276,8 +283,11 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = h->arg});
         ui_focus(ui, &ui->f_message);
         break;
-    case UI_ACT_ADD_FRIEND:
-        app_model_act(m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND, .id = h->arg, .text = NULL});
+    case UI_ACT_ADD_FRIEND: /* with the greeting typed, or the model's default */
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND,
+                                      .id = h->arg,
+                                      .text = ui_field_text(&ui->f_greeting)});
+        ui_field_clear(&ui->f_greeting);
         break;
     case UI_ACT_ACCEPT:
         app_model_act(m, &(app_act_t){.kind = APP_ACT_ACCEPT, .id = h->arg});
@@ -308,8 +318,23 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         ui_conv_bar_press(ui, y);
         break;
     case UI_ACT_PEER_INFO:
-        ui->info_peer = h->arg;
-        ui_focus(ui, NULL);
+        ui_info_open(ui, h->arg);
+        break;
+    case UI_ACT_SAVE_REMARK:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SET_REMARK,
+                                      .id = h->arg,
+                                      .text = ui_field_text(&ui->f_remark)});
+        break;
+    case UI_ACT_REMOVE_FRIEND:
+        if (ui->remove_armed != h->arg) {
+            ui->remove_armed = h->arg; /* a second press confirms */
+        } else {
+            ui->remove_armed = 0;
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_REMOVE_FRIEND, .id = h->arg});
+        }
+        break;
+    case UI_ACT_DECLINE:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_DECLINE, .id = h->arg});
         break;
     case UI_ACT_INFO_MESSAGE:
         ui->info_peer = 0;
@@ -426,6 +451,10 @@ static void s_enter(ui_app_t *ui, bool shift)
                       &(app_act_t){.kind = APP_ACT_SEARCH, .text = ui_field_text(&ui->f_search)});
     } else if (ui->focus == &ui->f_gate) {
         ui_settings_save_gate(ui);
+    } else if (ui->focus == &ui->f_remark && ui->info_peer) {
+        app_model_act(ui->model, &(app_act_t){.kind = APP_ACT_SET_REMARK,
+                                              .id = ui->info_peer,
+                                              .text = ui_field_text(&ui->f_remark)});
     } else if (ui->focus == &ui->f_nick || ui->focus == &ui->f_desc) {
         ui_settings_save_profile(ui);
     }

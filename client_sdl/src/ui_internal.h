@@ -56,7 +56,10 @@ typedef enum {
     UI_ACT_SEX,            /* arg: 0-2, the sex chosen on the settings page */
     UI_ACT_SAVE_PROFILE,
     UI_ACT_SAVE_GATE,
-    UI_ACT_REMEMBER, /* arg: 1 on, 0 off */
+    UI_ACT_REMEMBER,      /* arg: 1 on, 0 off */
+    UI_ACT_SAVE_REMARK,   /* arg: uid: the info page's remark */
+    UI_ACT_REMOVE_FRIEND, /* arg: uid: the first press arms it, the second removes */
+    UI_ACT_DECLINE,       /* arg: uid: a friend request declined */
 } ui_action_t;
 
 struct ui_app {
@@ -70,6 +73,8 @@ struct ui_app {
 
     ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message, f_filter;
     ui_field_t f_nick, f_desc, f_gate; /* the settings page */
+    ui_field_t f_remark;               /* the info page */
+    ui_field_t f_greeting;             /* with the Add of a found user */
     ui_field_t *focus;
     app_screen_t last_screen;
 
@@ -96,6 +101,7 @@ struct ui_app {
     int64_t selected_msg, selected_thread; /* a message clicked (Ctrl+C copies it), -1 none */
     ui_field_t *drag_field;                /* a field pressed: dragging selects in it */
     int64_t info_peer;                     /* the friend whose info page shows, else 0 */
+    int64_t remove_armed;                  /* "Remove friend" pressed once for this uid */
     bool settings_open;                    /* the settings page shows */
     int settings_sex;                      /* its choice, 0-2 */
     ui_line_t *lines;                      /* scratch for wrapping a message */
@@ -162,8 +168,9 @@ void ui_conv_scroll(ui_app_t *ui, int dy);
  * goes there), the mouse moved to Y while dragging, the button released. */
 void ui_conv_bar_press(ui_app_t *ui, int y);
 void ui_conv_bar_drag(ui_app_t *ui, int y);
-/* The info page of friend UID in AREA. */
+/* The info page of friend UID in AREA; opening it (the remark field filled). */
 void ui_info_render(ui_app_t *ui, SDL_Rect area, int64_t uid);
+void ui_info_open(ui_app_t *ui, int64_t uid);
 /* The settings page: open (fields filled from my profile), close, render in AREA, and its
  * two saves (the profile to the server; the address to the network thread and the config). */
 void ui_settings_open(ui_app_t *ui);

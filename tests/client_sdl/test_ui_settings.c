@@ -1,4 +1,5 @@
-/* test_ui_settings.c - UI cases of the settings page and of "remember me" on the login form:
+/* test_ui_settings.c - UI cases of the settings page, "remember me", and the friend pages
+ * (remark, remove, decline, a greeting). The settings and remember me:
  * the page from a click on my name, its fields filled from my profile, a new nick, sex and
  * description sent as 1061 and shown once the server answers (1062), a friend's new nick from
  * a 1063, the server address checked and kept, "remember me" and "Log out", all at the
@@ -239,4 +240,140 @@ void test_remember(void)
     fputs("{\"uid\": \"x\", \"token\": 5}", f);
     fclose(f);
     CHECK_INT(app_config_load_login(&r), -1);
+}
+
+/* A friend's info page: the remark name saved (1066) and shown in its place; "Remove friend"
+ * needs a second press (1068), the friend leaves the list, the conversation stays with its
+ * name, and a text there is refused with the reason. */
+void test_friend_edit(void)
+{
+    env_t e = tu_env_new(1000, 680, tu_main_model());
+    tu_open_conversation(e.model);
+    fx_drain(e.model);
+    tu_frame(&e);
+    tu_click(tu_find_hit(&e, UI_ACT_PEER_INFO, 2002));
+    tu_frame(&e);
+    tu_frame(&e);
+    const ui_hit_t *field = NULL;
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(e.ui, &hits);
+    for (size_t i = 0; i < n; i++)
+        if (hits[i].action == UI_ACT_FIELD && hits[i].ptr == &e.ui->f_remark)
+            field = &hits[i];
+    CHECK(field != NULL, "a remark field");
+    tu_click(field);
+    tu_frame(&e);
+    tu_text("老板 Bob");
+    tu_frame(&e);
+    tu_click(tu_find_hit(&e, UI_ACT_SAVE_REMARK, 2002));
+    tu_frame(&e);
+    json_t *req = fx_take(e.model, USCHAT_ID_SET_REMARK_REQ);
+    CHECK(req != NULL, "Save sends 1066");
+    CHECK_INT(json_integer_value(json_object_get(req, "touid")), 2002);
+    CHECK_STR(json_string_value(json_object_get(req, "back")), "老板 Bob");
+    json_decref(req);
+    fx_feed(e.model, USCHAT_ID_SET_REMARK_RSP,
+            json_pack("{sisIss}", "error", 0, "uid", (json_int_t)2002, "back", "老板 Bob"));
+    CHECK_STR(app_model_display_name(e.model, 2002), "老板 Bob");
+    tu_frame(&e);
+    tu_frame(&e);
+    tu_check_hits_inside(&e);
+    tu_save(&e, "friend_remark");
+
+    /* remove: the first press only arms the button */
+    tu_click(tu_find_hit(&e, UI_ACT_REMOVE_FRIEND, 2002));
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_REMOVE_FRIEND_REQ), 0);
+    CHECK_INT(e.ui->remove_armed, 2002);
+    tu_click(tu_find_hit(&e, UI_ACT_REMOVE_FRIEND, 2002));
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_REMOVE_FRIEND_REQ), 1);
+    fx_feed(e.model, USCHAT_ID_REMOVE_FRIEND_RSP,
+            json_pack("{sisI}", "error", 0, "uid", (json_int_t)2002));
+    CHECK(app_model_friend(e.model, 2002) == NULL, "no longer a friend");
+    CHECK_STR(app_model_display_name(e.model, 2002), "老板 Bob");
+    tu_key(SDLK_ESCAPE, 0);
+    tu_frame(&e);
+    tu_frame(&e);
+    CHECK(tu_find_hit(&e, UI_ACT_BUBBLE, -1) != NULL, "the conversation stays readable");
+    CHECK_INT(app_model_act(e.model, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "hello?"}), 0);
+    fx_drain(e.model);
+    const app_thread_t *t = app_model_view(e.model).open;
+    fx_feed(e.model, USCHAT_ID_TEXT_CHAT_RSP,
+            json_pack("{sisIsIsIs[]}", "error", USCHAT_ERR_NOT_FRIENDS, "fromuid",
+                      (json_int_t)FX_ME, "touid", (json_int_t)2002, "thread_id", (json_int_t)77,
+                      "chat_datas"));
+    CHECK_INT(t->msgs[t->nmsgs - 1].state, APP_MSG_FAILED);
+    CHECK(strstr(app_model_view(e.model).notice, "not friends") != NULL, "%s",
+          app_model_view(e.model).notice);
+    /* the other side of a removal: Carol removed me */
+    fx_feed(e.model, USCHAT_ID_NOTIFY_REMOVE_FRIEND,
+            json_pack("{sisIssss}", "error", 0, "uid", (json_int_t)2004, "name", "carol", "nick",
+                      "Carol"));
+    CHECK(app_model_friend(e.model, 2004) == NULL, "Carol is gone");
+    CHECK(strstr(app_model_view(e.model).notice, "removed you") != NULL, "%s",
+          app_model_view(e.model).notice);
+    tu_env_free(&e);
+}
+
+/* Contacts: a request declined (1071) leaves the list; a request of mine with its own
+ * greeting (1009 applyname); mine declined (1073) is said. */
+void test_requests(void)
+{
+    env_t e = tu_env_new(1000, 680, tu_main_model());
+    tu_frame(&e);
+    tu_click(tu_find_hit(&e, UI_ACT_TAB_CONTACTS, 0));
+    tu_frame(&e);
+    tu_frame(&e);
+    CHECK(tu_find_hit(&e, UI_ACT_ACCEPT, 3006) != NULL, "Accept");
+    CHECK(tu_find_hit(&e, UI_ACT_DECLINE, 3006) != NULL, "and Decline");
+    /* a user found: a greeting field under Add */
+    app_model_act(e.model, &(app_act_t){.kind = APP_ACT_SEARCH, .text = "dora"});
+    fx_drain(e.model);
+    fx_feed(e.model, USCHAT_ID_SEARCH_RSP,
+            json_pack("{sisIsssssssiss}", "error", 0, "uid", (json_int_t)4001, "name", "dora",
+                      "nick", "Dora", "desc", "", "sex", 2, "icon", ""));
+    tu_frame(&e);
+    tu_frame(&e);
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(e.ui, &hits);
+    const ui_hit_t *greeting = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (hits[i].action == UI_ACT_FIELD && hits[i].ptr == &e.ui->f_greeting)
+            greeting = &hits[i];
+    CHECK(greeting != NULL, "a greeting field");
+    tu_click(greeting);
+    tu_frame(&e);
+    tu_text("Hi Dora, from the book club!");
+    tu_frame(&e);
+    tu_frame(&e);
+    tu_check_hits_inside(&e);
+    tu_save(&e, "requests");
+    tu_click(tu_find_hit(&e, UI_ACT_ADD_FRIEND, 4001));
+    tu_frame(&e);
+    json_t *req = fx_take(e.model, USCHAT_ID_ADD_FRIEND_REQ);
+    CHECK(req != NULL, "Add sends 1009");
+    CHECK_STR(json_string_value(json_object_get(req, "applyname")), "Hi Dora, from the book club!");
+    json_decref(req);
+    fx_feed(e.model, USCHAT_ID_ADD_FRIEND_RSP, json_pack("{si}", "error", 0));
+    fx_feed(e.model, USCHAT_ID_NOTIFY_DECLINE_FRIEND,
+            json_pack("{sisIssss}", "error", 0, "uid", (json_int_t)4001, "name", "dora", "nick",
+                      "Dora"));
+    CHECK(strstr(app_model_view(e.model).notice, "Dora declined") != NULL, "%s",
+          app_model_view(e.model).notice);
+    /* decline Erin's request */
+    tu_frame(&e);
+    tu_click(tu_find_hit(&e, UI_ACT_DECLINE, 3006));
+    tu_frame(&e);
+    req = fx_take(e.model, USCHAT_ID_DECLINE_FRIEND_REQ);
+    CHECK(req != NULL, "Decline sends 1071");
+    CHECK_INT(json_integer_value(json_object_get(req, "touid")), 3006);
+    json_decref(req);
+    fx_feed(e.model, USCHAT_ID_DECLINE_FRIEND_RSP,
+            json_pack("{sisI}", "error", 0, "uid", (json_int_t)3006));
+    CHECK_INT(app_model_view(e.model).napplies, 0);
+    tu_frame(&e);
+    tu_frame(&e);
+    CHECK(tu_find_hit(&e, UI_ACT_DECLINE, 3006) == NULL, "the request is gone");
+    tu_env_free(&e);
 }

@@ -62,5 +62,7 @@ void test_friend_info(void);
 /* test_ui_settings.c */
 void test_settings(void);
 void test_remember(void);
+void test_friend_edit(void);
+void test_requests(void);
 
 #endif
