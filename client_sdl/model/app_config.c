@@ -260,6 +260,22 @@ int app_config_save_gate(const char *url)
     return s_write("gate_url", line, false);
 }
 
+int app_config_load_scale(void)
+{
+    char line[16];
+    if (s_read_line("scale", line, sizeof line) < 0)
+        return 0;
+    long v = strtol(line, NULL, 10);
+    return v >= 100 && v <= 300 ? (int)v : 0;
+}
+
+int app_config_save_scale(int percent)
+{
+    char line[16];
+    snprintf(line, sizeof line, "%d\n", percent >= 100 && percent <= 300 ? percent : 0);
+    return s_write("scale", line, false);
+}
+
 /* The kept login's keys: those of the gate's answer it came from. */
 #define KEPT(f) USCHAT_FIELD(HTTP_LOGIN_RSP, f)
 

@@ -40,6 +40,11 @@ int app_config_load_gate(char *out, size_t cap);
  * before stack.env). 0 or -1. */
 int app_config_save_gate(const char *url);
 
+/* The scale chosen on the settings page, in percent (100-300), or 0 (Auto: from the
+ * display's DPI) when none is kept. */
+int app_config_load_scale(void);
+int app_config_save_scale(int percent);
+
 /* "Remember me": the chat node login of the last session ($DIR/login, JSON, mode 0600). The
  * token is the one the gate handed out (status's utoken_<uid>: 32 random bytes, a lifetime of
  * chat/token_ttl_s, 7 days by default; void after a newer login, a password reset or a log

@@ -36,7 +36,10 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->r = renderer;
     ui->model = model;
     snprintf(ui->server, sizeof ui->server, "%s", server ? server : "");
-    ui->text = ui_text_new(renderer, fonts, nfonts);
+    ui->nfonts = nfonts < 8 ? nfonts : 8;
+    memcpy(ui->fonts, fonts, ui->nfonts * sizeof *fonts);
+    ui->scale_q = ui->user_q = 4;
+    ui->text = ui_text_new(renderer, fonts, nfonts, ui->scale_q);
     ui->draw = ui_draw_new(renderer);
     if (!ui->text || !ui->draw) {
         ui_app_destroy(&ui);
@@ -73,7 +76,7 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->dirty = true;
     ui->last_screen = app_model_view(model).screen;
     ui->text_input_on = SDL_IsTextInputActive();
-    SDL_GetRendererOutputSize(renderer, &ui->w, &ui->h);
+    ui_scale_size(ui, &ui->w, &ui->h);
     SDL_Surface *icon = ui_icon_new(64);
     if (icon && window)
         SDL_SetWindowIcon(window, icon);
@@ -336,6 +339,9 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
     case UI_ACT_DECLINE:
         app_model_act(m, &(app_act_t){.kind = APP_ACT_DECLINE, .id = h->arg});
         break;
+    case UI_ACT_SCALE:
+        ui_scale_choose(ui, (int)h->arg);
+        break;
     case UI_ACT_INFO_MESSAGE:
         ui->info_peer = 0;
         ui_focus(ui, &ui->f_message);
@@ -502,8 +508,11 @@ static void s_set_cursor(ui_app_t *ui)
         SDL_SetCursor(c);
 }
 
-bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
+bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *event)
 {
+    SDL_Event logical = *event; /* mouse positions in the layout's pixels */
+    ui_scale_event(ui, &logical);
+    const SDL_Event *ev = &logical;
     switch (ev->type) {
     case SDL_QUIT:
         return false;
@@ -773,7 +782,7 @@ static void s_toast_draw(ui_app_t *ui)
 
 void ui_app_render(ui_app_t *ui)
 {
-    SDL_GetRendererOutputSize(ui->r, &ui->w, &ui->h);
+    ui_scale_size(ui, &ui->w, &ui->h);
     s_screen_changed(ui);
     ui->nhits = 0;
     SDL_SetRenderDrawColor(ui->r, UI_C_BG.r, UI_C_BG.g, UI_C_BG.b, 255);
@@ -794,7 +803,7 @@ void ui_app_render(ui_app_t *ui)
     ui_text_frame_end(ui->text);
     s_set_cursor(ui);
     if (ui->focus) {
-        SDL_Rect caret = ui_field_caret(ui->focus);
+        SDL_Rect caret = ui_scale_to_window(ui, ui_field_caret(ui->focus));
         SDL_SetTextInputRect(&caret);
     }
     ui->dirty = false;

@@ -6,6 +6,7 @@
  *   ui_conv.c   the conversation: header, bubbles, day separators, scrolling, message box
  *   ui_info.c   a friend's info page (in the conversation's place)
  *   ui_settings.c  the settings page (in the conversation's place)
+ *   ui_scale.c  high-DPI: the scale, sharp text, mouse positions
  *   ui_widgets.c  avatars, buttons, badges, hit regions
  * UI thread only.
  */
@@ -60,6 +61,7 @@ typedef enum {
     UI_ACT_SAVE_REMARK,   /* arg: uid: the info page's remark */
     UI_ACT_REMOVE_FRIEND, /* arg: uid: the first press arms it, the second removes */
     UI_ACT_DECLINE,       /* arg: uid: a friend request declined */
+    UI_ACT_SCALE,         /* arg: percent (0 = from the display's DPI) */
 } ui_action_t;
 
 struct ui_app {
@@ -69,7 +71,12 @@ struct ui_app {
     ui_text_t *text;
     ui_draw_t *draw;
     char server[256];
-    int w, h;
+    int w, h; /* logical pixels (the layout's); the device has scale_q / 4 times as many */
+    app_font_spec_t fonts[8];
+    size_t nfonts;
+    int scale_q;       /* device pixels per logical one, in quarters (ui_scale.c) */
+    int user_q;        /* the part of it the system does not apply (window coordinates) */
+    int scale_percent; /* the setting: 0 = from the display's DPI */
 
     ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message, f_filter;
     ui_field_t f_nick, f_desc, f_gate; /* the settings page */
@@ -178,6 +185,13 @@ void ui_settings_close(ui_app_t *ui);
 void ui_settings_render(ui_app_t *ui, SDL_Rect area);
 void ui_settings_save_profile(ui_app_t *ui);
 void ui_settings_save_gate(ui_app_t *ui);
+/* ui_scale.c: an event's mouse position brought to logical pixels; the logical size of the
+ * output; a logical rectangle in window coordinates; a scale chosen on the settings page
+ * (applied and kept in the config folder). */
+void ui_scale_event(const ui_app_t *ui, SDL_Event *ev);
+void ui_scale_size(const ui_app_t *ui, int *w, int *h);
+SDL_Rect ui_scale_to_window(const ui_app_t *ui, SDL_Rect rc);
+void ui_scale_choose(ui_app_t *ui, int percent);
 /* Sends what is in the message box. */
 void ui_conv_send(ui_app_t *ui);
 

@@ -1,7 +1,8 @@
 /* ui_settings.c - the settings page, in the place of the conversation: my profile (nick, sex,
  * a short description; "Save profile" sends it to the server), the server address (the gate's
- * URL, kept in the config folder and used from the next login), "remember me" (the login kept
- * for the next launch) and "Log out". Reached by a click on my own name at the top of the
+ * URL, kept in the config folder and used from the next login), the scale (high-DPI: Auto
+ * from the display's DPI, or 100-200 %), "remember me" (the login kept for the next launch)
+ * and "Log out". Reached by a click on my own name at the top of the
  * sidebar; Esc or "Close" goes back. UI thread only.
  */
 #include "ui_internal.h"
@@ -127,9 +128,9 @@ void ui_settings_render(ui_app_t *ui, SDL_Rect area)
     ui_button(ui, (SDL_Rect){fx, y, 160, UI_BUTTON_H},
               v.profile_saving ? "Saving..." : "Save profile", true, online && !v.profile_saving,
               UI_ACT_SAVE_PROFILE, 0);
-    y += UI_BUTTON_H + 18;
+    y += UI_BUTTON_H + 12;
     ui_draw_hline(ui->draw, x, y, w, UI_C_BORDER);
-    y += 16;
+    y += 12;
 
     ui_text_draw(ui->text, UI_FONT_BOLD, "This computer", strlen("This computer"), x, y, UI_C_TEXT);
     y += 30;
@@ -137,14 +138,19 @@ void ui_settings_render(ui_app_t *ui, SDL_Rect area)
     s_field(ui, &ui->f_gate, (SDL_Rect){fx, y, fw - 90, UI_FIELD_H});
     ui_button(ui, (SDL_Rect){fx + fw - 80, y, 80, UI_FIELD_H}, "Save", false, true,
               UI_ACT_SAVE_GATE, 0);
-    y += UI_FIELD_H + ROW_GAP + 4;
-    y += s_check(ui, fx, y, fw, v.remember, "Remember me on this computer", UI_ACT_REMEMBER);
-    y += 4;
-    y += ui_paragraph(ui, UI_FONT_SMALL,
-                      v.remember ? "The next launch logs in without the password. Log out "
-                                   "forgets it."
-                                 : "Off: the next launch asks for the password.",
-                      fx + 30, y, fw - 30, UI_C_TEXT2, false);
-    y += 16;
+    y += UI_FIELD_H + ROW_GAP;
+    s_label(ui, x, y, "Scale"); /* high-DPI: Auto follows the display's DPI */
+    static const struct {
+        const char *label;
+        int percent;
+    } scales[] = {{"Auto", 0}, {"100%", 100}, {"150%", 150}, {"200%", 200}};
+    int kw = (fw - 24) / 4;
+    for (int i = 0; i < 4; i++)
+        ui_button(ui, (SDL_Rect){fx + i * (kw + 8), y + 2, kw, UI_FIELD_H - 4}, scales[i].label,
+                  ui->scale_percent == scales[i].percent, true, UI_ACT_SCALE, scales[i].percent);
+    y += UI_FIELD_H + ROW_GAP;
+    y += s_check(ui, fx, y, fw, v.remember, "Remember me (no password at the next launch)",
+                 UI_ACT_REMEMBER);
+    y += 14;
     ui_button(ui, (SDL_Rect){fx, y, 160, UI_BUTTON_H}, "Log out", false, true, UI_ACT_LOGOUT, 0);
 }

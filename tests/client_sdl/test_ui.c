@@ -466,7 +466,8 @@ int main(int argc, char **argv)
                  {"settings", test_settings},
                  {"remember", test_remember},
                  {"friend_edit", test_friend_edit},
-                 {"requests", test_requests}};
+                 {"requests", test_requests},
+                 {"scale", test_scale}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();

@@ -7,6 +7,7 @@
  * test_client_sdl_ui CASE, as the cases of test_ui.c; each saves ui_<case>.bmp.
  */
 #include <SDL.h>
+#include <SDL_ttf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,4 +377,85 @@ void test_requests(void)
     tu_frame(&e);
     CHECK(tu_find_hit(&e, UI_ACT_DECLINE, 3006) == NULL, "the request is gone");
     tu_env_free(&e);
+}
+
+/* The accent pixels of hit ACTION's rectangle (logical) at SCALE (device pixels per logical). */
+static int s_accent(const env_t *e, int action, int64_t arg, int scale)
+{
+    const ui_hit_t *h = tu_find_hit(e, action, arg);
+    CHECK(h != NULL, "hit %d", action);
+    SDL_Rect rc = {h->rect.x * scale, h->rect.y * scale, h->rect.w * scale, h->rect.h * scale};
+    return tu_count(e, rc, UI_C_ACCENT, 8);
+}
+
+/* High-DPI: at 200 % a 2000x1360 window lays out as 1000x680 (every region where it is at
+ * 100 %, inside the logical window), draws everything twice as large (four times the pixels),
+ * text from fonts opened at twice the size (its logical line height unchanged), and a click
+ * at window coordinates reaches the region under it. */
+void test_scale(void)
+{
+    s_config_dir();
+    env_t one = tu_env_new(1000, 680, tu_main_model());
+    tu_open_conversation(one.model);
+    fx_drain(one.model);
+    s_open_settings(&one);
+    env_t two = tu_env_new(2000, 1360, tu_main_model());
+    CHECK_INT(ui_app_set_scale(two.ui, 200), 0);
+    tu_open_conversation(two.model);
+    fx_drain(two.model);
+    tu_frame(&two);
+    CHECK_INT(two.ui->w, 1000);
+    CHECK_INT(two.ui->h, 680);
+    int lh1 = ui_text_line_h(one.ui->text, UI_FONT_BODY);
+    int lh2 = ui_text_line_h(two.ui->text, UI_FONT_BODY);
+    CHECK(lh2 >= lh1 - 1 && lh2 <= lh1 + 1, "the same line height (%d, %d)", lh1, lh2);
+    /* a click at window coordinates (twice the logical ones) opens the settings */
+    const ui_hit_t *me = tu_find_hit(&two, UI_ACT_SETTINGS, 0);
+    CHECK(me != NULL, "my name");
+    SDL_Event ev;
+    SDL_zero(ev);
+    ev.type = SDL_MOUSEBUTTONDOWN;
+    ev.button.button = SDL_BUTTON_LEFT;
+    ev.button.x = 2 * (me->rect.x + me->rect.w / 2);
+    ev.button.y = 2 * (me->rect.y + me->rect.h / 2);
+    ev.button.clicks = 1;
+    SDL_PushEvent(&ev);
+    tu_frame(&two);
+    tu_frame(&two);
+    CHECK(two.ui->settings_open, "the click at 2x reached my name");
+    /* the same layout in logical pixels, all inside 1000x680 */
+    const int actions[] = {UI_ACT_SAVE_PROFILE, UI_ACT_LOGOUT, UI_ACT_SAVE_GATE, UI_ACT_TAB_CHATS};
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+        const ui_hit_t *a = tu_find_hit(&one, actions[i], -1),
+                       *b = tu_find_hit(&two, actions[i], -1);
+        CHECK(a && b, "action %d at both scales", actions[i]);
+        CHECK(abs(a->rect.x - b->rect.x) <= 1 && abs(a->rect.y - b->rect.y) <= 1 &&
+                  abs(a->rect.w - b->rect.w) <= 1 && abs(a->rect.h - b->rect.h) <= 1,
+              "action %d: %d,%d %dx%d vs %d,%d %dx%d", actions[i], a->rect.x, a->rect.y, a->rect.w,
+              a->rect.h, b->rect.x, b->rect.y, b->rect.w, b->rect.h);
+    }
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(two.ui, &hits);
+    for (size_t i = 0; i < n; i++)
+        CHECK(hits[i].rect.x >= 0 && hits[i].rect.y >= 0 &&
+                  hits[i].rect.x + hits[i].rect.w <= 1000 && hits[i].rect.y + hits[i].rect.h <= 680,
+              "region %zu inside the logical window", i);
+    /* drawn at twice the size: the Save profile button has four times the accent pixels */
+    int a1 = s_accent(&one, UI_ACT_SAVE_PROFILE, 0, 1),
+        a2 = s_accent(&two, UI_ACT_SAVE_PROFILE, 0, 2);
+    CHECK(a1 > 100 && a2 > 3 * a1 && a2 < 5 * a1, "accent pixels %d at 1x, %d at 2x", a1, a2);
+    tu_save(&two, "scale2");
+    /* 150 % chosen on the page: applied at once and kept for the next launch */
+    const ui_hit_t *s150 = tu_find_hit(&two, UI_ACT_SCALE, 150);
+    CHECK(s150 != NULL, "a 150 %% button");
+    ev.button.x = 2 * (s150->rect.x + s150->rect.w / 2);
+    ev.button.y = 2 * (s150->rect.y + s150->rect.h / 2);
+    SDL_PushEvent(&ev);
+    tu_frame(&two);
+    tu_frame(&two);
+    CHECK_INT(two.ui->scale_q, 6);
+    CHECK_INT(two.ui->w, 2000 * 4 / 6);
+    CHECK_INT(app_config_load_scale(), 150);
+    tu_env_free(&one);
+    tu_env_free(&two);
 }

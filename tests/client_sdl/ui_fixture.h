@@ -64,5 +64,6 @@ void test_settings(void);
 void test_remember(void);
 void test_friend_edit(void);
 void test_requests(void);
+void test_scale(void);
 
 #endif
