@@ -129,25 +129,35 @@ void chat_friends_remark(chat_node_t *node, chat_conn_t *conn, json_t *body)
 
 /* ---- remove ---------------------------------------------------------------------------------- */
 
+/* Worker: the one DELETE of a removal or a decline (SQL with P), then the answer
+ * {error: 0, uid: other} (1069 and 1072 have one shape) and the push FRAME to OTHER; MISSING
+ * is the answer when nothing was deleted. */
+static void s_delete_tell(chat_job_t *job, chat_worker_t *worker, const char *sql,
+                          const db_param_t *p, size_t np, uint64_t other, int missing,
+                          uint16_t frame)
+{
+    db_exec_result_t res = {0};
+    int rc = db_exec(worker->db, sql, p, np, &res);
+    if (rc < 0 || res.affected == 0) {
+        if (rc < 0)
+            log_warn("chat: uid %" PRIu64 " and %" PRIu64 ": %s: %s", job->uid, other, sql,
+                     db_conn_error(worker->db));
+        chat_job_set_error(job, rc < 0 ? USCHAT_ERR_RPC : missing);
+        return;
+    }
+    s_reply_ok(job, USCHAT_FIELD(REMOVE_FRIEND_RSP, error), USCHAT_FIELD(REMOVE_FRIEND_RSP, uid),
+               other);
+    s_push_gone(job, worker, other, frame);
+}
+
 static void s_store_remove(chat_job_t *job, chat_worker_t *worker)
 {
     uint64_t to = chat_json_uid(job->request, USCHAT_FIELD(REMOVE_FRIEND_REQ, touid));
     db_param_t p[] = {DB_U64(job->uid), DB_U64(to), DB_U64(to), DB_U64(job->uid)};
-    db_exec_result_t res = {0};
-    int rc = db_exec(worker->db,
-                     "DELETE FROM friend WHERE (self_id = ? AND friend_id = ?) "
-                     "OR (self_id = ? AND friend_id = ?)",
-                     p, 4, &res);
-    if (rc < 0 || res.affected == 0) {
-        if (rc < 0)
-            log_warn("chat: removing friend %" PRIu64 " -> %" PRIu64 ": %s", job->uid, to,
-                     db_conn_error(worker->db));
-        chat_job_set_error(job, rc < 0 ? USCHAT_ERR_RPC : USCHAT_ERR_NOT_FRIENDS);
-        return;
-    }
-    s_reply_ok(job, USCHAT_FIELD(REMOVE_FRIEND_RSP, error), USCHAT_FIELD(REMOVE_FRIEND_RSP, uid),
-               to);
-    s_push_gone(job, worker, to, USCHAT_ID_NOTIFY_REMOVE_FRIEND);
+    s_delete_tell(job, worker,
+                  "DELETE FROM friend WHERE (self_id = ? AND friend_id = ?) "
+                  "OR (self_id = ? AND friend_id = ?)",
+                  p, 4, to, USCHAT_ERR_NOT_FRIENDS, USCHAT_ID_NOTIFY_REMOVE_FRIEND);
 }
 
 void chat_friends_remove(chat_node_t *node, chat_conn_t *conn, json_t *body)
@@ -165,20 +175,9 @@ static void s_store_decline(chat_job_t *job, chat_worker_t *worker)
 {
     uint64_t from = chat_json_uid(job->request, USCHAT_FIELD(DECLINE_FRIEND_REQ, touid));
     db_param_t p[] = {DB_U64(from), DB_U64(job->uid)};
-    db_exec_result_t res = {0};
-    int rc = db_exec(worker->db,
-                     "DELETE FROM friend_apply WHERE from_uid = ? AND to_uid = ? AND status = 0", p,
-                     2, &res);
-    if (rc < 0 || res.affected == 0) {
-        if (rc < 0)
-            log_warn("chat: declining %" PRIu64 " -> %" PRIu64 ": %s", from, job->uid,
-                     db_conn_error(worker->db));
-        chat_job_set_error(job, rc < 0 ? USCHAT_ERR_RPC : USCHAT_ERR_UID_INVALID);
-        return;
-    }
-    s_reply_ok(job, USCHAT_FIELD(DECLINE_FRIEND_RSP, error), USCHAT_FIELD(DECLINE_FRIEND_RSP, uid),
-               from);
-    s_push_gone(job, worker, from, USCHAT_ID_NOTIFY_DECLINE_FRIEND);
+    s_delete_tell(job, worker,
+                  "DELETE FROM friend_apply WHERE from_uid = ? AND to_uid = ? AND status = 0", p, 2,
+                  from, USCHAT_ERR_UID_INVALID, USCHAT_ID_NOTIFY_DECLINE_FRIEND);
 }
 
 void chat_friends_decline(chat_node_t *node, chat_conn_t *conn, json_t *body)
