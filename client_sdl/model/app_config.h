@@ -51,7 +51,7 @@ int app_config_save_scale(int percent);
  * out, docs/protocol.md). */
 typedef struct {
     int64_t uid;
-    char token[129];
+    char token[128]; /* as the network thread holds it */
     char host[256];
     int port;
     char email[256];
