@@ -1,5 +1,5 @@
-/* chat_account.c - a user's own account: the profile (1061 -> 1062, 1063 to the friends
- * online) and the log out that revokes the login token (1064 -> 1065).
+/* chat_account.c - a user's own account: the profile (1086 -> 1087, 1088 to the friends
+ * online) and the log out that revokes the login token (1089 -> 1090).
  *
  * The I/O thread checks the body against the protocol table's limits (schema/messages/
  * client.def: a nick of 1-64 characters, sex 0-2, a description of at most 255 characters,

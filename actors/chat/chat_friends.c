@@ -1,6 +1,6 @@
-/* chat_friends.c - a friendship after it began: my remark name for a friend (1066 -> 1067),
- * removing a friend (1068 -> 1069, 1070 to the other one) and declining a friend request
- * (1071 -> 1072, 1073 to the applicant).
+/* chat_friends.c - a friendship after it began: my remark name for a friend (1091 -> 1092),
+ * removing a friend (1093 -> 1094, 1095 to the other one) and declining a friend request
+ * (1096 -> 1097, 1098 to the applicant).
  *
  * The I/O thread checks the shape (a `touid` that is a user other than me, a remark within the
  * table's 64 characters) and queues a job keyed by my uid; the worker runs one statement each:
@@ -46,7 +46,7 @@ static void s_submit(chat_node_t *node, chat_conn_t *conn, json_t *body, uint16_
     chat_job_submit(node, job, conn->uid);
 }
 
-/* Worker: answers {error: 0, uid: to} (the shape of 1067, 1069 and 1072). */
+/* Worker: answers {error: 0, uid: to} (the shape of 1092, 1094 and 1097). */
 static void s_reply_ok(chat_job_t *job, const char *error_key, const char *uid_key, uint64_t to)
 {
     json_t *rsp = json_pack("{sisI}", error_key, 0, uid_key, (json_int_t)to);
@@ -130,7 +130,7 @@ void chat_friends_remark(chat_node_t *node, chat_conn_t *conn, json_t *body)
 /* ---- remove ---------------------------------------------------------------------------------- */
 
 /* Worker: the one DELETE of a removal or a decline (SQL with P), then the answer
- * {error: 0, uid: other} (1069 and 1072 have one shape) and the push FRAME to OTHER; MISSING
+ * {error: 0, uid: other} (1094 and 1097 have one shape) and the push FRAME to OTHER; MISSING
  * is the answer when nothing was deleted. */
 static void s_delete_tell(chat_job_t *job, chat_worker_t *worker, const char *sql,
                           const db_param_t *p, size_t np, uint64_t other, int missing,

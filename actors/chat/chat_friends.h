@@ -1,6 +1,6 @@
 /* chat_friends.h - what a user does to a friendship after it began (chat_friends.c): a remark
- * name (1066), the end of the friendship (1068, the other one told with 1070), and declining
- * a friend request (1071, the applicant told with 1073).
+ * name (1091), the end of the friendship (1093, the other one told with 1095), and declining
+ * a friend request (1096, the applicant told with 1098).
  *
  * Threads: the functions on the node's I/O thread (each takes the request body over); their
  * jobs on a worker.

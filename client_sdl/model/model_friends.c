@@ -1,6 +1,6 @@
 /* model_friends.c - the model's side of a friendship after it began: my remark name for a
- * friend (1066 -> 1067), removing a friend (1068 -> 1069; 1070 when the other one removed me)
- * and declining a friend request (1071 -> 1072; 1073 when mine was declined).
+ * friend (1091 -> 1092), removing a friend (1093 -> 1094; 1095 when the other one removed me)
+ * and declining a friend request (1096 -> 1097; 1098 when mine was declined).
  *
  * A removed friend leaves the friend list but not the chat list: the conversation stays
  * readable, and its name comes from `former` (what the user was called when the friendship

@@ -29,7 +29,7 @@ struct app_model {
     bool logged_in;      /* a 1006 with error 0 arrived since the last logout */
     bool remember;       /* the login is kept in the config folder (the network thread's) */
     bool resuming;       /* logging in with the kept login, no password typed */
-    bool profile_saving; /* a 1061 is in flight */
+    bool profile_saving; /* a 1086 is in flight */
 
     app_user_t self;
     app_user_t *friends; /* sorted by display name */
@@ -96,7 +96,7 @@ int app_model_save_profile(app_model_t *m, const char *nick, int sex, const char
 void app_model_set_remember(app_model_t *m, bool on);
 int app_model_resume(app_model_t *m, const char *email);
 int app_model_set_gate(app_model_t *m, const char *url);
-/* 1062 and 1063 (BODY borrowed). */
+/* 1087 and 1088 (BODY borrowed). */
 void model_on_profile(app_model_t *m, uint16_t id, const json_t *body);
 /* What the login form says when the kept login is refused. */
 const char *model_resume_refused(void);
@@ -106,7 +106,7 @@ const char *model_resume_refused(void);
 int app_model_set_remark(app_model_t *m, int64_t uid, const char *back);
 int app_model_remove_friend(app_model_t *m, int64_t uid);
 int app_model_decline(app_model_t *m, int64_t uid);
-/* 1067, 1069, 1070, 1072, 1073 (BODY borrowed). */
+/* 1092, 1094, 1095, 1097, 1098 (BODY borrowed). */
 void model_on_friendship(app_model_t *m, uint16_t id, const json_t *body);
 /* A former friend by uid, or NULL; and freeing them all (at the end of a session). */
 const app_user_t *model_former(const app_model_t *m, int64_t uid);

@@ -1,5 +1,5 @@
-/* model_profile.c - the settings page's side of the model: my profile (1061 out, 1062 back,
- * 1063 when a friend changes theirs), "remember me", logging in again with the login kept in
+/* model_profile.c - the settings page's side of the model: my profile (1086 out, 1087 back,
+ * 1088 when a friend changes theirs), "remember me", logging in again with the login kept in
  * the config folder, and the gate's address.
  *
  * The checks here are the protocol table's limits (schema/messages/client.def), so a mistake
@@ -57,7 +57,7 @@ int app_model_save_profile(app_model_t *m, const char *nick, int sex, const char
     return 0;
 }
 
-/* 1062 (mine) and 1063 (a friend's). */
+/* 1087 (mine) and 1088 (a friend's). */
 void model_on_profile(app_model_t *m, uint16_t id, const json_t *body)
 {
     json_t *err = json_object_get(body, RSP(error));

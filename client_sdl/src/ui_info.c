@@ -1,7 +1,7 @@
 /* ui_info.c - a friend's info page, in the place of the conversation: the avatar, the name
  * and nick, the user name and uid, the sex and the signature as the server sent them (1006),
- * my remark name for them (a field with "Save", 1066), a "Message" button back to the
- * conversation (so does Esc) and "Remove friend" (a second click confirms; 1068). Reached by a
+ * my remark name for them (a field with "Save", 1091), a "Message" button back to the
+ * conversation (so does Esc) and "Remove friend" (a second click confirms; 1093). Reached by a
  * click on the conversation's header. UI thread only.
  */
 #include "ui_internal.h"

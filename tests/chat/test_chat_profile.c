@@ -1,11 +1,11 @@
-/* test_chat_profile.c - a user changes the own profile (1061) against the real stack: the
- * answer carries what was stored, a friend online on the other node gets the push (1063), a
+/* test_chat_profile.c - a user changes the own profile (1086) against the real stack: the
+ * answer carries what was stored, a friend online on the other node gets the push (1088), a
  * friend's next login lists the new nick, and every wrong field is refused with the code that
  * names it while the stored profile stays as it was.
  *
- * Also the log out (1064) that revokes the login token, and what a user does to a friendship:
- * a remark name (1066), removing a friend (1068, 1070), declining a request with its greeting
- * (1071, 1073).
+ * Also the log out (1089) that revokes the login token, and what a user does to a friendship:
+ * a remark name (1091), removing a friend (1093, 1095), declining a request with its greeting
+ * (1096, 1098).
  *
  * Cases (argv[1]): update, badinput, logout, remark, remove, decline. Main thread only; the stack's
  * processes are stopped at exit by the support library.
@@ -64,7 +64,7 @@ static void s_case_update(void)
 
     /* bob, online on the other node, is told at once */
     json_t *push = chat_stack_wait(p.b, USCHAT_ID_NOTIFY_PROFILE);
-    CHECK(push, "bob gets 1063");
+    CHECK(push, "bob gets 1088");
     CHECK_INT(s_int(push, USCHAT_FIELD(NOTIFY_PROFILE, uid)), p.alice);
     CHECK_STR(s_str(push, USCHAT_FIELD(NOTIFY_PROFILE, nick)), "爱丽丝 Alice");
     json_decref(push);
@@ -171,7 +171,7 @@ static void s_case_badinput(void)
 
 #define TOUID(SHAPE) USCHAT_FIELD(SHAPE, touid)
 
-/* 1066 alice -> uid with back; the reply's error. */
+/* 1091 alice -> uid with back; the reply's error. */
 static int s_remark(chat_pair_t *p, int64_t uid, const char *back)
 {
     return chat_stack_request(p->a, USCHAT_ID_SET_REMARK_REQ,

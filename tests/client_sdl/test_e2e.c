@@ -752,7 +752,7 @@ static int s_token_exists(const e2e_stack_t *s, int64_t uid)
     return out;
 }
 
-/* The settings page's side against the real node: Ann's new profile reaches Ben (1063);
+/* The settings page's side against the real node: Ann's new profile reaches Ben (1088);
  * "remember me" keeps her login (0600) and a new client logs in with it, no password; her log
  * out removes the file and revokes the token on the server, so a copy of the file kept from
  * before is refused and brings the login form with the reason. */

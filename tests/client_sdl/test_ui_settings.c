@@ -1,8 +1,8 @@
 /* test_ui_settings.c - UI cases of the settings page, "remember me", and the friend pages
  * (remark, remove, decline, a greeting). The settings and remember me:
  * the page from a click on my name, its fields filled from my profile, a new nick, sex and
- * description sent as 1061 and shown once the server answers (1062), a friend's new nick from
- * a 1063, the server address checked and kept, "remember me" and "Log out", all at the
+ * description sent as 1086 and shown once the server answers (1087), a friend's new nick from
+ * a 1088, the server address checked and kept, "remember me" and "Log out", all at the
  * smallest window too; the login form when a kept login is refused. Run through
  * test_client_sdl_ui CASE, as the cases of test_ui.c; each saves ui_<case>.bmp.
  */
@@ -78,7 +78,7 @@ void test_settings(void)
     CHECK(tu_find_hit(&e, UI_ACT_REMEMBER, 1) != NULL, "remember me, off");
     tu_check_hits_inside(&e);
 
-    /* a new nick, sex and description: one 1061 with them */
+    /* a new nick, sex and description: one 1086 with them */
     ui_field_clear(&e.ui->f_nick);
     tu_text("爱丽丝");
     tu_frame(&e);
@@ -90,7 +90,7 @@ void test_settings(void)
     tu_click(tu_find_hit(&e, UI_ACT_SAVE_PROFILE, 0));
     tu_frame(&e);
     json_t *req = fx_take(e.model, USCHAT_ID_UPDATE_PROFILE_REQ);
-    CHECK(req != NULL, "Save profile sends 1061");
+    CHECK(req != NULL, "Save profile sends 1086");
     CHECK_STR(json_string_value(json_object_get(req, "nick")), "爱丽丝");
     CHECK_INT(json_integer_value(json_object_get(req, "sex")), 2);
     CHECK_STR(json_string_value(json_object_get(req, "desc")), "Writes code, drinks tea.");
@@ -125,7 +125,7 @@ void test_settings(void)
           app_model_view(e.model).notice);
     CHECK_STR(app_model_display_name(e.model, FX_ME), "爱丽丝");
 
-    /* a friend changed the nick (1063): the chat list shows it */
+    /* a friend changed the nick (1088): the chat list shows it */
     fx_feed(e.model, USCHAT_ID_NOTIFY_PROFILE,
             json_pack("{sisIsssiss}", "error", 0, "uid", (json_int_t)2002, "nick", "Bobby", "sex",
                       1, "desc", "new here"));
@@ -252,8 +252,8 @@ void test_remember(void)
     CHECK_INT(app_config_load_login(&r), -1);
 }
 
-/* A friend's info page: the remark name saved (1066) and shown in its place; "Remove friend"
- * needs a second press (1068), the friend leaves the list, the conversation stays with its
+/* A friend's info page: the remark name saved (1091) and shown in its place; "Remove friend"
+ * needs a second press (1093), the friend leaves the list, the conversation stays with its
  * name, and a text there is refused with the reason. */
 void test_friend_edit(void)
 {
@@ -278,7 +278,7 @@ void test_friend_edit(void)
     tu_click(tu_find_hit(&e, UI_ACT_SAVE_REMARK, 2002));
     tu_frame(&e);
     json_t *req = fx_take(e.model, USCHAT_ID_SET_REMARK_REQ);
-    CHECK(req != NULL, "Save sends 1066");
+    CHECK(req != NULL, "Save sends 1091");
     CHECK_INT(json_integer_value(json_object_get(req, "touid")), 2002);
     CHECK_STR(json_string_value(json_object_get(req, "back")), "老板 Bob");
     json_decref(req);
@@ -326,8 +326,8 @@ void test_friend_edit(void)
     tu_env_free(&e);
 }
 
-/* Contacts: a request declined (1071) leaves the list; a request of mine with its own
- * greeting (1009 applyname); mine declined (1073) is said. */
+/* Contacts: a request declined (1096) leaves the list; a request of mine with its own
+ * greeting (1009 applyname); mine declined (1098) is said. */
 void test_requests(void)
 {
     env_t e = tu_env_new(1000, 680, tu_main_model());
@@ -376,7 +376,7 @@ void test_requests(void)
     tu_click(tu_find_hit(&e, UI_ACT_DECLINE, 3006));
     tu_frame(&e);
     req = fx_take(e.model, USCHAT_ID_DECLINE_FRIEND_REQ);
-    CHECK(req != NULL, "Decline sends 1071");
+    CHECK(req != NULL, "Decline sends 1096");
     CHECK_INT(json_integer_value(json_object_get(req, "touid")), 3006);
     json_decref(req);
     fx_feed(e.model, USCHAT_ID_DECLINE_FRIEND_RSP,
