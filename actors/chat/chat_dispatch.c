@@ -17,6 +17,8 @@
 #include "chat_net.h"
 #include "chat_node.h"
 #include "chat_presence.h"
+#include "chat_account.h"
+#include "chat_friends.h"
 #include "chat_store.h"
 #include "chat_text.h"
 #include "uschat/client_proto.h"
@@ -459,3 +461,28 @@ GROUP_ROUTE(group_text_req, GROUP_TEXT_REQ)
 GROUP_ROUTE(group_sync_req, GROUP_SYNC_REQ)
 GROUP_ROUTE(group_read_req, GROUP_READ_REQ)
 GROUP_ROUTE(group_members_req, GROUP_MEMBERS_REQ)
+
+static void s_on_update_profile_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_account_profile(node, conn, body); /* chat_account.c */
+}
+
+static void s_on_logout_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_account_logout(node, conn, body); /* chat_account.c */
+}
+
+static void s_on_set_remark_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_friends_remark(node, conn, body); /* chat_friends.c */
+}
+
+static void s_on_remove_friend_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_friends_remove(node, conn, body); /* chat_friends.c */
+}
+
+static void s_on_decline_friend_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
+{
+    chat_friends_decline(node, conn, body); /* chat_friends.c */
+}

@@ -33,6 +33,9 @@ typedef enum {
     APP_CMD_CHAT,     /* send id + body on the chat node connection (dropped while offline) */
     APP_CMD_LOGOUT,   /* close the connection, forget the credentials */
     APP_CMD_RETRY,    /* reconnect now instead of waiting for the backoff */
+    APP_CMD_REMEMBER, /* flag: keep the login (token) in the config folder, or forget it */
+    APP_CMD_RESUME,   /* log in with the login kept in the config folder (no password) */
+    APP_CMD_SET_GATE, /* email: the gate's URL for the next logins */
 } app_cmd_kind_t;
 
 typedef struct app_cmd {
@@ -42,6 +45,7 @@ typedef struct app_cmd {
     char *email, *user, *passwd, *confirm, *code; /* GATE; passwords as typed */
     uint16_t id;                                  /* CHAT */
     json_t *body;                                 /* CHAT; owned */
+    int flag;                                     /* REMEMBER: 1 keep, 0 forget */
 } app_cmd_t;
 
 typedef enum {

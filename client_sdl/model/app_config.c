@@ -1,13 +1,18 @@
 /* app_config.c - the desktop client's settings (app_config.h): gate URL, remembered email,
- * fonts. Main thread at start-up; the email is saved from the UI thread after a login.
+ * the kept login of "remember me", fonts. Main thread at start-up; the email and the gate URL
+ * are saved from the UI thread, the kept login by the network thread (which owns the token).
  */
 #include "app_config.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "uschat/client_proto.h"
 
 #ifdef _WIN32
 #include <direct.h>
@@ -16,6 +21,7 @@
 #define s_mkdir(p) _mkdir(p)
 #define SEP        "\\"
 #else
+#include <fcntl.h>
 #include <unistd.h>
 #define s_mkdir(p) mkdir((p), 0700)
 #define SEP        "/"
@@ -95,6 +101,8 @@ int app_config_gate_url(int argc, char **argv, char *out, size_t cap)
         snprintf(out, cap, "%s", env);
         return 0;
     }
+    if (app_config_load_gate(out, cap) == 0) /* the address set on the settings page */
+        return 0;
     char path[1200];
     const char *var = getenv("USCHAT_VAR_DIR");
     if (var && *var) {
@@ -140,24 +148,39 @@ int app_config_dir(char *out, size_t cap)
     return 0;
 }
 
-char *app_config_load_email(void)
+/* The path of NAME in the settings folder into OUT. 0 or -1. */
+static int s_path(const char *name, char *out, size_t cap)
 {
-    char dir[900], path[1000];
+    char dir[900];
     if (app_config_dir(dir, sizeof dir) < 0)
-        return NULL;
-    snprintf(path, sizeof path, "%s" SEP "last_email", dir);
+        return -1;
+    snprintf(out, cap, "%s" SEP "%s", dir, name);
+    return 0;
+}
+
+/* The first line of the settings file NAME (without its line end) into OUT. 0, or -1 when
+ * there is none or it is empty. */
+static int s_read_line(const char *name, char *out, size_t cap)
+{
+    char path[1000];
+    if (s_path(name, path, sizeof path) < 0)
+        return -1;
     FILE *f = fopen(path, "r");
     if (!f)
-        return NULL;
-    char line[256];
-    char *email = NULL;
-    if (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (*line && strchr(line, '@'))
-            email = strdup(line);
-    }
+        return -1;
+    int rc = fgets(out, (int)cap, f) ? 0 : -1;
     fclose(f);
-    return email;
+    if (rc == 0)
+        out[strcspn(out, "\r\n")] = '\0';
+    return rc == 0 && *out ? 0 : -1;
+}
+
+char *app_config_load_email(void)
+{
+    char line[256];
+    if (s_read_line("last_email", line, sizeof line) < 0 || !strchr(line, '@'))
+        return NULL;
+    return strdup(line);
 }
 
 /* mkdir -p of PATH's components (PATH itself included). */
@@ -179,19 +202,30 @@ static int s_mkdirs(const char *path)
     return 0;
 }
 
-int app_config_save_email(const char *email)
+/* Replaces the settings file NAME by TEXT atomically (a temporary file renamed over it),
+ * creating the folder. SECRET: the file is made readable by its owner only (0600 from its
+ * creation, so the text is never readable by others, not even for a moment; on Windows the
+ * folder under %APPDATA% is the user's own). 0 or -1. */
+static int s_write(const char *name, const char *text, bool secret)
 {
     char dir[900], path[1000], tmp[sizeof path + 10];
-    if (!email || !*email || strchr(email, '\n') || app_config_dir(dir, sizeof dir) < 0)
+    if (app_config_dir(dir, sizeof dir) < 0 || s_mkdirs(dir) < 0)
         return -1;
-    if (s_mkdirs(dir) < 0)
-        return -1;
-    snprintf(path, sizeof path, "%s" SEP "last_email", dir);
+    snprintf(path, sizeof path, "%s" SEP "%s", dir, name);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    remove(tmp);
+#ifdef _WIN32
+    (void)secret;
     FILE *f = fopen(tmp, "w");
+#else
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f)
+        close(fd);
+#endif
     if (!f)
         return -1;
-    int ok = fprintf(f, "%s\n", email) > 0;
+    int ok = fputs(text, f) >= 0;
     ok = (fclose(f) == 0) && ok;
 #ifdef _WIN32
     remove(path);
@@ -201,6 +235,99 @@ int app_config_save_email(const char *email)
         return -1;
     }
     return 0;
+}
+
+int app_config_save_email(const char *email)
+{
+    if (!email || !*email || strchr(email, '\n'))
+        return -1;
+    char line[300];
+    snprintf(line, sizeof line, "%s\n", email);
+    return s_write("last_email", line, false);
+}
+
+int app_config_load_gate(char *out, size_t cap)
+{
+    return s_read_line("gate_url", out, cap);
+}
+
+int app_config_save_gate(const char *url)
+{
+    if (!url || !*url || strpbrk(url, "\r\n") || strlen(url) > 255)
+        return -1;
+    char line[300];
+    snprintf(line, sizeof line, "%s\n", url);
+    return s_write("gate_url", line, false);
+}
+
+int app_config_load_scale(void)
+{
+    char line[16];
+    if (s_read_line("scale", line, sizeof line) < 0)
+        return 0;
+    long v = strtol(line, NULL, 10);
+    return v >= 100 && v <= 300 ? (int)v : 0;
+}
+
+int app_config_save_scale(int percent)
+{
+    char line[16];
+    snprintf(line, sizeof line, "%d\n", percent >= 100 && percent <= 300 ? percent : 0);
+    return s_write("scale", line, false);
+}
+
+/* The kept login's keys: those of the gate's answer it came from. */
+#define KEPT(f) USCHAT_FIELD(HTTP_LOGIN_RSP, f)
+
+int app_config_load_login(app_saved_login_t *out)
+{
+    memset(out, 0, sizeof *out);
+    char path[1000];
+    if (s_path("login", path, sizeof path) < 0)
+        return -1;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    json_t *uid = json_object_get(j, KEPT(uid)), *port = json_object_get(j, KEPT(port));
+    const char *token = json_string_value(json_object_get(j, KEPT(token)));
+    const char *host = json_string_value(json_object_get(j, KEPT(host)));
+    const char *email = json_string_value(json_object_get(j, USCHAT_FIELD(HTTP_LOGIN_REQ, email)));
+    int rc = -1;
+    if (json_is_integer(uid) && json_integer_value(uid) > 0 && json_is_integer(port) &&
+        json_integer_value(port) > 0 && json_integer_value(port) < 65536 && token && *token &&
+        strlen(token) < sizeof out->token && host && *host && strlen(host) < sizeof out->host) {
+        out->uid = json_integer_value(uid);
+        out->port = (int)json_integer_value(port);
+        snprintf(out->token, sizeof out->token, "%s", token);
+        snprintf(out->host, sizeof out->host, "%s", host);
+        snprintf(out->email, sizeof out->email, "%s", email ? email : "");
+        rc = 0;
+    }
+    json_decref(j);
+    return rc;
+}
+
+int app_config_save_login(const app_saved_login_t *login)
+{
+    json_t *j = json_pack("{sIsssssiss}", KEPT(uid), (json_int_t)login->uid, KEPT(token),
+                          login->token, KEPT(host), login->host, KEPT(port), login->port,
+                          USCHAT_FIELD(HTTP_LOGIN_REQ, email), login->email);
+    char *text = j ? json_dumps(j, 0) : NULL;
+    int rc = text ? s_write("login", text, true) : -1;
+    if (text) {
+        volatile char *v = text; /* the token: not left in freed memory */
+        while (*v)
+            *v++ = 0;
+    }
+    free(text);
+    json_decref(j);
+    return rc;
+}
+
+int app_config_forget_login(void)
+{
+    char path[1000];
+    if (s_path("login", path, sizeof path) < 0)
+        return -1;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
 static size_t s_add(app_font_spec_t *out, size_t n, size_t max, const char *path, long index)

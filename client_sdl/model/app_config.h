@@ -1,7 +1,9 @@
 /* app_config.h - where the desktop client finds its settings: the gate's URL, the file that
- * remembers the last email (never the password), and the fonts to draw with.
+ * remembers the last email, the login kept by "remember me" (a token, never the password),
+ * and the fonts to draw with.
  *
- * Gate URL, first found wins: --gate URL, the environment's USCHAT_GATE_URL, GATE_URL in
+ * Gate URL, first found wins: --gate URL, the environment's USCHAT_GATE_URL, the address set
+ * on the settings page ($DIR/gate_url), GATE_URL in
  * var/run/stack.env (written by `tools/uschat up`; looked for under USCHAT_VAR_DIR, the
  * current folder and the folders above the program), else http://127.0.0.1:8080.
  * Remembered email: $XDG_CONFIG_HOME/uschat/last_email (~/.config/uschat/ when unset;
@@ -16,6 +18,7 @@
 #define USCHAT_SDL_APP_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     char path[512];
@@ -31,6 +34,34 @@ int app_config_dir(char *out, size_t cap);
 char *app_config_load_email(void);
 /* Remembers EMAIL (creating the folder, replacing the file atomically). 0 or -1. */
 int app_config_save_email(const char *email);
+/* The gate URL set on the settings page ($DIR/gate_url) into OUT. 0, or -1 when none. */
+int app_config_load_gate(char *out, size_t cap);
+/* Keeps URL as the gate for the next launches (it comes after --gate and USCHAT_GATE_URL,
+ * before stack.env). 0 or -1. */
+int app_config_save_gate(const char *url);
+
+/* The scale chosen on the settings page, in percent (100-300), or 0 (Auto: from the
+ * display's DPI) when none is kept. */
+int app_config_load_scale(void);
+int app_config_save_scale(int percent);
+
+/* "Remember me": the chat node login of the last session ($DIR/login, JSON, mode 0600). The
+ * token is the one the gate handed out (status's utoken_<uid>: 32 random bytes, a lifetime of
+ * chat/token_ttl_s, 7 days by default; void after a newer login, a password reset or a log
+ * out, docs/protocol.md). */
+typedef struct {
+    int64_t uid;
+    char token[128]; /* as the network thread holds it */
+    char host[256];
+    int port;
+    char email[256];
+} app_saved_login_t;
+/* 0 when a usable kept login was read into OUT, else -1. */
+int app_config_load_login(app_saved_login_t *out);
+/* Writes LOGIN (replacing the file atomically, 0600 from its creation). 0 or -1. */
+int app_config_save_login(const app_saved_login_t *login);
+/* Removes the kept login. 0 (also when there was none) or -1. */
+int app_config_forget_login(void);
 /* Fills OUT with up to MAX existing font files, the primary one first. Returns the count. */
 size_t app_config_fonts(app_font_spec_t *out, size_t max);
 

@@ -106,6 +106,7 @@ void model_clear_session(app_model_t *m)
         model_user_free(&m->applies[i].user);
     m->napplies = 0;
     model_threads_free(m);
+    model_former_free(m);
     model_user_free(&m->search_result);
     m->search_state = APP_SEARCH_NONE;
     m->apply_state = APP_APPLY_NONE;
@@ -113,6 +114,8 @@ void model_clear_session(app_model_t *m)
     m->tab = APP_TAB_CHATS;
     m->logged_in = false;
     m->busy = false;
+    m->resuming = false;
+    m->profile_saving = false;
     m->rows_dirty = true;
     model_changed(m);
 }
@@ -160,6 +163,11 @@ static void s_queue(app_model_t *m, app_cmd_t *c)
     else
         m->out_head = c;
     m->out_tail = c;
+}
+
+void model_queue(app_model_t *m, app_cmd_t *c)
+{
+    s_queue(m, c);
 }
 
 app_cmd_t *app_model_take_cmd(app_model_t *m)
@@ -436,6 +444,7 @@ void app_model_logout(app_model_t *m)
     if (c)
         s_queue(m, c);
     model_clear_session(m);
+    m->remember = false; /* the network thread forgets the kept login too */
     m->conn = APP_CONN_OFFLINE;
     m->screen = APP_SCREEN_LOGIN;
     s_form(m, NULL, NULL);
@@ -551,14 +560,23 @@ void app_model_on_conn(app_model_t *m, app_conn_t conn, int retry_ms, int error,
         return; /* late news of a session the user already logged out of */
     if (conn == APP_CONN_OFFLINE && m->logged_in) {
         /* the network gave up on this session (the password or token is no longer valid) */
+        bool resumed = m->resuming;
         model_clear_session(m);
         m->conn = APP_CONN_OFFLINE;
         m->screen = APP_SCREEN_LOGIN;
-        s_form(m, "You were logged out by the server. Please log in again.", NULL);
+        s_form(m,
+               resumed ? model_resume_refused()
+                       : "You were logged out by the server. Please log in again.",
+               NULL);
         return;
     }
     m->conn = conn;
     m->retry_at_ms = conn == APP_CONN_RECONNECTING ? now_ms + retry_ms : 0;
+    if (conn == APP_CONN_OFFLINE && m->resuming && !m->logged_in) {
+        m->busy = m->resuming = false;
+        m->remember = false; /* the network thread forgot the refused login */
+        s_form(m, model_resume_refused(), NULL);
+    }
     if (conn == APP_CONN_OFFLINE && m->busy && !m->logged_in) {
         m->busy = false;
         if (!m->form_error[0])
@@ -633,6 +651,8 @@ const char *app_model_display_name(const app_model_t *m, int64_t uid)
             if (m->applies[i].user.uid == uid)
                 u = &m->applies[i].user;
     }
+    if (!u)
+        u = model_former(m, uid);
     if (u && *model_user_name(u))
         return model_user_name(u);
     snprintf(((app_model_t *)m)->name_buf, sizeof m->name_buf, "User %lld", (long long)uid);
@@ -665,6 +685,8 @@ app_view_t app_model_view(const app_model_t *m)
         .notice = m->notice,
         .notice_serial = m->notice_serial,
         .notice_error = m->notice_error,
+        .remember = m->remember,
+        .profile_saving = m->profile_saving,
         .version = m->version,
     };
     for (size_t i = 0; i < m->napplies; i++)
@@ -726,6 +748,21 @@ int app_model_act(app_model_t *m, const app_act_t *a)
     case APP_ACT_EMAIL_SAVED:
         app_model_email_saved(m);
         return 0;
+    case APP_ACT_SAVE_PROFILE:
+        return app_model_save_profile(m, a->text, (int)a->id, a->user);
+    case APP_ACT_REMEMBER:
+        app_model_set_remember(m, a->id != 0);
+        return 0;
+    case APP_ACT_RESUME:
+        return app_model_resume(m, a->email);
+    case APP_ACT_SET_GATE:
+        return app_model_set_gate(m, a->text);
+    case APP_ACT_SET_REMARK:
+        return app_model_set_remark(m, a->id, a->text);
+    case APP_ACT_REMOVE_FRIEND:
+        return app_model_remove_friend(m, a->id);
+    case APP_ACT_DECLINE:
+        return app_model_decline(m, a->id);
     }
     return -1;
 }

@@ -165,6 +165,16 @@ typedef enum {
     APP_ACT_ADD_FRIEND,         /* id: the found user; text: the greeting (NULL: a default) */
     APP_ACT_ACCEPT,             /* id: the applicant */
     APP_ACT_EMAIL_SAVED,        /* the UI saved app_view_t.email_to_save */
+    APP_ACT_SAVE_PROFILE,       /* text: nick, user: description, id: sex (0-2); -1 when a
+                                 * field is wrong (said in the notice) or offline */
+    APP_ACT_REMEMBER,           /* id: 1 keep the login for the next launch, 0 forget it */
+    APP_ACT_RESUME,             /* email (may be NULL): log in with the kept login; -1 when
+                                 * busy or logged in */
+    APP_ACT_SET_GATE,           /* text: the gate's URL (http:// or https://) for the next
+                                 * logins; -1 when it is not one (said in the notice) */
+    APP_ACT_SET_REMARK,         /* id: a friend, text: my remark name for them ("" = none) */
+    APP_ACT_REMOVE_FRIEND,      /* id: a friend (the conversation stays, read-only) */
+    APP_ACT_DECLINE,            /* id: the applicant of a pending request */
 } app_act_kind_t;
 
 /* One action of the user; each kind reads only the fields its comment names. */
@@ -225,6 +235,9 @@ typedef struct {
     const char *notice;
     unsigned notice_serial;
     bool notice_error;
+
+    bool remember;       /* "remember me": the login is kept for the next launch */
+    bool profile_saving; /* the profile was sent, no answer yet */
 
     uint64_t version; /* bumped on every change, so the UI can tell when to draw again */
 } app_view_t;

@@ -92,7 +92,8 @@ static void s_on_login(app_model_t *m, const json_t *body)
         if (!m->logged_in) {
             m->busy = false;
             snprintf(m->form_error, sizeof m->form_error, "%s",
-                     rsp.error == USCHAT_ERR_TOKEN_INVALID
+                     m->resuming && rsp.error != 0 ? model_resume_refused()
+                     : rsp.error == USCHAT_ERR_TOKEN_INVALID
                          ? "The login expired. Please log in again."
                          : "The chat server refused the login. Please try again.");
             m->form_info[0] = '\0';
@@ -383,6 +384,7 @@ static void s_on_kicked(app_model_t *m, const json_t *body)
     const char *why =
         json_string_value(json_object_get(body, USCHAT_FIELD(NOTIFY_OFFLINE, reason)));
     model_clear_session(m);
+    m->remember = false; /* the kept token is void: the network thread forgot it */
     m->conn = APP_CONN_OFFLINE;
     m->screen = APP_SCREEN_LOGIN;
     if (why && strcmp(why, "password_reset") == 0)
@@ -446,6 +448,17 @@ void app_model_on_message(app_model_t *m, uint16_t id, const json_t *body)
         break;
     case USCHAT_ID_NOTIFY_READ:
         s_on_read(m, body);
+        break;
+    case USCHAT_ID_UPDATE_PROFILE_RSP:
+    case USCHAT_ID_NOTIFY_PROFILE:
+        model_on_profile(m, id, body); /* model_profile.c */
+        break;
+    case USCHAT_ID_SET_REMARK_RSP:
+    case USCHAT_ID_REMOVE_FRIEND_RSP:
+    case USCHAT_ID_NOTIFY_REMOVE_FRIEND:
+    case USCHAT_ID_DECLINE_FRIEND_RSP:
+    case USCHAT_ID_NOTIFY_DECLINE_FRIEND:
+        model_on_friendship(m, id, body); /* model_friends.c */
         break;
     default: /* 1024 heartbeat, 1034 read mark: nothing to show */
         break;

@@ -26,11 +26,16 @@ struct app_model {
     char *email_to_save; /* after a successful login */
     int64_t code_sent_ms;
     bool code_sent;
-    bool logged_in; /* a 1006 with error 0 arrived since the last logout */
+    bool logged_in;      /* a 1006 with error 0 arrived since the last logout */
+    bool remember;       /* the login is kept in the config folder (the network thread's) */
+    bool resuming;       /* logging in with the kept login, no password typed */
+    bool profile_saving; /* a 1086 is in flight */
 
     app_user_t self;
     app_user_t *friends; /* sorted by display name */
     size_t nfriends, friends_cap;
+    app_user_t *former; /* friends no longer: their names, for the conversations kept */
+    size_t nformer;
     app_apply_t *applies; /* newest first */
     size_t napplies, applies_cap;
 
@@ -81,6 +86,31 @@ void app_model_retry_now(app_model_t *m);
 void app_model_show(app_model_t *m, app_screen_t screen);
 void app_model_set_tab(app_model_t *m, app_tab_t tab);
 void app_model_email_saved(app_model_t *m);
+
+/* Queues a command in the outbox (taken). */
+void model_queue(app_model_t *m, app_cmd_t *c);
+
+/* ---- model_profile.c ---------------------------------------------------------------------- */
+
+int app_model_save_profile(app_model_t *m, const char *nick, int sex, const char *desc);
+void app_model_set_remember(app_model_t *m, bool on);
+int app_model_resume(app_model_t *m, const char *email);
+int app_model_set_gate(app_model_t *m, const char *url);
+/* 1087 and 1088 (BODY borrowed). */
+void model_on_profile(app_model_t *m, uint16_t id, const json_t *body);
+/* What the login form says when the kept login is refused. */
+const char *model_resume_refused(void);
+
+/* ---- model_friends.c ---------------------------------------------------------------------- */
+
+int app_model_set_remark(app_model_t *m, int64_t uid, const char *back);
+int app_model_remove_friend(app_model_t *m, int64_t uid);
+int app_model_decline(app_model_t *m, int64_t uid);
+/* 1092, 1094, 1095, 1097, 1098 (BODY borrowed). */
+void model_on_friendship(app_model_t *m, uint16_t id, const json_t *body);
+/* A former friend by uid, or NULL; and freeing them all (at the end of a session). */
+const app_user_t *model_former(const app_model_t *m, int64_t uid);
+void model_former_free(app_model_t *m);
 
 /* ---- model_store.c ------------------------------------------------------------------------ */
 

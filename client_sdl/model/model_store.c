@@ -74,6 +74,8 @@ void model_user_free(app_user_t *u)
 
 const char *model_user_name(const app_user_t *u)
 {
+    if (u->back && *u->back) /* my remark name for a friend comes first */
+        return u->back;
     if (u->nick && *u->nick)
         return u->nick;
     return u->name ? u->name : "";

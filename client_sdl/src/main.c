@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     uschat_http_t *http = uschat_http_new(gate, 10000);
     s_net_event = SDL_RegisterEvents(1);
     window = SDL_CreateWindow("UsChat", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1000, 680,
-                              SDL_WINDOW_RESIZABLE);
+                              SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (window) {
         SDL_SetWindowMinimumSize(window, 780, 600);
         if (gpu)
@@ -104,10 +104,25 @@ int main(int argc, char **argv)
         uschat_http_destroy(&http);
         goto out;
     }
+    /* high-DPI: USCHAT_SCALE=PERCENT, else the settings page's choice, else the display's */
+    const char *scale_env = getenv("USCHAT_SCALE");
+    int scale = scale_env && *scale_env ? atoi(scale_env) : app_config_load_scale();
+    if (scale > 0 && scale != 100) { /* the window grows with the layout */
+        SDL_SetWindowSize(window, 1000 * scale / 100, 680 * scale / 100);
+        SDL_SetWindowPosition(window, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
+    }
+    if (ui_app_set_scale(ui, scale) < 0)
+        fprintf(stderr, "uschat-client: cannot draw at %d %%\n", scale);
     net = net_thread_start(&http, NULL, s_notify, NULL);
     if (!net) {
         fprintf(stderr, "uschat-client: cannot start the network thread\n");
         goto out;
+    }
+    /* "remember me": the login kept by the last session logs in at once, no password */
+    app_saved_login_t kept;
+    if (app_config_load_login(&kept) == 0) {
+        app_model_act(model, &(app_act_t){.kind = APP_ACT_RESUME, .email = kept.email});
+        memset(kept.token, 0, sizeof kept.token);
     }
     /* USCHAT_CLIENT_TRACE=1: say when the first frame is on screen (the client benchmark) */
     bool trace = getenv("USCHAT_CLIENT_TRACE") && *getenv("USCHAT_CLIENT_TRACE") == '1';

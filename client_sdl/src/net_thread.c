@@ -15,9 +15,15 @@
  * model keeps what is still being sent and sends it again after the next login.
  *
  * Credentials: the token (and the password, to ask the gate again when the node is gone or
- * refuses the token) live only in this thread's state and are overwritten at logout and exit.
+ * refuses the token) live in this thread's state and are overwritten at logout and exit. With
+ * "remember me" on, this thread also keeps the token (never the password) in the config
+ * folder (app_config_save_login, 0600) after every login through the gate, and a launch logs
+ * in with it (APP_CMD_RESUME) straight at the node it names; a resumed session has no
+ * password, so a token the node refuses ends it (the login form says why) and the kept file
+ * is removed, as it is at logout and when the session is ended by the server (1021).
  */
 #include "net_thread.h"
+#include "app_config.h"
 
 #include <SDL.h>
 #include <stdbool.h>
@@ -57,6 +63,7 @@ struct net_thread {
     char host[256];
     int port;
     char *email, *passwd;
+    bool remember; /* keep the token in the config folder after each gate login */
 };
 
 /* ---- queues ------------------------------------------------------------------------------ */
@@ -161,6 +168,29 @@ static void s_close(net_thread_t *n)
     n->login_deadline = 0;
 }
 
+/* "Remember me": the current login into the config folder (when on). */
+static void s_keep(net_thread_t *n)
+{
+    if (!n->remember || n->uid <= 0 || !n->token[0])
+        return;
+    app_saved_login_t k;
+    memset(&k, 0, sizeof k);
+    k.uid = n->uid;
+    k.port = n->port;
+    snprintf(k.token, sizeof k.token, "%s", n->token);
+    snprintf(k.host, sizeof k.host, "%s", n->host);
+    snprintf(k.email, sizeof k.email, "%s", n->email ? n->email : "");
+    (void)app_config_save_login(&k); /* a read-only folder: remembered in memory only */
+    s_wipe(k.token, sizeof k.token);
+}
+
+/* The kept login is void (logout, refused, ended by the server). */
+static void s_unkeep(net_thread_t *n)
+{
+    n->remember = false;
+    (void)app_config_forget_login();
+}
+
 /* ---- connecting ------------------------------------------------------------------------------ */
 
 static uint32_t s_random(net_thread_t *n)
@@ -215,6 +245,7 @@ static int s_gate_login(net_thread_t *n, bool post_result)
     n->port = info.port;
     s_wipe(info.token, sizeof info.token);
     n->need_gate = false;
+    s_keep(n);
     return 0;
 }
 
@@ -285,6 +316,8 @@ static void s_on_login(net_thread_t *n, json_t *body)
     if (error != 0) {
         s_close(n);
         s_forget(n);
+        if (error == USCHAT_ERR_TOKEN_INVALID || error == USCHAT_ERR_UID_INVALID)
+            s_unkeep(n); /* the kept token (if that was it) will never do again */
         s_post_conn(n, APP_CONN_OFFLINE, 0, error);
         return;
     }
@@ -293,6 +326,27 @@ static void s_on_login(net_thread_t *n, json_t *body)
     n->attempt = 0;
     n->last_rx = n->last_hb = SDL_GetTicks64();
     s_post_conn(n, APP_CONN_ONLINE, 0, 0);
+}
+
+/* Logs in with the login kept in the config folder: no gate, no password. */
+static void s_resume(net_thread_t *n)
+{
+    app_saved_login_t k;
+    s_close(n);
+    s_forget(n);
+    if (app_config_load_login(&k) < 0) {
+        s_post_conn(n, APP_CONN_OFFLINE, 0, USCHAT_ERR_TOKEN_INVALID);
+        return;
+    }
+    n->remember = true;
+    n->uid = k.uid;
+    n->port = k.port;
+    snprintf(n->token, sizeof n->token, "%s", k.token);
+    snprintf(n->host, sizeof n->host, "%s", k.host);
+    n->email = k.email[0] ? strdup(k.email) : NULL;
+    s_wipe(k.token, sizeof k.token);
+    n->want_online = true;
+    s_connect(n);
 }
 
 /* ---- commands -------------------------------------------------------------------------------- */
@@ -351,10 +405,39 @@ static void s_handle(net_thread_t *n, app_cmd_t *c)
             (void)uschat_conn_send(n->conn, c->id, c->body);
         break;
     case APP_CMD_LOGOUT:
+        if (n->online) {
+            /* revoke the token on the server (a kept one must not outlive the log out); best
+             * effort: what does not leave now is dropped with the connection */
+            json_t *req = json_object();
+            if (req && uschat_conn_send(n->conn, USCHAT_ID_LOGOUT_REQ, req) == 0)
+                (void)uschat_sock_flush(n->sock, n->conn);
+            json_decref(req);
+        }
         s_close(n);
         s_forget(n);
+        s_unkeep(n);
         s_post_conn(n, APP_CONN_OFFLINE, 0, 0);
         break;
+    case APP_CMD_REMEMBER:
+        if (c->flag) {
+            n->remember = true;
+            s_keep(n);
+        } else {
+            s_unkeep(n);
+        }
+        break;
+    case APP_CMD_RESUME:
+        s_resume(n);
+        break;
+    case APP_CMD_SET_GATE: {
+        uschat_http_t *http =
+            c->email ? uschat_http_new(c->email, n->opt.request_timeout_ms * 2) : NULL;
+        if (http) { /* the next gate call goes there; a session under way is left alone */
+            uschat_http_destroy(&n->http);
+            n->http = http;
+        }
+        break;
+    }
     case APP_CMD_RETRY:
         if (n->want_online && n->sock == USCHAT_SOCK_INVALID)
             n->next_try = SDL_GetTicks64();
@@ -391,6 +474,7 @@ static void s_on_message(net_thread_t *n, uint16_t id, json_t *body)
         /* logged in elsewhere: the node closes this connection; do not fight for it */
         s_close(n);
         s_forget(n);
+        s_unkeep(n); /* the token was replaced or revoked */
         s_post_conn(n, APP_CONN_OFFLINE, 0, 0);
     }
 }

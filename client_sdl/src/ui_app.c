@@ -7,6 +7,7 @@
  * blink, a countdown), so an idle client sleeps. UI thread only.
  */
 #include "ui_internal.h"
+#include "uschat/client_proto.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -35,7 +36,10 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->r = renderer;
     ui->model = model;
     snprintf(ui->server, sizeof ui->server, "%s", server ? server : "");
-    ui->text = ui_text_new(renderer, fonts, nfonts);
+    ui->nfonts = nfonts < 8 ? nfonts : 8;
+    memcpy(ui->fonts, fonts, ui->nfonts * sizeof *fonts);
+    ui->scale_q = ui->user_q = 4;
+    ui->text = ui_text_new(renderer, fonts, nfonts, ui->scale_q);
     ui->draw = ui_draw_new(renderer);
     if (!ui->text || !ui->draw) {
         ui_app_destroy(&ui);
@@ -48,6 +52,15 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui_field_init(&ui->f_confirm, "The same password again", true, false, 256);
     ui_field_init(&ui->f_search, "Search by user name or uid", false, false, 64);
     ui_field_init(&ui->f_filter, "Filter chats by name", false, false, 64);
+    ui_field_init(&ui->f_nick, "How friends see you", false, false,
+                  4 * USCHAT_MAX(UPDATE_PROFILE_REQ, nick));
+    ui_field_init(&ui->f_desc, "A few words about you", false, false,
+                  4 * USCHAT_MAX(UPDATE_PROFILE_REQ, desc));
+    ui_field_init(&ui->f_gate, "http://chat.example.org:8080", false, false, 255);
+    ui_field_init(&ui->f_remark, "Only you see it", false, false,
+                  4 * USCHAT_MAX(SET_REMARK_REQ, back));
+    ui_field_init(&ui->f_greeting, "A greeting (optional)", false, false,
+                  4 * USCHAT_MAX(ADD_FRIEND_REQ, applyname));
     ui_field_init(&ui->f_message, "Write a message (Enter sends, Shift+Enter: new line)", false,
                   true, 16384);
     ui_field_set(&ui->f_email, app_model_view(model).form_email);
@@ -63,7 +76,7 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->dirty = true;
     ui->last_screen = app_model_view(model).screen;
     ui->text_input_on = SDL_IsTextInputActive();
-    SDL_GetRendererOutputSize(renderer, &ui->w, &ui->h);
+    ui_scale_size(ui, &ui->w, &ui->h);
     SDL_Surface *icon = ui_icon_new(64);
     if (icon && window)
         SDL_SetWindowIcon(window, icon);
@@ -78,7 +91,9 @@ void ui_app_destroy(ui_app_t **p)
         return;
     ui_app_t *ui = *p;
     ui_field_t *fields[] = {&ui->f_email,   &ui->f_password, &ui->f_code,    &ui->f_user,
-                            &ui->f_confirm, &ui->f_search,   &ui->f_message, &ui->f_filter};
+                            &ui->f_confirm, &ui->f_search,   &ui->f_message, &ui->f_filter,
+                            &ui->f_nick,    &ui->f_desc,     &ui->f_gate,    &ui->f_remark,
+                            &ui->f_greeting};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         ui_field_free(fields[i]);
     while (ui->drafts) {
@@ -180,6 +195,8 @@ static void s_screen_changed(ui_app_t *ui)
         ui_field_clear(&ui->f_message);
         ui_field_clear(&ui->f_search);
         ui_field_clear(&ui->f_filter);
+        ui_field_clear(&ui->f_greeting);
+        ui_field_clear(&ui->f_remark);
         ui->draft_peer = 0;
         while (ui->drafts) {
             struct ui_draft *d = ui->drafts;
@@ -188,6 +205,7 @@ static void s_screen_changed(ui_app_t *ui)
             free(d);
         }
         ui->list_scroll = 0;
+        ui->settings_open = false;
     }
     ui->f_password.placeholder =
         screen == APP_SCREEN_LOGIN ? "Your password" : "6 to 64 characters";
@@ -268,8 +286,11 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = h->arg});
         ui_focus(ui, &ui->f_message);
         break;
-    case UI_ACT_ADD_FRIEND:
-        app_model_act(m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND, .id = h->arg, .text = NULL});
+    case UI_ACT_ADD_FRIEND: /* with the greeting typed, or the model's default */
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_ADD_FRIEND,
+                                      .id = h->arg,
+                                      .text = ui_field_text(&ui->f_greeting)});
+        ui_field_clear(&ui->f_greeting);
         break;
     case UI_ACT_ACCEPT:
         app_model_act(m, &(app_act_t){.kind = APP_ACT_ACCEPT, .id = h->arg});
@@ -300,12 +321,48 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         ui_conv_bar_press(ui, y);
         break;
     case UI_ACT_PEER_INFO:
-        ui->info_peer = h->arg;
-        ui_focus(ui, NULL);
+        ui_info_open(ui, h->arg);
+        break;
+    case UI_ACT_SAVE_REMARK:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_SET_REMARK,
+                                      .id = h->arg,
+                                      .text = ui_field_text(&ui->f_remark)});
+        break;
+    case UI_ACT_REMOVE_FRIEND:
+        if (ui->remove_armed != h->arg) {
+            ui->remove_armed = h->arg; /* a second press confirms */
+        } else {
+            ui->remove_armed = 0;
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_REMOVE_FRIEND, .id = h->arg});
+        }
+        break;
+    case UI_ACT_DECLINE:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_DECLINE, .id = h->arg});
+        break;
+    case UI_ACT_SCALE:
+        ui_scale_choose(ui, (int)h->arg);
         break;
     case UI_ACT_INFO_MESSAGE:
         ui->info_peer = 0;
         ui_focus(ui, &ui->f_message);
+        break;
+    case UI_ACT_SETTINGS:
+        ui_settings_open(ui);
+        break;
+    case UI_ACT_SETTINGS_CLOSE:
+        ui_settings_close(ui);
+        break;
+    case UI_ACT_SEX:
+        ui->settings_sex = (int)h->arg;
+        break;
+    case UI_ACT_SAVE_PROFILE:
+        ui_settings_save_profile(ui);
+        break;
+    case UI_ACT_SAVE_GATE:
+        ui_settings_save_gate(ui);
+        break;
+    case UI_ACT_REMEMBER:
+        app_model_act(m, &(app_act_t){.kind = APP_ACT_REMEMBER, .id = h->arg});
         break;
     case UI_ACT_JUMP_LATEST:
         ui->conv_scroll = 0;
@@ -370,6 +427,8 @@ static void s_escape(ui_app_t *ui)
         if (ui->focus == &ui->f_search && !ui_field_empty(&ui->f_search)) {
             ui_field_clear(&ui->f_search);
             app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = ""});
+        } else if (ui->settings_open) {
+            ui_settings_close(ui);
         } else if (ui->info_peer) {
             ui->info_peer = 0;
             ui_focus(ui, &ui->f_message);
@@ -396,6 +455,14 @@ static void s_enter(ui_app_t *ui, bool shift)
     } else if (ui->focus == &ui->f_search) {
         app_model_act(ui->model,
                       &(app_act_t){.kind = APP_ACT_SEARCH, .text = ui_field_text(&ui->f_search)});
+    } else if (ui->focus == &ui->f_gate) {
+        ui_settings_save_gate(ui);
+    } else if (ui->focus == &ui->f_remark && ui->info_peer) {
+        app_model_act(ui->model, &(app_act_t){.kind = APP_ACT_SET_REMARK,
+                                              .id = ui->info_peer,
+                                              .text = ui_field_text(&ui->f_remark)});
+    } else if (ui->focus == &ui->f_nick || ui->focus == &ui->f_desc) {
+        ui_settings_save_profile(ui);
     }
 }
 
@@ -441,8 +508,11 @@ static void s_set_cursor(ui_app_t *ui)
         SDL_SetCursor(c);
 }
 
-bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *ev)
+bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *event)
 {
+    SDL_Event logical = *event; /* mouse positions in the layout's pixels */
+    ui_scale_event(ui, &logical);
+    const SDL_Event *ev = &logical;
     switch (ev->type) {
     case SDL_QUIT:
         return false;
@@ -712,7 +782,7 @@ static void s_toast_draw(ui_app_t *ui)
 
 void ui_app_render(ui_app_t *ui)
 {
-    SDL_GetRendererOutputSize(ui->r, &ui->w, &ui->h);
+    ui_scale_size(ui, &ui->w, &ui->h);
     s_screen_changed(ui);
     ui->nhits = 0;
     SDL_SetRenderDrawColor(ui->r, UI_C_BG.r, UI_C_BG.g, UI_C_BG.b, 255);
@@ -733,7 +803,7 @@ void ui_app_render(ui_app_t *ui)
     ui_text_frame_end(ui->text);
     s_set_cursor(ui);
     if (ui->focus) {
-        SDL_Rect caret = ui_field_caret(ui->focus);
+        SDL_Rect caret = ui_scale_to_window(ui, ui_field_caret(ui->focus));
         SDL_SetTextInputRect(&caret);
     }
     ui->dirty = false;

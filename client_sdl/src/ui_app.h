@@ -40,6 +40,10 @@ typedef struct {
 ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *model,
                      const app_font_spec_t *fonts, size_t nfonts, const char *server);
 void ui_app_destroy(ui_app_t **p);
+/* High-DPI (ui_scale.c): draws at PERCENT of the layout's 96-dpi size (100-300; 0 = from the
+ * display's DPI), times what the system applies to a high-DPI window already. 0 or -1 (the
+ * fonts could not be opened at that size: the old scale stays). */
+int ui_app_set_scale(ui_app_t *ui, int percent);
 
 /* One SDL event (keyboard, text input, IME composition, mouse, wheel, window). Returns false
  * when the user asked to quit. */

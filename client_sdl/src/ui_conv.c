@@ -409,6 +409,11 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
 {
     app_model_t *m = ui->model;
     int64_t peer = app_model_view(m).open_peer;
+    if (ui->settings_open) {
+        ui->conv_rect = area;
+        ui_settings_render(ui, area);
+        return;
+    }
     if (!peer) {
         ui->conv_thread = 0;
         s_empty(ui, area);

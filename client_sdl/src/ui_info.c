@@ -1,7 +1,8 @@
 /* ui_info.c - a friend's info page, in the place of the conversation: the avatar, the name
  * and nick, the user name and uid, the sex and the signature as the server sent them (1006),
- * and a "Message" button back to the conversation (so does Esc). Reached by a click on the
- * conversation's header. UI thread only.
+ * my remark name for them (a field with "Save", 1091), a "Message" button back to the
+ * conversation (so does Esc) and "Remove friend" (a second click confirms; 1093). Reached by a
+ * click on the conversation's header. UI thread only.
  */
 #include "ui_internal.h"
 
@@ -45,7 +46,32 @@ void ui_info_render(ui_app_t *ui, SDL_Rect area, int64_t uid)
     y += s_row(ui, x, y, w, "uid", id);
     y += s_row(ui, x, y, w, "Sex", f && f->sex >= 0 && f->sex <= 2 ? sexes[f->sex] : sexes[0]);
     y += s_row(ui, x, y, w, "Signature", f ? f->desc : "");
-    int bw = 180; /* Esc goes back as well */
-    ui_button(ui, (SDL_Rect){card.x + (card.w - bw) / 2, y + 12, bw, UI_BUTTON_H}, "Message", true,
-              true, UI_ACT_INFO_MESSAGE, uid);
+    if (f) { /* my remark name for them: the name shown everywhere when set */
+        ui_text_draw(ui->text, UI_FONT_SMALL, "Remark", strlen("Remark"), x, y + 12, UI_C_TEXT3);
+        SDL_Rect field = {x + 110, y, w - 110 - 78, UI_FIELD_H};
+        bool focused = ui->focus == &ui->f_remark;
+        ui_field_draw(&ui->f_remark, ui->draw, ui->text, field, focused,
+                      focused && ui->caret_phase == 0);
+        ui_hit_add(ui, field, UI_ACT_FIELD, 0, &ui->f_remark);
+        ui_button(ui, (SDL_Rect){x + w - 70, y, 70, UI_FIELD_H}, "Save", false, true,
+                  UI_ACT_SAVE_REMARK, uid);
+        y += UI_FIELD_H + 8;
+    }
+    int bw = 160, gap = 12; /* Esc goes back as well */
+    int bx = f ? card.x + (card.w - 2 * bw - gap) / 2 : card.x + (card.w - bw) / 2;
+    ui_button(ui, (SDL_Rect){bx, y + 12, bw, UI_BUTTON_H}, "Message", true, true,
+              UI_ACT_INFO_MESSAGE, uid);
+    if (f)
+        ui_button(ui, (SDL_Rect){bx + bw + gap, y + 12, bw, UI_BUTTON_H},
+                  ui->remove_armed == uid ? "Click to confirm" : "Remove friend", false, true,
+                  UI_ACT_REMOVE_FRIEND, uid);
+}
+
+void ui_info_open(ui_app_t *ui, int64_t uid)
+{
+    const app_user_t *f = app_model_friend(ui->model, uid);
+    ui->info_peer = uid;
+    ui->remove_armed = 0;
+    ui_field_set(&ui->f_remark, f ? f->back : "");
+    ui_focus(ui, NULL);
 }

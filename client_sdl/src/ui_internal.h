@@ -5,6 +5,8 @@
  *   ui_side.c   the sidebar: own profile, tabs, chat list, contacts (search, requests)
  *   ui_conv.c   the conversation: header, bubbles, day separators, scrolling, message box
  *   ui_info.c   a friend's info page (in the conversation's place)
+ *   ui_settings.c  the settings page (in the conversation's place)
+ *   ui_scale.c  high-DPI: the scale, sharp text, mouse positions
  *   ui_widgets.c  avatars, buttons, badges, hit regions
  * UI thread only.
  */
@@ -45,11 +47,21 @@ typedef enum {
     UI_ACT_SCROLL_LIST, /* the sidebar's list: the wheel scrolls it */
     UI_ACT_SCROLL_CONV, /* the conversation: the wheel scrolls it */
     UI_ACT_CANCEL_LOGIN,
-    UI_ACT_SCROLLBAR,    /* the conversation's scrollbar: press on the thumb drags it, on the
-                            track jumps there */
-    UI_ACT_JUMP_LATEST,  /* back to the newest message */
-    UI_ACT_PEER_INFO,    /* arg: uid: the friend's info page (the conversation's header) */
-    UI_ACT_INFO_MESSAGE, /* arg: uid: from the info page back to the conversation */
+    UI_ACT_SCROLLBAR,      /* the conversation's scrollbar: press on the thumb drags it, on the
+                              track jumps there */
+    UI_ACT_JUMP_LATEST,    /* back to the newest message */
+    UI_ACT_PEER_INFO,      /* arg: uid: the friend's info page (the conversation's header) */
+    UI_ACT_INFO_MESSAGE,   /* arg: uid: from the info page back to the conversation */
+    UI_ACT_SETTINGS,       /* the settings page (my name at the top of the sidebar) */
+    UI_ACT_SETTINGS_CLOSE, /* back from it */
+    UI_ACT_SEX,            /* arg: 0-2, the sex chosen on the settings page */
+    UI_ACT_SAVE_PROFILE,
+    UI_ACT_SAVE_GATE,
+    UI_ACT_REMEMBER,      /* arg: 1 on, 0 off */
+    UI_ACT_SAVE_REMARK,   /* arg: uid: the info page's remark */
+    UI_ACT_REMOVE_FRIEND, /* arg: uid: the first press arms it, the second removes */
+    UI_ACT_DECLINE,       /* arg: uid: a friend request declined */
+    UI_ACT_SCALE,         /* arg: percent (0 = from the display's DPI) */
 } ui_action_t;
 
 struct ui_app {
@@ -59,9 +71,17 @@ struct ui_app {
     ui_text_t *text;
     ui_draw_t *draw;
     char server[256];
-    int w, h;
+    int w, h; /* logical pixels (the layout's); the device has scale_q / 4 times as many */
+    app_font_spec_t fonts[8];
+    size_t nfonts;
+    int scale_q;       /* device pixels per logical one, in quarters (ui_scale.c) */
+    int user_q;        /* the part of it the system does not apply (window coordinates) */
+    int scale_percent; /* the setting: 0 = from the display's DPI */
 
     ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message, f_filter;
+    ui_field_t f_nick, f_desc, f_gate; /* the settings page */
+    ui_field_t f_remark;               /* the info page */
+    ui_field_t f_greeting;             /* with the Add of a found user */
     ui_field_t *focus;
     app_screen_t last_screen;
 
@@ -88,6 +108,9 @@ struct ui_app {
     int64_t selected_msg, selected_thread; /* a message clicked (Ctrl+C copies it), -1 none */
     ui_field_t *drag_field;                /* a field pressed: dragging selects in it */
     int64_t info_peer;                     /* the friend whose info page shows, else 0 */
+    int64_t remove_armed;                  /* "Remove friend" pressed once for this uid */
+    bool settings_open;                    /* the settings page shows */
+    int settings_sex;                      /* its choice, 0-2 */
     ui_line_t *lines;                      /* scratch for wrapping a message */
     size_t lines_cap;
     int *tops; /* each message's top in the conversation's content, this frame */
@@ -152,8 +175,23 @@ void ui_conv_scroll(ui_app_t *ui, int dy);
  * goes there), the mouse moved to Y while dragging, the button released. */
 void ui_conv_bar_press(ui_app_t *ui, int y);
 void ui_conv_bar_drag(ui_app_t *ui, int y);
-/* The info page of friend UID in AREA. */
+/* The info page of friend UID in AREA; opening it (the remark field filled). */
 void ui_info_render(ui_app_t *ui, SDL_Rect area, int64_t uid);
+void ui_info_open(ui_app_t *ui, int64_t uid);
+/* The settings page: open (fields filled from my profile), close, render in AREA, and its
+ * two saves (the profile to the server; the address to the network thread and the config). */
+void ui_settings_open(ui_app_t *ui);
+void ui_settings_close(ui_app_t *ui);
+void ui_settings_render(ui_app_t *ui, SDL_Rect area);
+void ui_settings_save_profile(ui_app_t *ui);
+void ui_settings_save_gate(ui_app_t *ui);
+/* ui_scale.c: an event's mouse position brought to logical pixels; the logical size of the
+ * output; a logical rectangle in window coordinates; a scale chosen on the settings page
+ * (applied and kept in the config folder). */
+void ui_scale_event(const ui_app_t *ui, SDL_Event *ev);
+void ui_scale_size(const ui_app_t *ui, int *w, int *h);
+SDL_Rect ui_scale_to_window(const ui_app_t *ui, SDL_Rect rc);
+void ui_scale_choose(ui_app_t *ui, int percent);
 /* Sends what is in the message box. */
 void ui_conv_send(ui_app_t *ui);
 

@@ -44,8 +44,11 @@ static void s_header(ui_app_t *ui, SDL_Rect area)
     ui_text_draw_fit(ui->text, UI_FONT_BOLD, name, x, area.y + 11,
                      area.w - (x - area.x) - logout_w - 24, UI_C_TEXT);
     char sub[64];
-    snprintf(sub, sizeof sub, "uid %lld", (long long)me->uid);
+    snprintf(sub, sizeof sub, "uid %lld \xC2\xB7 Settings", (long long)me->uid);
     ui_text_draw(ui->text, UI_FONT_SMALL, sub, strlen(sub), x, area.y + 34, UI_C_TEXT2);
+    /* my avatar and name open the settings page */
+    ui_hit_add(ui, (SDL_Rect){area.x, area.y, area.w - logout_w - 24, UI_HEADER_H - 1},
+               UI_ACT_SETTINGS, 0, NULL);
     ui_link(ui, area.x + area.w - logout_w - 16, area.y + 22, UI_FONT_SMALL, "Log out",
             UI_ACT_LOGOUT);
     ui_draw_hline(ui->draw, area.x, area.y + UI_HEADER_H - 1, area.w, UI_C_BORDER);
@@ -223,6 +226,15 @@ static int s_search_result(ui_app_t *ui, SDL_Rect list, int y)
             s_hit(ui, row, list, UI_ACT_OPEN_PEER, u->uid);
     } else {
         s_small_button(ui, btn, list, "Add", true, UI_ACT_ADD_FRIEND, u->uid);
+        /* the greeting the request carries (shown to them; a default when left empty) */
+        SDL_Rect field = {list.x + 16, y + UI_ROW_H, list.w - 32, UI_FIELD_H};
+        bool focused = ui->focus == &ui->f_greeting;
+        ui_field_draw(&ui->f_greeting, ui->draw, ui->text, field, focused,
+                      focused && ui->caret_phase == 0);
+        SDL_Rect vis;
+        if (SDL_IntersectRect(&field, &list, &vis))
+            ui_hit_add(ui, vis, UI_ACT_FIELD, 0, &ui->f_greeting);
+        return UI_ROW_H + UI_FIELD_H + 10;
     }
     return UI_ROW_H;
 }
@@ -251,7 +263,12 @@ static int s_contacts(ui_app_t *ui, SDL_Rect list)
                              btn.y + (btn.h - ui_text_line_h(ui->text, UI_FONT_BODY)) / 2,
                              UI_C_TEXT3);
             } else {
-                s_small_button(ui, btn, list, "Accept", true, UI_ACT_ACCEPT, a->user.uid);
+                /* Accept above Decline, both in the row's height */
+                SDL_Rect up = {btn.x, y + 5, btn.w, SMALL_BTN_H - 2};
+                SDL_Rect down = {btn.x, y + UI_ROW_H - 5 - (SMALL_BTN_H - 2), btn.w,
+                                 SMALL_BTN_H - 2};
+                s_small_button(ui, up, list, "Accept", true, UI_ACT_ACCEPT, a->user.uid);
+                s_small_button(ui, down, list, "Decline", false, UI_ACT_DECLINE, a->user.uid);
             }
         }
     }

@@ -55,6 +55,7 @@ typedef struct line_entry {
 
 struct ui_text {
     SDL_Renderer *r;
+    int scale_q; /* device pixels per logical pixel, in quarters (4 = 1x, 8 = 2x) */
     fontset_t sets[UI_FONT_COUNT];
     line_entry_t *buckets[LINE_BUCKETS];
     size_t nlines;
@@ -72,16 +73,29 @@ static const struct {
 
 /* ---- fonts and glyphs ----------------------------------------------------------------------- */
 
-ui_text_t *ui_text_new(SDL_Renderer *r, const app_font_spec_t *specs, size_t n)
+/* Device pixels <-> the logical pixels of the layout (rounded to nearest). */
+static int s_dev(const ui_text_t *t, int logical)
+{
+    return (logical * t->scale_q + (logical >= 0 ? 2 : -2)) / 4;
+}
+
+static int s_log(const ui_text_t *t, int device)
+{
+    return (device * 4 + (device >= 0 ? t->scale_q / 2 : -t->scale_q / 2)) / t->scale_q;
+}
+
+ui_text_t *ui_text_new(SDL_Renderer *r, const app_font_spec_t *specs, size_t n, int scale_q)
 {
     ui_text_t *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->r = r;
+    t->scale_q = scale_q >= 4 && scale_q <= 16 ? scale_q : 4;
     for (int f = 0; f < UI_FONT_COUNT; f++) {
         fontset_t *set = &t->sets[f];
         for (size_t i = 0; i < n && set->nfonts < MAX_FONTS; i++) {
-            TTF_Font *font = TTF_OpenFontIndex(specs[i].path, s_sizes[f].px, specs[i].index);
+            TTF_Font *font =
+                TTF_OpenFontIndex(specs[i].path, s_sizes[f].px * t->scale_q / 4, specs[i].index);
             if (!font)
                 continue;
             TTF_SetFontKerning(font, 0);
@@ -211,7 +225,7 @@ bool ui_text_has_glyph(ui_text_t *t, uint32_t cp)
 
 int ui_text_line_h(ui_text_t *t, ui_font_t f)
 {
-    return t->sets[f].line_h;
+    return s_log(t, t->sets[f].line_h);
 }
 
 int ui_text_width(ui_text_t *t, ui_font_t f, const char *s, size_t len)
@@ -223,13 +237,14 @@ int ui_text_width(ui_text_t *t, ui_font_t f, const char *s, size_t len)
         pos += utf8_decode(s + pos, len - pos, &cp);
         w += s_glyph(set, cp).advance;
     }
-    return w;
+    return s_log(t, w);
 }
 
 size_t ui_text_hit(ui_text_t *t, ui_font_t f, const char *s, size_t len, int x)
 {
     fontset_t *set = &t->sets[f];
     int w = 0;
+    x = s_dev(t, x);
     for (size_t pos = 0; pos < len;) {
         uint32_t cp;
         size_t n = utf8_decode(s + pos, len - pos, &cp);
@@ -256,6 +271,7 @@ size_t ui_text_wrap(ui_text_t *t, ui_font_t f, const char *s, size_t len, int ma
 {
     fontset_t *set = &t->sets[f];
     size_t count = 0, pos = 0;
+    max_w = s_dev(t, max_w); /* measured in device pixels, given back in logical ones */
     if (max_w < 1)
         max_w = 1;
     if (len == 0)
@@ -312,6 +328,8 @@ size_t ui_text_wrap(ui_text_t *t, ui_font_t f, const char *s, size_t len, int ma
         if (!ended)
             count = s_emit(lines, max, count, start, pos - start, w);
     }
+    for (size_t i = 0; i < count && i < max; i++)
+        lines[i].width = s_log(t, lines[i].width);
     return count;
 }
 
@@ -448,13 +466,16 @@ int ui_text_draw(ui_text_t *t, ui_font_t f, const char *s, size_t len, int x, in
     e->frame = t->frame;
     SDL_SetTextureColorMod(e->tex, c.r, c.g, c.b);
     SDL_SetTextureAlphaMod(e->tex, c.a);
-    SDL_Rect dst = {x, y + e->y_off, e->w, e->h};
-    SDL_RenderCopy(t->r, e->tex, NULL, &dst);
+    /* the line was rendered at the device's size: drawn 1:1 in device pixels under the
+     * renderer's scale, so text stays sharp at any scale */
+    float q = (float)t->scale_q / 4.0f;
+    SDL_FRect dst = {(float)x, (float)y + (float)e->y_off / q, (float)e->w / q, (float)e->h / q};
+    SDL_RenderCopyF(t->r, e->tex, NULL, &dst);
     if (e->color) {
         SDL_SetTextureAlphaMod(e->color, c.a);
-        SDL_RenderCopy(t->r, e->color, NULL, &dst);
+        SDL_RenderCopyF(t->r, e->color, NULL, &dst);
     }
-    return e->w;
+    return s_log(t, e->w);
 }
 
 int ui_text_draw_fit(ui_text_t *t, ui_font_t f, const char *s, int x, int y, int max_w, SDL_Color c)

@@ -32,9 +32,12 @@ typedef struct {
     int width;
 } ui_line_t;
 
-/* Opens every font of SPECS (N of them, the primary first) at each size. NULL when none could
- * be opened (TTF_Init must have been called). */
-ui_text_t *ui_text_new(SDL_Renderer *r, const app_font_spec_t *specs, size_t n);
+/* Opens every font of SPECS (N of them, the primary first) at each size times SCALE_Q / 4
+ * (the display's scale in quarters: 4 = 1x, 8 = 2x; the renderer is scaled by as much). Every
+ * position and size in and out of this interface is in logical pixels (the layout's); lines
+ * are rendered in device pixels and drawn 1:1, so they stay sharp. NULL when none could be
+ * opened (TTF_Init must have been called). */
+ui_text_t *ui_text_new(SDL_Renderer *r, const app_font_spec_t *specs, size_t n, int scale_q);
 void ui_text_destroy(ui_text_t **p);
 
 /* Line height (the distance between two lines) and the ascent of a font size. */

@@ -149,8 +149,13 @@ size_t ui_focus_order(ui_app_t *ui, ui_field_t **out, size_t max)
     case APP_SCREEN_MAIN:
         list[n++] =
             app_model_view(ui->model).tab == APP_TAB_CONTACTS ? &ui->f_search : &ui->f_filter;
-        if (app_model_view(ui->model).open_peer)
+        if (ui->settings_open) {
+            list[n++] = &ui->f_nick;
+            list[n++] = &ui->f_desc;
+            list[n++] = &ui->f_gate;
+        } else if (app_model_view(ui->model).open_peer) {
             list[n++] = &ui->f_message;
+        }
         break;
     }
     size_t k = n < max ? n : max;

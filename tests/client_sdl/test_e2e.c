@@ -14,13 +14,16 @@
  * a command takes through the network thread) and `outage` (the only chat node killed for
  * 12 s: both clients keep reconnecting, nobody is asked for the password, a message typed
  * meanwhile is stored once and shown sent) and `receipts` (the peer reads while the sender is
- * logged off: after logging in again she sees how far he read).
+ * logged off: after logging in again she sees how far he read) and `account` (a new profile
+ * reaches the friend; "remember me", its login at the next launch and its revocation by the
+ * log out).
  *
  * Skips (77) without the test servers of `tools/uschat test` (USCHAT_TEST_*).
  */
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <dirent.h>
+#include <hiredis/hiredis.h>
 #include <mysql.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -732,6 +735,87 @@ static void test_receipts(void)
     s_stack_stop(&s);
 }
 
+/* Whether utoken_<uid> exists in the stack's Redis database (-1: Redis failed). */
+static int s_token_exists(const e2e_stack_t *s, int64_t uid)
+{
+    redisContext *r =
+        redisConnect(test_env("USCHAT_TEST_REDIS_HOST"), atoi(test_env("USCHAT_TEST_REDIS_PORT")));
+    redisReply *rep = r && !r->err ? redisCommand(r, "SELECT %d", s->st.redis_db) : NULL;
+    if (rep)
+        freeReplyObject(rep);
+    rep = rep ? redisCommand(r, "EXISTS utoken_%lld", (long long)uid) : NULL;
+    int out = rep && rep->type == REDIS_REPLY_INTEGER ? (int)rep->integer : -1;
+    if (rep)
+        freeReplyObject(rep);
+    if (r)
+        redisFree(r);
+    return out;
+}
+
+/* The settings page's side against the real node: Ann's new profile reaches Ben (1088);
+ * "remember me" keeps her login (0600) and a new client logs in with it, no password; her log
+ * out removes the file and revokes the token on the server, so a copy of the file kept from
+ * before is refused and brings the login form with the reason. */
+static void test_account(void)
+{
+    char dir[] = "/tmp/uschat-e2e-config-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    setenv("XDG_CONFIG_HOME", dir, 1);
+    e2e_stack_t s;
+    client_t cs[2];
+    (void)s_friends(&s, cs);
+    client_t *a = &cs[0], *b = &cs[1];
+    int64_t uid_a = app_model_view(a->m).self->uid;
+    CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SAVE_PROFILE,
+                                               .text = "安 Ann",
+                                               .id = 2,
+                                               .user = "Reads a lot"}),
+              0);
+    PUMP_UNTIL(cs, 2, strcmp(app_model_display_name(b->m, uid_a), "安 Ann") == 0, 8000,
+               "Ben sees Ann's new nick (%s)", app_model_display_name(b->m, uid_a));
+    CHECK_STR(app_model_display_name(a->m, uid_a), "安 Ann");
+    CHECK_INT(app_model_friend(b->m, uid_a)->sex, 2);
+
+    app_saved_login_t kept;
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_REMEMBER, .id = 1});
+    PUMP_UNTIL(cs, 2, app_config_load_login(&kept) == 0, 5000, "the login is kept");
+    CHECK_INT(kept.uid, uid_a);
+    char path[700];
+    snprintf(path, sizeof path, "%s/uschat/login", dir);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "kept 0600");
+    s_client_free(a); /* quits, still remembered */
+
+    client_t again[2];
+    s_client_new(&again[0], &s, "ann", 1000);
+    again[1] = *b;
+    app_model_t *m = again[0].m;
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_RESUME, .email = kept.email}), 0);
+    PUMP_UNTIL(again, 2, app_model_view(m).screen == APP_SCREEN_MAIN, 10000,
+               "logged in with the kept login: %s", app_model_view(m).form_error);
+    CHECK_STR(app_model_display_name(m, uid_a), "安 Ann");
+    CHECK(app_model_view(m).remember, "still remembered");
+
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGOUT});
+    app_saved_login_t gone;
+    PUMP_UNTIL(again, 2, app_config_load_login(&gone) < 0, 5000, "log out forgets the login");
+    PUMP_UNTIL(again, 2, s_token_exists(&s, uid_a) == 0, 8000, "log out revokes the token");
+    s_client_free(&again[0]);
+
+    CHECK_INT(app_config_save_login(&kept), 0); /* a copy kept from before the log out */
+    s_client_new(&again[0], &s, "ann", 1000);
+    m = again[0].m;
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_RESUME, .email = kept.email}), 0);
+    PUMP_UNTIL(again, 2, !app_model_view(m).busy, 10000, "the kept login answered");
+    CHECK_INT(app_model_view(m).screen, APP_SCREEN_LOGIN);
+    CHECK(strstr(app_model_view(m).form_error, "saved login is no longer valid") != NULL, "%s",
+          app_model_view(m).form_error);
+    CHECK(app_config_load_login(&gone) < 0, "the refused login is forgotten");
+    s_client_free(&again[0]);
+    s_client_free(b);
+    s_stack_stop(&s);
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "flow";
@@ -748,8 +832,10 @@ int main(int argc, char **argv)
         test_outage();
     else if (strcmp(which, "receipts") == 0)
         test_receipts();
+    else if (strcmp(which, "account") == 0)
+        test_account();
     else {
-        fprintf(stderr, "usage: test_client_sdl_e2e flow|idle|outage|receipts\n");
+        fprintf(stderr, "usage: test_client_sdl_e2e flow|idle|outage|receipts|account\n");
         return 2;
     }
     printf("ok %s\n", which);

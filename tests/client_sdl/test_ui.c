@@ -462,7 +462,12 @@ int main(int argc, char **argv)
                  {"notify", test_notify},
                  {"select", test_select},
                  {"emoji", test_emoji},
-                 {"friend_info", test_friend_info}};
+                 {"friend_info", test_friend_info},
+                 {"settings", test_settings},
+                 {"remember", test_remember},
+                 {"friend_edit", test_friend_edit},
+                 {"requests", test_requests},
+                 {"scale", test_scale}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
             cases[i].fn();

@@ -59,5 +59,11 @@ void test_notify(void);
 void test_select(void);
 void test_emoji(void);
 void test_friend_info(void);
+/* test_ui_settings.c */
+void test_settings(void);
+void test_remember(void);
+void test_friend_edit(void);
+void test_requests(void);
+void test_scale(void);
 
 #endif
