@@ -44,6 +44,7 @@ int chat_config_load(config_t *cfg, chat_config_t *out)
         (uint32_t)config_int(cfg, "chat/message_pending_max", 20000, 16, 10000000);
     out->message_id_readback = config_int(cfg, "chat/message_id_readback", 0, 0, 1) != 0;
     out->drain_ms = (uint32_t)config_int(cfg, "chat/drain_ms", 3000, 0, 4000);
+    out->stage_report_s = (uint32_t)config_int(cfg, "chat/stage_report_s", 0, 0, 3600);
     out->report_ms = (int)config_int(cfg, "chat/report_ms", 1000, 100, 60000);
     service_config_mysql(cfg, &out->mysql);
     service_config_redis(cfg, &out->redis);

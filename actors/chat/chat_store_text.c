@@ -552,10 +552,15 @@ static void s_batch_free(chat_batch_t *b)
 void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t start_us = zclock_usecs();
+    bool stamps = worker->node->stages != NULL;
+    if (stamps)
+        job->stamps[CHAT_STAMP_START] = chat_stages_now();
     chat_batch_t b = {0};
     int rc = s_batch_init(&b, job, worker) < 0
                  ? DB_ERR_QUERY
                  : db_tx_retry(worker->db, TX_ATTEMPTS, s_attempt, &b);
+    if (stamps)
+        job->stamps[CHAT_STAMP_COMMIT] = chat_stages_now();
     if (rc != 0)
         log_warn("chat: a batch of %zu messages failed: %s: %s", b.nrows, db_strerror(rc),
                  db_conn_error(worker->db));
@@ -564,4 +569,6 @@ void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
     job->batch_rows = (uint32_t)b.nrows;
     job->batch_us = (uint32_t)(zclock_usecs() - start_us);
     s_batch_free(&b);
+    if (stamps)
+        job->stamps[CHAT_STAMP_BUILT] = chat_stages_now();
 }
