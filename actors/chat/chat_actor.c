@@ -168,6 +168,8 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     chat_pushq_flush(node->pushq, node->broker, zclock_mono());
     if (node->now_s % STATS_EVERY_S == 0)
         s_log_stats(node);
+    if (node->stages && node->now_s % node->cfg.stage_report_s == 0)
+        chat_stages_log(node->stages, node->name);
     return 0;
 }
 
@@ -225,6 +227,7 @@ static void s_node_destroy(chat_node_t **node_p)
     if (node->base)
         s_log_stats(node);
     chat_pushq_destroy(&node->pushq);
+    chat_stages_destroy(&node->stages);
     node->broker = NULL;
     service_base_destroy(&node->base); /* DISCONNECT: the broker forgets this node now */
     if (sessions)
@@ -251,6 +254,9 @@ static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
     node->seen = chat_seen_new();
     node->pushq = chat_pushq_new(PUSHQ_MAX_ITEMS, PUSHQ_MAX_BYTES, PUSHQ_SETTLE_MS);
     if (!node->seen || !node->pushq)
+        goto fail;
+    /* before the workers start: they read node->stages */
+    if (node->cfg.stage_report_s && !(node->stages = chat_stages_new()))
         goto fail;
     service_base_poller_t net = {{NULL, node->epfd, ZMQ_POLLIN, 0}, chat_net_on_events, node};
     service_base_config_t base = {.name = "chat",

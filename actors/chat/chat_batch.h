@@ -74,8 +74,9 @@ typedef struct {
     bool look_for_stored; /* query stored copies before inserting (after a duplicate key) */
     bool readback_ids;    /* read message ids back instead of counting from the first */
     char now[CHAT_TIME_LEN + 1];
-    chat_buf_t param; /* a JSON parameter being built */
-    chat_buf_t text;  /* a reply body being built */
+    chat_buf_t param;  /* a JSON parameter being built */
+    chat_buf_t param2; /* and a second one */
+    chat_buf_t text;   /* a reply body being built */
 } chat_batch_t;
 
 /* chat_text_reply.c (worker): after the transaction (rc = its outcome, 0 = committed), sets

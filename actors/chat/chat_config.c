@@ -46,6 +46,7 @@ int chat_config_load(config_t *cfg, chat_config_t *out)
     out->drain_ms = (uint32_t)config_int(cfg, "chat/drain_ms", 3000, 0, 4000);
     out->group_max_members = (uint32_t)config_int(cfg, "chat/group_max_members", 10000, 2, 100000);
     out->group_max_per_user = (uint32_t)config_int(cfg, "chat/group_max_per_user", 500, 1, 100000);
+    out->stage_report_s = (uint32_t)config_int(cfg, "chat/stage_report_s", 0, 0, 3600);
     out->report_ms = (int)config_int(cfg, "chat/report_ms", 1000, 100, 60000);
     service_config_mysql(cfg, &out->mysql);
     service_config_redis(cfg, &out->redis);

@@ -58,6 +58,7 @@ struct chat_job_t {
     chat_text_t *texts;
     int lane;
     uint32_t batch_texts, batch_rows, batch_us; /* what the commit took */
+    int64_t stamps[CHAT_STAMPS_SENT];           /* submit, start, commit, built (chat_stages.h) */
     /* presence batches */
     chat_presence_item_t *items;
     size_t nitems;

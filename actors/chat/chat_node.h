@@ -27,6 +27,7 @@
 #include "chat_presence.h"
 #include "chat_pushq.h"
 #include "chat_seen.h"
+#include "chat_stages.h"
 #include "chat_umap.h"
 #include "chat_wheel.h"
 
@@ -60,6 +61,7 @@ typedef struct {
     uint32_t group_max_members;   /* members of one group */
     uint32_t group_max_per_user;  /* groups one user may be in */
     int report_ms;                /* load report to status */
+    uint32_t stage_report_s;      /* stage histograms of text messages logged every N s, 0 = off */
     db_config_t mysql;
     redis_config_t redis;
 } chat_config_t;
@@ -122,6 +124,7 @@ typedef struct chat_node_t {
     bool stopping;
     uint64_t drain_until_ms; /* stopping: the lanes' last chance to commit (monotonic ms) */
     chat_stats_t stats;
+    chat_stages_t *stages; /* NULL unless cfg.stage_report_s (chat_stages.h) */
 } chat_node_t;
 
 /* chat_actor.c (I/O thread) */

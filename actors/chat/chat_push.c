@@ -118,25 +118,52 @@ static void s_send(chat_node_t *node, const char *target, msg_chat_push_item_t *
     free(buf);
 }
 
-static msg_chat_push_item_t s_item(const chat_push_t *p)
+/* Whether the push carries a text's stages (only while the node counts them). */
+static bool s_stamped(const chat_node_t *node, const chat_push_t *p)
 {
-    return (msg_chat_push_item_t){.uid = p->uid,
-                                  .session = p->session,
-                                  .fromuid = p->fromuid,
-                                  .frame = p->frame,
-                                  .body = p->body};
+    return node->stages && p->stamps[CHAT_STAMP_READ] > 0;
 }
 
-void chat_push_deliver(chat_node_t *node, const chat_push_t *p)
+/* The record of p; its stamps, if any, end at now (handed to the broker). */
+static msg_chat_push_item_t s_item(chat_node_t *node, chat_push_t *p)
+{
+    msg_chat_push_item_t item = {.uid = p->uid,
+                                 .session = p->session,
+                                 .fromuid = p->fromuid,
+                                 .frame = p->frame,
+                                 .body = p->body};
+    if (s_stamped(node, p)) {
+        p->stamps[CHAT_STAMP_SENT] = chat_stages_now();
+        for (size_t i = 0; i < CHAT_STAMPS_SENT; i++)
+            for (size_t k = 0; k < 8; k++)
+                p->wire[i * 8 + k] = (uint8_t)((uint64_t)p->stamps[i] >> (8 * k));
+        item.stamps = (msg_bin_t){p->wire, sizeof p->wire};
+    }
+    return item;
+}
+
+/* After p went out (to its session here, or to the broker): its sender's stages. */
+static void s_count_sent(chat_node_t *node, chat_push_t *p, bool local)
+{
+    if (!s_stamped(node, p))
+        return;
+    if (local)
+        p->stamps[CHAT_STAMP_SENT] = chat_stages_now();
+    chat_stages_sender(node->stages, p->stamps, local);
+}
+
+void chat_push_deliver(chat_node_t *node, chat_push_t *p)
 {
     if (!p->node[0])
         return;
     if (s_is_local(node, p)) {
         chat_push_local(node, p->uid, p->session, p->frame, p->body, p->len);
+        s_count_sent(node, p, true);
         return;
     }
-    msg_chat_push_item_t item = s_item(p);
+    msg_chat_push_item_t item = s_item(node, p);
     s_send(node, p->node, &item, 1);
+    s_count_sent(node, p, false);
 }
 
 void chat_push_deliver_set(chat_node_t *node, chat_push_t *const *pushes, size_t n)
@@ -171,12 +198,15 @@ void chat_push_deliver_set(chat_node_t *node, chat_push_t *const *pushes, size_t
                 s_send(node, target, items, count);
                 count = bytes = 0;
             }
-            items[count++] = s_item(p);
+            items[count++] = s_item(node, pushes[j]);
             bytes += p->len;
             done[j] = 1;
         }
         s_send(node, target, items, count);
     }
+    for (size_t i = 0; node->stages && i < n; i++)
+        if (pushes[i]->node[0] && !s_is_local(node, pushes[i]))
+            s_count_sent(node, pushes[i], false);
     free(items);
     free(done);
 }
@@ -201,16 +231,34 @@ void chat_job_deliver_pushes(chat_node_t *node, chat_job_t *job)
 
 /* ---- receiving ------------------------------------------------------------------------------ */
 
+/* The stages of a pushed text: the sender's stamps (wire), the CHAT_PUSH handled at recv, its
+ * 1019 written now. */
+static void s_count_peer(chat_node_t *node, const uint8_t *wire, int64_t recv)
+{
+    int64_t stamps[CHAT_STAMPS_SENT];
+    for (size_t i = 0; i < CHAT_STAMPS_SENT; i++) {
+        uint64_t v = 0;
+        for (size_t k = 0; k < 8; k++)
+            v |= (uint64_t)wire[i * 8 + k] << (8 * k);
+        stamps[i] = (int64_t)v;
+    }
+    chat_stages_peer(node->stages, stamps, CHAT_STAMPS_SENT, recv, chat_stages_now());
+}
+
 int chat_push_receive(chat_node_t *node, const uint8_t *body, size_t len)
 {
     msg_chat_push_t m;
     if (msg_chat_push_decode(body, len, &m) < 0)
         return -EBADMSG;
     node->stats.pushes_in += m.pushes.count;
+    int64_t recv = node->stages ? chat_stages_now() : 0;
     for (size_t i = 0; i < m.pushes.count; i++) {
         const msg_chat_push_item_t *p = &m.pushes.items[i];
-        if (p->frame > 0) /* 0 is no client frame */
-            chat_push_local(node, p->uid, p->session, (uint16_t)p->frame, p->body, strlen(p->body));
+        if (p->frame > 0 && /* 0 is no client frame */
+            chat_push_local(node, p->uid, p->session, (uint16_t)p->frame, p->body,
+                            strlen(p->body)) &&
+            recv && p->stamps.len == CHAT_STAMPS_SENT * 8)
+            s_count_peer(node, p->stamps.data, recv);
     }
     msg_chat_push_clear(&m);
     return 0;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chat_stages.h"
 #include "uschat/envelope.h"
 
 typedef struct chat_node_t chat_node_t;
@@ -33,6 +34,10 @@ typedef struct chat_push_t {
     char node[ENVELOPE_NODE_MAX]; /* "" = offline */
     char *body;                   /* JSON, NUL-terminated, malloc'd */
     size_t len;
+    /* a text's stages (chat_stages.h; stamps[CHAT_STAMP_READ] 0 = none), and the same as
+     * little-endian u64s for the CHAT_PUSH record (filled when it is encoded) */
+    int64_t stamps[CHAT_STAMPS_SENT];
+    uint8_t wire[CHAT_STAMPS_SENT * 8];
 } chat_push_t;
 
 /* Worker thread: a push to uid at a node already looked up ("" = offline: body dropped, NULL
@@ -48,7 +53,7 @@ void chat_job_add_push(chat_job_t *job, chat_worker_t *worker, uint64_t uid, uin
                        json_t *body);
 
 /* I/O thread: delivers one push, locally or through the broker. */
-void chat_push_deliver(chat_node_t *node, const chat_push_t *push);
+void chat_push_deliver(chat_node_t *node, chat_push_t *push);
 /* I/O thread: delivers n pushes (the array is not freed): the local ones at once, those for
  * each other node together as one CHAT_PUSH per node, in the order given. */
 void chat_push_deliver_set(chat_node_t *node, chat_push_t *const *pushes, size_t n);

@@ -1,8 +1,11 @@
 /* chat_store_text.c - committing a batch of text messages (chat_text.c's lanes) to MySQL.
  *
  * Runs on a worker thread, one batch of one lane at a time. The whole batch is ONE transaction
- * of five round trips (BEGIN, three statements, COMMIT) whatever its size, because the round
- * trips and the statements, not the rows, are what a message costs MariaDB:
+ * of two round trips whatever its size, because the round trips and the statements, not the
+ * rows, are what a message costs MariaDB: CALL chat_text_lock() (START TRANSACTION and step 1)
+ * and CALL chat_text_store() (steps 3 to 5), two stored procedures
+ * (sql/migrations/004_chat_text_procedures.sql) prepared once per connection. A batch whose
+ * rows exceed one INSERT, or whose ids are read back, sends steps 3 to 5 one by one.
  *
  *   1. lock: every thread of the batch, SELECT ... FOR UPDATE, in ascending id order in one
  *      statement (a sorted JSON array joined to chat_thread, STRAIGHT_JOIN + FORCE INDEX so the
@@ -47,23 +50,19 @@
 #define TX_ATTEMPTS  4         /* deadlocks, lock wait timeouts and one look for stored copies */
 #define INSERT_CHUNK (1 << 20) /* bytes of JSON per INSERT, far below max_allowed_packet */
 
-#define JT_IDS   "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS j "
 #define UTF8_BIN "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
-/* The threads of the batch, locked in ascending id order (STRAIGHT_JOIN from the sorted JSON
- * array, FORCE INDEX: row by row in that order), with the pair of each and whether they are
- * friends both ways. The pair's private_chat and friend rows are locked as well; nothing else
- * locks them in another order (a new friendship inserts its friend rows before it looks at
- * private_chat, and a thread exists only once they are friends). */
-static const char s_sql_lock[] =
-    "SELECT STRAIGHT_JOIN t.id, t.last_seq, p.user1_id, p.user2_id, "
-    "f.self_id IS NOT NULL AND g.self_id IS NOT NULL FROM " JT_IDS
-    "JOIN chat_thread t FORCE INDEX (PRIMARY) ON t.id = j.id "
-    "JOIN private_chat p FORCE INDEX (PRIMARY) ON p.thread_id = t.id "
-    "LEFT JOIN friend f FORCE INDEX (PRIMARY) ON f.self_id = p.user1_id AND "
-    "f.friend_id = p.user2_id "
-    "LEFT JOIN friend g FORCE INDEX (PRIMARY) ON g.self_id = p.user2_id AND "
-    "g.friend_id = p.user1_id FOR UPDATE";
+/* START TRANSACTION and the threads of the batch, locked in ascending id order (STRAIGHT_JOIN
+ * from the sorted JSON array, FORCE INDEX: row by row in that order), with the pair of each
+ * and whether they are friends both ways (sql/migrations/004_chat_text_procedures.sql). The
+ * pair's private_chat and friend rows are locked as well; nothing else locks them in another
+ * order (a new friendship inserts its friend rows before it looks at private_chat, and a
+ * thread exists only once they are friends). */
+static const char s_sql_lock[] = "CALL chat_text_lock(?)";
+
+/* now, the rows as s_sql_insert's JSON, [[thread, last_seq], ...]: the INSERT, the UPDATE of
+ * last_seq and the COMMIT in one round trip; returns [first message id, rows inserted]. */
+static const char s_sql_store[] = "CALL chat_text_store(?, ?, ?)";
 
 /* [[sender, unique_id], ...] -> the stored copies (locking read: the latest committed). */
 static const char s_sql_stored[] =
@@ -278,30 +277,24 @@ static int s_insert_chunk(chat_batch_t *b, size_t first, size_t end, size_t coun
     return rc < 0 ? rc : 0;
 }
 
-/* Every ROW_NEW row, in chunks of about INSERT_CHUNK bytes. */
-static int s_insert(chat_batch_t *b)
+/* The ROW_NEW rows from row `from` on as s_sql_insert's JSON array in b->param, up to about
+ * INSERT_CHUNK bytes: returns the row after the last one taken, and their count and the first
+ * of them in *count and *first. */
+static size_t s_param_rows(chat_batch_t *b, size_t from, size_t *first, size_t *count)
 {
-    size_t first = 0, count = 0;
+    size_t i = from;
+    *first = from;
+    *count = 0;
     chat_buf_reset(&b->param);
-    for (size_t i = 0; i <= b->nrows; i++) {
-        bool flush = i == b->nrows || b->param.len >= INSERT_CHUNK;
-        if (flush && count) {
-            chat_buf_char(&b->param, ']');
-            int rc = s_insert_chunk(b, first, i, count);
-            if (rc < 0)
-                return rc;
-            chat_buf_reset(&b->param);
-            count = 0;
-        }
-        if (i == b->nrows)
-            break;
+    chat_buf_char(&b->param, '[');
+    for (; i < b->nrows && b->param.len < INSERT_CHUNK; i++) {
         chat_batch_row_t *r = &b->rows[i];
         if (r->state != ROW_NEW)
             continue;
-        if (count == 0)
-            first = i;
+        if (*count == 0)
+            *first = i;
         const chat_batch_text_t *t = &b->texts[r->text];
-        chat_buf_str(&b->param, count ? ",[" : "[[");
+        chat_buf_str(&b->param, *count ? ",[" : "[");
         chat_buf_i64(&b->param, t->thread->id);
         chat_buf_char(&b->param, ',');
         chat_buf_i64(&b->param, r->seq);
@@ -314,34 +307,100 @@ static int s_insert(chat_batch_t *b)
         chat_buf_char(&b->param, ',');
         chat_buf_json_str(&b->param, r->content, r->content_len);
         chat_buf_char(&b->param, ']');
-        count++;
+        (*count)++;
+    }
+    chat_buf_char(&b->param, ']');
+    return i;
+}
+
+/* Every ROW_NEW row, in chunks of about INSERT_CHUNK bytes. */
+static int s_insert(chat_batch_t *b)
+{
+    for (size_t i = 0; i < b->nrows;) {
+        size_t first, count;
+        size_t end = s_param_rows(b, i, &first, &count);
+        if (count) {
+            int rc = s_insert_chunk(b, first, end, count);
+            if (rc < 0)
+                return rc;
+        }
+        i = end;
     }
     return 0;
 }
 
-static int s_update_last_seq(chat_batch_t *b)
+/* [[thread, last_seq], ...] of the threads that got messages, into out; false when none. */
+static bool s_param_last_seq(chat_batch_t *b, chat_buf_t *out)
 {
-    chat_buf_reset(&b->param);
-    chat_buf_char(&b->param, '[');
+    chat_buf_reset(out);
+    chat_buf_char(out, '[');
     bool any = false;
     for (size_t i = 0; i < b->nthreads; i++) {
         const chat_batch_thread_t *t = &b->threads[i];
         if (t->next_seq == t->last_seq)
             continue;
-        chat_buf_str(&b->param, any ? ",[" : "[");
-        chat_buf_i64(&b->param, t->id);
-        chat_buf_char(&b->param, ',');
-        chat_buf_i64(&b->param, t->next_seq);
-        chat_buf_char(&b->param, ']');
+        chat_buf_str(out, any ? ",[" : "[");
+        chat_buf_i64(out, t->id);
+        chat_buf_char(out, ',');
+        chat_buf_i64(out, t->next_seq);
+        chat_buf_char(out, ']');
         any = true;
     }
-    chat_buf_char(&b->param, ']');
-    if (!any)
+    chat_buf_char(out, ']');
+    return any;
+}
+
+static int s_update_last_seq(chat_batch_t *b)
+{
+    if (!s_param_last_seq(b, &b->param))
         return 0;
     if (chat_buf_failed(&b->param))
         return DB_ERR_QUERY;
     return db_exec(b->worker->db, s_sql_last_seq,
                    (db_param_t[]){DB_STRN(b->param.data, b->param.len)}, 1, NULL);
+}
+
+static int s_on_store(void *arg, const db_value_t *c, size_t ncols)
+{
+    int64_t *out = arg;
+    if (ncols < 2)
+        return 1;
+    out[0] = c[0].i64;
+    out[1] = c[1].i64;
+    return 0;
+}
+
+/* The INSERT, last_seq and the COMMIT in one call when the rows fit one INSERT and their ids
+ * are consecutive; otherwise statement by statement (chunks, ids read back). 0 or DB_ERR_*. */
+static int s_store_commit(chat_batch_t *b)
+{
+    size_t first, count;
+    if (b->readback_ids || s_param_rows(b, 0, &first, &count) < b->nrows) {
+        int rc = s_insert(b);
+        if (rc >= 0)
+            rc = s_update_last_seq(b);
+        return rc < 0 ? rc : db_commit(b->worker->db);
+    }
+    s_param_last_seq(b, &b->param2);
+    if (chat_buf_failed(&b->param) || chat_buf_failed(&b->param2))
+        return DB_ERR_QUERY;
+    int64_t out[2] = {-1, -1};
+    int rc = db_commit_query(b->worker->db, s_sql_store,
+                             (db_param_t[]){DB_STR(b->now), DB_STRN(b->param.data, b->param.len),
+                                            DB_STRN(b->param2.data, b->param2.len)},
+                             3, s_on_store, out);
+    if (rc < 0)
+        return rc;
+    if (rc != 1 || out[1] != (int64_t)count) {
+        /* committed, but not as counted: answered as unknown (the resend finds the copies) */
+        log_warn("chat: %zu messages stored as %lld rows", count, (long long)out[1]);
+        return DB_ERR_QUERY;
+    }
+    int64_t id = out[0];
+    for (size_t i = 0; i < b->nrows; i++)
+        if (b->rows[i].state == ROW_NEW)
+            b->rows[i].message_id = id++;
+    return 0;
 }
 
 /* ---- one attempt ------------------------------------------------------------------------- */
@@ -421,11 +480,12 @@ static int s_attempt(db_conn_t *db, void *arg)
         chat_batch_thread_t *t = &b->threads[i];
         *t = (chat_batch_thread_t){.id = t->id, .last_seq = -1, .next_seq = -1};
     }
-    int rc = db_begin(b->worker->db);
-    if (rc == 0) {
-        s_param_thread_ids(b);
-        rc = s_query_json(b, s_sql_lock, s_on_lock, b);
-    }
+    s_param_thread_ids(b);
+    int rc =
+        chat_buf_failed(&b->param)
+            ? DB_ERR_QUERY
+            : db_begin_query(b->worker->db, s_sql_lock,
+                             (db_param_t[]){DB_STRN(b->param.data, b->param.len)}, 1, s_on_lock, b);
     if (rc >= 0) {
         s_check(b);
         rc = b->look_for_stored ? s_find_stored(b) : 0;
@@ -434,12 +494,8 @@ static int s_attempt(db_conn_t *db, void *arg)
         if (b->look_for_stored)
             s_refuse_foreign(b);
         s_assign_seqs(b);
-        rc = s_insert(b);
+        rc = s_store_commit(b);
     }
-    if (rc >= 0)
-        rc = s_update_last_seq(b);
-    if (rc >= 0)
-        rc = db_commit(b->worker->db);
     /* InnoDB reports a deadlock over the table's AUTO-INC lock (an INSERT ... SELECT holds it
      * for the statement) as "failed to read auto-increment value" (1467): run it again. */
     if (rc == DB_ERR_QUERY && strncmp(db_conn_error(b->worker->db), "1467:", 5) == 0)
@@ -546,16 +602,22 @@ static void s_batch_free(chat_batch_t *b)
     free(b->threads);
     free(b->index);
     chat_buf_free(&b->param);
+    chat_buf_free(&b->param2);
     chat_buf_free(&b->text);
 }
 
 void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t start_us = zclock_usecs();
+    bool stamps = worker->node->stages != NULL;
+    if (stamps)
+        job->stamps[CHAT_STAMP_START] = chat_stages_now();
     chat_batch_t b = {0};
     int rc = s_batch_init(&b, job, worker) < 0
                  ? DB_ERR_QUERY
                  : db_tx_retry(worker->db, TX_ATTEMPTS, s_attempt, &b);
+    if (stamps)
+        job->stamps[CHAT_STAMP_COMMIT] = chat_stages_now();
     if (rc != 0)
         log_warn("chat: a batch of %zu messages failed: %s: %s", b.nrows, db_strerror(rc),
                  db_conn_error(worker->db));
@@ -564,4 +626,6 @@ void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
     job->batch_rows = (uint32_t)b.nrows;
     job->batch_us = (uint32_t)(zclock_usecs() - start_us);
     s_batch_free(&b);
+    if (stamps)
+        job->stamps[CHAT_STAMP_BUILT] = chat_stages_now();
 }

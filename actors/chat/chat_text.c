@@ -109,6 +109,8 @@ static void s_lane_kick(chat_node_t *node, int index)
         chat_job_destroy(&job);
         return;
     }
+    if (node->stages)
+        job->stamps[CHAT_STAMP_SUBMIT] = chat_stages_now();
     lane->busy = true;
     lane->committing = taken;
     lane->count -= taken;
@@ -119,6 +121,19 @@ void chat_text_tick(chat_node_t *node)
 {
     for (int i = 0; node->lanes && i < node->cfg.message_lanes; i++)
         s_lane_kick(node, i);
+}
+
+/* The stages of t up to its ack, now: handed on to its push, whose delivery counts them
+ * (chat_push.c), or counted here when there is none. */
+static void s_stamp_acked(chat_node_t *node, const chat_job_t *job, chat_text_t *t)
+{
+    for (int s = CHAT_STAMP_SUBMIT; s <= CHAT_STAMP_BUILT; s++)
+        t->stamps[s] = job->stamps[s];
+    t->stamps[CHAT_STAMP_ACK] = chat_stages_now();
+    if (t->push)
+        memcpy(t->push->stamps, t->stamps, sizeof t->stamps);
+    else
+        chat_stages_sender(node->stages, t->stamps, 0);
 }
 
 static void s_lane_done(chat_node_t *node, chat_job_t *job)
@@ -146,6 +161,8 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
                 chat_conn_send(node, conn, USCHAT_ID_TEXT_CHAT_RSP, t->reply, t->reply_len);
         }
         npushes += t->push != NULL;
+        if (node->stages)
+            s_stamp_acked(node, job, t);
     }
     /* then the peers: those on other nodes in one broker message per node */
     chat_push_t **pushes = npushes ? malloc(npushes * sizeof *pushes) : NULL;
@@ -236,6 +253,8 @@ void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
     t->touid = touid;
     t->thread_id = thread_id;
     t->items = json_incref(items);
+    if (node->stages)
+        t->stamps[CHAT_STAMP_READ] = chat_stages_now();
     json_decref(body);
     int index = s_lane_of(node, thread_id);
     chat_lane_t *lane = &node->lanes[index];

@@ -165,7 +165,8 @@ static int s_connect(db_conn_t *self)
     mysql_options(m, MYSQL_OPT_RECONNECT, &reconnect);
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     if (!mysql_real_connect(m, self->unix_socket ? NULL : self->host, self->user, self->password,
-                            self->database, (unsigned int)self->port, self->unix_socket, 0)) {
+                            self->database, (unsigned int)self->port, self->unix_socket,
+                            CLIENT_MULTI_RESULTS)) { /* a CALL's result sets */
         s_set_err(self, mysql_errno(m), mysql_error(m));
         mysql_close(m);
         return DB_ERR_CONN;
@@ -392,6 +393,22 @@ static int s_fetch(db_conn_t *self, MYSQL_STMT *st, MYSQL_RES *meta, db_row_fn *
     return rc != 0 ? rc : count;
 }
 
+/* Stores and fetches one result set (meta is freed). Returns its rows or DB_ERR_*. */
+static int s_fetch_result(db_conn_t *self, MYSQL_STMT *st, MYSQL_RES *meta, db_row_fn *on_row,
+                          void *arg)
+{
+    int rc;
+    if (mysql_stmt_store_result(st) != 0) {
+        unsigned int code = mysql_stmt_errno(st);
+        s_set_err(self, code, mysql_stmt_error(st));
+        rc = s_classify(code);
+    } else {
+        rc = s_fetch(self, st, meta, on_row, arg);
+    }
+    mysql_free_result(meta);
+    return rc;
+}
+
 /* Binds, executes and (for queries) fetches. Returns rows (>= 0) or DB_ERR_*. */
 static int s_run(db_conn_t *self, const char *sql, const db_param_t *params, size_t nparams,
                  db_row_fn *on_row, void *arg, db_exec_result_t *result)
@@ -464,24 +481,26 @@ static int s_run(db_conn_t *self, const char *sql, const db_param_t *params, siz
         }
         self->last_used_ms = s_now_ms();
         MYSQL_RES *meta = mysql_stmt_result_metadata(st);
-        if (!meta) {
-            if (result) {
-                result->affected = (uint64_t)mysql_stmt_affected_rows(st);
-                result->insert_id = (uint64_t)mysql_stmt_insert_id(st);
+        if (!meta && result) {
+            result->affected = (uint64_t)mysql_stmt_affected_rows(st);
+            result->insert_id = (uint64_t)mysql_stmt_insert_id(st);
+        }
+        rc = meta ? s_fetch_result(self, st, meta, on_row, arg) : 0;
+        /* a CALL: its further result sets, then its own status (an error of a statement
+         * after the first result set arrives here) */
+        while (rc >= 0 && mysql_stmt_more_results(st)) {
+            int next = mysql_stmt_next_result(st);
+            if (next > 0) {
+                unsigned int code = mysql_stmt_errno(st);
+                s_set_err(self, code, mysql_stmt_error(st));
+                rc = s_classify(code);
+            } else if (next == 0 && (meta = mysql_stmt_result_metadata(st)) != NULL) {
+                int rows = s_fetch_result(self, st, meta, on_row, arg);
+                rc = rows < 0 ? rows : rc + rows;
+            } else if (next < 0) {
+                break;
             }
-            return 0;
         }
-        if (mysql_stmt_store_result(st) != 0) {
-            unsigned int code = mysql_stmt_errno(st);
-            s_set_err(self, code, mysql_stmt_error(st));
-            mysql_free_result(meta);
-            rc = s_classify(code);
-            if (rc == DB_ERR_CONN)
-                s_disconnect(self);
-            return rc;
-        }
-        rc = s_fetch(self, st, meta, on_row, arg);
-        mysql_free_result(meta);
         if (rc == DB_ERR_CONN)
             s_disconnect(self);
         return rc;
@@ -579,6 +598,39 @@ int db_begin(db_conn_t *self)
             return rc;
     }
     return DB_ERR_CONN;
+}
+
+int db_begin_query(db_conn_t *self, const char *sql, const db_param_t *params, size_t nparams,
+                   db_row_fn *on_row, void *arg)
+{
+    if (!self)
+        return DB_ERR_ARGUMENT;
+    if (self->in_tx) {
+        s_set_err(self, 0, "transaction already open");
+        return DB_ERR_ARGUMENT;
+    }
+    int rc = s_run(self, sql, params, nparams, on_row, arg, NULL);
+    /* whatever the CALL started is ours to end, unless the connection (and with it any
+     * transaction) is gone */
+    self->in_tx = self->mysql != NULL;
+    return rc;
+}
+
+int db_commit_query(db_conn_t *self, const char *sql, const db_param_t *params, size_t nparams,
+                    db_row_fn *on_row, void *arg)
+{
+    if (!self)
+        return DB_ERR_ARGUMENT;
+    if (!self->in_tx || self->tx_broken || !self->mysql) {
+        self->tx_broken = false;
+        self->in_tx = false;
+        s_set_err(self, CR_SERVER_LOST, "transaction lost with its connection");
+        return DB_ERR_CONN;
+    }
+    int rc = s_run(self, sql, params, nparams, on_row, arg, NULL);
+    if (rc >= 0 || !self->mysql)
+        self->in_tx = false;
+    return rc;
 }
 
 int db_commit(db_conn_t *self)

@@ -90,6 +90,9 @@ export USCHAT_PORT_REDIS USCHAT_PORT_MYSQL USCHAT_PORT_BROKER USCHAT_PORT_TAP US
     USCHAT_PORT_NODE1 USCHAT_PORT_NODE2
 # The commit setting under test must come only from where this script sets it.
 unset USCHAT_CHAT_MESSAGE_BATCH_MAX
+# The load generator logs its users in from 127.0.0.1 only: on a busy machine more than the
+# default 64 logins of one address are pending at once and the rest would be refused.
+export USCHAT_CHAT_PRELOGIN_PER_ADDRESS=100000
 
 # The source measured: the work tree, or REV exported into the private folder.
 SRC=$ROOT

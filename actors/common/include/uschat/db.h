@@ -122,6 +122,19 @@ int db_begin(db_conn_t *self);
 int db_commit(db_conn_t *self);
 int db_rollback(db_conn_t *self);
 
+/* Transactions whose statements run in a stored procedure, one round trip instead of a
+ * START TRANSACTION or a COMMIT of its own. Both run sql like db_query(), every result set
+ * the CALL returns going to on_row in order. db_begin_query(): sql is a CALL that starts a
+ * transaction (and, say, locks and returns rows); from then on the connection is in a
+ * transaction as after db_begin(), also when it fails with the connection still up, so that
+ * db_rollback() (or db_tx_retry()) ends what it started. db_commit_query(): sql is a CALL that
+ * ends the open transaction with COMMIT; after a failure the transaction is still open for
+ * db_rollback() (DB_ERR_CONN: the connection was lost and the outcome is unknown). */
+int db_begin_query(db_conn_t *self, const char *sql, const db_param_t *params, size_t nparams,
+                   db_row_fn *on_row, void *arg);
+int db_commit_query(db_conn_t *self, const char *sql, const db_param_t *params, size_t nparams,
+                    db_row_fn *on_row, void *arg);
+
 /* One attempt of a transaction on conn: it begins, runs and commits (or rolls back) itself.
  * Returns 0, DB_ERR_* (DB_ERR_RETRY: deadlock or lock wait timeout, worth running again) or
  * a positive code of the caller's own (an answer, not a failure: never retried). */
