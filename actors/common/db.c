@@ -600,6 +600,20 @@ int db_begin(db_conn_t *self)
     return DB_ERR_CONN;
 }
 
+/* on_row of a caller, and how many rows it was given */
+typedef struct {
+    db_row_fn *on_row;
+    void *arg;
+    size_t rows;
+} s_counted_t;
+
+static int s_counted_row(void *arg, const db_value_t *cols, size_t ncols)
+{
+    s_counted_t *c = arg;
+    c->rows++;
+    return c->on_row(c->arg, cols, ncols);
+}
+
 int db_begin_query(db_conn_t *self, const char *sql, const db_param_t *params, size_t nparams,
                    db_row_fn *on_row, void *arg)
 {
@@ -609,7 +623,14 @@ int db_begin_query(db_conn_t *self, const char *sql, const db_param_t *params, s
         s_set_err(self, 0, "transaction already open");
         return DB_ERR_ARGUMENT;
     }
-    int rc = s_run(self, sql, params, nparams, on_row, arg, NULL);
+    /* Like db_begin(), once more on a lost connection: whatever a lost call began died with its
+     * connection, so a replay on a new one stores nothing twice (a connection idle since a
+     * server restart fails its first statement with "lost connection during query"). */
+    s_counted_t counted = {on_row, arg, 0};
+    db_row_fn *fn = on_row ? s_counted_row : NULL;
+    int rc = s_run(self, sql, params, nparams, fn, &counted, NULL);
+    if (rc == DB_ERR_CONN && !self->mysql && counted.rows == 0) /* no row half-delivered */
+        rc = s_run(self, sql, params, nparams, fn, &counted, NULL);
     /* whatever the CALL started is ours to end, unless the connection (and with it any
      * transaction) is gone */
     self->in_tx = self->mysql != NULL;

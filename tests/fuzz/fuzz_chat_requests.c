@@ -46,16 +46,15 @@ static chat_conn_t *s_open_conn(void)
     return NULL;
 }
 
+/* A reply is what the protocol table names as some request's answer (every request of the
+ * table, the ones added later included). */
 static bool s_is_reply_id(uint16_t id)
 {
-    static const uint16_t ids[] = {
-        USCHAT_ID_LOGIN_RSP,       USCHAT_ID_SEARCH_RSP,         USCHAT_ID_ADD_FRIEND_RSP,
-        USCHAT_ID_AUTH_FRIEND_RSP, USCHAT_ID_TEXT_CHAT_RSP,      USCHAT_ID_HEARTBEAT_RSP,
-        USCHAT_ID_THREAD_LIST_RSP, USCHAT_ID_CREATE_PRIVATE_RSP, USCHAT_ID_LOAD_CHAT_RSP,
-        USCHAT_ID_SYNC_RSP,        USCHAT_ID_READ_MARK_RSP};
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-        if (ids[i] == id)
+    for (size_t i = 0; i < uschat_proto_msg_count(); i++) {
+        const uschat_msg_desc_t *m = uschat_proto_msg_at(i);
+        if (m->dir == USCHAT_DIR_C2S && m->reply == id)
             return true;
+    }
     return false;
 }
 
@@ -102,7 +101,8 @@ static size_t s_count_requests(const uint8_t *data, size_t len)
         off += used;
         if (rc != 1)
             break;
-        requests += s_is_reply_id((uint16_t)(f.id + 1)); /* a request id is its reply's - 1 */
+        const uschat_msg_desc_t *m = uschat_proto_msg(f.id);
+        requests += m && m->dir == USCHAT_DIR_C2S && m->reply != 0; /* one that is answered */
     }
     frame_decoder_reset(&d);
     return requests;
