@@ -19,7 +19,7 @@
 #include "seed.h"
 
 typedef struct {
-    const char *scenario; /* connections | login | chat | broker; NULL: seed only */
+    const char *scenario; /* connections | login | chat | group | broker; NULL: seed only */
     int duration_s;
     int users;                     /* load users the scenario uses (users 0..users-1) */
     double rate;                   /* target operations per second; 0 = flat out */
@@ -35,7 +35,9 @@ typedef struct {
     int threads;         /* login through the gate: worker threads */
     int concurrency;     /* login: logins in flight at most */
     int setup_s;         /* bound of the connect/login phase before a chat measurement */
-    int seed;            /* --seed N: users to make before the scenario */
+    int groups;          /* group: groups, each of group_members load users */
+    int group_members;
+    int seed; /* --seed N: users to make before the scenario */
     seed_opts_t seed_opts;
     stack_env_t env;
     const char *json_path;
@@ -58,6 +60,8 @@ int scenario_connections(load_opts_t *o, report_t *r);
 int scenario_login(load_opts_t *o, report_t *r);
 int scenario_chat(load_opts_t *o, report_t *r);
 int scenario_broker(load_opts_t *o, report_t *r);
+/* 1 when it ran and found messages lost, duplicated or reordered (report filled). */
+int scenario_group(load_opts_t *o, report_t *r);
 
 /* ---- helpers shared by the scenarios (scenario_common.c) ---------------------------- */
 
