@@ -41,8 +41,9 @@ typedef struct {
     seed_opts_t seed_opts;
     stack_env_t env;
     const char *json_path;
-    const char *pid_dir; /* var/run: servers to watch when no --server-pid is given (and
-                          * var/servers next to it: Redis, MariaDB) */
+    const char *stack_env_path; /* the stack.env read, or NULL */
+    const char *pid_dir;        /* var/run: servers to watch when no --server-pid is given (and
+                                 * var/servers next to it: Redis, MariaDB) */
     proc_set_t procs;
     const char *broker_bin;
     char **extra_args; /* after "--": passed to the broker benchmark */

@@ -471,6 +471,7 @@ static int s_apply_overrides(load_opts_t *o, overrides_t *ov, char *env_buf, siz
     if (!path)
         fprintf(stderr, "uschat-load: no var/run/stack.env (is the stack up?); using the "
                         "default local ports\n");
+    o->stack_env_path = path;
     if (path) {
         static char dir[1024];
         snprintf(dir, sizeof dir, "%s", path);

@@ -462,7 +462,7 @@ int scenario_group(load_opts_t *o, report_t *r)
     gl.engine = engine_new(&cb, &gl, o->heartbeat_ms);
     if (!gl.engine || load_resolve_nodes(o, addrs, lens) < 0)
         goto done;
-    if (o->env.tap_endpoint[0] && !(tap = tapcount_start(o->env.tap_endpoint)))
+    if (o->env.tap_endpoint[0] && !(tap = tapcount_start(o->env.tap_endpoint, o->stack_env_path)))
         fprintf(stderr, "uschat-load: cannot subscribe to the tap %s\n", o->env.tap_endpoint);
     engine_raise_fd_limit(gl.users_n);
     memset(gl.content, 'x', (size_t)o->msg_size);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "monitor_endpoint.h"
 #include "uschat/envelope.h"
 #include "uschat/message.h"
 #include "uschat/tap.h"
@@ -45,14 +46,27 @@ static void *s_run(void *arg)
     return NULL;
 }
 
-tapcount_t *tapcount_start(const char *endpoint)
+tapcount_t *tapcount_start(const char *endpoint, const char *stack_env)
 {
     tapcount_t *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     zsys_handler_set(NULL); /* Ctrl-C stays uschat-load's (load_stop), not CZMQ's */
-    t->sub = zsock_new_sub(endpoint, TAP_TOPIC_MSG);
+    /* the tap takes CURVE clients when the broker does: the monitor's keys, found the way
+     * uschat-monitor finds them (the stack's keys folder) */
+    monitor_endpoint_sources_t sources = {NULL, NULL, stack_env};
+    curve_keys_t keys;
+    int curve = monitor_curve_keys(&sources, "monitor", &keys);
+    t->sub = curve >= 0 ? zsock_new(ZMQ_SUB) : NULL;
     if (!t->sub) {
+        free(t);
+        return NULL;
+    }
+    if (curve == 1)
+        monitor_curve_apply(t->sub, &keys);
+    zsock_set_subscribe(t->sub, TAP_TOPIC_MSG);
+    if (zsock_connect(t->sub, "%s", endpoint) < 0) {
+        zsock_destroy(&t->sub);
         free(t);
         return NULL;
     }

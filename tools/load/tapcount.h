@@ -14,8 +14,10 @@
 typedef struct tapcount tapcount_t;
 
 /* Subscribes to ENDPOINT (tcp://HOST:PORT) and starts counting; waits until the subscription
- * is in place (a first tap message arrived, or 2 s). NULL on failure. */
-tapcount_t *tapcount_start(const char *endpoint);
+ * is in place (a first tap message arrived, or 2 s). A broker with CURVE is reached with the
+ * monitor's keys of the stack's keys folder (STACK_ENV, the stack.env read, may be NULL; or
+ * USCHAT_BROKER_CURVE_* of the environment). NULL on failure. */
+tapcount_t *tapcount_start(const char *endpoint, const char *stack_env);
 /* CHAT_GROUP_PUSH messages seen so far; *chat_push (may be NULL) gets the CHAT_PUSHes. */
 uint64_t tapcount_group_pushes(tapcount_t *t, uint64_t *chat_push);
 /* Stops the thread and frees. */
