@@ -11,8 +11,10 @@
  *
  * Correctness while it runs: every member keeps a bitmap of the seqs it received (after the
  * group's last_seq at the start); a seq received twice is a duplicate, a seq below one already
- * received is a reorder, and after the drain every acked message that a member other than its
- * sender did not receive is lost. Any of the three makes the run fail (exit 1). The broker's
+ * received from a sender on the same node is a reorder (a node commits and pushes a group's
+ * texts in seq order; texts committed by two nodes may cross, counted apart), and after the
+ * drain every acked message that a member online other than its sender did not receive is
+ * lost. Any of the three makes the run fail (exit 1). The broker's
  * tap counts the CHAT_GROUP_PUSH messages: per group message it must be the number of other
  * nodes holding members of the group online. Main thread (plus the tap's counting thread).
  */
@@ -26,9 +28,10 @@
 #include "schedule.h"
 #include "tapcount.h"
 
-#define GROUP_DRAIN_US 15000000 /* a 10,000-member fan-out may still be on its way */
-#define TAP_SETTLE_US  500000   /* the tap's copies arrive after the pushes themselves */
-#define BITS_PER_WORD  64
+#define GROUP_DRAIN_US   15000000 /* a 10,000-member fan-out may still be on its way */
+#define TAP_SETTLE_US    500000   /* the tap's copies arrive after the pushes themselves */
+#define BITS_PER_WORD    64
+#define LOGINS_IN_FLIGHT 48 /* under the node's chat/prelogin_per_address (64) */
 
 typedef struct {
     int32_t sender; /* user index, -1 until acked */
@@ -48,8 +51,15 @@ typedef struct {
 typedef struct {
     uint64_t *bits; /* seq - base_seq - 1 received */
     size_t words;
-    int64_t last; /* highest seq received */
+    int64_t last;                      /* highest seq received */
+    int64_t last_from[LOAD_MAX_NODES]; /* highest seq received of senders on each node */
+    int online;                        /* logged in when the measurement started */
 } member_t;
+
+typedef struct {
+    int64_t uid;
+    int32_t user;
+} uid_index_t;
 
 typedef struct {
     load_opts_t *o;
@@ -63,7 +73,8 @@ typedef struct {
     char *content;
     uint64_t sent, acked, ack_errors, delivered, foreign, sender_gone;
     uint64_t acked_in_window, delivered_in_window, expected_deliveries, expected_broker;
-    uint64_t duplicated, reordered, lost, unacked_received;
+    uint64_t duplicated, reordered, out_of_seq, lost, unacked_received;
+    uid_index_t *by_uid; /* sorted: the user (and so the node) of a sender */
     int measuring;
     hist_t ack_us, delivery_us;
     err_table_t errors;
@@ -202,6 +213,21 @@ static void s_on_ack(gl_t *gl, lconn_t *c, const json_t *body, int64_t now)
         s_send(gl, g, now);
 }
 
+static int s_cmp_uid(const void *a, const void *b)
+{
+    const uid_index_t *x = a, *y = b;
+    return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+/* The node the sender UID is logged in on; -1 for a uid not of this run. */
+static int s_node_of(const gl_t *gl, int64_t uid)
+{
+    uid_index_t probe = {uid, 0};
+    const uid_index_t *hit =
+        bsearch(&probe, gl->by_uid, (size_t)gl->users_n, sizeof probe, s_cmp_uid);
+    return hit ? gl->conns[hit->user].node : -1;
+}
+
 static void s_on_push(gl_t *gl, lconn_t *c, const json_t *body, int64_t now)
 {
     uschat_group_msgs_t t;
@@ -226,8 +252,17 @@ static void s_on_push(gl_t *gl, lconn_t *c, const json_t *body, int64_t now)
             gl->duplicated++;
             continue;
         }
-        if (m.seq < mem->last)
+        /* A node commits a group's texts one after the other and pushes them in seq order,
+         * so the texts of senders on one node must arrive in seq order. Texts committed by
+         * different nodes may cross on their way (a client puts them in place by seq):
+         * counted apart, not a fault. */
+        int from = s_node_of(gl, m.sender);
+        if (from >= 0 && m.seq < mem->last_from[from])
             gl->reordered++;
+        else if (from >= 0)
+            mem->last_from[from] = m.seq;
+        if (m.seq < mem->last)
+            gl->out_of_seq++;
         else
             mem->last = m.seq;
         gl->delivered++;
@@ -259,7 +294,8 @@ static int s_setup(gl_t *gl, const struct sockaddr_storage *addrs, const socklen
     int next = 0, nodes = o->env.node_count;
     while (!load_stop) {
         int64_t now = engine_now_us();
-        while (next < gl->users_n && t0 + (int64_t)(next * gap_us) <= now) {
+        while (next < gl->users_n && t0 + (int64_t)(next * gap_us) <= now &&
+               st->connects - st->logins_ok - st->logins_failed < LOGINS_IN_FLIGHT) {
             lconn_t *c = &gl->conns[next];
             int node = (next % gl->m_n) % nodes;
             c->node = (uint16_t)node;
@@ -282,6 +318,7 @@ static int s_setup(gl_t *gl, const struct sockaddr_storage *addrs, const socklen
         if (gl->conns[u].state == LC_READY) {
             gl->groups[u / gl->m_n].nodes_online |= 1 << gl->conns[u].node;
             gl->groups[u / gl->m_n].online++;
+            gl->members[u].online = 1;
             ready++;
         }
     fprintf(stderr, "setup: %d of %d members online in %.2f s (logins: %llu ok, %llu failed)\n",
@@ -300,7 +337,7 @@ static void s_count_lost(gl_t *gl)
                 continue;
             for (int k = 0; k < gl->m_n; k++) {
                 int u = g * gl->m_n + k;
-                if (u == grp->msgs[i].sender)
+                if (u == grp->msgs[i].sender || !gl->members[u].online)
                     continue;
                 if (!s_has(&gl->members[u], i))
                     gl->lost++;
@@ -400,6 +437,7 @@ static void s_measure(gl_t *gl, tapcount_t *tap, report_t *r)
     report_metric(r, "lost", (double)gl->lost);
     report_metric(r, "duplicated", (double)gl->duplicated);
     report_metric(r, "reordered", (double)gl->reordered);
+    report_metric(r, "out_of_seq_across_nodes", (double)gl->out_of_seq);
     report_metric(r, "received_unacked", (double)gl->unacked_received);
     report_metric(r, "sender_gone", (double)gl->sender_gone);
     report_metric(r, "foreign_messages", (double)gl->foreign);
@@ -419,11 +457,13 @@ static void s_measure(gl_t *gl, tapcount_t *tap, report_t *r)
     report_cpu_per_op(r, &o->procs, "delivery", (double)gl->delivered);
     fprintf(stderr,
             "group: %llu acked, %llu deliveries of %llu expected: %llu lost, %llu duplicated, "
-            "%llu reordered; broker group pushes %llu (%.2f per message, %.2f expected)\n",
+            "%llu reordered (%llu out of seq across nodes); broker group pushes %llu (%.2f per "
+            "message, %.2f expected)\n",
             (unsigned long long)gl->acked, (unsigned long long)gl->delivered,
             (unsigned long long)gl->expected_deliveries, (unsigned long long)gl->lost,
             (unsigned long long)gl->duplicated, (unsigned long long)gl->reordered,
-            (unsigned long long)broker, gl->acked ? (double)broker / (double)gl->acked : 0,
+            (unsigned long long)gl->out_of_seq, (unsigned long long)broker,
+            gl->acked ? (double)broker / (double)gl->acked : 0,
             gl->acked ? (double)gl->expected_broker / (double)gl->acked : 0);
 }
 
@@ -458,6 +498,12 @@ int scenario_group(load_opts_t *o, report_t *r)
     }
     for (int g = 0; g < gl.g_n; g++)
         gl.groups[g] = (group_t){.id = ids[g], .base_seq = seqs[g]};
+    gl.by_uid = calloc((size_t)gl.users_n, sizeof *gl.by_uid);
+    if (!gl.by_uid)
+        goto done;
+    for (int u = 0; u < gl.users_n; u++)
+        gl.by_uid[u] = (uid_index_t){gl.users[u].uid, u};
+    qsort(gl.by_uid, (size_t)gl.users_n, sizeof *gl.by_uid, s_cmp_uid);
     engine_callbacks_t cb = {.on_message = s_on_message};
     gl.engine = engine_new(&cb, &gl, o->heartbeat_ms);
     if (!gl.engine || load_resolve_nodes(o, addrs, lens) < 0)
@@ -485,6 +531,7 @@ done:
         free(gl.groups[g].msgs);
     for (int u = 0; gl.members && u < gl.users_n; u++)
         free(gl.members[u].bits);
+    free(gl.by_uid);
     free(gl.content);
     free(gl.conns);
     free(gl.members);
