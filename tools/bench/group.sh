@@ -98,7 +98,7 @@ bench g50x100-half --groups 100 --members 50 -r "$(half_of g50x100-max)" -d "$DU
 
 # One line per run: the figures BENCHMARKS.md quotes.
 {
-    printf '%-14s %7s %9s %11s %9s %9s %9s %9s %9s %9s %7s %s\n' run groups rate_tgt acked/s \
+    printf '%-14s %7s %9s %11s %9s %9s %9s %9s %9s %9s %7s %10s %s\n' run groups rate_tgt acked/s \
         deliv/s ack_p99 del_p50 del_p90 del_p99 del_max srv_us/d broker/msg lost/dup/reord
     for f in "$OUT"/g*.json; do
         jq -r --arg n "$(basename "$f" .json)" '
