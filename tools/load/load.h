@@ -78,6 +78,14 @@ typedef struct {
 void ticker_start(ticker_t *t, int64_t now);
 int ticker_due(ticker_t *t, int64_t now);
 
+/* A message's unique_id is TAG-OFFSET-COUNTER, OFFSET its scheduled time in microseconds after
+ * T0: returns that time, or -1 when the id is not one of TAG's (another run's, another
+ * step's). */
+int64_t load_sched_of(const char *tag, int64_t t0, const char *unique_id);
+/* Counts a reply whose parse returned PARSE_RC and whose error field is ERROR: 1 (and the
+ * error in ERRORS, by code or as "bad_ack") when it failed, 0 when it is a success. */
+int load_reply_failed(err_table_t *errors, int parse_rc, int error);
+
 /* Puts the engine's figures into the report (login, heartbeat, connection counts, errors). */
 void load_report_engine(report_t *r, const engine_stats_t *s);
 /* Common end of a scenario: servers, machine, client, duration. */

@@ -108,15 +108,6 @@ static int s_send(gl_t *gl, int g, int64_t sched)
     return rc;
 }
 
-/* Scheduled time of a message from its unique_id; -1 when it is not one of this run. */
-static int64_t s_sched_of(const gl_t *gl, const char *unique_id)
-{
-    size_t n = strlen(gl->tag);
-    if (!unique_id || strncmp(unique_id, gl->tag, n) != 0 || unique_id[n] != '-')
-        return -1;
-    return gl->t0 + strtoll(unique_id + n + 1, NULL, 10);
-}
-
 /* The record of SEQ in group G, grown as needed; NULL for a seq not of this run. */
 static gmsg_t *s_msg(group_t *grp, int64_t seq)
 {
@@ -179,12 +170,9 @@ static void s_on_ack(gl_t *gl, lconn_t *c, const json_t *body, int64_t now)
     group_t *grp = &gl->groups[g];
     if (grp->inflight > 0)
         grp->inflight--;
-    if (uschat_parse_group_msgs(body, &t) < 0 || t.error != 0) {
+    int parsed = uschat_parse_group_msgs(body, &t);
+    if (load_reply_failed(&gl->errors, parsed, parsed < 0 ? 0 : t.error)) {
         gl->ack_errors++;
-        if (t.error)
-            err_add_code(&gl->errors, t.error);
-        else
-            err_add(&gl->errors, "bad_ack");
     } else {
         size_t i;
         json_t *item;
@@ -193,7 +181,7 @@ static void s_on_ack(gl_t *gl, lconn_t *c, const json_t *body, int64_t now)
             uschat_group_msg_t m;
             if (uschat_parse_group_msg(item, &m) < 0)
                 continue;
-            int64_t sched = s_sched_of(gl, m.unique_id);
+            int64_t sched = load_sched_of(gl->tag, gl->t0, m.unique_id);
             gmsg_t *rec = sched < 0 ? NULL : s_msg(grp, m.seq);
             if (!rec) {
                 gl->foreign++;
@@ -243,7 +231,7 @@ static void s_on_push(gl_t *gl, lconn_t *c, const json_t *body, int64_t now)
         uschat_group_msg_t m;
         if (uschat_parse_group_msg(item, &m) < 0 || t.group_id != grp->id)
             continue;
-        int64_t sched = s_sched_of(gl, m.unique_id);
+        int64_t sched = load_sched_of(gl->tag, gl->t0, m.unique_id);
         if (sched < 0 || m.seq <= grp->base_seq) {
             gl->foreign++;
             continue;

@@ -133,6 +133,15 @@ static void s_new_token(char out[LOAD_TOKEN_LEN + 1])
     sodium_bin2hex(out, LOAD_TOKEN_LEN + 1, raw, sizeof raw);
 }
 
+/* The rows of SQL (caller frees), or NULL with ERR set. */
+static MYSQL_RES *s_select(MYSQL *m, const char *sql, char *err, size_t cap)
+{
+    MYSQL_RES *res = mysql_query(m, sql) == 0 ? mysql_store_result(m) : NULL;
+    if (!res)
+        snprintf(err, cap, "MySQL: %s", mysql_error(m));
+    return res;
+}
+
 /* ---- users and pairs ----------------------------------------------------------------- */
 
 /* uids[i] for users 0..N-1 of PREFIX (0 when absent). Returns how many were found, -1. */
@@ -140,15 +149,9 @@ static int s_read_uids(MYSQL *m, const char *prefix, int n, int64_t *uids, char 
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT uid, name FROM `user` WHERE name LIKE '%s\\_%%'", prefix);
-    if (mysql_query(m, sql) != 0) {
-        snprintf(err, cap, "MySQL: %s", mysql_error(m));
+    MYSQL_RES *res = s_select(m, sql, err, cap);
+    if (!res)
         return -1;
-    }
-    MYSQL_RES *res = mysql_store_result(m);
-    if (!res) {
-        snprintf(err, cap, "MySQL: %s", mysql_error(m));
-        return -1;
-    }
     memset(uids, 0, sizeof *uids * (size_t)n);
     int found = 0;
     size_t plen = strlen(prefix);
@@ -485,15 +488,9 @@ static int s_read_groups(MYSQL *m, const seed_opts_t *o, int groups, int members
     snprintf(head, sizeof head, "%s m%d g", o->prefix, members);
     snprintf(sql, sizeof sql, "SELECT id, name, last_seq FROM group_chat WHERE name LIKE '%s%%'",
              head);
-    if (mysql_query(m, sql) != 0) {
-        snprintf(err, cap, "MySQL: %s", mysql_error(m));
+    MYSQL_RES *res = s_select(m, sql, err, cap);
+    if (!res)
         return -1;
-    }
-    MYSQL_RES *res = mysql_store_result(m);
-    if (!res) {
-        snprintf(err, cap, "MySQL: %s", mysql_error(m));
-        return -1;
-    }
     memset(ids, 0, sizeof *ids * (size_t)groups);
     int found = 0;
     size_t hlen = strlen(head);
