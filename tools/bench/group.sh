@@ -56,6 +56,8 @@ cleanup() {
     if [[ -d $USCHAT_VAR_DIR ]]; then
         "$USCHAT" down >>"$LOG/down.log" 2>&1 || say "tools/uschat down failed: see $LOG/down.log"
         cp "$USCHAT_VAR_DIR"/log/*.log "$LOG/" 2>/dev/null || true
+        # the nodes' group counters, logged every minute and at their stop
+        grep -H "groups: texts" "$LOG"/chat-node*.log >"$OUT/node-stats.txt" 2>/dev/null || true
         if ((KEEP)); then say "stack folder kept: $USCHAT_VAR_DIR"; else rm -rf "$USCHAT_VAR_DIR"; fi
     fi
     exit "$rc"
@@ -116,7 +118,6 @@ bench g50x100-half --groups 100 --members 50 -r "$(half_of g50x100-max)" -d "$DU
     echo "(latencies in ms; srv_us/d: the servers' CPU microseconds per delivery)"
     echo "load average at start: $LOAD1 $LOAD5 $LOAD15; cores: $(nproc)"
 } | tee "$OUT/summary.txt"
-grep -h "group texts\|group pushes" "$LOG"/chat-node*.log 2>/dev/null | tail -n 4 >"$OUT/node-stats.txt" || true
 if ((${#FAILED[@]})); then
     say "failed: ${FAILED[*]}"
     exit 1
