@@ -19,7 +19,7 @@
 #include "seed.h"
 
 typedef struct {
-    const char *scenario; /* connections | login | chat | broker; NULL: seed only */
+    const char *scenario; /* connections | login | chat | group | broker; NULL: seed only */
     int duration_s;
     int users;                     /* load users the scenario uses (users 0..users-1) */
     double rate;                   /* target operations per second; 0 = flat out */
@@ -35,12 +35,15 @@ typedef struct {
     int threads;         /* login through the gate: worker threads */
     int concurrency;     /* login: logins in flight at most */
     int setup_s;         /* bound of the connect/login phase before a chat measurement */
-    int seed;            /* --seed N: users to make before the scenario */
+    int groups;          /* group: groups, each of group_members load users */
+    int group_members;
+    int seed; /* --seed N: users to make before the scenario */
     seed_opts_t seed_opts;
     stack_env_t env;
     const char *json_path;
-    const char *pid_dir; /* var/run: servers to watch when no --server-pid is given (and
-                          * var/servers next to it: Redis, MariaDB) */
+    const char *stack_env_path; /* the stack.env read, or NULL */
+    const char *pid_dir;        /* var/run: servers to watch when no --server-pid is given (and
+                                 * var/servers next to it: Redis, MariaDB) */
     proc_set_t procs;
     const char *broker_bin;
     char **extra_args; /* after "--": passed to the broker benchmark */
@@ -58,6 +61,8 @@ int scenario_connections(load_opts_t *o, report_t *r);
 int scenario_login(load_opts_t *o, report_t *r);
 int scenario_chat(load_opts_t *o, report_t *r);
 int scenario_broker(load_opts_t *o, report_t *r);
+/* 1 when it ran and found messages lost, duplicated or reordered (report filled). */
+int scenario_group(load_opts_t *o, report_t *r);
 
 /* ---- helpers shared by the scenarios (scenario_common.c) ---------------------------- */
 
@@ -72,6 +77,14 @@ typedef struct {
 } ticker_t;
 void ticker_start(ticker_t *t, int64_t now);
 int ticker_due(ticker_t *t, int64_t now);
+
+/* A message's unique_id is TAG-OFFSET-COUNTER, OFFSET its scheduled time in microseconds after
+ * T0: returns that time, or -1 when the id is not one of TAG's (another run's, another
+ * step's). */
+int64_t load_sched_of(const char *tag, int64_t t0, const char *unique_id);
+/* Counts a reply whose parse returned PARSE_RC and whose error field is ERROR: 1 (and the
+ * error in ERRORS, by code or as "bad_ack") when it failed, 0 when it is a success. */
+int load_reply_failed(err_table_t *errors, int parse_rc, int error);
 
 /* Puts the engine's figures into the report (login, heartbeat, connection counts, errors). */
 void load_report_engine(report_t *r, const engine_stats_t *s);

@@ -146,6 +146,8 @@ int stack_env_load(const char *path, stack_env_t *env)
             s_copy(e.mysql_password, sizeof e.mysql_password, val);
         else if (strcmp(key, "MYSQL_DB") == 0)
             s_copy(e.mysql_db, sizeof e.mysql_db, val);
+        else if (strcmp(key, "TAP_ENDPOINT") == 0)
+            s_copy(e.tap_endpoint, sizeof e.tap_endpoint, val);
     }
     fclose(f);
     if (rc == 0)

@@ -29,12 +29,13 @@ typedef struct {
     char mysql_user[64];
     char mysql_password[128];
     char mysql_db[64];
+    char tap_endpoint[128]; /* the broker's tap (tcp://HOST:PORT); "" when unknown */
 } stack_env_t;
 
 /* Fills ENV with the defaults of the local stack (the ports of tools/uschat up). */
 void stack_env_defaults(stack_env_t *env);
-/* Reads KEY=VALUE lines (GATE_URL, CHAT_NODES, REDIS_*, MYSQL_*; values may be quoted) from
- * PATH over ENV. 0, or -1 when the file cannot be read (ENV unchanged). */
+/* Reads KEY=VALUE lines (GATE_URL, CHAT_NODES, REDIS_*, MYSQL_*, TAP_ENDPOINT; values may be
+ * quoted) from PATH over ENV. 0, or -1 when the file cannot be read (ENV unchanged). */
 int stack_env_load(const char *path, stack_env_t *env);
 /* Parses "node1=127.0.0.1:18091 node2=127.0.0.1:18092" (names optional) into ENV's nodes,
  * replacing them. 0 or -1 on a malformed entry. */

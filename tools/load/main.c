@@ -1,6 +1,6 @@
 /* main.c - uschat-load: load generator for a UsChat system, built on the client library.
  *
- *   uschat-load [options] connections|login|chat|broker [-- broker benchmark args]
+ *   uschat-load [options] connections|login|chat|group|broker [-- broker benchmark args]
  *   uschat-load --seed N [options] [scenario]
  *
  * Reads the stack's addresses from var/run/stack.env, refuses any target that is not
@@ -32,6 +32,9 @@ static void s_usage(FILE *out)
             "  login        logins per second through the gate and a chat node (--direct: "
             "Redis tokens, no gate)\n"
             "  chat         pairs of friends exchange messages (--rate, or 0 = flat out)\n"
+            "  group        --groups G of --members M, all online; texts at --rate spread over\n"
+            "               the groups (0 = flat out); each member must get each text once,\n"
+            "               in order\n"
             "  broker       run uschat-bench-broker (tools/bench_broker) if built\n"
             "options:\n"
             "  -d, --duration S      measured seconds (default 10, at most %d)\n"
@@ -49,7 +52,12 @@ static void s_usage(FILE *out)
             "      --direct          login: with Redis tokens straight to the node\n"
             "      --threads T       login through the gate: workers (default 4)\n"
             "      --concurrency C   login --direct: logins in flight (default 256)\n"
-            "      --setup S         chat: bound of the login phase (default 60)\n"
+            "      --setup S         chat, group: bound of the login phase (default 60)\n"
+            "      --groups G        group: groups (default 1)\n"
+            "      --members M       group: members per group (default 50; users G*M must be\n"
+            "                        seeded; --window: requests in flight per group flat out)\n"
+            "      --tap ENDPOINT    group: the broker's tap, to count its group pushes\n"
+            "                        (default TAP_ENDPOINT of stack.env)\n"
             "      --seed N          first create N load users (pairs, threads, tokens)\n"
             "      --prefix P        load user names P_000000... (default load)\n"
             "      --password PW     load users' password (default load-password)\n"
@@ -108,7 +116,7 @@ static int s_check_one(const load_opts_t *o, const char *what, const char *host)
     return -1;
 }
 
-static int s_check_targets(const load_opts_t *o, int need_nodes, int need_gate)
+static int s_check_targets(const load_opts_t *o, int need_nodes, int need_gate, int need_tap)
 {
     int bad = 0;
     bad |= s_check_one(o, "MySQL", o->env.mysql_host);
@@ -122,6 +130,19 @@ static int s_check_targets(const load_opts_t *o, int need_nodes, int need_gate)
             bad = -1;
         } else {
             bad |= s_check_one(o, "gate", host);
+        }
+    }
+    if (need_tap && o->env.tap_endpoint[0]) {
+        char host[64];
+        int port;
+        const char *addr = o->env.tap_endpoint;
+        if (strncmp(addr, "tcp://", 6) == 0)
+            addr += 6;
+        if (load_split_hostport(addr, host, sizeof host, &port) < 0) {
+            fprintf(stderr, "uschat-load: cannot read the tap address %s\n", o->env.tap_endpoint);
+            bad = -1;
+        } else {
+            bad |= s_check_one(o, "tap", host);
         }
     }
     return bad ? -1 : 0;
@@ -188,6 +209,9 @@ enum {
     OPT_JSON,
     OPT_BROKER_BIN,
     OPT_RATES,
+    OPT_GROUPS,
+    OPT_MEMBERS,
+    OPT_TAP,
 };
 
 static const struct option s_options[] = {
@@ -225,12 +249,15 @@ static const struct option s_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"broker-bin", required_argument, NULL, OPT_BROKER_BIN},
     {"rates", required_argument, NULL, OPT_RATES},
+    {"groups", required_argument, NULL, OPT_GROUPS},
+    {"members", required_argument, NULL, OPT_MEMBERS},
+    {"tap", required_argument, NULL, OPT_TAP},
     {NULL, 0, NULL, 0},
 };
 
 /* Options that replace stack.env values are applied after it is read. */
 typedef struct {
-    const char *stack_env, *gate, *redis, *mysql, *mysql_user, *mysql_password, *mysql_db;
+    const char *stack_env, *gate, *redis, *mysql, *mysql_user, *mysql_password, *mysql_db, *tap;
     char nodes[1024];
     int pids[PROC_MAX_WATCH];
     int pid_n;
@@ -367,6 +394,15 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
         case OPT_BROKER_BIN:
             o->broker_bin = optarg;
             break;
+        case OPT_GROUPS:
+            o->groups = atoi(optarg);
+            break;
+        case OPT_MEMBERS:
+            o->group_members = atoi(optarg);
+            break;
+        case OPT_TAP:
+            ov->tap = optarg;
+            break;
         case OPT_RATES:
             o->rate_n = sched_parse_rates(optarg, o->rates, SCHED_MAX_RATES);
             if (o->rate_n < 0) {
@@ -389,8 +425,16 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
     }
     if (!users_given && o->seed > 0)
         o->users = o->seed;
+    if (o->scenario && strcmp(o->scenario, "group") == 0 && o->seed > 0 &&
+        o->seed < o->groups * o->group_members) {
+        fprintf(stderr, "uschat-load: --seed %d is fewer than --groups x --members users\n",
+                o->seed);
+        return -1;
+    }
     if (!rate_given && o->scenario)
-        o->rate = strcmp(o->scenario, "login") == 0 ? 50 : 1000;
+        o->rate = strcmp(o->scenario, "login") == 0   ? 50
+                  : strcmp(o->scenario, "group") == 0 ? 100
+                                                      : 1000;
     if (o->rate_n > 0 && (!o->scenario || strcmp(o->scenario, "chat") != 0)) {
         fprintf(stderr, "uschat-load: --rates is for the chat scenario\n");
         return -1;
@@ -401,7 +445,7 @@ static int s_parse(int argc, char **argv, load_opts_t *o, overrides_t *ov)
     }
     if (o->scenario && strcmp(o->scenario, "connections") != 0 &&
         strcmp(o->scenario, "login") != 0 && strcmp(o->scenario, "chat") != 0 &&
-        strcmp(o->scenario, "broker") != 0) {
+        strcmp(o->scenario, "group") != 0 && strcmp(o->scenario, "broker") != 0) {
         fprintf(stderr, "uschat-load: unknown scenario %s\n", o->scenario);
         return -1;
     }
@@ -427,6 +471,7 @@ static int s_apply_overrides(load_opts_t *o, overrides_t *ov, char *env_buf, siz
     if (!path)
         fprintf(stderr, "uschat-load: no var/run/stack.env (is the stack up?); using the "
                         "default local ports\n");
+    o->stack_env_path = path;
     if (path) {
         static char dir[1024];
         snprintf(dir, sizeof dir, "%s", path);
@@ -448,6 +493,8 @@ static int s_apply_overrides(load_opts_t *o, overrides_t *ov, char *env_buf, siz
         snprintf(o->env.mysql_password, sizeof o->env.mysql_password, "%s", ov->mysql_password);
     if (ov->mysql_db)
         snprintf(o->env.mysql_db, sizeof o->env.mysql_db, "%s", ov->mysql_db);
+    if (ov->tap)
+        snprintf(o->env.tap_endpoint, sizeof o->env.tap_endpoint, "%s", ov->tap);
     return 0;
 }
 
@@ -463,6 +510,8 @@ int main(int argc, char **argv)
         .threads = 4,
         .concurrency = 256,
         .setup_s = 60,
+        .groups = 1,
+        .group_members = 50,
         .seed_opts = {.prefix = "load",
                       .password = "load-password",
                       .token_ttl_s = 86400,
@@ -482,7 +531,8 @@ int main(int argc, char **argv)
     }
     int is_broker = o.scenario && strcmp(o.scenario, "broker") == 0;
     int need_gate = o.scenario && strcmp(o.scenario, "login") == 0 && !o.direct;
-    if (s_check_targets(&o, o.scenario && !is_broker, need_gate) < 0)
+    int is_group = o.scenario && strcmp(o.scenario, "group") == 0;
+    if (s_check_targets(&o, o.scenario && !is_broker, need_gate, is_group) < 0)
         return 2;
 
     signal(SIGPIPE, SIG_IGN);
@@ -523,6 +573,8 @@ int main(int argc, char **argv)
         rc = scenario_login(&o, r);
     else if (strcmp(o.scenario, "chat") == 0)
         rc = scenario_chat(&o, r);
+    else if (strcmp(o.scenario, "group") == 0)
+        rc = scenario_group(&o, r);
     else
         rc = scenario_broker(&o, r);
     if (load_stop)

@@ -71,26 +71,14 @@ static int s_send(chat_t *ch, int sender, int64_t sched)
     return rc;
 }
 
-/* Scheduled time of a message from its unique_id; -1 when it is not one of this run. */
-static int64_t s_sched_of(const chat_t *ch, const char *unique_id)
-{
-    size_t n = strlen(ch->tag);
-    if (strncmp(unique_id, ch->tag, n) != 0 || unique_id[n] != '-')
-        return -1;
-    return ch->t0 + strtoll(unique_id + n + 1, NULL, 10);
-}
-
 static void s_on_ack(chat_t *ch, lconn_t *c, const json_t *body, int64_t now)
 {
     uschat_text_chat_t t;
     if (c->outstanding > 0)
         c->outstanding--;
-    if (uschat_parse_text_chat(body, &t) < 0 || t.error != 0) {
+    int parsed = uschat_parse_text_chat(body, &t);
+    if (load_reply_failed(&ch->errors, parsed, parsed < 0 ? 0 : t.error)) {
         ch->ack_errors++;
-        if (t.error)
-            err_add_code(&ch->errors, t.error);
-        else
-            err_add(&ch->errors, "bad_ack");
     } else {
         size_t i;
         json_t *item;
@@ -99,7 +87,7 @@ static void s_on_ack(chat_t *ch, lconn_t *c, const json_t *body, int64_t now)
             uschat_chat_msg_t m;
             if (uschat_parse_chat_msg(item, &m) < 0)
                 continue;
-            int64_t sched = s_sched_of(ch, m.unique_id);
+            int64_t sched = load_sched_of(ch->tag, ch->t0, m.unique_id);
             if (sched < 0) {
                 ch->foreign++;
                 continue;
@@ -137,7 +125,7 @@ static void s_on_message(engine_t *e, lconn_t *c, const uschat_msg_t *msg, void 
             uschat_chat_msg_t m;
             if (uschat_parse_chat_msg(item, &m) < 0)
                 continue;
-            int64_t sched = s_sched_of(ch, m.unique_id);
+            int64_t sched = load_sched_of(ch->tag, ch->t0, m.unique_id);
             if (sched < 0) {
                 ch->foreign++;
                 continue;

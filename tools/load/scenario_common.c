@@ -2,6 +2,8 @@
  * and the common parts of the report. Main thread.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "load.h"
 
@@ -39,6 +41,25 @@ int ticker_due(ticker_t *t, int64_t now)
     if (t->next_us <= now) /* a stall of more than a second: do not replay missed ticks */
         t->next_us = now + 1000000;
     t->seconds++;
+    return 1;
+}
+
+int64_t load_sched_of(const char *tag, int64_t t0, const char *unique_id)
+{
+    size_t n = strlen(tag);
+    if (!unique_id || strncmp(unique_id, tag, n) != 0 || unique_id[n] != '-')
+        return -1;
+    return t0 + strtoll(unique_id + n + 1, NULL, 10);
+}
+
+int load_reply_failed(err_table_t *errors, int parse_rc, int error)
+{
+    if (parse_rc == 0 && error == 0)
+        return 0;
+    if (error)
+        err_add_code(errors, error);
+    else
+        err_add(errors, "bad_ack");
     return 1;
 }
 

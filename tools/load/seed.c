@@ -133,6 +133,15 @@ static void s_new_token(char out[LOAD_TOKEN_LEN + 1])
     sodium_bin2hex(out, LOAD_TOKEN_LEN + 1, raw, sizeof raw);
 }
 
+/* The rows of SQL (caller frees), or NULL with ERR set. */
+static MYSQL_RES *s_select(MYSQL *m, const char *sql, char *err, size_t cap)
+{
+    MYSQL_RES *res = mysql_query(m, sql) == 0 ? mysql_store_result(m) : NULL;
+    if (!res)
+        snprintf(err, cap, "MySQL: %s", mysql_error(m));
+    return res;
+}
+
 /* ---- users and pairs ----------------------------------------------------------------- */
 
 /* uids[i] for users 0..N-1 of PREFIX (0 when absent). Returns how many were found, -1. */
@@ -140,15 +149,9 @@ static int s_read_uids(MYSQL *m, const char *prefix, int n, int64_t *uids, char 
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT uid, name FROM `user` WHERE name LIKE '%s\\_%%'", prefix);
-    if (mysql_query(m, sql) != 0) {
-        snprintf(err, cap, "MySQL: %s", mysql_error(m));
+    MYSQL_RES *res = s_select(m, sql, err, cap);
+    if (!res)
         return -1;
-    }
-    MYSQL_RES *res = mysql_store_result(m);
-    if (!res) {
-        snprintf(err, cap, "MySQL: %s", mysql_error(m));
-        return -1;
-    }
     memset(uids, 0, sizeof *uids * (size_t)n);
     int found = 0;
     size_t plen = strlen(prefix);
@@ -472,5 +475,83 @@ done:
         redisFree(r);
     if (m)
         mysql_close(m);
+    return rc;
+}
+
+/* ---- groups -------------------------------------------------------------------------- */
+
+/* ids/last_seq of the groups named "<prefix> m<members> g<g>" that exist. Returns how many. */
+static int s_read_groups(MYSQL *m, const seed_opts_t *o, int groups, int members, int64_t *ids,
+                         int64_t *last_seq, char *err, size_t cap)
+{
+    char sql[256], head[64];
+    snprintf(head, sizeof head, "%s m%d g", o->prefix, members);
+    snprintf(sql, sizeof sql, "SELECT id, name, last_seq FROM group_chat WHERE name LIKE '%s%%'",
+             head);
+    MYSQL_RES *res = s_select(m, sql, err, cap);
+    if (!res)
+        return -1;
+    memset(ids, 0, sizeof *ids * (size_t)groups);
+    int found = 0;
+    size_t hlen = strlen(head);
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        char *end;
+        long g = strtol(row[1] + hlen, &end, 10);
+        if (*end || g < 0 || g >= groups || ids[g])
+            continue;
+        ids[g] = strtoll(row[0], NULL, 10);
+        last_seq[g] = strtoll(row[2], NULL, 10);
+        found++;
+    }
+    mysql_free_result(res);
+    return found;
+}
+
+int seed_groups(const seed_opts_t *o, const load_user_t *users, int groups, int members,
+                int64_t *ids, int64_t *last_seq, char *err, size_t err_cap)
+{
+    double t0 = s_now();
+    MYSQL *m = s_mysql(o->env, err, err_cap);
+    if (!m)
+        return -1;
+    sql_t q = {0};
+    int rc = -1, before = s_read_groups(m, o, groups, members, ids, last_seq, err, err_cap);
+    if (before < 0)
+        goto done;
+    if (before < groups) {
+        s_add(&q, "INSERT INTO group_chat (name, owner_id, members) VALUES ");
+        int first = 1;
+        for (int g = 0; g < groups; g++)
+            if (!ids[g]) {
+                s_add(&q, "%s('%s m%d g%d',%lld,%d)", first ? "" : ",", o->prefix, members, g,
+                      (long long)users[(size_t)g * (size_t)members].uid, members);
+                first = 0;
+            }
+        if (q.failed || s_exec(m, q.buf, err, err_cap) < 0 ||
+            s_read_groups(m, o, groups, members, ids, last_seq, err, err_cap) != groups) {
+            if (!err[0])
+                snprintf(err, err_cap, "the groups are not all there after the insert");
+            goto done;
+        }
+    }
+    /* members in batches; those present stay as they are */
+    long total = (long)groups * members;
+    for (long start = 0; start < total; start += SEED_BATCH) {
+        long end = start + SEED_BATCH < total ? start + SEED_BATCH : total;
+        s_reset(&q);
+        s_add(&q, "INSERT IGNORE INTO group_member (group_id, uid, role) VALUES ");
+        for (long i = start; i < end; i++)
+            s_add(&q, "%s(%lld,%lld,%d)", i > start ? "," : "", (long long)ids[i / members],
+                  (long long)users[i].uid, i % members == 0 ? 2 : 0);
+        if (q.failed || s_exec(m, q.buf, err, err_cap) < 0)
+            goto done;
+    }
+    printf("seed: %d groups of %d members (%d new) in %.2f s\n", groups, members, groups - before,
+           s_now() - t0);
+    rc = 0;
+done:
+    free(q.buf);
+    mysql_close(m);
     return rc;
 }

@@ -42,6 +42,15 @@ int seed_run(const seed_opts_t *o, int n, char *err, size_t err_cap);
  * ERR set (e.g. fewer than N users seeded). */
 int seed_load_users(const seed_opts_t *o, int n, load_user_t **out, char *err, size_t err_cap);
 
+/* Groups for `uschat-load group`: group g (0..GROUPS-1) is named "<prefix> m<MEMBERS> g<g>"
+ * and has users g*MEMBERS .. g*MEMBERS+MEMBERS-1 of USERS as members (the first one owner),
+ * inserted straight into group_chat and group_member in multi-row INSERTs (no friendship is
+ * needed to be a member, only to be invited). Made once, reused by later runs (members added
+ * if missing). IDS[g] gets each group's id and LAST_SEQ[g] its last_seq now: the messages of
+ * the run that follows are the ones after it. 0, or -1 with ERR set. */
+int seed_groups(const seed_opts_t *o, const load_user_t *users, int groups, int members,
+                int64_t *ids, int64_t *last_seq, char *err, size_t err_cap);
+
 /* Email of user I. */
 void seed_user_email(const char *prefix, int i, char *buf, size_t cap);
 

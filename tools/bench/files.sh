@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/bench_files/bench_files.sh: upload and download throughput of the files service,
+# tools/bench/files.sh: upload and download throughput of the files service,
 # against curl doing the same transfer as the ceiling. `tools/uschat bench files [--runs R]
 # [--big-mb N] [--small N]`.
 #
@@ -28,14 +28,14 @@ while (($#)); do
     esac
 done
 VAR=${USCHAT_VAR_DIR:-$ROOT/var}
-[[ -f $VAR/run/stack.env ]] || { echo "bench_files: the stack is not up (tools/uschat up)" >&2; exit 1; }
+[[ -f $VAR/run/stack.env ]] || { echo "bench files: the stack is not up (tools/uschat up)" >&2; exit 1; }
 set -a
 # shellcheck disable=SC1091
 source "$VAR/run/stack.env"
 set +a
 FILES=$FILES_URL
 STORE=$USCHAT_FILES_DIR
-curl -sf "$FILES/healthz" >/dev/null || { echo "bench_files: $FILES does not answer" >&2; exit 1; }
+curl -sf "$FILES/healthz" >/dev/null || { echo "bench files: $FILES does not answer" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/uschat-bench-files-XXXXXX")
 trap 'rm -rf "$WORK" "$STORE/ceiling"' EXIT
 mkdir -p "$STORE/ceiling"
@@ -50,12 +50,12 @@ for _ in $(seq 100); do
     [[ -n $CODE ]] && break
     sleep 0.1
 done
-[[ -n $CODE ]] || { echo "bench_files: no code mailed to $EMAIL" >&2; exit 1; }
+[[ -n $CODE ]] || { echo "bench files: no code mailed to $EMAIL" >&2; exit 1; }
 curl -s -d "{\"email\":\"$EMAIL\",\"user\":\"bf$$$RANDOM\",\"passwd\":\"$PASS\",\"confirm\":\"$PASS\",\"varifycode\":\"$CODE\"}" "$GATE_URL/user_register" >/dev/null
 LOGIN=$(curl -s -d "{\"email\":\"$EMAIL\",\"passwd\":\"$PASS\"}" "$GATE_URL/user_login")
 UID_=$(jq -r .uid <<<"$LOGIN")
 TOKEN=$(jq -r .token <<<"$LOGIN")
-[[ $TOKEN =~ ^[0-9a-f]{64}$ ]] || { echo "bench_files: login failed: $LOGIN" >&2; exit 1; }
+[[ $TOKEN =~ ^[0-9a-f]{64}$ ]] || { echo "bench files: login failed: $LOGIN" >&2; exit 1; }
 AUTH=(-H "Tus-Resumable: 1.0.0" -H "X-Uschat-Uid: $UID_" -H "X-Uschat-Token: $TOKEN")
 
 # ---- transfers ----------------------------------------------------------------------------
@@ -75,18 +75,18 @@ upload() {
     { read -r size; read -r meta; } <"$f.meta"
     id=$(curl -s -D - -o /dev/null "${AUTH[@]}" -X POST -H "Upload-Length: $size" \
         -H "Upload-Metadata: $meta" "$FILES/uploads" | tr -d '\r' | sed -n 's/^X-Uschat-File-Id: //Ip')
-    [[ -n $id ]] || { echo "bench_files: creation refused" >&2; return 1; }
+    [[ -n $id ]] || { echo "bench files: creation refused" >&2; return 1; }
     local code
     code=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -X PATCH -H "Upload-Offset: 0" \
         -H "Content-Type: application/offset+octet-stream" -H "Expect:" -T "$f" "$FILES/uploads/$id")
-    [[ $code == 204 ]] || { echo "bench_files: PATCH answered $code" >&2; return 1; }
+    [[ $code == 204 ]] || { echo "bench files: PATCH answered $code" >&2; return 1; }
     echo "$id"
 }
 # download ID SHA: checks the bytes
 download() {
     local got
     got=$(curl -s "${AUTH[@]}" "$FILES/files/$1" | sha256sum | cut -c1-64)
-    [[ $got == "$2" ]] || { echo "bench_files: download of $1 differs" >&2; return 1; }
+    [[ $got == "$2" ]] || { echo "bench files: download of $1 differs" >&2; return 1; }
 }
 export -f upload download prepare
 export FILES
@@ -131,7 +131,7 @@ for run in $(seq "$RUNS"); do
     wait
     t1=$(now)
     for i in $(seq "$SMALL"); do [[ -s $WORK/small/f$i.id ]] || fails=$((fails + 1)); done
-    ((fails == 0)) || { echo "bench_files: $fails of $SMALL uploads failed" >&2; exit 1; }
+    ((fails == 0)) || { echo "bench files: $fails of $SMALL uploads failed" >&2; exit 1; }
     while read -r s f; do
         download "$(cat "$WORK/small/${f%.bin}.id")" "$s" &
     done <"$WORK/small.sha"
