@@ -121,7 +121,11 @@ static int s_send_tx(db_conn_t *db, void *arg)
         return USCHAT_ERR_GROUP_DISSOLVED;
     if (me.muted_now || (g.mute_all && me.role == CHAT_GROUP_MEMBER))
         return USCHAT_ERR_GROUP_MUTED;
-    /* the sender's stored copies of the request's unique_ids (a resend) */
+    /* the sender's stored copies of the request's unique_ids (a resend). A plain read: the
+     * group's lock, held, orders every writer of the group, so the snapshot (taken by this
+     * first plain read) holds every copy committed before. A locking read here took gap locks
+     * on the unique key that reached into other groups' ranges, and with the AUTO-INC lock of
+     * another group's INSERT made deadlocks (2.7 % of texts flat out over 100 groups). */
     json_t *ids = json_array();
     size_t i;
     json_t *t;
@@ -135,7 +139,7 @@ static int s_send_tx(db_conn_t *db, void *arg)
              ? db_query(db,
                         SQL_MSG "WHERE group_id = ? AND sender_id = ? AND unique_id IN (SELECT j.u "
                                 "FROM JSON_TABLE(?, '$[*]' COLUMNS (u VARCHAR(64) " UTF8_BIN
-                                " PATH '$')) AS j) LOCK IN SHARE MODE",
+                                " PATH '$')) AS j)",
                         (db_param_t[]){DB_I64(s->group_id), DB_U64(uid), DB_STR(ids_text)}, 3,
                         s_on_msg, &m)
              : DB_ERR_QUERY;
