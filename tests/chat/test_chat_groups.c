@@ -41,6 +41,7 @@
 #include "uschat/client/session.h"
 #include "uschat/envelope.h"
 #include "uschat/message.h"
+#include "monitor_view.h"
 #include "uschat/tap.h"
 
 #define WAIT_MS 5000
@@ -585,15 +586,11 @@ static int s_tap_count(zsock_t *sub, int ms, int *chat_push)
         zmsg_t *msg = zmsg_recv(sub);
         if (!msg)
             break;
-        zframe_t *topic = zmsg_first(msg);
-        zmsg_next(msg); /* the record */
-        zframe_t *env = zmsg_next(msg);
-        envelope_t e;
-        if (topic && zframe_streq(topic, TAP_TOPIC_MSG) && env &&
-            envelope_decode(zframe_data(env), zframe_size(env), &e) == 0) {
-            if (e.type == MSG_CHAT_GROUP_PUSH)
+        tap_item_t it;
+        if (monitor_item_parse(msg, &it) == 0 && !it.is_event && it.has_env) {
+            if (it.env.type == MSG_CHAT_GROUP_PUSH)
                 count++;
-            if (e.type == MSG_CHAT_PUSH)
+            if (it.env.type == MSG_CHAT_PUSH)
                 (*chat_push)++;
         }
         zmsg_destroy(&msg);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "monitor_endpoint.h"
+#include "monitor_view.h"
 #include "uschat/envelope.h"
 #include "uschat/message.h"
 #include "uschat/tap.h"
@@ -30,15 +31,11 @@ static void *s_run(void *arg)
         if (!msg)
             continue; /* the timeout: look at the stop flag */
         atomic_store(&t->seen_any, 1);
-        zframe_t *topic = zmsg_first(msg);
-        zmsg_next(msg); /* the record */
-        zframe_t *env = zmsg_next(msg);
-        envelope_t e;
-        if (topic && zframe_streq(topic, TAP_TOPIC_MSG) && env &&
-            envelope_decode(zframe_data(env), zframe_size(env), &e) == 0) {
-            if (e.type == MSG_CHAT_GROUP_PUSH)
+        tap_item_t it;
+        if (monitor_item_parse(msg, &it) == 0 && !it.is_event && it.has_env) {
+            if (it.env.type == MSG_CHAT_GROUP_PUSH)
                 atomic_fetch_add(&t->group_pushes, 1);
-            else if (e.type == MSG_CHAT_PUSH)
+            else if (it.env.type == MSG_CHAT_PUSH)
                 atomic_fetch_add(&t->chat_pushes, 1);
         }
         zmsg_destroy(&msg);
