@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -101,6 +102,23 @@ static bool s_port_free(int port)
     return ok;
 }
 
+/* Claims port for this process until it ends: a lock file per port (the kernel drops the
+ * lock even on a crash). Two tests running at once picked the same free port now and then and
+ * the second server's bind failed ("Address already in use": client_sdl.e2e.idle's chat node);
+ * a port claimed by a running test is not handed out again, in this process or another. */
+static bool s_port_claim(int port)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/uschat-test-port-%d.lock", port);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return true; /* no claims possible here: the bind check alone */
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return true; /* fd stays open: the claim lives as long as we do */
+    close(fd);
+    return false;
+}
+
 /* A port from below the ephemeral range, not a bind to port 0: the kernel hands out port 0
  * binds from that range, and between this check and the server's bind any outgoing
  * connection on the machine may be given the same port ("Address already in use" under
@@ -114,7 +132,7 @@ int test_free_port(void)
     int first = low > 12000 ? 10000 : 1024;
     for (int i = 0; i < 2000 && low > first; i++) {
         int port = first + (int)(rand_r(&seed) % (unsigned)(low - first));
-        if (s_port_free(port))
+        if (s_port_free(port) && s_port_claim(port))
             return port;
     }
     /* nothing free below the range: whatever the kernel gives */
