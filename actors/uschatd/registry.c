@@ -15,8 +15,13 @@
 #include "files.h"
 
 const service_def_t service_table[] = {
-    {"echo", echo_actor},     {"gate", gate_actor}, {"varify", varify_actor},
-    {"status", status_actor}, {"chat", chat_actor}, {"files", files_actor}, {NULL, NULL},
+    {"echo", echo_actor},
+    {"gate", gate_actor},
+    {"varify", varify_actor},
+    {"status", status_actor},
+    {"chat", chat_actor},
+    {"files", files_actor},
+    {NULL, NULL},
 };
 
 const service_def_t *service_find(const char *name)
