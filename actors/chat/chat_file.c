@@ -106,11 +106,11 @@ int chat_file_check_item(const json_t *item, size_t *reply_extra)
 
 int chat_file_from_item(const json_t *item, chat_file_t *f)
 {
-    memset(f, 0, sizeof *f);
-    f->preview = "";
     int kind = (int)json_integer_value(json_object_get(item, ITEM(kind)));
     if (kind != CHAT_KIND_IMAGE && kind != CHAT_KIND_FILE)
-        return CHAT_KIND_TEXT;
+        return CHAT_KIND_TEXT; /* f untouched: a text costs one lookup */
+    memset(f, 0, sizeof *f);
+    f->preview = "";
     snprintf(f->id, sizeof f->id, "%s", json_string_value(json_object_get(item, ITEM(file_id))));
     f->width = (int)json_integer_value(json_object_get(item, ITEM(width)));
     f->height = (int)json_integer_value(json_object_get(item, ITEM(height)));

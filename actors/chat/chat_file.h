@@ -53,7 +53,7 @@ typedef struct {
 int chat_file_check_item(const json_t *item, size_t *reply_extra);
 
 /* The kind of a checked TEXT_ITEM (0 when absent); for kind 1/2 fills f's id, width, height and
- * preview (borrowed from item). */
+ * preview (borrowed from item), and leaves f untouched for a text. */
 int chat_file_from_item(const json_t *item, chat_file_t *f);
 
 /* One file to look up: file->id, sent by uid. ok: the file is finished and uid may send it,
