@@ -506,8 +506,17 @@ static void s_round_run(void)
                KILLED + 1, s_round, moved);
         CHECK(moved > 0, "node%d had users", KILLED + 1);
     }
-    if (s_round == RESTART_ROUND)
+    if (s_round == RESTART_ROUND) {
+        /* registered with the broker again (its second "ready"), before status sends anyone */
         chat_stack_start_node(s_st, KILLED);
+        char ready[32];
+        snprintf(ready, sizeof ready, "ready: node%d (chat)", KILLED + 1);
+        for (int waited = 0; chat_stack_count_log(s_st, s_st->broker_log, ready) < 2;
+             waited += 100) {
+            CHECK(waited < 30000, "node%d registers again", KILLED + 1);
+            usleep(100 * 1000);
+        }
+    }
     for (int i = 0; i < USERS; i++) {
         user_t *u = &s_users[i];
         if (!u->s && u->back_at <= s_round) {
