@@ -3,13 +3,13 @@
  *
  * 15 users spread over node1..node3, four groups (owners: users 0..3, each a friend of all)
  * whose members are on all three nodes. In each of ROUNDS rounds up to SENDERS users send a
- * text request (1 to 3 items) to one of their groups at the same time, and every third round
- * a membership change goes with them (an owner invites a user, a member leaves, an owner
- * removes a member). Between rounds users go offline for a few rounds and log in again
- * through status (the call the gate makes, on whichever node it picks); at round KILL_ROUND
- * node3 is killed (SIGKILL) and its users log in again elsewhere the same way; it is started
- * again at RESTART_ROUND. Logging in, a client lists its groups (1075) and syncs each (1080)
- * after the last seq it shows without a gap.
+ * text request (1 to 3 items) to one of their groups at the same time, and every other round
+ * a membership change goes with them (an owner invites a user, perhaps one who left before,
+ * a member leaves, an owner removes a member). Between rounds users go offline for a few rounds and
+ * log in again through status (the call the gate makes, on whichever node it picks); at round
+ * KILL_ROUND node3 is killed (SIGKILL) and its users log in again elsewhere the same way; it is
+ * started again at RESTART_ROUND. Logging in, a client lists its groups (1075) and syncs each
+ * (1080) after the last seq it shows without a gap.
  *
  * What a client shows of a group is the set of seqs it got by push, by sync or (its own
  * texts) in the answer; it drops a seq it already shows, so duplicates are counted where they
@@ -52,6 +52,7 @@
 #define KILL_ROUND    15
 #define RESTART_ROUND 27
 #define KILLED        2     /* node3 */
+#define SPANS         3     /* times a user may be invited again after leaving a group */
 #define SEQ_MAX       2048  /* per group: ROUNDS * SENDERS * 3 texts and the events fit */
 #define PAUSE_MS      40    /* between rounds: a bounded rate */
 #define REPLY_MS      20000 /* an answer on a busy machine */
@@ -72,6 +73,8 @@ typedef struct {
 
 typedef struct {            /* a user in a group: the test's record and what the client shows */
     int64_t join, leave;    /* the seq of the change that added / removed the user, 0 = none */
+    int64_t past[SPANS][2]; /* earlier spans [join, leave] of a user invited again */
+    int npast;
     bool known;             /* the client knows it is a member */
     int64_t shown[SEQ_MAX]; /* the message id shown at seq, 0 = not shown */
     uint8_t pushed[SEQ_MAX];
@@ -96,7 +99,7 @@ typedef struct {
 
 static struct {
     uint64_t lost, duplicated, reordered, gaps, before_join, after_leave, mismatched;
-    uint64_t texts, events, pushes, synced, relogins, offline;
+    uint64_t texts, events, pushes, synced, relogins, offline, invites, again, leaves, removes;
 } s_n;
 
 static chat_stack_t *s_st;
@@ -123,6 +126,9 @@ static int s_group_index(int64_t id)
 
 static bool s_in_span(const member_t *m, int64_t seq)
 {
+    for (int k = 0; k < m->npast; k++)
+        if (seq >= m->past[k][0] && seq <= m->past[k][1])
+            return true;
     return m->join > 0 && seq >= m->join && (m->leave == 0 || seq <= m->leave);
 }
 
@@ -137,11 +143,15 @@ static void s_show(user_t *u, int g, const uschat_group_msg_t *msg, const char *
 {
     member_t *m = &u->m[g];
     CHECK(msg->seq > 0 && msg->seq < SEQ_MAX, "seq %lld", (long long)msg->seq);
-    if (m->join == 0 || msg->seq < m->join) {
+    bool after_leave =
+        (m->leave && msg->seq > m->leave) || (m->npast && msg->seq > m->past[m->npast - 1][1]);
+    if (s_in_span(m, msg->seq)) {
+        /* a member then */
+    } else if (!after_leave) {
         s_n.before_join++;
         fprintf(stderr, "before join: %s got %s seq %lld of group %d (join %lld)\n", u->name, how,
                 (long long)msg->seq, g, (long long)m->join);
-    } else if (m->leave && msg->seq > m->leave) {
+    } else {
         s_n.after_leave++;
         fprintf(stderr, "after leave: %s got %s seq %lld of group %d (left at %lld)\n", u->name,
                 how, (long long)msg->seq, g, (long long)m->leave);
@@ -418,10 +428,23 @@ static void s_answer(req_t *r)
         grp->recs[op.seq] = (rec_t){
             .known = true, .kind = 1, .sender = r->u->uid, .round = s_round, .node = r->u->node};
         grp->last = op.seq > grp->last ? op.seq : grp->last;
-        if (r->op == USCHAT_ID_GROUP_INVITE_REQ || r->op == USCHAT_ID_GROUP_CREATE_REQ)
-            r->target->m[r->group].join = op.seq;
-        else
-            r->target->m[r->group].leave = op.seq;
+        member_t *m = &r->target->m[r->group];
+        if (r->op == USCHAT_ID_GROUP_INVITE_REQ || r->op == USCHAT_ID_GROUP_CREATE_REQ) {
+            s_n.invites++;
+            if (m->leave) { /* invited again: the old span stays readable as it was */
+                s_n.again++;
+                m->past[m->npast][0] = m->join;
+                m->past[m->npast++][1] = m->leave;
+                m->leave = 0;
+            }
+            m->join = op.seq;
+        } else {
+            m->leave = op.seq;
+            if (r->op == USCHAT_ID_GROUP_LEAVE_REQ)
+                s_n.leaves++;
+            else
+                s_n.removes++;
+        }
         s_n.events++;
     }
     json_decref(body);
@@ -436,7 +459,7 @@ static bool s_pick_change(req_t *r)
     int n = 0;
     for (int i = OWNERS; i < USERS; i++) {
         user_t *u = &s_users[i];
-        if (kind == 0 ? u->m[g].join == 0 : (s_member(u, g) && u->s))
+        if (kind == 0 ? !s_member(u, g) && u->m[g].npast < SPANS : (s_member(u, g) && u->s))
             cand[n++] = u;
     }
     if (!n || !owner->s)
@@ -530,7 +553,7 @@ static void s_round_run(void)
     req_t reqs[SENDERS + 1];
     int n = 0;
     bool busy[USERS] = {false};
-    if (s_round % 3 == 1 && s_pick_change(&reqs[n])) {
+    if (s_round % 2 == 1 && s_pick_change(&reqs[n])) {
         busy[reqs[n].u - s_users] = busy[reqs[n].target - s_users] = true;
         n++;
     }
@@ -692,6 +715,10 @@ static void s_finish(void)
            (unsigned long long)s_n.events, (unsigned long long)shown,
            (unsigned long long)s_n.pushes, (unsigned long long)s_n.synced,
            (unsigned long long)s_n.relogins, (unsigned long long)s_n.offline);
+    printf("group checker: changes mid-run: %llu invites (%llu of a member gone before), %llu "
+           "leaves, %llu removals\n",
+           (unsigned long long)s_n.invites, (unsigned long long)s_n.again,
+           (unsigned long long)s_n.leaves, (unsigned long long)s_n.removes);
     printf("group checker: lost %llu, duplicated %llu, reordered %llu, seq gaps %llu, before "
            "join %llu, after leave %llu, mismatched %llu\n",
            (unsigned long long)s_n.lost, (unsigned long long)s_n.duplicated,
