@@ -1,5 +1,5 @@
 /* chat_stack.c - the back end of one chat test (chat_stack.h): database, broker, status and
- * two chat nodes as real processes. Called from the test's main thread.
+ * two (or up to three) chat nodes as real processes. Called from the test's main thread.
  */
 #include "chat_stack.h"
 
@@ -302,13 +302,15 @@ pid_t chat_stack_server_pid(const char *dir, const char *name)
     return (pid_t)pid;
 }
 
-static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool gate)
+static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool gate, int nodes)
 {
+    CHECK(nodes >= 1 && nodes <= CHAT_STACK_MAX_NODES, "%d chat nodes", nodes);
     test_require_env((const char *[]){"USCHAT_TEST_REDIS_HOST", "USCHAT_TEST_REDIS_PORT",
                                       "USCHAT_TEST_MYSQL_HOST", "USCHAT_TEST_MYSQL_PORT",
                                       "USCHAT_TEST_MYSQL_USER", NULL});
     chat_stack_t *self = calloc(1, sizeof *self);
     CHECK(self, "memory");
+    self->nodes = nodes;
     self->dir = test_tmpdir(tag);
     CHECK(self->dir, "tmpdir");
     fprintf(stderr, "chat_stack: logs in %s\n", self->dir);
@@ -326,11 +328,11 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
 
     self->broker_port = test_free_port();
     self->tap_port = test_free_port();
-    for (int i = 0; i < CHAT_STACK_NODES; i++)
+    for (int i = 0; i < self->nodes; i++)
         self->node_port[i] = test_free_port();
     const char *host = getenv("USCHAT_TEST_STACK_HOST");
     snprintf(self->host, sizeof self->host, "%s", host && *host ? host : "127.0.0.1");
-    for (int i = 0; i < CHAT_STACK_NODES; i++)
+    for (int i = 0; i < self->nodes; i++)
         snprintf(self->node_host[i], sizeof self->node_host[i], "%s", self->host);
     snprintf(self->endpoint, sizeof self->endpoint, "tcp://%s:%d", self->host, self->broker_port);
 
@@ -356,7 +358,7 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
     chat_stack_start_broker(self, "broker");
     chat_stack_start_services(self, "status");
 
-    for (int i = 0; i < CHAT_STACK_NODES; i++)
+    for (int i = 0; i < self->nodes; i++)
         chat_stack_start_node(self, i);
 
     broker_client_config_t bc = {.endpoint = self->endpoint,
@@ -375,12 +377,17 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
 
 chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[])
 {
-    return s_start(tag, node_env, false);
+    return s_start(tag, node_env, false, CHAT_STACK_NODES);
+}
+
+chat_stack_t *chat_stack_start_nodes(const char *tag, const char *const node_env[], int nodes)
+{
+    return s_start(tag, node_env, false, nodes);
 }
 
 chat_stack_t *chat_stack_start_gate(const char *tag, const char *const node_env[])
 {
-    return s_start(tag, node_env, true);
+    return s_start(tag, node_env, true, CHAT_STACK_NODES);
 }
 
 void chat_stack_stop(chat_stack_t **self_p)
@@ -388,7 +395,7 @@ void chat_stack_stop(chat_stack_t **self_p)
     chat_stack_t *self = *self_p;
     if (!self)
         return;
-    for (int i = 0; i < CHAT_STACK_NODES; i++) {
+    for (int i = 0; i < self->nodes; i++) {
         int status = chat_stack_stop_node(self, i);
         CHECK(status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
               "node%d did not stop cleanly on SIGTERM (status 0x%x, see %s)", i + 1, status,
@@ -443,7 +450,7 @@ void chat_stack_token(chat_stack_t *self, int64_t uid, char token[128], int *por
             if (port)
                 *port = (int)rsp.port;
             bool known = false;
-            for (int i = 0; i < CHAT_STACK_NODES; i++)
+            for (int i = 0; i < self->nodes; i++)
                 known = known || (int)rsp.port == self->node_port[i];
             CHECK(known, "status handed out port %u, not one of the nodes", rsp.port);
             msg_status_login_rsp_clear(&rsp);

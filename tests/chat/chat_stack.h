@@ -1,6 +1,7 @@
 /* chat_stack.h - a whole UsChat back end for one chat test: a fresh MariaDB database, the
  * real uschat-broker, status (uschatd --service status) and two chat nodes (uschatd --service
- * chat --node node1 / node2), on free ports, logging into a temporary folder.
+ * chat --node node1 / node2; up to CHAT_STACK_MAX_NODES with chat_stack_start_nodes()), on
+ * free ports, logging into a temporary folder.
  *
  * Users are rows written into the test's own database (a uid range of its own, so tests that
  * run at the same time never share a Redis key); their login token comes from the real status
@@ -20,7 +21,8 @@
 #include "uschat/broker_client.h"
 #include "uschat/client/session.h"
 
-#define CHAT_STACK_NODES 2
+#define CHAT_STACK_NODES     2 /* the nodes of a stack from chat_stack_start() */
+#define CHAT_STACK_MAX_NODES 3 /* with chat_stack_start_nodes() */
 /* Messages a thread starts with when a friend request is accepted (the greeting, then "We are
  * friends now!"): the users' own messages start at seq CHAT_STACK_FIRST_SEQS + 1. */
 #define CHAT_STACK_FIRST_SEQS 2
@@ -29,18 +31,19 @@ typedef struct {
     char *dir;   /* logs: broker.log, status.log, node1.log, node2.log */
     char db[72]; /* the test's database */
     int broker_port, tap_port;
-    int node_port[CHAT_STACK_NODES];
+    int nodes; /* chat nodes in this stack: node1 .. node<nodes> */
+    int node_port[CHAT_STACK_MAX_NODES];
     int gate_port;      /* 0 unless started with the gate */
     char mail_dir[512]; /* varify's mail folder (with the gate) */
     char endpoint[64];
     /* the address the broker binds and every process reaches it at (USCHAT_TEST_STACK_HOST,
      * default 127.0.0.1), and where each node listens for clients (the same unless changed
      * before the node is (re)started, e.g. a node on another host) */
-    char host[32], node_host[CHAT_STACK_NODES][32];
-    pid_t broker, status, node[CHAT_STACK_NODES];
+    char host[32], node_host[CHAT_STACK_MAX_NODES][32];
+    pid_t broker, status, node[CHAT_STACK_MAX_NODES];
     const char *node_env[16]; /* the extra environment the nodes were started with */
     /* argv put before each node's uschatd (NULL-terminated, NULL: none), e.g. unshare */
-    const char *const *node_prefix[CHAT_STACK_NODES];
+    const char *const *node_prefix[CHAT_STACK_MAX_NODES];
     char broker_log[32]; /* the log of the broker now running */
     MYSQL *mysql;
     redisContext *redis;
@@ -65,6 +68,8 @@ void chat_pair_stop(chat_pair_t *p);
  * (NULL-terminated, may be NULL; e.g. "USCHAT_CHAT_IDLE_TIMEOUT_S=2"). Skips (77) when the
  * test servers are not configured. */
 chat_stack_t *chat_stack_start(const char *tag, const char *const node_env[]);
+/* The same with nodes (1..CHAT_STACK_MAX_NODES) chat nodes, node1 .. node<nodes>. */
+chat_stack_t *chat_stack_start_nodes(const char *tag, const char *const node_env[], int nodes);
 /* The same with gate and varify in status's uschatd (HTTP on gate_port, mail into mail_dir),
  * for the whole path of a user: code, register, login, chat node. */
 chat_stack_t *chat_stack_start_gate(const char *tag, const char *const node_env[]);
@@ -98,7 +103,7 @@ int chat_stack_own_mariadb(const char *dir);
 /* The pid of server name ("redis", "mariadb") started in dir, 0 when none. */
 pid_t chat_stack_server_pid(const char *dir, const char *name);
 
-/* (Re)starts node index (0 or 1) with the stack's node_env, waits until it serves. */
+/* (Re)starts node index (0 .. nodes - 1) with the stack's node_env, waits until it serves. */
 void chat_stack_start_node(chat_stack_t *self, int index);
 /* SIGTERM to node index; returns its exit status (waitpid format). */
 int chat_stack_stop_node(chat_stack_t *self, int index);

@@ -16,7 +16,8 @@
  * drain every acked message that a member online other than its sender did not receive is
  * lost. Any of the three makes the run fail (exit 1). The broker's tap counts the
  * CHAT_GROUP_PUSH messages: per group message it must be the number of other nodes holding
- * members of the group online. Main thread (plus the tap's counting thread).
+ * members of the group online (another count fails the run too). Main thread (plus the tap's
+ * counting thread).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,9 @@ typedef struct {
     char *content;
     uint64_t sent, acked, ack_errors, delivered, foreign, sender_gone;
     uint64_t acked_in_window, delivered_in_window, expected_deliveries, expected_broker;
+    /* counted on the broker's tap (when there is one): CHAT_GROUP_PUSH and CHAT_PUSH */
+    bool tapped;
+    uint64_t broker_group_pushes, broker_chat_pushes;
     uint64_t duplicated, reordered, out_of_seq, lost, unacked_received;
     uid_index_t *by_uid; /* sorted: the user (and so the node) of a sender */
     int measuring;
@@ -401,6 +405,9 @@ static void s_measure(gl_t *gl, tapcount_t *tap, report_t *r)
         engine_poll(gl->engine, 20000);
     uint64_t chat_push = 0;
     uint64_t broker = tap ? tapcount_group_pushes(tap, &chat_push) - tap0 : 0;
+    gl->tapped = tap != NULL;
+    gl->broker_group_pushes = broker;
+    gl->broker_chat_pushes = chat_push;
     s_count_lost(gl);
 
     report_metric(r, "groups", gl->g_n);
@@ -503,6 +510,15 @@ int scenario_group(load_opts_t *o, report_t *r)
         rc = gl.lost || gl.duplicated || gl.reordered ? 1 : 0;
         if (rc)
             report_note(r, "FAILED: messages lost, duplicated or reordered");
+        /* one broker message per other node with members online, never one per member */
+        if (gl.tapped && gl.broker_group_pushes != gl.expected_broker) {
+            fprintf(
+                stderr, "uschat-load: broker group pushes %llu, expected %llu; CHAT_PUSH %llu\n",
+                (unsigned long long)gl.broker_group_pushes, (unsigned long long)gl.expected_broker,
+                (unsigned long long)gl.broker_chat_pushes);
+            report_note(r, "FAILED: not one broker message per other node with members online");
+            rc = 1;
+        }
     }
     load_report_engine(r, engine_stats(gl.engine));
 done:
