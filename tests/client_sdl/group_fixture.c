@@ -63,13 +63,14 @@ void fx_group_ack(app_model_t *m, int64_t gid, json_t *items)
 }
 
 void fx_group_members(app_model_t *m, int64_t gid, size_t n, const int64_t *uids,
-                      const char *const *nicks, const int *roles)
+                      const char *const *nicks, const int *roles, const int64_t *muted)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_pack("{sIsssssssisI}", "uid", (json_int_t)uids[i], "name",
-                                              nicks[i], "nick", nicks[i], "icon", "", "role",
-                                              roles[i], "muted_until", (json_int_t)0));
+        json_array_append_new(list,
+                              json_pack("{sIsssssssisI}", "uid", (json_int_t)uids[i], "name",
+                                        nicks[i], "nick", nicks[i], "icon", "", "role", roles[i],
+                                        "muted_until", (json_int_t)(muted ? muted[i] : 0)));
     fx_feed(m, USCHAT_ID_GROUP_MEMBERS_RSP,
             json_pack("{sisIsbsIso}", "error", 0, "group_id", (json_int_t)gid, "load_more", 0,
                       "next_uid", (json_int_t)0, "members", list));

@@ -25,8 +25,9 @@ void fx_group_list(app_model_t *m, json_t *groups);
 void fx_group_push(app_model_t *m, int64_t gid, json_t *items);
 void fx_group_page(app_model_t *m, int64_t gid, int more, json_t *items);
 void fx_group_ack(app_model_t *m, int64_t gid, json_t *items);
-/* 1085 with the members (uid, name, nick as in fx_user_t) and ROLES (one per member). */
+/* 1085 with the members (uid, name, nick as in fx_user_t), ROLES and MUTED (their
+ * muted_until; NULL: nobody muted), one per member. */
 void fx_group_members(app_model_t *m, int64_t gid, size_t n, const int64_t *uids,
-                      const char *const *nicks, const int *roles);
+                      const char *const *nicks, const int *roles, const int64_t *muted);
 
 #endif

@@ -90,7 +90,7 @@ static void test_events(void)
     CHECK_STR(t->msgs[0].content, "Bob created the group \"Climbing\" with you and User 3001");
     /* the member list brings Dan's name: the line is said again */
     fx_group_members(m, 5, 3, (int64_t[]){FX_ME, 2002, 3001},
-                     (const char *const[]){"Alice", "Bob", "Dan"}, (int[]){0, 2, 0});
+                     (const char *const[]){"Alice", "Bob", "Dan"}, (int[]){0, 2, 0}, NULL);
     CHECK_STR(t->msgs[0].content, "Bob created the group \"Climbing\" with you and Dan");
     CHECK_STR(app_model_display_name(m, 3001), "Dan");
     /* pushes: Dan writes (unread), Bob renames and mutes me for an hour */
