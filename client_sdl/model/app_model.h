@@ -101,6 +101,7 @@ typedef struct app_group {
     app_member_t *members; /* the member list (1085) in uid order, once asked */
     size_t nmembers, members_cap;
     bool members_loading, members_stale;
+    bool counts_asked; /* a 1100 is in flight */
 } app_group_t;
 
 typedef struct {
@@ -210,17 +211,18 @@ typedef enum {
     APP_ACT_DECLINE,            /* id: the applicant of a pending request */
     /* groups (model_group.c); id is the group's id. 0 when the request went out, -1 when
      * offline or not allowed to (said in the notice) */
-    APP_ACT_GROUP_CREATE,   /* text: name, ids/nids: friends */
-    APP_ACT_GROUP_INVITE,   /* id, ids/nids: friends */
-    APP_ACT_GROUP_LEAVE,    /* id */
-    APP_ACT_GROUP_REMOVE,   /* id, member */
-    APP_ACT_GROUP_ADMIN,    /* id, member, on */
-    APP_ACT_GROUP_MUTE,     /* id, member, until (Unix time; 0 unmutes) */
-    APP_ACT_GROUP_MUTE_ALL, /* id, on */
-    APP_ACT_GROUP_RENAME,   /* id, text */
-    APP_ACT_GROUP_ANNOUNCE, /* id, text */
-    APP_ACT_GROUP_DISSOLVE, /* id */
-    APP_ACT_GROUP_MEMBERS,  /* id: (re)load the member list */
+    APP_ACT_GROUP_CREATE,      /* text: name, ids/nids: friends */
+    APP_ACT_GROUP_INVITE,      /* id, ids/nids: friends */
+    APP_ACT_GROUP_LEAVE,       /* id */
+    APP_ACT_GROUP_REMOVE,      /* id, member */
+    APP_ACT_GROUP_ADMIN,       /* id, member, on */
+    APP_ACT_GROUP_MUTE,        /* id, member, until (Unix time; 0 unmutes) */
+    APP_ACT_GROUP_MUTE_ALL,    /* id, on */
+    APP_ACT_GROUP_RENAME,      /* id, text */
+    APP_ACT_GROUP_ANNOUNCE,    /* id, text */
+    APP_ACT_GROUP_DISSOLVE,    /* id */
+    APP_ACT_GROUP_MEMBERS,     /* id: (re)load the member list */
+    APP_ACT_GROUP_READ_COUNTS, /* id: ask again how many read my newest messages (1100) */
 } app_act_kind_t;
 
 /* One action of the user; each kind reads only the fields its comment names. */

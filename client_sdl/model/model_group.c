@@ -28,6 +28,9 @@
 #include "timefmt.h"
 
 #define GROUP_PAGE 50
+#define MSG(f)     USCHAT_FIELD(GROUP_MSG_ITEM, f)
+/* The read counts asked at once: my messages among the newest this many seqs. */
+#define READ_RANGE USCHAT_MAX(GROUP_READ_COUNTS_RSP, counts)
 
 /* ---- the group and its members -------------------------------------------------------------- */
 
@@ -266,10 +269,11 @@ static void s_resay(app_model_t *m, app_msg_t *msg)
 {
     json_error_t err;
     json_t *ev = msg->event ? json_loads(msg->event, 0, &err) : NULL;
-    json_t *item = ev ? json_pack("{sIsIsisIsssO}", "msg_id", (json_int_t)msg->message_id, "seq",
-                                  (json_int_t)msg->seq, "kind", 1, "sender",
-                                  (json_int_t)msg->sender, "chat_time", msg->chat_time, "event", ev)
-                      : NULL;
+    json_t *item =
+        ev ? json_pack("{sIsIsisIsssO}", MSG(msg_id), (json_int_t)msg->message_id, MSG(seq),
+                       (json_int_t)msg->seq, MSG(kind), 1, MSG(sender), (json_int_t)msg->sender,
+                       MSG(chat_time), msg->chat_time, MSG(event), ev)
+           : NULL;
     uschat_group_msg_t gm;
     if (item && uschat_parse_group_msg(item, &gm) == 0) {
         char line[512];
@@ -306,7 +310,7 @@ static int s_merge_one(app_model_t *m, app_thread_t *t, const json_t *item)
     app_msg_t *msg = rc >= 0 ? model_msg_at_seq(t, gm.seq) : NULL;
     if (msg && gm.kind == 1 && !msg->event) {
         msg->kind = 1;
-        msg->event = json_dumps(json_object_get(item, "event"), JSON_COMPACT);
+        msg->event = json_dumps(json_object_get(item, MSG(event)), JSON_COMPACT);
     }
     if (gm.kind == 1)
         s_apply(m, t, gm.seq, gm.sender, &gm.event);
@@ -321,8 +325,8 @@ static void s_merge(app_model_t *m, app_thread_t *t, const json_t *items)
     json_array_foreach(items, i, item)
     {
         int64_t known_last = t->last_seq;
-        int64_t seq = json_integer_value(json_object_get(item, "seq"));
-        int64_t sender = json_integer_value(json_object_get(item, "sender"));
+        int64_t seq = json_integer_value(json_object_get(item, MSG(seq)));
+        int64_t sender = json_integer_value(json_object_get(item, MSG(sender)));
         if (s_merge_one(m, t, item) == 1 && sender != m->self.uid && seq > known_last &&
             seq > t->read_sent)
             t->unread++;
@@ -339,6 +343,63 @@ static void s_sync_gap(app_model_t *m, app_thread_t *t)
         t->syncing = true;
         model_group_sync(m, t);
     }
+}
+
+/* Asks how many have read my messages among the newest READ_RANGE seqs held in T (1100),
+ * one request at a time: after the conversation's pages and new messages, which is when
+ * the counts shown can have moved. */
+static void s_ask_read_counts(app_model_t *m, app_thread_t *t)
+{
+    app_group_t *g = t->group;
+    int64_t top = model_thread_max_seq(t), from = 0;
+    if (g->counts_asked || g->removed || top <= 0 || m->conn != APP_CONN_ONLINE)
+        return;
+    for (size_t i = t->nmsgs; i > 0; i--) {
+        const app_msg_t *msg = &t->msgs[i - 1];
+        if (msg->seq <= 0)
+            continue;
+        if (msg->seq <= top - READ_RANGE)
+            break;
+        if (msg->sender == m->self.uid && !msg->kind)
+            from = msg->seq;
+    }
+    if (from <= 0)
+        return;
+    json_t *body =
+        json_pack("{sIsIsI}", USCHAT_FIELD(GROUP_READ_COUNTS_REQ, group_id),
+                  (json_int_t)g->group_id, USCHAT_FIELD(GROUP_READ_COUNTS_REQ, from_seq),
+                  (json_int_t)from, USCHAT_FIELD(GROUP_READ_COUNTS_REQ, to_seq), (json_int_t)top);
+    if (body) {
+        g->counts_asked = true;
+        model_send(m, USCHAT_ID_GROUP_READ_COUNTS_REQ, body);
+    }
+}
+
+static void s_on_read_counts(app_model_t *m, const json_t *body)
+{
+    int64_t gid =
+        json_integer_value(json_object_get(body, USCHAT_FIELD(GROUP_READ_COUNTS_RSP, group_id)));
+    app_thread_t *t = s_thread(m, gid);
+    if (!t)
+        return;
+    t->group->counts_asked = false;
+    json_t *counts = json_object_get(body, USCHAT_FIELD(GROUP_READ_COUNTS_RSP, counts));
+    size_t i;
+    json_t *item;
+    json_array_foreach(counts, i, item)
+    {
+        json_t *seq = json_object_get(item, USCHAT_FIELD(READ_COUNT_ITEM, seq));
+        json_t *read = json_object_get(item, USCHAT_FIELD(READ_COUNT_ITEM, read));
+        app_msg_t *msg = json_is_integer(seq) && json_is_integer(read)
+                             ? model_msg_at_seq(t, json_integer_value(seq))
+                             : NULL;
+        if (!msg || msg->sender != m->self.uid || json_integer_value(read) < 0 ||
+            msg->read_by == json_integer_value(read))
+            continue;
+        msg->read_by = json_integer_value(read);
+        msg->layout_width = 0; /* the bubble's meta line changes */
+    }
+    model_changed(m);
 }
 
 static void s_ask_members(app_model_t *m, app_thread_t *t)
@@ -451,8 +512,11 @@ static void s_on_msgs(app_model_t *m, uint16_t id, const json_t *body)
     } else {
         s_sync_gap(m, t);
     }
-    if (t->group->members_stale && t->group->nmembers && m->open_thread == t->thread_id)
-        s_ask_members(m, t);
+    if (m->open_thread == t->thread_id) {
+        if (t->group->members_stale && t->group->nmembers)
+            s_ask_members(m, t);
+        s_ask_read_counts(m, t);
+    }
     model_changed(m);
 }
 
@@ -562,6 +626,9 @@ bool model_group_on_message(app_model_t *m, uint16_t id, const json_t *body)
         return true;
     case USCHAT_ID_GROUP_READ_RSP:
         return true; /* the mark is already counted here */
+    case USCHAT_ID_GROUP_READ_COUNTS_RSP:
+        s_on_read_counts(m, body);
+        return true;
     default:
         return false;
     }
@@ -572,6 +639,11 @@ bool model_group_on_message(app_model_t *m, uint16_t id, const json_t *body)
 
 void model_group_on_login(app_model_t *m)
 {
+    for (size_t i = 0; i < m->nthreads; i++) /* answers of the old connection never come */
+        if (m->threads[i]->group) {
+            m->threads[i]->group->counts_asked = false;
+            m->threads[i]->group->members_loading = false;
+        }
     model_send(m, USCHAT_ID_GROUP_LIST_REQ, uschat_req_group_list(0));
 }
 
@@ -681,6 +753,9 @@ int model_group_act(app_model_t *m, const app_act_t *a)
                       uschat_req_group_announce(gid, a->text ? a->text : ""));
     case APP_ACT_GROUP_MEMBERS:
         s_ask_members(m, s_thread(m, gid));
+        return 0;
+    case APP_ACT_GROUP_READ_COUNTS:
+        s_ask_read_counts(m, s_thread(m, gid));
         return 0;
     default:
         return -1;

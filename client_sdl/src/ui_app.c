@@ -284,6 +284,8 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
     case UI_ACT_OPEN_THREAD:
         ui->group_page = UI_GROUP_NONE;
         app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = h->arg});
+        if (h->arg < 0) /* a group: how many have read mine, as of now */
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_GROUP_READ_COUNTS, .id = -h->arg});
         ui_focus(ui, &ui->f_message);
         break;
     case UI_ACT_OPEN_PEER:

@@ -87,6 +87,16 @@ static void test_events(void)
     const app_thread_t *t = s_group_thread(m, 5);
     CHECK_INT(t->nmsgs, 3);
     CHECK_INT(t->msgs[0].kind, 1);
+    /* the page holds my text: how many read it is asked, and shown under it */
+    json_t *ask = fx_take(m, USCHAT_ID_GROUP_READ_COUNTS_REQ);
+    CHECK(ask != NULL, "1100 asked for my messages");
+    CHECK_INT(json_integer_value(json_object_get(ask, "from_seq")), 3);
+    CHECK_INT(json_integer_value(json_object_get(ask, "to_seq")), 3);
+    json_decref(ask);
+    fx_feed(m, USCHAT_ID_GROUP_READ_COUNTS_RSP,
+            json_pack("{sisIs[{sIsI}]}", "error", 0, "group_id", (json_int_t)5, "counts", "seq",
+                      (json_int_t)3, "read", (json_int_t)2));
+    CHECK_INT(t->msgs[2].read_by, 2);
     CHECK_STR(t->msgs[0].content, "Bob created the group \"Climbing\" with you and User 3001");
     /* the member list brings Dan's name: the line is said again */
     fx_group_members(m, 5, 3, (int64_t[]){FX_ME, 2002, 3001},

@@ -53,6 +53,9 @@ static app_model_t *s_group_model(int role)
                       json_pack("{sssIsI}", "op", "mute", "member", (json_int_t)2005, "until",
                                 (json_int_t)(time(NULL) + 3600))),
             fx_gtext(GID, 9, 2003, "l9", "我带绳子。", tu_ago(1))));
+    fx_feed(m, USCHAT_ID_GROUP_READ_COUNTS_RSP,
+            json_pack("{sisIs[{sIsI}]}", "error", 0, "group_id", (json_int_t)GID, "counts", "seq",
+                      (json_int_t)6, "read", (json_int_t)3));
     fx_drain(m);
     return m;
 }
@@ -104,6 +107,7 @@ static void test_conversation(void)
     CHECK_STR(t->msgs[0].content,
               "You created the group \"Weekend climbing\" with Bob, 李雷 and Carol");
     CHECK_STR(t->msgs[4].content, "You added dave");
+    CHECK_INT(t->msgs[5].read_by, 3); /* "Read by 3" under mine */
     CHECK(tu_find_hit(&e, UI_ACT_PEER_INFO, -GID) != NULL, "the header opens the info page");
     CHECK(tu_find_hit(&e, UI_ACT_SEND, 0) != NULL || tu_find_hit(&e, UI_ACT_FIELD, 0) != NULL,
           "a message box");
