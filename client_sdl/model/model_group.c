@@ -231,7 +231,13 @@ static void s_apply(app_model_t *m, app_thread_t *t, int64_t seq, int64_t sender
     g->members_stale = true;
     int64_t me = m->self.uid;
     const char *op = ev->op;
-    if (strcmp(op, "rename") == 0 && ev->name) {
+    if (strcmp(op, "create") == 0 && ev->name) { /* a group I learn of by its first push */
+        s_set(&g->name, ev->name);
+        g->owner = sender;
+        g->role = sender == me ? 2 : 0;
+        g->count = (int64_t)json_array_size(ev->members) + 1;
+        m->rows_dirty = true;
+    } else if (strcmp(op, "rename") == 0 && ev->name) {
         s_set(&g->name, ev->name);
         m->rows_dirty = true;
     } else if (strcmp(op, "announce") == 0) {
@@ -471,8 +477,12 @@ static void s_on_msgs(app_model_t *m, uint16_t id, const json_t *body)
     uschat_group_msgs_t rsp;
     if (uschat_parse_group_msgs(body, &rsp) < 0)
         return;
-    app_thread_t *t = id == USCHAT_ID_NOTIFY_GROUP_MSG ? model_group_thread(m, rsp.group_id)
-                                                       : s_thread(m, rsp.group_id);
+    app_thread_t *t = s_thread(m, rsp.group_id);
+    if (!t && id == USCHAT_ID_NOTIFY_GROUP_MSG && rsp.error == 0 && rsp.group_id > 0) {
+        /* a group new to me (I was added): its details come with the list from it on */
+        t = model_group_thread(m, rsp.group_id);
+        model_send(m, USCHAT_ID_GROUP_LIST_REQ, uschat_req_group_list(rsp.group_id - 1));
+    }
     if (!t)
         return;
     bool page = id == USCHAT_ID_GROUP_SYNC_RSP;
