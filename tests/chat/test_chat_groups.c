@@ -20,7 +20,9 @@
  *            pushed once; the same unique_id twice in one request is one message
  *   fanout   a group with members on both nodes: each message stored once, every member
  *            online gets it once, and each group message costs exactly one broker message
- *            (K - 1 for K = 2 nodes), counted on the broker's tap and by the nodes' counters
+ *            (K - 1 for K = 2 nodes), counted on the broker's tap and by the nodes' counters; every
+ *            one of them is decoded by uschat-monitor's formatter (type, group, the 1079 frame
+ *            and the text or event inside)
  *   kill     texts to a group with members on both nodes while node2 is killed (SIGKILL) and
  *            started again: every member reads every acked message exactly once in seq order,
  *            by push or by sync after logging in again
@@ -578,12 +580,17 @@ static void s_case_dedup(void)
 /* ---- fanout ------------------------------------------------------------------------------------
  */
 
+/* CHAT_GROUP_PUSHes whose uschat-monitor line names the type, the group and the client frame
+ * inside (1079 with the text or the event), counted by s_tap_count. */
+static int s_decoded;
+
 /* CHAT_GROUP_PUSH messages the broker routed, read from its tap for ms (the tap never goes
  * quiet: the nodes report their load every second); *chat_push gets the CHAT_PUSHes. */
 static int s_tap_count(zsock_t *sub, int ms, int *chat_push)
 {
     int count = 0;
     *chat_push = 0;
+    s_decoded = 0;
     int64_t end = zclock_mono() + ms;
     for (int64_t now = zclock_mono(); now < end; now = zclock_mono()) {
         zsock_set_rcvtimeo(sub, (int)(end - now));
@@ -592,8 +599,16 @@ static int s_tap_count(zsock_t *sub, int ms, int *chat_push)
             break;
         tap_item_t it;
         if (monitor_item_parse(msg, &it) == 0 && !it.is_event && it.has_env) {
-            if (it.env.type == MSG_CHAT_GROUP_PUSH)
+            if (it.env.type == MSG_CHAT_GROUP_PUSH) {
                 count++;
+                char *line = monitor_format(&it, false); /* as uschat-monitor prints it */
+                if (count == 1)
+                    printf("monitor: %s\n", line ? line : "(null)");
+                s_decoded += line && strstr(line, "chat_group_push") && strstr(line, "group_id=") &&
+                             strstr(line, "frame=1079") &&
+                             (strstr(line, "to all") || strstr(line, "create"));
+                free(line);
+            }
             if (it.env.type == MSG_CHAT_PUSH)
                 (*chat_push)++;
         }
@@ -649,6 +664,8 @@ static void s_case_fanout(void)
     CHECK(group_pushes == 1 + TEXTS, "one broker message per group message (K - 1 = 1), got %d",
           group_pushes);
     CHECK(chat_push == 0, "no per-member CHAT_PUSH");
+    CHECK(s_decoded == group_pushes, "uschat-monitor decodes every group push: %d of %d", s_decoded,
+          group_pushes);
     for (int i = 0; i < ON1 + ON2; i++)
         CHECK(uschat_session_queued(users[i].s) == 0, "member %d got each message once", i);
     CHECK(s_count(st, false, g) == 1 + TEXTS, "each message stored once");
