@@ -216,6 +216,7 @@ typedef enum {
     APP_ACT_GROUP_LEAVE,       /* id */
     APP_ACT_GROUP_REMOVE,      /* id, member */
     APP_ACT_GROUP_ADMIN,       /* id, member, on */
+    APP_ACT_GROUP_TRANSFER,    /* id, member: the new owner (I become an admin) */
     APP_ACT_GROUP_MUTE,        /* id, member, until (Unix time; 0 unmutes) */
     APP_ACT_GROUP_MUTE_ALL,    /* id, on */
     APP_ACT_GROUP_RENAME,      /* id, text */

@@ -281,12 +281,7 @@ static void s_on_text_ack(app_model_t *m, const json_t *body)
     if (!t)
         return;
     if (rsp.error != 0) {
-        app_msg_t *msg = model_msg_oldest_sending(t);
-        if (msg) {
-            msg->state = APP_MSG_FAILED;
-            msg->error = rsp.error;
-            msg->layout_width = 0;
-        }
+        model_msg_fail_oldest(t, rsp.error);
         model_notice(m, true, "Message not sent: %s",
                      rsp.error == USCHAT_ERR_NOT_FRIENDS ? "you are not friends any more"
                                                          : uschat_strerror(rsp.error));

@@ -494,12 +494,7 @@ static void s_on_msgs(app_model_t *m, uint16_t id, const json_t *body)
     }
     if (rsp.error != 0) {
         if (id == USCHAT_ID_GROUP_TEXT_RSP) {
-            app_msg_t *msg = model_msg_oldest_sending(t);
-            if (msg) {
-                msg->state = APP_MSG_FAILED;
-                msg->error = rsp.error;
-                msg->layout_width = 0;
-            }
+            model_msg_fail_oldest(t, rsp.error);
             if (rsp.error == USCHAT_ERR_NOT_FRIENDS)
                 t->group->removed = true;
             model_notice(m, true, "Message not sent: %s",
@@ -745,6 +740,9 @@ int model_group_act(app_model_t *m, const app_act_t *a)
     case APP_ACT_GROUP_REMOVE:
         return s_send(m, USCHAT_ID_GROUP_REMOVE_REQ,
                       uschat_req_group_member_op(USCHAT_ID_GROUP_REMOVE_REQ, gid, a->member));
+    case APP_ACT_GROUP_TRANSFER:
+        return s_send(m, USCHAT_ID_GROUP_TRANSFER_REQ,
+                      uschat_req_group_member_op(USCHAT_ID_GROUP_TRANSFER_REQ, gid, a->member));
     case APP_ACT_GROUP_DISSOLVE:
         return s_send(m, USCHAT_ID_GROUP_DISSOLVE_REQ,
                       uschat_req_group_member_op(USCHAT_ID_GROUP_DISSOLVE_REQ, gid, 0));

@@ -146,6 +146,9 @@ app_msg_t *model_msg_add_pending(app_thread_t *t, int64_t sender, const char *co
                                  const char *unique_id, const char *chat_time);
 /* The oldest SENDING message of T, or NULL. */
 app_msg_t *model_msg_oldest_sending(app_thread_t *t);
+/* A refused text: the answer carries no unique_id, so it is my oldest message still sending in
+ * T (the node answers one user's requests in order); marks it FAILED with ERROR. */
+void model_msg_fail_oldest(app_thread_t *t, int error);
 /* Highest committed seq held in T (0 when none). */
 int64_t model_thread_max_seq(const app_thread_t *t);
 /* Highest committed seq held in T before the first gap above the oldest one held (0 when none):

@@ -393,6 +393,16 @@ app_msg_t *model_msg_oldest_sending(app_thread_t *t)
     return NULL;
 }
 
+void model_msg_fail_oldest(app_thread_t *t, int error)
+{
+    app_msg_t *msg = model_msg_oldest_sending(t);
+    if (msg) {
+        msg->state = APP_MSG_FAILED;
+        msg->error = error;
+        msg->layout_width = 0;
+    }
+}
+
 int64_t model_thread_max_seq(const app_thread_t *t)
 {
     size_t n = s_committed(t);

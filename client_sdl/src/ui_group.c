@@ -2,12 +2,11 @@
  *   - the create dialog: a name and friends to pick (1061);
  *   - a group's info page (a click on a group conversation's header): its name, announcement
  *     and members with their roles, and what my role lets me do (docs/protocol.md 1063-1074:
- *     invite friends, leave, remove, make or unmake admins, mute a member for an hour, mute
- *     all, rename, set the announcement, dissolve); the model says what is allowed
- *     (app_model_group_rights), so nothing is offered the server would refuse;
- * and what the conversation draws for groups: the events as centred lines, the sender's
- * avatar and name beside others' bubbles. Leaving and dissolving take a second press.
- * UI thread only.
+ *     invite friends, leave, remove, make or unmake admins, hand the group over, mute a member
+ *     for an hour, mute all, rename, set the announcement, dissolve); the model says what is
+ * allowed (app_model_group_rights), so nothing is offered the server would refuse; and what the
+ * conversation draws for groups: the events as centred lines, the sender's avatar and name beside
+ * others' bubbles. Leaving and dissolving take a second press. UI thread only.
  */
 #include "ui_internal.h"
 
@@ -212,9 +211,12 @@ static void s_member_row(ui_app_t *ui, SDL_Rect row, const app_group_t *g, const
         right -= s_op(ui, right, by, mb->muted_until > now ? "Unmute" : "Mute 1 h",
                       mb->muted_until > now ? UI_GROUP_OP_UNMUTE : UI_GROUP_OP_MUTE, mb->uid);
     }
-    if (r.admins && mb->role != 2 && mb->uid != app_model_view(ui->model).self->uid)
-        s_op(ui, right, by, mb->role == 1 ? "Unmake admin" : "Make admin",
-             mb->role == 1 ? UI_GROUP_OP_UNADMIN : UI_GROUP_OP_ADMIN, mb->uid);
+    if (r.admins && mb->role != 2 && mb->uid != app_model_view(ui->model).self->uid) {
+        right -= s_op(ui, right, by, mb->role == 1 ? "Unmake admin" : "Make admin",
+                      mb->role == 1 ? UI_GROUP_OP_UNADMIN : UI_GROUP_OP_ADMIN, mb->uid);
+        s_op(ui, right, by, ui->group_armed == -2 - mb->uid ? "Confirm owner" : "Make owner",
+             UI_GROUP_OP_TRANSFER, mb->uid);
+    }
 }
 
 /* A field with a button beside it (rename, announcement). */
@@ -341,16 +343,21 @@ static void s_do_op(ui_app_t *ui, ui_group_op_t op, int64_t member)
     switch (op) {
     case UI_GROUP_OP_REMOVE:
     case UI_GROUP_OP_LEAVE:
-    case UI_GROUP_OP_DISSOLVE: { /* the first press arms, the second does it */
-        int64_t key = op == UI_GROUP_OP_REMOVE ? member : op == UI_GROUP_OP_DISSOLVE ? -1 : -2;
+    case UI_GROUP_OP_DISSOLVE:
+    case UI_GROUP_OP_TRANSFER: { /* the first press arms, the second does it */
+        int64_t key = op == UI_GROUP_OP_REMOVE     ? member
+                      : op == UI_GROUP_OP_DISSOLVE ? -1
+                      : op == UI_GROUP_OP_LEAVE    ? -2
+                                                   : -2 - member;
         if (ui->group_armed != key) {
             ui->group_armed = key;
             return;
         }
         ui->group_armed = 0;
-        a.kind = op == UI_GROUP_OP_REMOVE  ? APP_ACT_GROUP_REMOVE
-                 : op == UI_GROUP_OP_LEAVE ? APP_ACT_GROUP_LEAVE
-                                           : APP_ACT_GROUP_DISSOLVE;
+        a.kind = op == UI_GROUP_OP_REMOVE     ? APP_ACT_GROUP_REMOVE
+                 : op == UI_GROUP_OP_LEAVE    ? APP_ACT_GROUP_LEAVE
+                 : op == UI_GROUP_OP_DISSOLVE ? APP_ACT_GROUP_DISSOLVE
+                                              : APP_ACT_GROUP_TRANSFER;
         break;
     }
     case UI_GROUP_OP_ADMIN:

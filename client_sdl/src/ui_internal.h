@@ -90,6 +90,7 @@ typedef enum {
     UI_GROUP_OP_RENAME,
     UI_GROUP_OP_ANNOUNCE,
     UI_GROUP_OP_INVITE,
+    UI_GROUP_OP_TRANSFER, /* the owner hands the group over */
 } ui_group_op_t;
 
 struct ui_app {
@@ -141,7 +142,8 @@ struct ui_app {
     bool settings_open;                    /* the settings page shows */
     int group_page;                        /* UI_GROUP_*: a group page shows */
     int64_t group_id;                      /* the info page's group */
-    int64_t group_armed;                   /* pressed once: a member's uid, -1 dissolve, -2 leave */
+    int64_t group_armed; /* pressed once: a member's uid (remove), -1 dissolve, -2 leave, -2 - uid
+                            make owner */
     int64_t group_pick[UI_GROUP_PICK_MAX]; /* friends picked in the create dialog */
     size_t ngroup_pick;
     int settings_sex; /* its choice, 0-2 */
