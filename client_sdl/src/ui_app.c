@@ -667,6 +667,7 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
         ui->caret_phase = phase;
         ui->dirty = true;
     }
+    ui_group_tick(ui, now_ms);
     int seconds = (s_countdown(ui) + 999) / 1000;
     if (seconds != ui->shown_seconds) {
         ui->shown_seconds = seconds;
@@ -722,6 +723,9 @@ int ui_app_wait_ms(const ui_app_t *ui)
     int countdown = s_countdown(ui);
     if (countdown > 0 && countdown % 1000 + 1 < wait)
         wait = countdown % 1000 + 1;
+    int counts = ui_group_wait_ms(ui);
+    if (counts >= 0 && counts < wait)
+        wait = counts;
     return wait == INT_MAX ? -1 : wait > 0 ? wait : 1;
 }
 

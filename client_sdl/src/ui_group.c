@@ -333,6 +333,40 @@ void ui_group_render(ui_app_t *ui, SDL_Rect area)
         s_info(ui, area);
 }
 
+/* ---- the read counts' refresh ---------------------------------------------------------------- */
+
+/* The open group's thread while it shows in a focused window, else NULL. */
+static const app_thread_t *s_counting(const ui_app_t *ui)
+{
+    app_view_t v = app_model_view(ui->model);
+    if (!ui->focused || v.screen != APP_SCREEN_MAIN || v.conn != APP_CONN_ONLINE || !v.open ||
+        !v.open->group || ui->group_page || ui->settings_open)
+        return NULL;
+    return v.open;
+}
+
+void ui_group_tick(ui_app_t *ui, uint64_t now_ms)
+{
+    const app_thread_t *t = s_counting(ui);
+    if (!t) {
+        ui->group_counts_ms = now_ms; /* the next look starts a full period later */
+        return;
+    }
+    if (now_ms - ui->group_counts_ms < UI_GROUP_COUNTS_MS)
+        return;
+    ui->group_counts_ms = now_ms;
+    app_model_act(ui->model,
+                  &(app_act_t){.kind = APP_ACT_GROUP_READ_COUNTS, .id = t->group->group_id});
+}
+
+int ui_group_wait_ms(const ui_app_t *ui)
+{
+    if (!s_counting(ui))
+        return -1;
+    uint64_t due = ui->group_counts_ms + UI_GROUP_COUNTS_MS;
+    return due > ui->now_ms ? (int)(due - ui->now_ms) : 1;
+}
+
 /* ---- clicks ------------------------------------------------------------------------------------
  */
 

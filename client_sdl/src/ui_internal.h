@@ -146,8 +146,9 @@ struct ui_app {
                             make owner */
     int64_t group_pick[UI_GROUP_PICK_MAX]; /* friends picked in the create dialog */
     size_t ngroup_pick;
-    int settings_sex; /* its choice, 0-2 */
-    ui_line_t *lines; /* scratch for wrapping a message */
+    uint64_t group_counts_ms; /* when the open group's read counts were last asked */
+    int settings_sex;         /* its choice, 0-2 */
+    ui_line_t *lines;         /* scratch for wrapping a message */
     size_t lines_cap;
     int *tops; /* each message's top in the conversation's content, this frame */
     size_t tops_cap;
@@ -237,6 +238,12 @@ void ui_group_free(ui_app_t *ui);
 void ui_group_open(ui_app_t *ui, int page, int64_t group_id);
 void ui_group_render(ui_app_t *ui, SDL_Rect area);
 void ui_group_do(ui_app_t *ui, const ui_hit_t *h);
+/* The tick's part: while a group conversation is open in a focused window, its read counts
+ * are asked again every UI_GROUP_COUNTS_MS (others read without writing); and the ms until
+ * that is due (-1: nothing due), for ui_app_wait_ms. */
+#define UI_GROUP_COUNTS_MS 10000
+void ui_group_tick(ui_app_t *ui, uint64_t now_ms);
+int ui_group_wait_ms(const ui_app_t *ui);
 int ui_group_event_h(ui_app_t *ui, const app_msg_t *msg, int width);
 void ui_group_event_draw(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, int y);
 int ui_group_name_h(ui_app_t *ui);

@@ -120,6 +120,17 @@ static void test_conversation(void)
         bubbles += hits[i].action == UI_ACT_BUBBLE;
     CHECK_INT(bubbles, 5);
     tu_check_hits_inside(&e);
+    /* others read without writing: the counts are asked again while the group shows, not
+     * more often than every UI_GROUP_COUNTS_MS */
+    fx_drain(e.model);
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_GROUP_READ_COUNTS_REQ), 0);
+    CHECK(ui_app_wait_ms(e.ui) > 0, "a wake-up is due for the counts");
+    e.now += UI_GROUP_COUNTS_MS;
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_GROUP_READ_COUNTS_REQ), 1);
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_GROUP_READ_COUNTS_REQ), 0);
     tu_env_free(&e);
 }
 
