@@ -20,6 +20,15 @@
 
 #define GID 5
 
+/* A screenshot once the fixture's toast (a friend request) is gone. */
+static void s_save(env_t *e, const char *name)
+{
+    e->now += 5000;
+    tu_frame(e);
+    tu_frame(e);
+    tu_save(e, name);
+}
+
 /* The main model with a group of five where I am the owner, its history held. */
 static app_model_t *s_group_model(int role)
 {
@@ -79,7 +88,7 @@ static void test_create(void)
     tu_frame(&e);
     tu_frame(&e);
     tu_check_hits_inside(&e);
-    tu_save(&e, "group_create");
+    s_save(&e, "group_create");
     const ui_hit_t *create = tu_find_hit(&e, UI_ACT_GROUP_CREATE, 0);
     CHECK(create != NULL, "Create with a name");
     tu_click(create);
@@ -111,7 +120,7 @@ static void test_conversation(void)
     CHECK(tu_find_hit(&e, UI_ACT_PEER_INFO, -GID) != NULL, "the header opens the info page");
     CHECK(tu_find_hit(&e, UI_ACT_SEND, 0) != NULL || tu_find_hit(&e, UI_ACT_FIELD, 0) != NULL,
           "a message box");
-    tu_save(&e, "group_conversation");
+    s_save(&e, "group_conversation");
     /* an event line is centred: no bubble hit for it, one for each text */
     int bubbles = 0;
     const ui_hit_t *hits;
@@ -160,7 +169,7 @@ static void test_info(void)
     CHECK(ops >= 12, "the owner's buttons (got %d)", ops);
     CHECK(remove != NULL, "Remove for a member");
     tu_check_hits_inside(&e);
-    tu_save(&e, "group_info");
+    s_save(&e, "group_info");
     tu_click(remove);
     tu_frame(&e);
     CHECK_INT(fx_count(e.model, USCHAT_ID_GROUP_REMOVE_REQ), 0); /* armed only */
@@ -216,7 +225,7 @@ static void test_removed(void)
               "no message box");
     const app_thread_t *t = app_model_view(e.model).open;
     CHECK_STR(t->msgs[t->nmsgs - 1].content, "Bob removed you");
-    tu_save(&e, "group_removed");
+    s_save(&e, "group_removed");
     tu_env_free(&e);
 }
 
