@@ -461,6 +461,7 @@ GROUP_ROUTE(group_text_req, GROUP_TEXT_REQ)
 GROUP_ROUTE(group_sync_req, GROUP_SYNC_REQ)
 GROUP_ROUTE(group_read_req, GROUP_READ_REQ)
 GROUP_ROUTE(group_members_req, GROUP_MEMBERS_REQ)
+GROUP_ROUTE(group_read_counts_req, GROUP_READ_COUNTS_REQ)
 
 static void s_on_update_profile_req(chat_node_t *node, chat_conn_t *conn, json_t *body)
 {

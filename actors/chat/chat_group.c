@@ -40,6 +40,8 @@ static const s_route_t s_routes[] = {
     {USCHAT_ID_GROUP_SYNC_REQ, USCHAT_ID_GROUP_SYNC_RSP, chat_group_store_sync, false},
     {USCHAT_ID_GROUP_READ_REQ, USCHAT_ID_GROUP_READ_RSP, chat_group_store_read, false},
     {USCHAT_ID_GROUP_MEMBERS_REQ, USCHAT_ID_GROUP_MEMBERS_RSP, chat_group_store_members, false},
+    {USCHAT_ID_GROUP_READ_COUNTS_REQ, USCHAT_ID_GROUP_READ_COUNTS_RSP, chat_group_store_read_counts,
+     false},
 };
 
 /* An id field: 0 when fine (absent and optional reads as 0), else the code. min 0 lets "0"
@@ -187,6 +189,16 @@ static int s_check(uint16_t id, const json_t *body, uint64_t self)
         return s_id(body, F(GROUP_READ_REQ, seq), true, 1);
     case USCHAT_ID_GROUP_MEMBERS_REQ:
         return s_id(body, F(GROUP_MEMBERS_REQ, uid), false, 0);
+    case USCHAT_ID_GROUP_READ_COUNTS_REQ: { /* from <= to, at most a reply's worth of seqs */
+        int error = s_id(body, F(GROUP_READ_COUNTS_REQ, from_seq), true, 1);
+        if (!error)
+            error = s_id(body, F(GROUP_READ_COUNTS_REQ, to_seq), true, 1);
+        uint64_t from = chat_json_uid(body, F(GROUP_READ_COUNTS_REQ, from_seq));
+        uint64_t to = chat_json_uid(body, F(GROUP_READ_COUNTS_REQ, to_seq));
+        if (!error && (to < from || to - from >= USCHAT_MAX(GROUP_READ_COUNTS_RSP, counts)))
+            error = USCHAT_ERR_OUT_OF_RANGE;
+        return error;
+    }
     default:
         return 0; /* leave, dissolve: the group id only */
     }

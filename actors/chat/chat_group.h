@@ -68,6 +68,8 @@ void chat_group_store_sync(chat_job_t *job, chat_worker_t *worker);
 void chat_group_store_read(chat_job_t *job, chat_worker_t *worker);
 void chat_group_store_list(chat_job_t *job, chat_worker_t *worker);
 void chat_group_store_members(chat_job_t *job, chat_worker_t *worker);
+/* chat_group_reads.c (worker): 1100, the read counts of a seq range */
+void chat_group_store_read_counts(chat_job_t *job, chat_worker_t *worker);
 
 /* Worker: the item of a stored message (GROUP_MSG_ITEM); content is the stored content, of an
  * event (kind 3) its JSON, parsed into `event`; file: an image or file's (kind 1/2; may be NULL

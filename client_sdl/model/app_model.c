@@ -653,6 +653,8 @@ const char *app_model_display_name(const app_model_t *m, int64_t uid)
     }
     if (!u)
         u = model_former(m, uid);
+    if (!u) /* a group (its thread's peer is -group_id) or a member of one */
+        return model_group_name(m, uid);
     if (u && *model_user_name(u))
         return model_user_name(u);
     snprintf(((app_model_t *)m)->name_buf, sizeof m->name_buf, "User %lld", (long long)uid);
@@ -763,6 +765,7 @@ int app_model_act(app_model_t *m, const app_act_t *a)
         return app_model_remove_friend(m, a->id);
     case APP_ACT_DECLINE:
         return app_model_decline(m, a->id);
+    default:                          /* the group actions */
+        return model_group_act(m, a); /* model_group.c */
     }
-    return -1;
 }

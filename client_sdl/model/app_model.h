@@ -63,6 +63,13 @@ typedef struct {
     char chat_time[20]; /* UTC "YYYY-MM-DD HH:MM:SS"; the local send time while sending */
     app_msg_state_t state;
     int error; /* the server's code for a FAILED message */
+    /* Groups (model_group.c): kind 1 is a change of the group, shown as a centred line;
+     * content then holds its sentence ("Ann added Ben") and event the stored change (JSON,
+     * kept to say it again with the names learnt later). read_by: how many members have read
+     * one of my messages, 0 when not known. */
+    int kind;
+    char *event;
+    int64_t read_by;
     /* Scratch for the UI, valid while layout_width is not 0 and reset (layout_width = 0) when
      * the message changes: the bubble's height at that width, and chat_time as the local
      * calendar day and clock, so a frame does not parse every message's time again. */
@@ -71,10 +78,37 @@ typedef struct {
     char layout_clock[8];
 } app_msg_t;
 
+/* A member of a group, as 1085 lists them. */
 typedef struct {
-    int64_t thread_id;
-    int64_t peer;    /* the other member's uid */
-    app_msg_t *msgs; /* committed ones by seq, then sending/failed ones in the order sent */
+    int64_t uid;
+    char *name, *nick; /* never NULL */
+    int role;          /* 0 member, 1 admin, 2 owner */
+    int64_t muted_until;
+} app_member_t;
+
+/* What the model knows of a group of mine (1076, kept up to date by its events). */
+typedef struct app_group {
+    int64_t group_id;
+    char *name, *announcement; /* never NULL */
+    int64_t owner;
+    int role;      /* mine: 0 member, 1 admin, 2 owner */
+    int64_t count; /* members */
+    bool members_invite, mute_all, dissolved;
+    bool removed;        /* I left or was removed: the history stays, read-only */
+    int64_t muted_until; /* I may not send before this Unix time */
+    int64_t join_seq;
+    int64_t state_seq;     /* the events up to it are in the fields above */
+    app_member_t *members; /* the member list (1085) in uid order, once asked */
+    size_t nmembers, members_cap;
+    bool members_loading, members_stale;
+    bool counts_asked; /* a 1100 is in flight */
+} app_group_t;
+
+typedef struct {
+    int64_t thread_id;  /* a group's is -group_id */
+    int64_t peer;       /* the other member's uid; a group's: its thread_id */
+    app_group_t *group; /* a group's conversation, else NULL */
+    app_msg_t *msgs;    /* committed ones by seq, then sending/failed ones in the order sent */
     size_t nmsgs;
     int64_t last_seq;  /* highest seq known to exist (server's last_seq, or held) */
     int64_t unread;    /* the peer's messages past my read mark */
@@ -175,6 +209,21 @@ typedef enum {
     APP_ACT_SET_REMARK,         /* id: a friend, text: my remark name for them ("" = none) */
     APP_ACT_REMOVE_FRIEND,      /* id: a friend (the conversation stays, read-only) */
     APP_ACT_DECLINE,            /* id: the applicant of a pending request */
+    /* groups (model_group.c); id is the group's id. 0 when the request went out, -1 when
+     * offline or not allowed to (said in the notice) */
+    APP_ACT_GROUP_CREATE,      /* text: name, ids/nids: friends */
+    APP_ACT_GROUP_INVITE,      /* id, ids/nids: friends */
+    APP_ACT_GROUP_LEAVE,       /* id */
+    APP_ACT_GROUP_REMOVE,      /* id, member */
+    APP_ACT_GROUP_ADMIN,       /* id, member, on */
+    APP_ACT_GROUP_TRANSFER,    /* id, member: the new owner (I become an admin) */
+    APP_ACT_GROUP_MUTE,        /* id, member, until (Unix time; 0 unmutes) */
+    APP_ACT_GROUP_MUTE_ALL,    /* id, on */
+    APP_ACT_GROUP_RENAME,      /* id, text */
+    APP_ACT_GROUP_ANNOUNCE,    /* id, text */
+    APP_ACT_GROUP_DISSOLVE,    /* id */
+    APP_ACT_GROUP_MEMBERS,     /* id: (re)load the member list */
+    APP_ACT_GROUP_READ_COUNTS, /* id: ask again how many read my newest messages (1100) */
 } app_act_kind_t;
 
 /* One action of the user; each kind reads only the fields its comment names. */
@@ -187,6 +236,10 @@ typedef struct {
     const char *text;
     const char *email, *code, *user, *passwd, *confirm; /* forms, as typed */
     int64_t now_ms;
+    const int64_t *ids; /* groups */
+    size_t nids;
+    int64_t member, until;
+    int on;
 } app_act_t;
 
 /* Does what ACT (borrowed) asks; the model queues the commands it needs. Forms check their
@@ -258,5 +311,21 @@ const app_thread_t *app_model_thread(const app_model_t *m, int64_t thread_id);
 /* Display name of UID: friend's nick or name, search result, or "User <uid>". Valid until the
  * next change. */
 const char *app_model_display_name(const app_model_t *m, int64_t uid);
+
+/* ---- groups (model_group.c) ---------------------------------------------------------------- */
+
+/* The group GROUP_ID of mine, or NULL. */
+const app_group_t *app_model_group(const app_model_t *m, int64_t group_id);
+/* What I may do in G (the server's rules, docs/protocol.md 1063-1074): invite, manage
+ * MEMBER (remove, mute: the owner anyone, an admin plain members), make admins, change the
+ * name, announcement and mute-all, dissolve; and send (not removed, dissolved or muted). */
+typedef struct {
+    bool invite, manage, admins, edit, dissolve, leave, send;
+} app_group_rights_t;
+app_group_rights_t app_model_group_rights(const app_model_t *m, const app_group_t *g,
+                                          const app_member_t *member);
+/* Why I cannot send in G ("You are muted until 14:00.", ...), or NULL when I can. Valid
+ * until the next change. */
+const char *app_model_group_locked(const app_model_t *m, const app_group_t *g);
 
 #endif

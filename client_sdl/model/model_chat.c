@@ -56,6 +56,10 @@ static int s_merge_items(app_model_t *m, app_thread_t *t, const json_t *items, i
 
 static void s_send_text_item(app_model_t *m, const app_thread_t *t, const app_msg_t *msg)
 {
+    if (t->group) {
+        model_group_send_text(m, t, msg); /* model_group.c */
+        return;
+    }
     uschat_text_t item = {msg->content, msg->unique_id};
     model_send(m, USCHAT_ID_TEXT_CHAT_REQ, uschat_req_text_chat(t->peer, t->thread_id, &item, 1));
 }
@@ -64,12 +68,20 @@ static void s_ask_history(app_model_t *m, app_thread_t *t)
 {
     t->history_asked = true;
     t->loading_older = true;
+    if (t->group) {
+        model_group_ask_history(m, t);
+        return;
+    }
     model_send(m, USCHAT_ID_LOAD_CHAT_REQ, uschat_req_load_older(t->thread_id, 0));
 }
 
 static void s_sync(app_model_t *m, app_thread_t *t)
 {
     t->syncing = true;
+    if (t->group) {
+        model_group_sync(m, t);
+        return;
+    }
     model_send(
         m, USCHAT_ID_SYNC_REQ,
         uschat_req_sync(t->thread_id, model_thread_gapless_seq(t), USCHAT_MAX(SYNC_REQ, limit)));
@@ -140,6 +152,7 @@ static void s_on_login(app_model_t *m, const json_t *body)
     m->form_error[0] = m->form_info[0] = '\0';
     m->rows_dirty = true;
     model_send(m, USCHAT_ID_THREAD_LIST_REQ, uschat_req_thread_list(0));
+    model_group_on_login(m);
     if (again) {
         for (size_t k = 0; k < m->nthreads; k++) {
             app_thread_t *t = m->threads[k];
@@ -268,12 +281,7 @@ static void s_on_text_ack(app_model_t *m, const json_t *body)
     if (!t)
         return;
     if (rsp.error != 0) {
-        app_msg_t *msg = model_msg_oldest_sending(t);
-        if (msg) {
-            msg->state = APP_MSG_FAILED;
-            msg->error = rsp.error;
-            msg->layout_width = 0;
-        }
+        model_msg_fail_oldest(t, rsp.error);
         model_notice(m, true, "Message not sent: %s",
                      rsp.error == USCHAT_ERR_NOT_FRIENDS ? "you are not friends any more"
                                                          : uschat_strerror(rsp.error));
@@ -460,7 +468,8 @@ void app_model_on_message(app_model_t *m, uint16_t id, const json_t *body)
     case USCHAT_ID_NOTIFY_DECLINE_FRIEND:
         model_on_friendship(m, id, body); /* model_friends.c */
         break;
-    default: /* 1024 heartbeat, 1034 read mark: nothing to show */
+    default: /* groups; 1024 heartbeat, 1034 read mark: nothing to show */
+        model_group_on_message(m, id, body);
         break;
     }
 }
@@ -552,6 +561,8 @@ void app_model_resend(app_model_t *m, size_t index)
 bool app_model_load_older(app_model_t *m)
 {
     app_thread_t *t = model_open(m);
+    if (t && t->group)
+        return model_group_load_older(m, t);
     if (!t || !t->has_older || t->loading_older || t->nmsgs == 0 || t->msgs[0].message_id <= 0)
         return false;
     t->loading_older = true;
@@ -573,7 +584,10 @@ void app_model_mark_read(app_model_t *m)
     }
     if (seq > t->read_sent && m->conn == APP_CONN_ONLINE) {
         t->read_sent = seq;
-        model_send(m, USCHAT_ID_READ_MARK_REQ, uschat_req_read_mark(t->thread_id, seq));
+        if (t->group)
+            model_group_mark_read(m, t, seq);
+        else
+            model_send(m, USCHAT_ID_READ_MARK_REQ, uschat_req_read_mark(t->thread_id, seq));
     }
 }
 

@@ -131,6 +131,11 @@ app_thread_t *model_thread_of_peer(const app_model_t *m, int64_t peer);
 /* The thread, created with PEER when new (PEER 0 leaves an existing peer alone). */
 app_thread_t *model_thread_get(app_model_t *m, int64_t thread_id, int64_t peer);
 void model_threads_free(app_model_t *m);
+/* A group's thread (key -GROUP_ID, peer the same, with its app_group_t), created when new;
+ * NULL when GROUP_ID is not one or out of memory. */
+app_thread_t *model_group_thread(app_model_t *m, int64_t group_id);
+/* The message of T with SEQ, or NULL. */
+app_msg_t *model_msg_at_seq(app_thread_t *t, int64_t seq);
 
 /* Merges a committed message into T (by seq; a sending message with the same unique_id and
  * sender becomes this one). Returns 1 when it is new to T, 0 when it was known (updated), -1
@@ -141,6 +146,9 @@ app_msg_t *model_msg_add_pending(app_thread_t *t, int64_t sender, const char *co
                                  const char *unique_id, const char *chat_time);
 /* The oldest SENDING message of T, or NULL. */
 app_msg_t *model_msg_oldest_sending(app_thread_t *t);
+/* A refused text: the answer carries no unique_id, so it is my oldest message still sending in
+ * T (the node answers one user's requests in order); marks it FAILED with ERROR. */
+void model_msg_fail_oldest(app_thread_t *t, int error);
 /* Highest committed seq held in T (0 when none). */
 int64_t model_thread_max_seq(const app_thread_t *t);
 /* Highest committed seq held in T before the first gap above the oldest one held (0 when none):
@@ -165,5 +173,26 @@ void app_model_mark_read(app_model_t *m);
 void app_model_search(app_model_t *m, const char *query);
 void app_model_add_friend(app_model_t *m, int64_t uid, const char *greeting);
 void app_model_accept(app_model_t *m, int64_t uid);
+
+/* ---- model_group.c ------------------------------------------------------------------------- */
+
+/* The group actions of app_model_act() (app_model.h). */
+int model_group_act(app_model_t *m, const app_act_t *a);
+/* 1062..1085 (BODY borrowed); false when ID is not a group message. */
+bool model_group_on_message(app_model_t *m, uint16_t id, const json_t *body);
+/* After a login: the group list (1075). */
+void model_group_on_login(app_model_t *m);
+/* What model_chat.c does the same way for a group's thread T: send one of my texts (1077),
+ * ask the newest page (1080 before the last seq), the page before the oldest held, a sync
+ * from the first gap, the read mark (1082). */
+void model_group_send_text(app_model_t *m, const app_thread_t *t, const app_msg_t *msg);
+void model_group_ask_history(app_model_t *m, app_thread_t *t);
+bool model_group_load_older(app_model_t *m, app_thread_t *t);
+void model_group_sync(app_model_t *m, app_thread_t *t);
+void model_group_mark_read(app_model_t *m, app_thread_t *t, int64_t seq);
+/* The name of a group (UID = -group_id) or of a member of one of my groups; "User <uid>" or
+ * "Group <id>" when unknown (in m->name_buf). */
+const char *model_group_name(const app_model_t *m, int64_t uid);
+void model_group_free(app_group_t *g);
 
 #endif

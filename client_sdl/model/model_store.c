@@ -165,10 +165,9 @@ app_thread_t *model_thread_of_peer(const app_model_t *m, int64_t peer)
     return NULL;
 }
 
-app_thread_t *model_thread_get(app_model_t *m, int64_t thread_id, int64_t peer)
+/* The thread with key THREAD_ID, created with PEER when new. */
+static app_thread_t *s_thread_get(app_model_t *m, int64_t thread_id, int64_t peer)
 {
-    if (thread_id <= 0)
-        return NULL;
     app_thread_t *t = model_thread_find(m, thread_id);
     if (t) {
         if (peer > 0 && t->peer != peer) {
@@ -191,10 +190,35 @@ app_thread_t *model_thread_get(app_model_t *m, int64_t thread_id, int64_t peer)
     return t;
 }
 
+app_thread_t *model_thread_get(app_model_t *m, int64_t thread_id, int64_t peer)
+{
+    return thread_id > 0 ? s_thread_get(m, thread_id, peer) : NULL;
+}
+
+app_thread_t *model_group_thread(app_model_t *m, int64_t group_id)
+{
+    if (group_id <= 0)
+        return NULL;
+    app_thread_t *t = s_thread_get(m, -group_id, 0);
+    if (t && !t->group) {
+        t->peer = -group_id;
+        t->group = calloc(1, sizeof *t->group);
+        if (!t->group || !(t->group->name = model_strdup("")) ||
+            !(t->group->announcement = model_strdup(""))) {
+            model_group_free(t->group); /* the thread stays, and the next call tries again */
+            t->group = NULL;
+            return NULL;
+        }
+        t->group->group_id = group_id;
+    }
+    return t;
+}
+
 static void s_msg_free(app_msg_t *msg)
 {
     free(msg->unique_id);
     free(msg->content);
+    free(msg->event);
 }
 
 void model_threads_free(app_model_t *m)
@@ -205,6 +229,7 @@ void model_threads_free(app_model_t *m)
             s_msg_free(&t->msgs[j]);
         free(t->msgs);
         free(t->preview);
+        model_group_free(t->group);
         free(t);
     }
     free(m->threads);
@@ -332,6 +357,13 @@ int model_msg_merge(app_model_t *m, app_thread_t *t, const uschat_chat_msg_t *ms
     return was_pending ? 0 : 1;
 }
 
+app_msg_t *model_msg_at_seq(app_thread_t *t, int64_t seq)
+{
+    bool found;
+    size_t at = s_find_seq(t, seq, &found);
+    return found ? &t->msgs[at] : NULL;
+}
+
 app_msg_t *model_msg_add_pending(app_thread_t *t, int64_t sender, const char *content, size_t len,
                                  const char *unique_id, const char *chat_time)
 {
@@ -359,6 +391,16 @@ app_msg_t *model_msg_oldest_sending(app_thread_t *t)
         if (t->msgs[i].state == APP_MSG_SENDING)
             return &t->msgs[i];
     return NULL;
+}
+
+void model_msg_fail_oldest(app_thread_t *t, int error)
+{
+    app_msg_t *msg = model_msg_oldest_sending(t);
+    if (msg) {
+        msg->state = APP_MSG_FAILED;
+        msg->error = error;
+        msg->layout_width = 0;
+    }
 }
 
 int64_t model_thread_max_seq(const app_thread_t *t)

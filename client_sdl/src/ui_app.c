@@ -63,6 +63,7 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
                   4 * USCHAT_MAX(ADD_FRIEND_REQ, applyname));
     ui_field_init(&ui->f_message, "Write a message (Enter sends, Shift+Enter: new line)", false,
                   true, 16384);
+    ui_group_init(ui);
     ui_field_set(&ui->f_email, app_model_view(model).form_email);
     ui->cursor_arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     ui->cursor_hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
@@ -96,6 +97,7 @@ void ui_app_destroy(ui_app_t **p)
                             &ui->f_greeting};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         ui_field_free(fields[i]);
+    ui_group_free(ui);
     while (ui->drafts) {
         struct ui_draft *d = ui->drafts;
         ui->drafts = d->next;
@@ -206,6 +208,7 @@ static void s_screen_changed(ui_app_t *ui)
         }
         ui->list_scroll = 0;
         ui->settings_open = false;
+        ui->group_page = UI_GROUP_NONE;
     }
     ui->f_password.placeholder =
         screen == APP_SCREEN_LOGIN ? "Your password" : "6 to 64 characters";
@@ -279,10 +282,14 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
                                                       : NULL);
         break;
     case UI_ACT_OPEN_THREAD:
+        ui->group_page = UI_GROUP_NONE;
         app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = h->arg});
+        if (h->arg < 0) /* a group: how many have read mine, as of now */
+            app_model_act(m, &(app_act_t){.kind = APP_ACT_GROUP_READ_COUNTS, .id = -h->arg});
         ui_focus(ui, &ui->f_message);
         break;
     case UI_ACT_OPEN_PEER:
+        ui->group_page = UI_GROUP_NONE;
         app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_PEER, .id = h->arg});
         ui_focus(ui, &ui->f_message);
         break;
@@ -321,7 +328,17 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         ui_conv_bar_press(ui, y);
         break;
     case UI_ACT_PEER_INFO:
-        ui_info_open(ui, h->arg);
+        if (h->arg < 0) /* a group's header (its peer is -group_id) */
+            ui_group_open(ui, UI_GROUP_INFO, -h->arg);
+        else
+            ui_info_open(ui, h->arg);
+        break;
+    case UI_ACT_GROUP_NEW:
+    case UI_ACT_GROUP_PICK:
+    case UI_ACT_GROUP_CREATE:
+    case UI_ACT_GROUP_CLOSE:
+    case UI_ACT_GROUP_OP:
+        ui_group_do(ui, h);
         break;
     case UI_ACT_SAVE_REMARK:
         app_model_act(m, &(app_act_t){.kind = APP_ACT_SET_REMARK,
@@ -429,6 +446,9 @@ static void s_escape(ui_app_t *ui)
             app_model_act(m, &(app_act_t){.kind = APP_ACT_SEARCH, .text = ""});
         } else if (ui->settings_open) {
             ui_settings_close(ui);
+        } else if (ui->group_page) {
+            ui->group_page = UI_GROUP_NONE;
+            ui_focus(ui, NULL);
         } else if (ui->info_peer) {
             ui->info_peer = 0;
             ui_focus(ui, &ui->f_message);
@@ -647,6 +667,7 @@ void ui_app_tick(ui_app_t *ui, uint64_t now_ms)
         ui->caret_phase = phase;
         ui->dirty = true;
     }
+    ui_group_tick(ui, now_ms);
     int seconds = (s_countdown(ui) + 999) / 1000;
     if (seconds != ui->shown_seconds) {
         ui->shown_seconds = seconds;
@@ -702,6 +723,9 @@ int ui_app_wait_ms(const ui_app_t *ui)
     int countdown = s_countdown(ui);
     if (countdown > 0 && countdown % 1000 + 1 < wait)
         wait = countdown % 1000 + 1;
+    int counts = ui_group_wait_ms(ui);
+    if (counts >= 0 && counts < wait)
+        wait = counts;
     return wait == INT_MAX ? -1 : wait > 0 ? wait : 1;
 }
 

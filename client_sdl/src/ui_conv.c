@@ -78,6 +78,8 @@ static void s_meta(ui_app_t *ui, const app_msg_t *msg, bool mine, char *out, siz
         snprintf(out, cap, "Not sent \xC2\xB7 click to retry");
     else if (msg->seq > 0 && msg->seq == ui->conv_last_read)
         snprintf(out, cap, "%s \xC2\xB7 Read", clock);
+    else if (msg->read_by > 0) /* a group's */
+        snprintf(out, cap, "%s \xC2\xB7 Read by %lld", clock, (long long)msg->read_by);
     else
         snprintf(out, cap, "%s", clock);
 }
@@ -127,7 +129,11 @@ static int s_bubble_h(ui_app_t *ui, app_msg_t *msg, bool mine, int bmax)
         msg->layout_day = timefmt_local_day(secs);
     }
     s_layout_t l;
-    s_layout(ui, msg, mine, bmax, &l);
+    if (msg->kind == 1) { /* a group's event: a centred line */
+        l.bubble_h = ui_group_event_h(ui, msg, bmax * 10 / 7);
+    } else {
+        s_layout(ui, msg, mine, bmax, &l);
+    }
     msg->layout_width = bmax;
     msg->layout_height = l.bubble_h;
     return l.bubble_h;
@@ -144,7 +150,20 @@ static int s_above(const app_thread_t *t, size_t i, bool *separator)
     *separator = i == 0 || s_day(&t->msgs[i]) != s_day(&t->msgs[i - 1]);
     if (*separator)
         return SEP_H;
-    return t->msgs[i].sender == t->msgs[i - 1].sender ? GAP_SAME : GAP_OTHER;
+    return t->msgs[i].sender == t->msgs[i - 1].sender && !t->msgs[i].kind && !t->msgs[i - 1].kind
+               ? GAP_SAME
+               : GAP_OTHER;
+}
+
+/* In a group, someone else's message that starts a run (after another sender, an event or a
+ * day) has the sender's name over it. */
+static bool s_named(const app_thread_t *t, size_t i, int64_t me)
+{
+    const app_msg_t *m = &t->msgs[i];
+    if (!t->group || m->kind || m->sender == me)
+        return false;
+    return i == 0 || t->msgs[i - 1].sender != m->sender || t->msgs[i - 1].kind ||
+           s_day(m) != s_day(&t->msgs[i - 1]);
 }
 
 static void s_separator(ui_app_t *ui, SDL_Rect area, int y, const app_msg_t *msg)
@@ -165,9 +184,18 @@ static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t 
                      int bmax, bool mine)
 {
     const app_msg_t *msg = &t->msgs[index];
+    if (msg->kind == 1) {
+        ui_group_event_draw(ui, area, msg, y);
+        return;
+    }
     s_layout_t l;
     s_layout(ui, msg, mine, bmax, &l);
     int x = mine ? area.x + area.w - SIDE_GAP - l.bubble_w : area.x + SIDE_GAP;
+    if (t->group && !mine) { /* the sender's avatar beside, the name over a run's first */
+        bool named = s_named(t, index, app_model_view(ui->model).self->uid);
+        ui_group_sender_draw(ui, msg, x, y, named);
+        x += UI_GROUP_AVATAR + 8;
+    }
     SDL_Rect rc = {x, y, l.bubble_w, l.bubble_h};
     SDL_Color bg = UI_C_PEER_BUBBLE, fg = UI_C_TEXT, meta = UI_C_TEXT3;
     if (mine) {
@@ -217,11 +245,13 @@ static uint64_t s_tail_key(const app_thread_t *t)
 
 /* Index of the first of the peer's last UNREAD committed messages, or NMSGS when fewer of
  * them are held (an older page has to come first). */
-static size_t s_first_unread(const app_thread_t *t, int64_t unread)
+static size_t s_first_unread(const app_thread_t *t, int64_t unread, int64_t me)
 {
     int64_t seen = 0;
     for (size_t i = t->nmsgs; i > 0; i--) {
-        if (t->msgs[i - 1].sender == t->peer && t->msgs[i - 1].seq > 0 && ++seen == unread)
+        const app_msg_t *m = &t->msgs[i - 1];
+        bool theirs = t->group ? m->sender != me : m->sender == t->peer; /* a group: anyone's */
+        if (theirs && m->seq > 0 && ++seen == unread)
             return i - 1;
     }
     return t->nmsgs;
@@ -243,7 +273,8 @@ static void s_place(ui_app_t *ui, SDL_Rect area, app_thread_t *t, int total, con
     ui->conv_tail_key = tail;
     ui->conv_last_total = total;
     if (ui->conv_unread_at_open > 0 && t->nmsgs > 0 && tops) {
-        size_t first = s_first_unread(t, ui->conv_unread_at_open);
+        size_t first =
+            s_first_unread(t, ui->conv_unread_at_open, app_model_view(ui->model).self->uid);
         if (first < t->nmsgs) {
             /* its top (with the day separator or gap above it) a little under the top */
             ui->conv_scroll = total - tops[first] - area.h + 8;
@@ -334,7 +365,7 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
         int h = s_bubble_h(ui, &t->msgs[i], t->msgs[i].sender == me, bmax);
         bool sep; /* s_above reads the days s_bubble_h cached for I and I - 1 */
         ui->tops[i] = total;
-        total += s_above(t, i, &sep) + h;
+        total += s_above(t, i, &sep) + h + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
     }
     total += BOTTOM_PAD;
     s_place(ui, area, t, total, ui->tops);
@@ -346,7 +377,9 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
     if (t->loading_older) {
         top = "Loading earlier messages...";
     } else if (!t->has_older && t->history_asked) {
-        snprintf(top_buf, sizeof top_buf, "This is the beginning of your chat with %s.",
+        snprintf(top_buf, sizeof top_buf,
+                 t->group ? "The history of %s from when you joined."
+                          : "This is the beginning of your chat with %s.",
                  app_model_display_name(ui->model, t->peer));
         top = top_buf;
     }
@@ -368,7 +401,7 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
         if (y > area.y + area.h)
             break;
         bool sep;
-        int above = s_above(t, i, &sep);
+        int above = s_above(t, i, &sep) + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
         if (sep)
             s_separator(ui, area, y, &t->msgs[i]);
         s_bubble(ui, area, t, i, y + above, bmax, t->msgs[i].sender == me);
@@ -414,6 +447,10 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
         ui_settings_render(ui, area);
         return;
     }
+    if (ui->group_page) {
+        ui_group_render(ui, area);
+        return;
+    }
     if (!peer) {
         ui->conv_thread = 0;
         s_empty(ui, area);
@@ -435,7 +472,11 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
                      head.w - 66 - close_w - 32, UI_C_TEXT);
     char sub[128];
     const app_user_t *f = app_model_friend(m, peer);
-    ui_conv_subtitle(sub, sizeof sub, f ? f->name : NULL, peer);
+    if (t && t->group) /* a group: its size instead of a uid */
+        snprintf(sub, sizeof sub, "Group \xC2\xB7 %lld members \xC2\xB7 info",
+                 (long long)t->group->count);
+    else
+        ui_conv_subtitle(sub, sizeof sub, f ? f->name : NULL, peer);
     ui_text_draw(ui->text, UI_FONT_SMALL, sub, strlen(sub), head.x + 66, head.y + 35, UI_C_TEXT2);
     ui_hit_add(ui, (SDL_Rect){head.x, head.y, head.w - close_w - 32, UI_HEADER_H}, UI_ACT_PEER_INFO,
                peer, NULL); /* the avatar and name open the info page */
@@ -449,6 +490,16 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
     SDL_Rect box = {area.x, area.y + area.h - box_h, area.w, box_h};
     ui_draw_rect(ui->draw, box, UI_C_PANEL);
     ui_draw_hline(ui->draw, box.x, box.y, box.w, UI_C_BORDER);
+    const char *locked = t ? app_model_group_locked(m, t->group) : NULL;
+    if (locked) { /* removed, dissolved or muted: said instead of the message box */
+        ui_paragraph(ui, UI_FONT_BODY, locked, box.x + 16, box.y + (box_h - 22) / 2, box.w - 32,
+                     UI_C_TEXT2, true);
+        if (ui->focus == &ui->f_message)
+            ui_focus(ui, NULL);
+        s_messages(
+            ui, (SDL_Rect){area.x, area.y + UI_HEADER_H, area.w, area.h - UI_HEADER_H - box_h}, t);
+        return;
+    }
     SDL_Rect field = {box.x + 16, box.y + 12, fw, fh};
     bool caret = ui->caret_phase == 0;
     ui_field_draw(&ui->f_message, ui->draw, ui->text, field,

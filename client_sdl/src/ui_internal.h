@@ -6,6 +6,7 @@
  *   ui_conv.c   the conversation: header, bubbles, day separators, scrolling, message box
  *   ui_info.c   a friend's info page (in the conversation's place)
  *   ui_settings.c  the settings page (in the conversation's place)
+ *   ui_group.c  the group pages (create, info) and the group parts of the conversation
  *   ui_scale.c  high-DPI: the scale, sharp text, mouse positions
  *   ui_widgets.c  avatars, buttons, badges, hit regions
  * UI thread only.
@@ -62,7 +63,35 @@ typedef enum {
     UI_ACT_REMOVE_FRIEND, /* arg: uid: the first press arms it, the second removes */
     UI_ACT_DECLINE,       /* arg: uid: a friend request declined */
     UI_ACT_SCALE,         /* arg: percent (0 = from the display's DPI) */
+    /* ui_group.c */
+    UI_ACT_GROUP_NEW,    /* the create dialog */
+    UI_ACT_GROUP_PICK,   /* arg: a friend picked or unpicked in it */
+    UI_ACT_GROUP_CREATE, /* its submit */
+    UI_ACT_GROUP_CLOSE,  /* back from a group page */
+    UI_ACT_GROUP_OP,     /* arg: a member (0: none), ptr: the ui_group_op_t */
 } ui_action_t;
+
+/* The group pages in the conversation's place. */
+enum { UI_GROUP_NONE = 0, UI_GROUP_CREATE, UI_GROUP_INFO };
+#define UI_GROUP_PICK_MAX 200 /* friends a group starts with (1061's limit) */
+#define UI_GROUP_AVATAR   32  /* beside others' bubbles */
+
+/* What a button of the info page does. */
+typedef enum {
+    UI_GROUP_OP_REMOVE = 1,
+    UI_GROUP_OP_LEAVE,
+    UI_GROUP_OP_DISSOLVE,
+    UI_GROUP_OP_ADMIN,
+    UI_GROUP_OP_UNADMIN,
+    UI_GROUP_OP_MUTE, /* for an hour */
+    UI_GROUP_OP_UNMUTE,
+    UI_GROUP_OP_MUTE_ALL,
+    UI_GROUP_OP_UNMUTE_ALL,
+    UI_GROUP_OP_RENAME,
+    UI_GROUP_OP_ANNOUNCE,
+    UI_GROUP_OP_INVITE,
+    UI_GROUP_OP_TRANSFER, /* the owner hands the group over */
+} ui_group_op_t;
 
 struct ui_app {
     SDL_Window *window;
@@ -79,9 +108,10 @@ struct ui_app {
     int scale_percent; /* the setting: 0 = from the display's DPI */
 
     ui_field_t f_email, f_password, f_code, f_user, f_confirm, f_search, f_message, f_filter;
-    ui_field_t f_nick, f_desc, f_gate; /* the settings page */
-    ui_field_t f_remark;               /* the info page */
-    ui_field_t f_greeting;             /* with the Add of a found user */
+    ui_field_t f_nick, f_desc, f_gate;     /* the settings page */
+    ui_field_t f_remark;                   /* the info page */
+    ui_field_t f_greeting;                 /* with the Add of a found user */
+    ui_field_t f_group_name, f_group_note; /* the group pages: name, announcement */
     ui_field_t *focus;
     app_screen_t last_screen;
 
@@ -110,8 +140,15 @@ struct ui_app {
     int64_t info_peer;                     /* the friend whose info page shows, else 0 */
     int64_t remove_armed;                  /* "Remove friend" pressed once for this uid */
     bool settings_open;                    /* the settings page shows */
-    int settings_sex;                      /* its choice, 0-2 */
-    ui_line_t *lines;                      /* scratch for wrapping a message */
+    int group_page;                        /* UI_GROUP_*: a group page shows */
+    int64_t group_id;                      /* the info page's group */
+    int64_t group_armed; /* pressed once: a member's uid (remove), -1 dissolve, -2 leave, -2 - uid
+                            make owner */
+    int64_t group_pick[UI_GROUP_PICK_MAX]; /* friends picked in the create dialog */
+    size_t ngroup_pick;
+    uint64_t group_counts_ms; /* when the open group's read counts were last asked */
+    int settings_sex;         /* its choice, 0-2 */
+    ui_line_t *lines;         /* scratch for wrapping a message */
     size_t lines_cap;
     int *tops; /* each message's top in the conversation's content, this frame */
     size_t tops_cap;
@@ -192,6 +229,25 @@ void ui_scale_event(const ui_app_t *ui, SDL_Event *ev);
 void ui_scale_size(const ui_app_t *ui, int *w, int *h);
 SDL_Rect ui_scale_to_window(const ui_app_t *ui, SDL_Rect rc);
 void ui_scale_choose(ui_app_t *ui, int percent);
+/* ui_group.c: the fields (init, free); a page opened (UI_GROUP_CREATE, or UI_GROUP_INFO of
+ * GROUP_ID), drawn in AREA, and its clicks; in the conversation, an event line (its height at
+ * WIDTH, drawn at Y), the height of a sender's name over a bubble, and the avatar at X, Y
+ * (the bubble's top) with the name above when NAME. */
+void ui_group_init(ui_app_t *ui);
+void ui_group_free(ui_app_t *ui);
+void ui_group_open(ui_app_t *ui, int page, int64_t group_id);
+void ui_group_render(ui_app_t *ui, SDL_Rect area);
+void ui_group_do(ui_app_t *ui, const ui_hit_t *h);
+/* The tick's part: while a group conversation is open in a focused window, its read counts
+ * are asked again every UI_GROUP_COUNTS_MS (others read without writing); and the ms until
+ * that is due (-1: nothing due), for ui_app_wait_ms. */
+#define UI_GROUP_COUNTS_MS 10000
+void ui_group_tick(ui_app_t *ui, uint64_t now_ms);
+int ui_group_wait_ms(const ui_app_t *ui);
+int ui_group_event_h(ui_app_t *ui, const app_msg_t *msg, int width);
+void ui_group_event_draw(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, int y);
+int ui_group_name_h(ui_app_t *ui);
+void ui_group_sender_draw(ui_app_t *ui, const app_msg_t *msg, int x, int y, bool name);
 /* Sends what is in the message box. */
 void ui_conv_send(ui_app_t *ui);
 

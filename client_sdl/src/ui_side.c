@@ -101,7 +101,14 @@ static void s_chat_row(ui_app_t *ui, SDL_Rect row, SDL_Rect clip, app_chat_row_t
     if (t && *t->preview) {
         char line[300];
         bool mine = t->preview_sender == app_model_view(m).self->uid;
-        snprintf(line, sizeof line, "%s%s", mine ? "You: " : "", t->preview);
+        bool event = t->group && t->nmsgs && t->msgs[t->nmsgs - 1].kind == 1 &&
+                     strcmp(t->msgs[t->nmsgs - 1].content, t->preview) == 0;
+        event = event || (t->group && mine && strncmp(t->preview, "You ", 4) == 0);
+        if (t->group && !mine && !event && t->preview_sender > 0) /* "Ann: ..." in a group */
+            snprintf(line, sizeof line, "%s: %s", app_model_display_name(m, t->preview_sender),
+                     t->preview);
+        else
+            snprintf(line, sizeof line, "%s%s", mine && !event ? "You: " : "", t->preview);
         for (char *p = line; *p; p++)
             if (*p == '\n')
                 *p = ' ';
@@ -316,7 +323,11 @@ void ui_side_render(ui_app_t *ui, SDL_Rect area)
     {
         /* the contacts' search, or the filter over the chat list */
         ui_field_t *box = tab == APP_TAB_CONTACTS ? &ui->f_search : &ui->f_filter;
-        SDL_Rect field = {list.x + 12, list.y + 12, list.w - 24, UI_FIELD_H};
+        int plus = tab == APP_TAB_CHATS ? UI_FIELD_H + 8 : 0; /* "+": a new group */
+        SDL_Rect field = {list.x + 12, list.y + 12, list.w - 24 - plus, UI_FIELD_H};
+        if (plus)
+            ui_button(ui, (SDL_Rect){field.x + field.w + 8, field.y, UI_FIELD_H, UI_FIELD_H}, "+",
+                      false, app_model_view(m).conn == APP_CONN_ONLINE, UI_ACT_GROUP_NEW, 0);
         ui_field_draw(box, ui->draw, ui->text, field, ui->focus == box && ui->focused,
                       ui->caret_phase == 0);
         ui_hit_add(ui, field, UI_ACT_FIELD, 0, box);

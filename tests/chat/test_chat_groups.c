@@ -20,10 +20,16 @@
  *            pushed once; the same unique_id twice in one request is one message
  *   fanout   a group with members on both nodes: each message stored once, every member
  *            online gets it once, and each group message costs exactly one broker message
- *            (K - 1 for K = 2 nodes), counted on the broker's tap and by the nodes' counters
+ *            (K - 1 for K = 2 nodes), counted on the broker's tap and by the nodes' counters; every
+ *            one of them is decoded by uschat-monitor's formatter (type, group, the 1079 frame
+ *            and the text or event inside)
  *   kill     texts to a group with members on both nodes while node2 is killed (SIGKILL) and
  *            started again: every member reads every acked message exactly once in seq order,
  *            by push or by sync after logging in again
+ *   readby   the read counts (1100) of a seq range: the members but me whose read mark is at
+ *            or past each seq, on both nodes; a member invited later is not counted for what
+ *            came before the event that added them; a range backwards or longer than a reply: 1015;
+ * a stranger: 1016
  */
 #include <czmq.h>
 #include <stdbool.h>
@@ -574,12 +580,17 @@ static void s_case_dedup(void)
 /* ---- fanout ------------------------------------------------------------------------------------
  */
 
+/* CHAT_GROUP_PUSHes whose uschat-monitor line names the type, the group and the client frame
+ * inside (1079 with the text or the event), counted by s_tap_count. */
+static int s_decoded;
+
 /* CHAT_GROUP_PUSH messages the broker routed, read from its tap for ms (the tap never goes
  * quiet: the nodes report their load every second); *chat_push gets the CHAT_PUSHes. */
 static int s_tap_count(zsock_t *sub, int ms, int *chat_push)
 {
     int count = 0;
     *chat_push = 0;
+    s_decoded = 0;
     int64_t end = zclock_mono() + ms;
     for (int64_t now = zclock_mono(); now < end; now = zclock_mono()) {
         zsock_set_rcvtimeo(sub, (int)(end - now));
@@ -588,8 +599,16 @@ static int s_tap_count(zsock_t *sub, int ms, int *chat_push)
             break;
         tap_item_t it;
         if (monitor_item_parse(msg, &it) == 0 && !it.is_event && it.has_env) {
-            if (it.env.type == MSG_CHAT_GROUP_PUSH)
+            if (it.env.type == MSG_CHAT_GROUP_PUSH) {
                 count++;
+                char *line = monitor_format(&it, false); /* as uschat-monitor prints it */
+                if (count == 1)
+                    printf("monitor: %s\n", line ? line : "(null)");
+                s_decoded += line && strstr(line, "chat_group_push") && strstr(line, "group_id=") &&
+                             strstr(line, "frame=1079") &&
+                             (strstr(line, "to all") || strstr(line, "create"));
+                free(line);
+            }
             if (it.env.type == MSG_CHAT_PUSH)
                 (*chat_push)++;
         }
@@ -645,6 +664,8 @@ static void s_case_fanout(void)
     CHECK(group_pushes == 1 + TEXTS, "one broker message per group message (K - 1 = 1), got %d",
           group_pushes);
     CHECK(chat_push == 0, "no per-member CHAT_PUSH");
+    CHECK(s_decoded == group_pushes, "uschat-monitor decodes every group push: %d of %d", s_decoded,
+          group_pushes);
     for (int i = 0; i < ON1 + ON2; i++)
         CHECK(uschat_session_queued(users[i].s) == 0, "member %d got each message once", i);
     CHECK(s_count(st, false, g) == 1 + TEXTS, "each message stored once");
@@ -789,6 +810,89 @@ static void s_case_kill(void)
     chat_stack_stop(&st);
 }
 
+/* 1100 for [from, to] asked by u: the error, and the counts into read[0..] (to - from + 1). */
+static int s_read_counts(s_user_t *u, int64_t group, int64_t from, int64_t to, int64_t *read)
+{
+    json_t *reply = NULL;
+    int error = chat_stack_request(
+        u->s, USCHAT_ID_GROUP_READ_COUNTS_REQ,
+        json_pack("{sIsIsI}", USCHAT_FIELD(GROUP_READ_COUNTS_REQ, group_id), (json_int_t)group,
+                  USCHAT_FIELD(GROUP_READ_COUNTS_REQ, from_seq), (json_int_t)from,
+                  USCHAT_FIELD(GROUP_READ_COUNTS_REQ, to_seq), (json_int_t)to),
+        &reply);
+    json_t *counts = json_object_get(reply, USCHAT_FIELD(GROUP_READ_COUNTS_RSP, counts));
+    if (error == 0) {
+        CHECK_INT(json_array_size(counts), to - from + 1);
+        for (size_t i = 0; i < json_array_size(counts); i++) {
+            json_t *item = json_array_get(counts, i);
+            CHECK_INT(json_integer_value(json_object_get(item, USCHAT_FIELD(READ_COUNT_ITEM, seq))),
+                      from + (int64_t)i);
+            read[i] =
+                json_integer_value(json_object_get(item, USCHAT_FIELD(READ_COUNT_ITEM, read)));
+        }
+    }
+    json_decref(reply);
+    return error;
+}
+
+static void s_read(s_user_t *u, int64_t group, int64_t seq)
+{
+    json_t *reply = NULL;
+    CHECK(chat_stack_request(u->s, USCHAT_ID_GROUP_READ_REQ, uschat_req_group_read(group, seq),
+                             &reply) == 0,
+          "read mark %lld", (long long)seq);
+    json_decref(reply);
+}
+
+static void s_case_readby(void)
+{
+    chat_stack_t *st = chat_stack_start("groupreadby", NULL);
+    s_user_t ann = s_login(st, "ann", 0), ben = s_login(st, "ben", 1), cat = s_login(st, "cat", 0),
+             dan = s_login(st, "dan", 1);
+    s_friends(&ann, (s_user_t *[]){&ben, &cat, &dan}, 3);
+    int64_t g = s_create(&ann, "readers", (int64_t[]){ben.uid, cat.uid}, 2);
+    for (int i = 0; i < 3; i++) { /* seqs 2, 3, 4 */
+        char content[16], unique[16];
+        snprintf(content, sizeof content, "text %d", i);
+        snprintf(unique, sizeof unique, "rb-%d", i);
+        CHECK(s_text(&ann, g, content, unique, NULL, NULL) == 0, "text %d", i);
+    }
+    int64_t read[8] = {0};
+    CHECK(s_read_counts(&ann, g, 2, 4, read) == 0, "counts");
+    CHECK(read[0] == 0 && read[1] == 0 && read[2] == 0, "nobody read yet: %lld %lld %lld",
+          (long long)read[0], (long long)read[1], (long long)read[2]);
+    s_read(&ben, g, 3); /* node 2 */
+    s_read(&cat, g, 4); /* node 1 */
+    s_read(&ann, g, 4); /* mine: never counted */
+    CHECK(s_read_counts(&ann, g, 2, 4, read) == 0, "counts");
+    CHECK(read[0] == 2 && read[1] == 2 && read[2] == 1, "read by 2, 2, 1: %lld %lld %lld",
+          (long long)read[0], (long long)read[1], (long long)read[2]);
+    /* a stranger may not ask; once invited (the event is seq 5) Dan counts from there on only */
+    CHECK_INT(s_read_counts(&dan, g, 2, 4, read), USCHAT_ERR_NOT_FRIENDS);
+    uschat_group_op_rsp_t op;
+    CHECK(s_op(&ann, USCHAT_ID_GROUP_INVITE_REQ, uschat_req_group_invite(g, &dan.uid, 1), &op) ==
+                  0 &&
+              op.seq == 5,
+          "Dan invited at seq 5");
+    CHECK(s_text(&ann, g, "welcome", "rb-w", NULL, NULL) == 0, "seq 6");
+    s_read(&dan, g, 6);
+    CHECK(s_read_counts(&ben, g, 2, 6, read) == 0, "counts asked by Ben");
+    /* Ann and Cat read 2-4; Ben asks (left out); Dan reads from the event that added him (5,
+     * his join_seq is 4) and read 6 */
+    CHECK(read[0] == 2 && read[1] == 2 && read[2] == 2 && read[3] == 1 && read[4] == 1,
+          "Ben left out, Dan only from his invite: %lld %lld %lld %lld %lld", (long long)read[0],
+          (long long)read[1], (long long)read[2], (long long)read[3], (long long)read[4]);
+    /* ranges */
+    CHECK_INT(s_read_counts(&ann, g, 4, 3, read), USCHAT_ERR_OUT_OF_RANGE);
+    CHECK_INT(s_read_counts(&ann, g, 1, 1 + USCHAT_MAX(GROUP_READ_COUNTS_RSP, counts), read),
+              USCHAT_ERR_OUT_OF_RANGE);
+    s_logout(&ann);
+    s_logout(&ben);
+    s_logout(&cat);
+    s_logout(&dan);
+    chat_stack_stop(&st);
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "";
@@ -804,8 +908,10 @@ int main(int argc, char **argv)
         s_case_fanout();
     else if (strcmp(which, "kill") == 0)
         s_case_kill();
+    else if (strcmp(which, "readby") == 0)
+        s_case_readby();
     else {
-        fprintf(stderr, "usage: test_chat_groups manage|perms|offline|dedup|fanout|kill\n");
+        fprintf(stderr, "usage: test_chat_groups manage|perms|offline|dedup|fanout|kill|readby\n");
         return 2;
     }
     printf("ok %s\n", which);

@@ -588,7 +588,7 @@ static void s_case_rate(void)
     chat_stack_token(st, alice, ta, NULL);
     uschat_session_t *s = chat_stack_login(st, 0, alice, ta, NULL);
     /* a full bucket again (the login took a token), then one write the node reads at once */
-    usleep(1100 * 1000);
+    usleep(1100000);
     s_heartbeats(s, alice, 150);
     int ok = 0, limited = 0;
     for (int i = 0; i < 150; i++) {

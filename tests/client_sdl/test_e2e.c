@@ -16,7 +16,9 @@
  * meanwhile is stored once and shown sent) and `receipts` (the peer reads while the sender is
  * logged off: after logging in again she sees how far he read) and `account` (a new profile
  * reaches the friend; "remember me", its login at the next launch and its revocation by the
- * log out).
+ * log out) and `group` (Ann makes a group with Ben: both see it, they write to each other,
+ * Ann's message shows "Read by 1" once Ben read it, a rename reaches Ben as a line, and once
+ * removed Ben's conversation is read-only; ui_e2e_group.bmp).
  *
  * Skips (77) without the test servers of `tools/uschat test` (USCHAT_TEST_*).
  */
@@ -244,7 +246,7 @@ static void s_login(client_t *all, int n, client_t *c)
     CHECK_STR(app_model_view(c->m).email_to_save, c->email);
 }
 
-static void s_screenshot(app_model_t *m)
+static void s_screenshot(app_model_t *m, const char *name)
 {
     app_font_spec_t fonts[8];
     size_t n = app_config_fonts(fonts, 8);
@@ -260,9 +262,9 @@ static void s_screenshot(app_model_t *m)
         }
         SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, 1000, 680, 32, SDL_PIXELFORMAT_ARGB8888);
         if (s && SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) == 0)
-            SDL_SaveBMP(s, "ui_e2e.bmp");
+            SDL_SaveBMP(s, name);
         SDL_FreeSurface(s);
-        printf("screenshot: ui_e2e.bmp\n");
+        printf("screenshot: %s\n", name);
     }
     ui_app_destroy(&ui);
     if (r)
@@ -377,7 +379,7 @@ static void test_flow(void)
         CHECK(tb->msgs[i].seq == tb->msgs[i - 1].seq + 1, "Ben's seqs are 1..6 without gaps");
     CHECK_INT(ta->nmsgs, 6);
     app_model_act(a->m, &(app_act_t){.kind = APP_ACT_TAB, .tab = APP_TAB_CHATS});
-    s_screenshot(a->m);
+    s_screenshot(a->m, "ui_e2e.bmp");
 
     /* Ann logs in on another device: this one goes back to the login form and stays off */
     client_t all[3];
@@ -816,6 +818,67 @@ static void test_account(void)
     s_stack_stop(&s);
 }
 
+/* Two clients in a group: created, texts both ways, read counts, an event, a removal. */
+static void test_group(void)
+{
+    e2e_stack_t s;
+    client_t cs[2];
+    s_friends(&s, cs);
+    client_t *a = &cs[0], *b = &cs[1];
+    int64_t uid_b = app_model_view(b->m).self->uid;
+    CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_GROUP_CREATE,
+                                               .text = "Trip to the lake",
+                                               .ids = &uid_b,
+                                               .nids = 1}),
+              0);
+    PUMP_UNTIL(cs, 2, app_model_view(a->m).open_peer < 0 && app_model_view(a->m).open, 5000,
+               "the new group opens for Ann");
+    const app_thread_t *ta = app_model_view(a->m).open;
+    int64_t gid = -ta->thread_id;
+    PUMP_UNTIL(cs, 2,
+               app_model_group(b->m, gid) && app_model_thread(b->m, -gid) &&
+                   strcmp(app_model_group(b->m, gid)->name, "Trip to the lake") == 0,
+               5000, "Ben has the group in his list");
+    CHECK_INT(app_model_act(a->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT,
+                                               .text = "Saturday at 9, bring boots"}),
+              0);
+    const app_thread_t *tb = app_model_thread(b->m, -gid);
+    PUMP_UNTIL(cs, 2,
+               ta->nmsgs == 2 && ta->msgs[1].state == APP_MSG_SENT && tb->unread == 2 &&
+                   strcmp(tb->preview, "Saturday at 9, bring boots") == 0,
+               5000, "Ann's text stored and pushed to Ben (unread %lld)", (long long)tb->unread);
+    /* Ben opens it (the create line and the text), reads, answers */
+    app_model_act(b->m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = -gid});
+    PUMP_UNTIL(cs, 2, tb->nmsgs == 2 && !tb->loading_older, 5000, "Ben's page (%zu)", tb->nmsgs);
+    CHECK_INT(tb->msgs[0].kind, 1);
+    CHECK(strstr(tb->msgs[0].content, "created the group \"Trip to the lake\" with you"),
+          "the create line: %s", tb->msgs[0].content);
+    app_model_act(b->m, &(app_act_t){.kind = APP_ACT_MARK_READ});
+    CHECK_INT(app_model_act(b->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "I'm in!"}), 0);
+    PUMP_UNTIL(cs, 2, ta->nmsgs == 3 && ta->msgs[2].sender == uid_b, 5000, "Ben's answer");
+    PUMP_UNTIL(cs, 2, ta->msgs[1].read_by == 1, 5000, "Read by 1 under Ann's text (%lld)",
+               (long long)ta->msgs[1].read_by);
+    /* a rename reaches Ben as a line and a new name */
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_GROUP_RENAME, .id = gid, .text = "Lake trip"});
+    PUMP_UNTIL(cs, 2, strcmp(app_model_group(b->m, gid)->name, "Lake trip") == 0, 5000,
+               "renamed for Ben");
+    CHECK(strstr(tb->msgs[tb->nmsgs - 1].content, "renamed the group to \"Lake trip\""),
+          "the rename line: %s", tb->msgs[tb->nmsgs - 1].content);
+    s_screenshot(a->m, "ui_e2e_group.bmp");
+    /* removed: read-only for Ben, said so */
+    app_model_act(a->m, &(app_act_t){.kind = APP_ACT_GROUP_REMOVE, .id = gid, .member = uid_b});
+    PUMP_UNTIL(cs, 2, app_model_group(b->m, gid)->removed, 5000, "Ben removed");
+    CHECK_STR(app_model_group_locked(b->m, app_model_group(b->m, gid)),
+              "You are no longer a member of this group.");
+    CHECK_INT(app_model_act(b->m, &(app_act_t){.kind = APP_ACT_SEND_TEXT, .text = "still here?"}),
+              0);
+    PUMP_UNTIL(cs, 2, tb->msgs[tb->nmsgs - 1].state == APP_MSG_FAILED, 5000,
+               "the server refuses Ben's text");
+    s_client_free(a);
+    s_client_free(b);
+    s_stack_stop(&s);
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "flow";
@@ -834,8 +897,10 @@ int main(int argc, char **argv)
         test_receipts();
     else if (strcmp(which, "account") == 0)
         test_account();
+    else if (strcmp(which, "group") == 0)
+        test_group();
     else {
-        fprintf(stderr, "usage: test_client_sdl_e2e flow|idle|outage|receipts|account\n");
+        fprintf(stderr, "usage: test_client_sdl_e2e flow|idle|outage|receipts|account|group\n");
         return 2;
     }
     printf("ok %s\n", which);

@@ -15,24 +15,28 @@
 #include "uschat_client.h"
 
 static const char *const s_fields[] = {
-    "error",       "uid",       "name",      "nick",         "icon",       "sex",
-    "desc",        "back",      "status",    "email",        "apply_list", "friend_list",
-    "applyuid",    "fromuid",   "touid",     "thread_id",    "chat_datas", "message_id",
-    "seq",         "unique_id", "content",   "chat_time",    "sender",     "msg_id",
-    "msg_content", "threads",   "load_more", "next_last_id", "last_seq",   "unread",
-    "last_msg",    "type",      "user1_id",  "user2_id",     "other_id",   "last_message_id",
-    "has_more",    "reader",    "token"};
+    "error", "uid", "name", "nick", "icon", "sex", "desc", "back", "status", "email", "apply_list",
+    "friend_list", "applyuid", "fromuid", "touid", "thread_id", "chat_datas", "message_id", "seq",
+    "unique_id", "content", "chat_time", "sender", "msg_id", "msg_content", "threads", "load_more",
+    "next_last_id", "last_seq", "unread", "last_msg", "type", "user1_id", "user2_id", "other_id",
+    "last_message_id", "has_more", "reader", "token",
+    /* groups */
+    "group_id", "groups", "kind", "event", "op", "members", "member", "announcement", "role",
+    "owner", "join_seq", "read_seq", "muted_until", "mute_all", "dissolved", "members_invite",
+    "next_uid", "counts", "read", "until", "on"};
 #define NFIELDS (sizeof s_fields / sizeof s_fields[0])
 
-static const uint16_t s_ids[] = {USCHAT_ID_LOGIN_RSP,         USCHAT_ID_SEARCH_RSP,
-                                 USCHAT_ID_ADD_FRIEND_RSP,    USCHAT_ID_NOTIFY_ADD_FRIEND,
-                                 USCHAT_ID_AUTH_FRIEND_RSP,   USCHAT_ID_NOTIFY_AUTH_FRIEND,
-                                 USCHAT_ID_TEXT_CHAT_RSP,     USCHAT_ID_NOTIFY_TEXT_CHAT,
-                                 USCHAT_ID_NOTIFY_OFFLINE,    1024,
-                                 USCHAT_ID_THREAD_LIST_RSP,   USCHAT_ID_CREATE_PRIVATE_RSP,
-                                 USCHAT_ID_LOAD_CHAT_RSP,     USCHAT_ID_SYNC_RSP,
-                                 USCHAT_ID_READ_MARK_RSP,     USCHAT_ID_NOTIFY_READ,
-                                 (USCHAT_ID_NOTIFY_READ + 1), 0};
+static const uint16_t s_ids[] = {
+    USCHAT_ID_LOGIN_RSP, USCHAT_ID_SEARCH_RSP, USCHAT_ID_ADD_FRIEND_RSP,
+    USCHAT_ID_NOTIFY_ADD_FRIEND, USCHAT_ID_AUTH_FRIEND_RSP, USCHAT_ID_NOTIFY_AUTH_FRIEND,
+    USCHAT_ID_TEXT_CHAT_RSP, USCHAT_ID_NOTIFY_TEXT_CHAT, USCHAT_ID_NOTIFY_OFFLINE, 1024,
+    USCHAT_ID_THREAD_LIST_RSP, USCHAT_ID_CREATE_PRIVATE_RSP, USCHAT_ID_LOAD_CHAT_RSP,
+    USCHAT_ID_SYNC_RSP, USCHAT_ID_READ_MARK_RSP, USCHAT_ID_NOTIFY_READ, (USCHAT_ID_NOTIFY_READ + 1),
+    0,
+    /* groups */
+    USCHAT_ID_GROUP_LIST_RSP, USCHAT_ID_GROUP_TEXT_RSP, USCHAT_ID_NOTIFY_GROUP_MSG,
+    USCHAT_ID_GROUP_SYNC_RSP, USCHAT_ID_GROUP_MEMBERS_RSP, USCHAT_ID_GROUP_CREATE_RSP,
+    USCHAT_ID_GROUP_OP_RSP, USCHAT_ID_GROUP_READ_COUNTS_RSP};
 #define NIDS (sizeof s_ids / sizeof s_ids[0])
 
 static uint64_t s_state = 0x2545F4914F6CDD1Dull;
@@ -109,11 +113,14 @@ int main(void)
     app_model_t *m = app_model_new("alice@example.com");
     CHECK(m, "model");
     fx_login(m, 2, (fx_user_t[]){{2002, "bob", "Bob"}, {2003, "carol", "Carol"}});
+    size_t groups = 0; /* rounds that ended with groups held (sessions end now and then) */
     for (int i = 0; i < rounds; i++) {
         uint16_t id = s_ids[s_rand(NIDS)];
         json_t *body = s_rand(10) ? s_object(0) : s_value(0);
         app_model_on_message(m, id, body);
         json_decref(body);
+        for (size_t k = 0; k < app_model_chat_count(m); k++) /* the group paths taken too */
+            groups += app_model_chat_at(m, k).thread && app_model_chat_at(m, k).thread->group;
         /* now and then, what the user does meanwhile */
         unsigned what = s_rand(10);
         fx_user_acts(m, what, s_rand(60));
@@ -125,7 +132,10 @@ int main(void)
     const app_thread_t *t = app_model_thread(m, 9999);
     CHECK(t && t->nmsgs == 1 && strcmp(t->msgs[0].content, "still here") == 0,
           "the push after the noise");
-    printf("hostile: %d messages of random shape; the model still shows a good push\n", rounds);
+    CHECK(groups > 0, "groups made of the noise");
+    printf("hostile: %d messages of random shape (groups held in %zu rounds); the model still "
+           "shows a good push\n",
+           rounds, groups);
     app_model_destroy(&m);
     return CHECK_DONE();
 }

@@ -157,7 +157,7 @@ static pid_t s_start(const char *name, const char *const argv[], const char *con
                      const char *ready_path, const char *ready_text)
 {
     const char *log = s_path("%s.log", name);
-    char log_env[1100];
+    char log_env[1280];
     snprintf(log_env, sizeof(log_env), "USCHAT_LOG_FILE=%s", log);
     const char *envp[20];
     int n = 0;
@@ -263,7 +263,7 @@ static void s_exercise(const program_t *p, int rounds)
  * its own. Fills env (NULL-terminated, pointing into vals). False when it needs servers the
  * environment does not give. */
 typedef struct {
-    char v[14][1100];
+    char v[14][1280];
 } service_env_t;
 
 static bool s_service_env(const char *service, const char *endpoint, const char *keys,
@@ -280,19 +280,19 @@ static bool s_service_env(const char *service, const char *endpoint, const char 
         const char *u = test_env("USCHAT_TEST_MYSQL_USER"),
                    *pw = test_env("USCHAT_TEST_MYSQL_PASSWORD");
         const char *db = test_env("USCHAT_TEST_MYSQL_DB");
-        snprintf(vals->v[0], 1100, "USCHAT_REDIS_HOST=%s", h ? h : "127.0.0.1");
-        snprintf(vals->v[1], 1100, "USCHAT_REDIS_PORT=%s", test_env("USCHAT_TEST_REDIS_PORT"));
-        snprintf(vals->v[2], 1100, "USCHAT_MYSQL_HOST=%s", mh ? mh : "127.0.0.1");
-        snprintf(vals->v[3], 1100, "USCHAT_MYSQL_PORT=%s", test_env("USCHAT_TEST_MYSQL_PORT"));
-        snprintf(vals->v[4], 1100, "USCHAT_MYSQL_USER=%s", u ? u : "uschat");
-        snprintf(vals->v[5], 1100, "USCHAT_MYSQL_PASSWORD=%s", pw ? pw : "");
-        snprintf(vals->v[6], 1100, "USCHAT_MYSQL_DATABASE=%s", db ? db : "uschat_test");
-        snprintf(vals->v[7], 1100, "USCHAT_VARIFY_MAIL_DIR=%s", s_path("mail"));
+        snprintf(vals->v[0], 1280, "USCHAT_REDIS_HOST=%s", h ? h : "127.0.0.1");
+        snprintf(vals->v[1], 1280, "USCHAT_REDIS_PORT=%s", test_env("USCHAT_TEST_REDIS_PORT"));
+        snprintf(vals->v[2], 1280, "USCHAT_MYSQL_HOST=%s", mh ? mh : "127.0.0.1");
+        snprintf(vals->v[3], 1280, "USCHAT_MYSQL_PORT=%s", test_env("USCHAT_TEST_MYSQL_PORT"));
+        snprintf(vals->v[4], 1280, "USCHAT_MYSQL_USER=%s", u ? u : "uschat");
+        snprintf(vals->v[5], 1280, "USCHAT_MYSQL_PASSWORD=%s", pw ? pw : "");
+        snprintf(vals->v[6], 1280, "USCHAT_MYSQL_DATABASE=%s", db ? db : "uschat_test");
+        snprintf(vals->v[7], 1280, "USCHAT_VARIFY_MAIL_DIR=%s", s_path("mail"));
         /* ports of its own: a default one (8080, 18091) may be taken on a shared machine */
-        snprintf(vals->v[8], 1100, "USCHAT_CHAT_PORT=%d", test_free_port());
-        snprintf(vals->v[9], 1100, "USCHAT_GATE_PORT=%d", test_free_port());
-        snprintf(vals->v[10], 1100, "USCHAT_FILES_PORT=%d", test_free_port());
-        snprintf(vals->v[11], 1100, "USCHAT_FILES_DIR=%s", s_path("files"));
+        snprintf(vals->v[8], 1280, "USCHAT_CHAT_PORT=%d", test_free_port());
+        snprintf(vals->v[9], 1280, "USCHAT_GATE_PORT=%d", test_free_port());
+        snprintf(vals->v[10], 1280, "USCHAT_FILES_PORT=%d", test_free_port());
+        snprintf(vals->v[11], 1280, "USCHAT_FILES_DIR=%s", s_path("files"));
         for (int i = 0; i < 12; i++)
             env[n++] = vals->v[i];
     }
@@ -348,7 +348,7 @@ static int s_keys(const char *a, const char *b, const char *c);
 static void s_case_signals(int rounds)
 {
     int port = test_free_port(), tap = test_free_port();
-    char ep[128], tp[128], keys[1100];
+    char ep[128], tp[128], keys[1280];
     snprintf(ep, sizeof(ep), "USCHAT_BROKER_ENDPOINT=tcp://127.0.0.1:%d", port);
     snprintf(tp, sizeof(tp), "USCHAT_BROKER_TAP=tcp://127.0.0.1:%d", tap);
     /* as installed: CURVE, a key pair per service (uschat-keys' default: allowed its name) */

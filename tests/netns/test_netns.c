@@ -448,10 +448,10 @@ static void s_case_cluster(void)
     snprintf(db_env[2], 160, "USCHAT_MYSQL_HOST=%s", g_a.address);
     snprintf(db_env[3], 160, "USCHAT_MYSQL_PORT=%d", A_MYSQL_PORT);
     snprintf(db_env[4], 160, "USCHAT_MYSQL_PASSWORD=%s", password);
-    static char gate_env[3][1100];
-    snprintf(gate_env[0], 1100, "USCHAT_GATE_HOST=%s", g_a.address);
-    snprintf(gate_env[1], 1100, "USCHAT_GATE_PORT=%d", A_GATE_PORT);
-    snprintf(gate_env[2], 1100, "USCHAT_VARIFY_MAIL_DIR=%s", s_path("mail"));
+    static char gate_env[3][1280];
+    snprintf(gate_env[0], 1280, "USCHAT_GATE_HOST=%s", g_a.address);
+    snprintf(gate_env[1], 1280, "USCHAT_GATE_PORT=%d", A_GATE_PORT);
+    snprintf(gate_env[2], 1280, "USCHAT_VARIFY_MAIL_DIR=%s", s_path("mail"));
     const char *core_env[] = {db_env[0],
                               db_env[1],
                               db_env[2],

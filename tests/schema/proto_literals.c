@@ -9,7 +9,7 @@
  * .c, .h and .cpp files and reads them as C tokens.
  *
  * Numbers (the DIRs before --keys): comments, string and character literals are skipped (prose
- * and log text may cite an id), and every integer literal whose value is in 1005-1099 (ids 1005
+ * and log text may cite an id), and every integer literal whose value is in 1005-1199 (ids 1005
  * and up, error codes 1005 and up) is reported. The tables themselves are .def files and are
  * not read. One documented exception: 1024, a KiB in every buffer size (the heartbeat reply id
  * it also is appears only as USCHAT_ID_HEARTBEAT_RSP). Codes 1001-1004 are not checked: they
@@ -38,7 +38,7 @@
 #include "uschat/client_proto.h"
 
 #define LOW       (1000 + 5) /* spelled so that this file passes its own check */
-#define HIGH      (1100 - 1)
+#define HIGH      (1200 - 1)
 #define KIB_BYTES 1024 /* the one exception (above) */
 
 static int s_found;

@@ -557,7 +557,7 @@ int main(int argc, char **argv)
         proc_set_add_pid_dir(&o.procs, o.pid_dir);
         /* tools/uschat up keeps Redis and MariaDB pid files in var/servers: a message costs
          * their CPU too */
-        char servers[1100];
+        char servers[1280];
         snprintf(servers, sizeof servers, "%s/../servers", o.pid_dir);
         proc_set_add_pid_dir(&o.procs, servers);
     }
