@@ -55,7 +55,7 @@ typedef struct {
     FILE *out;
     const char *part; /* its path */
     uint64_t written;
-    bool restarted; /* a 200 came where a range was asked: the part was emptied */
+    bool got_body;  /* the answer's first bytes were taken */
     int file_errno; /* a local read/write failed */
     bool too_long;  /* the server sent more than the size */
     uint64_t base;  /* progress: bytes before this request */
@@ -144,9 +144,8 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *arg)
     size_t n = size * nmemb;
     long status = 0;
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (r->out && status == 200 && r->written > 0 && !r->restarted) {
+    if (r->out && status == 200 && r->written > 0 && !r->got_body) {
         /* the whole file where a range was asked: the part starts over */
-        r->restarted = true;
         fclose(r->out);
         r->written = r->base = 0;
         if (!(r->out = fopen(r->part, "wb"))) {
@@ -155,6 +154,7 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *arg)
         }
     }
     if (r->out && (status == 200 || status == 206)) {
+        r->got_body = true;
         if (r->written + n > r->job->info.total) {
             r->too_long = true;
             return 0;
