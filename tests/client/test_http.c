@@ -38,7 +38,7 @@ static const char *s_reply_for(const char *path, int *status)
         return "{\"error\":1004}";
     if (strcmp(path, "/user_login") == 0)
         return "{\"error\":0,\"uid\":1001,\"token\":\"abc123\",\"host\":\"127.0.0.1\","
-               "\"port\":\"18091\"}";
+               "\"port\":\"18091\",\"files_url\":\"http://127.0.0.1:18090\"}";
     if (strcmp(path, "/garbage") == 0)
         return "<html>";
     *status = 404;
@@ -145,6 +145,7 @@ static void test_routes_keepalive(void)
     CHECK_STR(li.token, "abc123");
     CHECK_STR(li.host, "127.0.0.1");
     CHECK_INT(li.port, 18091);
+    CHECK_STR(li.files_url, "http://127.0.0.1:18090");
 
     json_t *reply = NULL;
     long status = 0;

@@ -303,6 +303,101 @@ static void test_parse_chat(void)
     json_decref(b);
 }
 
+/* Image and file messages: the items 1017/1077 send, and the file fields every stored message
+ * carries (1018/1019/1030/1032 items and GROUP_MSG_ITEM alike). */
+static void test_file_messages(void)
+{
+    const char *id = "0123456789abcdef0123456789abcdef";
+    uschat_msg_item_t items[3] = {
+        {.content = "hi", .unique_id = "u-1"},
+        {.content = "[Image]",
+         .unique_id = "u-2",
+         .kind = USCHAT_MSG_IMAGE,
+         .file_id = id,
+         .width = 640,
+         .height = 480,
+         .preview = "iVBORw0KGgo="},
+        {.content = "[File] a.pdf", .unique_id = "u-3", .kind = USCHAT_MSG_FILE, .file_id = id}};
+    EXPECT_JSON(uschat_req_chat_items(5, 77, items, 3),
+                "{\"text_array\":[{\"content\":\"hi\",\"unique_id\":\"u-1\"},"
+                "{\"content\":\"[Image]\",\"file_id\":\"0123456789abcdef0123456789abcdef\","
+                "\"height\":480,\"kind\":1,\"preview\":\"iVBORw0KGgo=\",\"unique_id\":\"u-2\","
+                "\"width\":640},"
+                "{\"content\":\"[File] a.pdf\",\"file_id\":\"0123456789abcdef0123456789abcdef\","
+                "\"kind\":2,\"unique_id\":\"u-3\"}],\"thread_id\":77,\"touid\":5}");
+    EXPECT_JSON(uschat_req_group_items(9, items + 2, 1),
+                "{\"group_id\":9,\"text_array\":[{\"content\":\"[File] a.pdf\","
+                "\"file_id\":\"0123456789abcdef0123456789abcdef\",\"kind\":2,"
+                "\"unique_id\":\"u-3\"}]}");
+    /* a file message without its file, or a kind the protocol does not have */
+    uschat_msg_item_t bad = {.content = "[Image]", .unique_id = "u-4", .kind = USCHAT_MSG_IMAGE};
+    CHECK(uschat_req_chat_items(5, 77, &bad, 1) == NULL);
+    CHECK(uschat_req_group_items(9, &bad, 1) == NULL);
+    CHECK(uschat_req_chat_items(5, 77, NULL, 1) == NULL);
+    bad.file_id = id;
+    bad.kind = USCHAT_MSG_EVENT;
+    CHECK(uschat_req_chat_items(5, 77, &bad, 1) == NULL);
+
+    /* a stored image as 1032 spells it */
+    json_t *b =
+        s_load("{\"sender\":13,\"msg_id\":502,\"seq\":4,\"thread_id\":77,\"unique_id\":\"v\","
+               "\"msg_content\":\"[Image]\",\"chat_time\":\"t\",\"status\":0,\"kind\":1,"
+               "\"file_id\":\"0123456789abcdef0123456789abcdef\",\"file_name\":\"cat.png\","
+               "\"file_size\":\"70000\",\"file_sha256\":\"ab\",\"file_mime\":\"image/png\","
+               "\"width\":640,\"height\":480,\"preview\":\"iVBORw0KGgo=\"}");
+    uschat_chat_msg_t m;
+    CHECK_INT(uschat_parse_chat_msg(b, &m), 0);
+    CHECK_INT(m.kind, USCHAT_MSG_IMAGE);
+    CHECK_STR(m.content, "[Image]");
+    CHECK_STR(m.file.file_id, id);
+    CHECK_STR(m.file.name, "cat.png");
+    CHECK_INT(m.file.size, 70000);
+    CHECK_STR(m.file.sha256, "ab");
+    CHECK_STR(m.file.mime, "image/png");
+    CHECK_INT(m.file.width, 640);
+    CHECK_INT(m.file.height, 480);
+    CHECK_STR(m.file.preview, "iVBORw0KGgo=");
+    json_decref(b);
+
+    /* a text: kind 0 and no file, whatever else a hostile server adds */
+    b = s_load("{\"message_id\":5,\"content\":\"x\",\"file_name\":\"y\",\"width\":3}");
+    CHECK_INT(uschat_parse_chat_msg(b, &m), 0);
+    CHECK_INT(m.kind, USCHAT_MSG_TEXT);
+    CHECK_STR(m.file.name, "");
+    CHECK_INT(m.file.width, 0);
+    json_decref(b);
+    /* unusable types are refused, strings are never NULL */
+    b = s_load("{\"kind\":2,\"file_size\":{}}");
+    CHECK_INT(uschat_parse_chat_msg(b, &m), USCHAT_E_REPLY);
+    json_decref(b);
+    b = s_load("[]");
+    CHECK_INT(uschat_parse_chat_msg(b, &m), USCHAT_E_REPLY);
+    CHECK(m.file.file_id && m.file.name && m.file.preview);
+    json_decref(b);
+
+    /* GROUP_MSG_ITEM: a file; and an event is kind 3 */
+    b = s_load("{\"group_id\":9,\"msg_id\":8,\"seq\":3,\"kind\":2,\"sender\":12,"
+               "\"unique_id\":\"u-3\",\"content\":\"[File] a.pdf\",\"chat_time\":\"t\","
+               "\"file_id\":\"0123456789abcdef0123456789abcdef\",\"file_name\":\"a.pdf\","
+               "\"file_size\":12,\"file_sha256\":\"cd\",\"file_mime\":\"application/pdf\","
+               "\"width\":0,\"height\":0,\"preview\":\"\"}");
+    uschat_group_msg_t g;
+    CHECK_INT(uschat_parse_group_msg(b, &g), 0);
+    CHECK_INT(g.kind, USCHAT_MSG_FILE);
+    CHECK_STR(g.file.name, "a.pdf");
+    CHECK_INT(g.file.size, 12);
+    CHECK_STR(g.file.mime, "application/pdf");
+    CHECK_STR(g.content, "[File] a.pdf");
+    json_decref(b);
+    b = s_load("{\"group_id\":9,\"msg_id\":9,\"seq\":4,\"kind\":3,\"sender\":12,"
+               "\"content\":\"\",\"event\":{\"op\":\"rename\",\"name\":\"n\"}}");
+    CHECK_INT(uschat_parse_group_msg(b, &g), 0);
+    CHECK_INT(g.kind, USCHAT_MSG_EVENT);
+    CHECK_STR(g.event.op, "rename");
+    CHECK_STR(g.file.file_id, "");
+    json_decref(b);
+}
+
 int main(void)
 {
     RUN(test_builders);
@@ -311,5 +406,6 @@ int main(void)
     RUN(test_error_table);
     RUN(test_parse_login_and_users);
     RUN(test_parse_chat);
+    RUN(test_file_messages);
     return CHECK_DONE();
 }

@@ -353,6 +353,10 @@ int uschat_http_login(uschat_http_t *h, const char *email, const char *passwd,
         s_copy_str(r, RSP(token), out->token, sizeof out->token) < 0 ||
         s_copy_str(r, RSP(host), out->host, sizeof out->host) < 0)
         rc = USCHAT_E_REPLY;
+    /* optional: absent from an older gate; one too long for the buffer is refused, never cut */
+    if (rc == 0 && json_object_get(r, RSP(files_url)) &&
+        s_copy_str(r, RSP(files_url), out->files_url, sizeof out->files_url) < 0)
+        rc = USCHAT_E_REPLY;
 #undef RSP
     json_decref(r);
     return rc;

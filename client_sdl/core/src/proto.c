@@ -59,24 +59,71 @@ json_t *uschat_req_auth_friend(int64_t touid, const char *back)
                      USCHAT_FIELD(AUTH_FRIEND_REQ, back), back ? back : "");
 }
 
-json_t *uschat_req_text_chat(int64_t touid, int64_t thread_id, const uschat_text_t *items, size_t n)
+/* One TEXT_ITEM of a 1017/1077: a text, or an image/file naming its upload. NULL when a
+ * required field is missing or the kind unknown. */
+static json_t *s_text_item(const uschat_msg_item_t *t)
 {
-    if (!items || n == 0)
+#define T(f) USCHAT_FIELD(TEXT_ITEM, f)
+    if (!t->content || !t->unique_id || t->kind < USCHAT_MSG_TEXT || t->kind > USCHAT_MSG_FILE)
+        return NULL;
+    json_t *item = json_pack("{s:s, s:s}", T(content), t->content, T(unique_id), t->unique_id);
+    if (!item || t->kind == USCHAT_MSG_TEXT)
+        return item; /* a text is exactly what the seed sends */
+    int bad = !t->file_id || json_object_set_new(item, T(kind), json_integer(t->kind)) < 0 ||
+              json_object_set_new(item, T(file_id), json_string(t->file_id)) < 0;
+    if (!bad && t->width > 0)
+        bad = json_object_set_new(item, T(width), json_integer(t->width)) < 0;
+    if (!bad && t->height > 0)
+        bad = json_object_set_new(item, T(height), json_integer(t->height)) < 0;
+    if (!bad && t->preview && *t->preview)
+        bad = json_object_set_new(item, T(preview), json_string(t->preview)) < 0;
+    if (bad) {
+        json_decref(item);
+        return NULL;
+    }
+    return item;
+#undef T
+}
+
+/* The `text_array` of a 1017/1077 from N items: of TEXTS when not NULL, else of ITEMS. A new
+ * array, or NULL when N is 0 or an item is refused. */
+static json_t *s_text_array(const uschat_text_t *texts, const uschat_msg_item_t *items, size_t n)
+{
+    if ((!texts && !items) || n == 0)
         return NULL;
     json_t *array = json_array();
-    if (!array)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        json_t *item = json_pack("{s:s, s:s}", USCHAT_FIELD(SENT_ITEM, content), items[i].content,
-                                 USCHAT_FIELD(SENT_ITEM, unique_id), items[i].unique_id);
+    for (size_t i = 0; array && i < n; i++) {
+        uschat_msg_item_t text = {0};
+        if (texts)
+            text =
+                (uschat_msg_item_t){.content = texts[i].content, .unique_id = texts[i].unique_id};
+        json_t *item = s_text_item(texts ? &text : &items[i]);
         if (json_array_append_new(array, item) < 0) { /* NULL item fails here too */
             json_decref(array);
             return NULL;
         }
     }
+    return array;
+}
+
+static json_t *s_text_chat(int64_t touid, int64_t thread_id, json_t *array)
+{
+    if (!array)
+        return NULL;
     return json_pack("{s:I, s:I, s:o}", USCHAT_FIELD(TEXT_CHAT_REQ, touid), (json_int_t)touid,
                      USCHAT_FIELD(TEXT_CHAT_REQ, thread_id), (json_int_t)thread_id,
                      USCHAT_FIELD(TEXT_CHAT_REQ, text_array), array);
+}
+
+json_t *uschat_req_text_chat(int64_t touid, int64_t thread_id, const uschat_text_t *items, size_t n)
+{
+    return s_text_chat(touid, thread_id, s_text_array(items, NULL, n));
+}
+
+json_t *uschat_req_chat_items(int64_t touid, int64_t thread_id, const uschat_msg_item_t *items,
+                              size_t n)
+{
+    return s_text_chat(touid, thread_id, s_text_array(NULL, items, n));
 }
 
 json_t *uschat_req_heartbeat(int64_t fromuid)
@@ -227,12 +274,35 @@ int uschat_parse_user(const json_t *obj, uschat_user_t *out)
     return s_user(obj, USCHAT_FIELD(FRIEND_ITEM, uid), out);
 }
 
+/* Reads `kind` and the file fields an image/file message carries (SENT_ITEM, STORED_ITEM and
+ * GROUP_MSG_ITEM spell them alike); a text leaves FILE all 0 / "". */
+static int s_file_meta(const json_t *obj, int *kind, uschat_file_meta_t *file)
+{
+#define F(f) USCHAT_FIELD(STORED_ITEM, f)
+    memset(file, 0, sizeof *file);
+    file->file_id = file->name = file->sha256 = file->mime = file->preview = "";
+    int bad = s_int32(obj, F(kind), kind);
+    if (*kind != USCHAT_MSG_IMAGE && *kind != USCHAT_MSG_FILE)
+        return bad;
+    file->file_id = s_str(obj, F(file_id));
+    file->name = s_str(obj, F(file_name));
+    bad |= s_int(obj, F(file_size), &file->size);
+    file->sha256 = s_str(obj, F(file_sha256));
+    file->mime = s_str(obj, F(file_mime));
+    bad |= s_int32(obj, F(width), &file->width);
+    bad |= s_int32(obj, F(height), &file->height);
+    file->preview = s_str(obj, F(preview));
+    return bad;
+#undef F
+}
+
 int uschat_parse_chat_msg(const json_t *obj, uschat_chat_msg_t *out)
 {
     if (!out)
         return USCHAT_E_ARG;
     memset(out, 0, sizeof *out);
     out->unique_id = out->content = out->chat_time = "";
+    int file_bad = s_file_meta(obj, &out->kind, &out->file); /* "" strings even for a non-object */
     if (!json_is_object(obj))
         return USCHAT_E_REPLY;
     /* 1018/1019 spell the id message_id and the text content; 1030/1032 msg_id, msg_content */
@@ -250,6 +320,7 @@ int uschat_parse_chat_msg(const json_t *obj, uschat_chat_msg_t *out)
     bad |= s_int32(obj, USCHAT_FIELD(STORED_ITEM, status), &out->status);
     out->unique_id = s_str(obj, USCHAT_FIELD(STORED_ITEM, unique_id));
     out->chat_time = s_str(obj, USCHAT_FIELD(STORED_ITEM, chat_time));
+    bad |= file_bad;
     return bad ? USCHAT_E_REPLY : 0;
 }
 
@@ -506,17 +577,22 @@ json_t *uschat_req_group_list(int64_t group_id_cursor)
     return json_pack("{s:I}", USCHAT_FIELD(GROUP_LIST_REQ, group_id), (json_int_t)group_id_cursor);
 }
 
-json_t *uschat_req_group_text(int64_t group_id, const uschat_text_t *items, size_t n)
+static json_t *s_group_text(int64_t group_id, json_t *array)
 {
-    /* the 1017 body's list, under the group's id */
-    json_t *body = uschat_req_text_chat(0, 0, items, n);
-    json_t *list =
-        body ? json_incref(json_object_get(body, USCHAT_FIELD(TEXT_CHAT_REQ, text_array))) : NULL;
-    json_decref(body);
-    if (!list)
+    if (!array)
         return NULL;
     return json_pack("{s:I, s:o}", USCHAT_FIELD(GROUP_TEXT_REQ, group_id), (json_int_t)group_id,
-                     USCHAT_FIELD(GROUP_TEXT_REQ, text_array), list);
+                     USCHAT_FIELD(GROUP_TEXT_REQ, text_array), array);
+}
+
+json_t *uschat_req_group_text(int64_t group_id, const uschat_text_t *items, size_t n)
+{
+    return s_group_text(group_id, s_text_array(items, NULL, n));
+}
+
+json_t *uschat_req_group_items(int64_t group_id, const uschat_msg_item_t *items, size_t n)
+{
+    return s_group_text(group_id, s_text_array(NULL, items, n));
 }
 
 json_t *uschat_req_group_sync(int64_t group_id, int64_t after_seq, int64_t before_seq, int limit)
@@ -569,12 +645,13 @@ int uschat_parse_group_msg(const json_t *obj, uschat_group_msg_t *out)
     memset(out, 0, sizeof *out);
     out->unique_id = out->content = out->chat_time = "";
     out->event.op = out->event.name = out->event.announcement = "";
+    int file_bad = s_file_meta(obj, &out->kind, &out->file); /* "" strings even for a non-object */
     if (!json_is_object(obj))
         return USCHAT_E_REPLY;
     int bad = s_int(obj, M(group_id), &out->group_id);
     bad |= s_int(obj, M(msg_id), &out->msg_id);
     bad |= s_int(obj, M(seq), &out->seq);
-    bad |= s_int32(obj, M(kind), &out->kind);
+    bad |= file_bad;
     bad |= s_int(obj, M(sender), &out->sender);
     out->unique_id = s_str(obj, M(unique_id));
     out->content = s_str(obj, M(content));

@@ -74,6 +74,9 @@ typedef struct {
     char token[128];
     char host[256];
     int port; /* the gate sends it as a string */
+    /* the files service (tus upload, GET /files/<id>) as "http://host:port"; "" when the gate
+     * names none (an older gate, or none configured) */
+    char files_url[256];
 } uschat_login_info_t;
 /* /user_login. On error != 0 only out->error is meaningful. */
 int uschat_http_login(uschat_http_t *h, const char *email, const char *passwd,

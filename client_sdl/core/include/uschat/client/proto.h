@@ -42,6 +42,14 @@ json_t *uschat_req_search(const char *uid_or_name);                             
 json_t *uschat_req_add_friend(int64_t touid, const char *applyname, const char *bakname); /* 1009 */
 json_t *uschat_req_auth_friend(int64_t touid, const char *back);                          /* 1013 */
 
+/* The kind of a message (the `kind` field of docs/protocol.md): a group's events are kind 3. */
+enum {
+    USCHAT_MSG_TEXT = 0,
+    USCHAT_MSG_IMAGE = 1,
+    USCHAT_MSG_FILE = 2,
+    USCHAT_MSG_EVENT = 3, /* groups only: a change of the group (uschat_group_msg_t.event) */
+};
+
 typedef struct {
     const char *content;   /* 1..USCHAT_MAX(TEXT_ITEM, content) bytes of UTF-8 */
     const char *unique_id; /* client-made, unique per sender (see uschat_unique_id()) */
@@ -49,6 +57,23 @@ typedef struct {
 /* 1017; N items (N >= 1). NULL when N is 0 or an item lacks content/unique_id. */
 json_t *uschat_req_text_chat(int64_t touid, int64_t thread_id, const uschat_text_t *items,
                              size_t n);
+
+/* One item of a 1017 or 1077 that may be an image or a file: kind USCHAT_MSG_IMAGE / _FILE
+ * names the finished upload by file_id and still sends a content ("[Image]" / "[File] <name>":
+ * the server stores its own spelling); kind USCHAT_MSG_TEXT is a text as uschat_text_t. */
+typedef struct {
+    const char *content;   /* 1..USCHAT_MAX(TEXT_ITEM, content) bytes of UTF-8 */
+    const char *unique_id; /* client-made, unique per sender (see uschat_unique_id()) */
+    int kind;              /* USCHAT_MSG_TEXT (0), _IMAGE or _FILE */
+    const char *file_id;   /* kind != 0: 32 lower-case hex (X-Uschat-File-Id); required */
+    int width, height;     /* images: pixels, 0..65535; sent when > 0 */
+    const char *preview;   /* images, optional (NULL or "" = none): base64 of a PNG or JPEG of
+                              at most 160x160, at most USCHAT_MAX(TEXT_ITEM, preview) bytes */
+} uschat_msg_item_t;
+/* 1017 with items that may be images or files; N >= 1. NULL when N is 0, an item lacks
+ * content/unique_id, has a kind outside 0..2, or is an image/file without file_id. */
+json_t *uschat_req_chat_items(int64_t touid, int64_t thread_id, const uschat_msg_item_t *items,
+                              size_t n);
 json_t *uschat_req_heartbeat(int64_t fromuid);            /* 1023; fromuid <= 0: omitted */
 json_t *uschat_req_thread_list(int64_t thread_id_cursor); /* 1025 */
 json_t *uschat_req_create_private(int64_t other_id);      /* 1027 */
@@ -77,6 +102,19 @@ typedef struct {
     int status;
 } uschat_user_t;
 
+/* The file an image or file message names (kind 1/2; all 0 / "" for a text). name, size,
+ * sha256 and mime are the files service's record of the upload; width, height and preview are
+ * what the sender's client sent. Fetch the bytes with GET <files_url>/files/<file_id>. */
+typedef struct {
+    const char *file_id; /* 32 hex */
+    const char *name;
+    int64_t size;       /* bytes */
+    const char *sha256; /* 64 hex */
+    const char *mime;
+    int width, height;
+    const char *preview; /* base64 PNG/JPEG, "" when none */
+} uschat_file_meta_t;
+
 /* A chat message: 1018/1019/1014/1015 items (message_id, content) and 1030/1032 items (msg_id,
  * msg_content, sender, thread_id) both fill this; absent ones stay 0 / "". */
 typedef struct {
@@ -86,8 +124,10 @@ typedef struct {
     int64_t thread_id; /* 1030/1032 only */
     const char *unique_id;
     const char *content;
-    const char *chat_time; /* "YYYY-MM-DD HH:MM:SS" UTC */
-    int status;            /* 0 unread, 1 read */
+    const char *chat_time;   /* "YYYY-MM-DD HH:MM:SS" UTC */
+    int status;              /* 0 unread, 1 read */
+    int kind;                /* USCHAT_MSG_TEXT, _IMAGE or _FILE (0 when absent: a text) */
+    uschat_file_meta_t file; /* kind 1/2 */
 } uschat_chat_msg_t;
 
 /* A thread of 1026. last_msg is whatever the server put there (borrowed; may be NULL). */
@@ -193,7 +233,7 @@ int uschat_parse_notify_read(const json_t *body, uschat_notify_read_t *out);
 /* ---- groups (1061-1085) ------------------------------------------------------------------
  * Builders return a new object (caller owns) or NULL; uids lists of N ids (N may be 0 for a
  * create). A change is answered by 1062 (create) or 1064 and reaches every member as a 1079
- * whose item has kind 1 and an `event`. */
+ * whose item has kind 3 (USCHAT_MSG_EVENT) and an `event`. */
 
 json_t *uschat_req_group_create(const char *name, const int64_t *uids, size_t n); /* 1061 */
 json_t *uschat_req_group_invite(int64_t group_id, const int64_t *uids, size_t n); /* 1063 */
@@ -209,13 +249,15 @@ json_t *uschat_req_group_switch(uint16_t req, int64_t group_id, int on);
 json_t *uschat_req_group_list(int64_t group_id_cursor); /* 1075 */
 /* 1077; N items (1 <= N <= 50). NULL when N is 0 or an item lacks content/unique_id. */
 json_t *uschat_req_group_text(int64_t group_id, const uschat_text_t *items, size_t n);
+/* 1077 with items that may be images or files; NULL as for uschat_req_chat_items(). */
+json_t *uschat_req_group_items(int64_t group_id, const uschat_msg_item_t *items, size_t n);
 /* 1080: the messages after after_seq (0 = from my join), or with before_seq > 0 the page below
  * it (paging back); limit 1..200 (<= 0: the server's default). */
 json_t *uschat_req_group_sync(int64_t group_id, int64_t after_seq, int64_t before_seq, int limit);
 json_t *uschat_req_group_read(int64_t group_id, int64_t seq);           /* 1082 */
 json_t *uschat_req_group_members(int64_t group_id, int64_t uid_cursor); /* 1084 */
 
-/* The change a kind-1 message records (GROUP_EVENT_ITEM). */
+/* The change a kind-3 message records (GROUP_EVENT_ITEM). */
 typedef struct {
     const char *op;        /* "create", "invite", "leave", "remove", "admin", "unadmin", "transfer",
                               "rename", "announce", "mute", "mute_all", "invite_policy", "dissolve" */
@@ -228,10 +270,11 @@ typedef struct {
 
 typedef struct { /* GROUP_MSG_ITEM */
     int64_t group_id, msg_id, seq;
-    int kind; /* 0 text, 1 event */
+    int kind; /* USCHAT_MSG_TEXT, _IMAGE, _FILE or _EVENT (3) */
     int64_t sender;
     const char *unique_id, *content, *chat_time;
-    uschat_group_event_t event; /* kind 1 */
+    uschat_group_event_t event; /* kind 3 */
+    uschat_file_meta_t file;    /* kind 1/2 */
 } uschat_group_msg_t;
 
 typedef struct { /* GROUP_ITEM of 1076 */
