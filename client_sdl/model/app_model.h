@@ -54,6 +54,32 @@ typedef enum {
     APP_MSG_FAILED,   /* the server refused it (the user may retry) */
 } app_msg_state_t;
 
+/* Where the bytes of a picture or file message are (model_files.h). */
+typedef enum {
+    APP_FILE_REMOTE = 0, /* on the server only */
+    APP_FILE_MOVING,     /* uploading or downloading (done of size bytes) */
+    APP_FILE_WAITING,    /* the transfer waits for the connection */
+    APP_FILE_PAUSED,
+    APP_FILE_FAILED, /* error says why; it may be retried */
+    APP_FILE_CANCELLED,
+    APP_FILE_LOCAL, /* path is a local copy (my upload's source, or the finished download) */
+} app_file_state_t;
+
+/* The file an image or file message names (kind 1/2). Strings never NULL ("" when unknown). */
+typedef struct app_file {
+    char *file_id, *name, *sha256, *mime, *preview; /* preview: base64 PNG/JPEG */
+    int64_t size;
+    int width, height;
+    char *path;     /* the local copy, "" when none */
+    int64_t xfer;   /* the transfer moving it (transfer.h), 0 when none */
+    bool uploading; /* xfer is my upload (else a download) */
+    app_file_state_t state;
+    uint64_t done;   /* bytes moved so far */
+    char error[128]; /* FAILED: why */
+    bool kept;       /* an outbox entry keeps the message until the server stored it */
+    bool sent;       /* the message went to the chat node */
+} app_file_t;
+
 typedef struct {
     int64_t message_id; /* 0 until committed */
     int64_t seq;        /* 0 until committed */
@@ -62,7 +88,9 @@ typedef struct {
     char *content;
     char chat_time[20]; /* UTC "YYYY-MM-DD HH:MM:SS"; the local send time while sending */
     app_msg_state_t state;
-    int error; /* the server's code for a FAILED message */
+    int error;        /* the server's code for a FAILED message */
+    int kind;         /* USCHAT_MSG_TEXT (0), _IMAGE or _FILE */
+    app_file_t *file; /* kind 1/2: what it names (owned), else NULL */
     /* Scratch for the UI, valid while layout_width is not 0 and reset (layout_width = 0) when
      * the message changes: the bubble's height at that width, and chat_time as the local
      * calendar day and clock, so a frame does not parse every message's time again. */

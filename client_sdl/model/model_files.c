@@ -513,7 +513,8 @@ bool app_model_files_poll(app_model_t *m)
     return changed;
 }
 
-/* ---- the user's actions on a file ------------------------------------------------------------- */
+/* ---- the user's actions on a file -------------------------------------------------------------
+ */
 
 static int s_copy_file(const char *from, const char *to)
 {

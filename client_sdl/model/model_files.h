@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "app_model.h"
+#include "uschat/client/proto.h"
 #include "uschat/client/transfer.h"
 
 /* The transfer module (borrowed; NULL: files cannot be sent or fetched), the folder
@@ -46,7 +47,7 @@ typedef enum {
     APP_FILE_PAUSE,
     APP_FILE_RESUME,
     APP_FILE_CANCEL,
-    APP_FILE_RETRY, /* a failed or cancelled upload or download starts again */
+    APP_FILE_RETRY,   /* a failed or cancelled upload or download starts again */
     APP_FILE_SAVE_AS, /* copy the local copy to ARG (a path) */
 } app_file_op_t;
 

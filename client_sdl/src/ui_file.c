@@ -297,8 +297,8 @@ static void s_meta(ui_app_t *ui, const app_msg_t *msg, bool mine, char *out, siz
         snprintf(out, cap, "%s", msg->layout_clock);
 }
 
-static void s_file_bubble(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, size_t index,
-                          int y, int bmax, bool mine, SDL_Rect *out)
+static void s_file_bubble(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, size_t index, int y,
+                          int bmax, bool mine, SDL_Rect *out)
 {
     const app_file_t *f = msg->file;
     int w = bmax < S_FILE_W ? bmax : S_FILE_W;
@@ -467,8 +467,7 @@ int ui_file_send(ui_app_t *ui, const char *path)
         if (rc == 0 || (rc == -E2BIG && pw > 0)) /* a picture, with or without a preview */
             kind = USCHAT_MSG_IMAGE;
     }
-    int rc = app_model_send_file(ui->model, path, kind, w, h, preview,
-                                 (int64_t)SDL_GetTicks64());
+    int rc = app_model_send_file(ui->model, path, kind, w, h, preview, (int64_t)SDL_GetTicks64());
     free(preview);
     if (rc == 0) {
         ui->conv_scroll = 0;
@@ -581,7 +580,9 @@ static void s_view_load(ui_app_t *ui)
     SDL_Surface *s = ui_image_load_file(msg->file->path, (size_t)200 << 20, &err);
     if (!s) {
         snprintf(fs->view_error, sizeof fs->view_error, "The picture cannot be shown (%s)",
-                 err == -E2BIG ? "too large" : err == -ENOTSUP ? "no image support" : "damaged");
+                 err == -E2BIG     ? "too large"
+                 : err == -ENOTSUP ? "no image support"
+                                   : "damaged");
         return;
     }
     fs->view_tex = SDL_CreateTextureFromSurface(ui->r, s);
@@ -610,10 +611,11 @@ void ui_file_do(ui_app_t *ui, const ui_hit_t *h)
     if (!t || index >= t->nmsgs || !t->msgs[index].file)
         return;
     const app_msg_t *msg = &t->msgs[index];
-    static const app_file_op_t to_model[] = {
-        [UI_FILE_PAUSE] = APP_FILE_PAUSE,   [UI_FILE_RESUME] = APP_FILE_RESUME,
-        [UI_FILE_CANCEL] = APP_FILE_CANCEL, [UI_FILE_RETRY] = APP_FILE_RETRY,
-        [UI_FILE_DOWNLOAD] = APP_FILE_DOWNLOAD};
+    static const app_file_op_t to_model[] = {[UI_FILE_PAUSE] = APP_FILE_PAUSE,
+                                             [UI_FILE_RESUME] = APP_FILE_RESUME,
+                                             [UI_FILE_CANCEL] = APP_FILE_CANCEL,
+                                             [UI_FILE_RETRY] = APP_FILE_RETRY,
+                                             [UI_FILE_DOWNLOAD] = APP_FILE_DOWNLOAD};
     switch (op) {
     case UI_FILE_OPEN_VIEW:
         s_view_drop(fs);

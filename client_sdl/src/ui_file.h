@@ -20,7 +20,7 @@ typedef enum {
     UI_FILE_CANCEL,
     UI_FILE_RETRY,
     UI_FILE_DOWNLOAD,
-    UI_FILE_OPEN, /* with the system's program (xdg-open, ShellExecute) */
+    UI_FILE_OPEN,    /* with the system's program (xdg-open, ShellExecute) */
     UI_FILE_SAVE_AS, /* opens the path field to save a copy */
 } ui_file_op_t;
 

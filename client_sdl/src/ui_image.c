@@ -389,6 +389,11 @@ unsigned char *ui_image_base64_decode(const char *in, size_t in_len, size_t *len
                 return NULL;
             }
         }
+        /* the bits under the padding must be 0: one encoding per byte string */
+        if (i + 4 == in_len && ((pad == 1 && (v[2] & 3)) || (pad == 2 && (v[1] & 15)))) {
+            free(out);
+            return NULL;
+        }
         uint32_t q = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | v[3];
         unsigned char b[3] = {(unsigned char)(q >> 16), (unsigned char)(q >> 8), (unsigned char)q};
         for (int k = 0; k < 3 && o < n; k++)

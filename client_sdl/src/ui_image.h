@@ -53,7 +53,7 @@ SDL_Surface *ui_image_load_file(const char *path, size_t max_bytes, int *err);
 SDL_Surface *ui_image_fit(SDL_Surface *src, int max_w, int max_h);
 
 /* The preview of the picture at PATH for an image message: *b64 (caller frees) the base64 of
- * a PNG of at most UI_IMAGE_PREVIEW_DIM per side and UI_IMAGE_PREVIEW_MAX bytes, *w/*h the
+ * a PNG of at most UI_IMAGE_PREVIEW_DIM per side and UI_IMAGE_PREVIEW_MAX bytes, *w and *h the
  * picture's own size. 0; -E2BIG when even a smaller preview does not fit (the message goes
  * without one); the errors of ui_image_load_file(). */
 int ui_image_make_preview(const char *path, char **b64, int *w, int *h);

@@ -62,6 +62,9 @@ typedef enum {
     UI_ACT_REMOVE_FRIEND, /* arg: uid: the first press arms it, the second removes */
     UI_ACT_DECLINE,       /* arg: uid: a friend request declined */
     UI_ACT_SCALE,         /* arg: percent (0 = from the display's DPI) */
+    UI_ACT_FILE,          /* arg: message index * 8 + ui_file_op_t (ui_file.h) */
+    UI_ACT_ATTACH,        /* the attach button: opens or closes the path field */
+    UI_ACT_VIEW_CLOSE,    /* the full-image view: a click closes it */
 } ui_action_t;
 
 struct ui_app {
@@ -113,7 +116,8 @@ struct ui_app {
     int settings_sex;                      /* its choice, 0-2 */
     ui_line_t *lines;                      /* scratch for wrapping a message */
     size_t lines_cap;
-    int *tops; /* each message's top in the conversation's content, this frame */
+    struct ui_files *files; /* pictures and files (ui_file.c) */
+    int *tops;              /* each message's top in the conversation's content, this frame */
     size_t tops_cap;
 
     uint64_t now_ms;

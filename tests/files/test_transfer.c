@@ -31,17 +31,7 @@
 #include "test_support.h"
 #include "uschat/client/proto.h"
 #include "uschat/client/transfer.h"
-
-#define MIB   (1024 * 1024)
-#define CHUNK (256 * 1024)
-
-typedef struct {
-    chat_pair_t pair;
-    files_user_t alice, bob;
-    files_svc_t svc;
-    char dir[700]; /* scratch: sources, downloads, state folders */
-    char url[64];
-} s_world_t;
+#include "xfer_world.h"
 
 /* What the callback saw (its thread writes, the test reads under the lock). */
 static pthread_mutex_t s_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -56,7 +46,7 @@ static int64_t s_act_id;
 static uint64_t s_act_at;
 static int (*s_act)(uschat_transfer_t *, int64_t);
 
-static void s_on_change(const uschat_xfer_info_t *info, void *arg)
+void xw_on_change(const uschat_xfer_info_t *info, void *arg)
 {
     pthread_mutex_lock(&s_mu);
     if (info->done > s_max_done)
@@ -81,8 +71,8 @@ static void s_on_change(const uschat_xfer_info_t *info, void *arg)
 
 /* Transfer id of t will get act (pause, cancel) once it has at bytes. Call before queuing
  * it (id: the next id t hands out). */
-static void s_act_on(uschat_transfer_t *t, int64_t id, uint64_t at,
-                     int (*act)(uschat_transfer_t *, int64_t))
+void xw_act_on(uschat_transfer_t *t, int64_t id, uint64_t at,
+               int (*act)(uschat_transfer_t *, int64_t))
 {
     pthread_mutex_lock(&s_mu);
     s_act_t = t;
@@ -110,7 +100,7 @@ static uint64_t s_seen_max(void)
     return v;
 }
 
-static uschat_transfer_t *s_module(s_world_t *w, const files_user_t *who, const char *state)
+uschat_transfer_t *xw_module(s_world_t *w, const files_user_t *who, const char *state)
 {
     char dir[800];
     snprintf(dir, sizeof dir, "%s/%s", w->dir, state);
@@ -118,7 +108,7 @@ static uschat_transfer_t *s_module(s_world_t *w, const files_user_t *who, const 
                             .chunk_size = CHUNK,
                             .backoff_min_ms = 100,
                             .backoff_max_ms = 1000,
-                            .on_change = s_on_change};
+                            .on_change = xw_on_change};
     uschat_transfer_t *t = uschat_transfer_new(&o);
     CHECK(t, "transfer module");
     CHECK_INT(uschat_transfer_set_server(t, w->url, who->uid, who->token), 0);
@@ -155,7 +145,7 @@ static void s_wait_done(uschat_transfer_t *t, int64_t id, uint64_t bytes)
     CHECK(false, "transfer %lld stuck at %llu", (long long)id, (unsigned long long)i.done);
 }
 
-static unsigned char *s_write_random(const char *path, size_t len)
+unsigned char *xw_write_random(const char *path, size_t len)
 {
     unsigned char *data = files_random(len);
     FILE *f = fopen(path, "wb");
@@ -189,7 +179,7 @@ static uint64_t s_bytes_in(s_world_t *w)
     return v;
 }
 
-static void s_start(s_world_t *w, const char *tag)
+void xw_start(s_world_t *w, const char *tag)
 {
     chat_pair_start(&w->pair, tag, NULL);
     w->alice.uid = w->pair.alice;
@@ -203,7 +193,7 @@ static void s_start(s_world_t *w, const char *tag)
     CHECK(mkdir(w->dir, 0700) == 0 || errno == EEXIST, "mkdir %s", w->dir);
 }
 
-static void s_stop(s_world_t *w)
+void xw_stop(s_world_t *w)
 {
     files_svc_stop(&w->svc, false);
     chat_pair_stop(&w->pair);
@@ -214,16 +204,16 @@ static void s_stop(s_world_t *w)
 static int s_flow(void)
 {
     s_world_t w = {0};
-    s_start(&w, "xfer_flow");
+    xw_start(&w, "xfer_flow");
     const size_t len = 3 * MIB + 4321;
     char src[800], dest[800], path2[800];
     snprintf(src, sizeof src, "%s/photo 照片.png", w.dir);
-    unsigned char *data = s_write_random(src, len);
-    uschat_transfer_t *t = s_module(&w, &w.alice, "state-a");
+    unsigned char *data = xw_write_random(src, len);
+    uschat_transfer_t *t = xw_module(&w, &w.alice, "state-a");
 
     /* pause once a chunk is on the server, check nothing moves, resume */
     s_mark();
-    s_act_on(t, 1, CHUNK, uschat_transfer_pause);
+    xw_act_on(t, 1, CHUNK, uschat_transfer_pause);
     int64_t id = uschat_transfer_upload(t, src, NULL, "image/png");
     CHECK_INT(id, 1);
     uschat_xfer_info_t i = s_wait_state(t, id, USCHAT_XFER_PAUSED);
@@ -254,7 +244,7 @@ static int s_flow(void)
     CHECK_INT(uschat_transfer_get(t, d, &(uschat_xfer_info_t){0}), -ENOENT);
 
     /* Bob may not fetch it: refused with the service's reason, and retry refused again */
-    uschat_transfer_t *tb = s_module(&w, &w.bob, "state-b");
+    uschat_transfer_t *tb = xw_module(&w, &w.bob, "state-b");
     snprintf(dest, sizeof dest, "%s/bob.png", w.dir);
     d = uschat_transfer_download(tb, i.file_id, len, i.sha256, dest);
     uschat_xfer_info_t f = s_wait_state(tb, d, USCHAT_XFER_FAILED);
@@ -284,7 +274,7 @@ static int s_flow(void)
 
     /* cancel mid-upload: the upload is gone on the server (HEAD 404) */
     s_mark();
-    s_act_on(t, again + 1, CHUNK, uschat_transfer_cancel);
+    xw_act_on(t, again + 1, CHUNK, uschat_transfer_cancel);
     int64_t c = uschat_transfer_upload(t, dest, "other.bin", NULL);
     CHECK_INT(c, again + 1);
     /* other bytes than before (no dedup short-cut): append one byte */
@@ -306,22 +296,22 @@ static int s_flow(void)
     CHECK_INT(uschat_transfer_download(t, "not-an-id", 1, NULL, dest), -EINVAL);
     uschat_transfer_destroy(&t);
     free(data);
-    s_stop(&w);
+    xw_stop(&w);
     return 0;
 }
 
 static int s_restart(void)
 {
     s_world_t w = {0};
-    s_start(&w, "xfer_restart");
+    xw_start(&w, "xfer_restart");
     const size_t len = 12 * MIB + 99;
     char src[800], dest[800];
     snprintf(src, sizeof src, "%s/video.mp4", w.dir);
-    unsigned char *data = s_write_random(src, len);
+    unsigned char *data = xw_write_random(src, len);
 
     /* the client stops mid-upload */
     uint64_t in0 = s_bytes_in(&w);
-    uschat_transfer_t *t = s_module(&w, &w.alice, "state");
+    uschat_transfer_t *t = xw_module(&w, &w.alice, "state");
     int64_t id = uschat_transfer_upload(t, src, NULL, "video/mp4");
     s_wait_done(t, id, 2 * MIB);
     uschat_transfer_destroy(&t);
@@ -329,7 +319,7 @@ static int s_restart(void)
     CHECK(before < len, "finished before the stop");
     /* a new client over the same state folder continues where the server is */
     s_mark();
-    t = s_module(&w, &w.alice, "state");
+    t = xw_module(&w, &w.alice, "state");
     uschat_xfer_info_t i = s_wait_state(t, id, USCHAT_XFER_DONE);
     uint64_t sent = s_bytes_in(&w) - in0;
     pthread_mutex_lock(&s_mu);
@@ -345,7 +335,7 @@ static int s_restart(void)
 
     /* the client stops mid-download, a new one finishes it */
     snprintf(dest, sizeof dest, "%s/video-copy.mp4", w.dir);
-    s_act_on(t, id + 1, 2 * MIB, uschat_transfer_pause);
+    xw_act_on(t, id + 1, 2 * MIB, uschat_transfer_pause);
     int64_t d = uschat_transfer_download(t, fid, len, i.sha256, dest);
     CHECK_INT(d, id + 1);
     s_wait_state(t, d, USCHAT_XFER_PAUSED);
@@ -356,7 +346,7 @@ static int s_restart(void)
     CHECK(stat(part, &st) == 0 && st.st_size > 0, "a part file was kept");
     off_t kept = st.st_size;
     s_mark();
-    t = s_module(&w, &w.alice, "state");
+    t = xw_module(&w, &w.alice, "state");
     CHECK_INT(s_wait_state(t, d, USCHAT_XFER_PAUSED).state, USCHAT_XFER_PAUSED);
     CHECK_INT(uschat_transfer_resume(t, d), 0);
     s_wait_state(t, d, USCHAT_XFER_DONE);
@@ -394,7 +384,7 @@ static int s_restart(void)
     s_check_file(dest, data, len + 1);
     uschat_transfer_destroy(&t);
     free(data);
-    s_stop(&w);
+    xw_stop(&w);
     return 0;
 }
 
@@ -410,8 +400,10 @@ int main(int argc, char **argv)
         rc = s_flow();
     else if (strcmp(which, "restart") == 0)
         rc = s_restart();
+    else if (strcmp(which, "ui") == 0)
+        rc = xw_ui();
     if (rc < 0) {
-        fprintf(stderr, "usage: %s flow|restart\n", argv[0]);
+        fprintf(stderr, "usage: %s flow|restart|ui\n", argv[0]);
         return 2;
     }
     curl_global_cleanup();
