@@ -667,7 +667,8 @@ void ui_file_view_render(ui_app_t *ui)
     if (!fs || !fs->view)
         return;
     s_view_load(ui);
-    SDL_Rect all = {0, 0, ui->w, ui->h};
+    int bottom = ui->h - UI_STATUS_H; /* the status line stays */
+    SDL_Rect all = {0, 0, ui->w, bottom};
     ui_draw_rect(ui->draw, all, UI_RGB(17, 19, 24));
     ui_hit_add(ui, all, UI_ACT_VIEW_CLOSE, 0, NULL);
     size_t index;
@@ -680,13 +681,13 @@ void ui_file_view_render(ui_app_t *ui)
         snprintf(caption, sizeof caption, "%s \xC2\xB7 %dx%d \xC2\xB7 %s", msg->file->name,
                  fs->view_tex ? fs->view_w : msg->file->width,
                  fs->view_tex ? fs->view_h : msg->file->height, size);
-        ui_text_draw_fit(ui->text, UI_FONT_SMALL, caption, 20, ui->h - sh - 14, ui->w - 240,
+        ui_text_draw_fit(ui->text, UI_FONT_SMALL, caption, 20, bottom - sh - 14, ui->w - 240,
                          UI_RGB(209, 213, 219));
     }
     int hw = ui_text_width(ui->text, UI_FONT_SMALL, hint, strlen(hint));
-    ui_text_draw(ui->text, UI_FONT_SMALL, hint, strlen(hint), ui->w - hw - 20, ui->h - sh - 14,
+    ui_text_draw(ui->text, UI_FONT_SMALL, hint, strlen(hint), ui->w - hw - 20, bottom - sh - 14,
                  UI_RGB(156, 163, 175));
-    SDL_Rect box = {20, 20, ui->w - 40, ui->h - 40 - sh - 14};
+    SDL_Rect box = {20, 20, ui->w - 40, bottom - 40 - sh - 14};
     if (fs->view_tex) {
         int w = fs->view_w, h = fs->view_h;
         if (w > box.w || h > box.h) {
