@@ -319,12 +319,15 @@ int model_msg_merge(app_model_t *m, app_thread_t *t, const uschat_chat_msg_t *ms
     } else {
         content = model_strdup(msg->content);
         unique_id = model_strdup(msg->unique_id);
-        if (msg->kind == USCHAT_MSG_IMAGE || msg->kind == USCHAT_MSG_FILE) {
+        /* a picture or file that names none shows as its text ("[Image]") */
+        if ((msg->kind == USCHAT_MSG_IMAGE || msg->kind == USCHAT_MSG_FILE) && msg->file.file_id &&
+            *msg->file.file_id) {
             file = model_file_new(&msg->file);
             model_file_found(m, file);
         }
     }
-    bool file_ok = file || (msg->kind != USCHAT_MSG_IMAGE && msg->kind != USCHAT_MSG_FILE);
+    bool file_ok = file || !(msg->kind == USCHAT_MSG_IMAGE || msg->kind == USCHAT_MSG_FILE) ||
+                   !msg->file.file_id || !*msg->file.file_id;
     app_msg_t *n = (content && unique_id && file_ok) ? s_insert_at(t, at) : NULL;
     if (!n) {
         free(content);

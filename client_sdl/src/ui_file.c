@@ -297,21 +297,29 @@ static void s_meta(ui_app_t *ui, const app_msg_t *msg, bool mine, char *out, siz
         snprintf(out, cap, "%s", msg->layout_clock);
 }
 
+/* A bubble's frame of W x H at Y (its side by MINE; a shadow under a friend's), drawn. */
+static SDL_Rect s_frame(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, int y, int w, int h,
+                        bool mine)
+{
+    int x = mine ? area.x + area.w - 20 - w : area.x + 20;
+    SDL_Rect rc = {x, y, w, h};
+    if (!mine)
+        ui_draw_round(ui->draw, (SDL_Rect){x, y + 1, w, h}, UI_BUBBLE_R, UI_RGB(218, 222, 229));
+    ui_draw_round(ui->draw, rc, UI_BUBBLE_R,
+                  mine ? (msg->state == APP_MSG_FAILED ? UI_RGB(232, 96, 96) : UI_C_OWN_BUBBLE)
+                       : UI_C_PEER_BUBBLE);
+    return rc;
+}
+
 static void s_file_bubble(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, size_t index, int y,
                           int bmax, bool mine, SDL_Rect *out)
 {
     const app_file_t *f = msg->file;
     int w = bmax < S_FILE_W ? bmax : S_FILE_W;
-    int h = ui_file_bubble_h(ui, msg, bmax);
-    int x = mine ? area.x + area.w - 20 - w : area.x + 20;
-    *out = (SDL_Rect){x, y, w, h};
+    *out = s_frame(ui, area, msg, y, w, ui_file_bubble_h(ui, msg, bmax), mine);
+    int x = out->x;
     SDL_Color fg = mine ? UI_C_OWN_TEXT : UI_C_TEXT, sub = mine ? UI_C_OWN_META : UI_C_TEXT2;
     SDL_Color link = mine ? UI_C_OWN_TEXT : UI_C_ACCENT;
-    if (!mine)
-        ui_draw_round(ui->draw, (SDL_Rect){x, y + 1, w, h}, UI_BUBBLE_R, UI_RGB(218, 222, 229));
-    ui_draw_round(ui->draw, *out, UI_BUBBLE_R,
-                  mine ? (msg->state == APP_MSG_FAILED ? UI_RGB(232, 96, 96) : UI_C_OWN_BUBBLE)
-                       : UI_C_PEER_BUBBLE);
     s_icon(ui, x + 12, y + S_PAD, f->name, mine);
     int tx = x + 12 + S_ICON_W + 10, tw = w - (tx - x) - 12;
     ui_text_draw_fit(ui->text, UI_FONT_BODY, f->name, tx, y + S_PAD + 2, tw, fg);
@@ -348,15 +356,10 @@ static void s_image_bubble(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, si
     const app_file_t *f = msg->file;
     int iw, ih;
     s_image_box(ui, msg, bmax, &iw, &ih);
-    int w = iw + 8, h = ui_file_bubble_h(ui, msg, bmax);
-    int x = mine ? area.x + area.w - 20 - w : area.x + 20;
-    *out = (SDL_Rect){x, y, w, h};
+    int w = iw + 8;
+    *out = s_frame(ui, area, msg, y, w, ui_file_bubble_h(ui, msg, bmax), mine);
+    int x = out->x;
     SDL_Color sub = mine ? UI_C_OWN_META : UI_C_TEXT2;
-    if (!mine)
-        ui_draw_round(ui->draw, (SDL_Rect){x, y + 1, w, h}, UI_BUBBLE_R, UI_RGB(218, 222, 229));
-    ui_draw_round(ui->draw, *out, UI_BUBBLE_R,
-                  mine ? (msg->state == APP_MSG_FAILED ? UI_RGB(232, 96, 96) : UI_C_OWN_BUBBLE)
-                       : UI_C_PEER_BUBBLE);
     SDL_Rect pic = {x + 4, y + 4, iw, ih};
     s_entry_t *e = s_preview(ui, msg);
     if (e) {

@@ -295,6 +295,20 @@ static void s_b64(const char *in, char *out, size_t cap)
                       sodium_base64_VARIANT_ORIGINAL);
 }
 
+/* SHA-256 of PATH into HEX for a try: XFER_TRY_DONE, or how the try ends. */
+static xfer_try_t s_hash(uschat_transfer_t *t, s_job_t *job, const char *path, char hex[65])
+{
+    int rc = xfer_sha256_file(path, hex, t, job);
+    if (rc == -ECANCELED)
+        return XFER_TRY_STOPPED;
+    if (rc != 0) {
+        job->info.error = USCHAT_XFER_E_FILE;
+        job->info.sys_errno = -rc;
+        return XFER_TRY_FAILED;
+    }
+    return XFER_TRY_DONE;
+}
+
 /* ---- upload -------------------------------------------------------------------------- */
 
 static void s_set_url(uschat_transfer_t *t, s_job_t *job, const char *url)
@@ -376,14 +390,9 @@ xfer_try_t xfer_run_upload(uschat_transfer_t *t, s_job_t *job, const xfer_server
     }
     if (!*i->sha256) {
         char hex[65];
-        int rc = xfer_sha256_file(job->path, hex, t, job);
-        if (rc == -ECANCELED)
-            return XFER_TRY_STOPPED;
-        if (rc != 0) {
-            i->error = USCHAT_XFER_E_FILE;
-            i->sys_errno = -rc;
-            return XFER_TRY_FAILED;
-        }
+        xfer_try_t h = s_hash(t, job, job->path, hex);
+        if (h != XFER_TRY_DONE)
+            return h;
         pthread_mutex_lock(&t->mu);
         memcpy(i->sha256, hex, sizeof i->sha256);
         i->total = (uint64_t)st.st_size;
@@ -489,14 +498,9 @@ static xfer_try_t s_finish_download(uschat_transfer_t *t, s_job_t *job, const ch
         pthread_mutex_unlock(&t->mu);
     }
     char hex[65];
-    int rc = xfer_sha256_file(part, hex, t, job);
-    if (rc == -ECANCELED)
-        return XFER_TRY_STOPPED;
-    if (rc != 0) {
-        i->error = USCHAT_XFER_E_FILE;
-        i->sys_errno = -rc;
-        return XFER_TRY_FAILED;
-    }
+    xfer_try_t h = s_hash(t, job, part, hex);
+    if (h != XFER_TRY_DONE)
+        return h;
     if (*i->sha256 && strcmp(hex, i->sha256) != 0) {
         remove(part);
         i->error = USCHAT_XFER_E_CHECKSUM;
