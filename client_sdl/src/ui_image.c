@@ -78,7 +78,10 @@ static int s_probe_jpeg(const unsigned char *d, size_t len, int *w, int *h)
 
 static int s_probe_webp(const unsigned char *d, size_t len, int *w, int *h)
 {
-    if (len < 30)
+    /* the RIFF length must fit the bytes: SDL2_image 2.6 leaks on a cut file */
+    uint32_t riff =
+        (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 | (uint32_t)d[7] << 24;
+    if (len < 30 || riff < 22 || riff > len - 8)
         return -EINVAL;
     if (memcmp(d + 12, "VP8X", 4) == 0) {
         *w = (int)s_le24(d + 24) + 1;

@@ -275,14 +275,12 @@ static void s_cond_wait_ms(uschat_transfer_t *t, int ms)
 }
 
 /* Lock held: what a try's end does to JOB's state. True when the state file must be saved. */
-static bool s_after_try(uschat_transfer_t *t, s_job_t *job, xfer_try_t r, uint64_t gen,
-                        bool *terminate)
+static bool s_after_try(uschat_transfer_t *t, s_job_t *job, xfer_try_t r, uint64_t gen)
 {
     uschat_xfer_info_t *i = &job->info;
     if (job->cancel_req) {
         job->cancel_req = false;
         i->state = USCHAT_XFER_CANCELLED;
-        *terminate = i->dir == USCHAT_XFER_UPLOAD && *job->url;
         return true;
     }
     switch (r) {
@@ -341,24 +339,27 @@ static void *s_main(void *arg)
         s_notify(t, job);
         xfer_try_t r = job->info.dir == USCHAT_XFER_UPLOAD ? xfer_run_upload(t, job, &srv)
                                                            : xfer_run_download(t, job, &srv);
+        /* a cancel is carried out before it shows: once CANCELLED is seen, the upload is
+         * gone from the service and a partial download from the disk */
         pthread_mutex_lock(&t->mu);
-        bool terminate = false;
-        bool save = s_after_try(t, job, r, gen, &terminate);
+        bool cancel = job->cancel_req;
         char url[sizeof job->url];
         s_copy_str(url, sizeof url, job->url);
-        if (r == XFER_TRY_DONE || r == XFER_TRY_FAILED)
-            job->backoff_ms = 0;
-        bool cancelled = job->info.state == USCHAT_XFER_CANCELLED;
-        if (cancelled)
-            job->url[0] = '\0';
         pthread_mutex_unlock(&t->mu);
-        if (terminate)
+        if (cancel && job->info.dir == USCHAT_XFER_UPLOAD && *url)
             xfer_terminate(t, url, &srv);
-        if (cancelled && job->info.dir == USCHAT_XFER_DOWNLOAD) {
+        if (cancel && job->info.dir == USCHAT_XFER_DOWNLOAD) {
             char part[1100];
             snprintf(part, sizeof part, "%s.part", job->path);
             remove(part);
         }
+        pthread_mutex_lock(&t->mu);
+        bool save = s_after_try(t, job, r, gen);
+        if (r == XFER_TRY_DONE || r == XFER_TRY_FAILED)
+            job->backoff_ms = 0;
+        if (job->info.state == USCHAT_XFER_CANCELLED)
+            job->url[0] = '\0';
+        pthread_mutex_unlock(&t->mu);
         if (save)
             xfer_save(t, job);
         s_notify(t, job);
