@@ -335,7 +335,7 @@ static void s_file_bubble(ui_app_t *ui, SDL_Rect area, const app_msg_t *msg, siz
         ly += S_BAR_H + 6;
     }
     int ax = s_actions(ui, msg, index, x + 12, ly, link);
-    char meta[96], words[160];
+    char meta[160], words[160];
     s_meta(ui, msg, mine, meta, sizeof meta);
     s_state_words(f, words, sizeof words);
     if (*words) {
