@@ -289,6 +289,18 @@ static int s_flow(void)
     /* the next one in the queue goes on */
     s_wait_state(t, c2, USCHAT_XFER_DONE);
 
+    /* an upload queued under Alice's login waits while Bob is logged in, and goes on with
+     * hers: it never moves under another user's token */
+    CHECK_INT(uschat_transfer_set_server(t, NULL, w.alice.uid, w.alice.token), 0); /* offline */
+    int64_t hers = uschat_transfer_upload(t, src, "hers.png", "image/png");
+    CHECK_INT(uschat_transfer_set_server(t, w.url, w.bob.uid, w.bob.token), 0);
+    usleep(300 * 1000);
+    uschat_xfer_info_t hi;
+    CHECK_INT(uschat_transfer_get(t, hers, &hi), 0);
+    CHECK_INT(hi.state, USCHAT_XFER_QUEUED);
+    CHECK_INT(uschat_transfer_set_server(t, w.url, w.alice.uid, w.alice.token), 0);
+    s_wait_state(t, hers, USCHAT_XFER_DONE);
+
     /* a file that is not there */
     snprintf(path2, sizeof path2, "%s/missing", w.dir);
     CHECK_INT(uschat_transfer_upload(t, path2, NULL, NULL), -ENOENT);

@@ -55,13 +55,13 @@ static void s_state_path(const uschat_transfer_t *t, int64_t id, char *out, size
 static json_t *s_job_json(const s_job_t *job)
 {
     const uschat_xfer_info_t *i = &job->info;
-    return json_pack("{sI ss ss ss ss ss sI sI ss ss ss si si ss sb}", "id", (json_int_t)i->id,
+    return json_pack("{sI ss ss ss ss ss sI sI ss ss ss si si ss sb sI}", "id", (json_int_t)i->id,
                      "dir", i->dir == USCHAT_XFER_UPLOAD ? "upload" : "download", "state",
                      s_state_words[i->state], "path", job->path, "name", job->name ? job->name : "",
                      "mime", job->mime ? job->mime : "", "size", (json_int_t)i->total, "mtime",
                      (json_int_t)job->mtime, "sha256", i->sha256, "url", job->url, "file_id",
                      i->file_id, "error", i->error, "status", (int)i->status, "reason", i->reason,
-                     "deduplicated", i->deduplicated);
+                     "deduplicated", i->deduplicated, "owner", (json_int_t)job->owner);
 }
 
 void xfer_save(uschat_transfer_t *t, s_job_t *job)
@@ -158,6 +158,7 @@ static s_job_t *s_job_load(const char *file)
     if (i->dir == USCHAT_XFER_DOWNLOAD && !*i->file_id)
         goto bad;
     job->mtime = json_integer_value(json_object_get(o, "mtime"));
+    job->owner = json_integer_value(json_object_get(o, "owner"));
     job->path = strdup(path);
     const char *name = json_string_value(json_object_get(o, "name"));
     const char *mime = json_string_value(json_object_get(o, "mime"));
@@ -244,6 +245,8 @@ static s_job_t *s_pick(uschat_transfer_t *t, int *wait_ms)
     int64_t now = xfer_now_ms();
     for (s_job_t *j = t->jobs; j; j = j->next) {
         uschat_xfer_state_t s = j->info.state;
+        if (j->owner && j->owner != t->uid)
+            continue; /* another user's: it waits for their login */
         if (s == USCHAT_XFER_QUEUED)
             return j;
         if (s == USCHAT_XFER_WAITING) {
@@ -474,6 +477,7 @@ static int64_t s_enqueue(uschat_transfer_t *t, s_job_t *job)
     pthread_mutex_lock(&t->mu);
     job->info.id = t->next_id++;
     job->info.state = USCHAT_XFER_QUEUED;
+    job->owner = t->uid;
     s_job_t **tail = &t->jobs;
     while (*tail)
         tail = &(*tail)->next;

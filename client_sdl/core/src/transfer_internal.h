@@ -17,6 +17,7 @@ typedef struct s_job {
     char *path; /* upload: the source; download: the destination */
     char *name, *mime;
     int64_t mtime;  /* upload: the source's mtime when it was hashed */
+    int64_t owner;  /* the uid it was queued under: it moves only with that login (0: any) */
     char url[96];   /* upload: "/uploads/<id>" once created */
     bool pause_req; /* the user asked; the try in flight stops at its next progress call */
     bool cancel_req;

@@ -10,6 +10,9 @@
  * unfinished one up again. A download is written to "<dest>.part" and renamed to <dest> once
  * its SHA-256 matches.
  *
+ * A transfer belongs to the login it was queued under (the uid of uschat_transfer_set_server
+ * then): another user's login leaves it waiting, so it never moves under their token.
+ *
  * Threads: every function is thread-safe. The callback runs on the transfer thread (after
  * each state change, and for progress at most every 100 ms): it must not block and must not
  * call uschat_transfer_destroy(); it may call the other functions.
