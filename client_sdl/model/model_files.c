@@ -32,6 +32,13 @@
 #define s_mkdir(p) mkdir((p), 0700)
 #endif
 
+/* An outbox entry is the 1017 to send, with the file's fields as a stored message names them,
+ * the login it belongs to and the upload (xfer, path). */
+#define O_LOGIN(f) USCHAT_FIELD(HTTP_LOGIN_RSP, f)
+#define O_REQ(f)   USCHAT_FIELD(TEXT_CHAT_REQ, f)
+#define O_ITEM(f)  USCHAT_FIELD(TEXT_ITEM, f)
+#define O_SENT(f)  USCHAT_FIELD(SENT_ITEM, f)
+
 struct model_files {
     uschat_transfer_t *xfer;
     char *downloads, *outbox;
@@ -212,12 +219,13 @@ static void s_outbox_path(const app_model_t *m, const char *unique_id, char *out
 static void s_outbox_save(app_model_t *m, const app_thread_t *t, const app_msg_t *msg)
 {
     const app_file_t *f = msg->file;
-    json_t *o = json_pack("{sI sI sI ss ss si sI ss ss ss sI si si ss}", "uid",
-                          (json_int_t)m->self.uid, "thread_id", (json_int_t)t->thread_id, "peer",
-                          (json_int_t)t->peer, "unique_id", msg->unique_id, "chat_time",
-                          msg->chat_time, "kind", msg->kind, "xfer", (json_int_t)f->xfer, "path",
-                          f->path, "name", f->name, "mime", f->mime, "size", (json_int_t)f->size,
-                          "width", f->width, "height", f->height, "preview", f->preview);
+    json_t *o = json_pack(
+        "{sI sI sI ss ss si sI ss ss ss sI si si ss}", O_LOGIN(uid), (json_int_t)m->self.uid,
+        O_REQ(thread_id), (json_int_t)t->thread_id, O_REQ(touid), (json_int_t)t->peer,
+        O_ITEM(unique_id), msg->unique_id, O_SENT(chat_time), msg->chat_time, O_ITEM(kind),
+        msg->kind, "xfer", (json_int_t)f->xfer, "path", f->path, O_SENT(file_name), f->name,
+        O_SENT(file_mime), f->mime, O_SENT(file_size), (json_int_t)f->size, O_ITEM(width), f->width,
+        O_ITEM(height), f->height, O_ITEM(preview), f->preview);
     if (!o)
         return;
     char path[1200], tmp[1210];
@@ -250,12 +258,12 @@ static bool s_has_unique(const app_thread_t *t, const char *unique_id)
 /* One kept entry back into its thread as a SENDING message (unless the thread has it). */
 static void s_outbox_restore_one(app_model_t *m, const json_t *o)
 {
-    json_int_t uid = json_integer_value(json_object_get(o, "uid"));
-    json_int_t thread_id = json_integer_value(json_object_get(o, "thread_id"));
-    json_int_t peer = json_integer_value(json_object_get(o, "peer"));
-    const char *unique_id = json_string_value(json_object_get(o, "unique_id"));
-    const char *chat_time = json_string_value(json_object_get(o, "chat_time"));
-    int kind = (int)json_integer_value(json_object_get(o, "kind"));
+    json_int_t uid = json_integer_value(json_object_get(o, O_LOGIN(uid)));
+    json_int_t thread_id = json_integer_value(json_object_get(o, O_REQ(thread_id)));
+    json_int_t peer = json_integer_value(json_object_get(o, O_REQ(touid)));
+    const char *unique_id = json_string_value(json_object_get(o, O_ITEM(unique_id)));
+    const char *chat_time = json_string_value(json_object_get(o, O_SENT(chat_time)));
+    int kind = (int)json_integer_value(json_object_get(o, O_ITEM(kind)));
     if (uid != m->self.uid || thread_id <= 0 || peer <= 0 || !unique_id || !*unique_id ||
         (kind != USCHAT_MSG_IMAGE && kind != USCHAT_MSG_FILE))
         return;
@@ -266,12 +274,12 @@ static void s_outbox_restore_one(app_model_t *m, const json_t *o)
     if (!f)
         return;
     s_set(&f->path, json_string_value(json_object_get(o, "path")));
-    s_set(&f->name, json_string_value(json_object_get(o, "name")));
-    s_set(&f->mime, json_string_value(json_object_get(o, "mime")));
-    s_set(&f->preview, json_string_value(json_object_get(o, "preview")));
-    f->size = json_integer_value(json_object_get(o, "size"));
-    f->width = (int)json_integer_value(json_object_get(o, "width"));
-    f->height = (int)json_integer_value(json_object_get(o, "height"));
+    s_set(&f->name, json_string_value(json_object_get(o, O_SENT(file_name))));
+    s_set(&f->mime, json_string_value(json_object_get(o, O_SENT(file_mime))));
+    s_set(&f->preview, json_string_value(json_object_get(o, O_ITEM(preview))));
+    f->size = json_integer_value(json_object_get(o, O_SENT(file_size)));
+    f->width = (int)json_integer_value(json_object_get(o, O_ITEM(width)));
+    f->height = (int)json_integer_value(json_object_get(o, O_ITEM(height)));
     f->xfer = json_integer_value(json_object_get(o, "xfer"));
     f->uploading = true;
     f->kept = true;

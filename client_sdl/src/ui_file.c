@@ -152,7 +152,7 @@ static void s_image_box(ui_app_t *ui, const app_msg_t *msg, int bmax, int *w, in
         ih = e ? e->h : 3;
     }
     int max = bmax - 2 * 4 < S_IMG_MAX ? bmax - 2 * 4 : S_IMG_MAX;
-    if ((int64_t)iw * max > (int64_t)ih * max && iw > ih) {
+    if (iw >= ih) {
         *w = max;
         *h = (int)((int64_t)ih * max / iw);
     } else {

@@ -24,6 +24,8 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "uschat/client_proto.h"
+
 #ifdef _WIN32
 #include <direct.h>
 #define s_mkdir(p) _mkdir(p)
@@ -32,6 +34,8 @@
 #endif
 
 #define S_PROGRESS_MS 100
+/* the state file names the file as a message does */
+#define S_FILE(f) USCHAT_FIELD(SENT_ITEM, f)
 
 int64_t xfer_now_ms(void)
 {
@@ -57,11 +61,12 @@ static json_t *s_job_json(const s_job_t *job)
     const uschat_xfer_info_t *i = &job->info;
     return json_pack("{sI ss ss ss ss ss sI sI ss ss ss si si ss sb sI}", "id", (json_int_t)i->id,
                      "dir", i->dir == USCHAT_XFER_UPLOAD ? "upload" : "download", "state",
-                     s_state_words[i->state], "path", job->path, "name", job->name ? job->name : "",
-                     "mime", job->mime ? job->mime : "", "size", (json_int_t)i->total, "mtime",
-                     (json_int_t)job->mtime, "sha256", i->sha256, "url", job->url, "file_id",
-                     i->file_id, "error", i->error, "status", (int)i->status, "reason", i->reason,
-                     "deduplicated", i->deduplicated, "owner", (json_int_t)job->owner);
+                     s_state_words[i->state], "path", job->path, S_FILE(file_name),
+                     job->name ? job->name : "", "mime", job->mime ? job->mime : "", "size",
+                     (json_int_t)i->total, "mtime", (json_int_t)job->mtime, "sha256", i->sha256,
+                     "url", job->url, S_FILE(file_id), i->file_id, "failure", i->error,
+                     "http_status", (int)i->status, "failure_word", i->reason, "deduplicated",
+                     i->deduplicated, "login_uid", (json_int_t)job->owner);
 }
 
 void xfer_save(uschat_transfer_t *t, s_job_t *job)
@@ -142,12 +147,12 @@ static s_job_t *s_job_load(const char *file)
     for (int s = 0; s <= USCHAT_XFER_CANCELLED; s++)
         if (strcmp(state, s_state_words[s]) == 0 && s >= USCHAT_XFER_PAUSED)
             i->state = (uschat_xfer_state_t)s;
-    i->error = (int)json_integer_value(json_object_get(o, "error"));
-    i->status = (long)json_integer_value(json_object_get(o, "status"));
+    i->error = (int)json_integer_value(json_object_get(o, "failure"));
+    i->status = (long)json_integer_value(json_object_get(o, "http_status"));
     i->deduplicated = json_is_true(json_object_get(o, "deduplicated"));
-    s_copy_str(i->reason, sizeof i->reason, json_string_value(json_object_get(o, "reason")));
+    s_copy_str(i->reason, sizeof i->reason, json_string_value(json_object_get(o, "failure_word")));
     const char *sha = json_string_value(json_object_get(o, "sha256"));
-    const char *fid = json_string_value(json_object_get(o, "file_id"));
+    const char *fid = json_string_value(json_object_get(o, S_FILE(file_id)));
     const char *url = json_string_value(json_object_get(o, "url"));
     if (sha && s_is_hex(sha, 64))
         s_copy_str(i->sha256, sizeof i->sha256, sha);
@@ -158,9 +163,9 @@ static s_job_t *s_job_load(const char *file)
     if (i->dir == USCHAT_XFER_DOWNLOAD && !*i->file_id)
         goto bad;
     job->mtime = json_integer_value(json_object_get(o, "mtime"));
-    job->owner = json_integer_value(json_object_get(o, "owner"));
+    job->owner = json_integer_value(json_object_get(o, "login_uid"));
     job->path = strdup(path);
-    const char *name = json_string_value(json_object_get(o, "name"));
+    const char *name = json_string_value(json_object_get(o, S_FILE(file_name)));
     const char *mime = json_string_value(json_object_get(o, "mime"));
     job->name = strdup(name ? name : "");
     job->mime = strdup(mime ? mime : "");

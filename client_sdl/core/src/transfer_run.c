@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "transfer_internal.h"
+#include "uschat/client_proto.h"
 
 #ifdef _WIN32
 #define s_fseek _fseeki64
@@ -282,7 +283,7 @@ static xfer_try_t s_classify(s_req_t *r, CURLcode rc)
     i->error = USCHAT_XFER_E_REFUSED;
     i->reason[0] = '\0';
     json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
-    const char *word = json_string_value(json_object_get(o, "error"));
+    const char *word = json_string_value(json_object_get(o, USCHAT_FIELD(HTTP_REFUSAL, error)));
     if (word)
         snprintf(i->reason, sizeof i->reason, "%s", word);
     json_decref(o);
