@@ -299,6 +299,9 @@ int app_config_load_login(app_saved_login_t *out)
         snprintf(out->token, sizeof out->token, "%s", token);
         snprintf(out->host, sizeof out->host, "%s", host);
         snprintf(out->email, sizeof out->email, "%s", email ? email : "");
+        const char *files = json_string_value(json_object_get(j, KEPT(files_url)));
+        if (files && strlen(files) < sizeof out->files_url)
+            snprintf(out->files_url, sizeof out->files_url, "%s", files);
         rc = 0;
     }
     json_decref(j);
@@ -307,9 +310,10 @@ int app_config_load_login(app_saved_login_t *out)
 
 int app_config_save_login(const app_saved_login_t *login)
 {
-    json_t *j = json_pack("{sIsssssiss}", KEPT(uid), (json_int_t)login->uid, KEPT(token),
+    json_t *j = json_pack("{sIsssssissss?}", KEPT(uid), (json_int_t)login->uid, KEPT(token),
                           login->token, KEPT(host), login->host, KEPT(port), login->port,
-                          USCHAT_FIELD(HTTP_LOGIN_REQ, email), login->email);
+                          USCHAT_FIELD(HTTP_LOGIN_REQ, email), login->email, KEPT(files_url),
+                          login->files_url[0] ? login->files_url : NULL);
     char *text = j ? json_dumps(j, 0) : NULL;
     int rc = text ? s_write("login", text, true) : -1;
     if (text) {

@@ -55,6 +55,7 @@ typedef struct {
     char host[256];
     int port;
     char email[256];
+    char files_url[256]; /* the files service of that login ("" none) */
 } app_saved_login_t;
 /* 0 when a usable kept login was read into OUT, else -1. */
 int app_config_load_login(app_saved_login_t *out);

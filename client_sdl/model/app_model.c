@@ -127,6 +127,7 @@ void app_model_destroy(app_model_t **p)
     app_model_t *m = *p;
     model_clear_session(m);
     s_outbox_free(m);
+    model_files_free(m);
     free(m->friends);
     free(m->applies);
     free(m->rows);

@@ -54,6 +54,32 @@ typedef enum {
     APP_MSG_FAILED,   /* the server refused it (the user may retry) */
 } app_msg_state_t;
 
+/* Where the bytes of a picture or file message are (model_files.h). */
+typedef enum {
+    APP_FILE_REMOTE = 0, /* on the server only */
+    APP_FILE_MOVING,     /* uploading or downloading (done of size bytes) */
+    APP_FILE_WAITING,    /* the transfer waits for the connection */
+    APP_FILE_PAUSED,
+    APP_FILE_FAILED, /* error says why; it may be retried */
+    APP_FILE_CANCELLED,
+    APP_FILE_LOCAL, /* path is a local copy (my upload's source, or the finished download) */
+} app_file_state_t;
+
+/* The file an image or file message names (kind 1/2). Strings never NULL ("" when unknown). */
+typedef struct app_file {
+    char *file_id, *name, *sha256, *mime, *preview; /* preview: base64 PNG/JPEG */
+    int64_t size;
+    int width, height;
+    char *path;     /* the local copy, "" when none */
+    int64_t xfer;   /* the transfer moving it (transfer.h), 0 when none */
+    bool uploading; /* xfer is my upload (else a download) */
+    app_file_state_t state;
+    uint64_t done;   /* bytes moved so far */
+    char error[128]; /* FAILED: why */
+    bool kept;       /* an outbox entry keeps the message until the server stored it */
+    bool sent;       /* the message went to the chat node */
+} app_file_t;
+
 typedef struct {
     int64_t message_id; /* 0 until committed */
     int64_t seq;        /* 0 until committed */
@@ -63,11 +89,13 @@ typedef struct {
     char chat_time[20]; /* UTC "YYYY-MM-DD HH:MM:SS"; the local send time while sending */
     app_msg_state_t state;
     int error; /* the server's code for a FAILED message */
-    /* Groups (model_group.c): kind 1 is a change of the group, shown as a centred line;
-     * content then holds its sentence ("Ann added Ben") and event the stored change (JSON,
-     * kept to say it again with the names learnt later). read_by: how many members have read
-     * one of my messages, 0 when not known. */
+    /* kind: USCHAT_MSG_TEXT, _IMAGE or _FILE (file then names the file, owned, else NULL), or
+     * in groups (model_group.c) USCHAT_MSG_EVENT, a change of the group shown as a centred
+     * line: content then holds its sentence ("Ann added Ben") and event the stored change
+     * (JSON, kept to say it again with the names learnt later). read_by: how many members have
+     * read one of my group messages, 0 when not known. */
     int kind;
+    app_file_t *file;
     char *event;
     int64_t read_by;
     /* Scratch for the UI, valid while layout_width is not 0 and reset (layout_width = 0) when

@@ -54,8 +54,13 @@ static int s_merge_items(app_model_t *m, app_thread_t *t, const json_t *items, i
     return fresh;
 }
 
-static void s_send_text_item(app_model_t *m, const app_thread_t *t, const app_msg_t *msg)
+static void s_send_text_item(app_model_t *m, const app_thread_t *t, app_msg_t *msg)
 {
+    if (msg->file) { /* a picture or file goes once its upload is done (model_files.c) */
+        if (model_msg_ready(msg))
+            model_file_send(m, t, msg);
+        return;
+    }
     if (t->group) {
         model_group_send_text(m, t, msg); /* model_group.c */
         return;

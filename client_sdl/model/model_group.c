@@ -9,8 +9,8 @@
  * one-to-one threads together by their last message.
  *
  * Rules that live here:
- * - An event (kind 1) is a centred line: its sentence is made when it arrives with the names
- *   known then, and made again when the member list brings more names.
+ * - An event (kind 3, USCHAT_MSG_EVENT) is a centred line: its sentence is made when it arrives
+ * with the names known then, and made again when the member list brings more names.
  * - The group's state (name, my role, mutes, removed, dissolved) comes from 1076 and is kept
  *   current by the events after the list's last seq, so the pages show what the server
  *   allows without asking again.
@@ -277,8 +277,8 @@ static void s_resay(app_model_t *m, app_msg_t *msg)
     json_t *ev = msg->event ? json_loads(msg->event, 0, &err) : NULL;
     json_t *item =
         ev ? json_pack("{sIsIsisIsssO}", MSG(msg_id), (json_int_t)msg->message_id, MSG(seq),
-                       (json_int_t)msg->seq, MSG(kind), 1, MSG(sender), (json_int_t)msg->sender,
-                       MSG(chat_time), msg->chat_time, MSG(event), ev)
+                       (json_int_t)msg->seq, MSG(kind), USCHAT_MSG_EVENT, MSG(sender),
+                       (json_int_t)msg->sender, MSG(chat_time), msg->chat_time, MSG(event), ev)
            : NULL;
     uschat_group_msg_t gm;
     if (item && uschat_parse_group_msg(item, &gm) == 0) {
@@ -302,23 +302,26 @@ static int s_merge_one(app_model_t *m, app_thread_t *t, const json_t *item)
     if (uschat_parse_group_msg(item, &gm) < 0 || gm.seq <= 0 || gm.sender <= 0)
         return -1;
     char line[512] = "";
-    if (gm.kind == 1)
+    if (gm.kind == USCHAT_MSG_EVENT)
         s_sentence(m, gm.sender, &gm.event, line, sizeof line);
     uschat_chat_msg_t cm = {.message_id = gm.msg_id,
                             .seq = gm.seq,
                             .sender = gm.sender,
                             .unique_id = gm.unique_id ? gm.unique_id : "",
-                            .content = gm.kind == 1 ? line
-                                       : gm.content ? gm.content
-                                                    : "",
-                            .chat_time = gm.chat_time ? gm.chat_time : ""};
+                            .content = gm.kind == USCHAT_MSG_EVENT ? line
+                                       : gm.content                ? gm.content
+                                                                   : "",
+                            .chat_time = gm.chat_time ? gm.chat_time : "",
+                            /* a picture or file: as in one-to-one (model_msg_merge) */
+                            .kind = gm.kind == USCHAT_MSG_EVENT ? USCHAT_MSG_TEXT : gm.kind,
+                            .file = gm.file};
     int rc = model_msg_merge(m, t, &cm, gm.sender);
     app_msg_t *msg = rc >= 0 ? model_msg_at_seq(t, gm.seq) : NULL;
-    if (msg && gm.kind == 1 && !msg->event) {
-        msg->kind = 1;
+    if (msg && gm.kind == USCHAT_MSG_EVENT && !msg->event) {
+        msg->kind = USCHAT_MSG_EVENT;
         msg->event = json_dumps(json_object_get(item, MSG(event)), JSON_COMPACT);
     }
-    if (gm.kind == 1)
+    if (gm.kind == USCHAT_MSG_EVENT)
         s_apply(m, t, gm.seq, gm.sender, &gm.event);
     return rc;
 }
@@ -455,10 +458,10 @@ static void s_on_list(app_model_t *m, const json_t *body)
         if (gr.last_msg && uschat_parse_group_msg(gr.last_msg, &last) == 0 && last.chat_time &&
             strcmp(last.chat_time, t->preview_time) >= 0) {
             char line[512];
-            if (last.kind == 1)
+            if (last.kind == USCHAT_MSG_EVENT)
                 s_sentence(m, last.sender, &last.event, line, sizeof line);
-            model_thread_set_preview(m, t, last.kind == 1 ? line : last.content, last.chat_time,
-                                     last.sender);
+            model_thread_set_preview(m, t, last.kind == USCHAT_MSG_EVENT ? line : last.content,
+                                     last.chat_time, last.sender);
         }
         if (t->history_asked && !t->syncing && t->last_seq > model_thread_max_seq(t)) {
             t->syncing = true;
@@ -581,7 +584,7 @@ static void s_on_members(app_model_t *m, const json_t *body)
         if (g->nmembers)
             g->count = (int64_t)g->nmembers;
         for (size_t k = 0; k < t->nmsgs; k++) /* say the events again with the names */
-            if (t->msgs[k].kind == 1)
+            if (t->msgs[k].kind == USCHAT_MSG_EVENT)
                 s_resay(m, &t->msgs[k]);
         m->rows_dirty = true;
     }

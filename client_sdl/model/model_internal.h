@@ -8,6 +8,7 @@
 #define USCHAT_SDL_MODEL_INTERNAL_H
 
 #include "app_model.h"
+#include "model_files.h"
 #include "uschat_client.h"
 #include "uschat/printf_attr.h"
 
@@ -57,6 +58,8 @@ struct app_model {
     char notice[MODEL_TEXT_MAX];
     unsigned notice_serial;
     bool notice_error;
+
+    struct model_files *files; /* pictures and files (model_files.c), NULL when none */
 
     app_cmd_t *out_head, *out_tail;
     uint64_t version;

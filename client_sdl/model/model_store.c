@@ -219,6 +219,8 @@ static void s_msg_free(app_msg_t *msg)
     free(msg->unique_id);
     free(msg->content);
     free(msg->event);
+    model_file_free(msg->file);
+    msg->file = NULL;
 }
 
 void model_threads_free(app_model_t *m)
@@ -323,13 +325,17 @@ int model_msg_merge(app_model_t *m, app_thread_t *t, const uschat_chat_msg_t *ms
         return 0;
     }
     char *content = NULL, *unique_id = NULL;
+    app_file_t *file = NULL;
     bool was_pending = pending < t->nmsgs;
     if (was_pending) {
         /* my message, committed: take it out of the sending tail, keep its strings */
         app_msg_t *p = &t->msgs[pending];
         content = p->content;
         unique_id = p->unique_id;
+        file = p->file;
         p->content = p->unique_id = NULL;
+        p->file = NULL;
+        model_file_update(file, &msg->file);
         s_remove_at(t, pending);
         if (*msg->content) {
             free(content);
@@ -338,13 +344,24 @@ int model_msg_merge(app_model_t *m, app_thread_t *t, const uschat_chat_msg_t *ms
     } else {
         content = model_strdup(msg->content);
         unique_id = model_strdup(msg->unique_id);
+        /* a picture or file that names none shows as its text ("[Image]") */
+        if ((msg->kind == USCHAT_MSG_IMAGE || msg->kind == USCHAT_MSG_FILE) && msg->file.file_id &&
+            *msg->file.file_id) {
+            file = model_file_new(&msg->file);
+            model_file_found(m, file);
+        }
     }
-    app_msg_t *n = (content && unique_id) ? s_insert_at(t, at) : NULL;
+    bool file_ok = file || !(msg->kind == USCHAT_MSG_IMAGE || msg->kind == USCHAT_MSG_FILE) ||
+                   !msg->file.file_id || !*msg->file.file_id;
+    app_msg_t *n = (content && unique_id && file_ok) ? s_insert_at(t, at) : NULL;
     if (!n) {
         free(content);
         free(unique_id);
+        model_file_free(file);
         return -1;
     }
+    n->kind = file ? msg->kind : USCHAT_MSG_TEXT;
+    n->file = file;
     n->message_id = msg->message_id;
     n->seq = msg->seq;
     n->sender = sender;
@@ -387,8 +404,9 @@ app_msg_t *model_msg_add_pending(app_thread_t *t, int64_t sender, const char *co
 
 app_msg_t *model_msg_oldest_sending(app_thread_t *t)
 {
+    /* a file message still uploading is not on the wire: no answer can be its */
     for (size_t i = s_committed(t); i < t->nmsgs; i++)
-        if (t->msgs[i].state == APP_MSG_SENDING)
+        if (t->msgs[i].state == APP_MSG_SENDING && model_msg_ready(&t->msgs[i]))
             return &t->msgs[i];
     return NULL;
 }

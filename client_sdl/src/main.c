@@ -15,6 +15,7 @@
 
 #include "app_config.h"
 #include "app_model.h"
+#include "model_files.h"
 #include "net_thread.h"
 #include "ui_app.h"
 
@@ -28,6 +29,30 @@ static void s_notify(void *arg)
     SDL_zero(ev);
     ev.type = s_net_event;
     SDL_PushEvent(&ev);
+}
+
+/* Transfer thread: a transfer moved or changed state; the UI thread polls the model. */
+static void s_on_transfer(const uschat_xfer_info_t *info, void *arg)
+{
+    (void)info;
+    s_notify(arg);
+}
+
+/* The transfer module with its state, the downloads and the outbox in the config folder. */
+static uschat_transfer_t *s_files_start(app_model_t *model)
+{
+    char dir[900], state[1000], downloads[1000], outbox[1000];
+    if (app_config_dir(dir, sizeof dir) < 0)
+        return NULL;
+    snprintf(state, sizeof state, "%s/transfers", dir);
+    snprintf(downloads, sizeof downloads, "%s/downloads", dir);
+    snprintf(outbox, sizeof outbox, "%s/outbox", dir);
+    uschat_xfer_opts_t o = {.state_dir = state, .on_change = s_on_transfer};
+    uschat_transfer_t *xfer = uschat_transfer_new(&o);
+    if (!xfer)
+        fprintf(stderr, "uschat-client: files cannot be sent or fetched (no transfer module)\n");
+    app_model_set_files(model, xfer, downloads, outbox);
+    return xfer;
 }
 
 static void s_usage(void)
@@ -78,6 +103,7 @@ int main(int argc, char **argv)
     app_model_t *model = NULL;
     net_thread_t *net = NULL;
     ui_app_t *ui = NULL;
+    uschat_transfer_t *xfer = NULL;
     char *email = app_config_load_email();
     uschat_http_t *http = uschat_http_new(gate, 10000);
     s_net_event = SDL_RegisterEvents(1);
@@ -113,7 +139,8 @@ int main(int argc, char **argv)
     }
     if (ui_app_set_scale(ui, scale) < 0)
         fprintf(stderr, "uschat-client: cannot draw at %d %%\n", scale);
-    net = net_thread_start(&http, NULL, s_notify, NULL);
+    xfer = s_files_start(model);
+    net = net_thread_start(&http, &(net_options_t){.xfer = xfer}, s_notify, NULL);
     if (!net) {
         fprintf(stderr, "uschat-client: cannot start the network thread\n");
         goto out;
@@ -139,6 +166,7 @@ int main(int argc, char **argv)
                     app_model_on_event(model, nev, (int64_t)SDL_GetTicks64());
                     app_ev_destroy(&nev);
                 }
+                app_model_files_poll(model); /* the same wake-up serves the transfers */
             } else if (!ui_app_handle_event(ui, &ev)) {
                 running = false;
             }
@@ -165,6 +193,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     net_thread_stop(&net);
+    uschat_transfer_destroy(&xfer); /* unfinished transfers go on at the next start */
     ui_app_destroy(&ui);
     app_model_destroy(&model);
     if (renderer)

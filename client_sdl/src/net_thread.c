@@ -63,7 +63,8 @@ struct net_thread {
     char host[256];
     int port;
     char *email, *passwd;
-    bool remember; /* keep the token in the config folder after each gate login */
+    bool remember;       /* keep the token in the config folder after each gate login */
+    char files_url[256]; /* the files service of the last login ("" none) */
 };
 
 /* ---- queues ------------------------------------------------------------------------------ */
@@ -153,6 +154,9 @@ static void s_forget(net_thread_t *n)
     n->email = NULL;
     s_wipe(n->token, sizeof n->token);
     n->uid = 0;
+    n->files_url[0] = '\0';
+    if (n->opt.xfer) /* transfers wait for the next login */
+        uschat_transfer_set_server(n->opt.xfer, NULL, 0, NULL);
     n->want_online = false;
     n->need_gate = false;
     n->next_try = 0;
@@ -180,6 +184,7 @@ static void s_keep(net_thread_t *n)
     snprintf(k.token, sizeof k.token, "%s", n->token);
     snprintf(k.host, sizeof k.host, "%s", n->host);
     snprintf(k.email, sizeof k.email, "%s", n->email ? n->email : "");
+    snprintf(k.files_url, sizeof k.files_url, "%s", n->files_url);
     (void)app_config_save_login(&k); /* a read-only folder: remembered in memory only */
     s_wipe(k.token, sizeof k.token);
 }
@@ -243,9 +248,12 @@ static int s_gate_login(net_thread_t *n, bool post_result)
     memcpy(n->token, info.token, sizeof n->token);
     snprintf(n->host, sizeof n->host, "%s", info.host);
     n->port = info.port;
+    snprintf(n->files_url, sizeof n->files_url, "%s", info.files_url);
     s_wipe(info.token, sizeof info.token);
     n->need_gate = false;
     s_keep(n);
+    if (n->opt.xfer) /* the files service takes the same token */
+        uschat_transfer_set_server(n->opt.xfer, n->files_url, n->uid, n->token);
     return 0;
 }
 
@@ -343,8 +351,11 @@ static void s_resume(net_thread_t *n)
     n->port = k.port;
     snprintf(n->token, sizeof n->token, "%s", k.token);
     snprintf(n->host, sizeof n->host, "%s", k.host);
+    snprintf(n->files_url, sizeof n->files_url, "%s", k.files_url);
     n->email = k.email[0] ? strdup(k.email) : NULL;
     s_wipe(k.token, sizeof k.token);
+    if (n->opt.xfer)
+        uschat_transfer_set_server(n->opt.xfer, n->files_url, n->uid, n->token);
     n->want_online = true;
     s_connect(n);
 }
@@ -594,8 +605,9 @@ net_thread_t *net_thread_start(uschat_http_t **http, const net_options_t *option
     *http = NULL;
     n->notify = notify;
     n->notify_arg = notify_arg;
-    n->opt = (net_options_t){10000, 30000, 3000, 5000, 1000, 30000};
+    n->opt = (net_options_t){10000, 30000, 3000, 5000, 1000, 30000, NULL};
     if (options) {
+        n->opt.xfer = options->xfer;
         if (options->heartbeat_ms > 0)
             n->opt.heartbeat_ms = options->heartbeat_ms;
         if (options->dead_ms > 0)

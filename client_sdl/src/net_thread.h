@@ -30,6 +30,7 @@
 
 #include "app_cmd.h"
 #include "uschat_client.h"
+#include "uschat/client/transfer.h"
 
 typedef struct net_thread net_thread_t;
 
@@ -42,6 +43,9 @@ typedef struct {
     int request_timeout_ms; /* login wait, default 5000 */
     int backoff_min_ms;     /* default 1000 */
     int backoff_max_ms;     /* default 30000 */
+    /* the transfer module (borrowed, may be NULL): told the files service's address and the
+     * login's uid and token after every gate login and resume, and none at logout */
+    uschat_transfer_t *xfer;
 } net_options_t;
 
 /* Starts the thread. HTTP (taken over; made on the calling thread, because libcurl's global

@@ -7,6 +7,7 @@
  * blink, a countdown), so an idle client sleeps. UI thread only.
  */
 #include "ui_internal.h"
+#include "ui_file.h"
 #include "uschat/client_proto.h"
 
 #include <limits.h>
@@ -41,7 +42,7 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->scale_q = ui->user_q = 4;
     ui->text = ui_text_new(renderer, fonts, nfonts, ui->scale_q);
     ui->draw = ui_draw_new(renderer);
-    if (!ui->text || !ui->draw) {
+    if (!ui->text || !ui->draw || ui_file_init(ui) != 0) {
         ui_app_destroy(&ui);
         return NULL;
     }
@@ -110,6 +111,7 @@ void ui_app_destroy(ui_app_t **p)
         SDL_FreeCursor(ui->cursor_hand);
     if (ui->cursor_ibeam)
         SDL_FreeCursor(ui->cursor_ibeam);
+    ui_file_free(ui);
     free(ui->lines);
     free(ui->tops);
     ui_text_destroy(&ui->text);
@@ -389,6 +391,11 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
         ui->selected_msg = h->arg;
         ui->selected_thread = app_model_view(m).open ? app_model_view(m).open->thread_id : 0;
         break;
+    case UI_ACT_FILE:
+    case UI_ACT_ATTACH:
+    case UI_ACT_VIEW_CLOSE:
+        ui_file_do(ui, h);
+        break;
     case UI_ACT_SCROLL_LIST:
     case UI_ACT_SCROLL_CONV:
     case UI_ACT_NONE:
@@ -431,6 +438,8 @@ static void s_copy_bubble(ui_app_t *ui, const ui_hit_t *h)
 static void s_escape(ui_app_t *ui)
 {
     app_model_t *m = ui->model;
+    if (ui_file_escape(ui))
+        return;
     switch (app_model_view(m).screen) {
     case APP_SCREEN_LOGIN:
         if (app_model_view(m).busy)
@@ -467,6 +476,7 @@ static void s_enter(ui_app_t *ui, bool shift)
 {
     if (app_model_view(ui->model).screen != APP_SCREEN_MAIN) {
         ui_forms_submit(ui);
+    } else if (ui_file_enter(ui)) {
     } else if (ui->focus == &ui->f_message) {
         if (shift)
             ui_field_insert(&ui->f_message, "\n");
@@ -503,7 +513,10 @@ static void s_key(ui_app_t *ui, const SDL_KeyboardEvent *k)
         s_copy(ui, sym == SDLK_x);
     } else if (ctrl && sym == SDLK_v) {
         char *clip = SDL_HasClipboardText() ? SDL_GetClipboardText() : NULL;
-        if (clip && ui->focus)
+        /* SDL2's clipboard is text only: a copied file's path attaches it, pixels cannot */
+        if (clip && app_model_view(ui->model).screen == APP_SCREEN_MAIN && ui_file_paste(ui, clip))
+            ;
+        else if (clip && ui->focus)
             ui_field_insert(ui->focus, clip);
         SDL_free(clip);
     } else if (sym == SDLK_PAGEUP || sym == SDLK_PAGEDOWN) {
@@ -606,6 +619,10 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *event)
     }
     case SDL_KEYDOWN:
         s_key(ui, &ev->key);
+        break;
+    case SDL_DROPFILE: /* a file dropped on the window goes to the open conversation */
+        if (app_model_view(ui->model).screen == APP_SCREEN_MAIN)
+            ui_file_drop(ui, ev->drop.file);
         break;
     case SDL_TEXTINPUT:
         if (ui->focus) {
@@ -821,6 +838,7 @@ void ui_app_render(ui_app_t *ui)
         int h = ui->h - UI_STATUS_H;
         ui_conv_render(ui, (SDL_Rect){side, 0, ui->w - side, h});
         ui_side_render(ui, (SDL_Rect){0, 0, side, h});
+        ui_file_view_render(ui); /* the full-image view over both */
     }
     s_status(ui);
     s_toast_draw(ui);

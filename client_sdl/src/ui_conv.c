@@ -7,6 +7,7 @@
  * where it is (scrolled up). Bubble heights are cached in the model's per-message scratch
  * fields, so only the visible messages are wrapped on each frame. UI thread only.
  */
+#include "ui_file.h"
 #include "ui_internal.h"
 
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #define BOTTOM_PAD 12
 #define SEND_W     88
 #define META_GAP   10
+#define ATTACH_W   40
 
 typedef struct {
     size_t nlines;
@@ -128,8 +130,13 @@ static int s_bubble_h(ui_app_t *ui, app_msg_t *msg, bool mine, int bmax)
         timefmt_clock(secs, msg->layout_clock, sizeof msg->layout_clock);
         msg->layout_day = timefmt_local_day(secs);
     }
+    if (msg->file) { /* a picture or a file: its own bubble (ui_file.c) */
+        msg->layout_width = bmax;
+        msg->layout_height = ui_file_bubble_h(ui, msg, bmax);
+        return msg->layout_height;
+    }
     s_layout_t l;
-    if (msg->kind == 1) { /* a group's event: a centred line */
+    if (msg->kind == USCHAT_MSG_EVENT) { /* a group's event: a centred line */
         l.bubble_h = ui_group_event_h(ui, msg, bmax * 10 / 7);
     } else {
         s_layout(ui, msg, mine, bmax, &l);
@@ -184,8 +191,12 @@ static void s_bubble(ui_app_t *ui, SDL_Rect area, const app_thread_t *t, size_t 
                      int bmax, bool mine)
 {
     const app_msg_t *msg = &t->msgs[index];
-    if (msg->kind == 1) {
+    if (msg->kind == USCHAT_MSG_EVENT) {
         ui_group_event_draw(ui, area, msg, y);
+        return;
+    }
+    if (msg->file) {
+        ui_file_bubble_draw(ui, area, t, index, y, bmax, mine);
         return;
     }
     s_layout_t l;
@@ -483,10 +494,11 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
     ui_link(ui, head.x + head.w - close_w - 16, head.y + 22, UI_FONT_SMALL, "Close",
             UI_ACT_CLOSE_CONV);
     ui_draw_hline(ui->draw, head.x, head.y + UI_HEADER_H - 1, head.w, UI_C_BORDER);
-    /* message box */
-    int fw = area.w - 32 - SEND_W - 10;
+    /* message box: the attach button, the field, Send; the path field above it while open */
+    int fw = area.w - 32 - SEND_W - 10 - ATTACH_W - 8;
     int fh = ui_field_height(&ui->f_message, ui->text, fw);
-    int box_h = fh + 24;
+    int strip_h = ui_file_strip_h(ui);
+    int box_h = fh + 24 + strip_h;
     SDL_Rect box = {area.x, area.y + area.h - box_h, area.w, box_h};
     ui_draw_rect(ui->draw, box, UI_C_PANEL);
     ui_draw_hline(ui->draw, box.x, box.y, box.w, UI_C_BORDER);
@@ -500,7 +512,11 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
             ui, (SDL_Rect){area.x, area.y + UI_HEADER_H, area.w, area.h - UI_HEADER_H - box_h}, t);
         return;
     }
-    SDL_Rect field = {box.x + 16, box.y + 12, fw, fh};
+    if (strip_h)
+        ui_file_strip_draw(ui, (SDL_Rect){box.x, box.y, box.w, strip_h});
+    ui_file_attach_button(
+        ui, (SDL_Rect){box.x + 16, box.y + box_h - 12 - UI_FIELD_H, ATTACH_W, UI_FIELD_H});
+    SDL_Rect field = {box.x + 16 + ATTACH_W + 8, box.y + strip_h + 12, fw, fh};
     bool caret = ui->caret_phase == 0;
     ui_field_draw(&ui->f_message, ui->draw, ui->text, field,
                   ui->focus == &ui->f_message && ui->focused, caret);

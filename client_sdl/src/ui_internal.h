@@ -69,6 +69,9 @@ typedef enum {
     UI_ACT_GROUP_CREATE, /* its submit */
     UI_ACT_GROUP_CLOSE,  /* back from a group page */
     UI_ACT_GROUP_OP,     /* arg: a member (0: none), ptr: the ui_group_op_t */
+    UI_ACT_FILE,         /* arg: message index * 8 + ui_file_op_t (ui_file.h) */
+    UI_ACT_ATTACH,       /* the attach button: opens or closes the path field */
+    UI_ACT_VIEW_CLOSE,   /* the full-image view: a click closes it */
 } ui_action_t;
 
 /* The group pages in the conversation's place. */
@@ -150,7 +153,8 @@ struct ui_app {
     int settings_sex;         /* its choice, 0-2 */
     ui_line_t *lines;         /* scratch for wrapping a message */
     size_t lines_cap;
-    int *tops; /* each message's top in the conversation's content, this frame */
+    struct ui_files *files; /* pictures and files (ui_file.c) */
+    int *tops;              /* each message's top in the conversation's content, this frame */
     size_t tops_cap;
 
     uint64_t now_ms;

@@ -101,7 +101,7 @@ static void s_chat_row(ui_app_t *ui, SDL_Rect row, SDL_Rect clip, app_chat_row_t
     if (t && *t->preview) {
         char line[300];
         bool mine = t->preview_sender == app_model_view(m).self->uid;
-        bool event = t->group && t->nmsgs && t->msgs[t->nmsgs - 1].kind == 1 &&
+        bool event = t->group && t->nmsgs && t->msgs[t->nmsgs - 1].kind == USCHAT_MSG_EVENT &&
                      strcmp(t->msgs[t->nmsgs - 1].content, t->preview) == 0;
         event = event || (t->group && mine && strncmp(t->preview, "You ", 4) == 0);
         if (t->group && !mine && !event && t->preview_sender > 0) /* "Ann: ..." in a group */

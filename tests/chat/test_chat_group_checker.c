@@ -60,7 +60,7 @@
 
 typedef struct { /* one stored message as its writer was answered */
     bool known;
-    int kind; /* 0 text, 1 change */
+    int kind; /* 0 text, USCHAT_MSG_EVENT a change */
     int64_t sender, msg_id;
     char unique[32];
     int round, node; /* sent in round, by a session on node */
@@ -200,7 +200,7 @@ static void s_on_push(user_t *u, json_t *body)
             CHECK(u->log, "memory");
         }
         u->log[u->nlog++] = (push_t){g, msg.seq, u->epoch};
-        bool gone = msg.kind == 1 && msg.event.op &&
+        bool gone = msg.kind == USCHAT_MSG_EVENT && msg.event.op &&
                     ((strcmp(msg.event.op, "leave") == 0 && msg.sender == u->uid) ||
                      (strcmp(msg.event.op, "remove") == 0 && msg.event.member == u->uid));
         u->m[g].known = !gone; /* a push tells the client it is in; its own leave, out */
@@ -425,8 +425,11 @@ static void s_answer(req_t *r)
                   op.seq < SEQ_MAX,
               "change %d of group %d by %s answered %d", r->op, r->group, r->u->name, op.error);
         CHECK(!grp->recs[op.seq].known, "seq %lld answered twice", (long long)op.seq);
-        grp->recs[op.seq] = (rec_t){
-            .known = true, .kind = 1, .sender = r->u->uid, .round = s_round, .node = r->u->node};
+        grp->recs[op.seq] = (rec_t){.known = true,
+                                    .kind = USCHAT_MSG_EVENT,
+                                    .sender = r->u->uid,
+                                    .round = s_round,
+                                    .node = r->u->node};
         grp->last = op.seq > grp->last ? op.seq : grp->last;
         member_t *m = &r->target->m[r->group];
         if (r->op == USCHAT_ID_GROUP_INVITE_REQ || r->op == USCHAT_ID_GROUP_CREATE_REQ) {
@@ -616,8 +619,8 @@ static void s_setup(void)
         json_decref(body);
         s_groups[g].id = op.group_id;
         s_groups[g].last = 1;
-        s_groups[g].recs[1] =
-            (rec_t){.known = true, .kind = 1, .sender = owner->uid, .node = owner->node};
+        s_groups[g].recs[1] = (rec_t){
+            .known = true, .kind = USCHAT_MSG_EVENT, .sender = owner->uid, .node = owner->node};
         owner->m[g].join = 1;
         for (size_t i = 0; i < n; i++)
             first[i]->m[g].join = 1;

@@ -20,7 +20,7 @@ json_t *fx_gevent(int64_t gid, int64_t seq, int64_t sender, const char *chat_tim
     char uid[48];
     snprintf(uid, sizeof uid, "ev-%lld-%lld", (long long)gid, (long long)seq);
     return json_pack("{sIsIsIsisIssssssso}", "group_id", (json_int_t)gid, "msg_id",
-                     (json_int_t)(gid * 1000 + seq), "seq", (json_int_t)seq, "kind", 1, "sender",
+                     (json_int_t)(gid * 1000 + seq), "seq", (json_int_t)seq, "kind", 3, "sender",
                      (json_int_t)sender, "unique_id", uid, "content", "", "chat_time", chat_time,
                      "event", event);
 }
