@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uschat/client/proto.h>
 
 #include "timefmt.h"
 #include "utf8.h"

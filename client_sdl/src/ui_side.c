@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <uschat/client/proto.h>
 
 #include "timefmt.h"
 
