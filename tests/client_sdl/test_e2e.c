@@ -850,7 +850,7 @@ static void test_group(void)
     /* Ben opens it (the create line and the text), reads, answers */
     app_model_act(b->m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = -gid});
     PUMP_UNTIL(cs, 2, tb->nmsgs == 2 && !tb->loading_older, 5000, "Ben's page (%zu)", tb->nmsgs);
-    CHECK_INT(tb->msgs[0].kind, 1);
+    CHECK_INT(tb->msgs[0].kind, USCHAT_MSG_EVENT);
     CHECK(strstr(tb->msgs[0].content, "created the group \"Trip to the lake\" with you"),
           "the create line: %s", tb->msgs[0].content);
     app_model_act(b->m, &(app_act_t){.kind = APP_ACT_MARK_READ});

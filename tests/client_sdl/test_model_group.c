@@ -86,7 +86,7 @@ static void test_events(void)
                             fx_gtext(5, 3, FX_ME, "a3", "hi Dan", "2024-05-01 10:02:00")));
     const app_thread_t *t = s_group_thread(m, 5);
     CHECK_INT(t->nmsgs, 3);
-    CHECK_INT(t->msgs[0].kind, 1);
+    CHECK_INT(t->msgs[0].kind, USCHAT_MSG_EVENT);
     /* the page holds my text: how many read it is asked, and shown under it */
     json_t *ask = fx_take(m, USCHAT_ID_GROUP_READ_COUNTS_REQ);
     CHECK(ask != NULL, "1100 asked for my messages");
