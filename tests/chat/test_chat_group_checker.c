@@ -9,7 +9,8 @@
  * log in again through status (the call the gate makes, on whichever node it picks); at round
  * KILL_ROUND node3 is killed (SIGKILL) and its users log in again elsewhere the same way; it is
  * started again at RESTART_ROUND. Logging in, a client lists its groups (1075) and syncs each
- * (1080) after the last seq it shows without a gap.
+ * (1080) after the last seq it shows without a gap (after 0, "from my join", when it shows
+ * nothing of its membership yet: the server places the join).
  *
  * What a client shows of a group is the set of seqs it got by push, by sync or (its own
  * texts) in the answer; it drops a seq it already shows, so duplicates are counted where they
@@ -235,6 +236,8 @@ static void s_sync(user_t *u, int g)
 {
     member_t *m = &u->m[g];
     int64_t after = s_contiguous(u, g);
+    if (after == m->join - 1)
+        after = 0; /* nothing of this membership yet: "from my join", the server's to place */
     for (int page = 0; page < 1000; page++) {
         json_t *reply = NULL;
         int rc = uschat_session_request(u->s, USCHAT_ID_GROUP_SYNC_REQ,
@@ -251,12 +254,14 @@ static void s_sync(user_t *u, int g)
         }
         size_t i;
         json_t *it;
-        int64_t last = after;
+        int64_t last = after > 0 ? after : m->join - 1;
         json_array_foreach(msgs.chat_datas, i, it)
         {
             uschat_group_msg_t msg;
             CHECK(uschat_parse_group_msg(it, &msg) == 0, "sync item parses");
-            if (msg.seq == last) {
+            if (msg.seq < m->join) {
+                /* counted by s_show() */
+            } else if (msg.seq == last) {
                 s_n.duplicated++;
             } else if (msg.seq < last) {
                 s_n.reordered++;
