@@ -354,6 +354,7 @@ static chat_stack_t *s_start(const char *tag, const char *const node_env[], bool
         self->gate_port = test_free_port();
         snprintf(self->mail_dir, sizeof self->mail_dir, "%s/mail", self->dir);
         s_env_add("USCHAT_GATE_HOST", "127.0.0.1");
+        s_env_add("USCHAT_GATE_FILES_URL", CHAT_STACK_FILES_URL);
     }
     chat_stack_start_broker(self, "broker");
     chat_stack_start_services(self, "status");

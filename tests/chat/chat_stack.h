@@ -59,6 +59,9 @@ typedef struct {
     uschat_session_t *a, *b;
 } chat_pair_t;
 
+/* The files service the gate of chat_stack_start_gate() names in its /user_login answer. */
+#define CHAT_STACK_FILES_URL "http://127.0.0.1:8090"
+
 /* Starts the stack (as chat_stack_start) with the pair in it. */
 void chat_pair_start(chat_pair_t *p, const char *tag, const char *const node_env[]);
 /* Closes both sessions and stops the stack. */

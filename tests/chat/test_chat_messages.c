@@ -416,6 +416,7 @@ static uschat_session_t *s_login(chat_stack_t *st, uschat_http_t *h, const char 
     CHECK(uschat_http_login(h, email, "open sesame", &info) == 0 && info.error == 0,
           "login of %s: error %d", name, info.error);
     CHECK(info.uid == uid && info.token[0], "uid and token");
+    CHECK_STR(info.files_url, CHAT_STACK_FILES_URL); /* gate/files_url, for pictures and files */
     CHECK(info.port == st->node_port[0] || info.port == st->node_port[1],
           "status sends %s to one of the nodes (port %d)", name, info.port);
     int err = 0;
