@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "chat_buf.h"
+#include "chat_file.h"
 #include "chat_jobs.h"
 #include "chat_text.h"
 
@@ -35,12 +36,15 @@ typedef struct {
     size_t unique_len;
     const char *content; /* the request's content, or the stored copy's (ROW_STORED) */
     size_t content_len;
-    char *stored_content; /* ROW_STORED: malloc'd copy of the stored content */
+    char *stored_content; /* malloc'd: the stored copy's content (ROW_STORED), or the
+                             server's own for an image or file */
     uint8_t state;        /* chat_row_state_t */
     size_t same;          /* ROW_SAME: the earlier row */
     int64_t message_id, seq, stored_thread;
     int status;
     char chat_time[CHAT_TIME_LEN + 1];
+    uint8_t kind;      /* CHAT_KIND_TEXT, _IMAGE or _FILE */
+    chat_file_t *file; /* kind 1/2: malloc'd (chat_file_free() + free()); else NULL */
 } chat_batch_row_t;
 
 /* One 1017 of the batch. */
@@ -48,7 +52,8 @@ typedef struct {
     chat_text_t *text;
     chat_batch_thread_t *thread;
     size_t first_row, nrows;
-    int error; /* protocol error of the whole request, 0 = stored (or found stored) */
+    int error;      /* protocol error of the whole request, 0 = stored (or found stored) */
+    int file_error; /* USCHAT_ERR_FILE_UNKNOWN: an item names no file the sender may send */
 } chat_batch_text_t;
 
 /* A thread touched by the batch (sorted by id: the order its row is locked in). */
@@ -69,6 +74,7 @@ typedef struct {
     size_t nrows;
     chat_batch_thread_t *threads;
     size_t nthreads;
+    size_t nfiles;   /* rows of kind 1/2 */
     uint32_t *index; /* open-addressing table over rows by (sender, unique_id): row + 1 */
     size_t index_mask;
     bool look_for_stored; /* query stored copies before inserting (after a duplicate key) */

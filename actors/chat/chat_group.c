@@ -8,6 +8,7 @@
  * Threads: the node's I/O thread only (called by chat_dispatch.c).
  */
 #include "chat_group.h"
+#include "chat_text.h"
 #include "chat_jobs.h"
 #include "chat_json.h"
 #include "chat_net.h"
@@ -98,7 +99,7 @@ static int s_members(const json_t *body, const char *key, bool required, size_t 
     return 0;
 }
 
-/* The 1017-like list of texts: 1..50 items of content 1..4096 bytes, unique_id 1..64 bytes. */
+/* The 1017-like list of texts, images and files (chat_text_check_items()). */
 static int s_texts(const json_t *body)
 {
     json_t *list = json_object_get(body, USCHAT_FIELD(GROUP_TEXT_REQ, text_array));
@@ -106,22 +107,7 @@ static int s_texts(const json_t *body)
         return USCHAT_ERR_JSON;
     if (!json_is_array(list))
         return USCHAT_ERR_JSON;
-    size_t n = json_array_size(list);
-    if (n == 0 || n > USCHAT_MAX(GROUP_TEXT_REQ, text_array))
-        return USCHAT_ERR_OUT_OF_RANGE;
-    for (size_t i = 0; i < n; i++) {
-        json_t *item = json_array_get(list, i);
-        json_t *c = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, content));
-        json_t *u = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, unique_id));
-        if (!json_is_object(item) || !json_is_string(c) || !json_is_string(u))
-            return USCHAT_ERR_JSON;
-        size_t cl = json_string_length(c), ul = json_string_length(u);
-        if (cl < USCHAT_MIN(TEXT_ITEM, content) || cl > USCHAT_MAX(TEXT_ITEM, content) ||
-            ul < USCHAT_MIN(TEXT_ITEM, unique_id) || ul > USCHAT_MAX(TEXT_ITEM, unique_id) ||
-            strlen(json_string_value(c)) != cl || strlen(json_string_value(u)) != ul)
-            return USCHAT_ERR_OUT_OF_RANGE; /* a NUL inside is out of range too */
-    }
-    return 0;
+    return chat_text_check_items(list, USCHAT_MAX(GROUP_TEXT_REQ, text_array));
 }
 
 static int s_sync_fields(const json_t *body)

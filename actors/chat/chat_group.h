@@ -6,7 +6,7 @@
  * A group's messages are stored once (group_message) with a gap-free seq per group: every
  * writer (a text request or a change) locks the group's row first, so seq grows by one per
  * message in commit order, and the answer goes out only after the COMMIT. A change is stored as
- * an event (kind 1) in the same seq. Jobs of one group are keyed by its id, so this node
+ * an event (kind 3) in the same seq. Jobs of one group are keyed by its id, so this node
  * commits and pushes a group's messages in seq order.
  *
  * Fan-out: the worker that committed looks up the members' nodes in Redis (one MGET per 1,000
@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "chat_jobs.h"
+#include "chat_file.h"
 #include "chat_node.h"
 
 /* Roles of group_member.role */
@@ -68,10 +69,12 @@ void chat_group_store_read(chat_job_t *job, chat_worker_t *worker);
 void chat_group_store_list(chat_job_t *job, chat_worker_t *worker);
 void chat_group_store_members(chat_job_t *job, chat_worker_t *worker);
 
-/* Worker: the item of a stored message (GROUP_MSG_ITEM); event_json is the stored content of
- * an event (kind 1), parsed into `event`. NULL when out of memory. */
+/* Worker: the item of a stored message (GROUP_MSG_ITEM); content is the stored content, of an
+ * event (kind 3) its JSON, parsed into `event`; file: an image or file's (kind 1/2; may be NULL
+ * otherwise). NULL when out of memory. */
 json_t *chat_group_msg_item(int64_t group_id, int64_t msg_id, int64_t seq, int kind, int64_t sender,
-                            const char *unique_id, const char *content, const char *chat_time);
+                            const char *unique_id, const char *content, const char *chat_time,
+                            const chat_file_t *file);
 /* Worker: "YYYY-MM-DD HH:MM:SS" of the UTC time now into out[20]. */
 void chat_group_now(char out[20]);
 

@@ -44,24 +44,31 @@ void chat_group_now(char out[20])
 }
 
 json_t *chat_group_msg_item(int64_t group_id, int64_t msg_id, int64_t seq, int kind, int64_t sender,
-                            const char *unique_id, const char *content, const char *chat_time)
+                            const char *unique_id, const char *content, const char *chat_time,
+                            const chat_file_t *file)
 {
+    bool event = kind == CHAT_KIND_EVENT;
     json_t *item = json_pack("{sIsIsIsisIssssss}", MSG(group_id), (json_int_t)group_id, MSG(msg_id),
                              (json_int_t)msg_id, MSG(seq), (json_int_t)seq, MSG(kind), kind,
                              MSG(sender), (json_int_t)sender, MSG(unique_id), unique_id,
-                             MSG(content), kind ? "" : content, MSG(chat_time), chat_time);
-    if (item && kind) {
-        json_t *event = json_loads(content, 0, NULL);
-        json_object_set_new(item, MSG(event), event ? event : json_object());
+                             MSG(content), event ? "" : content, MSG(chat_time), chat_time);
+    if (item && event) {
+        json_t *ev = json_loads(content, 0, NULL);
+        json_object_set_new(item, MSG(event), ev ? ev : json_object());
+    } else if (item && chat_file_json(item, kind, file) < 0) {
+        json_decref(item);
+        item = NULL;
     }
     return item;
 }
 
 /* ---- rows ------------------------------------------------------------------------------------ */
 
-/* A message row: message_id, seq, kind, sender_id, unique_id, content, created_at. */
+/* A message row: message_id, seq, kind, sender_id, unique_id, content, created_at, then its
+ * kind and file (chat_file.h: the `file` row of an image or file joined). */
 #define SQL_MSG                                                                                    \
-    "SELECT message_id, seq, kind, sender_id, unique_id, content, created_at FROM group_message "
+    "SELECT m.message_id, m.seq, m.kind, m.sender_id, m.unique_id, m.content, "                    \
+    "m.created_at, " CHAT_FILE_SQL_COLS("m") " FROM group_message m" CHAT_FILE_SQL_JOIN("m")
 
 typedef struct {
     json_t *items;
@@ -71,12 +78,14 @@ typedef struct {
 static int s_on_msg(void *arg, const db_value_t *c, size_t ncols)
 {
     s_msgs_t *m = arg;
-    if (ncols < 7)
+    if (ncols < 7 + CHAT_FILE_NCOLS)
         return 0;
+    chat_file_t f;
+    int kind = chat_file_from_cols(&c[7], &f, false);
     /* an event's unique_id is NULL */
-    json_array_append_new(
-        m->items, chat_group_msg_item(m->group_id, c[0].i64, c[1].i64, (int)c[2].i64, c[3].i64,
-                                      c[4].is_null ? "" : c[4].str, c[5].str, c[6].str));
+    json_array_append_new(m->items, chat_group_msg_item(m->group_id, c[0].i64, c[1].i64, kind,
+                                                        c[3].i64, c[4].is_null ? "" : c[4].str,
+                                                        c[5].str, c[6].str, &f));
     return 0;
 }
 
@@ -85,9 +94,10 @@ static int s_on_msg(void *arg, const db_value_t *c, size_t ncols)
 typedef struct {
     chat_job_t *job;
     int64_t group_id;
-    json_t *texts; /* the request's text_array (borrowed) */
-    json_t *out;   /* per request item, its stored message */
-    json_t *fresh; /* the items stored by this request */
+    json_t *texts;      /* the request's text_array (borrowed) */
+    chat_file_t *files; /* per item: its file (kind 1/2), looked up in the transaction */
+    json_t *out;        /* per request item, its stored message */
+    json_t *fresh;      /* the items stored by this request */
     chat_group_uids_t members;
 } s_send_t;
 
@@ -100,6 +110,22 @@ static json_t *s_find(json_t *items, const char *unique_id)
                        it) if (strcmp(json_string_value(json_object_get(it, MSG(unique_id))),
                                       unique_id) == 0) return it;
     return NULL;
+}
+
+/* The request's images and files, looked up under the group's lock: 0, or 1067 when one names
+ * no finished file the sender may send (nothing is stored), or DB_ERR_*. Texts cost nothing. */
+static int s_files(db_conn_t *db, s_send_t *s, uint64_t uid)
+{
+    size_t n = json_array_size(s->texts), k = 0;
+    chat_file_want_t want[USCHAT_MAX(GROUP_TEXT_REQ, text_array)];
+    for (size_t i = 0; i < n && i < sizeof want / sizeof *want; i++)
+        if (chat_file_from_item(json_array_get(s->texts, i), &s->files[i]) != CHAT_KIND_TEXT)
+            want[k++] = (chat_file_want_t){&s->files[i], uid, false};
+    int rc = k ? chat_file_lookup(db, want, k) : 0;
+    for (size_t i = 0; rc == 0 && i < k; i++)
+        if (!want[i].ok)
+            rc = USCHAT_ERR_FILE_UNKNOWN;
+    return rc;
 }
 
 static int s_send_tx(db_conn_t *db, void *arg)
@@ -148,7 +174,13 @@ static int s_send_tx(db_conn_t *db, void *arg)
         json_decref(stored);
         return rc;
     }
-    /* the new ones: [[seq, unique_id, content], ...] in item order */
+    rc = s_files(db, s, uid);
+    if (rc != 0) {
+        json_decref(stored);
+        return rc;
+    }
+    /* the new ones: [[seq, unique_id, content, kind, file_id, width, height, preview], ...] in
+     * item order */
     char now[20];
     chat_group_now(now);
     json_t *rows = json_array();
@@ -157,13 +189,26 @@ static int s_send_tx(db_conn_t *db, void *arg)
     {
         const char *u = json_string_value(json_object_get(t, USCHAT_FIELD(TEXT_ITEM, unique_id)));
         const char *c = json_string_value(json_object_get(t, USCHAT_FIELD(TEXT_ITEM, content)));
+        const chat_file_t *f = &s->files[i];
+        int kind = f->id[0]
+                       ? (int)json_integer_value(json_object_get(t, USCHAT_FIELD(TEXT_ITEM, kind)))
+                       : CHAT_KIND_TEXT;
+        char content[sizeof f->name + 8];
+        if (kind != CHAT_KIND_TEXT) {
+            chat_file_content(kind, f, content, sizeof content);
+            c = content;
+        }
         json_t *copy = s_find(stored, u);
         if (!copy)
             copy = s_find(s->fresh, u);
         if (!copy) {
-            copy = chat_group_msg_item(s->group_id, 0, ++seq, 0, (int64_t)uid, u, c, now);
+            copy = chat_group_msg_item(s->group_id, 0, ++seq, kind, (int64_t)uid, u, c, now, f);
             json_array_append_new(s->fresh, copy);
-            json_array_append_new(rows, json_pack("[Iss]", (json_int_t)seq, u, c));
+            json_array_append_new(rows, kind == CHAT_KIND_TEXT
+                                            ? json_pack("[Iss]", (json_int_t)seq, u, c)
+                                            : json_pack("[Issisiio]", (json_int_t)seq, u, c, kind,
+                                                        f->id, f->width, f->height,
+                                                        json_stringn(f->preview, f->preview_len)));
         }
         json_array_append(s->out, copy);
     }
@@ -173,10 +218,14 @@ static int s_send_tx(db_conn_t *db, void *arg)
         char *rows_text = chat_json_dump(rows, &(size_t){0});
         rc = rows_text ? db_exec(db,
                                  "INSERT INTO group_message (group_id, seq, kind, sender_id, "
-                                 "unique_id, content, created_at) SELECT ?, j.s, 0, ?, j.u, j.c, ? "
+                                 "unique_id, content, created_at, file_id, width, height, "
+                                 "preview) SELECT ?, j.s, COALESCE(j.k, 0), ?, j.u, j.c, ?, j.fi, "
+                                 "COALESCE(j.w, 0), COALESCE(j.h, 0), NULLIF(j.p, '') "
                                  "FROM JSON_TABLE(?, '$[*]' COLUMNS (s BIGINT PATH '$[0]', "
                                  "u VARCHAR(64) " UTF8_BIN " PATH '$[1]', c VARCHAR(4096) "
-                                 "CHARACTER SET utf8mb4 PATH '$[2]')) AS j",
+                                 "CHARACTER SET utf8mb4 PATH '$[2]', k TINYINT PATH '$[3]', "
+                                 "fi CHAR(32) CHARACTER SET ascii PATH '$[4]', w INT PATH '$[5]', "
+                                 "h INT PATH '$[6]', p TEXT CHARACTER SET ascii PATH '$[7]')) AS j",
                                  (db_param_t[]){DB_I64(s->group_id), DB_U64(uid), DB_STR(now),
                                                 DB_STR(rows_text)},
                                  4, NULL)
@@ -215,7 +264,9 @@ void chat_group_store_text(chat_job_t *job, chat_worker_t *worker)
                   .texts = json_object_get(job->request, USCHAT_FIELD(GROUP_TEXT_REQ, text_array)),
                   .out = json_array(),
                   .fresh = json_array()};
-    int rc = s.out && s.fresh ? db_tx_retry(worker->db, TX_ATTEMPTS, s_send_tx, &s) : DB_ERR_QUERY;
+    s.files = calloc(json_array_size(s.texts) + 1, sizeof *s.files);
+    int rc = s.out && s.fresh && s.files ? db_tx_retry(worker->db, TX_ATTEMPTS, s_send_tx, &s)
+                                         : DB_ERR_QUERY;
     if (rc < 0) {
         log_warn("chat: texts to group %" PRId64 ": %s", group_id, db_strerror(rc));
         rc = USCHAT_ERR_RPC;
@@ -234,6 +285,7 @@ void chat_group_store_text(chat_job_t *job, chat_worker_t *worker)
                                           (json_int_t)group_id, MSGS(chat_datas), s.fresh));
     }
     free(s.members.uids);
+    free(s.files);
     json_decref(s.out);
     json_decref(s.fresh);
 }
@@ -396,15 +448,18 @@ static int s_on_group(void *arg, const db_value_t *c, size_t ncols)
 {
     json_t *groups = arg;
 #define G(f) USCHAT_FIELD(GROUP_ITEM, f)
-    if (ncols < 21)
+    if (ncols < 21 + CHAT_FILE_NCOLS)
         return 0;
     int64_t gid = c[0].i64, last_seq = c[10].i64, join_seq = c[11].i64, read_seq = c[12].i64;
     if (read_seq < join_seq)
         read_seq = join_seq;
-    json_t *last = c[13].is_null || last_seq <= join_seq
-                       ? json_null()
-                       : chat_group_msg_item(gid, c[13].i64, c[14].i64, (int)c[15].i64, c[16].i64,
-                                             c[17].is_null ? "" : c[17].str, c[18].str, c[19].str);
+    chat_file_t f;
+    int kind = chat_file_from_cols(&c[21], &f, false);
+    json_t *last =
+        c[13].is_null || last_seq <= join_seq
+            ? json_null()
+            : chat_group_msg_item(gid, c[13].i64, c[14].i64, kind, c[16].i64,
+                                  c[17].is_null ? "" : c[17].str, c[18].str, c[19].str, &f);
     json_array_append_new(
         groups,
         json_pack("{sIsssssIsisIsbsbsbsIsIsIsIsIso}", G(group_id), (json_int_t)gid, G(name),
@@ -423,19 +478,23 @@ void chat_group_store_list(chat_job_t *job, chat_worker_t *worker)
 #define RSP(f) USCHAT_FIELD(GROUP_LIST_RSP, f)
     int64_t cursor = (int64_t)chat_json_uid(job->request, USCHAT_FIELD(GROUP_LIST_REQ, group_id));
     json_t *groups = json_array();
-    int rc = groups
-                 ? db_query(worker->db,
-                            "SELECT g.id, g.name, g.announcement, g.owner_id, m.role, g.members, "
-                            "g.members_invite, g.mute_all, g.dissolved, " CHAT_GROUP_MUTED_S
-                            ", g.last_seq, m.join_seq, m.read_seq, l.message_id, l.seq, l.kind, "
-                            "l.sender_id, l.unique_id, l.content, l.created_at, 0 "
-                            "FROM group_member m JOIN group_chat g ON g.id = m.group_id "
-                            "LEFT JOIN group_message l ON l.group_id = g.id AND l.seq = "
-                            "g.last_seq WHERE m.uid = ? AND m.group_id > ? ORDER BY m.group_id "
-                            "LIMIT ?",
-                            (db_param_t[]){DB_U64(job->uid), DB_I64(cursor), DB_I64(LIST_PAGE + 1)},
-                            3, s_on_group, groups)
-                 : DB_ERR_QUERY;
+    int rc =
+        groups
+            ? db_query(
+                  worker->db,
+                  "SELECT g.id, g.name, g.announcement, g.owner_id, m.role, g.members, "
+                  "g.members_invite, g.mute_all, g.dissolved, " CHAT_GROUP_MUTED_S
+                  ", g.last_seq, m.join_seq, m.read_seq, l.message_id, l.seq, l.kind, "
+                  "l.sender_id, l.unique_id, l.content, l.created_at, 0, " CHAT_FILE_SQL_COLS(
+                      "l") " FROM group_member m JOIN group_chat g ON "
+                           "g.id = m.group_id LEFT JOIN group_message l ON l.group_id = g.id AND "
+                           "l.seq = g.last_seq" CHAT_FILE_SQL_JOIN(
+                               "l") "WHERE m.uid = ? AND "
+                                    "m.group_id > ? ORDER BY m.group_id "
+                                    "LIMIT ?",
+                  (db_param_t[]){DB_U64(job->uid), DB_I64(cursor), DB_I64(LIST_PAGE + 1)}, 3,
+                  s_on_group, groups)
+            : DB_ERR_QUERY;
     if (rc < 0) {
         log_warn("chat: groups of %" PRIu64 ": %s", job->uid, db_strerror(rc));
         json_decref(groups);

@@ -2,7 +2,7 @@
  *
  * Each is one transaction that locks the group's row first (FOR UPDATE, like a text), checks
  * the actor's role under that lock, makes the change, and stores it as an event (a message of
- * kind 1 whose content is the GROUP_EVENT_ITEM JSON) at last_seq + 1; after the COMMIT the
+ * kind 3 whose content is the GROUP_EVENT_ITEM JSON) at last_seq + 1; after the COMMIT the
  * answer carries the event's seq and the event is pushed (1079) to every member online, the
  * actor and a member just removed or gone included. A member added reads from the event that
  * added them (join_seq = its seq - 1). Roles: the owner may do everything; an admin may invite,
@@ -126,7 +126,7 @@ static int s_store_event(s_change_t *s, db_conn_t *db, int64_t seq)
     db_exec_result_t res = {0};
     int rc = db_exec(db,
                      "INSERT INTO group_message (group_id, seq, kind, sender_id, unique_id, "
-                     "content, created_at) VALUES (?, ?, 1, ?, NULL, ?, ?)",
+                     "content, created_at) VALUES (?, ?, 3, ?, NULL, ?, ?)",
                      (db_param_t[]){DB_I64(s->group_id), DB_I64(seq), DB_U64(s->job->uid),
                                     DB_STR(content), DB_STR(now)},
                      5, &res);
@@ -137,8 +137,8 @@ static int s_store_event(s_change_t *s, db_conn_t *db, int64_t seq)
         rc = chat_group_uids_load(db, s->group_id, &s->fan);
     if (rc >= 0) {
         json_decref(s->stored);
-        s->stored = chat_group_msg_item(s->group_id, (int64_t)res.insert_id, seq, 1,
-                                        (int64_t)s->job->uid, "", content, now);
+        s->stored = chat_group_msg_item(s->group_id, (int64_t)res.insert_id, seq, CHAT_KIND_EVENT,
+                                        (int64_t)s->job->uid, "", content, now, NULL);
         s->seq = seq;
     }
     free(content);

@@ -37,6 +37,7 @@
  * (thread_id, seq).
  */
 #include "chat_batch.h"
+#include "chat_file.h"
 #include "chat_store.h"
 #include "chat_text.h"
 #include "uschat/client_proto.h"
@@ -67,18 +68,23 @@ static const char s_sql_store[] = "CALL chat_text_store(?, ?, ?)";
 /* [[sender, unique_id], ...] -> the stored copies (locking read: the latest committed). */
 static const char s_sql_stored[] =
     "SELECT STRAIGHT_JOIN m.sender_id, m.unique_id, m.message_id, m.thread_id, m.seq, m.status, "
-    "m.created_at, m.content FROM JSON_TABLE(?, '$[*]' COLUMNS (f BIGINT PATH '$[0]', "
-    "u VARCHAR(64) " UTF8_BIN " PATH '$[1]')) AS j "
-    "JOIN chat_message m FORCE INDEX (uq_message_sender_unique) ON m.sender_id = j.f AND "
-    "m.unique_id = j.u LOCK IN SHARE MODE";
+    "m.created_at, m.content, " CHAT_FILE_SQL_COLS(
+        "m") " FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+             "f BIGINT PATH '$[0]', u VARCHAR(64) " UTF8_BIN " PATH '$[1]')) AS j "
+             "JOIN chat_message m FORCE INDEX (uq_message_sender_unique) ON m.sender_id = j.f AND "
+             "m.unique_id = j.u" CHAT_FILE_SQL_JOIN("m") "LOCK IN SHARE MODE";
 
-/* [[thread, seq, sender, recv, unique_id, content], ...] */
+/* [[thread, seq, sender, recv, unique_id, content], ...], an image or file row followed by
+ * kind, file_id, width, height, preview (chat_text_store() of migration 005 reads the same) */
 static const char s_sql_insert[] =
     "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, content, status, "
-    "created_at) SELECT j.t, j.s, j.f, j.r, j.u, j.c, 0, ? FROM JSON_TABLE(?, '$[*]' COLUMNS ("
-    "t BIGINT PATH '$[0]', s BIGINT PATH '$[1]', f BIGINT PATH '$[2]', r BIGINT PATH '$[3]', "
-    "u VARCHAR(64) " UTF8_BIN " PATH '$[4]', "
-    "c VARCHAR(4096) CHARACTER SET utf8mb4 PATH '$[5]')) AS j";
+    "created_at, kind, file_id, width, height, preview) SELECT j.t, j.s, j.f, j.r, j.u, j.c, 0, ?, "
+    "COALESCE(j.k, 0), j.fi, COALESCE(j.w, 0), COALESCE(j.h, 0), j.p FROM JSON_TABLE(?, '$[*]' "
+    "COLUMNS (t BIGINT PATH '$[0]', s BIGINT PATH '$[1]', f BIGINT PATH '$[2]', "
+    "r BIGINT PATH '$[3]', u VARCHAR(64) " UTF8_BIN " PATH '$[4]', "
+    "c VARCHAR(4096) CHARACTER SET utf8mb4 PATH '$[5]', k TINYINT PATH '$[6]', "
+    "fi CHAR(32) CHARACTER SET ascii PATH '$[7]', w INT PATH '$[8]', h INT PATH '$[9]', "
+    "p TEXT CHARACTER SET ascii PATH '$[10]')) AS j";
 
 /* [[row, thread, seq], ...] -> message ids */
 static const char s_sql_ids[] =
@@ -181,7 +187,7 @@ static int s_query_json(chat_batch_t *b, const char *sql, db_row_fn *on_row, voi
 static int s_on_stored(void *arg, const db_value_t *c, size_t ncols)
 {
     chat_batch_t *b = arg;
-    if (ncols < 8)
+    if (ncols < 8 + CHAT_FILE_NCOLS)
         return 1;
     chat_batch_row_t *r = s_index(b, c[0].u64, c[1].str, c[1].len, 0, false);
     if (!r || r->state != ROW_NEW)
@@ -198,6 +204,20 @@ static int s_on_stored(void *arg, const db_value_t *c, size_t ncols)
         return 1;
     r->content = r->stored_content;
     r->content_len = c[7].len;
+    /* the stored copy's file, as it was stored */
+    chat_file_t f;
+    int kind = chat_file_from_cols(&c[8], &f, true);
+    if (kind < 0)
+        return 1;
+    if (kind != CHAT_KIND_TEXT && !r->file && (r->file = malloc(sizeof *r->file)) == NULL) {
+        chat_file_free(&f);
+        return 1;
+    }
+    if (r->file) {
+        chat_file_free(r->file);
+        *r->file = f;
+    }
+    r->kind = (uint8_t)kind;
     return 0;
 }
 
@@ -306,6 +326,22 @@ static size_t s_param_rows(chat_batch_t *b, size_t from, size_t *first, size_t *
         chat_buf_json_str(&b->param, r->unique, r->unique_len);
         chat_buf_char(&b->param, ',');
         chat_buf_json_str(&b->param, r->content, r->content_len);
+        if (r->kind != CHAT_KIND_TEXT) {
+            const chat_file_t *f = r->file;
+            chat_buf_char(&b->param, ',');
+            chat_buf_i64(&b->param, r->kind);
+            chat_buf_char(&b->param, ',');
+            chat_buf_json_str(&b->param, f->id, strlen(f->id));
+            chat_buf_char(&b->param, ',');
+            chat_buf_i64(&b->param, f->width);
+            chat_buf_char(&b->param, ',');
+            chat_buf_i64(&b->param, f->height);
+            chat_buf_char(&b->param, ',');
+            if (f->preview_len)
+                chat_buf_json_str(&b->param, f->preview, f->preview_len);
+            else
+                chat_buf_str(&b->param, "null");
+        }
         chat_buf_char(&b->param, ']');
         (*count)++;
     }
@@ -406,9 +442,9 @@ static int s_store_commit(chat_batch_t *b)
 /* ---- one attempt ------------------------------------------------------------------------- */
 
 /* Refuses the texts whose sender and touid are not the pair of a private thread, friends
- * both ways (1016), and those reusing a unique_id of the sender for another thread in this
- * batch (1015); their rows take no part. Then the second of two rows with the same (sender,
- * unique_id) becomes the first. */
+ * both ways (1016), those naming a file the sender may not send (1067), and those reusing a
+ * unique_id of the sender for another thread in this batch (1015); their rows take no part. Then
+ * the second of two rows with the same (sender, unique_id) becomes the first. */
 static void s_check(chat_batch_t *b)
 {
     memset(b->index, 0, (b->index_mask + 1) * sizeof *b->index);
@@ -418,7 +454,7 @@ static void s_check(chat_batch_t *b)
         int64_t s = (int64_t)bt->text->sender, to = (int64_t)bt->text->touid;
         bool member = t->last_seq >= 0 && t->pair && t->friends &&
                       ((s == t->user1 && to == t->user2) || (s == t->user2 && to == t->user1));
-        bt->error = member ? 0 : USCHAT_ERR_NOT_FRIENDS;
+        bt->error = member ? bt->file_error : USCHAT_ERR_NOT_FRIENDS;
         for (size_t k = 0; !bt->error && k < bt->nrows; k++) {
             const chat_batch_row_t *r = &b->rows[bt->first_row + k];
             const chat_batch_row_t *first =
@@ -568,12 +604,21 @@ static int s_batch_init(chat_batch_t *b, chat_job_t *job, chat_worker_t *worker)
         {
             json_t *u = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, unique_id)),
                    *c = json_object_get(item, USCHAT_FIELD(TEXT_ITEM, content));
-            b->rows[row++] = (chat_batch_row_t){.text = i,
-                                                .unique = json_string_value(u),
-                                                .unique_len = json_string_length(u),
-                                                .content = json_string_value(c),
-                                                .content_len = json_string_length(c)};
+            chat_batch_row_t *r = &b->rows[row++];
+            *r = (chat_batch_row_t){.text = i,
+                                    .unique = json_string_value(u),
+                                    .unique_len = json_string_length(u),
+                                    .content = json_string_value(c),
+                                    .content_len = json_string_length(c)};
             b->texts[i].nrows++;
+            chat_file_t f;
+            r->kind = (uint8_t)chat_file_from_item(item, &f);
+            if (r->kind != CHAT_KIND_TEXT) {
+                if ((r->file = malloc(sizeof *r->file)) == NULL)
+                    return -1;
+                *r->file = f;
+                b->nfiles++;
+            }
         }
     }
     qsort(b->threads, b->ntexts, sizeof *b->threads, s_cmp_thread);
@@ -595,8 +640,11 @@ static int s_batch_init(chat_batch_t *b, chat_job_t *job, chat_worker_t *worker)
 
 static void s_batch_free(chat_batch_t *b)
 {
-    for (size_t i = 0; b->rows && i < b->nrows; i++)
+    for (size_t i = 0; b->rows && i < b->nrows; i++) {
         free(b->rows[i].stored_content);
+        chat_file_free(b->rows[i].file);
+        free(b->rows[i].file);
+    }
     free(b->texts);
     free(b->rows);
     free(b->threads);
@@ -606,6 +654,44 @@ static void s_batch_free(chat_batch_t *b)
     chat_buf_free(&b->text);
 }
 
+/* The files the batch's images and files name, looked up in one statement before the
+ * transaction (a finished file never changes, and the right to send it is never taken back
+ * from the uploader or a recipient of a one-to-one message): a request naming one the sender
+ * may not send is refused whole (1067), the others store the server's own content. Only a
+ * batch holding an image or file pays the round trip. 0 or DB_ERR_*. */
+static int s_files(chat_batch_t *b)
+{
+    if (!b->nfiles)
+        return 0;
+    chat_file_want_t *want = calloc(b->nfiles, sizeof *want);
+    if (!want)
+        return DB_ERR_QUERY;
+    size_t n = 0;
+    for (size_t i = 0; i < b->nrows; i++)
+        if (b->rows[i].file)
+            want[n++] = (chat_file_want_t){b->rows[i].file, s_row_sender(b, &b->rows[i]), false};
+    int rc = chat_file_lookup(b->worker->db, want, n);
+    for (size_t i = 0, k = 0; rc == 0 && i < b->nrows; i++) {
+        chat_batch_row_t *r = &b->rows[i];
+        if (!r->file)
+            continue;
+        if (!want[k++].ok) {
+            b->texts[r->text].file_error = USCHAT_ERR_FILE_UNKNOWN;
+            continue;
+        }
+        char content[sizeof r->file->name + 8];
+        chat_file_content(r->kind, r->file, content, sizeof content);
+        if ((r->stored_content = strdup(content)) == NULL) {
+            rc = DB_ERR_QUERY;
+            break;
+        }
+        r->content = r->stored_content;
+        r->content_len = strlen(content);
+    }
+    free(want);
+    return rc;
+}
+
 void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t start_us = zclock_usecs();
@@ -613,9 +699,9 @@ void chat_store_texts(chat_job_t *job, chat_worker_t *worker)
     if (stamps)
         job->stamps[CHAT_STAMP_START] = chat_stages_now();
     chat_batch_t b = {0};
-    int rc = s_batch_init(&b, job, worker) < 0
-                 ? DB_ERR_QUERY
-                 : db_tx_retry(worker->db, TX_ATTEMPTS, s_attempt, &b);
+    int rc = s_batch_init(&b, job, worker) < 0 ? DB_ERR_QUERY : s_files(&b);
+    if (rc == 0)
+        rc = db_tx_retry(worker->db, TX_ATTEMPTS, s_attempt, &b);
     if (stamps)
         job->stamps[CHAT_STAMP_COMMIT] = chat_stages_now();
     if (rc != 0)

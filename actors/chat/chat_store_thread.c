@@ -8,6 +8,7 @@
  * every message it covers.
  */
 #include "chat_store.h"
+#include "chat_file.h"
 #include "chat_jobs.h"
 #include "chat_json.h"
 #include "uschat/client_proto.h"
@@ -97,7 +98,7 @@ typedef struct {
 static int s_on_thread(void *arg, const db_value_t *c, size_t ncols)
 {
     s_threads_t *st = arg;
-    if (ncols < 12)
+    if (ncols < 13)
         return 1;
     /* unread: the other member's messages past my read mark (my own are never unread);
      * peer_read_seq: the other member's read mark, so receipts sent while I was away are not
@@ -110,13 +111,15 @@ static int s_on_thread(void *arg, const db_value_t *c, size_t ncols)
                   (json_int_t)c[5].i64, THREAD(peer_read_seq), (json_int_t)c[11].i64);
     if (!t)
         return 1;
-    /* last_msg: the names of a stored message (STORED_ITEM), five of them */
+    /* last_msg: the names of a stored message (STORED_ITEM), six of them; an image or file's
+     * content is the server's "[Image]" / "[File] <name>" */
     if (!c[6].is_null)
         json_object_set_new(t, THREAD(last_msg),
-                            json_pack("{sIsIsIsoso}", STORED(msg_id), (json_int_t)c[6].i64,
+                            json_pack("{sIsIsIsososi}", STORED(msg_id), (json_int_t)c[6].i64,
                                       STORED(sender), (json_int_t)c[7].i64, STORED(seq),
                                       (json_int_t)last_seq, STORED(msg_content), s_text(&c[8]),
-                                      STORED(chat_time), s_text(&c[9])));
+                                      STORED(chat_time), s_text(&c[9]), STORED(kind),
+                                      (int)c[12].i64));
     else
         json_object_set_new(t, THREAD(last_msg), json_null());
     json_array_append_new(st->threads, t);
@@ -149,7 +152,7 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
         "(SELECT COUNT(*) FROM chat_message u WHERE u.thread_id = p.thread_id AND "
         "u.seq > COALESCE(r.read_seq, 0) AND u.sender_id <> ?), "
         "m.message_id, m.sender_id, m.content, m.created_at, "
-        "m.unique_id, COALESCE(pr.read_seq, 0) FROM ("
+        "m.unique_id, COALESCE(pr.read_seq, 0), m.kind FROM ("
         "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user1_id = ? AND "
         "thread_id > ?) UNION ALL "
         "(SELECT thread_id, user1_id, user2_id FROM private_chat WHERE user2_id = ? AND "
@@ -266,10 +269,13 @@ static int64_t s_peer_read(chat_worker_t *worker, int64_t thread_id, uint64_t ot
     return seq;
 }
 
+/* A message row, its kind and its file (an image or file: the `file` row joined) last. */
 #define SQL_MESSAGES                                                                               \
     "SELECT m.message_id, m.seq, m.sender_id, m.unique_id, m.content, m.created_at, "              \
-    "COALESCE(r.read_seq, 0) >= m.seq FROM chat_message m LEFT JOIN thread_read r ON "             \
-    "r.thread_id = m.thread_id AND r.uid = m.recv_id "
+    "COALESCE(r.read_seq, 0) >= m.seq, " CHAT_FILE_SQL_COLS(                                       \
+        "m") " FROM chat_message m "                                                               \
+             "LEFT JOIN thread_read r ON r.thread_id = m.thread_id AND r.uid = "                   \
+             "m.recv_id" CHAT_FILE_SQL_JOIN("m")
 
 typedef struct {
     json_t *items;
@@ -279,15 +285,18 @@ typedef struct {
 static int s_on_message(void *arg, const db_value_t *c, size_t ncols)
 {
     s_messages_t *m = arg;
-    if (ncols < 7)
+    if (ncols < 7 + CHAT_FILE_NCOLS)
         return 1;
     json_t *item = json_pack("{sIsIsIsIsosososi}", STORED(sender), (json_int_t)c[2].i64,
                              STORED(msg_id), (json_int_t)c[0].i64, STORED(seq),
                              (json_int_t)c[1].i64, STORED(thread_id), (json_int_t)m->thread_id,
                              STORED(unique_id), s_text(&c[3]), STORED(msg_content), s_text(&c[4]),
                              STORED(chat_time), s_text(&c[5]), STORED(status), c[6].i64 ? 1 : 0);
-    if (!item)
+    chat_file_t f;
+    if (!item || chat_file_json(item, chat_file_from_cols(&c[7], &f, false), &f) < 0) {
+        json_decref(item);
         return 1;
+    }
     json_array_append_new(m->items, item);
     return 0;
 }

@@ -12,11 +12,13 @@
  * sent only after the commit, then the 1019 to the peer, on this node or through the broker.
  */
 #include "chat_text.h"
+#include "chat_file.h"
 #include "chat_jobs.h"
 #include "chat_json.h"
 #include "chat_net.h"
 #include "chat_store.h"
 #include "uschat/client_proto.h"
+#include "uschat/frame.h"
 
 #include <string.h>
 
@@ -180,13 +182,12 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
         s_lane_kick(node, job->lane);
 }
 
-/* 0 when every item has content (1..4096 bytes) and unique_id (1..64 bytes), else the code. */
-static int s_check_items(const json_t *items)
+int chat_text_check_items(const json_t *items, size_t max_items)
 {
     size_t n = json_array_size(items);
-    if (n == 0 || n > USCHAT_MAX(TEXT_CHAT_REQ, text_array))
+    if (n == 0 || n > max_items)
         return USCHAT_ERR_OUT_OF_RANGE;
-    size_t i;
+    size_t i, files_extra = 0, reply = 256;
     json_t *item;
     json_array_foreach(items, i, item)
     {
@@ -196,10 +197,20 @@ static int s_check_items(const json_t *items)
             return USCHAT_ERR_JSON;
         size_t clen = json_string_length(content), ulen = json_string_length(unique);
         if (clen == 0 || clen > USCHAT_MAX(TEXT_ITEM, content) || ulen == 0 ||
-            ulen > USCHAT_MAX(TEXT_ITEM, unique_id) || strlen(json_string_value(content)) != clen)
-            return USCHAT_ERR_OUT_OF_RANGE;
+            ulen > USCHAT_MAX(TEXT_ITEM, unique_id) || strlen(json_string_value(content)) != clen ||
+            strlen(json_string_value(unique)) != ulen)
+            return USCHAT_ERR_OUT_OF_RANGE; /* a NUL inside is out of range too */
+        size_t extra = 0;
+        int rc = chat_file_check_item(item, &extra);
+        if (rc)
+            return rc;
+        files_extra += extra;
+        /* the stored item as a reply spells it: escaped text, or the file's fields */
+        reply += 2 * ulen + 160 + (extra ? extra : 6 * clen);
     }
-    return 0;
+    /* an image or file grows its answer beyond the request: refused when the answer (and the
+     * push, the same body) could not be one frame. Texts alone are never refused here. */
+    return files_extra && reply > FRAME_MAX_BODY ? USCHAT_ERR_OUT_OF_RANGE : 0;
 }
 
 static void s_reject(chat_node_t *node, chat_conn_t *conn, json_t *body, int error)
@@ -233,7 +244,7 @@ void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
     else if (touid == conn->uid)
         error = USCHAT_ERR_OUT_OF_RANGE;
     else
-        error = s_check_items(items);
+        error = chat_text_check_items(items, USCHAT_MAX(TEXT_CHAT_REQ, text_array));
 #undef REQ
     if (!error && (node->texts_pending >= node->cfg.message_pending_max ||
                    conn->inflight >= node->cfg.max_inflight || node->stopping)) {

@@ -43,6 +43,11 @@ struct chat_lane_t {
     bool busy;
 };
 
+/* Checks the text_array of a 1017 or 1077 (I/O thread): 1..max_items items, each with content
+ * (1..4096 bytes) and unique_id (1..64 bytes), an image or file item's fields as
+ * chat_file_check_item() wants them, and an answer that fits one frame. 0 or the code. */
+int chat_text_check_items(const json_t *items, size_t max_items);
+
 /* chat_text.c (I/O thread): 1017 into the commit lanes */
 void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body);
 int chat_text_open(chat_node_t *node);

@@ -39,7 +39,9 @@ static void s_item(chat_buf_t *out, const chat_batch_row_t *r)
     chat_buf_key(out, ',', ITEM(chat_time));
     chat_buf_char(out, '"');
     chat_buf_str(out, r->chat_time);
-    chat_buf_str(out, "\"}");
+    chat_buf_char(out, '"');
+    chat_file_buf(out, r->kind, r->file);
+    chat_buf_char(out, '}');
 #undef ITEM
 }
 

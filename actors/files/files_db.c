@@ -140,15 +140,12 @@ int files_db_may_read(db_conn_t *db, const files_file_t *file, uint64_t uid)
 {
     if (uid == file->owner)
         return 1;
-    /* A file message names its file id in its content; the id is 128 random bits of hex, so
-     * it cannot appear by chance, and holds no LIKE wildcard. */
-    char pattern[FILES_ID_LEN + 3];
-    snprintf(pattern, sizeof pattern, "%%%s%%", file->id);
-    db_param_t p[] = {DB_U64(file->owner), DB_U64(uid), DB_STR(pattern)};
-    int rc = db_query(db,
-                      "SELECT 1 FROM chat_message WHERE sender_id = ? AND recv_id = ? AND content "
-                      "LIKE ? LIMIT 1",
-                      p, 3, NULL, NULL);
+    /* The rule is file_may_read() of sql/migrations/005_file_messages.sql, the chat node's too
+     * when a message names the file: the recipient and sender of a one-to-one message naming
+     * it, a member of a group with a message naming it after their join, through the indexed
+     * file_id of each message table. */
+    db_param_t p[] = {DB_STR(file->id), DB_U64(uid)};
+    int rc = db_query(db, "SELECT 1 FROM DUAL WHERE file_may_read(?, ?)", p, 2, NULL, NULL);
     return rc < 0 ? rc : rc > 0;
 }
 

@@ -82,7 +82,8 @@ int files_db_upload_delete(db_conn_t *db, const char *id);
 /* Inserts the file record of a finished upload and removes the upload, in one transaction. */
 int files_db_finish(db_conn_t *db, const files_upload_t *up, const char *file_id);
 int files_db_file_get(db_conn_t *db, const char *id, files_file_t *file);
-/* 1 when uid may read file: the owner, or a user the owner sent a message naming the file. */
+/* 1 when uid may read file: the owner; the sender or recipient of a one-to-one message naming
+ * it; a current member of a group with a message naming it after the member's join. */
 int files_db_may_read(db_conn_t *db, const files_file_t *file, uint64_t uid);
 /* Ids (at most max, FILES_ID_LEN + 1 bytes each) of uploads untouched since before. Count. */
 int files_db_stale(db_conn_t *db, int64_t before, char (*ids)[FILES_ID_LEN + 1], int max);

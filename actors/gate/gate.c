@@ -173,6 +173,7 @@ static void s_load_config(gate_t *gate, config_t *cfg)
     c->login_fail_max_email = (int)config_int(cfg, "gate/login_fail_max_email", 5, 1, 100000);
     c->login_fail_max_addr = (int)config_int(cfg, "gate/login_fail_max_addr", 30, 1, 1000000);
     c->health_interval_ms = (int)config_int(cfg, "gate/health_interval_ms", 1000, 50, 60000);
+    c->files_url = config_str(cfg, "gate/files_url", "");
     service_config_mysql(cfg, &gate->db_cfg);
     service_config_redis(cfg, &gate->redis_cfg);
     /* requests must not wait long for a pooled connection that is down */

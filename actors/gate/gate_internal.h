@@ -82,6 +82,7 @@ typedef struct {
     int login_fail_max_email;
     int login_fail_max_addr;
     int health_interval_ms;
+    const char *files_url; /* the files service as clients reach it, "" = none */
 } gate_config_t;
 
 typedef struct gate_t gate_t;

@@ -601,6 +601,11 @@ char *gate_route_response(const gate_req_t *req)
             json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, host), json_string(req->node_host));
             json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, port),
                                 json_string(port)); /* a string, as in the seed */
+            /* where the client uploads and downloads pictures and files ("" = none; also
+             * for an answer built without a gate behind it) */
+            const char *files_url = req->gate ? req->gate->cfg.files_url : NULL;
+            json_object_set_new(o, USCHAT_FIELD(HTTP_LOGIN_RSP, files_url),
+                                json_string(files_url ? files_url : ""));
             break;
         }
         default:

@@ -312,6 +312,22 @@ static void s_messages(doc_text_t *t)
                "1 read by the recipient (the seed's meaning; UsChat derives it from the "
                "recipient's read mark).\n\n");
     doc_add(t,
+            "### Images and files (UsChat)\n\n"
+            "A message has a `kind`: 0 text (when absent), 1 image, 2 file; in a group also 3, "
+            "an event. The bytes travel over the files service (tus upload, `GET "
+            "/files/<id>` with `Range`; its address is `files_url` of the `/user_login` "
+            "reply, the uid and token of that reply authenticate it). Once the upload is "
+            "finished the client sends an item of kind 1 or 2 naming its `file_id` in a %d or "
+            "%d, with a `content` of \"[Image]\" / \"[File] <name>\"; the server stores its "
+            "own spelling (the name of the file's record). A file the sender neither uploaded "
+            "nor received in a message is refused with %d, and nothing of the request is "
+            "stored. Every stored image or file message then carries `file_id`, `file_name`, "
+            "`file_size`, `file_sha256`, `file_mime` (the files service's record), `width`, "
+            "`height` and `preview` (as sent); a text carries `kind` 0 only. Who may download "
+            "a file: the uploader, the two parties of a one-to-one message naming it, and the "
+            "current members of a group with a message naming it sent after their join.\n\n",
+            USCHAT_ID_TEXT_CHAT_REQ, USCHAT_ID_GROUP_TEXT_REQ, USCHAT_ERR_FILE_UNKNOWN);
+    doc_add(t,
             "### Guarantees (UsChat)\n\n"
             "- Per thread, `seq` starts at 1 and grows by exactly 1 per stored message, in "
             "commit order; the two messages of a new friendship are seq 1 and 2 (the next two, "

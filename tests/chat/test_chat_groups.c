@@ -98,8 +98,8 @@ static json_t *s_push(s_user_t *u, int64_t group, int64_t seq, const char *op,
     CHECK(msg->seq == seq, "uid %lld gets seq %lld (got %lld)", (long long)u->uid, (long long)seq,
           (long long)msg->seq);
     if (op)
-        CHECK(msg->kind == 1 && strcmp(msg->event.op, op) == 0, "uid %lld: event %s (got %s)",
-              (long long)u->uid, op, msg->event.op);
+        CHECK(msg->kind == USCHAT_MSG_EVENT && strcmp(msg->event.op, op) == 0,
+              "uid %lld: event %s (got %s)", (long long)u->uid, op, msg->event.op);
     return body;
 }
 

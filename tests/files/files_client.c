@@ -309,6 +309,20 @@ files_rsp_t files_download(const files_svc_t *svc, const files_user_t *user, con
     return files_request(svc, user, "GET", path, headers, NULL, 0);
 }
 
+void files_check_download(const files_svc_t *svc, const files_user_t *user, const char *id,
+                          const unsigned char *data, size_t len)
+{
+    files_rsp_t r = files_download(svc, user, id, NULL);
+    CHECK(r.status == 200, "GET /files/%s as %lld: %ld", id, (long long)user->uid, r.status);
+    CHECK(r.body_len == len, "got %zu of %zu bytes", r.body_len, len);
+    char want[65], got[65];
+    files_sha256_hex(data, len, want);
+    files_sha256_hex(r.body, r.body_len, got);
+    CHECK_STR(got, want);
+    CHECK_STR(files_rsp_header(&r, "X-Uschat-Sha256"), want);
+    files_rsp_free(&r);
+}
+
 void files_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char d[32];

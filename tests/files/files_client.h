@@ -79,6 +79,11 @@ long files_upload(const files_svc_t *svc, const files_user_t *user, const char *
 files_rsp_t files_download(const files_svc_t *svc, const files_user_t *user, const char *id,
                            const char *range);
 
+/* GET /files/<id> as user must answer 200 with exactly data (len bytes: size, SHA-256 of the
+ * body and the X-Uschat-Sha256 header checked). */
+void files_check_download(const files_svc_t *svc, const files_user_t *user, const char *id,
+                          const unsigned char *data, size_t len);
+
 /* SHA-256 of data as 64 hex digits + NUL. */
 void files_sha256_hex(const void *data, size_t len, char out[65]);
 /* len random bytes (caller frees). */

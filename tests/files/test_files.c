@@ -3,7 +3,7 @@
  * Alice and Bob are friends logged in on different nodes with tokens from status; Carol is
  * logged in too but got nothing from Alice.
  *
- * Cases (argv[1]): flow (upload, a message naming the file, download byte-identical, ranges,
+ * Cases (argv[1]): flow (upload, a file message naming the file, download byte-identical, ranges,
  * who is refused, dedup, a wrong SHA-256), limits (size, quota, names, types, malformed
  * headers), resume (a connection cut mid-PATCH), restart (the service killed mid-PATCH and
  * started again), orphans (the sweep), s3 (flow and resume against s3rver).
@@ -58,17 +58,17 @@ static void s_stop(s_world_t *w)
     chat_pair_stop(&w->pair);
 }
 
-/* Alice tells Bob about the file in a real text message (stored by the chat node). */
+/* Alice sends Bob the file in a file message (stored by the chat node). */
 static void s_send_file_message(s_world_t *w, const char *id)
 {
-    char content[128], unique[64];
-    snprintf(content, sizeof content, "[File] %s", id);
+    char unique[64];
     snprintf(unique, sizeof unique, "file-%s", id);
-    uschat_text_t item = {content, unique};
+    uschat_msg_item_t item = {
+        .content = "[File]", .unique_id = unique, .kind = USCHAT_MSG_FILE, .file_id = id};
     CHECK(chat_stack_request(w->pair.a, USCHAT_ID_TEXT_CHAT_REQ,
-                             uschat_req_text_chat(w->pair.bob, w->pair.thread, &item, 1),
+                             uschat_req_chat_items(w->pair.bob, w->pair.thread, &item, 1),
                              NULL) == 0,
-          "text message");
+          "file message");
 }
 
 /* Files (not folders) under dir, recursively. */
@@ -92,20 +92,6 @@ static int s_count_files(const char *dir)
     return n;
 }
 
-static void s_check_download(s_world_t *w, const files_user_t *who, const char *id,
-                             const unsigned char *data, size_t len)
-{
-    files_rsp_t r = files_download(&w->svc, who, id, NULL);
-    CHECK_INT(r.status, 200);
-    CHECK(r.body_len == len, "got %zu of %zu bytes", r.body_len, len);
-    char want[65], got[65];
-    files_sha256_hex(data, len, want);
-    files_sha256_hex(r.body, r.body_len, got);
-    CHECK_STR(got, want);
-    CHECK_STR(files_rsp_header(&r, "X-Uschat-Sha256"), want);
-    files_rsp_free(&r);
-}
-
 /* ---- the cases ------------------------------------------------------------------------------ */
 
 static void s_flow_on(s_world_t *w, bool local)
@@ -118,14 +104,14 @@ static void s_flow_on(s_world_t *w, bool local)
                            MIB, id, &dedup),
               204);
     CHECK(!dedup, "first upload deduplicated");
-    s_check_download(w, &w->alice, id, data, len);
+    files_check_download(&w->svc, &w->alice, id, data, len);
 
     /* Bob may not read it before Alice sent it to him; Carol never */
     files_rsp_t r = files_download(&w->svc, &w->bob, id, NULL);
     CHECK_INT(r.status, 403);
     files_rsp_free(&r);
     s_send_file_message(w, id);
-    s_check_download(w, &w->bob, id, data, len);
+    files_check_download(&w->svc, &w->bob, id, data, len);
     r = files_download(&w->svc, &w->carol, id, NULL);
     CHECK_INT(r.status, 403);
     CHECK(strstr(r.body, "not_member"), "%s", r.body);
@@ -169,7 +155,7 @@ static void s_flow_on(s_world_t *w, bool local)
         204);
     CHECK(dedup, "the second upload of the same bytes is not deduplicated");
     CHECK(strcmp(id, id2) != 0, "same id");
-    s_check_download(w, &w->bob, id2, data, len);
+    files_check_download(&w->svc, &w->bob, id2, data, len);
     if (local) {
         char blobs[700];
         snprintf(blobs, sizeof blobs, "%s/blobs", w->svc.dir);
@@ -385,7 +371,7 @@ static void s_resume_on(s_world_t *w, int how)
                        : "SIGTERM",
             cut, (long long)at, sent, len);
     CHECK(sent <= len + chunk, "sent %zu bytes for %zu", sent, len);
-    s_check_download(w, &w->alice, id, data, len);
+    files_check_download(&w->svc, &w->alice, id, data, len);
     /* HEAD of a finished upload names the file (a client that lost the last answer) */
     CHECK_INT(files_offset(&w->svc, &w->alice, id), (long long)len);
     free(data);

@@ -58,6 +58,11 @@ static void s_msgs(const json_t *list)
             s_touch(msg.unique_id);
             s_touch(msg.content);
             s_touch(msg.chat_time);
+            s_touch(msg.file.file_id); /* an image or file message's fields, "" for a text */
+            s_touch(msg.file.name);
+            s_touch(msg.file.sha256);
+            s_touch(msg.file.mime);
+            s_touch(msg.file.preview);
         }
     }
 }

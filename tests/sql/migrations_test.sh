@@ -129,7 +129,25 @@ rejected "unknown message kind" "INSERT INTO group_message (group_id, seq, kind,
 rejected "a text without unique_id" "INSERT INTO group_message (group_id, seq, kind, sender_id, content)
     VALUES (1, 3, 0, 1, 'x')"
 ok "two events of one sender" "INSERT INTO group_message (group_id, seq, kind, sender_id, content)
-    VALUES (1, 3, 1, 1, '{}'), (1, 4, 1, 1, '{}')"
+    VALUES (1, 3, 3, 1, '{}'), (1, 4, 3, 1, '{}')"
+rejected "an image without its file" "INSERT INTO group_message (group_id, seq, kind, sender_id, unique_id, content)
+    VALUES (1, 5, 1, 1, 'g-6', '[Image]')"
+rejected "a text naming a file" "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, content, file_id)
+    VALUES (1, 6, 1, 2, 'u-f0', 'x', '0123456789abcdef0123456789abcdef')"
+ok "a file" "INSERT INTO file (id, owner, sha256, size, name, mime)
+    VALUES ('0123456789abcdef0123456789abcdef', 1, REPEAT('a', 64), 5, 'a.txt', 'text/plain')"
+ok "a file message" "INSERT INTO chat_message (thread_id, seq, sender_id, recv_id, unique_id, content, kind, file_id)
+    VALUES (1, 6, 1, 2, 'u-f1', '[File] a.txt', 2, '0123456789abcdef0123456789abcdef')"
+ok "an image in a group" "INSERT INTO group_message (group_id, seq, kind, sender_id, unique_id, content, file_id, width, height)
+    VALUES (1, 5, 1, 1, 'g-7', '[Image]', '0123456789abcdef0123456789abcdef', 640, 480)"
+expect "file message index" "$(q "$db" -e "SELECT GROUP_CONCAT(COLUMN_NAME) FROM information_schema.STATISTICS
+    WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'chat_message' AND INDEX_NAME = 'idx_message_file'")" file_id
+# file_may_read(): the uploader, both parties of the message, the group's members after their join
+ok "a member who joined after the image" "INSERT INTO group_member (group_id, uid, role, join_seq) VALUES (1, 3, 0, 5)"
+may=$(q "$db" -e "SELECT CONCAT(file_may_read('0123456789abcdef0123456789abcdef', 1),
+    file_may_read('0123456789abcdef0123456789abcdef', 2), file_may_read('0123456789abcdef0123456789abcdef', 3),
+    file_may_read('ffffffffffffffffffffffffffffffff', 1))")
+expect "who may read the file (uploader, recipient, late member, unknown file)" "$may" 1100
 
 echo "--- a failing migration is not recorded, and applies once fixed"
 q -e "CREATE DATABASE $db2 CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"

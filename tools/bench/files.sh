@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/bench/files.sh: upload and download throughput of the files service,
-# against curl doing the same transfer as the ceiling. `tools/uschat bench files [--runs R]
-# [--big-mb N] [--small N]`.
+# against curl doing the same transfer as the ceiling, and the chat node's text ack latency
+# with and without a transfer beside it. `tools/uschat bench files [--runs R] [--big-mb N]
+# [--small N] [--text-rate R] [--text-pairs N] [--text-s S]`.
 #
 # Needs the local stack (`tools/uschat up`; the files service's limits raised for the big file:
 # USCHAT_FILES_MAX_SIZE=300000000 USCHAT_FILES_QUOTA=100000000000 in up's environment). It
@@ -13,18 +14,28 @@
 # and the ceiling: curl copying the same bytes to and from the same disk (file://, into the
 # files service's folder) with no service between, in the same arrangement. Random content,
 # new each run, so nothing is deduplicated. The bytes are checked: every download's SHA-256.
+#   3. text ack latency: uschat-load's chat scenario (release build, load users seeded) at a
+#      moderate open-loop rate (default 500 texts/s over 200 pairs across both nodes, 10 s),
+#      once alone and once while one N MB file is uploaded and downloaded again and again
+#      beside it; ack p50/p99 of both, and the MB moved meanwhile.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 RUNS=3
 BIG_MB=200
 SMALL=100
+TEXT_RATE=500
+TEXT_PAIRS=200
+TEXT_S=10
 while (($#)); do
     case $1 in
         --runs) RUNS=$2; shift 2 ;;
         --big-mb) BIG_MB=$2; shift 2 ;;
         --small) SMALL=$2; shift 2 ;;
-        *) echo "usage: $0 [--runs R] [--big-mb N] [--small N]" >&2; exit 2 ;;
+        --text-rate) TEXT_RATE=$2; shift 2 ;;
+        --text-pairs) TEXT_PAIRS=$2; shift 2 ;;
+        --text-s) TEXT_S=$2; shift 2 ;;
+        *) echo "usage: $0 [--runs R] [--big-mb N] [--small N] [--text-rate R] [--text-pairs N] [--text-s S]" >&2; exit 2 ;;
     esac
 done
 VAR=${USCHAT_VAR_DIR:-$ROOT/var}
@@ -151,6 +162,44 @@ for run in $(seq "$RUNS"); do
     rm -rf "$WORK/small" "$STORE/ceiling"/*
 done
 
+# 3. text ack latency alone and beside a transfer
+LOAD=${USCHAT_BUILD_DIR_RELEASE:-$ROOT/build}/tools/load/uschat-load
+[[ -x $LOAD ]] || { echo "bench files: uschat-load is not built ($LOAD; tools/uschat build)" >&2; exit 1; }
+"$LOAD" --seed $((2 * TEXT_PAIRS)) >"$WORK/seed.txt" 2>&1 || { cat "$WORK/seed.txt" >&2; exit 1; }
+# chat NAME: one uschat-load chat run into $WORK/NAME.json; prints "p50 p99" of the ack in ms
+chat() {
+    timeout -k 10 $((TEXT_S + 120)) "$LOAD" --json "$WORK/$1.json" chat -n "$TEXT_PAIRS" \
+        -r "$TEXT_RATE" -d "$TEXT_S" --cross-node >"$WORK/$1.txt" 2>&1 ||
+        { cat "$WORK/$1.txt" >&2; echo "bench files: uschat-load chat failed" >&2; exit 1; }
+    jq -r '[.latency_us.ack.p50, .latency_us.ack.p99] | map(. / 1000 * 100 | round / 100) | "\(.[0]) \(.[1])"' \
+        "$WORK/$1.json"
+}
+big=$WORK/text-big.bin
+head -c $((BIG_MB * 1000000)) /dev/urandom >"$big"
+bigsha=$(sha256sum "$big" | cut -c1-64)
+prepare "$big"
+for run in $(seq "$RUNS"); do
+    read -r q50 q99 < <(chat "quiet$run")
+    # the same chat run while the big file goes up and down in a loop until it ends
+    rm -f "$WORK/moving.stop" "$WORK/moved"
+    (
+        while [[ ! -e $WORK/moving.stop ]]; do
+            id=$(upload "$big") && download "$id" "$bigsha" || break
+            echo $((2 * BIG_MB)) >>"$WORK/moved"
+        done
+    ) &
+    mover=$!
+    sleep 1 # the transfer is under way before the first text
+    read -r b50 b99 < <(chat "busy$run")
+    touch "$WORK/moving.stop"
+    wait "$mover" || true
+    moved=0
+    [[ -f $WORK/moved ]] && moved=$(awk '{ s += $1 } END { print s }' "$WORK/moved")
+    [[ -n $q99 && -n $b99 ]] || { echo "bench files: no text latency measured" >&2; exit 1; }
+    echo "run $run: text ack at $TEXT_RATE/s: alone p50 $q50 ms, p99 $q99 ms; beside a ${BIG_MB} MB upload+download loop p50 $b50 ms, p99 $b99 ms (${moved} MB moved, the last transfer finishing after the run)"
+    record q50 "$q50"; record q99 "$q99"; record b50 "$b50"; record b99 "$b99"
+done
+
 med() { tr ' ' '\n' <<<"${R[$1]}" | grep . | median; }
 echo
 echo "medians of $RUNS runs (MB/s, 1 MB = 10^6 bytes):"
@@ -158,3 +207,9 @@ echo "| transfer | upload | curl file:// (ceiling) | download | curl file:// (ce
 echo "|---|---|---|---|---|"
 echo "| one ${BIG_MB} MB file | $(med big_up) | $(med big_cup) | $(med big_down) | $(med big_cdown) |"
 echo "| $SMALL x 1 MB in parallel | $(med small_up) | $(med small_cup) | $(med small_down) | $(med small_cdown) |"
+echo
+echo "text ack latency (ms), medians of $RUNS runs at $TEXT_RATE texts/s over $TEXT_PAIRS pairs:"
+echo "| | ack p50 | ack p99 |"
+echo "|---|---|---|"
+echo "| texts alone | $(med q50) | $(med q99) |"
+echo "| beside a ${BIG_MB} MB upload + download | $(med b50) | $(med b99) |"
