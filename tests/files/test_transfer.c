@@ -254,13 +254,13 @@ static int s_flow(void)
     char msg[160];
     CHECK_STR(uschat_transfer_strerror(&f, msg, sizeof msg), "You may not fetch this file");
     /* once Alice named the file in a message, Bob's retry succeeds */
-    char content[128], unique[64];
-    snprintf(content, sizeof content, "[File] %s", i.file_id);
+    char unique[64];
     snprintf(unique, sizeof unique, "xfer-%s", i.file_id);
-    uschat_text_t item = {content, unique};
+    uschat_msg_item_t item = {
+        .content = "[Image]", .unique_id = unique, .kind = USCHAT_MSG_IMAGE, .file_id = i.file_id};
     CHECK(chat_stack_request(w.pair.a, USCHAT_ID_TEXT_CHAT_REQ,
-                             uschat_req_text_chat(w.pair.bob, w.pair.thread, &item, 1), NULL) == 0,
-          "text message");
+                             uschat_req_chat_items(w.pair.bob, w.pair.thread, &item, 1), NULL) == 0,
+          "image message");
     CHECK_INT(uschat_transfer_retry(tb, d), 0);
     s_wait_state(tb, d, USCHAT_XFER_DONE);
     s_check_file(dest, data, len);

@@ -180,6 +180,20 @@ int xw_ui(void)
     CHECK_INT(json_integer_value(json_object_get(item, "width")), 640);
     CHECK_STR(json_string_value(json_object_get(item, "preview")), img->preview);
     CHECK(strncmp(img->preview, "iVBORw0KGgo", 11) == 0, "the preview is a PNG");
+    /* the real chat node takes that item as the model made it (kind, file id, size, preview
+     * checked there), between the real Alice and Bob, and Bob may then fetch the picture */
+    json_t *req = json_pack("{sIsIs[O]}", "touid", (json_int_t)w.pair.bob, "thread_id",
+                            (json_int_t)w.pair.thread, "text_array", item);
+    json_t *ack = NULL;
+    CHECK_INT(chat_stack_request(w.pair.a, USCHAT_ID_TEXT_CHAT_REQ, req, &ack), 0);
+    json_t *stored = json_array_get(json_object_get(ack, "chat_datas"), 0);
+    CHECK_INT(json_integer_value(json_object_get(stored, "kind")), USCHAT_MSG_IMAGE);
+    CHECK_STR(json_string_value(json_object_get(stored, "file_name")), "photo.png");
+    CHECK_STR(json_string_value(json_object_get(stored, "preview")), img->preview);
+    json_decref(ack);
+    files_rsp_t bob_got = files_download(&w.svc, &w.bob, img->file_id, NULL);
+    CHECK_INT(bob_got.status, 200);
+    files_rsp_free(&bob_got);
     json_decref(item);
 
     /* the peer's image message naming it: its bubble from the preview, then the full view */
