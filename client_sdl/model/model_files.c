@@ -191,7 +191,7 @@ void model_file_found(app_model_t *m, app_file_t *f)
 {
     if (!m->files || !f || !*f->file_id || *f->path || f->xfer)
         return;
-    char dest[1100];
+    char dest[1280];
     s_download_path(m, f, dest, sizeof dest);
     struct stat st;
     if (stat(dest, &st) == 0 && (int64_t)st.st_size == f->size) {
@@ -489,7 +489,7 @@ static bool s_poll_msg(app_model_t *m, app_thread_t *t, app_msg_t *msg)
         }
         f->state = APP_FILE_LOCAL; /* the source is the local copy */
     } else {
-        char dest[1100];
+        char dest[1280];
         s_download_path(m, f, dest, sizeof dest);
         s_set(&f->path, dest);
         s_write_xfer_mark(dest, 0);
@@ -562,7 +562,7 @@ static int s_download(app_model_t *m, app_file_t *f)
         return 0;
     if (!*f->file_id)
         return -1;
-    char dest[1100];
+    char dest[1280];
     s_download_path(m, f, dest, sizeof dest);
     int64_t id = uschat_transfer_download(m->files->xfer, f->file_id, (uint64_t)f->size,
                                           *f->sha256 ? f->sha256 : NULL, dest);

@@ -501,7 +501,7 @@ static bool s_is_file(const char *path)
 
 bool ui_file_drop(ui_app_t *ui, const char *path)
 {
-    char clean[1100];
+    char clean[1280];
     s_clean_path(path, clean, sizeof clean);
     if (!app_model_view(ui->model).open || !s_is_file(clean))
         return false;
@@ -548,7 +548,7 @@ bool ui_file_enter(ui_app_t *ui)
     struct ui_files *fs = ui->files;
     if (!fs || ui->focus != &fs->f_path)
         return false;
-    char path[1100];
+    char path[1280];
     s_clean_path(ui_field_text(&fs->f_path), path, sizeof path);
     if (!*path)
         return true;

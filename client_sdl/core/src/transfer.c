@@ -77,7 +77,7 @@ void xfer_save(uschat_transfer_t *t, s_job_t *job)
     pthread_mutex_unlock(&t->mu);
     if (!o)
         return;
-    char path[1100], tmp[1100];
+    char path[1280], tmp[1280];
     s_state_path(t, id, path, sizeof path, "");
     s_state_path(t, id, tmp, sizeof tmp, ".tmp");
     /* a failed save only costs the restart its progress: the transfer goes on */
@@ -92,7 +92,7 @@ void xfer_save(uschat_transfer_t *t, s_job_t *job)
 
 static void s_unsave(uschat_transfer_t *t, int64_t id)
 {
-    char path[1100];
+    char path[1280];
     s_state_path(t, id, path, sizeof path, "");
     remove(path);
 }
@@ -190,7 +190,7 @@ static void s_load_all(uschat_transfer_t *t)
         size_t n = strlen(de->d_name);
         if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
             continue;
-        char file[1100];
+        char file[1280];
         snprintf(file, sizeof file, "%s/%s", t->dir, de->d_name);
         s_job_t *job = s_job_load(file);
         if (!job)
@@ -357,7 +357,7 @@ static void *s_main(void *arg)
         if (cancel && job->info.dir == USCHAT_XFER_UPLOAD && *url)
             xfer_terminate(t, url, &srv);
         if (cancel && job->info.dir == USCHAT_XFER_DOWNLOAD) {
-            char part[1100];
+            char part[1280];
             snprintf(part, sizeof part, "%s.part", job->path);
             remove(part);
         }

@@ -522,7 +522,7 @@ static xfer_try_t s_finish_download(uschat_transfer_t *t, s_job_t *job, const ch
 xfer_try_t xfer_run_download(uschat_transfer_t *t, s_job_t *job, const xfer_server_t *srv)
 {
     uschat_xfer_info_t *i = &job->info;
-    char part[1100];
+    char part[1280];
     snprintf(part, sizeof part, "%s.part", job->path);
     struct stat st;
     uint64_t have = stat(part, &st) == 0 ? (uint64_t)st.st_size : 0;
