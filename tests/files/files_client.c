@@ -337,3 +337,27 @@ unsigned char *files_random(size_t len)
     randombytes_buf(p, len);
     return p;
 }
+
+int files_test_main(int argc, char **argv, const char *prefix, const files_case_t *cases,
+                    size_t ncases)
+{
+    const char *which = argc > 1 ? argv[1] : "";
+    if (sodium_init() < 0)
+        return 1;
+    for (size_t i = 0; i < ncases; i++) {
+        if (strcmp(which, cases[i].name) != 0)
+            continue;
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        signal(SIGPIPE, SIG_IGN);
+        int rc = cases[i].run();
+        curl_global_cleanup();
+        if (rc == 0)
+            printf("%s.%s: ok\n", prefix, which);
+        return rc;
+    }
+    fprintf(stderr, "usage: %s", argv[0]);
+    for (size_t i = 0; i < ncases; i++)
+        fprintf(stderr, "%s%s", i ? "|" : " ", cases[i].name);
+    fprintf(stderr, "\n");
+    return 2;
+}

@@ -89,4 +89,15 @@ void files_sha256_hex(const void *data, size_t len, char out[65]);
 /* len random bytes (caller frees). */
 unsigned char *files_random(size_t len);
 
+/* One case of a test program: its name on the command line and what runs it (0 passed). */
+typedef struct {
+    const char *name;
+    int (*run)(void);
+} files_case_t;
+
+/* The main() of a files test program: libsodium, libcurl and SIGPIPE set up, the case named by
+ * argv[1] run, "<prefix>.<case>: ok" printed when it passed; 2 with the usage for no such case. */
+int files_test_main(int argc, char **argv, const char *prefix, const files_case_t *cases,
+                    size_t ncases);
+
 #endif

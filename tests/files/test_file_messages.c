@@ -402,21 +402,9 @@ static int s_group_message(void)
 
 int main(int argc, char **argv)
 {
-    const char *which = argc > 1 ? argv[1] : "";
-    if (sodium_init() < 0)
-        return 1;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    signal(SIGPIPE, SIG_IGN);
-    int rc = -1;
-    if (strcmp(which, "message") == 0)
-        rc = s_message();
-    else if (strcmp(which, "group_message") == 0)
-        rc = s_group_message();
-    if (rc < 0) {
-        fprintf(stderr, "usage: %s message|group_message\n", argv[0]);
-        return 2;
-    }
-    curl_global_cleanup();
-    printf("files.%s: ok\n", which);
-    return rc;
+    static const files_case_t cases[] = {
+        {"message", s_message},
+        {"group_message", s_group_message},
+    };
+    return files_test_main(argc, argv, "files", cases, sizeof cases / sizeof cases[0]);
 }

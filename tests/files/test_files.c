@@ -493,30 +493,9 @@ static int s_s3(void)
 
 int main(int argc, char **argv)
 {
-    const char *which = argc > 1 ? argv[1] : "";
-    if (sodium_init() < 0)
-        return 1;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    signal(SIGPIPE, SIG_IGN);
-    int rc = -1;
-    if (strcmp(which, "flow") == 0)
-        rc = s_flow();
-    else if (strcmp(which, "limits") == 0)
-        rc = s_limits();
-    else if (strcmp(which, "resume") == 0)
-        rc = s_resume();
-    else if (strcmp(which, "restart") == 0)
-        rc = s_restart();
-    else if (strcmp(which, "orphans") == 0)
-        rc = s_orphans();
-    else if (strcmp(which, "s3") == 0)
-        rc = s_s3();
-    if (rc < 0) {
-        fprintf(stderr, "usage: %s flow|limits|resume|restart|orphans|s3\n", argv[0]);
-        return 2;
-    }
-    curl_global_cleanup();
-    if (rc == 0)
-        printf("files.%s: ok\n", which);
-    return rc;
+    static const files_case_t cases[] = {
+        {"flow", s_flow},       {"limits", s_limits},   {"resume", s_resume},
+        {"restart", s_restart}, {"orphans", s_orphans}, {"s3", s_s3},
+    };
+    return files_test_main(argc, argv, "files", cases, sizeof cases / sizeof cases[0]);
 }

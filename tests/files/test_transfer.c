@@ -402,24 +402,10 @@ static int s_restart(void)
 
 int main(int argc, char **argv)
 {
-    const char *which = argc > 1 ? argv[1] : "";
-    if (sodium_init() < 0)
-        return 1;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    signal(SIGPIPE, SIG_IGN);
-    int rc = -1;
-    if (strcmp(which, "flow") == 0)
-        rc = s_flow();
-    else if (strcmp(which, "restart") == 0)
-        rc = s_restart();
-    else if (strcmp(which, "ui") == 0)
-        rc = xw_ui();
-    if (rc < 0) {
-        fprintf(stderr, "usage: %s flow|restart|ui\n", argv[0]);
-        return 2;
-    }
-    curl_global_cleanup();
-    if (rc == 0)
-        printf("client_transfer.%s: ok\n", which);
-    return rc;
+    static const files_case_t cases[] = {
+        {"flow", s_flow},
+        {"restart", s_restart},
+        {"ui", xw_ui},
+    };
+    return files_test_main(argc, argv, "client_transfer", cases, sizeof cases / sizeof cases[0]);
 }
