@@ -35,6 +35,27 @@ int files_db_used(db_conn_t *db, uint64_t uid, uint64_t *bytes)
     return rc < 0 ? rc : 0;
 }
 
+static int s_on_usage(void *arg, const db_value_t *cols, size_t ncols)
+{
+    uint64_t *out = arg;
+    for (size_t i = 0; i < 2 && i < ncols; i++)
+        out[i] = cols[i].is_null ? 0 : (uint64_t)strtoull(cols[i].str, NULL, 10);
+    return 0;
+}
+
+int files_db_store_usage(db_conn_t *db, uint64_t *objects, uint64_t *bytes)
+{
+    uint64_t out[2] = {0, 0};
+    /* one row per content: the file rows that share a SHA-256 share its bytes */
+    int rc = db_query(db,
+                      "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size "
+                      "FROM file GROUP BY sha256) AS content",
+                      NULL, 0, s_on_usage, out);
+    *objects = out[0];
+    *bytes = out[1];
+    return rc < 0 ? rc : 0;
+}
+
 int files_db_upload_insert(db_conn_t *db, const files_upload_t *up)
 {
     db_param_t p[] = {DB_STR(up->id),          DB_U64(up->uid),       DB_U64(up->length),

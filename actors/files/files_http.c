@@ -284,6 +284,7 @@ static enum MHD_Result s_patch_begin(s_req_t *req, struct MHD_Connection *conn, 
     if (!files_busy_take(files, id, S_BUSY_WAIT_MS))
         return s_error(files, conn, MHD_HTTP_LOCKED, "busy", "the upload is being written");
     req->busy = true;
+    atomic_fetch_add(&files->uploading, 1);
     snprintf(req->up.id, sizeof req->up.id, "%s", id);
     bool finished;
     int rc = s_find(files, id, uid, &req->up, &finished);
@@ -440,6 +441,8 @@ static ssize_t s_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void s_reader_free(void *cls)
 {
     s_reader_t *r = cls;
+    if (r->blob)
+        atomic_fetch_sub(&r->files->downloading, 1);
     files_blob_close(&r->blob);
     free(r);
 }
@@ -495,6 +498,8 @@ static enum MHD_Result s_download(files_t *files, struct MHD_Connection *conn, c
             r->files = files;
             r->first = first;
             r->blob = files_store_open(files->store, file.sha256, file.size);
+            if (r->blob)
+                atomic_fetch_add(&files->downloading, 1);
         }
         if (!r || !r->blob) {
             free(r);
@@ -528,23 +533,40 @@ static enum MHD_Result s_download(files_t *files, struct MHD_Connection *conn, c
 
 static enum MHD_Result s_metrics(files_t *files, struct MHD_Connection *conn)
 {
-    char text[1024];
-    snprintf(text, sizeof text,
-             "# TYPE uschat_files_uploads_total counter\nuschat_files_uploads_total %llu\n"
-             "# TYPE uschat_files_downloads_total counter\nuschat_files_downloads_total %llu\n"
-             "# TYPE uschat_files_bytes_in_total counter\nuschat_files_bytes_in_total %llu\n"
-             "# TYPE uschat_files_bytes_out_total counter\nuschat_files_bytes_out_total %llu\n"
-             "# TYPE uschat_files_deduplicated_total counter\n"
-             "uschat_files_deduplicated_total %llu\n"
-             "# TYPE uschat_files_swept_total counter\nuschat_files_swept_total %llu\n"
-             "# TYPE uschat_files_refused_total counter\nuschat_files_refused_total %llu\n",
-             (unsigned long long)atomic_load(&files->uploads),
-             (unsigned long long)atomic_load(&files->downloads),
-             (unsigned long long)atomic_load(&files->bytes_in),
-             (unsigned long long)atomic_load(&files->bytes_out),
-             (unsigned long long)atomic_load(&files->deduplicated),
-             (unsigned long long)atomic_load(&files->swept),
-             (unsigned long long)atomic_load(&files->refused));
+    char text[2048];
+    int n =
+        snprintf(text, sizeof text,
+                 "# TYPE uschat_files_uploads_total counter\nuschat_files_uploads_total %llu\n"
+                 "# TYPE uschat_files_downloads_total counter\nuschat_files_downloads_total %llu\n"
+                 "# TYPE uschat_files_bytes_in_total counter\nuschat_files_bytes_in_total %llu\n"
+                 "# TYPE uschat_files_bytes_out_total counter\nuschat_files_bytes_out_total %llu\n"
+                 "# TYPE uschat_files_deduplicated_total counter\n"
+                 "uschat_files_deduplicated_total %llu\n"
+                 "# TYPE uschat_files_swept_total counter\nuschat_files_swept_total %llu\n"
+                 "# TYPE uschat_files_refused_total counter\nuschat_files_refused_total %llu\n",
+                 (unsigned long long)atomic_load(&files->uploads),
+                 (unsigned long long)atomic_load(&files->downloads),
+                 (unsigned long long)atomic_load(&files->bytes_in),
+                 (unsigned long long)atomic_load(&files->bytes_out),
+                 (unsigned long long)atomic_load(&files->deduplicated),
+                 (unsigned long long)atomic_load(&files->swept),
+                 (unsigned long long)atomic_load(&files->refused));
+    n += snprintf(
+        text + n, sizeof text - (size_t)n,
+        "# TYPE uschat_files_uploads_in_flight gauge\nuschat_files_uploads_in_flight %lld\n"
+        "# TYPE uschat_files_downloads_in_flight gauge\n"
+        "uschat_files_downloads_in_flight %lld\n",
+        (long long)atomic_load(&files->uploading), (long long)atomic_load(&files->downloading));
+    /* the store's usage from the file rows (one row per content); left out when the database
+     * does not answer, so a scrape never shows a wrong 0 */
+    uint64_t objects, bytes;
+    db_conn_t *db = db_pool_acquire(files->db, S_DB_WAIT_MS);
+    if (db && files_db_store_usage(db, &objects, &bytes) == 0)
+        snprintf(text + n, sizeof text - (size_t)n,
+                 "# TYPE uschat_files_store_objects gauge\nuschat_files_store_objects %llu\n"
+                 "# TYPE uschat_files_store_bytes gauge\nuschat_files_store_bytes %llu\n",
+                 (unsigned long long)objects, (unsigned long long)bytes);
+    db_pool_release(files->db, &db);
     struct MHD_Response *resp = s_text(text);
     if (resp)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
@@ -649,8 +671,10 @@ static void s_on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
     }
     if (req->fd >= 0)
         close(req->fd);
-    if (req->busy)
+    if (req->busy) {
         files_busy_drop(req->files, req->up.id);
+        atomic_fetch_sub(&req->files->uploading, 1);
+    }
     free(req);
     *con_cls = NULL;
 }

@@ -52,6 +52,7 @@ typedef struct {
     pthread_cond_t idle;  /* an upload left busy */
     zhashx_t *busy;       /* ids of uploads a request is writing */
     atomic_ullong uploads, downloads, bytes_in, bytes_out, deduplicated, swept, refused;
+    atomic_llong uploading, downloading; /* PATCH bodies and downloads in flight */
 } files_t;
 
 /* One upload in progress (table file_upload). */
@@ -85,6 +86,8 @@ int files_db_file_get(db_conn_t *db, const char *id, files_file_t *file);
 /* 1 when uid may read file: the owner; the sender or recipient of a one-to-one message naming
  * it; a current member of a group with a message naming it after the member's join. */
 int files_db_may_read(db_conn_t *db, const files_file_t *file, uint64_t uid);
+/* What the store holds: distinct contents and their bytes (each SHA-256 once). */
+int files_db_store_usage(db_conn_t *db, uint64_t *objects, uint64_t *bytes);
 /* Ids (at most max, FILES_ID_LEN + 1 bytes each) of uploads untouched since before. Count. */
 int files_db_stale(db_conn_t *db, int64_t before, char (*ids)[FILES_ID_LEN + 1], int max);
 

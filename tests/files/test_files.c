@@ -192,11 +192,70 @@ static void s_flow_on(s_world_t *w, bool local)
     free(data);
 }
 
+/* A gauge of GET /metrics (-1 when it is not there). */
+static long long s_gauge(s_world_t *w, const char *name)
+{
+    files_rsp_t r = files_request(&w->svc, NULL, "GET", "/metrics", NULL, NULL, 0);
+    CHECK_INT(r.status, 200);
+    char key[96];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *at = strstr(r.body, key);
+    long long v = at ? strtoll(at + strlen(key), NULL, 10) : -1;
+    files_rsp_free(&r);
+    return v;
+}
+
+/* What an operator watches: uploads in flight while a PATCH body is arriving, and the store's
+ * usage growing by one content and its bytes for a new file, not for the same bytes again. */
+static void s_metrics_on(s_world_t *w)
+{
+    long long objects = s_gauge(w, "uschat_files_store_objects");
+    long long bytes = s_gauge(w, "uschat_files_store_bytes");
+    CHECK(objects >= 0 && bytes >= 0, "store usage missing: %lld %lld", objects, bytes);
+    CHECK_INT(s_gauge(w, "uschat_files_uploads_in_flight"), 0);
+    CHECK_INT(s_gauge(w, "uschat_files_downloads_in_flight"), 0);
+
+    const size_t len = 7001;
+    unsigned char *data = files_random(len);
+    char sha[65], id[33];
+    files_sha256_hex(data, len, sha);
+    files_rsp_t r =
+        files_create(&w->svc, &w->alice, "gauge.bin", "application/octet-stream", len, sha);
+    CHECK_INT(r.status, 201);
+    snprintf(id, sizeof id, "%s", files_rsp_header(&r, "X-Uschat-File-Id"));
+    files_rsp_free(&r);
+    int fd = files_patch_open(&w->svc, &w->alice, id, 0, data, len, 3000);
+    long long flying = 0;
+    for (int i = 0; i < 100 && (flying = s_gauge(w, "uschat_files_uploads_in_flight")) != 1; i++)
+        usleep(50 * 1000);
+    CHECK_INT(flying, 1);
+    close(fd); /* the client gives up mid-body: nothing in flight any more */
+    for (int i = 0; i < 100 && (flying = s_gauge(w, "uschat_files_uploads_in_flight")) != 0; i++)
+        usleep(50 * 1000);
+    CHECK_INT(flying, 0);
+    int64_t at = files_offset(&w->svc, &w->alice, id);
+    CHECK(at >= 0 && at <= 3000, "offset after the cut: %lld", (long long)at);
+    r = files_patch(&w->svc, &w->alice, id, (uint64_t)at, data + at, len - (size_t)at);
+    CHECK_INT(r.status, 204);
+    files_rsp_free(&r);
+    CHECK_INT(s_gauge(w, "uschat_files_store_objects"), objects + 1);
+    CHECK_INT(s_gauge(w, "uschat_files_store_bytes"), bytes + (long long)len);
+    /* the same bytes again are stored once */
+    char again[33];
+    CHECK_INT(files_upload(&w->svc, &w->bob, "same.bin", "application/octet-stream", data, len, MIB,
+                           again, NULL),
+              204);
+    CHECK_INT(s_gauge(w, "uschat_files_store_objects"), objects + 1);
+    CHECK_INT(s_gauge(w, "uschat_files_store_bytes"), bytes + (long long)len);
+    free(data);
+}
+
 static int s_flow(void)
 {
     s_world_t w = {0};
     s_start(&w, "files_flow", NULL);
     s_flow_on(&w, true);
+    s_metrics_on(&w);
     s_stop(&w);
     return 0;
 }
