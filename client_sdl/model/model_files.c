@@ -264,10 +264,13 @@ static void s_outbox_restore_one(app_model_t *m, const json_t *o)
     const char *unique_id = json_string_value(json_object_get(o, O_ITEM(unique_id)));
     const char *chat_time = json_string_value(json_object_get(o, O_SENT(chat_time)));
     int kind = (int)json_integer_value(json_object_get(o, O_ITEM(kind)));
-    if (uid != m->self.uid || thread_id <= 0 || peer <= 0 || !unique_id || !*unique_id ||
-        (kind != USCHAT_MSG_IMAGE && kind != USCHAT_MSG_FILE))
+    /* a group's thread is keyed -group_id, its peer the same (model_group.c) */
+    bool group = thread_id < 0 && peer == thread_id;
+    if (uid != m->self.uid || (!group && (thread_id <= 0 || peer <= 0)) || !unique_id ||
+        !*unique_id || (kind != USCHAT_MSG_IMAGE && kind != USCHAT_MSG_FILE))
         return;
-    app_thread_t *t = model_thread_get(m, thread_id, peer);
+    app_thread_t *t =
+        group ? model_group_thread(m, -thread_id) : model_thread_get(m, thread_id, peer);
     if (!t || s_has_unique(t, unique_id))
         return;
     app_file_t *f = s_file_alloc();

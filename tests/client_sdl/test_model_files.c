@@ -9,6 +9,7 @@
  *            reconnect sends the text again but not the file; the model and the module
  *            destroyed (the client quits) and made again over the same folders: after the
  *            login the message is back, sending, with its upload under way again.
+ *   group_outbox the same in a group: back in the group after a restart, sent as a 1077
  *   incoming a friend's image and file messages (kind, file_id, name, size, sha256, preview)
  *            become bubbles with their files; a hostile kind or a file without an id is text.
  * Main thread.
@@ -21,8 +22,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "group_fixture.h"
 #include "model_files.h"
 #include "model_fixture.h"
+#include "model_internal.h"
 #include "uschat_client.h"
 
 static char s_dir[256];
@@ -111,6 +114,44 @@ static void test_outbox(void)
     uschat_transfer_destroy(&x);
 }
 
+/* A picture or file in a group waits in the outbox the same way, comes back into the group's
+ * conversation after a restart, and goes as a 1077 naming the group. */
+static void test_group_outbox(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/plan.txt", s_dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f && fputs("the route\n", f) >= 0 && fclose(f) == 0, "write");
+    uschat_transfer_t *x;
+    app_model_t *m = s_model(&x);
+    fx_group_list(m, json_pack("[o]", fx_group(9, "Climbing", 0, 3, 0, 0, NULL)));
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = -9});
+    fx_drain(m);
+    CHECK_INT(app_model_send_file(m, path, USCHAT_MSG_FILE, 0, 0, NULL, 0), 0);
+    const app_thread_t *t = app_model_view(m).open;
+    CHECK(t && t->group && t->nmsgs == 1, "the file message shows in the group");
+    char unique[64];
+    snprintf(unique, sizeof unique, "%s", t->msgs[0].unique_id);
+    CHECK_INT(fx_count(m, USCHAT_ID_GROUP_TEXT_REQ), 0);
+    app_model_destroy(&m);
+    uschat_transfer_destroy(&x);
+
+    m = s_model(&x);
+    t = model_group_thread(m, 9);
+    CHECK(t && t->nmsgs == 1, "the group's file message is back (%zu)", t ? t->nmsgs : 0);
+    CHECK_STR(t->msgs[0].unique_id, unique);
+    CHECK_INT(t->msgs[0].kind, USCHAT_MSG_FILE);
+    CHECK_INT(t->msgs[0].state, APP_MSG_SENDING);
+    /* its upload done (as the transfer module reports it), the 1077 names the group */
+    app_msg_t *msg = &model_group_thread(m, 9)->msgs[0];
+    free(msg->file->file_id);
+    msg->file->file_id = strdup("0123456789abcdef0123456789abcdef");
+    model_file_send(m, t, msg);
+    CHECK_INT(fx_count(m, USCHAT_ID_GROUP_TEXT_REQ), 1);
+    app_model_destroy(&m);
+    uschat_transfer_destroy(&x);
+}
+
 static void test_incoming(void)
 {
     uschat_transfer_t *x;
@@ -174,6 +215,8 @@ int main(int argc, char **argv)
     CHECK(mkdtemp(s_dir), "mkdtemp");
     if (strcmp(which, "outbox") == 0)
         test_outbox();
+    else if (strcmp(which, "group_outbox") == 0)
+        test_group_outbox();
     else if (strcmp(which, "incoming") == 0)
         test_incoming();
     else
