@@ -142,6 +142,9 @@ static void s_log_stats(chat_node_t *node)
              (unsigned long long)s->busy, (unsigned long long)s->pushes_local,
              (unsigned long long)s->pushes_remote, (unsigned long long)s->pushes_in,
              (unsigned long long)s->addr_refused);
+    log_info("chat: frames to clients %llu in %llu writes (%.2f a write)",
+             (unsigned long long)s->frames_out, (unsigned long long)s->writes,
+             s->writes ? (double)s->frames_out / (double)s->writes : 0.0);
     log_info("chat: groups: texts %llu, events %llu, frames to members here %llu, group pushes "
              "to other nodes %llu, from other nodes %llu",
              (unsigned long long)s->group_texts, (unsigned long long)s->group_events,
