@@ -61,6 +61,7 @@
 #define READ_BUDGET   (256 * 1024) /* bytes taken from one connection per wakeup */
 #define ACCEPT_BUDGET 256          /* connections accepted per wakeup */
 #define FLUSH_AT      (64 * 1024)  /* queued bytes written at once instead of at the turn's end */
+#define SMALL_FRAME   4096         /* bodies up to this are queued with their header in one copy */
 
 #define CONN_OF(t) ((chat_conn_t *)((char *)(t)-offsetof(chat_conn_t, timer)))
 
@@ -629,8 +630,19 @@ int chat_conn_send(chat_node_t *node, chat_conn_t *c, uint16_t id, const void *b
     node->stats.frames_out++;
     if (chat_sendq_bytes(&c->sendq) == 0 && FRAME_HEADER_SIZE + len >= FLUSH_AT)
         return s_send_now(node, c, hdr, body, len);
-    if (chat_sendq_append(&c->sendq, hdr, FRAME_HEADER_SIZE) < 0 ||
-        chat_sendq_append(&c->sendq, body, len) < 0) {
+    int rc;
+    if (len <= SMALL_FRAME) { /* one append: the frame in one fitted block */
+        uint8_t frame[FRAME_HEADER_SIZE + SMALL_FRAME];
+        memcpy(frame, hdr, FRAME_HEADER_SIZE);
+        if (len)
+            memcpy(frame + FRAME_HEADER_SIZE, body, len);
+        rc = chat_sendq_append(&c->sendq, frame, FRAME_HEADER_SIZE + len);
+    } else {
+        rc = chat_sendq_append(&c->sendq, hdr, FRAME_HEADER_SIZE);
+        if (rc == 0)
+            rc = chat_sendq_append(&c->sendq, body, len);
+    }
+    if (rc < 0) {
         chat_conn_close(node, c, "out of memory for the send queue");
         return -1;
     }
