@@ -85,6 +85,7 @@ typedef struct {
     /* groups: texts and events stored, frames written to members here (pushed from this node
      * or another), CHAT_GROUP_PUSH broker messages sent and received */
     uint64_t group_texts, group_events, group_frames, group_pushes_remote, group_pushes_in;
+    uint64_t group_text_commits; /* transactions of texts (several requests each when busy) */
 } chat_stats_t;
 
 typedef struct chat_node_t {
@@ -116,6 +117,8 @@ typedef struct chat_node_t {
     chat_conn_t *ring_cursor;       /* next session whose presence gets refreshed */
     uint32_t nsessions;
     chat_wheel_t wheel;
+
+    chat_umap_t group_gates; /* group id -> its writes waiting (chat_group.c) */
 
     chat_presence_list_t clear_pending; /* sessions that ended: presence to clear */
     chat_lane_t *lanes;                 /* cfg.message_lanes of them */
