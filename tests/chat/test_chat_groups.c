@@ -31,7 +31,8 @@
  *            group's write in the pool are committed together, each answered after the commit
  *            with its own seq, gap-free across the senders; the resend gets the stored copy,
  *            the muted member's texts 1062 and no seq; every member gets every text once in
- *            seq order; the node counts fewer commits than text requests
+ *            seq order; the node counts fewer commits than text requests, and fewer writes
+ *            than frames to its clients (the answers and pushes of a batch share a write)
  *   readby   the read counts (1100) of a seq range: the members but me whose read mark is at
  *            or past each seq, on both nodes; a member invited later is not counted for what
  *            came before the event that added them; a range backwards or longer than a reply: 1015;
@@ -747,9 +748,9 @@ static void s_case_batch(void)
     s_user_t *all[] = {&ann, &ben, &cat, &dan};
     s_friends(&ann, (s_user_t *[]){&ben, &cat, &dan}, 3);
     int64_t g = s_create(&ann, "burst", (int64_t[]){ben.uid, cat.uid, dan.uid}, 3);
-    s_all_get(all + 1, 3, g, 1, "create");
+    s_all_get(all, 4, g, 1, "create");
     s_change(&ann, USCHAT_ID_GROUP_MUTE_REQ, uschat_req_group_mute(g, cat.uid, time(NULL) + 600),
-             all + 1, 3, g, 2, "mute");
+             all, 4, g, 2, "mute");
 
     /* the burst: ann, ben and cat in turn, nobody waiting; ann resends one in the middle */
     for (int i = 0; i < PER; i++) {
@@ -818,7 +819,7 @@ static void s_case_batch(void)
     char path[512];
     snprintf(path, sizeof path, "%s/node1.log", st->dir);
     FILE *f = fopen(path, "r");
-    long long texts = -1, commits = -1;
+    long long texts = -1, commits = -1, frames = -1, writes = -1;
     char line[1024];
     while (f && fgets(line, sizeof line, f)) {
         const char *at = strstr(line, "groups: texts ");
@@ -827,15 +828,25 @@ static void s_case_batch(void)
             texts = atoll(at + strlen("groups: texts "));
             commits = atoll(cm + strlen("text commits "));
         }
+        const char *fr = strstr(line, "frames to clients ");
+        const char *wr = fr ? strstr(fr, " in ") : NULL;
+        if (fr && wr) {
+            frames = atoll(fr + strlen("frames to clients "));
+            writes = atoll(wr + strlen(" in "));
+        }
     }
     if (f)
         fclose(f);
-    printf("batch: %d text requests (%d refused, 1 resend), %lld texts stored in %lld commits\n",
-           3 * PER + 1, PER, texts, commits);
+    printf("batch: %d text requests (%d refused, 1 resend), %lld texts stored in %lld commits; "
+           "node1 wrote %lld frames in %lld writes\n",
+           3 * PER + 1, PER, texts, commits, frames, writes);
     CHECK(texts == 2 * PER, "node1 counted %d texts (got %lld)", 2 * PER, texts);
     CHECK(commits > 0 && commits < (3 * PER + 1) / 2,
           "texts that waited were committed together: %lld commits for %d requests", commits,
           3 * PER + 1);
+    CHECK(writes > 0 && writes < frames,
+          "the frames of a batch to one client share a write: %lld frames, %lld writes", frames,
+          writes);
     chat_stack_stop(&st);
 }
 
