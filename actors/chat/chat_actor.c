@@ -142,11 +142,14 @@ static void s_log_stats(chat_node_t *node)
              (unsigned long long)s->busy, (unsigned long long)s->pushes_local,
              (unsigned long long)s->pushes_remote, (unsigned long long)s->pushes_in,
              (unsigned long long)s->addr_refused);
+    log_info("chat: frames to clients %llu in %llu writes (%.2f a write)",
+             (unsigned long long)s->frames_out, (unsigned long long)s->writes,
+             s->writes ? (double)s->frames_out / (double)s->writes : 0.0);
     log_info("chat: groups: texts %llu, events %llu, frames to members here %llu, group pushes "
-             "to other nodes %llu, from other nodes %llu",
+             "to other nodes %llu, from other nodes %llu, text commits %llu",
              (unsigned long long)s->group_texts, (unsigned long long)s->group_events,
              (unsigned long long)s->group_frames, (unsigned long long)s->group_pushes_remote,
-             (unsigned long long)s->group_pushes_in);
+             (unsigned long long)s->group_pushes_in, (unsigned long long)s->group_text_commits);
     if (s->batches)
         log_info("chat: %llu message batches committed: %llu requests, %llu messages (%.1f a "
                  "batch, at most %llu), %.2f ms a batch in the worker (at most %.2f ms)",
@@ -220,6 +223,7 @@ static void s_node_destroy(chat_node_t **node_p)
     chat_net_close(node);
     chat_presence_flush(node);
     service_base_stop(node->base);
+    chat_group_gates_clear(node);   /* after the last write came back */
     chat_seen_destroy(&node->seen); /* after the workers */
     chat_presence_clear_all_sync(node, &node->clear_pending);
     chat_presence_list_free(&node->clear_pending);
@@ -244,6 +248,7 @@ static chat_node_t *s_node_new(zsock_t *pipe, const service_args_t *args)
     node->epfd = node->listen_fd = -1;
     chat_umap_init(&node->sessions);
     chat_umap_init(&node->prelogin);
+    chat_umap_init(&node->group_gates);
     if (chat_config_load(args->config, &node->cfg) < 0)
         goto fail;
     s_raise_fd_limit();

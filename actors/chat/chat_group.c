@@ -1,9 +1,15 @@
 /* chat_group.c - the group requests (1061-1085) on the node's I/O thread: each body is checked
  * for shape here, so a worker only sees fields of the right type and range, and becomes a job.
- * Writes (creation, changes, texts) are keyed by the group, so this node runs a group's writes
- * one after the other and pushes them in seq order; reads are keyed by the user, like the
- * one-to-one requests. What the checks cannot know (membership, roles, limits) the workers
- * answer (chat_group_store.c, chat_group_msg.c).
+ * Writes (changes, texts) are keyed by the group, so this node runs a group's writes one after
+ * the other and pushes them in seq order; reads are keyed by the user, like the one-to-one
+ * requests. A group has at most one write in the pool: the writes that come while it runs
+ * wait here in arrival order (s_gate_t), and when it comes back the texts at the head of the
+ * queue (up to GROUP_BATCH_MAX requests, of any senders) go as one job, committed in one
+ * transaction (chat_group_msg.c), a change alone. A busy group's texts thus share one lock,
+ * one COMMIT, one member list and one Redis lookup, and their frames reach each member in
+ * one loop turn (one write, chat_net.c). The requests waiting count in their connection's
+ * max_inflight like those in the pool. What the checks cannot know (membership, roles, limits) the
+ * workers answer (chat_group_store.c, chat_group_msg.c).
  *
  * Threads: the node's I/O thread only (called by chat_dispatch.c).
  */
@@ -14,6 +20,7 @@
 #include "chat_net.h"
 #include "uschat/client_proto.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -43,6 +50,14 @@ static const s_route_t s_routes[] = {
     {USCHAT_ID_GROUP_READ_COUNTS_REQ, USCHAT_ID_GROUP_READ_COUNTS_RSP, chat_group_store_read_counts,
      false},
 };
+
+static const s_route_t *s_route(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
+        if (s_routes[i].id == id)
+            return &s_routes[i];
+    return NULL;
+}
 
 /* An id field: 0 when fine (absent and optional reads as 0), else the code. min 0 lets "0"
  * through (a cursor). */
@@ -205,22 +220,134 @@ static int s_check(uint16_t id, const json_t *body, uint64_t self)
 #undef F
 }
 
-/* Back on the I/O thread: counts what was stored, answers, pushes. */
+/* ---- one write of a group at a time ------------------------------------------------------ */
+
+/* The writes of a group waiting for the one in the pool; present in node->group_gates while
+ * a write of the group is in the pool. */
+typedef struct {
+    chat_job_t *head, *tail; /* linked by job->next */
+} s_gate_t;
+
+static uint64_t s_group_of(const chat_job_t *job)
+{
+    return chat_json_uid(job->request, USCHAT_FIELD(GROUP_LEAVE_REQ, group_id));
+}
+
+/* A waiting job the pool did not take (full, or stopping): 1018, like a refused submit. */
+static void s_refuse(chat_node_t *node, chat_job_t *job)
+{
+    chat_conn_t *conn = chat_conn_find(node, job->fd, job->conn_id);
+    node->stats.busy++;
+    if (conn) {
+        if (conn->inflight)
+            conn->inflight--;
+        chat_conn_send_error(node, conn, job->reply_id, USCHAT_ERR_BUSY);
+    }
+    chat_job_destroy(&job);
+}
+
+/* The group's write came back: its next waiting write (the texts at the head of the queue as
+ * one job) goes to the pool; the gate goes away once nothing waits. */
+static void s_gate_next(chat_node_t *node, uint64_t group_id)
+{
+    s_gate_t *gate = chat_umap_get(&node->group_gates, group_id);
+    while (gate && gate->head) {
+        chat_job_t *job = gate->head, *last = job;
+        uint32_t n = 1;
+        if (job->group_op == USCHAT_ID_GROUP_TEXT_REQ)
+            while (last->next && last->next->group_op == USCHAT_ID_GROUP_TEXT_REQ &&
+                   n < GROUP_BATCH_MAX) {
+                last = last->next;
+                n++;
+            }
+        gate->head = last->next;
+        if (!gate->head)
+            gate->tail = NULL;
+        last->next = NULL;
+        if (chat_job_try_submit(node, job, group_id) == 0)
+            return;
+        while (job) {
+            chat_job_t *next = job->next;
+            job->next = NULL;
+            s_refuse(node, job);
+            job = next;
+        }
+    }
+    free(chat_umap_remove(&node->group_gates, group_id));
+}
+
+/* A write of a group: to the pool when none of the group's is there, else it waits. */
+static void s_gate_submit(chat_node_t *node, chat_conn_t *conn, chat_job_t *job, uint64_t group_id)
+{
+    s_gate_t *gate = chat_umap_get(&node->group_gates, group_id);
+    if (!gate) {
+        gate = calloc(1, sizeof *gate);
+        if (gate && chat_umap_put(&node->group_gates, group_id, gate) < 0) {
+            free(gate);
+            gate = NULL;
+        }
+        if (chat_job_submit(node, job, group_id) < 0 && gate)
+            free(chat_umap_remove(&node->group_gates, group_id));
+        return; /* without memory for a gate: straight to the pool, as one job */
+    }
+    if (node->stopping || conn->inflight >= node->cfg.max_inflight) {
+        node->stats.busy++;
+        chat_conn_send_error(node, conn, job->reply_id, USCHAT_ERR_BUSY);
+        chat_job_destroy(&job);
+        return;
+    }
+    conn->inflight++;
+    if (gate->tail)
+        gate->tail->next = job;
+    else
+        gate->head = job;
+    gate->tail = job;
+}
+
+void chat_group_gates_clear(chat_node_t *node)
+{
+    for (size_t i = 0; i < node->group_gates.cap; i++) {
+        s_gate_t *gate = node->group_gates.slots[i].key ? node->group_gates.slots[i].value : NULL;
+        if (!gate)
+            continue;
+        while (gate->head) {
+            chat_job_t *job = gate->head;
+            gate->head = job->next;
+            job->next = NULL;
+            chat_job_destroy(&job);
+        }
+        free(gate);
+    }
+    chat_umap_clear(&node->group_gates);
+}
+
+/* Back on the I/O thread: counts what was stored, answers, pushes (for each text committed
+ * with this one too), then lets the group's next write go. */
 static void s_done(chat_node_t *node, chat_job_t *job)
 {
     if (job->group_op == USCHAT_ID_GROUP_TEXT_REQ)
-        node->stats.group_texts += job->batch_rows;
-    else
-        node->stats.group_events += job->batch_rows;
-    chat_job_done_reply(node, job);
+        node->stats.group_text_commits++;
+    for (chat_job_t *j = job; j; j = j->next) {
+        if (j != job) { /* chat_job_finish() did this for the job itself */
+            chat_conn_t *conn = chat_conn_find(node, j->fd, j->conn_id);
+            if (conn && conn->inflight)
+                conn->inflight--;
+        }
+        if (j->group_op == USCHAT_ID_GROUP_TEXT_REQ)
+            node->stats.group_texts += j->batch_rows;
+        else
+            node->stats.group_events += j->batch_rows;
+        if (!j->reply && j->reply_id) /* the worker gave up before answering (no connection) */
+            chat_job_set_error(j, USCHAT_ERR_RPC);
+        chat_job_done_reply(node, j);
+    }
+    if (s_route(job->group_op)->by_group)
+        s_gate_next(node, s_group_of(job));
 }
 
 void chat_group_request(chat_node_t *node, chat_conn_t *conn, uint16_t id, json_t *body)
 {
-    const s_route_t *route = NULL;
-    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
-        if (s_routes[i].id == id)
-            route = &s_routes[i];
+    const s_route_t *route = s_route(id);
     if (!route) {
         json_decref(body);
         return;
@@ -243,5 +370,8 @@ void chat_group_request(chat_node_t *node, chat_conn_t *conn, uint16_t id, json_
     }
     job->request = body;
     job->group_op = id;
-    chat_job_submit(node, job, route->by_group ? chat_json_uid(body, gid) : conn->uid);
+    if (route->by_group)
+        s_gate_submit(node, conn, job, chat_json_uid(body, gid));
+    else
+        chat_job_submit(node, job, conn->uid);
 }

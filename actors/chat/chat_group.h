@@ -6,8 +6,9 @@
  * A group's messages are stored once (group_message) with a gap-free seq per group: every
  * writer (a text request or a change) locks the group's row first, so seq grows by one per
  * message in commit order, and the answer goes out only after the COMMIT. A change is stored as
- * an event (kind 3) in the same seq. Jobs of one group are keyed by its id, so this node
- * commits and pushes a group's messages in seq order.
+ * an event (kind 3) in the same seq. Jobs of one group are keyed by its id and a group has one
+ * write in the pool at a time (the texts that wait meanwhile are then committed together), so
+ * this node commits and pushes a group's messages in seq order.
  *
  * Fan-out: the worker that committed looks up the members' nodes in Redis (one MGET per 1,000
  * members) and keeps those online as a chat_group_fan_t with the frame's body encoded once; the
@@ -46,6 +47,11 @@ typedef struct chat_group_fan_t {
 /* I/O thread: a group request (id = its USCHAT_ID_GROUP_*_REQ, body taken): checked for shape
  * (answered at once when wrong), then a job keyed by the group (or by the user for reads). */
 void chat_group_request(chat_node_t *node, chat_conn_t *conn, uint16_t id, json_t *body);
+/* Texts of one group committed in one transaction at most (the requests waiting while the
+ * group's previous write ran). */
+#define GROUP_BATCH_MAX 32
+/* I/O thread, at the node's end: drops the writes still waiting (their clients are gone). */
+void chat_group_gates_clear(chat_node_t *node);
 
 /* Worker: looks up where the n members are and attaches to job the frame (body taken,
  * json_decref'd) for those online, skipping skip_uid (0 = nobody). Nothing when none is
@@ -53,6 +59,15 @@ void chat_group_request(chat_node_t *node, chat_conn_t *conn, uint16_t id, json_
 void chat_group_fan_make(chat_job_t *job, chat_worker_t *worker, uint64_t group_id,
                          const uint64_t *uids, size_t n, uint64_t skip_uid, uint16_t frame,
                          json_t *body);
+/* The two halves of chat_group_fan_make(), for a batch of texts that share one lookup.
+ * Worker: where the n members are (those online; no frame yet), NULL when none is or on
+ * memory trouble. Caller frees. */
+chat_group_fan_t *chat_group_fan_lookup(chat_worker_t *worker, uint64_t group_id,
+                                        const uint64_t *uids, size_t n);
+/* Worker: attaches to job the frame (body taken) for the members of where (NULL = none) but
+ * skip_uid, from job->uid. */
+void chat_group_fan_attach(chat_job_t *job, const chat_group_fan_t *where, uint64_t skip_uid,
+                           uint16_t frame, json_t *body);
 void chat_group_fan_free(chat_group_fan_t *fan);
 /* I/O thread: writes fan's frame to the members here, one CHAT_GROUP_PUSH to each other node. */
 void chat_group_fan_deliver(chat_node_t *node, const chat_group_fan_t *fan);

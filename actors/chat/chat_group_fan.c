@@ -9,7 +9,8 @@
  * gone, a node killed) reads it by sync; a push for another node waits in the node's
  * chat_pushq_t while the broker link is down.
  *
- * Threads: chat_group_fan_make() on a worker, the rest on the I/O thread.
+ * Threads: chat_group_fan_lookup(), _attach() and _make() on a worker, the rest on the I/O
+ * thread.
  */
 #include "chat_group.h"
 #include "chat_net.h"
@@ -36,9 +37,8 @@ void chat_group_fan_free(chat_group_fan_t *fan)
     free(fan);
 }
 
-void chat_group_fan_make(chat_job_t *job, chat_worker_t *worker, uint64_t group_id,
-                         const uint64_t *uids, size_t n, uint64_t skip_uid, uint16_t frame,
-                         json_t *body)
+chat_group_fan_t *chat_group_fan_lookup(chat_worker_t *worker, uint64_t group_id,
+                                        const uint64_t *uids, size_t n)
 {
     chat_group_fan_t *fan = calloc(1, sizeof *fan);
     if (!fan || !n)
@@ -46,12 +46,9 @@ void chat_group_fan_make(chat_job_t *job, chat_worker_t *worker, uint64_t group_
     fan->uids = malloc(n * sizeof *fan->uids);
     fan->sessions = malloc(n * sizeof *fan->sessions);
     fan->nodes = malloc(n * sizeof *fan->nodes);
-    fan->body = chat_json_dump(body, &fan->len);
-    if (!fan->uids || !fan->sessions || !fan->nodes || !fan->body)
+    if (!fan->uids || !fan->sessions || !fan->nodes)
         goto drop;
     fan->group_id = group_id;
-    fan->fromuid = job->uid;
-    fan->frame = frame;
     /* Look the members up in chunks; keep those online, in place. */
     for (size_t at = 0; at < n; at += LOOKUP_CHUNK) {
         size_t k = n - at < LOOKUP_CHUNK ? n - at : LOOKUP_CHUNK;
@@ -61,7 +58,7 @@ void chat_group_fan_make(chat_job_t *job, chat_worker_t *worker, uint64_t group_
             continue; /* Redis unreachable and none of them seen: they sync */
         size_t kept = 0;
         for (size_t i = 0; i < k; i++) {
-            if (!nodes[i][0] || uids[at + i] == skip_uid)
+            if (!nodes[i][0])
                 continue;
             if (kept != i) {
                 memcpy(nodes[kept], nodes[i], sizeof nodes[kept]);
@@ -72,6 +69,37 @@ void chat_group_fan_make(chat_job_t *job, chat_worker_t *worker, uint64_t group_
         }
         fan->n += kept;
     }
+    if (fan->n)
+        return fan;
+drop:
+    chat_group_fan_free(fan);
+    return NULL;
+}
+
+void chat_group_fan_attach(chat_job_t *job, const chat_group_fan_t *where, uint64_t skip_uid,
+                           uint16_t frame, json_t *body)
+{
+    size_t n = where ? where->n : 0;
+    chat_group_fan_t *fan = n ? calloc(1, sizeof *fan) : NULL;
+    if (!fan)
+        goto drop;
+    fan->uids = malloc(n * sizeof *fan->uids);
+    fan->sessions = malloc(n * sizeof *fan->sessions);
+    fan->nodes = malloc(n * sizeof *fan->nodes);
+    fan->body = chat_json_dump(body, &fan->len);
+    if (!fan->uids || !fan->sessions || !fan->nodes || !fan->body)
+        goto drop;
+    fan->group_id = where->group_id;
+    fan->fromuid = job->uid;
+    fan->frame = frame;
+    for (size_t i = 0; i < n; i++) {
+        if (where->uids[i] == skip_uid)
+            continue;
+        fan->uids[fan->n] = where->uids[i];
+        fan->sessions[fan->n] = where->sessions[i];
+        memcpy(fan->nodes[fan->n], where->nodes[i], sizeof fan->nodes[0]);
+        fan->n++;
+    }
     if (fan->n == 0)
         goto drop;
     json_decref(body);
@@ -81,6 +109,15 @@ void chat_group_fan_make(chat_job_t *job, chat_worker_t *worker, uint64_t group_
 drop:
     json_decref(body);
     chat_group_fan_free(fan);
+}
+
+void chat_group_fan_make(chat_job_t *job, chat_worker_t *worker, uint64_t group_id,
+                         const uint64_t *uids, size_t n, uint64_t skip_uid, uint16_t frame,
+                         json_t *body)
+{
+    chat_group_fan_t *where = chat_group_fan_lookup(worker, group_id, uids, n);
+    chat_group_fan_attach(job, where, skip_uid, frame, body);
+    chat_group_fan_free(where);
 }
 
 /* ---- I/O thread ------------------------------------------------------------------------------ */

@@ -1,13 +1,19 @@
 /* chat_group_msg.c - the texts of a group and what a member reads: 1077 (send), 1080 (sync and
  * paging back), 1082 (read mark), 1075 (my groups) and 1084 (members), in MySQL.
  *
- * A send is one transaction: the group's row locked (SELECT ... FOR UPDATE: the seq and the
- * member's rights are read under the lock every writer of the group takes), the sender's
- * stored copies of the request's unique_ids read back, the new texts inserted with
- * last_seq + 1, + 2... in item order (one INSERT ... SELECT FROM JSON_TABLE), their ids read
- * back by seq, last_seq updated, and the members listed for the push; then COMMIT, and only
- * then the answer. A resent (sender, unique_id) of the group is answered with the stored copy
- * and neither stored nor pushed again; the same unique_id twice in one request is one text.
+ * Sends are committed in batches: the send requests of a group that queued on this node while
+ * the group's previous write was in the pool (chat_group.c; of one sender or several, at most
+ * GROUP_BATCH_MAX) are one transaction. The group's row locked (SELECT ... FOR UPDATE: the seq
+ * and each sender's rights are read under the lock every writer of the group takes), then per
+ * request in arrival order: the sender's stored copies of its unique_ids read back, its new
+ * texts inserted with last_seq + 1, + 2... in item order (one INSERT ... SELECT FROM
+ * JSON_TABLE), their ids read back by seq; a request refused (not a member, muted, an unknown
+ * file) stores nothing and takes no seq, the others go on. Then last_seq updated once, the
+ * members listed once for the push; COMMIT, and only then the answers, and the members' places
+ * looked up once in Redis for every request's push. A resent (sender, unique_id) of the group
+ * is answered with the stored copy and neither stored nor pushed again (also within one
+ * batch: the transaction reads its own rows); the same unique_id twice in one request is one
+ * text.
  *
  * A member reads the messages after their join_seq only; without a group_member row (never
  * joined, left, removed) every request here answers 1016.
@@ -91,15 +97,26 @@ static int s_on_msg(void *arg, const db_value_t *c, size_t ncols)
 
 /* ---- 1077: texts ----------------------------------------------------------------------------- */
 
+/* One request of a batch. */
 typedef struct {
     chat_job_t *job;
-    int64_t group_id;
     json_t *texts;      /* the request's text_array (borrowed) */
     chat_file_t *files; /* per item: its file (kind 1/2), looked up in the transaction */
     json_t *out;        /* per request item, its stored message */
     json_t *fresh;      /* the items stored by this request */
-    chat_group_uids_t members;
+    int error;          /* this request's refusal (nothing of it stored), 0 */
 } s_send_t;
+
+/* The texts of one group committed together: the requests of the job and of those queued
+ * behind it (chat_group.c), of one sender or several. */
+typedef struct {
+    int64_t group_id;
+    s_send_t *reqs;
+    size_t n;
+    int64_t start; /* the group's last_seq when the transaction locked it */
+    int64_t seq;   /* the last seq given so far in the transaction, -1 before the lock */
+    chat_group_uids_t members;
+} s_batch_t;
 
 /* The stored copy of unique_id among rows (an array of items), or NULL. */
 static json_t *s_find(json_t *items, const char *unique_id)
@@ -128,30 +145,31 @@ static int s_files(db_conn_t *db, s_send_t *s, uint64_t uid)
     return rc;
 }
 
-static int s_send_tx(db_conn_t *db, void *arg)
+/* One request inside the batch's transaction: the sender's rights read under the group's
+ * lock, its stored copies of the request's unique_ids read back, its new texts inserted after
+ * b->seq and their ids read back. 0, a refusal (> 0, nothing of it written) or DB_ERR_*. */
+static int s_send_one(db_conn_t *db, s_batch_t *b, s_send_t *s, const char *now)
 {
-    s_send_t *s = arg;
     uint64_t uid = s->job->uid;
-    json_array_clear(s->out);
-    json_array_clear(s->fresh);
-    s->members.n = 0;
     chat_group_row_t g;
     chat_group_member_t me;
-    int rc = db_begin(db);
-    if (rc < 0)
-        return rc;
-    rc = chat_group_lock(db, s->group_id, uid, &g, &me);
+    int rc = chat_group_lock(db, b->group_id, uid, &g, &me);
+    if (rc != 0 && g.id == 0)
+        return rc;  /* no such group */
+    if (b->seq < 0) /* last_seq is written once, at the end: the first read holds for all */
+        b->start = b->seq = g.last_seq;
     if (rc != 0)
-        return rc;
+        return rc; /* not a member */
     if (g.dissolved)
         return USCHAT_ERR_GROUP_DISSOLVED;
     if (me.muted_now || (g.mute_all && me.role == CHAT_GROUP_MEMBER))
         return USCHAT_ERR_GROUP_MUTED;
     /* the sender's stored copies of the request's unique_ids (a resend). A plain read: the
      * group's lock, held, orders every writer of the group, so the snapshot (taken by this
-     * first plain read) holds every copy committed before. A locking read here took gap locks
-     * on the unique key that reached into other groups' ranges, and with the AUTO-INC lock of
-     * another group's INSERT made deadlocks (2.7 % of texts flat out over 100 groups). */
+     * first plain read) holds every copy committed before, and this transaction's own rows.
+     * A locking read here took gap locks on the unique key that reached into other groups'
+     * ranges, and with the AUTO-INC lock of another group's INSERT made deadlocks (2.7 % of
+     * texts flat out over 100 groups). */
     json_t *ids = json_array();
     size_t i;
     json_t *t;
@@ -160,13 +178,13 @@ static int s_send_tx(db_conn_t *db, void *arg)
     char *ids_text = chat_json_dump(ids, &(size_t){0});
     json_decref(ids);
     json_t *stored = json_array();
-    s_msgs_t m = {stored, s->group_id};
+    s_msgs_t m = {stored, b->group_id};
     rc = ids_text && stored
              ? db_query(db,
                         SQL_MSG "WHERE group_id = ? AND sender_id = ? AND unique_id IN (SELECT j.u "
                                 "FROM JSON_TABLE(?, '$[*]' COLUMNS (u VARCHAR(64) " UTF8_BIN
                                 " PATH '$')) AS j)",
-                        (db_param_t[]){DB_I64(s->group_id), DB_U64(uid), DB_STR(ids_text)}, 3,
+                        (db_param_t[]){DB_I64(b->group_id), DB_U64(uid), DB_STR(ids_text)}, 3,
                         s_on_msg, &m)
              : DB_ERR_QUERY;
     free(ids_text);
@@ -181,10 +199,8 @@ static int s_send_tx(db_conn_t *db, void *arg)
     }
     /* the new ones: [[seq, unique_id, content, kind, file_id, width, height, preview], ...] in
      * item order */
-    char now[20];
-    chat_group_now(now);
     json_t *rows = json_array();
-    int64_t seq = g.last_seq;
+    int64_t before = b->seq;
     json_array_foreach(s->texts, i, t)
     {
         const char *u = json_string_value(json_object_get(t, USCHAT_FIELD(TEXT_ITEM, unique_id)));
@@ -202,12 +218,12 @@ static int s_send_tx(db_conn_t *db, void *arg)
         if (!copy)
             copy = s_find(s->fresh, u);
         if (!copy) {
-            copy = chat_group_msg_item(s->group_id, 0, ++seq, kind, (int64_t)uid, u, c, now, f);
+            copy = chat_group_msg_item(b->group_id, 0, ++b->seq, kind, (int64_t)uid, u, c, now, f);
             json_array_append_new(s->fresh, copy);
             json_array_append_new(rows, kind == CHAT_KIND_TEXT
-                                            ? json_pack("[Iss]", (json_int_t)seq, u, c)
-                                            : json_pack("[Issisiio]", (json_int_t)seq, u, c, kind,
-                                                        f->id, f->width, f->height,
+                                            ? json_pack("[Iss]", (json_int_t)b->seq, u, c)
+                                            : json_pack("[Issisiio]", (json_int_t)b->seq, u, c,
+                                                        kind, f->id, f->width, f->height,
                                                         json_stringn(f->preview, f->preview_len)));
         }
         json_array_append(s->out, copy);
@@ -226,68 +242,114 @@ static int s_send_tx(db_conn_t *db, void *arg)
                                  "CHARACTER SET utf8mb4 PATH '$[2]', k TINYINT PATH '$[3]', "
                                  "fi CHAR(32) CHARACTER SET ascii PATH '$[4]', w INT PATH '$[5]', "
                                  "h INT PATH '$[6]', p TEXT CHARACTER SET ascii PATH '$[7]')) AS j",
-                                 (db_param_t[]){DB_I64(s->group_id), DB_U64(uid), DB_STR(now),
+                                 (db_param_t[]){DB_I64(b->group_id), DB_U64(uid), DB_STR(now),
                                                 DB_STR(rows_text)},
                                  4, NULL)
                        : DB_ERR_QUERY;
         free(rows_text);
         /* the ids, by seq */
         json_t *ids_by_seq = json_array();
-        s_msgs_t back = {ids_by_seq, s->group_id};
+        s_msgs_t back = {ids_by_seq, b->group_id};
         if (rc >= 0)
             rc = db_query(db, SQL_MSG "WHERE group_id = ? AND seq > ? ORDER BY seq",
-                          (db_param_t[]){DB_I64(s->group_id), DB_I64(g.last_seq)}, 2, s_on_msg,
-                          &back);
+                          (db_param_t[]){DB_I64(b->group_id), DB_I64(before)}, 2, s_on_msg, &back);
         json_array_foreach(s->fresh, i, t)
         {
             json_t *row = json_array_get(ids_by_seq, i);
             json_object_set(t, MSG(msg_id), json_object_get(row, MSG(msg_id)));
         }
         json_decref(ids_by_seq);
-        if (rc >= 0)
-            rc = db_exec(db, "UPDATE group_chat SET last_seq = ? WHERE id = ?",
-                         (db_param_t[]){DB_I64(seq), DB_I64(s->group_id)}, 2, NULL);
-        if (rc >= 0)
-            rc = chat_group_uids_load(db, s->group_id, &s->members);
     }
     json_decref(rows);
+    return rc < 0 ? rc : 0;
+}
+
+/* The batch's transaction: every request in order under the group's lock (a refused one is
+ * left out, the others go on), then last_seq once, the members for the push, one COMMIT. */
+static int s_batch_tx(db_conn_t *db, void *arg)
+{
+    s_batch_t *b = arg;
+    b->start = b->seq = -1;
+    b->members.n = 0;
+    int rc = db_begin(db);
     if (rc < 0)
         return rc;
+    char now[20];
+    chat_group_now(now);
+    for (size_t i = 0; i < b->n; i++) {
+        s_send_t *s = &b->reqs[i];
+        json_array_clear(s->out);
+        json_array_clear(s->fresh);
+        s->error = 0;
+        rc = s_send_one(db, b, s, now);
+        if (rc < 0)
+            return rc;
+        s->error = rc;
+    }
+    if (b->seq > b->start) {
+        rc = db_exec(db, "UPDATE group_chat SET last_seq = ? WHERE id = ?",
+                     (db_param_t[]){DB_I64(b->seq), DB_I64(b->group_id)}, 2, NULL);
+        if (rc >= 0)
+            rc = chat_group_uids_load(db, b->group_id, &b->members);
+        if (rc < 0)
+            return rc;
+    }
     return db_commit(db);
 }
 
 void chat_group_store_text(chat_job_t *job, chat_worker_t *worker)
 {
     int64_t group_id = (int64_t)chat_json_uid(job->request, USCHAT_FIELD(GROUP_TEXT_REQ, group_id));
-    s_send_t s = {.job = job,
-                  .group_id = group_id,
-                  .texts = json_object_get(job->request, USCHAT_FIELD(GROUP_TEXT_REQ, text_array)),
-                  .out = json_array(),
-                  .fresh = json_array()};
-    s.files = calloc(json_array_size(s.texts) + 1, sizeof *s.files);
-    int rc = s.out && s.fresh && s.files ? db_tx_retry(worker->db, TX_ATTEMPTS, s_send_tx, &s)
-                                         : DB_ERR_QUERY;
-    if (rc < 0) {
-        log_warn("chat: texts to group %" PRId64 ": %s", group_id, db_strerror(rc));
-        rc = USCHAT_ERR_RPC;
+    s_batch_t b = {.group_id = group_id};
+    for (chat_job_t *j = job; j; j = j->next)
+        b.n++;
+    b.reqs = calloc(b.n, sizeof *b.reqs);
+    int rc = b.reqs ? 0 : DB_ERR_QUERY;
+    size_t i = 0;
+    for (chat_job_t *j = job; j && rc == 0; j = j->next, i++) {
+        s_send_t *s = &b.reqs[i];
+        s->job = j;
+        s->texts = json_object_get(j->request, USCHAT_FIELD(GROUP_TEXT_REQ, text_array));
+        s->out = json_array();
+        s->fresh = json_array();
+        s->files = calloc(json_array_size(s->texts) + 1, sizeof *s->files);
+        if (!s->out || !s->fresh || !s->files)
+            rc = DB_ERR_QUERY;
     }
-    if (rc > 0) {
-        chat_job_set_reply(job, json_pack("{sisIs[]}", MSGS(error), rc, MSGS(group_id),
-                                          (json_int_t)group_id, MSGS(chat_datas)));
-    } else {
-        job->batch_rows = (uint32_t)json_array_size(s.fresh);
-        chat_job_set_reply(job, json_pack("{sisIsO}", MSGS(error), 0, MSGS(group_id),
-                                          (json_int_t)group_id, MSGS(chat_datas), s.out));
-        if (json_array_size(s.fresh) > 0)
-            chat_group_fan_make(job, worker, (uint64_t)group_id, s.members.uids, s.members.n,
-                                job->uid, USCHAT_ID_NOTIFY_GROUP_MSG,
-                                json_pack("{sisIsO}", MSGS(error), 0, MSGS(group_id),
-                                          (json_int_t)group_id, MSGS(chat_datas), s.fresh));
+    if (rc == 0)
+        rc = db_tx_retry(worker->db, TX_ATTEMPTS, s_batch_tx, &b);
+    if (rc < 0)
+        log_warn("chat: texts to group %" PRId64 " (%zu requests): %s", group_id, b.n,
+                 db_strerror(rc));
+    /* where the members are: looked up once for every request that stored something */
+    chat_group_fan_t *where = NULL;
+    if (rc == 0 && b.members.n)
+        where = chat_group_fan_lookup(worker, (uint64_t)group_id, b.members.uids, b.members.n);
+    for (chat_job_t *j = job; j; j = j->next)
+        if (!b.reqs)
+            chat_job_set_error(j, USCHAT_ERR_RPC);
+    for (i = 0; b.reqs && i < b.n; i++) {
+        s_send_t *s = &b.reqs[i];
+        int error = rc < 0 ? USCHAT_ERR_RPC : rc > 0 ? rc : s->error;
+        if (error) {
+            chat_job_set_reply(s->job, json_pack("{sisIs[]}", MSGS(error), error, MSGS(group_id),
+                                                 (json_int_t)group_id, MSGS(chat_datas)));
+        } else {
+            s->job->batch_rows = (uint32_t)json_array_size(s->fresh);
+            chat_job_set_reply(s->job, json_pack("{sisIsO}", MSGS(error), 0, MSGS(group_id),
+                                                 (json_int_t)group_id, MSGS(chat_datas), s->out));
+            if (json_array_size(s->fresh) > 0)
+                chat_group_fan_attach(s->job, where, s->job->uid, USCHAT_ID_NOTIFY_GROUP_MSG,
+                                      json_pack("{sisIsO}", MSGS(error), 0, MSGS(group_id),
+                                                (json_int_t)group_id, MSGS(chat_datas), s->fresh));
+        }
+        free(s->files);
+        json_decref(s->out);
+        json_decref(s->fresh);
     }
-    free(s.members.uids);
-    free(s.files);
-    json_decref(s.out);
-    json_decref(s.fresh);
+    chat_group_fan_free(where);
+    free(b.members.uids);
+    free(b.reqs);
 }
 
 /* ---- 1080: sync and paging back ------------------------------------------------------------- */

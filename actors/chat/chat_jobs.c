@@ -49,6 +49,11 @@ void chat_job_destroy(chat_job_t **job_p)
     chat_push_free_list(job->pushes);
     chat_text_free_list(job->texts);
     chat_group_fan_free(job->fan);
+    for (chat_job_t *next = job->next, *f; (f = next);) {
+        next = f->next;
+        f->next = NULL;
+        chat_job_destroy(&f);
+    }
     free(job->items);
     free(job->results);
     free(job);

@@ -66,6 +66,9 @@ struct chat_job_t {
     /* group requests */
     uint16_t group_op;     /* the request's id */
     chat_group_fan_t *fan; /* a frame for the group's members online, NULL = none */
+    /* the group's next write waiting for this one (chat_group.c), then, once submitted, the
+     * texts committed in this job's transaction with it (owned: destroyed with the job) */
+    chat_job_t *next;
 };
 
 /* chat_jobs.c (I/O thread unless noted) */

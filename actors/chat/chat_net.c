@@ -8,8 +8,21 @@
  * again on the next round, so one busy client cannot starve the others.
  *
  * Memory per idle connection is the chat_conn_t alone: reads go through one node-wide buffer
- * (the frame decoder copies only a frame split across reads), and the send queue allocates
- * only when the kernel's socket buffer is full.
+ * (the frame decoder copies only a frame split across reads), and the send queue holds memory
+ * only while it has bytes the kernel has not taken.
+ *
+ * Writes: a frame is appended to its connection's send queue and the connection put on the
+ * node's dirty list; the list is written at the start of the next loop turn (a one-shot zloop
+ * timer of 0 ms, so the loop polls without waiting and runs it before any other handler), one
+ * sendmsg per connection with every frame queued for it. A fan-out that gives a member
+ * several frames in one turn (texts of a group committed together, pushes from the other node
+ * read in one wakeup) thus costs that member one write, not one per frame; a lone reply waits
+ * only for the end of the turn that made it. A queue that reaches FLUSH_AT is written at once
+ * (memory stays bounded within a turn), and a frame of that size finding the queue empty is
+ * written directly without a copy. A connection whose socket is full (EPOLLOUT armed) is not
+ * on the list: EPOLLOUT writes it, and the queue's limit (send_queue_max) closes it if it
+ * does not read. Closed connections stay on the list as CONN_DEAD and are skipped: the list
+ * is flushed before the zombies are freed.
  *
  * Admission: until it logs in a connection may only send frames of login_max_body bytes (so
  * a frame left half-sent holds at most that much, not max_body), and one client address may
@@ -47,6 +60,8 @@
 #define READ_BUFFER   (64 * 1024)
 #define READ_BUDGET   (256 * 1024) /* bytes taken from one connection per wakeup */
 #define ACCEPT_BUDGET 256          /* connections accepted per wakeup */
+#define FLUSH_AT      (64 * 1024)  /* queued bytes written at once instead of at the turn's end */
+#define SMALL_FRAME   4096         /* bodies up to this are queued with their header in one copy */
 
 #define CONN_OF(t) ((chat_conn_t *)((char *)(t)-offsetof(chat_conn_t, timer)))
 
@@ -155,6 +170,7 @@ size_t chat_net_unsent(chat_node_t *node)
 
 static void s_free_zombies(chat_node_t *node)
 {
+    chat_net_flush(node); /* the dirty list may name a zombie: walk it before the free */
     while (node->zombies) {
         chat_conn_t *c = node->zombies;
         node->zombies = c->ring_next;
@@ -166,6 +182,7 @@ static void s_free_zombies(chat_node_t *node)
 void chat_net_close(chat_node_t *node)
 {
     chat_net_stop_accepting(node);
+    chat_net_flush(node); /* what was queued in the last turn goes out before the close */
     for (size_t fd = 0; fd < node->conns_cap; fd++)
         if (node->conns[fd])
             chat_conn_close(node, node->conns[fd], "node stopping");
@@ -489,33 +506,104 @@ void chat_conn_kick(chat_node_t *node, chat_conn_t *conn, bool clear_presence, c
     s_begin_closing(node, conn);
 }
 
-int chat_conn_send(chat_node_t *node, chat_conn_t *c, uint16_t id, const void *body, size_t len)
+/* The queue is over its limit: the client does not read. Closes it; -1 then, else 0. */
+static int s_check_limit(chat_node_t *node, chat_conn_t *c)
 {
-    if (c->state != CONN_OPEN)
-        return -1;
-    uint8_t hdr[FRAME_HEADER_SIZE];
-    if (frame_header_write(hdr, id, len) < 0) {
-        log_error("chat: reply %u of %zu bytes does not fit a frame", id, len);
+    if (chat_sendq_bytes(&c->sendq) <= node->cfg.send_queue_max)
+        return 0;
+    node->stats.slow_closed++;
+    log_info("chat: connection %llu (uid %llu) does not read: %zu bytes queued, closing",
+             (unsigned long long)c->id, (unsigned long long)c->uid, chat_sendq_bytes(&c->sendq));
+    chat_conn_close(node, c, "send queue over its limit");
+    return -1;
+}
+
+/* Writes what the kernel takes of c's queue; arms EPOLLOUT for the rest (and closes a client
+ * whose queue is then over the limit), sends the FIN of a goodbye once it is all out. 0 or -1
+ * when c was closed. */
+static int s_write_queue(chat_node_t *node, chat_conn_t *c)
+{
+    node->stats.writes++;
+    int rc = chat_sendq_flush(&c->sendq, c->fd);
+    if (rc < 0) {
+        chat_conn_close(node, c, "write failed");
         return -1;
     }
+    if (rc == 0) {
+        s_set_events(node, c, false);
+        if (c->state == CONN_CLOSING)
+            s_closing_flushed(node, c);
+        return 0;
+    }
+    s_set_events(node, c, true);
+    return s_check_limit(node, c);
+}
+
+static int s_on_flush_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    chat_node_t *node = arg;
+    node->flush_armed = false;
+    chat_net_flush(node);
+    return 0;
+}
+
+void chat_net_flush(chat_node_t *node)
+{
+    while (node->dirty) {
+        chat_conn_t *c = node->dirty;
+        node->dirty = c->dirty_next;
+        c->dirty_next = NULL;
+        c->dirty = 0;
+        if (c->state != CONN_DEAD && !c->want_out && chat_sendq_bytes(&c->sendq))
+            s_write_queue(node, c);
+    }
+    node->dirty_tail = NULL;
+}
+
+/* c has frames for this turn's flush. Without a loop to run the flush (never in a running
+ * node) it is written at once. */
+static int s_mark_dirty(chat_node_t *node, chat_conn_t *c)
+{
+    if (c->dirty)
+        return 0;
+    if (!node->flush_armed) {
+        if (!node->base ||
+            zloop_timer(service_base_loop(node->base), 0, 1, s_on_flush_timer, node) < 0)
+            return s_write_queue(node, c);
+        node->flush_armed = true;
+    }
+    c->dirty = 1;
+    if (node->dirty_tail)
+        node->dirty_tail->dirty_next = c;
+    else
+        node->dirty = c;
+    node->dirty_tail = c;
+    return 0;
+}
+
+/* A frame of FLUSH_AT or more and nothing queued before it: straight to the socket from the
+ * caller's memory; only what the kernel does not take is copied into the queue. */
+static int s_send_now(chat_node_t *node, chat_conn_t *c, const uint8_t *hdr, const void *body,
+                      size_t len)
+{
     size_t total = FRAME_HEADER_SIZE + len;
-    size_t done = 0;
-    if (chat_sendq_bytes(&c->sendq) == 0) {
-        /* sendmsg with MSG_NOSIGNAL: a client that vanished must not SIGPIPE the process. */
-        struct iovec iov[2] = {{hdr, FRAME_HEADER_SIZE}, {(void *)body, len}};
-        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
-        ssize_t w;
-        do
-            w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
-        while (w < 0 && errno == EINTR);
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            chat_conn_close(node, c, "write failed");
-            return -1;
-        }
-        done = w > 0 ? (size_t)w : 0;
-        if (done == total)
-            return 0;
+    /* sendmsg with MSG_NOSIGNAL: a client that vanished must not SIGPIPE the process. */
+    struct iovec iov[2] = {{(void *)hdr, FRAME_HEADER_SIZE}, {(void *)body, len}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+    ssize_t w;
+    node->stats.writes++;
+    do
+        w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        chat_conn_close(node, c, "write failed");
+        return -1;
     }
+    size_t done = w > 0 ? (size_t)w : 0;
+    if (done == total)
+        return 0;
     int rc = 0;
     if (done < FRAME_HEADER_SIZE)
         rc = chat_sendq_append(&c->sendq, hdr + done, FRAME_HEADER_SIZE - done);
@@ -526,16 +614,43 @@ int chat_conn_send(chat_node_t *node, chat_conn_t *c, uint16_t id, const void *b
         chat_conn_close(node, c, "out of memory for the send queue");
         return -1;
     }
-    if (chat_sendq_bytes(&c->sendq) > node->cfg.send_queue_max) {
-        node->stats.slow_closed++;
-        log_info("chat: connection %llu (uid %llu) does not read: %zu bytes queued, closing",
-                 (unsigned long long)c->id, (unsigned long long)c->uid,
-                 chat_sendq_bytes(&c->sendq));
-        chat_conn_close(node, c, "send queue over its limit");
+    s_set_events(node, c, true);
+    return s_check_limit(node, c);
+}
+
+int chat_conn_send(chat_node_t *node, chat_conn_t *c, uint16_t id, const void *body, size_t len)
+{
+    if (c->state != CONN_OPEN)
+        return -1;
+    uint8_t hdr[FRAME_HEADER_SIZE];
+    if (frame_header_write(hdr, id, len) < 0) {
+        log_error("chat: reply %u of %zu bytes does not fit a frame", id, len);
         return -1;
     }
-    s_set_events(node, c, true);
-    return 0;
+    node->stats.frames_out++;
+    if (chat_sendq_bytes(&c->sendq) == 0 && FRAME_HEADER_SIZE + len >= FLUSH_AT)
+        return s_send_now(node, c, hdr, body, len);
+    int rc;
+    if (len <= SMALL_FRAME) { /* one append: the frame in one fitted block */
+        uint8_t frame[FRAME_HEADER_SIZE + SMALL_FRAME];
+        memcpy(frame, hdr, FRAME_HEADER_SIZE);
+        if (len)
+            memcpy(frame + FRAME_HEADER_SIZE, body, len);
+        rc = chat_sendq_append(&c->sendq, frame, FRAME_HEADER_SIZE + len);
+    } else {
+        rc = chat_sendq_append(&c->sendq, hdr, FRAME_HEADER_SIZE);
+        if (rc == 0)
+            rc = chat_sendq_append(&c->sendq, body, len);
+    }
+    if (rc < 0) {
+        chat_conn_close(node, c, "out of memory for the send queue");
+        return -1;
+    }
+    if (c->want_out) /* the socket is full: EPOLLOUT writes the queue */
+        return s_check_limit(node, c);
+    if (chat_sendq_bytes(&c->sendq) >= FLUSH_AT)
+        return s_write_queue(node, c);
+    return s_mark_dirty(node, c);
 }
 
 int chat_conn_send_json(chat_node_t *node, chat_conn_t *conn, uint16_t id, json_t *body)
@@ -559,20 +674,6 @@ int chat_conn_send_error(chat_node_t *node, chat_conn_t *conn, uint16_t id, int 
 }
 
 /* ---- events ---------------------------------------------------------------------------------- */
-
-static void s_on_writable(chat_node_t *node, chat_conn_t *c)
-{
-    int rc = chat_sendq_flush(&c->sendq, c->fd);
-    if (rc < 0) {
-        chat_conn_close(node, c, "write failed");
-        return;
-    }
-    if (rc == 0) {
-        s_set_events(node, c, false);
-        if (c->state == CONN_CLOSING)
-            s_closing_flushed(node, c);
-    }
-}
 
 static void s_feed(chat_node_t *node, chat_conn_t *c, const uint8_t *data, size_t n)
 {
@@ -649,7 +750,7 @@ int chat_net_on_events(zloop_t *loop, zmq_pollitem_t *item, void *arg)
             continue;
         uint32_t e = evs[i].events;
         if (e & EPOLLOUT)
-            s_on_writable(node, c);
+            s_write_queue(node, c);
         if (c->state != CONN_DEAD && (e & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
             s_on_readable(node, c);
     }

@@ -30,7 +30,8 @@ struct chat_conn_t {
     chat_timer_t timer;     /* in node->wheel while open */
     chat_conn_t *ring_next; /* ring of logged-in sessions (presence refresh), or zombie list */
     chat_conn_t *ring_prev;
-    chat_sendq_t sendq; /* empty (no memory) while the kernel takes everything */
+    chat_conn_t *dirty_next; /* node->dirty: frames queued this loop turn, not yet written */
+    chat_sendq_t sendq;      /* frames not yet written (no memory once the kernel took them) */
     frame_decoder_t decoder;
     uint64_t id;        /* unique per node, for completions */
     uint64_t uid;       /* 0 until logged in */
@@ -49,6 +50,7 @@ struct chat_conn_t {
     uint8_t want_out : 1;     /* EPOLLOUT armed */
     uint8_t in_ring : 1;
     uint8_t shut_wr : 1; /* goodbye flushed, FIN sent */
+    uint8_t dirty : 1;   /* on node->dirty */
     int fd;
 };
 
@@ -61,8 +63,15 @@ void chat_net_stop_accepting(chat_node_t *node);
 size_t chat_net_unsent(chat_node_t *node);
 int chat_net_on_events(zloop_t *loop, zmq_pollitem_t *item, void *arg);
 void chat_net_tick(chat_node_t *node); /* once a second: timers, resume listener */
+/* Writes every connection that had frames queued since the last flush (node->dirty). Runs at
+ * the start of the loop turn after the one that queued them, and before closed connections
+ * are freed. */
+void chat_net_flush(chat_node_t *node);
 chat_conn_t *chat_conn_find(chat_node_t *node, int fd, uint64_t id);
-/* Queues a frame; on overflow or a socket error the connection is closed. 0 or -1. */
+/* Queues a frame. It is written with everything else queued for the connection in this loop
+ * turn, by chat_net_flush() (one write per connection per turn), or at once when the queue
+ * reaches a write's worth. On overflow or a socket error the connection is closed: -1 when
+ * that happened here, 0 otherwise (a write error found later closes it then). */
 int chat_conn_send(chat_node_t *node, chat_conn_t *conn, uint16_t id, const void *body, size_t len);
 int chat_conn_send_json(chat_node_t *node, chat_conn_t *conn, uint16_t id, json_t *body);
 int chat_conn_send_error(chat_node_t *node, chat_conn_t *conn, uint16_t id, int error);

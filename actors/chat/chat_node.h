@@ -78,11 +78,14 @@ typedef struct {
     uint64_t accepted, closed, frames_in, unknown_ids, bad_json, too_large, rate_limited,
         flood_closed, slow_closed, idle_closed, login_timeouts, logins, login_failed, kicked, busy,
         pushes_local, pushes_remote, pushes_in, addr_refused;
+    /* frames queued for clients, and the writes (sendmsg calls) that carried them */
+    uint64_t frames_out, writes;
     /* text batches: committed transactions, requests and items in them, time in the worker */
     uint64_t batches, batch_texts, batch_rows, batch_us, batch_max_rows, batch_max_us;
     /* groups: texts and events stored, frames written to members here (pushed from this node
      * or another), CHAT_GROUP_PUSH broker messages sent and received */
     uint64_t group_texts, group_events, group_frames, group_pushes_remote, group_pushes_in;
+    uint64_t group_text_commits; /* transactions of texts (several requests each when busy) */
 } chat_stats_t;
 
 typedef struct chat_node_t {
@@ -103,6 +106,9 @@ typedef struct chat_node_t {
     uint32_t nconns;
     uint64_t next_conn_id;
     chat_conn_t *zombies; /* closed in this batch, freed after it */
+    chat_conn_t *dirty;   /* connections with frames queued this turn (chat_net_flush()) */
+    chat_conn_t *dirty_tail;
+    bool flush_armed; /* the zloop timer that runs chat_net_flush() is set */
 
     chat_umap_t sessions;           /* uid -> logged-in chat_conn_t */
     chat_umap_t prelogin;           /* client address key -> connections not logged in (a count) */
@@ -111,6 +117,8 @@ typedef struct chat_node_t {
     chat_conn_t *ring_cursor;       /* next session whose presence gets refreshed */
     uint32_t nsessions;
     chat_wheel_t wheel;
+
+    chat_umap_t group_gates; /* group id -> its writes waiting (chat_group.c) */
 
     chat_presence_list_t clear_pending; /* sessions that ended: presence to clear */
     chat_lane_t *lanes;                 /* cfg.message_lanes of them */

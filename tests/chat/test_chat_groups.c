@@ -26,6 +26,13 @@
  *   kill     texts to a group with members on both nodes while node2 is killed (SIGKILL) and
  *            started again: every member reads every acked message exactly once in seq order,
  *            by push or by sync after logging in again
+ *   batch    three members send texts back to back without waiting for the answers (one of
+ *            them muted, one text resent in the burst): the texts that queue behind the
+ *            group's write in the pool are committed together, each answered after the commit
+ *            with its own seq, gap-free across the senders; the resend gets the stored copy,
+ *            the muted member's texts 1062 and no seq; every member gets every text once in
+ *            seq order; the node counts fewer commits than text requests, and fewer writes
+ *            than frames to its clients (the answers and pushes of a batch share a write)
  *   readby   the read counts (1100) of a seq range: the members but me whose read mark is at
  *            or past each seq, on both nodes; a member invited later is not counted for what
  *            came before the event that added them; a range backwards or longer than a reply: 1015;
@@ -689,6 +696,160 @@ static void s_case_fanout(void)
     chat_stack_stop(&st);
 }
 
+/* ---- batch -------------------------------------------------------------------------------------
+ */
+
+/* The answers (1078) to n requests of u, in order: each one item; seqs[i] its seq (0 when
+ * refused with the error expected). */
+static void s_answers(s_user_t *u, int n, int error, int64_t *seqs, int64_t *ids)
+{
+    for (int i = 0; i < n; i++) {
+        json_t *body = NULL;
+        CHECK(uschat_session_wait(u->s, USCHAT_ID_GROUP_TEXT_RSP, 10000, &body) == 0,
+              "answer %d to uid %lld", i, (long long)u->uid);
+        uschat_group_msgs_t msgs;
+        uschat_group_msg_t m = {0};
+        CHECK(uschat_parse_group_msgs(body, &msgs) == 0 && msgs.error == error,
+              "answer %d to uid %lld: error %d (got %d)", i, (long long)u->uid, error, msgs.error);
+        if (!error)
+            CHECK(uschat_parse_group_msg(json_array_get(msgs.chat_datas, 0), &m) == 0,
+                  "its item parses");
+        seqs[i] = m.seq;
+        if (ids)
+            ids[i] = m.msg_id;
+        json_decref(body);
+    }
+}
+
+/* The next n pushes (1079) on u: seqs strictly increasing (none twice, none out of order). */
+static void s_pushes_in_order(s_user_t *u, int64_t group, int n)
+{
+    int64_t last = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *body = chat_stack_wait(u->s, USCHAT_ID_NOTIFY_GROUP_MSG);
+        uschat_group_msgs_t msgs;
+        uschat_group_msg_t m;
+        CHECK(uschat_parse_group_msgs(body, &msgs) == 0 && msgs.group_id == group &&
+                  uschat_parse_group_msg(json_array_get(msgs.chat_datas, 0), &m) == 0,
+              "push %d to uid %lld", i, (long long)u->uid);
+        CHECK(m.seq > last, "uid %lld: seq %lld after %lld (no twice, no reorder)",
+              (long long)u->uid, (long long)m.seq, (long long)last);
+        last = m.seq;
+        json_decref(body);
+    }
+}
+
+static void s_case_batch(void)
+{
+    chat_stack_t *st = chat_stack_start("groupbatch", NULL);
+    enum { PER = 20, RESEND_AT = 10, RESENT = 5 };
+    s_user_t ann = s_login(st, "ann", 0), ben = s_login(st, "ben", 0), cat = s_login(st, "cat", 0),
+             dan = s_login(st, "dan", 1);
+    s_user_t *all[] = {&ann, &ben, &cat, &dan};
+    s_friends(&ann, (s_user_t *[]){&ben, &cat, &dan}, 3);
+    int64_t g = s_create(&ann, "burst", (int64_t[]){ben.uid, cat.uid, dan.uid}, 3);
+    s_all_get(all, 4, g, 1, "create");
+    s_change(&ann, USCHAT_ID_GROUP_MUTE_REQ, uschat_req_group_mute(g, cat.uid, time(NULL) + 600),
+             all, 4, g, 2, "mute");
+
+    /* the burst: ann, ben and cat in turn, nobody waiting; ann resends one in the middle */
+    for (int i = 0; i < PER; i++) {
+        s_user_t *who[] = {&ann, &ben, &cat};
+        for (int k = 0; k < 3; k++) {
+            char text[32], unique[32];
+            snprintf(text, sizeof text, "%c says %d", 'a' + k, i);
+            snprintf(unique, sizeof unique, "%c-%d", 'a' + k, i);
+            uschat_text_t item = {text, unique};
+            CHECK(uschat_session_send_take(who[k]->s, USCHAT_ID_GROUP_TEXT_REQ,
+                                           uschat_req_group_text(g, &item, 1)) == 0,
+                  "send %s", unique);
+        }
+        if (i == RESEND_AT) {
+            char unique[32];
+            snprintf(unique, sizeof unique, "a-%d", RESENT);
+            uschat_text_t item = {"a says 5", unique};
+            CHECK(uschat_session_send_take(ann.s, USCHAT_ID_GROUP_TEXT_REQ,
+                                           uschat_req_group_text(g, &item, 1)) == 0,
+                  "resend");
+        }
+    }
+    int64_t a[PER + 1], a_ids[PER + 1], b[PER], c[PER];
+    s_answers(&ann, PER + 1, 0, a, a_ids);
+    s_answers(&ben, PER, 0, b, NULL);
+    s_answers(&cat, PER, USCHAT_ERR_GROUP_MUTED, c, NULL);
+    /* ann's answers in request order: the resend (after a-RESEND_AT) is a-RESENT's copy */
+    int64_t ann_new[PER];
+    for (int i = 0, k = 0; i < PER + 1; i++) {
+        if (i == RESEND_AT + 1) {
+            CHECK(a[i] == a[RESENT] && a_ids[i] == a_ids[RESENT],
+                  "the resend gets the stored copy: seq %lld id %lld (got %lld %lld)",
+                  (long long)a[RESENT], (long long)a_ids[RESENT], (long long)a[i],
+                  (long long)a_ids[i]);
+            continue;
+        }
+        ann_new[k++] = a[i];
+    }
+    /* 2 + 2 * PER seqs: 3 .. 2 + 2 * PER each given once, each sender's in its order */
+    bool seen[3 + 2 * PER] = {false};
+    for (int i = 0; i < PER; i++) {
+        CHECK(i == 0 || (ann_new[i] > ann_new[i - 1] && b[i] > b[i - 1]),
+              "each sender's texts in its order");
+        int64_t both[2] = {ann_new[i], b[i]};
+        for (int k = 0; k < 2; k++) {
+            CHECK(both[k] >= 3 && both[k] <= 2 + 2 * PER && !seen[both[k]],
+                  "seq %lld in 3..%d and given once", (long long)both[k], 2 + 2 * PER);
+            seen[both[k]] = true;
+        }
+    }
+    CHECK(s_count(st, true, g) == 2 + 2 * PER && s_count(st, false, g) == 2 + 2 * PER,
+          "last_seq %d and as many messages stored: no gap, the refused ones took no seq",
+          2 + 2 * PER);
+    /* dan gets all 2 * PER, ann ben's, ben ann's, cat both (muted members still read) */
+    s_pushes_in_order(&dan, g, 2 * PER);
+    s_pushes_in_order(&cat, g, 2 * PER);
+    s_pushes_in_order(&ann, g, PER);
+    s_pushes_in_order(&ben, g, PER);
+    usleep(300 * 1000);
+    for (int i = 0; i < 4; i++)
+        CHECK(uschat_session_queued(all[i]->s) == 0, "member %d: nothing more pushed", i);
+    for (int i = 0; i < 4; i++)
+        s_logout(all[i]);
+    CHECK(chat_stack_stop_node(st, 0) == 0, "node1 stops");
+    /* node1's counters at its stop: the 3 * PER + 1 requests in fewer transactions */
+    char path[512];
+    snprintf(path, sizeof path, "%s/node1.log", st->dir);
+    FILE *f = fopen(path, "r");
+    long long texts = -1, commits = -1, frames = -1, writes = -1;
+    char line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        const char *at = strstr(line, "groups: texts ");
+        const char *cm = at ? strstr(line, "text commits ") : NULL;
+        if (at && cm) {
+            texts = atoll(at + strlen("groups: texts "));
+            commits = atoll(cm + strlen("text commits "));
+        }
+        const char *fr = strstr(line, "frames to clients ");
+        const char *wr = fr ? strstr(fr, " in ") : NULL;
+        if (fr && wr) {
+            frames = atoll(fr + strlen("frames to clients "));
+            writes = atoll(wr + strlen(" in "));
+        }
+    }
+    if (f)
+        fclose(f);
+    printf("batch: %d text requests (%d refused, 1 resend), %lld texts stored in %lld commits; "
+           "node1 wrote %lld frames in %lld writes\n",
+           3 * PER + 1, PER, texts, commits, frames, writes);
+    CHECK(texts == 2 * PER, "node1 counted %d texts (got %lld)", 2 * PER, texts);
+    CHECK(commits > 0 && commits < (3 * PER + 1) / 2,
+          "texts that waited were committed together: %lld commits for %d requests", commits,
+          3 * PER + 1);
+    CHECK(writes > 0 && writes < frames,
+          "the frames of a batch to one client share a write: %lld frames, %lld writes", frames,
+          writes);
+    chat_stack_stop(&st);
+}
+
 /* ---- kill --------------------------------------------------------------------------------------
  */
 
@@ -910,8 +1071,11 @@ int main(int argc, char **argv)
         s_case_kill();
     else if (strcmp(which, "readby") == 0)
         s_case_readby();
+    else if (strcmp(which, "batch") == 0)
+        s_case_batch();
     else {
-        fprintf(stderr, "usage: test_chat_groups manage|perms|offline|dedup|fanout|kill|readby\n");
+        fprintf(stderr,
+                "usage: test_chat_groups manage|perms|offline|dedup|fanout|kill|readby|batch\n");
         return 2;
     }
     printf("ok %s\n", which);

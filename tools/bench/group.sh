@@ -2,7 +2,7 @@
 # group.sh - the group chat benchmark (BENCHMARKS.md, "Group chat"): uschat-load group on a
 # private stack of its own, every member online across the two chat nodes.
 #
-#   tools/uschat bench group [--out DIR] [--quick] [--keep]
+#   tools/uschat bench group [--out DIR] [--quick] [--keep] [--only NAME,...]
 #
 # Seeds 10,000 load users, then runs (each one uschat-load process, its report in
 # DIR/NAME.json and its output in DIR/NAME.txt):
@@ -11,6 +11,10 @@
 #   g10000-max    the same group flat out
 #   g500-max / g500-half     one group of 500 flat out, then at half the acked rate of that
 #   g50x100-max / g50x100-half  100 groups of 50, the same
+#   g10000-w16    the big group flat out with 16 requests in flight (8 a node): more texts
+#                 waiting than one commit takes, so the node commits them together
+#                 (actors/chat/README.md, "Batches")
+# --only NAME,...  runs only those (a comparison of one figure; half runs need their max run).
 # Every run checks that each member got every acked text once and in seq order (it fails
 # otherwise) and counts the broker's group pushes on its tap. A summary table goes to stdout
 # and DIR/summary.txt. Ports: USCHAT_PORT_* when set, otherwise free ones; USCHAT_VAR_DIR
@@ -21,12 +25,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 cd "$ROOT"
 
-QUICK=0 KEEP=0 OUT=""
+QUICK=0 KEEP=0 OUT="" ONLY=""
 while (($#)); do
     case $1 in
         --out) OUT=$2; shift 2 ;;
         --quick) QUICK=1; shift ;;
         --keep) KEEP=1; shift ;;
+        --only) ONLY=",$2,"; shift 2 ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "group.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -78,6 +83,7 @@ FAILED=()
 bench() {
     local name=$1 rc=0
     shift
+    [[ -z $ONLY || $ONLY == *",$name,"* ]] || return 0
     say "$name: uschat-load group $*"
     timeout -k 10 $((DUR + 200)) "$LOAD" --json "$OUT/$name.json" "$@" group \
         >"$OUT/$name.txt" 2>&1 || rc=$?
@@ -98,6 +104,7 @@ bench g500-max --groups 1 --members 500 -r 0 --window 4 -d "$DUR"
 bench g500-half --groups 1 --members 500 -r "$(half_of g500-max)" -d "$DUR"
 bench g50x100-max --groups 100 --members 50 -r 0 --window 2 -d "$DUR"
 bench g50x100-half --groups 100 --members 50 -r "$(half_of g50x100-max)" -d "$DUR"
+bench g10000-w16 --groups 1 --members "$BIG" -r 0 --window 16 -d "$DUR"
 
 # One line per run: the figures BENCHMARKS.md quotes.
 {
