@@ -128,6 +128,7 @@ void app_model_destroy(app_model_t **p)
     model_clear_session(m);
     s_outbox_free(m);
     model_files_free(m);
+    model_avatar_free(m);
     free(m->friends);
     free(m->applies);
     free(m->rows);
