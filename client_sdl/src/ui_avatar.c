@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "model_avatar.h"
+#include "ui_file.h"
 #include "ui_image.h"
 
 #define S_CACHE 64
@@ -147,23 +148,10 @@ bool ui_avatar_picture(ui_app_t *ui, int cx, int cy, int radius, int64_t uid)
 
 /* ---- the settings page ----------------------------------------------------------------------- */
 
-/* Trims a pasted or dropped path: blanks around it, a file:// prefix. */
-static void s_clean_path(const char *in, char *out, size_t cap)
-{
-    while (*in == ' ' || *in == '\t')
-        in++;
-    if (strncmp(in, "file://", 7) == 0)
-        in += 7;
-    snprintf(out, cap, "%s", in);
-    size_t n = strlen(out);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
-        out[--n] = '\0';
-}
-
 int ui_avatar_choose(ui_app_t *ui, const char *path)
 {
     char clean[1280];
-    s_clean_path(path, clean, sizeof clean);
+    ui_file_clean_path(path, clean, sizeof clean);
     /* the type from the header, never the name: only the four containers are sent */
     static const char *const mimes[] = {NULL, "image/png", "image/jpeg", "image/gif", "image/webp"};
     unsigned char *head = malloc(S_PROBE);
