@@ -206,8 +206,8 @@ int ui_avatar_settings_row(ui_app_t *ui, int x, int y, int label_w, int w)
     bool busy = app_model_avatar_busy(ui->model);
     bool online = app_model_view(ui->model).conn == APP_CONN_ONLINE;
     ui_button(ui, (SDL_Rect){fx + 72, y + 10, 170, UI_BUTTON_H},
-              busy ? "Saving..." : "Choose picture\xE2\x80\xA6", false, online && !busy && a,
-              UI_ACT_AVATAR, 0);
+              busy ? "Saving..." : "Choose picture...", false, online && !busy && a, UI_ACT_AVATAR,
+              0);
     const char *hint = "or drop one here";
     ui_text_draw_fit(ui->text, UI_FONT_SMALL, hint, fx + 256, y + 20, w - label_w - 256,
                      UI_C_TEXT3);

@@ -61,7 +61,8 @@ static void s_upload(files_svc_t *svc, const s_user_t *u, const char *name, cons
 static void s_expect_403(files_svc_t *svc, const s_user_t *u, const char *id)
 {
     files_rsp_t r = files_download(svc, &u->fu, id, NULL);
-    CHECK(r.status == 403, "GET /files/%s as %lld: %ld, want 403", id, (long long)u->uid, r.status);
+    CHECK(r.status == 403, "GET /files/%s as %lld: %ld, want 403 (%s)", id, (long long)u->uid,
+          r.status, r.body ? r.body : "");
     files_rsp_free(&r);
 }
 
@@ -171,6 +172,7 @@ static int s_avatar(void)
     json_decref(login);
     uschat_session_destroy(&ben.s); /* the new login ended the old one */
     ben.s = b2;
+    snprintf(ben.fu.token, sizeof ben.fu.token, "%s", token);
     chat_stack_token(st, ann.uid, ann.fu.token, NULL);
     uschat_session_destroy(&ann.s);
     ann.s = chat_stack_login(st, 0, ann.uid, ann.fu.token, &login);

@@ -139,7 +139,7 @@ static void test_icons(void)
     s_write(path, 77);
     s_icon(icon, sizeof icon, SHA_D, 77);
     fx_feed(m, USCHAT_ID_GROUP_MEMBERS_RSP,
-            json_pack("{sisIsbsIs[{sIssssssisI}]}", "error", 0, "group_id", (json_int_t)9,
+            json_pack("{sisIsbsIs[{sIsssssssisI}]}", "error", 0, "group_id", (json_int_t)9,
                       "load_more", 0, "next_uid", (json_int_t)0, "members", "uid", (json_int_t)4005,
                       "name", "erin", "nick", "Erin", "icon", icon, "role", 0, "muted_until",
                       (json_int_t)0));
@@ -163,7 +163,7 @@ static void test_icons(void)
     /* mine, from the 1087 of a picture I set */
     s_icon(icon, sizeof icon, SHA_A, 900);
     fx_feed(m, USCHAT_ID_UPDATE_PROFILE_RSP,
-            json_pack("{sisIsssisssss}", "error", 0, "uid", (json_int_t)FX_ME, "nick", "Alice",
+            json_pack("{sisIsssissss}", "error", 0, "uid", (json_int_t)FX_ME, "nick", "Alice",
                       "sex", 0, "desc", "", "icon", icon));
     CHECK_STR(app_model_view(m).self->icon, icon);
     CHECK(app_model_avatar(m, FX_ME) != NULL, "my picture");

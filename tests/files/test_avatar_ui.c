@@ -128,6 +128,11 @@ int xw_avatar(void)
     snprintf(cache, sizeof cache, "%s/avatars", w.dir);
     app_model_set_files(e.model, x, downloads, outbox);
     app_model_set_avatar_dir(e.model, cache);
+    /* the real Alice and Bob go by the fixture's nicks (the answers to their 1086 say so) */
+    CHECK_INT(chat_stack_request(w.pair.a, USCHAT_ID_UPDATE_PROFILE_REQ,
+                                 json_pack("{ss}", "nick", "Alice"), NULL),
+              0);
+    json_decref(chat_stack_wait(w.pair.b, USCHAT_ID_NOTIFY_PROFILE));
     tu_frame(&e);
 
     /* the settings page; a text file dropped on it is no picture */
@@ -150,10 +155,15 @@ int xw_avatar(void)
     CHECK(h, "Choose picture...");
     tu_click(h);
     tu_frame(&e);
-    tu_text(mine);
+    for (size_t at = 0; at < strlen(mine); at += 16) { /* as an IME does: in pieces */
+        char piece[17];
+        snprintf(piece, sizeof piece, "%s", mine + at);
+        tu_text(piece);
+    }
     tu_key(SDLK_RETURN, 0);
     tu_frame(&e);
-    CHECK(app_model_avatar_busy(e.model), "the picture uploads");
+    CHECK(app_model_avatar_busy(e.model), "the picture uploads (%s)",
+          app_model_view(e.model).notice);
     const char *file_id;
     json_t *rsp = s_forward_profile(&w, &e, &file_id);
     const char *icon = json_string_value(json_object_get(rsp, "icon"));
@@ -194,7 +204,7 @@ int xw_avatar(void)
     free(bob_data);
     rsp = NULL;
     CHECK_INT(chat_stack_request(w.pair.b, USCHAT_ID_UPDATE_PROFILE_REQ,
-                                 json_pack("{ss}", "icon", bob_id), &rsp),
+                                 json_pack("{ssss}", "nick", "Bob", "icon", bob_id), &rsp),
               0);
     json_decref(chat_stack_wait(w.pair.a, USCHAT_ID_NOTIFY_PROFILE));
     json_object_set_new(rsp, "uid", json_integer(2002)); /* the fixture's Bob */
@@ -223,7 +233,7 @@ int xw_avatar(void)
     snprintf(p4, sizeof p4, "%s/carol.png", w.dir);
     snprintf(bad, sizeof bad, "%s/dave.png", w.dir);
     s_picture(p3, 120, 180, S_SKY, S_SUN, false);
-    s_picture(p4, 200, 200, S_GRASS, UI_RGB(250, 250, 250), true);
+    s_picture(p4, 200, 200, S_GRASS, UI_RGB(250, 160, 190), true);
     free(xw_write_random(bad, 4000));
     s_cached_friend(&e, cache, p3, 2003, "李雷");
     s_cached_friend(&e, cache, p4, 2004, "Carol");
@@ -237,6 +247,11 @@ int xw_avatar(void)
     CHECK(tu_count(&e, (SDL_Rect){0, 0, 80, UI_HEADER_H}, S_ORANGE, 16) > 100, "mine at the top");
     tu_check_hits_inside(&e);
     tu_save(&e, "chat_list_avatars");
+    /* and in the conversation's header */
+    tu_click(tu_find_hit(&e, UI_ACT_OPEN_THREAD, 77));
+    tu_frame(&e);
+    SDL_Rect head = {e.ui->conv_rect.x, 0, 80, UI_HEADER_H};
+    CHECK(tu_count(&e, head, S_PURPLE, 16) > 200, "Bob's picture in the header");
 
     tu_env_free(&e);
     uschat_transfer_destroy(&x);
