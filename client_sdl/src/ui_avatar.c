@@ -42,7 +42,8 @@ int ui_avatar_init(ui_app_t *ui)
     ui->avatars = calloc(1, sizeof *ui->avatars);
     if (!ui->avatars)
         return -1;
-    ui_field_init(&ui->avatars->f_path, "Path of a picture, then Enter", false, false, 1024);
+    ui_field_init(&ui->avatars->f_path, "Path of a picture (or drop one on this page), then Enter",
+                  false, false, 1024);
     return 0;
 }
 
@@ -196,24 +197,19 @@ void ui_avatar_toggle(ui_app_t *ui)
     ui_focus(ui, a->strip_open ? &a->f_path : NULL);
 }
 
-int ui_avatar_settings_row(ui_app_t *ui, int x, int y, int label_w, int w)
+int ui_avatar_settings_row(ui_app_t *ui, int x, int y, int w, const char *who)
 {
     struct ui_avatars *a = ui->avatars;
     const app_user_t *me = app_model_view(ui->model).self;
-    ui_text_draw(ui->text, UI_FONT_BODY, "Picture", strlen("Picture"), x, y + 18, UI_C_TEXT2);
-    int fx = x + label_w;
-    ui_avatar(ui, fx + 28, y + 28, 28, me->uid, *me->nick ? me->nick : me->name);
+    ui_avatar(ui, x + 18, y + 18, 18, me->uid, *me->nick ? me->nick : me->name);
     bool busy = app_model_avatar_busy(ui->model);
     bool online = app_model_view(ui->model).conn == APP_CONN_ONLINE;
-    ui_button(ui, (SDL_Rect){fx + 72, y + 10, 170, UI_BUTTON_H},
-              busy ? "Saving..." : "Choose picture...", false, online && !busy && a, UI_ACT_AVATAR,
-              0);
-    const char *hint = "or drop one here";
-    ui_text_draw_fit(ui->text, UI_FONT_SMALL, hint, fx + 256, y + 20, w - label_w - 256,
-                     UI_C_TEXT3);
-    int used = 56;
+    ui_button(ui, (SDL_Rect){x + 48, y + 1, 156, 34}, busy ? "Saving..." : "Choose picture...",
+              false, online && !busy && a, UI_ACT_AVATAR, 0);
+    ui_text_draw_fit(ui->text, UI_FONT_SMALL, who, x + 218, y + 11, w - 218, UI_C_TEXT3);
+    int used = 36;
     if (a && a->strip_open) {
-        SDL_Rect field = {fx, y + used + 8, w - label_w, UI_FIELD_H};
+        SDL_Rect field = {x, y + used + 8, w, UI_FIELD_H};
         ui_field_draw(&a->f_path, ui->draw, ui->text, field, ui->focus == &a->f_path && ui->focused,
                       ui->caret_phase == 0);
         ui_hit_add(ui, field, UI_ACT_FIELD, 0, &a->f_path);

@@ -195,8 +195,9 @@ void ui_avatar_free(ui_app_t *ui);
 /* Draws UID's picture in the circle at CX, CY; false (nothing drawn) when it has none, it is
  * still being fetched or it does not decode. */
 bool ui_avatar_picture(ui_app_t *ui, int cx, int cy, int radius, int64_t uid);
-/* The settings page's picture row at X, Y (labels LABEL_W wide, W in all); its height. */
-int ui_avatar_settings_row(ui_app_t *ui, int x, int y, int label_w, int w);
+/* The settings page's picture row at X, Y, W wide: my avatar, "Choose picture...", then WHO
+ * (the line that says who I am), and its path field under them while open; its height. */
+int ui_avatar_settings_row(ui_app_t *ui, int x, int y, int w, const char *who);
 /* "Choose picture...": its path field opened or closed; Enter in it (true when it had the
  * focus); a picture chosen (the path field's, or one dropped on the settings page): 0 when its
  * upload started, else -1 and the model's notice says why. */

@@ -182,9 +182,11 @@ int xw_avatar(void)
     /* my own picture went into the cache from its source: no download of it */
     const char *cached = app_model_avatar(e.model, FX_ME);
     CHECK(cached && strstr(cached, cache) == cached, "mine is cached: %s", cached);
+    e.now += 5000; /* the toast has gone */
+    tu_frame(&e);
     h = tu_find_hit(&e, UI_ACT_AVATAR, 0);
     CHECK(h, "Choose picture... again");
-    SDL_Rect me = {h->rect.x - 72, h->rect.y - 10, 56, 56}; /* the circle beside the button */
+    SDL_Rect me = {h->rect.x - 48, h->rect.y - 1, 36, 36}; /* the circle beside the button */
     CHECK(tu_count(&e, me, S_ORANGE, 16) > 300 && tu_count(&e, me, S_TEAL, 16) > 300,
           "the settings page draws my picture");
     tu_check_hits_inside(&e);
@@ -238,6 +240,7 @@ int xw_avatar(void)
     s_cached_friend(&e, cache, p3, 2003, "李雷");
     s_cached_friend(&e, cache, p4, 2004, "Carol");
     s_cached_friend(&e, cache, bad, 2005, "dave");
+    e.now += 5000;
     tu_frame(&e);
     CHECK(tu_count(&e, s_row(&e, UI_ACT_OPEN_THREAD, 78), S_SKY, 16) > 300, "Li Lei's picture");
     CHECK(tu_count(&e, s_row(&e, UI_ACT_OPEN_THREAD, 79), S_GRASS, 16) > 300, "Carol's picture");
