@@ -292,6 +292,22 @@ bool model_avatar_poll(app_model_t *m)
     return changed;
 }
 
+void model_avatar_reset(app_model_t *m, bool session_end)
+{
+    struct model_avatars *a = m->avatars;
+    uschat_transfer_t *x = model_files_xfer(m);
+    if (!a)
+        return;
+    a->saving = false;
+    if (session_end && a->upload) {
+        if (x) {
+            uschat_transfer_cancel(x, a->upload);
+            uschat_transfer_forget(x, a->upload);
+        }
+        a->upload = 0;
+    }
+}
+
 bool model_avatar_saved(app_model_t *m, int error)
 {
     struct model_avatars *a = m->avatars;

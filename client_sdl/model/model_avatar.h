@@ -49,6 +49,9 @@ bool app_avatar_parse(const char *icon, char id[33], uint64_t *size, char sha256
 const char *model_icon_of(const app_model_t *m, int64_t uid);
 /* Takes the transfers' news (app_model_files_poll); true when the UI should draw again. */
 bool model_avatar_poll(app_model_t *m);
+/* The connection is gone (SESSION_END false: the 1086 in flight gets no answer, the upload goes
+ * on after the reconnect) or the session ended (the upload, under the old login, is cancelled). */
+void model_avatar_reset(app_model_t *m, bool session_end);
 /* 1087 for a picture of mine: said in the notice; true when it was one. */
 bool model_avatar_saved(app_model_t *m, int error);
 void model_avatar_free(app_model_t *m);

@@ -9,7 +9,8 @@
  *           resource names, malformed or oversized icons are no picture.
  *   choose  choosing my picture: refused offline, for a file that is not there, not a
  *           picture or over 2 MB (each said in the notice); a picture starts an upload and
- *           no 1086 goes before it is done; a second choice waits for the first.
+ *           no 1086 goes before it is done; a second choice waits for the first; the upload
+ *           survives a reconnect, not a log out.
  * Main thread.
  */
 #include <stdio.h>
@@ -208,6 +209,13 @@ static void test_choose(void)
     CHECK_INT(fx_count(m, USCHAT_ID_UPDATE_PROFILE_REQ), 0); /* the upload waits */
     CHECK_INT(app_model_set_avatar(m, pic, "image/png"), -1);
     CHECK(strstr(app_model_view(m).notice, "still being saved"), "%s", app_model_view(m).notice);
+    /* a lost connection leaves the upload going; a log out ends it (the next login may be
+     * someone else's, whose profile must not get it) */
+    app_model_on_conn(m, APP_CONN_RECONNECTING, 1000, USCHAT_E_CLOSED, 0);
+    CHECK(app_model_avatar_busy(m), "the upload goes on while reconnecting");
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_LOGOUT});
+    CHECK(!app_model_avatar_busy(m), "not after a log out");
+    CHECK(uschat_transfer_get(x, 1, &info) != 0, "the upload is cancelled and forgotten");
     app_model_destroy(&m);
     uschat_transfer_destroy(&x);
 }
