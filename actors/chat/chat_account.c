@@ -9,6 +9,14 @@
  * to every friend who is online. Friends offline see the new profile in the friend list of
  * their next login (1006), which is read from the same row.
  *
+ * An avatar is a picture the user uploaded to the files service: the request names its file
+ * id, the worker reads the file row (the service's record of owner, type and size, never the
+ * client's word) and refuses a file of someone else's (1067), a type other than PNG, JPEG, GIF
+ * or WebP (1068) or more than 2 MiB (1069). The profile's `icon` stays a string, as the seed's
+ * client reads it: "file:<id>:<size>:<sha256>", all a client needs to fetch the picture once,
+ * check it and cache it by its hash. The file id also goes to user.avatar_file (indexed, migration
+ * 006), through which file_may_read() lets any user download a current avatar, and only that.
+ *
  * A log out deletes utoken_<uid> (the token the gate handed out, which a client may keep for
  * "remember me") in one script that first checks usn_<uid> still holds this connection's
  * session number: a newer login elsewhere has its own token, which an old device's log out
@@ -43,13 +51,37 @@ static int s_check_text(const json_t *body, const char *key, size_t min, size_t 
     return n >= min && n <= max ? 0 : USCHAT_ERR_OUT_OF_RANGE;
 }
 
+/* The avatar's largest picture and its types (a client decodes it on its UI thread). */
+#define AVATAR_MAX_BYTES (2u * 1024 * 1024)
+static const char *const s_avatar_types[] = {"image/png", "image/jpeg", "image/gif", "image/webp"};
+
+/* `icon`: 0 when absent, "" or a file id (32 lower-case hex), else the code to answer. */
+static int s_check_icon(const json_t *icon)
+{
+    if (!icon)
+        return 0;
+    if (!json_is_string(icon))
+        return USCHAT_ERR_JSON;
+    const char *s = json_string_value(icon);
+    size_t n = strlen(s);
+    if (n == 0)
+        return 0;
+    if (n != USCHAT_MAX(UPDATE_PROFILE_REQ, icon) || s[strspn(s, "0123456789abcdef")] != '\0')
+        return USCHAT_ERR_OUT_OF_RANGE;
+    return 0;
+}
+
 static int s_check(const json_t *body)
 {
     json_t *nick = json_object_get(body, REQ(nick));
     json_t *sex = json_object_get(body, REQ(sex));
     json_t *desc = json_object_get(body, REQ(desc));
-    if (!nick && !sex && !desc)
+    json_t *icon = json_object_get(body, REQ(icon));
+    if (!nick && !sex && !desc && !icon)
         return USCHAT_ERR_JSON;
+    int icon_error = s_check_icon(icon);
+    if (icon_error)
+        return icon_error;
     int error = s_check_text(body, REQ(nick), USCHAT_MIN(UPDATE_PROFILE_REQ, nick),
                              USCHAT_MAX(UPDATE_PROFILE_REQ, nick));
     if (!error)
@@ -74,11 +106,55 @@ static int s_check(const json_t *body)
 static int s_on_profile(void *arg, const db_value_t *cols, size_t ncols)
 {
     json_t *rsp = arg;
-    if (ncols < 3)
+    if (ncols < 4)
         return 1;
     json_object_set_new(rsp, RSP(nick), json_stringn(cols[0].str ? cols[0].str : "", cols[0].len));
     json_object_set_new(rsp, RSP(sex), json_integer(cols[1].is_null ? 0 : cols[1].i64));
     json_object_set_new(rsp, RSP(desc), json_stringn(cols[2].str ? cols[2].str : "", cols[2].len));
+    json_object_set_new(rsp, RSP(icon), json_stringn(cols[3].str ? cols[3].str : "", cols[3].len));
+    return 0;
+}
+
+/* The file row of a would-be avatar. */
+typedef struct {
+    uint64_t owner, size;
+    char mime[128], sha256[65];
+} s_avatar_file_t;
+
+static int s_on_avatar_file(void *arg, const db_value_t *cols, size_t ncols)
+{
+    s_avatar_file_t *f = arg;
+    if (ncols < 4 || cols[2].is_null || cols[3].is_null)
+        return 1;
+    f->owner = cols[0].u64;
+    f->size = cols[1].u64;
+    snprintf(f->mime, sizeof f->mime, "%.*s", (int)cols[2].len, cols[2].str);
+    snprintf(f->sha256, sizeof f->sha256, "%.*s", (int)cols[3].len, cols[3].str);
+    return 0;
+}
+
+/* Worker: the icon string for file ID (a file id checked by s_check_icon) into OUT, or the
+ * code that refuses it (a DB_ERR_* when the lookup failed). */
+static int s_avatar_icon(chat_worker_t *worker, uint64_t uid, const char *id, char *out, size_t cap)
+{
+    s_avatar_file_t f = {0};
+    db_param_t p[] = {DB_STR(id)};
+    int rc = db_query(worker->db, "SELECT owner, size, mime, sha256 FROM file WHERE id = ?", p, 1,
+                      s_on_avatar_file, &f);
+    if (rc < 0)
+        return rc;
+    /* someone else's file is refused even when readable: an avatar is public, so setting a
+     * picture a friend sent would publish it */
+    if (rc == 0 || f.owner != uid)
+        return USCHAT_ERR_FILE_UNKNOWN;
+    bool typed = false;
+    for (size_t i = 0; i < sizeof s_avatar_types / sizeof *s_avatar_types; i++)
+        typed = typed || strcmp(f.mime, s_avatar_types[i]) == 0;
+    if (!typed)
+        return USCHAT_ERR_AVATAR_TYPE;
+    if (f.size == 0 || f.size > AVATAR_MAX_BYTES)
+        return USCHAT_ERR_AVATAR_SIZE;
+    snprintf(out, cap, "file:%s:%" PRIu64 ":%s", id, f.size, f.sha256);
     return 0;
 }
 
@@ -95,19 +171,32 @@ static void s_store(chat_job_t *job, chat_worker_t *worker)
 {
     const json_t *rq = job->request;
     json_t *sex = json_object_get(rq, REQ(sex));
+    const char *avatar = chat_json_str(rq, REQ(icon)); /* NULL: unchanged, "": none */
+    char icon[160] = "";
+    int rc = avatar && *avatar ? s_avatar_icon(worker, job->uid, avatar, icon, sizeof icon) : 0;
+    if (rc > 0) {
+        chat_job_set_error(job, rc);
+        return;
+    }
     /* an absent field binds NULL and keeps its column (COALESCE) */
     db_param_t p[] = {DB_STR(chat_json_str(rq, REQ(nick))),
                       sex ? DB_I64(json_integer_value(sex)) : DB_NULL,
-                      DB_STR(chat_json_str(rq, REQ(desc))), DB_U64(job->uid)};
-    int rc = db_exec(worker->db,
+                      DB_STR(chat_json_str(rq, REQ(desc))),
+                      DB_STR(avatar ? icon : NULL),
+                      DB_I64(avatar != NULL),
+                      DB_STR(avatar && *avatar ? avatar : NULL),
+                      DB_U64(job->uid)};
+    if (rc == 0)
+        rc = db_exec(worker->db,
                      "UPDATE user SET nick = COALESCE(?, nick), sex = COALESCE(?, sex), "
-                     "`desc` = COALESCE(?, `desc`) WHERE uid = ?",
-                     p, 4, NULL);
+                     "`desc` = COALESCE(?, `desc`), icon = COALESCE(?, icon), "
+                     "avatar_file = IF(?, ?, avatar_file) WHERE uid = ?",
+                     p, 7, NULL);
     json_t *rsp = json_pack("{sisI}", RSP(error), 0, RSP(uid), (json_int_t)job->uid);
     json_t *friends = json_array();
     db_param_t self[] = {DB_U64(job->uid)};
     if (rc == 0 && rsp)
-        rc = db_query(worker->db, "SELECT nick, sex, `desc` FROM user WHERE uid = ?", self, 1,
+        rc = db_query(worker->db, "SELECT nick, sex, `desc`, icon FROM user WHERE uid = ?", self, 1,
                       s_on_profile, rsp);
     if (rc == 1 && friends)
         rc = db_query(worker->db, "SELECT friend_id FROM friend WHERE self_id = ?", self, 1,

@@ -161,10 +161,10 @@ int files_db_may_read(db_conn_t *db, const files_file_t *file, uint64_t uid)
 {
     if (uid == file->owner)
         return 1;
-    /* The rule is file_may_read() of sql/migrations/005_file_messages.sql, the chat node's too
-     * when a message names the file: the recipient and sender of a one-to-one message naming
-     * it, a member of a group with a message naming it after their join, through the indexed
-     * file_id of each message table. */
+    /* The rule is file_may_read() of sql/migrations/005_file_messages.sql (and 006), the chat
+     * node's too when a message names the file: the recipient and sender of a one-to-one
+     * message naming it, a member of a group with a message naming it after their join, any
+     * user for a current avatar, through the indexed file_id of each table. */
     db_param_t p[] = {DB_STR(file->id), DB_U64(uid)};
     int rc = db_query(db, "SELECT 1 FROM DUAL WHERE file_may_read(?, ?)", p, 2, NULL, NULL);
     return rc < 0 ? rc : rc > 0;

@@ -98,6 +98,7 @@ static void s_outbox_free(app_model_t *m)
 
 void model_clear_session(app_model_t *m)
 {
+    model_avatar_reset(m, true);
     model_user_free(&m->self);
     for (size_t i = 0; i < m->nfriends; i++)
         model_user_free(&m->friends[i]);
@@ -125,6 +126,7 @@ void app_model_destroy(app_model_t **p)
     if (!p || !*p)
         return;
     app_model_t *m = *p;
+    model_avatar_free(m); /* first: the transfer module may be gone (an upload stays with it) */
     model_clear_session(m);
     s_outbox_free(m);
     model_files_free(m);
@@ -572,6 +574,8 @@ void app_model_on_conn(app_model_t *m, app_conn_t conn, int retry_ms, int error,
         return;
     }
     m->conn = conn;
+    if (conn != APP_CONN_ONLINE)
+        model_avatar_reset(m, false); /* a 1086 in flight gets no answer now */
     m->retry_at_ms = conn == APP_CONN_RECONNECTING ? now_ms + retry_ms : 0;
     if (conn == APP_CONN_OFFLINE && m->resuming && !m->logged_in) {
         m->busy = m->resuming = false;

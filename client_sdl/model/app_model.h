@@ -112,6 +112,7 @@ typedef struct {
     char *name, *nick; /* never NULL */
     int role;          /* 0 member, 1 admin, 2 owner */
     int64_t muted_until;
+    char *icon; /* the avatar (model_avatar.h), never NULL */
 } app_member_t;
 
 /* What the model knows of a group of mine (1076, kept up to date by its events). */

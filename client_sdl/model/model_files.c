@@ -73,6 +73,11 @@ void app_model_set_files(app_model_t *m, uschat_transfer_t *xfer, const char *do
     m->files = f;
 }
 
+uschat_transfer_t *model_files_xfer(const app_model_t *m)
+{
+    return m->files ? m->files->xfer : NULL;
+}
+
 void model_files_free(app_model_t *m)
 {
     if (!m->files)
@@ -524,6 +529,8 @@ bool app_model_files_poll(app_model_t *m)
             }
         }
     }
+    if (model_avatar_poll(m)) /* model_avatar.c: the same transfers' news */
+        changed = true;
     if (changed)
         model_changed(m);
     return changed;
@@ -532,7 +539,7 @@ bool app_model_files_poll(app_model_t *m)
 /* ---- the user's actions on a file -------------------------------------------------------------
  */
 
-static int s_copy_file(const char *from, const char *to)
+int model_copy_file(const char *from, const char *to)
 {
     FILE *in = fopen(from, "rb");
     if (!in)
@@ -614,7 +621,7 @@ int app_model_file_act(app_model_t *m, size_t index, app_file_op_t op, const cha
             rc = -1;
             break;
         }
-        rc = s_copy_file(f->path, arg);
+        rc = model_copy_file(f->path, arg);
         if (rc == 0)
             model_notice(m, false, "Saved as %s", arg);
         else

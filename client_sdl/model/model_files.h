@@ -73,5 +73,9 @@ void model_file_send(app_model_t *m, const app_thread_t *t, app_msg_t *msg);
 bool model_msg_ready(const app_msg_t *msg);
 /* At the end of the model. */
 void model_files_free(app_model_t *m);
+/* The transfer module, NULL when none. */
+uschat_transfer_t *model_files_xfer(const app_model_t *m);
+/* Copies the file FROM to TO: 0 or -errno. */
+int model_copy_file(const char *from, const char *to);
 
 #endif

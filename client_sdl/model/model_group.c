@@ -41,6 +41,7 @@ void model_group_free(app_group_t *g)
     for (size_t i = 0; i < g->members_cap; i++) { /* past nmembers: a list being replaced */
         free(g->members[i].name);
         free(g->members[i].nick);
+        free(g->members[i].icon);
     }
     free(g->members);
     free(g->name);
@@ -74,6 +75,16 @@ static const app_member_t *s_member(const app_group_t *g, int64_t uid)
     for (size_t i = 0; g && i < g->nmembers; i++)
         if (g->members[i].uid == uid)
             return &g->members[i];
+    return NULL;
+}
+
+const char *model_group_icon(const app_model_t *m, int64_t uid)
+{
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const app_member_t *mb = s_member(m->threads[i]->group, uid);
+        if (mb && *mb->icon)
+            return mb->icon;
+    }
     return NULL;
 }
 
@@ -562,14 +573,17 @@ static void s_on_members(app_model_t *m, const json_t *body)
         }
         app_member_t *x = &g->members[g->nmembers];
         char *name = model_strdup(mb.name), *nick = model_strdup(mb.nick);
-        if (!name || !nick) {
+        char *icon = model_strdup(mb.icon ? mb.icon : "");
+        if (!name || !nick || !icon) {
             free(name);
             free(nick);
+            free(icon);
             break;
         }
         free(x->name); /* left from the list this one replaces */
         free(x->nick);
-        *x = (app_member_t){mb.uid, name, nick, mb.role, mb.muted_until};
+        free(x->icon);
+        *x = (app_member_t){mb.uid, name, nick, mb.role, mb.muted_until, icon};
         g->nmembers++;
         if (mb.uid == m->self.uid) { /* the server's word on me */
             g->role = mb.role;

@@ -8,6 +8,7 @@
 #define USCHAT_SDL_MODEL_INTERNAL_H
 
 #include "app_model.h"
+#include "model_avatar.h"
 #include "model_files.h"
 #include "uschat_client.h"
 #include "uschat/printf_attr.h"
@@ -59,7 +60,8 @@ struct app_model {
     unsigned notice_serial;
     bool notice_error;
 
-    struct model_files *files; /* pictures and files (model_files.c), NULL when none */
+    struct model_files *files;     /* pictures and files (model_files.c), NULL when none */
+    struct model_avatars *avatars; /* avatar pictures (model_avatar.c), NULL when none */
 
     app_cmd_t *out_head, *out_tail;
     uint64_t version;
@@ -196,6 +198,8 @@ void model_group_mark_read(app_model_t *m, app_thread_t *t, int64_t seq);
 /* The name of a group (UID = -group_id) or of a member of one of my groups; "User <uid>" or
  * "Group <id>" when unknown (in m->name_buf). */
 const char *model_group_name(const app_model_t *m, int64_t uid);
+/* The icon of UID as a member of one of my groups lists it, or NULL when none. */
+const char *model_group_icon(const app_model_t *m, int64_t uid);
 void model_group_free(app_group_t *g);
 
 #endif

@@ -1,6 +1,6 @@
 /* model_profile.c - the settings page's side of the model: my profile (1086 out, 1087 back,
- * 1088 when a friend changes theirs), "remember me", logging in again with the login kept in
- * the config folder, and the gate's address.
+ * 1088 when a friend changes theirs, with the avatar's icon string: model_avatar.c), "remember me",
+ * logging in again with the login kept in the config folder, and the gate's address.
  *
  * The checks here are the protocol table's limits (schema/messages/client.def), so a mistake
  * is said on the page at once and the node's 1015 is only for a client that skips them. The
@@ -64,10 +64,16 @@ void model_on_profile(app_model_t *m, uint16_t id, const json_t *body)
     int error = json_is_integer(err) ? (int)json_integer_value(err) : USCHAT_ERR_JSON;
     const char *nick = json_string_value(json_object_get(body, RSP(nick)));
     const char *desc = json_string_value(json_object_get(body, RSP(desc)));
+    const char *icon = json_string_value(json_object_get(body, RSP(icon)));
     json_t *sex = json_object_get(body, RSP(sex));
     json_t *uid = json_object_get(body, RSP(uid));
     if (id == USCHAT_ID_UPDATE_PROFILE_RSP) {
-        m->profile_saving = false;
+        int refused = error ? error : !nick ? USCHAT_ERR_JSON : 0;
+        bool picture = model_avatar_saved(m, refused); /* a picture of mine: its notice */
+        if (!picture)
+            m->profile_saving = false;
+        if (picture && refused)
+            return;
         if (error != 0 || !nick) {
             model_notice(m, true, "The profile was not saved: %s.",
                          uschat_strerror(error ? error : USCHAT_ERR_JSON));
@@ -78,12 +84,13 @@ void model_on_profile(app_model_t *m, uint16_t id, const json_t *body)
                            .email = m->self.email,
                            .nick = nick,
                            .desc = desc ? desc : m->self.desc,
-                           .icon = m->self.icon,
+                           .icon = icon ? icon : m->self.icon,
                            .back = m->self.back,
                            .sex = json_is_integer(sex) ? (int)json_integer_value(sex) : 0};
         model_user_set(&m->self, &u); /* each string is copied before the old one is freed */
         m->rows_dirty = true;
-        model_notice(m, false, "Profile saved");
+        if (!picture)
+            model_notice(m, false, "Profile saved");
         return;
     }
     const app_user_t *f = json_is_integer(uid) ? app_model_friend(m, json_integer_value(uid)) : 0;
@@ -94,7 +101,7 @@ void model_on_profile(app_model_t *m, uint16_t id, const json_t *body)
                        .email = f->email,
                        .nick = nick,
                        .desc = desc ? desc : f->desc,
-                       .icon = f->icon,
+                       .icon = icon ? icon : f->icon,
                        .back = f->back,
                        .sex = json_is_integer(sex) ? (int)json_integer_value(sex) : f->sex};
     model_friend_put(m, &u); /* re-sorted: the list is by display name */

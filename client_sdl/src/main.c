@@ -15,6 +15,7 @@
 
 #include "app_config.h"
 #include "app_model.h"
+#include "model_avatar.h"
 #include "model_files.h"
 #include "net_thread.h"
 #include "ui_app.h"
@@ -38,20 +39,23 @@ static void s_on_transfer(const uschat_xfer_info_t *info, void *arg)
     s_notify(arg);
 }
 
-/* The transfer module with its state, the downloads and the outbox in the config folder. */
+/* The transfer module with its state, the downloads, the outbox and the avatar pictures in the
+ * config folder. */
 static uschat_transfer_t *s_files_start(app_model_t *model)
 {
-    char dir[900], state[1000], downloads[1000], outbox[1000];
+    char dir[900], state[1000], downloads[1000], outbox[1000], avatars[1000];
     if (app_config_dir(dir, sizeof dir) < 0)
         return NULL;
     snprintf(state, sizeof state, "%s/transfers", dir);
     snprintf(downloads, sizeof downloads, "%s/downloads", dir);
     snprintf(outbox, sizeof outbox, "%s/outbox", dir);
+    snprintf(avatars, sizeof avatars, "%s/avatars", dir);
     uschat_xfer_opts_t o = {.state_dir = state, .on_change = s_on_transfer};
     uschat_transfer_t *xfer = uschat_transfer_new(&o);
     if (!xfer)
         fprintf(stderr, "uschat-client: files cannot be sent or fetched (no transfer module)\n");
     app_model_set_files(model, xfer, downloads, outbox);
+    app_model_set_avatar_dir(model, avatars);
     return xfer;
 }
 

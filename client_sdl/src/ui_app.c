@@ -42,7 +42,7 @@ ui_app_t *ui_app_new(SDL_Window *window, SDL_Renderer *renderer, app_model_t *mo
     ui->scale_q = ui->user_q = 4;
     ui->text = ui_text_new(renderer, fonts, nfonts, ui->scale_q);
     ui->draw = ui_draw_new(renderer);
-    if (!ui->text || !ui->draw || ui_file_init(ui) != 0) {
+    if (!ui->text || !ui->draw || ui_file_init(ui) != 0 || ui_avatar_init(ui) != 0) {
         ui_app_destroy(&ui);
         return NULL;
     }
@@ -112,6 +112,7 @@ void ui_app_destroy(ui_app_t **p)
     if (ui->cursor_ibeam)
         SDL_FreeCursor(ui->cursor_ibeam);
     ui_file_free(ui);
+    ui_avatar_free(ui);
     free(ui->lines);
     free(ui->tops);
     ui_text_destroy(&ui->text);
@@ -396,6 +397,9 @@ static void s_do(ui_app_t *ui, const ui_hit_t *h, int x, int y)
     case UI_ACT_VIEW_CLOSE:
         ui_file_do(ui, h);
         break;
+    case UI_ACT_AVATAR:
+        ui_avatar_toggle(ui);
+        break;
     case UI_ACT_SCROLL_LIST:
     case UI_ACT_SCROLL_CONV:
     case UI_ACT_NONE:
@@ -476,7 +480,7 @@ static void s_enter(ui_app_t *ui, bool shift)
 {
     if (app_model_view(ui->model).screen != APP_SCREEN_MAIN) {
         ui_forms_submit(ui);
-    } else if (ui_file_enter(ui)) {
+    } else if (ui_file_enter(ui) || ui_avatar_enter(ui)) {
     } else if (ui->focus == &ui->f_message) {
         if (shift)
             ui_field_insert(&ui->f_message, "\n");
@@ -620,9 +624,13 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *event)
     case SDL_KEYDOWN:
         s_key(ui, &ev->key);
         break;
-    case SDL_DROPFILE: /* a file dropped on the window goes to the open conversation */
-        if (app_model_view(ui->model).screen == APP_SCREEN_MAIN)
+    case SDL_DROPFILE: /* a file dropped on the window goes to the open conversation, or on
+                        * the settings page becomes my picture */
+        if (app_model_view(ui->model).screen == APP_SCREEN_MAIN && ui->settings_open)
+            ui_avatar_choose(ui, ev->drop.file);
+        else if (app_model_view(ui->model).screen == APP_SCREEN_MAIN)
             ui_file_drop(ui, ev->drop.file);
+        SDL_free(ev->drop.file); /* SDL hands the path over to the program */
         break;
     case SDL_TEXTINPUT:
         if (ui->focus) {

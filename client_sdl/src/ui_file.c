@@ -480,8 +480,7 @@ int ui_file_send(ui_app_t *ui, const char *path)
     return rc;
 }
 
-/* Trims a pasted or dropped path: blanks around it, a file:// prefix. */
-static void s_clean_path(const char *in, char *out, size_t cap)
+void ui_file_clean_path(const char *in, char *out, size_t cap)
 {
     while (*in == ' ' || *in == '\t')
         in++;
@@ -502,7 +501,7 @@ static bool s_is_file(const char *path)
 bool ui_file_drop(ui_app_t *ui, const char *path)
 {
     char clean[1280];
-    s_clean_path(path, clean, sizeof clean);
+    ui_file_clean_path(path, clean, sizeof clean);
     if (!app_model_view(ui->model).open || !s_is_file(clean))
         return false;
     ui_file_send(ui, clean);
@@ -549,7 +548,7 @@ bool ui_file_enter(ui_app_t *ui)
     if (!fs || ui->focus != &fs->f_path)
         return false;
     char path[1280];
-    s_clean_path(ui_field_text(&fs->f_path), path, sizeof path);
+    ui_file_clean_path(ui_field_text(&fs->f_path), path, sizeof path);
     if (!*path)
         return true;
     if (fs->save_mode) {

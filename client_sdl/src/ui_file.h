@@ -49,6 +49,8 @@ bool ui_file_escape(ui_app_t *ui);
  * sent to the open conversation. True when it was taken. */
 bool ui_file_drop(ui_app_t *ui, const char *path);
 bool ui_file_paste(ui_app_t *ui, const char *text);
+/* A pasted or dropped path trimmed (blanks around it, a file:// prefix) into OUT (CAP bytes). */
+void ui_file_clean_path(const char *in, char *out, size_t cap);
 /* Sends the file at PATH: a picture SDL2_image can decode as an image message with its
  * preview, anything else as a file. 0 or -1 (the model's notice says why). */
 int ui_file_send(ui_app_t *ui, const char *path);

@@ -9,6 +9,7 @@
  *   ui_group.c  the group pages (create, info) and the group parts of the conversation
  *   ui_scale.c  high-DPI: the scale, sharp text, mouse positions
  *   ui_widgets.c  avatars, buttons, badges, hit regions
+ *   ui_avatar.c   avatar pictures (drawn in the initial's place), choosing mine
  * UI thread only.
  */
 #ifndef USCHAT_SDL_UI_INTERNAL_H
@@ -72,6 +73,7 @@ typedef enum {
     UI_ACT_FILE,         /* arg: message index * 8 + ui_file_op_t (ui_file.h) */
     UI_ACT_ATTACH,       /* the attach button: opens or closes the path field */
     UI_ACT_VIEW_CLOSE,   /* the full-image view: a click closes it */
+    UI_ACT_AVATAR,       /* "Choose picture...": opens or closes its path field */
 } ui_action_t;
 
 /* The group pages in the conversation's place. */
@@ -153,8 +155,9 @@ struct ui_app {
     int settings_sex;         /* its choice, 0-2 */
     ui_line_t *lines;         /* scratch for wrapping a message */
     size_t lines_cap;
-    struct ui_files *files; /* pictures and files (ui_file.c) */
-    int *tops;              /* each message's top in the conversation's content, this frame */
+    struct ui_files *files;     /* pictures and files (ui_file.c) */
+    struct ui_avatars *avatars; /* avatar pictures (ui_avatar.c) */
+    int *tops;                  /* each message's top in the conversation's content, this frame */
     size_t tops_cap;
 
     uint64_t now_ms;
@@ -181,8 +184,26 @@ struct ui_app {
 void ui_hit_add(ui_app_t *ui, SDL_Rect rc, ui_action_t action, int64_t arg, void *ptr);
 bool ui_hover(const ui_app_t *ui, SDL_Rect rc);
 bool ui_rect_has(SDL_Rect rc, int x, int y);
-/* A round avatar: a colour from the uid and the first character of NAME. */
+/* A round avatar: the user's picture when it is here (ui_avatar.c), else a colour from the uid
+ * and the first character of NAME. */
 void ui_avatar(ui_app_t *ui, int cx, int cy, int radius, int64_t uid, const char *name);
+
+/* ---- ui_avatar.c ------------------------------------------------------------------------ */
+
+int ui_avatar_init(ui_app_t *ui);
+void ui_avatar_free(ui_app_t *ui);
+/* Draws UID's picture in the circle at CX, CY; false (nothing drawn) when it has none, it is
+ * still being fetched or it does not decode. */
+bool ui_avatar_picture(ui_app_t *ui, int cx, int cy, int radius, int64_t uid);
+/* The settings page's picture row at X, Y, W wide: my avatar, "Choose picture...", then WHO
+ * (the line that says who I am), and its path field under them while open; its height. */
+int ui_avatar_settings_row(ui_app_t *ui, int x, int y, int w, const char *who);
+/* "Choose picture...": its path field opened or closed; Enter in it (true when it had the
+ * focus); a picture chosen (the path field's, or one dropped on the settings page): 0 when its
+ * upload started, else -1 and the model's notice says why. */
+void ui_avatar_toggle(ui_app_t *ui);
+bool ui_avatar_enter(ui_app_t *ui);
+int ui_avatar_choose(ui_app_t *ui, const char *path);
 /* A filled button with a centred label; registers the hit when ENABLED. */
 void ui_button(ui_app_t *ui, SDL_Rect rc, const char *label, bool primary, bool enabled,
                ui_action_t action, int64_t arg);

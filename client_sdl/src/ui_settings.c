@@ -1,9 +1,9 @@
-/* ui_settings.c - the settings page, in the place of the conversation: my profile (nick, sex,
- * a short description; "Save profile" sends it to the server), the server address (the gate's
- * URL, kept in the config folder and used from the next login), the scale (high-DPI: Auto
- * from the display's DPI, or 100-200 %), "remember me" (the login kept for the next launch)
- * and "Log out". Reached by a click on my own name at the top of the
- * sidebar; Esc or "Close" goes back. UI thread only.
+/* ui_settings.c - the settings page, in the place of the conversation: my profile (the
+ * picture, ui_avatar.c; nick, sex, a short description; "Save profile" sends it to the server), the
+ * server address (the gate's URL, kept in the config folder and used from the next login), the
+ * scale (high-DPI: Auto from the display's DPI, or 100-200 %), "remember me" (the login kept for
+ * the next launch) and "Log out". Reached by a click on my own name at the top of the sidebar; Esc
+ * or "Close" goes back. UI thread only.
  */
 #include "ui_internal.h"
 
@@ -106,11 +106,11 @@ void ui_settings_render(ui_app_t *ui, SDL_Rect area)
     int x = card.x + 24, w = card.w - 48, y = card.y + 18;
     int fx = x + LABEL_W, fw = w - LABEL_W;
 
-    ui_text_draw(ui->text, UI_FONT_BOLD, "Profile", strlen("Profile"), x, y, UI_C_TEXT);
+    /* the heading's row: my picture and "Choose picture...", then who I am */
+    ui_text_draw(ui->text, UI_FONT_BOLD, "Profile", strlen("Profile"), x, y + 8, UI_C_TEXT);
     char who[96];
     snprintf(who, sizeof who, "%s \xC2\xB7 uid %lld", v.self->name, (long long)v.self->uid);
-    ui_text_draw_fit(ui->text, UI_FONT_SMALL, who, fx, y + 3, fw, UI_C_TEXT3);
-    y += 30;
+    y += ui_avatar_settings_row(ui, fx, y, fw, who) + ROW_GAP / 2;
     s_label(ui, x, y, "Nick");
     s_field(ui, &ui->f_nick, (SDL_Rect){fx, y, fw, UI_FIELD_H});
     y += UI_FIELD_H + ROW_GAP;

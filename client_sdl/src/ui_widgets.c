@@ -33,6 +33,8 @@ static const SDL_Color s_avatar_colors[] = {
 
 void ui_avatar(ui_app_t *ui, int cx, int cy, int radius, int64_t uid, const char *name)
 {
+    if (ui_avatar_picture(ui, cx, cy, radius, uid))
+        return;
     size_t ncolors = sizeof s_avatar_colors / sizeof s_avatar_colors[0];
     SDL_Color c = s_avatar_colors[(uint64_t)(uid < 0 ? -uid : uid) % ncolors];
     ui_draw_circle(ui->draw, cx, cy, radius, c);

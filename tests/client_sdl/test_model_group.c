@@ -202,7 +202,7 @@ static void test_rights(void)
     fx_group_list(m, json_pack("[ooo]", fx_group(5, "Mine", 2, 3, 1, 0, NULL),
                                fx_group(6, "Admin", 1, 3, 1, 0, NULL),
                                fx_group(7, "Member", 0, 3, 1, 0, NULL)));
-    app_member_t plain = {2003, "carol", "Carol", 0, 0}, admin = {2002, "bob", "Bob", 1, 0};
+    app_member_t plain = {2003, "carol", "Carol", 0, 0, ""}, admin = {2002, "bob", "Bob", 1, 0, ""};
     app_group_rights_t r = app_model_group_rights(m, app_model_group(m, 5), &admin);
     CHECK(r.manage && r.admins && r.edit && r.dissolve && r.invite && !r.leave && r.send, "owner");
     r = app_model_group_rights(m, app_model_group(m, 6), &admin);

@@ -406,6 +406,7 @@ int main(int argc, char **argv)
         {"flow", s_flow},
         {"restart", s_restart},
         {"ui", xw_ui},
+        {"avatar", xw_avatar},
     };
     return files_test_main(argc, argv, "client_transfer", cases, sizeof cases / sizeof cases[0]);
 }

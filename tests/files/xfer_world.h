@@ -36,5 +36,7 @@ unsigned char *xw_write_random(const char *path, size_t len);
 
 /* test_transfer_ui.c: the desktop client's bubbles and full-image view over real transfers. */
 int xw_ui(void);
+/* test_avatar_ui.c: avatar pictures chosen, uploaded, fetched and drawn. */
+int xw_avatar(void);
 
 #endif

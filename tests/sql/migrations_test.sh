@@ -148,6 +148,16 @@ may=$(q "$db" -e "SELECT CONCAT(file_may_read('0123456789abcdef0123456789abcdef'
     file_may_read('0123456789abcdef0123456789abcdef', 2), file_may_read('0123456789abcdef0123456789abcdef', 3),
     file_may_read('ffffffffffffffffffffffffffffffff', 1))")
 expect "who may read the file (uploader, recipient, late member, unknown file)" "$may" 1100
+# 006: a current avatar is anyone's to read, and only while it is one
+ok "a picture" "INSERT INTO file (id, owner, sha256, size, name, mime)
+    VALUES ('a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0', 2, REPEAT('b', 64), 9, 'me.png', 'image/png')"
+avatar="SELECT CONCAT(file_may_read('a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0', 3),
+    file_may_read('0123456789abcdef0123456789abcdef', 3))"
+expect "not an avatar yet" "$(q "$db" -e "$avatar")" 00
+ok "the avatar set" "UPDATE user SET avatar_file = 'a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0' WHERE uid = 2"
+expect "an avatar is public, another file is not" "$(q "$db" -e "$avatar")" 10
+ok "the avatar cleared" "UPDATE user SET avatar_file = NULL WHERE uid = 2"
+expect "no longer public" "$(q "$db" -e "$avatar")" 00
 
 echo "--- a failing migration is not recorded, and applies once fixed"
 q -e "CREATE DATABASE $db2 CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
