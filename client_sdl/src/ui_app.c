@@ -826,9 +826,9 @@ void ui_app_render(ui_app_t *ui)
     ui_scale_size(ui, &ui->w, &ui->h);
     s_screen_changed(ui);
     ui->nhits = 0;
-    SDL_SetRenderDrawColor(ui->r, UI_C_BG.r, UI_C_BG.g, UI_C_BG.b, 255);
-    SDL_RenderClear(ui->r);
     if (app_model_view(ui->model).screen != APP_SCREEN_MAIN) {
+        SDL_SetRenderDrawColor(ui->r, UI_C_BG.r, UI_C_BG.g, UI_C_BG.b, 255);
+        SDL_RenderClear(ui->r);
         ui_forms_render(ui);
     } else {
         int side = ui->w * 3 / 10;

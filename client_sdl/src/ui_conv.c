@@ -5,7 +5,10 @@
  * Scrolling is kept as pixels above the bottom, so older pages put in front do not move what
  * the user is reading, and a new message either follows (at the bottom) or leaves the view
  * where it is (scrolled up). Bubble heights are cached in the model's per-message scratch
- * fields, so only the visible messages are wrapped on each frame. UI thread only.
+ * fields, so only the visible messages are wrapped on each frame; their running sum (each
+ * message's top) is kept until the model, the thread or the width changes, so a frame that
+ * only scrolls does no work in proportion to the history held: a binary search over the tops
+ * finds the first message on screen. UI thread only.
  */
 #include "ui_file.h"
 #include "ui_internal.h"
@@ -58,8 +61,8 @@ static size_t s_wrap(ui_app_t *ui, const char *s, int max_w)
     return n;
 }
 
-/* The seq of my newest message the peer has read (only that one says "Read"), or 0. Once a
- * frame (ui->conv_last_read): it may walk the whole history. */
+/* The seq of my newest message the peer has read (only that one says "Read"), or 0. With the
+ * tops (s_tops): it may walk the whole history. */
 static int64_t s_last_read(const app_thread_t *t, int64_t me)
 {
     for (size_t i = t->nmsgs; i > 0; i--) {
@@ -342,6 +345,44 @@ static void s_scrollbar(ui_app_t *ui, SDL_Rect area, int total)
     ui_hit_add(ui, pill, UI_ACT_JUMP_LATEST, 0, NULL);
 }
 
+/* Each message's top from the content's top into ui->tops, and the content's height (-1 when
+ * out of memory). Cached heights, no parsing (s_bubble_h); computed again only when the model
+ * changed (its version), another thread shows or the width changed. */
+static int s_tops(ui_app_t *ui, app_thread_t *t, int bmax, int64_t me)
+{
+    uint64_t version = app_model_view(ui->model).version;
+    if (ui->tops_for.version == version && version != 0 && ui->tops_for.thread == t->thread_id &&
+        ui->tops_for.msgs == t->msgs && ui->tops_for.n == t->nmsgs && ui->tops_for.width == bmax) {
+        ui->conv_last_read = ui->tops_for.last_read;
+        return ui->tops_for.total;
+    }
+    if (ui->tops_cap < t->nmsgs) {
+        int *grown = realloc(ui->tops, t->nmsgs * sizeof *grown);
+        if (!grown)
+            return -1;
+        ui->tops = grown;
+        ui->tops_cap = t->nmsgs;
+    }
+    /* before the heights: a bubble's meta reserves the room of "Read" on the one that has it */
+    ui->conv_last_read = s_last_read(t, me);
+    int total = TOP_H;
+    for (size_t i = 0; i < t->nmsgs; i++) {
+        int h = s_bubble_h(ui, &t->msgs[i], t->msgs[i].sender == me, bmax);
+        bool sep; /* s_above reads the days s_bubble_h cached for I and I - 1 */
+        ui->tops[i] = total;
+        total += s_above(t, i, &sep) + h + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
+    }
+    total += BOTTOM_PAD;
+    ui->tops_for.thread = t->thread_id;
+    ui->tops_for.msgs = t->msgs;
+    ui->tops_for.n = t->nmsgs;
+    ui->tops_for.width = bmax;
+    ui->tops_for.version = version;
+    ui->tops_for.total = total;
+    ui->tops_for.last_read = ui->conv_last_read;
+    return total;
+}
+
 static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
 {
     ui_draw_rect(ui->draw, area, UI_C_CONV_BG);
@@ -363,23 +404,9 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
     }
     int bmax = s_bubble_max(area);
     int64_t me = app_model_view(ui->model).self->uid;
-    ui->conv_last_read = s_last_read(t, me);
-    /* each message's top from the content's top: cached heights, no parsing (s_bubble_h) */
-    if (ui->tops_cap < t->nmsgs) {
-        int *grown = realloc(ui->tops, t->nmsgs * sizeof *grown);
-        if (!grown)
-            return;
-        ui->tops = grown;
-        ui->tops_cap = t->nmsgs;
-    }
-    int total = TOP_H;
-    for (size_t i = 0; i < t->nmsgs; i++) {
-        int h = s_bubble_h(ui, &t->msgs[i], t->msgs[i].sender == me, bmax);
-        bool sep; /* s_above reads the days s_bubble_h cached for I and I - 1 */
-        ui->tops[i] = total;
-        total += s_above(t, i, &sep) + h + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
-    }
-    total += BOTTOM_PAD;
+    int total = s_tops(ui, t, bmax, me);
+    if (total < 0)
+        return;
     s_place(ui, area, t, total, ui->tops);
 
     ui_draw_clip(ui->draw, &area);
@@ -412,6 +439,10 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
         int y = y0 + ui->tops[i];
         if (y > area.y + area.h)
             break;
+        if (t->msgs[i].layout_width != bmax) { /* changed without a new model version */
+            ui->tops_for.version = 0;
+            ui->dirty = true;
+        }
         bool sep;
         int above = s_above(t, i, &sep) + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
         if (sep)

@@ -154,8 +154,18 @@ struct ui_app {
     ui_line_t *lines;         /* scratch for wrapping a message */
     size_t lines_cap;
     struct ui_files *files; /* pictures and files (ui_file.c) */
-    int *tops;              /* each message's top in the conversation's content, this frame */
+    int *tops;              /* each message's top in the conversation's content */
     size_t tops_cap;
+    struct { /* what the tops were computed for (ui_conv.c: a frame that only
+                scrolls reuses them) */
+        int64_t thread;
+        const void *msgs;
+        size_t n;
+        int width;
+        uint64_t version; /* the model's; 0: compute again */
+        int total;        /* the content's height */
+        int64_t last_read;
+    } tops_for;
 
     uint64_t now_ms;
     uint64_t caret_since;
