@@ -598,8 +598,8 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *event)
     case SDL_MOUSEBUTTONUP:
         if (ev->button.button == SDL_BUTTON_LEFT)
             ui->drag_field = NULL;
-        if (ev->button.button == SDL_BUTTON_LEFT && ui->conv_drag) {
-            ui->conv_drag = 0;
+        if (ev->button.button == SDL_BUTTON_LEFT && (ui->conv_bar.drag || ui->group_bar.drag)) {
+            ui->conv_bar.drag = ui->group_bar.drag = 0;
             ui->dirty = true;
         }
         break;

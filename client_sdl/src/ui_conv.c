@@ -281,7 +281,7 @@ static void s_place(ui_app_t *ui, SDL_Rect area, app_thread_t *t, int total, con
         ui->conv_thread = t->thread_id;
         ui->conv_scroll = 0;
         ui->conv_unread_at_open = t->unread > 0 ? t->unread : -1;
-        ui->conv_drag = 0;
+        ui->conv_bar.drag = 0;
     } else if (tail != ui->conv_tail_key && ui->conv_scroll > 0) {
         ui->conv_scroll += total - ui->conv_last_total;
     }
@@ -314,24 +314,10 @@ static void s_place(ui_app_t *ui, SDL_Rect area, app_thread_t *t, int total, con
  * latest". Hits go on top of the bubbles'. */
 static void s_scrollbar(ui_app_t *ui, SDL_Rect area, int total)
 {
-    ui->conv_track = (SDL_Rect){0, 0, 0, 0};
-    int max = total - area.h;
-    if (max <= 0)
-        return;
-    SDL_Rect track = {area.x + area.w - 14, area.y + 4, 10, area.h - 8};
-    int th = (int)((int64_t)track.h * area.h / total);
-    th = th < 28 ? 28 : th > track.h ? track.h : th;
-    int ty = track.y + (int)((int64_t)(track.h - th) * (max - ui->conv_scroll) / max);
-    SDL_Rect thumb = {track.x + 2, ty, track.w - 4, th};
-    bool hot = ui->conv_drag || ui_hover(ui, track);
-    if (hot)
-        ui_draw_round(ui->draw, track, track.w / 2, UI_RGB(226, 231, 238));
-    ui_draw_round(ui->draw, thumb, thumb.w / 2,
-                  hot ? UI_RGB(140, 150, 166) : UI_RGB(190, 198, 210));
-    ui->conv_track = track;
-    ui->conv_thumb = thumb;
-    ui_hit_add(ui, track, UI_ACT_SCROLLBAR, 0, NULL);
-    if (ui->conv_scroll < area.h / 2)
+    /* the bar measures from the top, the conversation from the bottom */
+    ui_scrollbar_draw(ui, &ui->conv_bar, area, total, total - area.h - ui->conv_scroll,
+                      UI_ACT_SCROLLBAR);
+    if (ui->conv_bar.track.w == 0 || ui->conv_scroll < area.h / 2)
         return;
     const char *label = "Jump to latest";
     int tw = ui_text_width(ui->text, UI_FONT_SMALL, label, strlen(label));
@@ -387,7 +373,7 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
 {
     ui_draw_rect(ui->draw, area, UI_C_CONV_BG);
     ui->conv_rect = area;
-    ui->conv_track = (SDL_Rect){0, 0, 0, 0};
+    ui->conv_bar.track = (SDL_Rect){0, 0, 0, 0};
     ui_hit_add(ui, area, UI_ACT_SCROLL_CONV, 0, NULL);
     if (!t) {
         ui_paragraph(ui, UI_FONT_BODY, "Opening the chat...", area.x, area.y + area.h / 2, area.w,
@@ -564,6 +550,10 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
 
 void ui_conv_scroll(ui_app_t *ui, int dy)
 {
+    if (ui->group_page == UI_GROUP_INFO) { /* the page shows in the conversation's place */
+        ui_group_scroll(ui, -dy);
+        return;
+    }
     ui->conv_scroll += dy;
     if (ui->conv_scroll < 0)
         ui->conv_scroll = 0;
@@ -571,34 +561,35 @@ void ui_conv_scroll(ui_app_t *ui, int dy)
     ui->dirty = true;
 }
 
-/* Puts the thumb's top at THUMB_Y (clamped) and the view where that says. */
-static void s_bar_to(ui_app_t *ui, int thumb_y)
+/* A press (PRESS) or a drag to Y on the scrollbar that shows: the view where the thumb says. */
+static void s_bar_move(ui_app_t *ui, int y, bool press)
 {
-    SDL_Rect tr = ui->conv_track, th = ui->conv_thumb;
-    int max = ui->conv_content_h - ui->conv_rect.h, room = tr.h - th.h;
-    if (tr.w == 0 || max <= 0 || room <= 0)
+    if (ui->group_page == UI_GROUP_INFO) {
+        int max = ui->group_content_h - ui->group_view.h;
+        int off = ui_scrollbar_move(&ui->group_bar, max, y, press);
+        if (off >= 0) {
+            ui->group_scroll = off;
+            ui->dirty = true;
+        }
         return;
-    int off = thumb_y - tr.y;
-    off = off < 0 ? 0 : off > room ? room : off;
-    ui->conv_scroll = max - (int)((int64_t)max * off / room);
+    }
+    int max = ui->conv_content_h - ui->conv_rect.h;
+    int off = ui_scrollbar_move(&ui->conv_bar, max, y, press);
+    if (off < 0)
+        return;
+    ui->conv_scroll = max - off;
     ui->conv_unread_at_open = -1;
     ui->dirty = true;
 }
 
 void ui_conv_bar_press(ui_app_t *ui, int y)
 {
-    SDL_Rect th = ui->conv_thumb;
-    if (y < th.y || y >= th.y + th.h)
-        s_bar_to(ui, y - th.h / 2); /* on the track: the thumb comes under the pointer */
-    ui->conv_drag = y - ui->conv_thumb.y + 1;
-    if (ui->conv_drag < 1 || ui->conv_drag > th.h)
-        ui->conv_drag = th.h / 2 + 1;
+    s_bar_move(ui, y, true);
 }
 
 void ui_conv_bar_drag(ui_app_t *ui, int y)
 {
-    if (ui->conv_drag)
-        s_bar_to(ui, y - (ui->conv_drag - 1));
+    s_bar_move(ui, y, false);
 }
 
 void ui_conv_send(ui_app_t *ui)
