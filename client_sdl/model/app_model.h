@@ -248,6 +248,7 @@ typedef enum {
     APP_ACT_GROUP_TRANSFER,    /* id, member: the new owner (I become an admin) */
     APP_ACT_GROUP_MUTE,        /* id, member, until (Unix time; 0 unmutes) */
     APP_ACT_GROUP_MUTE_ALL,    /* id, on */
+    APP_ACT_GROUP_POLICY,      /* id, on: members may invite (the owner's switch) */
     APP_ACT_GROUP_RENAME,      /* id, text */
     APP_ACT_GROUP_ANNOUNCE,    /* id, text */
     APP_ACT_GROUP_DISSOLVE,    /* id */
@@ -347,14 +348,19 @@ const char *app_model_display_name(const app_model_t *m, int64_t uid);
 const app_group_t *app_model_group(const app_model_t *m, int64_t group_id);
 /* What I may do in G (the server's rules, docs/protocol.md 1063-1074): invite, manage
  * MEMBER (remove, mute: the owner anyone, an admin plain members), make admins, change the
- * name, announcement and mute-all, dissolve; and send (not removed, dissolved or muted). */
+ * name, announcement and mute-all, let members invite or not (policy: the owner), dissolve;
+ * and send (not removed, dissolved or muted). */
 typedef struct {
-    bool invite, manage, admins, edit, dissolve, leave, send;
+    bool invite, manage, admins, edit, policy, dissolve, leave, send;
 } app_group_rights_t;
 app_group_rights_t app_model_group_rights(const app_model_t *m, const app_group_t *g,
                                           const app_member_t *member);
 /* Why I cannot send in G ("You are muted until 14:00.", ...), or NULL when I can. Valid
  * until the next change. */
 const char *app_model_group_locked(const app_model_t *m, const app_group_t *g);
+/* A mute's end as said after "until" ("14:00", "tomorrow 09:00", "Tue 09:00", a date) into
+ * OUT (>= 24 bytes); "" for a mute without an end (APP_GROUP_MUTE_FOREVER and later). */
+#define APP_GROUP_MUTE_FOREVER 253402300799LL /* 9999-12-31 23:59:59 UTC, the latest 1071 takes */
+void app_model_mute_until(int64_t until, char *out, size_t cap);
 
 #endif

@@ -117,6 +117,7 @@ app_group_rights_t app_model_group_rights(const app_model_t *m, const app_group_
     r.invite = staff || g->members_invite;
     r.admins = g->role == 2;
     r.edit = staff;
+    r.policy = g->role == 2;
     r.dissolve = g->role == 2;
     r.leave = g->role != 2; /* the owner hands the group over or dissolves it */
     /* the owner manages anyone, an admin plain members; nobody themself */
@@ -137,14 +138,25 @@ const char *app_model_group_locked(const app_model_t *m, const app_group_t *g)
         return "This group was dissolved.";
     int64_t now = (int64_t)time(NULL);
     if (g->muted_until > now) {
-        char clock[8];
-        timefmt_clock(g->muted_until, clock, sizeof clock);
-        snprintf(w->name_buf, sizeof w->name_buf, "You are muted until %s.", clock);
+        char until[32];
+        app_model_mute_until(g->muted_until, until, sizeof until);
+        snprintf(w->name_buf, sizeof w->name_buf,
+                 *until ? "You are muted until %s." : "You are muted.", until);
         return w->name_buf;
     }
     if (g->mute_all && g->role == 0)
         return "Only the owner and admins may send now.";
     return NULL;
+}
+
+void app_model_mute_until(int64_t until, char *out, size_t cap)
+{
+    if (until >= APP_GROUP_MUTE_FOREVER) { /* a mute without an end: no time to say */
+        if (cap)
+            *out = '\0';
+        return;
+    }
+    timefmt_until(until, (int64_t)time(NULL), out, cap);
 }
 
 /* ---- events: their sentence and their effect --------------------------------------------------
@@ -212,10 +224,12 @@ static void s_sentence(const app_model_t *m, int64_t sender, const uschat_group_
         else
             snprintf(out, cap, "%s cleared the announcement", who);
     } else if (strcmp(op, "mute") == 0) {
-        char clock[8];
-        timefmt_clock(ev->until, clock, sizeof clock);
-        if (ev->until > 0)
-            snprintf(out, cap, "%s muted %s until %s", who, whom, clock);
+        char until[32];
+        app_model_mute_until(ev->until, until, sizeof until);
+        if (ev->until > 0 && *until)
+            snprintf(out, cap, "%s muted %s until %s", who, whom, until);
+        else if (ev->until > 0)
+            snprintf(out, cap, "%s muted %s until further notice", who, whom);
         else
             snprintf(out, cap, "%s unmuted %s", who, whom);
     } else if (strcmp(op, "mute_all") == 0) {
@@ -771,6 +785,9 @@ int model_group_act(app_model_t *m, const app_act_t *a)
     case APP_ACT_GROUP_MUTE_ALL:
         return s_send(m, USCHAT_ID_GROUP_MUTE_ALL_REQ,
                       uschat_req_group_switch(USCHAT_ID_GROUP_MUTE_ALL_REQ, gid, a->on));
+    case APP_ACT_GROUP_POLICY:
+        return s_send(m, USCHAT_ID_GROUP_INVITE_POLICY_REQ,
+                      uschat_req_group_switch(USCHAT_ID_GROUP_INVITE_POLICY_REQ, gid, a->on));
     case APP_ACT_GROUP_RENAME:
         return s_send(m, USCHAT_ID_GROUP_RENAME_REQ, uschat_req_group_rename(gid, a->text));
     case APP_ACT_GROUP_ANNOUNCE:

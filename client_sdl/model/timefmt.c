@@ -102,3 +102,19 @@ void timefmt_day(int64_t t, int64_t now, char *out, size_t cap)
         snprintf(out, cap, "%s %04d-%02d-%02d", s_wday[tm.tm_wday % 7], tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday);
 }
+
+void timefmt_until(int64_t t, int64_t now, char *out, size_t cap)
+{
+    int64_t days = timefmt_local_day(t) - timefmt_local_day(now);
+    struct tm tm;
+    s_local(t, &tm);
+    if (days <= 0)
+        snprintf(out, cap, "%02d:%02d", tm.tm_hour, tm.tm_min);
+    else if (days == 1)
+        snprintf(out, cap, "tomorrow %02d:%02d", tm.tm_hour, tm.tm_min);
+    else if (days < 7)
+        snprintf(out, cap, "%s %02d:%02d", s_wday[tm.tm_wday % 7], tm.tm_hour, tm.tm_min);
+    else
+        snprintf(out, cap, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min);
+}

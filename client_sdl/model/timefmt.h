@@ -22,6 +22,9 @@ void timefmt_clock(int64_t t, char *out, size_t cap);
 void timefmt_list(int64_t t, int64_t now, char *out, size_t cap);
 /* Day separator: "Today", "Yesterday", else "Mon 2024-06-03". */
 void timefmt_day(int64_t t, int64_t now, char *out, size_t cap);
+/* The end of something that lasts (a mute): "14:05" today, "tomorrow 09:00", "Tue 09:00"
+ * within a week, else "2027-01-05 09:00" (OUT >= 24 bytes). */
+void timefmt_until(int64_t t, int64_t now, char *out, size_t cap);
 /* Local calendar day number of T (days since 1970 in local time): equal for the same day. */
 int64_t timefmt_local_day(int64_t t);
 

@@ -602,8 +602,8 @@ bool ui_app_handle_event(ui_app_t *ui, const SDL_Event *event)
     case SDL_MOUSEBUTTONUP:
         if (ev->button.button == SDL_BUTTON_LEFT)
             ui->drag_field = NULL;
-        if (ev->button.button == SDL_BUTTON_LEFT && ui->conv_drag) {
-            ui->conv_drag = 0;
+        if (ev->button.button == SDL_BUTTON_LEFT && (ui->conv_bar.drag || ui->group_bar.drag)) {
+            ui->conv_bar.drag = ui->group_bar.drag = 0;
             ui->dirty = true;
         }
         break;
@@ -834,9 +834,9 @@ void ui_app_render(ui_app_t *ui)
     ui_scale_size(ui, &ui->w, &ui->h);
     s_screen_changed(ui);
     ui->nhits = 0;
-    SDL_SetRenderDrawColor(ui->r, UI_C_BG.r, UI_C_BG.g, UI_C_BG.b, 255);
-    SDL_RenderClear(ui->r);
     if (app_model_view(ui->model).screen != APP_SCREEN_MAIN) {
+        SDL_SetRenderDrawColor(ui->r, UI_C_BG.r, UI_C_BG.g, UI_C_BG.b, 255);
+        SDL_RenderClear(ui->r);
         ui_forms_render(ui);
     } else {
         int side = ui->w * 3 / 10;

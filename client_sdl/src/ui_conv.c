@@ -5,7 +5,10 @@
  * Scrolling is kept as pixels above the bottom, so older pages put in front do not move what
  * the user is reading, and a new message either follows (at the bottom) or leaves the view
  * where it is (scrolled up). Bubble heights are cached in the model's per-message scratch
- * fields, so only the visible messages are wrapped on each frame. UI thread only.
+ * fields, so only the visible messages are wrapped on each frame; their running sum (each
+ * message's top) is kept until the model, the thread or the width changes, so a frame that
+ * only scrolls does no work in proportion to the history held: a binary search over the tops
+ * finds the first message on screen. UI thread only.
  */
 #include "ui_file.h"
 #include "ui_internal.h"
@@ -58,8 +61,8 @@ static size_t s_wrap(ui_app_t *ui, const char *s, int max_w)
     return n;
 }
 
-/* The seq of my newest message the peer has read (only that one says "Read"), or 0. Once a
- * frame (ui->conv_last_read): it may walk the whole history. */
+/* The seq of my newest message the peer has read (only that one says "Read"), or 0. With the
+ * tops (s_tops): it may walk the whole history. */
 static int64_t s_last_read(const app_thread_t *t, int64_t me)
 {
     for (size_t i = t->nmsgs; i > 0; i--) {
@@ -278,7 +281,7 @@ static void s_place(ui_app_t *ui, SDL_Rect area, app_thread_t *t, int total, con
         ui->conv_thread = t->thread_id;
         ui->conv_scroll = 0;
         ui->conv_unread_at_open = t->unread > 0 ? t->unread : -1;
-        ui->conv_drag = 0;
+        ui->conv_bar.drag = 0;
     } else if (tail != ui->conv_tail_key && ui->conv_scroll > 0) {
         ui->conv_scroll += total - ui->conv_last_total;
     }
@@ -311,24 +314,10 @@ static void s_place(ui_app_t *ui, SDL_Rect area, app_thread_t *t, int total, con
  * latest". Hits go on top of the bubbles'. */
 static void s_scrollbar(ui_app_t *ui, SDL_Rect area, int total)
 {
-    ui->conv_track = (SDL_Rect){0, 0, 0, 0};
-    int max = total - area.h;
-    if (max <= 0)
-        return;
-    SDL_Rect track = {area.x + area.w - 14, area.y + 4, 10, area.h - 8};
-    int th = (int)((int64_t)track.h * area.h / total);
-    th = th < 28 ? 28 : th > track.h ? track.h : th;
-    int ty = track.y + (int)((int64_t)(track.h - th) * (max - ui->conv_scroll) / max);
-    SDL_Rect thumb = {track.x + 2, ty, track.w - 4, th};
-    bool hot = ui->conv_drag || ui_hover(ui, track);
-    if (hot)
-        ui_draw_round(ui->draw, track, track.w / 2, UI_RGB(226, 231, 238));
-    ui_draw_round(ui->draw, thumb, thumb.w / 2,
-                  hot ? UI_RGB(140, 150, 166) : UI_RGB(190, 198, 210));
-    ui->conv_track = track;
-    ui->conv_thumb = thumb;
-    ui_hit_add(ui, track, UI_ACT_SCROLLBAR, 0, NULL);
-    if (ui->conv_scroll < area.h / 2)
+    /* the bar measures from the top, the conversation from the bottom */
+    ui_scrollbar_draw(ui, &ui->conv_bar, area, total, total - area.h - ui->conv_scroll,
+                      UI_ACT_SCROLLBAR);
+    if (ui->conv_bar.track.w == 0 || ui->conv_scroll < area.h / 2)
         return;
     const char *label = "Jump to latest";
     int tw = ui_text_width(ui->text, UI_FONT_SMALL, label, strlen(label));
@@ -342,11 +331,49 @@ static void s_scrollbar(ui_app_t *ui, SDL_Rect area, int total)
     ui_hit_add(ui, pill, UI_ACT_JUMP_LATEST, 0, NULL);
 }
 
+/* Each message's top from the content's top into ui->tops, and the content's height (-1 when
+ * out of memory). Cached heights, no parsing (s_bubble_h); computed again only when the model
+ * changed (its version), another thread shows or the width changed. */
+static int s_tops(ui_app_t *ui, app_thread_t *t, int bmax, int64_t me)
+{
+    uint64_t version = app_model_view(ui->model).version;
+    if (ui->tops_for.version == version && version != 0 && ui->tops_for.thread == t->thread_id &&
+        ui->tops_for.msgs == t->msgs && ui->tops_for.n == t->nmsgs && ui->tops_for.width == bmax) {
+        ui->conv_last_read = ui->tops_for.last_read;
+        return ui->tops_for.total;
+    }
+    if (ui->tops_cap < t->nmsgs) {
+        int *grown = realloc(ui->tops, t->nmsgs * sizeof *grown);
+        if (!grown)
+            return -1;
+        ui->tops = grown;
+        ui->tops_cap = t->nmsgs;
+    }
+    /* before the heights: a bubble's meta reserves the room of "Read" on the one that has it */
+    ui->conv_last_read = s_last_read(t, me);
+    int total = TOP_H;
+    for (size_t i = 0; i < t->nmsgs; i++) {
+        int h = s_bubble_h(ui, &t->msgs[i], t->msgs[i].sender == me, bmax);
+        bool sep; /* s_above reads the days s_bubble_h cached for I and I - 1 */
+        ui->tops[i] = total;
+        total += s_above(t, i, &sep) + h + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
+    }
+    total += BOTTOM_PAD;
+    ui->tops_for.thread = t->thread_id;
+    ui->tops_for.msgs = t->msgs;
+    ui->tops_for.n = t->nmsgs;
+    ui->tops_for.width = bmax;
+    ui->tops_for.version = version;
+    ui->tops_for.total = total;
+    ui->tops_for.last_read = ui->conv_last_read;
+    return total;
+}
+
 static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
 {
     ui_draw_rect(ui->draw, area, UI_C_CONV_BG);
     ui->conv_rect = area;
-    ui->conv_track = (SDL_Rect){0, 0, 0, 0};
+    ui->conv_bar.track = (SDL_Rect){0, 0, 0, 0};
     ui_hit_add(ui, area, UI_ACT_SCROLL_CONV, 0, NULL);
     if (!t) {
         ui_paragraph(ui, UI_FONT_BODY, "Opening the chat...", area.x, area.y + area.h / 2, area.w,
@@ -363,23 +390,9 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
     }
     int bmax = s_bubble_max(area);
     int64_t me = app_model_view(ui->model).self->uid;
-    ui->conv_last_read = s_last_read(t, me);
-    /* each message's top from the content's top: cached heights, no parsing (s_bubble_h) */
-    if (ui->tops_cap < t->nmsgs) {
-        int *grown = realloc(ui->tops, t->nmsgs * sizeof *grown);
-        if (!grown)
-            return;
-        ui->tops = grown;
-        ui->tops_cap = t->nmsgs;
-    }
-    int total = TOP_H;
-    for (size_t i = 0; i < t->nmsgs; i++) {
-        int h = s_bubble_h(ui, &t->msgs[i], t->msgs[i].sender == me, bmax);
-        bool sep; /* s_above reads the days s_bubble_h cached for I and I - 1 */
-        ui->tops[i] = total;
-        total += s_above(t, i, &sep) + h + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
-    }
-    total += BOTTOM_PAD;
+    int total = s_tops(ui, t, bmax, me);
+    if (total < 0)
+        return;
     s_place(ui, area, t, total, ui->tops);
 
     ui_draw_clip(ui->draw, &area);
@@ -412,6 +425,10 @@ static void s_messages(ui_app_t *ui, SDL_Rect area, app_thread_t *t)
         int y = y0 + ui->tops[i];
         if (y > area.y + area.h)
             break;
+        if (t->msgs[i].layout_width != bmax) { /* changed without a new model version */
+            ui->tops_for.version = 0;
+            ui->dirty = true;
+        }
         bool sep;
         int above = s_above(t, i, &sep) + (s_named(t, i, me) ? ui_group_name_h(ui) : 0);
         if (sep)
@@ -533,6 +550,10 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area)
 
 void ui_conv_scroll(ui_app_t *ui, int dy)
 {
+    if (ui->group_page == UI_GROUP_INFO) { /* the page shows in the conversation's place */
+        ui_group_scroll(ui, -dy);
+        return;
+    }
     ui->conv_scroll += dy;
     if (ui->conv_scroll < 0)
         ui->conv_scroll = 0;
@@ -540,34 +561,35 @@ void ui_conv_scroll(ui_app_t *ui, int dy)
     ui->dirty = true;
 }
 
-/* Puts the thumb's top at THUMB_Y (clamped) and the view where that says. */
-static void s_bar_to(ui_app_t *ui, int thumb_y)
+/* A press (PRESS) or a drag to Y on the scrollbar that shows: the view where the thumb says. */
+static void s_bar_move(ui_app_t *ui, int y, bool press)
 {
-    SDL_Rect tr = ui->conv_track, th = ui->conv_thumb;
-    int max = ui->conv_content_h - ui->conv_rect.h, room = tr.h - th.h;
-    if (tr.w == 0 || max <= 0 || room <= 0)
+    if (ui->group_page == UI_GROUP_INFO) {
+        int max = ui->group_content_h - ui->group_view.h;
+        int off = ui_scrollbar_move(&ui->group_bar, max, y, press);
+        if (off >= 0) {
+            ui->group_scroll = off;
+            ui->dirty = true;
+        }
         return;
-    int off = thumb_y - tr.y;
-    off = off < 0 ? 0 : off > room ? room : off;
-    ui->conv_scroll = max - (int)((int64_t)max * off / room);
+    }
+    int max = ui->conv_content_h - ui->conv_rect.h;
+    int off = ui_scrollbar_move(&ui->conv_bar, max, y, press);
+    if (off < 0)
+        return;
+    ui->conv_scroll = max - off;
     ui->conv_unread_at_open = -1;
     ui->dirty = true;
 }
 
 void ui_conv_bar_press(ui_app_t *ui, int y)
 {
-    SDL_Rect th = ui->conv_thumb;
-    if (y < th.y || y >= th.y + th.h)
-        s_bar_to(ui, y - th.h / 2); /* on the track: the thumb comes under the pointer */
-    ui->conv_drag = y - ui->conv_thumb.y + 1;
-    if (ui->conv_drag < 1 || ui->conv_drag > th.h)
-        ui->conv_drag = th.h / 2 + 1;
+    s_bar_move(ui, y, true);
 }
 
 void ui_conv_bar_drag(ui_app_t *ui, int y)
 {
-    if (ui->conv_drag)
-        s_bar_to(ui, y - (ui->conv_drag - 1));
+    s_bar_move(ui, y, false);
 }
 
 void ui_conv_send(ui_app_t *ui)

@@ -7,6 +7,7 @@
  */
 #include "ui_draw.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #define MAX_RADII 24
@@ -18,6 +19,8 @@ struct ui_draw {
         SDL_Texture *tex;
     } circles[MAX_RADII];
     int ncircles;
+    bool outer_on; /* a page's clip that bounds every clip set inside it */
+    SDL_Rect outer;
 };
 
 ui_draw_t *ui_draw_new(SDL_Renderer *r)
@@ -155,5 +158,22 @@ void ui_draw_circle(ui_draw_t *d, int cx, int cy, int r, SDL_Color c)
 
 void ui_draw_clip(ui_draw_t *d, const SDL_Rect *rc)
 {
+    SDL_Rect in;
+    if (!d->outer_on) {
+        SDL_RenderSetClipRect(d->r, rc);
+        return;
+    }
+    if (!rc)
+        in = d->outer;
+    else if (!SDL_IntersectRect(rc, &d->outer, &in))
+        in = (SDL_Rect){d->outer.x, d->outer.y, 0, 0}; /* nothing of it shows */
+    SDL_RenderSetClipRect(d->r, &in);
+}
+
+void ui_draw_clip_outer(ui_draw_t *d, const SDL_Rect *rc)
+{
+    d->outer_on = rc != NULL;
+    if (rc)
+        d->outer = *rc;
     SDL_RenderSetClipRect(d->r, rc);
 }

@@ -23,7 +23,10 @@ void ui_draw_circle(ui_draw_t *d, int cx, int cy, int r, SDL_Color c);
 /* 1-pixel horizontal / vertical lines. */
 void ui_draw_hline(ui_draw_t *d, int x, int y, int w, SDL_Color c);
 void ui_draw_vline(ui_draw_t *d, int x, int y, int h, SDL_Color c);
-/* Limits drawing to RC (NULL: the whole window again). */
+/* Limits drawing to RC (NULL: the whole window again), within the outer clip when one is set. */
 void ui_draw_clip(ui_draw_t *d, const SDL_Rect *rc);
+/* A scrolled page's clip (NULL: none): drawing stays inside it, and so do the clips its
+ * widgets set with ui_draw_clip (a field's text). */
+void ui_draw_clip_outer(ui_draw_t *d, const SDL_Rect *rc);
 
 #endif

@@ -3,10 +3,13 @@
  *   - a group's info page (a click on a group conversation's header): its name, announcement
  *     and members with their roles, and what my role lets me do (docs/protocol.md 1063-1074:
  *     invite friends, leave, remove, make or unmake admins, hand the group over, mute a member
- *     for an hour, mute all, rename, set the announcement, dissolve); the model says what is
- * allowed (app_model_group_rights), so nothing is offered the server would refuse; and what the
- * conversation draws for groups: the events as centred lines, the sender's avatar and name beside
- * others' bubbles. Leaving and dissolving take a second press. UI thread only.
+ *     for a time chosen in the member's row or until unmuted, mute all, let members invite or
+ *     not, rename, set the announcement, dissolve); the model says what is allowed
+ *     (app_model_group_rights), so nothing is offered the server would refuse. The page
+ *     scrolls under its title (wheel, PageUp/PageDown, scrollbar): a group may have thousands
+ *     of members, and only the rows in view are drawn;
+ * and what the conversation draws for groups: the events as centred lines, the sender's avatar
+ * and name beside others' bubbles. Leaving and dissolving take a second press. UI thread only.
  */
 #include "ui_internal.h"
 
@@ -22,6 +25,15 @@
 #define SMALL_W   96
 #define SMALL_H   30
 #define EVENT_PAD 6
+
+/* How long a member may be muted for, offered in their row (0: until unmuted). */
+static const struct {
+    const char *label;
+    int64_t seconds;
+} s_mute_for[] = {
+    {"10 min", 600}, {"1 h", 3600}, {"8 h", 8 * 3600}, {"1 day", 86400}, {"Until unmuted", 0},
+};
+#define MUTE_CHOICES (sizeof s_mute_for / sizeof s_mute_for[0])
 
 void ui_group_init(ui_app_t *ui)
 {
@@ -75,6 +87,10 @@ void ui_group_open(ui_app_t *ui, int page, int64_t group_id)
     ui->group_page = page;
     ui->group_id = group_id;
     ui->group_armed = 0;
+    ui->group_mute_menu = 0;
+    ui->group_scroll = 0;
+    ui->group_content_h = 0;
+    ui->group_bar.drag = 0;
     ui->ngroup_pick = 0;
     const app_group_t *g = app_model_group(ui->model, group_id);
     ui_field_set(&ui->f_group_name, page == UI_GROUP_INFO && g ? g->name : "");
@@ -178,44 +194,63 @@ static const char *s_role(int role)
     return role == 2 ? "Owner" : role == 1 ? "Admin" : "";
 }
 
+/* The buttons of a member's row from RIGHT leftwards: what I may do to them, or the choice of
+ * how long to mute them. Returns the left edge of the buttons. */
+static int s_member_ops(ui_app_t *ui, int right, int by, const app_group_t *g,
+                        const app_member_t *mb, int64_t now)
+{
+    app_group_rights_t r = app_model_group_rights(ui->model, g, mb);
+    if (r.manage && ui->group_mute_menu == mb->uid) {
+        right -= s_op(ui, right, by, "Cancel", UI_GROUP_OP_MUTE_CANCEL, mb->uid);
+        for (size_t i = MUTE_CHOICES; i > 0; i--)
+            right -= s_op(ui, right, by, s_mute_for[i - 1].label,
+                          (ui_group_op_t)(UI_GROUP_OP_MUTE_FOR + (int)i - 1), mb->uid);
+        return right;
+    }
+    if (r.manage) {
+        right -= s_op(ui, right, by, ui->group_armed == mb->uid ? "Confirm" : "Remove",
+                      UI_GROUP_OP_REMOVE, mb->uid);
+        right -= s_op(ui, right, by, mb->muted_until > now ? "Unmute" : "Mute",
+                      mb->muted_until > now ? UI_GROUP_OP_UNMUTE : UI_GROUP_OP_MUTE, mb->uid);
+    }
+    if (r.admins && mb->role != 2 && mb->uid != app_model_view(ui->model).self->uid) {
+        right -= s_op(ui, right, by, mb->role == 1 ? "Unmake admin" : "Make admin",
+                      mb->role == 1 ? UI_GROUP_OP_UNADMIN : UI_GROUP_OP_ADMIN, mb->uid);
+        right -=
+            s_op(ui, right, by, ui->group_armed == -2 - mb->uid ? "Confirm owner" : "Make owner",
+                 UI_GROUP_OP_TRANSFER, mb->uid);
+    }
+    return right;
+}
+
 static void s_member_row(ui_app_t *ui, SDL_Rect row, const app_group_t *g, const app_member_t *mb,
                          int64_t now)
 {
     const char *name = *mb->nick ? mb->nick : *mb->name ? mb->name : "?";
     ui_avatar(ui, row.x + 22, row.y + row.h / 2, 18, mb->uid, name);
-    int x = row.x + 50;
+    int left = s_member_ops(ui, row.x + row.w - 8, row.y + (row.h - SMALL_H) / 2, g, mb, now);
+    /* the name, its role and its mute in what the buttons leave */
+    int x = row.x + 50, room = left - 10 - x;
     int nw = ui_text_width(ui->text, UI_FONT_BODY, name, strlen(name));
     nw = nw > row.w / 3 ? row.w / 3 : nw;
-    ui_text_draw_fit(ui->text, UI_FONT_BODY, name, x, row.y + 14, nw, UI_C_TEXT);
+    nw = nw > room ? room : nw;
+    if (nw > 0)
+        ui_text_draw_fit(ui->text, UI_FONT_BODY, name, x, row.y + 14, nw, UI_C_TEXT);
     x += nw + 10;
     const char *role = s_role(mb->role);
-    if (*role) { /* a tag: Owner / Admin */
-        int tw = ui_text_width(ui->text, UI_FONT_SMALL, role, strlen(role));
+    int tw = ui_text_width(ui->text, UI_FONT_SMALL, role, strlen(role));
+    if (*role && x + tw + 14 <= left - 10) { /* a tag: Owner / Admin */
         SDL_Rect tag = {x, row.y + 15, tw + 14, 22};
         ui_draw_round(ui->draw, tag, 11, mb->role == 2 ? UI_RGB(254, 243, 199) : UI_C_ACCENT_SOFT);
         ui_text_draw(ui->text, UI_FONT_SMALL, role, strlen(role), tag.x + 7, tag.y + 2,
                      mb->role == 2 ? UI_RGB(146, 64, 14) : UI_C_ACCENT);
         x += tag.w + 8;
     }
-    if (mb->muted_until > now) {
-        char m[40], clock[8];
-        timefmt_clock(mb->muted_until, clock, sizeof clock);
-        snprintf(m, sizeof m, "muted until %s", clock);
-        ui_text_draw(ui->text, UI_FONT_SMALL, m, strlen(m), x, row.y + 17, UI_C_ERROR);
-    }
-    app_group_rights_t r = app_model_group_rights(ui->model, g, mb);
-    int right = row.x + row.w - 8, by = row.y + (row.h - SMALL_H) / 2;
-    if (r.manage) {
-        right -= s_op(ui, right, by, ui->group_armed == mb->uid ? "Confirm" : "Remove",
-                      UI_GROUP_OP_REMOVE, mb->uid);
-        right -= s_op(ui, right, by, mb->muted_until > now ? "Unmute" : "Mute 1 h",
-                      mb->muted_until > now ? UI_GROUP_OP_UNMUTE : UI_GROUP_OP_MUTE, mb->uid);
-    }
-    if (r.admins && mb->role != 2 && mb->uid != app_model_view(ui->model).self->uid) {
-        right -= s_op(ui, right, by, mb->role == 1 ? "Unmake admin" : "Make admin",
-                      mb->role == 1 ? UI_GROUP_OP_UNADMIN : UI_GROUP_OP_ADMIN, mb->uid);
-        s_op(ui, right, by, ui->group_armed == -2 - mb->uid ? "Confirm owner" : "Make owner",
-             UI_GROUP_OP_TRANSFER, mb->uid);
+    if (mb->muted_until > now && x < left - 10) {
+        char m[48], until[32];
+        app_model_mute_until(mb->muted_until, until, sizeof until);
+        snprintf(m, sizeof m, *until ? "muted until %s" : "muted", until);
+        ui_text_draw_fit(ui->text, UI_FONT_SMALL, m, x, row.y + 17, left - 10 - x, UI_C_ERROR);
     }
 }
 
@@ -235,19 +270,53 @@ static int s_edit_row(ui_app_t *ui, int x, int y, int w, const char *label, ui_f
     return UI_FIELD_H + 10;
 }
 
-static void s_info(ui_app_t *ui, SDL_Rect area)
+/* The owner's switch with LABEL at X, Y; returns its width. */
+static int s_switch(ui_app_t *ui, int x, int y, const char *label, bool on, ui_group_op_t op)
 {
-    const app_group_t *g = app_model_group(ui->model, ui->group_id);
-    if (!g) {
-        ui->group_page = UI_GROUP_NONE;
-        return;
+    SDL_Rect pill = {x, y + (SMALL_H - 20) / 2, 36, 20};
+    ui_draw_round(ui->draw, pill, 10, on ? UI_C_ACCENT : UI_C_FIELD_LINE);
+    ui_draw_round(ui->draw, (SDL_Rect){on ? pill.x + 18 : pill.x + 2, pill.y + 2, 16, 16}, 8,
+                  UI_C_PANEL);
+    int tw = ui_text_width(ui->text, UI_FONT_SMALL, label, strlen(label));
+    int lh = ui_text_line_h(ui->text, UI_FONT_SMALL);
+    ui_text_draw(ui->text, UI_FONT_SMALL, label, strlen(label), x + 44, y + (SMALL_H - lh) / 2,
+                 UI_C_TEXT);
+    ui_hit_add(ui, (SDL_Rect){x, y, 44 + tw, SMALL_H}, UI_ACT_GROUP_OP, 0, (void *)(intptr_t)op);
+    return 44 + tw;
+}
+
+/* The friends I may invite (not members yet) as buttons from X on one line of width W. */
+static void s_invites(ui_app_t *ui, const app_group_t *g, int x, int y, int w)
+{
+    app_view_t v = app_model_view(ui->model);
+    int cx = x;
+    ui_text_draw(ui->text, UI_FONT_SMALL, "Invite:", 7, cx, y + 6, UI_C_TEXT3);
+    cx += 60;
+    size_t shown = 0;
+    for (size_t i = 0; i < v.nfriends; i++) {
+        bool member = false;
+        for (size_t k = 0; k < g->nmembers && !member; k++)
+            member = g->members[k].uid == v.friends[i].uid;
+        const char *name = app_model_display_name(ui->model, v.friends[i].uid);
+        int bw = ui_text_width(ui->text, UI_FONT_BOLD, name, strlen(name)) + 20;
+        if (member || cx + bw > x + w)
+            continue;
+        cx += s_op(ui, cx + bw, y, name, UI_GROUP_OP_INVITE, v.friends[i].uid);
+        shown++;
     }
-    s_title(ui, area, g->name);
+    if (!shown)
+        ui_text_draw(ui->text, UI_FONT_SMALL, "every friend is in", 18, cx, y + 6, UI_C_TEXT3);
+}
+
+/* The page's content from Y (its top, scrolled) inside VIEW; returns where it ends. */
+static int s_info_content(ui_app_t *ui, SDL_Rect view, const app_group_t *g, int y)
+{
     app_group_rights_t r = app_model_group_rights(ui->model, g, NULL);
     int64_t now = (int64_t)time(NULL);
-    int w = area.w - 48 < 640 ? area.w - 48 : 640;
-    int x = area.x + (area.w - w) / 2, y = area.y + UI_HEADER_H + 16;
-    SDL_Rect card = {x - 12, y - 8, w + 24, area.y + area.h - y - 8};
+    int w = view.w - 48 < 640 ? view.w - 48 : 640;
+    int x = view.x + (view.w - w) / 2;
+    /* the card behind it all, as high as the content was on the last frame */
+    SDL_Rect card = {x - 12, y - 8, w + 24, ui->group_content_h - 8};
     ui_draw_round(ui->draw, card, 14, UI_C_PANEL);
     ui_avatar(ui, x + 28, y + 28, 28, -g->group_id, g->name);
     char line[160];
@@ -259,11 +328,11 @@ static void s_info(ui_app_t *ui, SDL_Rect area)
     ui_text_draw_fit(ui->text, UI_FONT_TITLE, g->name, x + 70, y + 2, w - 70, UI_C_TEXT);
     ui_text_draw_fit(ui->text, UI_FONT_SMALL, line, x + 70, y + 34, w - 70, UI_C_TEXT2);
     y += 68;
-    const char *locked = app_model_group_locked(ui->model, g);
-    if (g->removed || g->dissolved) {
-        ui_paragraph(ui, UI_FONT_BODY, locked, x, y, w, UI_C_ERROR, false);
-        return;
-    }
+    if (g->removed || g->dissolved)
+        return y +
+               ui_paragraph(ui, UI_FONT_BODY, app_model_group_locked(ui->model, g), x, y, w,
+                            UI_C_ERROR, false) +
+               16;
     if (r.edit) {
         y += s_edit_row(ui, x, y, w, "Name", &ui->f_group_name, "Rename", UI_GROUP_OP_RENAME);
         y +=
@@ -272,6 +341,8 @@ static void s_info(ui_app_t *ui, SDL_Rect area)
         y += ui_paragraph(ui, UI_FONT_BODY, g->announcement, x, y, w, UI_C_TEXT, false) + 10;
     }
     /* the group's own switches and my way out */
+    if (r.policy)
+        s_switch(ui, x, y, "Members may invite", g->members_invite, UI_GROUP_OP_INVITE_POLICY);
     int right = x + w;
     if (r.dissolve)
         right -= s_op(ui, right, y, ui->group_armed == -1 ? "Confirm dissolve" : "Dissolve group",
@@ -285,42 +356,77 @@ static void s_info(ui_app_t *ui, SDL_Rect area)
     y += SMALL_H + 14;
     ui_draw_hline(ui->draw, x, y, w, UI_C_BORDER);
     y += 10;
-    /* invite: my friends who are not members */
-    app_view_t v = app_model_view(ui->model);
-    int bottom = area.y + area.h - 24;
-    if (r.invite && g->nmembers > 0) {
-        int cx = x;
-        ui_text_draw(ui->text, UI_FONT_SMALL, "Invite:", 7, cx, y + 6, UI_C_TEXT3);
-        cx += 60;
-        size_t shown = 0;
-        for (size_t i = 0; i < v.nfriends; i++) {
-            bool member = false;
-            for (size_t k = 0; k < g->nmembers && !member; k++)
-                member = g->members[k].uid == v.friends[i].uid;
-            const char *name = app_model_display_name(ui->model, v.friends[i].uid);
-            int bw = ui_text_width(ui->text, UI_FONT_BOLD, name, strlen(name)) + 20;
-            if (member || cx + bw > x + w)
-                continue;
-            cx += s_op(ui, cx + bw, y, name, UI_GROUP_OP_INVITE, v.friends[i].uid);
-            shown++;
-        }
-        if (!shown)
-            ui_text_draw(ui->text, UI_FONT_SMALL, "every friend is in", 18, cx, y + 6, UI_C_TEXT3);
+    if (r.invite && g->nmembers > 0) { /* my friends who are not members */
+        s_invites(ui, g, x, y, w);
+        y += SMALL_H + 10;
+    } else if (!r.invite && !g->members_invite) {
+        const char *only = "Only the owner and admins may invite.";
+        ui_text_draw(ui->text, UI_FONT_SMALL, only, strlen(only), x, y + 6, UI_C_TEXT3);
         y += SMALL_H + 10;
     }
     snprintf(line, sizeof line, "MEMBERS (%zu)", g->nmembers);
     ui_text_draw(ui->text, UI_FONT_SMALL, line, strlen(line), x, y + 4, UI_C_TEXT3);
     y += 26;
-    if (g->members_loading && g->nmembers == 0)
+    if (g->members_loading && g->nmembers == 0) {
         ui_text_draw(ui->text, UI_FONT_BODY, "Loading...", 10, x, y, UI_C_TEXT3);
-    for (size_t i = 0; i < g->nmembers; i++, y += MEMBER_H) {
-        if (y + MEMBER_H > bottom) {
-            snprintf(line, sizeof line, "and %zu more", g->nmembers - i);
-            ui_text_draw(ui->text, UI_FONT_SMALL, line, strlen(line), x, y + 4, UI_C_TEXT3);
-            break;
-        }
-        s_member_row(ui, (SDL_Rect){x, y, w, MEMBER_H}, g, &g->members[i], now);
+        return y + MEMBER_H;
     }
+    /* only the rows in view: their height is fixed, so the first is a division away */
+    size_t first = y < view.y ? (size_t)((view.y - y) / MEMBER_H) : 0;
+    for (size_t i = first; i < g->nmembers; i++) {
+        int ry = y + (int)i * MEMBER_H;
+        if (ry >= view.y + view.h)
+            break;
+        s_member_row(ui, (SDL_Rect){x, ry, w, MEMBER_H}, g, &g->members[i], now);
+    }
+    return y + (int)g->nmembers * MEMBER_H + 16;
+}
+
+/* The hits added since FROM cut to VIEW; those wholly outside it dropped (scrolled away). */
+static void s_clip_hits(ui_app_t *ui, size_t from, SDL_Rect view)
+{
+    size_t kept = from;
+    for (size_t i = from; i < ui->nhits; i++) {
+        ui_hit_t h = ui->hits[i];
+        if (SDL_IntersectRect(&ui->hits[i].rect, &view, &h.rect))
+            ui->hits[kept++] = h;
+    }
+    ui->nhits = kept;
+}
+
+static void s_info(ui_app_t *ui, SDL_Rect area)
+{
+    const app_group_t *g = app_model_group(ui->model, ui->group_id);
+    if (!g) {
+        ui->group_page = UI_GROUP_NONE;
+        return;
+    }
+    s_title(ui, area, g->name);
+    SDL_Rect view = {area.x, area.y + UI_HEADER_H, area.w, area.h - UI_HEADER_H};
+    ui->group_view = view;
+    ui_hit_add(ui, view, UI_ACT_SCROLL_CONV, 0, NULL); /* the wheel scrolls the page */
+    int max = ui->group_content_h - view.h;
+    ui->group_scroll = ui->group_scroll > max ? max : ui->group_scroll;
+    ui->group_scroll = ui->group_scroll < 0 ? 0 : ui->group_scroll;
+    size_t from = ui->nhits;
+    ui_draw_clip_outer(ui->draw, &view);
+    int top = view.y + 16 - ui->group_scroll;
+    int content_h = s_info_content(ui, view, g, top) - top + 16;
+    ui_draw_clip_outer(ui->draw, NULL);
+    s_clip_hits(ui, from, view);
+    if (content_h != ui->group_content_h) { /* the card and the bar follow on the next frame */
+        ui->group_content_h = content_h;
+        ui->dirty = true;
+    }
+    ui_scrollbar_draw(ui, &ui->group_bar, view, content_h, ui->group_scroll, UI_ACT_SCROLLBAR);
+}
+
+void ui_group_scroll(ui_app_t *ui, int dy)
+{
+    ui->group_scroll += dy;
+    if (ui->group_scroll < 0)
+        ui->group_scroll = 0;
+    ui->dirty = true;
 }
 
 void ui_group_render(ui_app_t *ui, SDL_Rect area)
@@ -399,11 +505,23 @@ static void s_do_op(ui_app_t *ui, ui_group_op_t op, int64_t member)
         a.kind = APP_ACT_GROUP_ADMIN;
         a.on = op == UI_GROUP_OP_ADMIN;
         break;
-    case UI_GROUP_OP_MUTE:
+    case UI_GROUP_OP_MUTE: /* how long: asked in the member's row */
+        ui->group_armed = 0;
+        ui->group_mute_menu = member;
+        return;
+    case UI_GROUP_OP_MUTE_CANCEL:
+        ui->group_mute_menu = 0;
+        return;
     case UI_GROUP_OP_UNMUTE:
         a.kind = APP_ACT_GROUP_MUTE;
-        a.until = op == UI_GROUP_OP_MUTE ? (int64_t)time(NULL) + 3600 : 0;
+        a.until = 0;
         break;
+    case UI_GROUP_OP_INVITE_POLICY: {
+        const app_group_t *g = app_model_group(ui->model, ui->group_id);
+        a.kind = APP_ACT_GROUP_POLICY;
+        a.on = !(g && g->members_invite);
+        break;
+    }
     case UI_GROUP_OP_MUTE_ALL:
     case UI_GROUP_OP_UNMUTE_ALL:
         a.kind = APP_ACT_GROUP_MUTE_ALL;
@@ -422,8 +540,17 @@ static void s_do_op(ui_app_t *ui, ui_group_op_t op, int64_t member)
         a.ids = &member;
         a.nids = 1;
         break;
+    default: /* UI_GROUP_OP_MUTE_FOR + i */
+        if (op < UI_GROUP_OP_MUTE_FOR || op >= UI_GROUP_OP_MUTE_FOR + (int)MUTE_CHOICES)
+            return;
+        a.kind = APP_ACT_GROUP_MUTE;
+        a.until = s_mute_for[op - UI_GROUP_OP_MUTE_FOR].seconds
+                      ? (int64_t)time(NULL) + s_mute_for[op - UI_GROUP_OP_MUTE_FOR].seconds
+                      : APP_GROUP_MUTE_FOREVER;
+        break;
     }
     ui->group_armed = 0;
+    ui->group_mute_menu = 0;
     app_model_act(ui->model, &a);
 }
 

@@ -88,15 +88,24 @@ typedef enum {
     UI_GROUP_OP_DISSOLVE,
     UI_GROUP_OP_ADMIN,
     UI_GROUP_OP_UNADMIN,
-    UI_GROUP_OP_MUTE, /* for an hour */
+    UI_GROUP_OP_MUTE, /* opens the choice of how long, in the member's row */
     UI_GROUP_OP_UNMUTE,
     UI_GROUP_OP_MUTE_ALL,
     UI_GROUP_OP_UNMUTE_ALL,
     UI_GROUP_OP_RENAME,
     UI_GROUP_OP_ANNOUNCE,
     UI_GROUP_OP_INVITE,
-    UI_GROUP_OP_TRANSFER, /* the owner hands the group over */
+    UI_GROUP_OP_TRANSFER,      /* the owner hands the group over */
+    UI_GROUP_OP_INVITE_POLICY, /* the owner's switch: members may invite, or not */
+    UI_GROUP_OP_MUTE_CANCEL,   /* closes the choice of how long */
+    UI_GROUP_OP_MUTE_FOR,      /* + i: mute for the i-th duration offered (ui_group.c) */
 } ui_group_op_t;
+
+/* A vertical scrollbar's state between frames (ui_widgets.c). */
+typedef struct {
+    SDL_Rect track, thumb; /* of the last frame (track.w 0: the content fits, no bar) */
+    int drag;              /* dragging the thumb: grab offset + 1, else 0 */
+} ui_scrollbar_t;
 
 struct ui_app {
     SDL_Window *window;
@@ -136,10 +145,9 @@ struct ui_app {
     uint64_t conv_tail_key; /* identity of the newest message, to follow or keep position */
     bool conv_at_top;
     int conv_last_total;
-    int64_t conv_unread_at_open;     /* unread count when the thread opened, until placed (-1) */
-    int64_t conv_last_read;          /* seq of my newest message the peer has read, this frame */
-    SDL_Rect conv_track, conv_thumb; /* the scrollbar of the last frame (w 0: none) */
-    int conv_drag;                   /* dragging the thumb: grab offset + 1, else 0 */
+    int64_t conv_unread_at_open; /* unread count when the thread opened, until placed (-1) */
+    int64_t conv_last_read;      /* seq of my newest message the peer has read, this frame */
+    ui_scrollbar_t conv_bar;
     int64_t selected_msg, selected_thread; /* a message clicked (Ctrl+C copies it), -1 none */
     ui_field_t *drag_field;                /* a field pressed: dragging selects in it */
     int64_t info_peer;                     /* the friend whose info page shows, else 0 */
@@ -149,6 +157,11 @@ struct ui_app {
     int64_t group_id;                      /* the info page's group */
     int64_t group_armed; /* pressed once: a member's uid (remove), -1 dissolve, -2 leave, -2 - uid
                             make owner */
+    int64_t group_mute_menu; /* the member whose row offers how long to mute, else 0 */
+    int group_scroll;        /* the info page: pixels of its content above the view */
+    int group_content_h;     /* its content's height, last frame */
+    SDL_Rect group_view;     /* where its content shows, last frame */
+    ui_scrollbar_t group_bar;
     int64_t group_pick[UI_GROUP_PICK_MAX]; /* friends picked in the create dialog */
     size_t ngroup_pick;
     uint64_t group_counts_ms; /* when the open group's read counts were last asked */
@@ -157,8 +170,18 @@ struct ui_app {
     size_t lines_cap;
     struct ui_files *files;     /* pictures and files (ui_file.c) */
     struct ui_avatars *avatars; /* avatar pictures (ui_avatar.c) */
-    int *tops;                  /* each message's top in the conversation's content, this frame */
+    int *tops;                  /* each message's top in the conversation's content */
     size_t tops_cap;
+    struct { /* what the tops were computed for (ui_conv.c: a frame that only
+                scrolls reuses them) */
+        int64_t thread;
+        const void *msgs;
+        size_t n;
+        int width;
+        uint64_t version; /* the model's; 0: compute again */
+        int total;        /* the content's height */
+        int64_t last_read;
+    } tops_for;
 
     uint64_t now_ms;
     uint64_t caret_since;
@@ -211,6 +234,15 @@ void ui_button(ui_app_t *ui, SDL_Rect rc, const char *label, bool primary, bool 
 int ui_link(ui_app_t *ui, int x, int y, ui_font_t f, const char *label, ui_action_t action);
 /* A red pill with COUNT (99+) whose right edge is at RIGHT, centred on CY. Returns its width. */
 int ui_badge(ui_app_t *ui, int right, int cy, int64_t count, SDL_Color color);
+/* A scrollbar at the right edge of VIEW for content TOTAL pixels high shown from OFF pixels
+ * below its top: the track (while hot) and the thumb, and a hit ACTION over the track; SB's
+ * track and thumb are this frame's (track.w 0 and nothing drawn when it all fits). */
+void ui_scrollbar_draw(ui_app_t *ui, ui_scrollbar_t *sb, SDL_Rect view, int total, int off,
+                       ui_action_t action);
+/* A press (PRESS: on the thumb it grabs it, on the track the thumb's middle comes to Y) or a
+ * drag to Y on SB, over content whose offset goes from 0 to MAX: the new offset from the
+ * content's top, or -1 when nothing moves (no bar, or not dragging). */
+int ui_scrollbar_move(ui_scrollbar_t *sb, int max, int y, bool press);
 /* Wrapped text in a box of width W; returns the height used. */
 int ui_paragraph(ui_app_t *ui, ui_font_t f, const char *s, int x, int y, int w, SDL_Color c,
                  bool centered);
@@ -231,10 +263,12 @@ void ui_conv_render(ui_app_t *ui, SDL_Rect area);
  * always fits, a long NAME is cut on a character boundary and ends with an ellipsis. NAME NULL
  * or "": the uid alone. */
 void ui_conv_subtitle(char *out, size_t cap, const char *name, int64_t uid);
-/* Scrolls the conversation by DY pixels (positive: towards older messages). */
+/* Scrolls the conversation by DY pixels (positive: towards older messages), or the group's
+ * info page when it shows (positive: up). */
 void ui_conv_scroll(ui_app_t *ui, int dy);
-/* The scrollbar: a press at Y (on the thumb: starts a drag; on the track: the thumb's middle
- * goes there), the mouse moved to Y while dragging, the button released. */
+/* The scrollbar (the conversation's, or the info page's when it shows): a press at Y (on the
+ * thumb: starts a drag; on the track: the thumb's middle goes there), the mouse moved to Y
+ * while dragging. */
 void ui_conv_bar_press(ui_app_t *ui, int y);
 void ui_conv_bar_drag(ui_app_t *ui, int y);
 /* The info page of friend UID in AREA; opening it (the remark field filled). */
@@ -263,6 +297,8 @@ void ui_group_free(ui_app_t *ui);
 void ui_group_open(ui_app_t *ui, int page, int64_t group_id);
 void ui_group_render(ui_app_t *ui, SDL_Rect area);
 void ui_group_do(ui_app_t *ui, const ui_hit_t *h);
+/* The info page scrolled by DY pixels (positive: down the page), clamped on the next frame. */
+void ui_group_scroll(ui_app_t *ui, int dy);
 /* The tick's part: while a group conversation is open in a focused window, its read counts
  * are asked again every UI_GROUP_COUNTS_MS (others read without writing); and the ms until
  * that is due (-1: nothing due), for ui_app_wait_ms. */

@@ -48,6 +48,7 @@ int ui_app_set_scale(ui_app_t *ui, int percent)
     ui->scale_q = q;
     ui->user_q = user_q;
     ui->scale_percent = percent;
+    ui->tops_for.version = 0; /* the conversation's tops are measured again */
     SDL_RenderSetScale(ui->r, (float)q / 4.0f, (float)q / 4.0f);
     if (ui->window && !(SDL_GetWindowFlags(ui->window) & SDL_WINDOW_HIDDEN))
         SDL_SetWindowMinimumSize(ui->window, MIN_W * user_q / 4, MIN_H * user_q / 4);

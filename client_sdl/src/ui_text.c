@@ -8,8 +8,12 @@
  *
  * A colour bitmap font (Noto Color Emoji: one 128-pixel strike whatever size is asked) is
  * scaled to the line: its advances by line height / its height when measuring, its runs by
- * SDL_BlitScaled onto a second, colour surface of the line. A line is rendered white and
- * tinted when drawn; its colour part is drawn over it untinted.
+ * SDL_BlitScaled onto a second, colour surface of the line, drawn over it.
+ *
+ * A line is rendered in the colour it is drawn in, which is part of its cache key. A texture
+ * tinted at draw time (SDL_SetTextureColorMod) sends the software renderer's blit down SDL's
+ * generic per-pixel path (modulate + blend), which was most of a frame's cost; an untinted
+ * one takes its specialised alpha blit. A line seldom shows in more than two colours.
  * UI thread only.
  */
 #include "ui_text.h"
@@ -45,6 +49,7 @@ typedef struct line_entry {
     struct line_entry *next;
     uint64_t hash;
     ui_font_t font;
+    SDL_Color tint; /* rendered in it (alpha aside: modulated when drawn) */
     char *text;
     size_t len;
     SDL_Texture *tex;
@@ -336,9 +341,10 @@ size_t ui_text_wrap(ui_text_t *t, ui_font_t f, const char *s, size_t len, int ma
 /* ---- drawing -----------------------------------------------------------------------------------
  */
 
-static uint64_t s_hash(ui_font_t f, const char *s, size_t len)
+static uint64_t s_hash(ui_font_t f, SDL_Color c, const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)f;
+    uint64_t h = (1469598103934665603ull ^ (uint64_t)f) * 1099511628211ull;
+    h = (h ^ ((uint64_t)c.r << 16 | (uint64_t)c.g << 8 | c.b)) * 1099511628211ull;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
@@ -346,8 +352,8 @@ static uint64_t s_hash(ui_font_t f, const char *s, size_t len)
     return h;
 }
 
-/* Renders one line as runs of one font each, baselines aligned. */
-static line_entry_t *s_render(ui_text_t *t, ui_font_t f, const char *s, size_t len)
+/* Renders one line in colour C (opaque) as runs of one font each, baselines aligned. */
+static line_entry_t *s_render(ui_text_t *t, ui_font_t f, SDL_Color c, const char *s, size_t len)
 {
     fontset_t *set = &t->sets[f];
     SDL_Surface *runs[64];
@@ -369,8 +375,7 @@ static line_entry_t *s_render(ui_text_t *t, ui_font_t f, const char *s, size_t l
         }
         memcpy(buf, s + start, pos - start);
         buf[pos - start] = '\0';
-        SDL_Surface *surf =
-            TTF_RenderUTF8_Blended(set->fonts[font], buf, (SDL_Color){255, 255, 255, 255});
+        SDL_Surface *surf = TTF_RenderUTF8_Blended(set->fonts[font], buf, c);
         if (!surf)
             continue;
         runs[nruns] = surf;
@@ -438,6 +443,7 @@ static line_entry_t *s_render(ui_text_t *t, ui_font_t f, const char *s, size_t l
         e->text[len] = '\0';
         e->len = len;
         e->font = f;
+        e->tint = c;
         SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
     }
     return e;
@@ -449,13 +455,15 @@ int ui_text_draw(ui_text_t *t, ui_font_t f, const char *s, size_t len, int x, in
         len--;
     if (len == 0)
         return 0;
-    uint64_t h = s_hash(f, s, len);
+    SDL_Color opaque = {c.r, c.g, c.b, 255};
+    uint64_t h = s_hash(f, opaque, s, len);
     line_entry_t **bucket = &t->buckets[h % LINE_BUCKETS];
     line_entry_t *e = *bucket;
-    while (e && !(e->hash == h && e->font == f && e->len == len && memcmp(e->text, s, len) == 0))
+    while (e && !(e->hash == h && e->font == f && e->len == len && e->tint.r == c.r &&
+                  e->tint.g == c.g && e->tint.b == c.b && memcmp(e->text, s, len) == 0))
         e = e->next;
     if (!e) {
-        e = s_render(t, f, s, len);
+        e = s_render(t, f, opaque, s, len);
         if (!e)
             return 0;
         e->hash = h;
@@ -464,8 +472,7 @@ int ui_text_draw(ui_text_t *t, ui_font_t f, const char *s, size_t len, int x, in
         t->nlines++;
     }
     e->frame = t->frame;
-    SDL_SetTextureColorMod(e->tex, c.r, c.g, c.b);
-    SDL_SetTextureAlphaMod(e->tex, c.a);
+    SDL_SetTextureAlphaMod(e->tex, c.a); /* 255: no modulation at all */
     /* the line was rendered at the device's size: drawn 1:1 in device pixels under the
      * renderer's scale, so text stays sharp at any scale */
     float q = (float)t->scale_q / 4.0f;

@@ -224,3 +224,46 @@ SDL_Surface *ui_icon_new(int size)
     }
     return s;
 }
+
+/* ---- scrollbars ---------------------------------------------------------------------------- */
+
+void ui_scrollbar_draw(ui_app_t *ui, ui_scrollbar_t *sb, SDL_Rect view, int total, int off,
+                       ui_action_t action)
+{
+    sb->track = sb->thumb = (SDL_Rect){0, 0, 0, 0};
+    int max = total - view.h;
+    if (max <= 0)
+        return;
+    off = off < 0 ? 0 : off > max ? max : off;
+    SDL_Rect track = {view.x + view.w - 14, view.y + 4, 10, view.h - 8};
+    int th = (int)((int64_t)track.h * view.h / total);
+    th = th < 28 ? 28 : th > track.h ? track.h : th;
+    int ty = track.y + (int)((int64_t)(track.h - th) * off / max);
+    SDL_Rect thumb = {track.x + 2, ty, track.w - 4, th};
+    bool hot = sb->drag || ui_hover(ui, track);
+    if (hot)
+        ui_draw_round(ui->draw, track, track.w / 2, UI_RGB(226, 231, 238));
+    ui_draw_round(ui->draw, thumb, thumb.w / 2,
+                  hot ? UI_RGB(140, 150, 166) : UI_RGB(190, 198, 210));
+    sb->track = track;
+    sb->thumb = thumb;
+    ui_hit_add(ui, track, action, 0, NULL);
+}
+
+int ui_scrollbar_move(ui_scrollbar_t *sb, int max, int y, bool press)
+{
+    SDL_Rect tr = sb->track, th = sb->thumb;
+    int room = tr.h - th.h;
+    if (tr.w == 0 || max <= 0 || room <= 0 || (!press && !sb->drag))
+        return -1;
+    int grab = y - th.y; /* where the thumb was taken */
+    if (press && grab >= 0 && grab < th.h) {
+        sb->drag = grab + 1; /* taken: it moves with the pointer from now on */
+        return -1;
+    }
+    if (press)
+        sb->drag = th.h / 2 + 1; /* on the track: the thumb's middle comes here */
+    int top = y - (sb->drag - 1) - tr.y;
+    top = top < 0 ? 0 : top > room ? room : top;
+    return (int)((int64_t)max * top / room);
+}

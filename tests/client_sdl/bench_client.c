@@ -8,12 +8,17 @@
  *            switches of all its threads, from /proc);
  *   scroll   in this process: the UI over a model holding a 10,000-message conversation
  *            (fed as the chat node's history answer), scrolled from the newest message to the
- *            oldest in STEP-pixel steps; every frame (tick, draw, present) timed, p50/p99;
+ *            oldest in STEP-pixel steps; every frame (tick, draw, present) timed, p50/p99,
+ *            in wall time and in the drawing thread's CPU time (without the time other
+ *            processes held the core, which dominates the wall p99 on a loaded machine);
+ *            with --fps N a frame is due every 1000/N ms (as wheel events come to the real
+ *            client, which sleeps between them) and timed from when it was due, else the
+ *            frames run back to back (a busy loop, which the scheduler treats as a batch job);
  *   memory   this process's resident size before the model and after the 10,000 messages
  *            are loaded and drawn.
  *
  * Usage: uschat-client-bench [--client PATH] [--launches N] [--idle SECONDS] [--step PX]
- *                            [--messages N]
+ *                            [--messages N] [--fps N]
  * `tools/uschat bench client` runs it under Xvfb. Not a test: it prints figures. Main thread.
  */
 #include <SDL.h>
@@ -32,11 +37,16 @@
 #include "ui_internal.h"
 #include "uschat_client.h"
 
-static double s_now_ms(void)
+static double s_clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double s_now_ms(void)
+{
+    return s_clock_ms(CLOCK_MONOTONIC);
 }
 
 static int s_cmp_double(const void *a, const void *b)
@@ -237,7 +247,7 @@ static json_t *s_history(int n)
     return items;
 }
 
-static void s_bench_scroll(int nmsgs, int step)
+static void s_bench_scroll(int nmsgs, int step, int fps)
 {
     long rss0 = s_rss_kb();
     SDL_Window *win = SDL_CreateWindow("UsChat bench", 0, 0, 1000, 680, SDL_WINDOW_HIDDEN);
@@ -268,25 +278,46 @@ static void s_bench_scroll(int nmsgs, int step)
     }
     long rss1 = s_rss_kb();
     size_t cap = 1 << 16, n = 0;
-    double *ms = malloc(cap * sizeof *ms);
+    double *ms = malloc(cap * sizeof *ms), *cpu = malloc(cap * sizeof *cpu);
     double t_all = s_now_ms();
+    double tick = s_now_ms();
     while (!ui->conv_at_top && n < cap) {
+        /* paced: a frame is due every 1000 / FPS ms, as the wheel's events come, and is timed
+         * from when it was due (the wake-up's delay counts); else back to back */
         double t0 = s_now_ms();
+        if (fps > 0) {
+            tick += 1000.0 / fps;
+            if (tick > t0) {
+                struct timespec ts = {(time_t)(tick / 1e3),
+                                      (long)((tick - (double)(time_t)(tick / 1e3) * 1e3) * 1e6)};
+                clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+                t0 = tick;
+            } else {
+                tick = t0; /* late: this frame starts now */
+            }
+        }
+        double c0 = s_clock_ms(CLOCK_THREAD_CPUTIME_ID);
         ui_app_scroll_conversation(ui, step);
         ui_app_tick(ui, now += 16);
         ui_app_render(ui);
         SDL_RenderPresent(r);
+        cpu[n] = s_clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
         ms[n++] = s_now_ms() - t0;
         fx_drain(m);
     }
     t_all = s_now_ms() - t_all;
-    printf("scroll %d messages bottom to top, %d px a frame, software renderer 1000x680: %zu "
+    printf("scroll %d messages bottom to top, %d px a frame%s, software renderer 1000x680: %zu "
            "frames in %.1f s, frame p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-           nmsgs, step, n, t_all / 1e3, s_pct(ms, n, 0.5), s_pct(ms, n, 0.99), s_pct(ms, n, 1.0));
+           nmsgs, step, fps > 0 ? " (paced)" : "", n, t_all / 1e3, s_pct(ms, n, 0.5),
+           s_pct(ms, n, 0.99), s_pct(ms, n, 1.0));
+    /* the frame's own work, without the time other processes had the core */
+    printf("scroll CPU of the drawing thread a frame: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+           s_pct(cpu, n, 0.5), s_pct(cpu, n, 0.99), s_pct(cpu, n, 1.0));
     printf("memory: resident %ld KiB before the model, %ld KiB with %d messages loaded and "
            "drawn (+%ld KiB)\n",
            rss0, rss1, nmsgs, rss1 - rss0);
     free(ms);
+    free(cpu);
     ui_app_destroy(&ui);
     app_model_destroy(&m);
     SDL_DestroyRenderer(r);
@@ -296,7 +327,7 @@ static void s_bench_scroll(int nmsgs, int step)
 int main(int argc, char **argv)
 {
     const char *client = NULL;
-    int launches = 5, idle = 60, step = 240, nmsgs = 10000;
+    int launches = 5, idle = 60, step = 240, nmsgs = 10000, fps = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--client") == 0)
             client = argv[i + 1];
@@ -308,6 +339,8 @@ int main(int argc, char **argv)
             step = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--messages") == 0)
             nmsgs = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--fps") == 0)
+            fps = atoi(argv[i + 1]);
     }
     setenv("TZ", "UTC", 0);
     if (client && getenv("DISPLAY")) {
@@ -325,7 +358,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (nmsgs > 0 && step > 0)
-        s_bench_scroll(nmsgs, step);
+        s_bench_scroll(nmsgs, step, fps);
     TTF_Quit();
     SDL_Quit();
     return 0;

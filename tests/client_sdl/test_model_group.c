@@ -204,13 +204,16 @@ static void test_rights(void)
                                fx_group(7, "Member", 0, 3, 1, 0, NULL)));
     app_member_t plain = {2003, "carol", "Carol", 0, 0, ""}, admin = {2002, "bob", "Bob", 1, 0, ""};
     app_group_rights_t r = app_model_group_rights(m, app_model_group(m, 5), &admin);
-    CHECK(r.manage && r.admins && r.edit && r.dissolve && r.invite && !r.leave && r.send, "owner");
+    CHECK(r.manage && r.admins && r.edit && r.policy && r.dissolve && r.invite && !r.leave &&
+              r.send,
+          "owner");
     r = app_model_group_rights(m, app_model_group(m, 6), &admin);
-    CHECK(!r.manage && !r.admins && r.edit && !r.dissolve && r.leave, "admin over an admin");
+    CHECK(!r.manage && !r.admins && r.edit && !r.policy && !r.dissolve && r.leave,
+          "admin over an admin");
     r = app_model_group_rights(m, app_model_group(m, 6), &plain);
     CHECK(r.manage, "admin over a member");
     r = app_model_group_rights(m, app_model_group(m, 7), &plain);
-    CHECK(!r.manage && !r.edit && r.invite && r.leave && r.send, "member");
+    CHECK(!r.manage && !r.edit && !r.policy && r.invite && r.leave && r.send, "member");
     /* the requests */
     fx_drain(m);
     CHECK_INT(
@@ -222,6 +225,12 @@ static void test_rights(void)
     CHECK(mute != NULL, "1071 queued");
     CHECK_INT(json_integer_value(json_object_get(mute, "until")), 1700000000);
     json_decref(mute);
+    CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_GROUP_POLICY, .id = 5, .on = false}),
+              0);
+    json_t *policy = fx_take(m, USCHAT_ID_GROUP_INVITE_POLICY_REQ);
+    CHECK(policy && json_is_false(json_object_get(policy, "on")), "1073 queued");
+    CHECK_INT(json_integer_value(json_object_get(policy, "group_id")), 5);
+    json_decref(policy);
     CHECK_INT(app_model_act(m, &(app_act_t){.kind = APP_ACT_GROUP_CREATE,
                                             .text = "New",
                                             .ids = (int64_t[]){2002, 2003},

@@ -1,7 +1,9 @@
 /* test_ui_group.c - the desktop client's group pages drawn offscreen (SDL dummy video, the
  * software renderer): the create dialog, a group conversation with several senders and the
  * events as centred lines, the info page with the members and what my role may do, and a
- * removed member's conversation without a message box. Saves ui_group_*.bmp.
+ * removed member's conversation without a message box; the info page of a group of 60
+ * scrolled by the wheel and the scrollbar, a member muted for a time chosen in their row or
+ * until unmuted, and the owner's switch of who may invite. Saves ui_group_*.bmp.
  *
  * Usage: test_client_sdl_ui_group CASE (one CTest test per case).
  */
@@ -207,6 +209,255 @@ static void test_info(void)
     tu_env_free(&e);
 }
 
+/* The info page's button OP for MEMBER, or NULL. */
+static const ui_hit_t *s_op_hit(const env_t *e, int64_t member, int op)
+{
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(e->ui, &hits);
+    for (size_t i = 0; i < n; i++)
+        if (hits[i].action == UI_ACT_GROUP_OP && hits[i].arg == member &&
+            (intptr_t)hits[i].ptr == op)
+            return &hits[i];
+    return NULL;
+}
+
+/* The member list of group GID (asked again by the page or after an event) as N members: me
+ * first, as ROLE, then "Member 1"... (uid 3001...). */
+static void s_members(env_t *e, size_t n, int role)
+{
+    fx_drain(e->model);
+    int64_t uids[60];
+    const char *nicks[60];
+    int roles[60];
+    char names[60][16];
+    n = n > 60 ? 60 : n;
+    for (size_t i = 0; i < n; i++) {
+        uids[i] = i == 0 ? FX_ME : 3000 + (int64_t)i;
+        snprintf(names[i], sizeof names[i], i == 0 ? "Alice" : "Member %zu", i);
+        nicks[i] = names[i];
+        roles[i] = i == 0 ? role : i == 1 && role != 2 ? 2 : 0;
+    }
+    fx_group_members(e->model, GID, n, uids, nicks, roles, NULL);
+    tu_frame(e);
+    tu_frame(e);
+}
+
+/* The info page of group GID open in E with N members (s_members). */
+static void s_open_info(env_t *e, size_t n, int role)
+{
+    tu_frame(e);
+    tu_click(tu_find_hit(e, UI_ACT_PEER_INFO, -GID));
+    tu_frame(e);
+    s_members(e, n, role);
+}
+
+static void s_mouse(int type, int x, int y, int wheel)
+{
+    SDL_Event ev;
+    SDL_zero(ev);
+    ev.type = (Uint32)type;
+    if (type == SDL_MOUSEWHEEL) {
+        ev.wheel.y = wheel;
+    } else if (type == SDL_MOUSEMOTION) {
+        ev.motion.x = x;
+        ev.motion.y = y;
+        ev.motion.state = SDL_BUTTON_LMASK;
+    } else {
+        ev.button.button = SDL_BUTTON_LEFT;
+        ev.button.x = x;
+        ev.button.y = y;
+    }
+    CHECK(SDL_PushEvent(&ev) == 1, "push mouse event");
+}
+
+/* A group of 60 does not fit: the page scrolls under its title with the wheel, a press on
+ * the scrollbar's track and a drag of its thumb; what is scrolled away cannot be clicked. */
+static void test_scroll(void)
+{
+    app_model_t *m = tu_main_model();
+    fx_group_list(m, json_pack("[o]", fx_group(GID, "Sixty climbers", 2, 60, 1, 0,
+                                               fx_gtext(GID, 1, 3001, "s1", "Hi all", tu_ago(1)))));
+    app_model_act(m, &(app_act_t){.kind = APP_ACT_OPEN_THREAD, .id = -GID});
+    fx_drain(m);
+    env_t e = tu_env_new(1000, 680, m);
+    s_open_info(&e, 60, 2);
+    SDL_Rect area = ui_app_conversation_rect(e.ui); /* the page's, under its title */
+    SDL_Rect view = {area.x, area.y + UI_HEADER_H, area.w, area.h - UI_HEADER_H};
+    CHECK(s_op_hit(&e, 3001, UI_GROUP_OP_REMOVE) != NULL, "the first members at the top");
+    CHECK(s_op_hit(&e, 3059, UI_GROUP_OP_REMOVE) == NULL, "the last one below the view");
+    const ui_hit_t *bar = tu_find_hit(&e, UI_ACT_SCROLLBAR, -1);
+    CHECK(bar != NULL, "a scrollbar beside the members");
+    /* the wheel: ten notches down */
+    s_mouse(SDL_MOUSEMOTION, view.x + view.w / 2, view.y + view.h / 2, 0);
+    for (int i = 0; i < 10; i++)
+        s_mouse(SDL_MOUSEWHEEL, 0, 0, -1);
+    tu_frame(&e);
+    tu_frame(&e);
+    CHECK(s_op_hit(&e, 3001, UI_GROUP_OP_REMOVE) == NULL, "the first members scrolled away");
+    CHECK(s_op_hit(&e, 3010, UI_GROUP_OP_REMOVE) != NULL, "later members in view");
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(e.ui, &hits);
+    for (size_t i = 0; i < n; i++)
+        if (hits[i].action == UI_ACT_GROUP_OP || hits[i].action == UI_ACT_FIELD)
+            CHECK(hits[i].rect.y >= view.y && hits[i].rect.y + hits[i].rect.h <= view.y + view.h,
+                  "a button within the page's view (y %d)", hits[i].rect.y);
+    /* the track pressed at its bottom: the end of the list */
+    bar = tu_find_hit(&e, UI_ACT_SCROLLBAR, -1);
+    if (bar) {
+        int bx = bar->rect.x + bar->rect.w / 2, by = bar->rect.y + bar->rect.h - 2;
+        s_mouse(SDL_MOUSEBUTTONDOWN, bx, by, 0);
+        s_mouse(SDL_MOUSEBUTTONUP, bx, by, 0);
+    }
+    tu_frame(&e);
+    tu_frame(&e);
+    const ui_hit_t *last = s_op_hit(&e, 3059, UI_GROUP_OP_REMOVE);
+    CHECK(last != NULL, "the last member after the press on the track");
+    CHECK(last && last->rect.y + last->rect.h <= view.y + view.h, "and wholly in view");
+    tu_check_hits_inside(&e);
+    s_save(&e, "group_scroll");
+    /* the thumb (at the bottom of the track now) dragged back to the top */
+    bar = tu_find_hit(&e, UI_ACT_SCROLLBAR, -1);
+    if (bar) {
+        int bx = bar->rect.x + bar->rect.w / 2;
+        s_mouse(SDL_MOUSEBUTTONDOWN, bx, bar->rect.y + bar->rect.h - 5, 0);
+        s_mouse(SDL_MOUSEMOTION, bx, bar->rect.y - 100, 0);
+        s_mouse(SDL_MOUSEBUTTONUP, bx, bar->rect.y - 100, 0);
+    }
+    tu_frame(&e);
+    tu_frame(&e);
+    CHECK(s_op_hit(&e, 3059, UI_GROUP_OP_REMOVE) == NULL, "the end out of view");
+    CHECK(s_op_hit(&e, 3001, UI_GROUP_OP_REMOVE) != NULL, "the top again after the drag");
+    const ui_hit_t *op = tu_find_hit(&e, UI_ACT_GROUP_OP, -1);
+    CHECK(op && op->rect.y >= view.y, "nothing over the title");
+    tu_env_free(&e);
+}
+
+/* Mute asks how long in the member's row: 10 min, 1 h, 8 h, 1 day or until unmuted, each
+ * sent as its end (1071); Cancel sends nothing. A mute without an end is said as such. */
+static void test_mute(void)
+{
+    env_t e = tu_env_new(1000, 680, s_group_model(2));
+    s_open_info(&e, 5, 2);
+    const ui_hit_t *mute = s_op_hit(&e, 3002, UI_GROUP_OP_MUTE);
+    CHECK(mute != NULL, "Mute for a member");
+    if (mute)
+        tu_click(mute);
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_GROUP_MUTE_REQ), 0); /* nothing before the choice */
+    for (int i = 0; i < 5; i++)
+        CHECK(s_op_hit(&e, 3002, UI_GROUP_OP_MUTE_FOR + i) != NULL, "duration %d offered", i);
+    CHECK(s_op_hit(&e, 3002, UI_GROUP_OP_MUTE_CANCEL) != NULL, "Cancel offered");
+    CHECK(s_op_hit(&e, 3002, UI_GROUP_OP_REMOVE) == NULL, "the row's other buttons make room");
+    CHECK(s_op_hit(&e, 3003, UI_GROUP_OP_MUTE) != NULL, "the other rows as they were");
+    tu_check_hits_inside(&e);
+    s_save(&e, "group_mute");
+    /* 8 h */
+    int64_t now = (int64_t)time(NULL);
+    const ui_hit_t *h8 = s_op_hit(&e, 3002, UI_GROUP_OP_MUTE_FOR + 2);
+    if (h8)
+        tu_click(h8);
+    tu_frame(&e);
+    json_t *req = fx_take(e.model, USCHAT_ID_GROUP_MUTE_REQ);
+    CHECK(req != NULL, "1071 after the choice");
+    int64_t until = req ? json_integer_value(json_object_get(req, "until")) : 0;
+    CHECK(until >= now + 8 * 3600 && until <= now + 8 * 3600 + 60, "8 h from now (%lld)",
+          (long long)(until - now));
+    CHECK_INT(req ? json_integer_value(json_object_get(req, "member")) : 0, 3002);
+    json_decref(req);
+    CHECK(s_op_hit(&e, 3002, UI_GROUP_OP_MUTE_FOR) == NULL, "the choice closed");
+    /* until unmuted: the latest time the server takes */
+    tu_click(s_op_hit(&e, 3002, UI_GROUP_OP_MUTE));
+    tu_frame(&e);
+    const ui_hit_t *ever = s_op_hit(&e, 3002, UI_GROUP_OP_MUTE_FOR + 4);
+    if (ever)
+        tu_click(ever);
+    tu_frame(&e);
+    req = fx_take(e.model, USCHAT_ID_GROUP_MUTE_REQ);
+    CHECK(req && json_integer_value(json_object_get(req, "until")) == APP_GROUP_MUTE_FOREVER,
+          "until unmuted: 9999-12-31");
+    json_decref(req);
+    /* Cancel */
+    tu_click(s_op_hit(&e, 3003, UI_GROUP_OP_MUTE));
+    tu_frame(&e);
+    const ui_hit_t *cancel = s_op_hit(&e, 3003, UI_GROUP_OP_MUTE_CANCEL);
+    if (cancel)
+        tu_click(cancel);
+    tu_frame(&e);
+    CHECK_INT(fx_count(e.model, USCHAT_ID_GROUP_MUTE_REQ), 0);
+    CHECK(s_op_hit(&e, 3003, UI_GROUP_OP_REMOVE) != NULL, "the row back after Cancel");
+    tu_env_free(&e);
+
+    /* muted by the owner without an end: said without a time */
+    e = tu_env_new(1000, 680, s_group_model(0));
+    fx_group_push(
+        e.model, GID,
+        json_pack("[o]", fx_gevent(GID, 10, 2002, tu_ago(0),
+                                   json_pack("{sssIsI}", "op", "mute", "member", (json_int_t)FX_ME,
+                                             "until", (json_int_t)APP_GROUP_MUTE_FOREVER))));
+    tu_frame(&e);
+    const app_thread_t *t = app_model_view(e.model).open;
+    CHECK_STR(t->msgs[t->nmsgs - 1].content, "Bob muted you until further notice");
+    CHECK_STR(app_model_group_locked(e.model, t->group), "You are muted.");
+    tu_env_free(&e);
+}
+
+/* The owner's switch "Members may invite" sends 1073 and shows the group's state; an admin
+ * has no such switch, and a member is not offered invites while it is off. */
+static void test_policy(void)
+{
+    env_t e = tu_env_new(1000, 680, s_group_model(2));
+    s_open_info(&e, 5, 2);
+    const ui_hit_t *sw = s_op_hit(&e, 0, UI_GROUP_OP_INVITE_POLICY);
+    CHECK(sw != NULL, "the owner's switch");
+    SDL_Rect pill = sw ? (SDL_Rect){sw->rect.x, sw->rect.y + 5, 36, 20} : (SDL_Rect){0, 0, 1, 1};
+    CHECK(tu_count(&e, pill, UI_C_ACCENT, 8) > 100, "drawn on (members may invite)");
+    if (sw)
+        tu_click(sw);
+    tu_frame(&e);
+    json_t *req = fx_take(e.model, USCHAT_ID_GROUP_INVITE_POLICY_REQ);
+    CHECK(req != NULL, "1073 sent");
+    CHECK(req && json_is_false(json_object_get(req, "on")), "to turn it off");
+    json_decref(req);
+    /* the server's event: off */
+    fx_group_push(e.model, GID,
+                  json_pack("[o]", fx_gevent(GID, 10, FX_ME, tu_ago(0),
+                                             json_pack("{sssb}", "op", "invite_policy", "on", 0))));
+    s_members(&e, 5, 2);
+    CHECK(!app_model_group(e.model, GID)->members_invite, "the group says so");
+    CHECK(s_op_hit(&e, 0, UI_GROUP_OP_MUTE_ALL) != NULL, "the page as it was");
+    CHECK_INT(tu_count(&e, pill, UI_C_ACCENT, 8), 0);
+    s_save(&e, "group_policy");
+    sw = s_op_hit(&e, 0, UI_GROUP_OP_INVITE_POLICY);
+    if (sw)
+        tu_click(sw);
+    tu_frame(&e);
+    req = fx_take(e.model, USCHAT_ID_GROUP_INVITE_POLICY_REQ);
+    CHECK(req && json_is_true(json_object_get(req, "on")), "1073 to turn it on again");
+    json_decref(req);
+    tu_env_free(&e);
+
+    /* an admin: no switch; a member, with the policy off: no invites */
+    e = tu_env_new(1000, 680, s_group_model(1));
+    s_open_info(&e, 5, 1);
+    CHECK(s_op_hit(&e, 0, UI_GROUP_OP_MUTE_ALL) != NULL, "an admin mutes all");
+    CHECK(s_op_hit(&e, 0, UI_GROUP_OP_INVITE_POLICY) == NULL, "but has no invite switch");
+    tu_env_free(&e);
+    e = tu_env_new(1000, 680, s_group_model(0));
+    fx_group_push(e.model, GID,
+                  json_pack("[o]", fx_gevent(GID, 10, 2002, tu_ago(0),
+                                             json_pack("{sssb}", "op", "invite_policy", "on", 0))));
+    s_open_info(&e, 5, 0);
+    CHECK(tu_find_hit(&e, UI_ACT_GROUP_OP, -1) != NULL, "a member's page");
+    const ui_hit_t *hits;
+    size_t n = ui_app_hits(e.ui, &hits);
+    for (size_t i = 0; i < n; i++)
+        CHECK(!(hits[i].action == UI_ACT_GROUP_OP &&
+                ((intptr_t)hits[i].ptr == UI_GROUP_OP_INVITE ||
+                 (intptr_t)hits[i].ptr == UI_GROUP_OP_INVITE_POLICY)),
+              "no invite while only admins may");
+    tu_env_free(&e);
+}
+
 /* Removed: the conversation stays readable, the box says so instead of taking text. */
 static void test_removed(void)
 {
@@ -234,10 +485,10 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         void (*fn)(void);
-    } cases[] = {{"create", test_create},
-                 {"conversation", test_conversation},
-                 {"info", test_info},
-                 {"removed", test_removed}};
+    } cases[] = {{"create", test_create}, {"conversation", test_conversation},
+                 {"info", test_info},     {"removed", test_removed},
+                 {"scroll", test_scroll}, {"mute", test_mute},
+                 {"policy", test_policy}};
     setenv("SDL_VIDEODRIVER", "dummy", 0);
     setenv("TZ", "UTC", 0);
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0 || TTF_Init() != 0) {

@@ -3,7 +3,7 @@
 # client"): builds uschat-client and uschat-client-bench (release tree), starts a private
 # Xvfb and runs the benchmark on it: launch to drawn login window, idle CPU and wake-ups
 # without the focus, frame times while scrolling 10,000 messages, memory.
-#   tools/uschat bench client [--idle SECONDS] [--launches N] [--step PX] [--messages N]
+#   tools/uschat bench client [--idle SECONDS] [--launches N] [--step PX] [--messages N] [--fps N]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${USCHAT_BUILD_DIR_RELEASE:-$ROOT/build}
