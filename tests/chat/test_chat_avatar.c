@@ -19,6 +19,7 @@
 
 #include "chat_stack.h"
 #include "check.h"
+#include "files_chat_user.h"
 #include "files_client.h"
 #include "uschat/client/proto.h"
 #include "uschat/client/session.h"
@@ -27,21 +28,6 @@
 #define REQ(f) USCHAT_FIELD(UPDATE_PROFILE_REQ, f)
 #define RSP(f) USCHAT_FIELD(UPDATE_PROFILE_RSP, f)
 
-typedef struct {
-    int64_t uid;
-    files_user_t fu;
-    uschat_session_t *s;
-} s_user_t;
-
-static s_user_t s_login(chat_stack_t *st, const char *name, int node)
-{
-    s_user_t u = {.uid = chat_stack_user(st, name)};
-    u.fu.uid = u.uid;
-    chat_stack_token(st, u.uid, u.fu.token, NULL);
-    u.s = chat_stack_login(st, node, u.uid, u.fu.token, NULL);
-    return u;
-}
-
 static const char *s_str(const json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));
@@ -49,8 +35,8 @@ static const char *s_str(const json_t *obj, const char *key)
 }
 
 /* Uploads len random bytes as name/type for u: the file id; *data gets the bytes. */
-static void s_upload(files_svc_t *svc, const s_user_t *u, const char *name, const char *type,
-                     size_t len, unsigned char **data, char id[33])
+static void s_upload(files_svc_t *svc, const files_chat_user_t *u, const char *name,
+                     const char *type, size_t len, unsigned char **data, char id[33])
 {
     *data = files_random(len);
     bool dedup = false;
@@ -58,7 +44,7 @@ static void s_upload(files_svc_t *svc, const s_user_t *u, const char *name, cons
           "upload of %s", name);
 }
 
-static void s_expect_403(files_svc_t *svc, const s_user_t *u, const char *id)
+static void s_expect_403(files_svc_t *svc, const files_chat_user_t *u, const char *id)
 {
     files_rsp_t r = files_download(svc, &u->fu, id, NULL);
     CHECK(r.status == 403, "GET /files/%s as %lld: %ld, want 403 (%s)", id, (long long)u->uid,
@@ -75,7 +61,7 @@ static void s_icon(char *out, size_t cap, const char *id, const unsigned char *d
 }
 
 /* u sets icon (a file id or ""): the answer's error; on success the answer's icon is want. */
-static int s_set(s_user_t *u, const char *icon, const char *want)
+static int s_set(files_chat_user_t *u, const char *icon, const char *want)
 {
     json_t *rsp = NULL;
     int error = chat_stack_request(u->s, USCHAT_ID_UPDATE_PROFILE_REQ,
@@ -105,8 +91,8 @@ static const char *s_icon_in(const json_t *body, const char *key, const char *ui
 static int s_avatar(void)
 {
     chat_stack_t *st = chat_stack_start("avatar", NULL);
-    s_user_t ann = s_login(st, "ann", 0), ben = s_login(st, "ben", 1), cat = s_login(st, "cat", 0),
-             eve = s_login(st, "eve", 1);
+    files_chat_user_t ann = files_chat_login(st, "ann", 0), ben = files_chat_login(st, "ben", 1),
+                      cat = files_chat_login(st, "cat", 0), eve = files_chat_login(st, "eve", 1);
     chat_stack_befriend(ann.s, ann.uid, ben.s, ben.uid);
     chat_stack_befriend(ben.s, ben.uid, cat.s, cat.uid);
     /* Cat shares a group with Ann, and is no friend of hers */
@@ -213,7 +199,7 @@ static int s_avatar(void)
     free(bens);
     free(pic2);
     files_svc_stop(&svc, false);
-    s_user_t *all[] = {&ann, &ben, &cat, &eve};
+    files_chat_user_t *all[] = {&ann, &ben, &cat, &eve};
     for (size_t i = 0; i < 4; i++)
         uschat_session_destroy(&all[i]->s);
     chat_stack_stop(&st);

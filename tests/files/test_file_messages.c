@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "files_chat_user.h"
 #include "files_client.h"
 #include "test_support.h"
 #include "uschat/client/proto.h"
@@ -31,21 +32,6 @@
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5Er"    \
     "kJggg=="
 
-typedef struct {
-    int64_t uid;
-    files_user_t fu;
-    uschat_session_t *s;
-} s_user_t;
-
-static s_user_t s_login(chat_stack_t *st, const char *name, int node)
-{
-    s_user_t u = {.uid = chat_stack_user(st, name)};
-    u.fu.uid = u.uid;
-    chat_stack_token(st, u.uid, u.fu.token, NULL);
-    u.s = chat_stack_login(st, node, u.uid, u.fu.token, NULL);
-    return u;
-}
-
 static long long s_count(chat_stack_t *st, const char *table)
 {
     char sql[96];
@@ -54,8 +40,8 @@ static long long s_count(chat_stack_t *st, const char *table)
 }
 
 /* Uploads len random bytes as name/type for u: the file id; *data gets the bytes. */
-static void s_upload(files_svc_t *svc, const s_user_t *u, const char *name, const char *type,
-                     size_t len, unsigned char **data, char id[33])
+static void s_upload(files_svc_t *svc, const files_chat_user_t *u, const char *name,
+                     const char *type, size_t len, unsigned char **data, char id[33])
 {
     *data = files_random(len);
     bool dedup = false;
@@ -63,7 +49,8 @@ static void s_upload(files_svc_t *svc, const s_user_t *u, const char *name, cons
           "upload of %s", name);
 }
 
-static void s_expect_status(files_svc_t *svc, const s_user_t *u, const char *id, long status)
+static void s_expect_status(files_svc_t *svc, const files_chat_user_t *u, const char *id,
+                            long status)
 {
     files_rsp_t r = files_download(svc, &u->fu, id, NULL);
     CHECK(r.status == status, "GET /files/%s as %lld: %ld, want %ld (%s)", id, (long long)u->uid,
@@ -92,7 +79,7 @@ static void s_expect_file(const uschat_file_meta_t *f, const char *id, const cha
 
 /* Sends one item from u to peer in thread; the answer's error. *msg (may be NULL) gets the
  * stored item of the ack, *ack its body (caller owns). */
-static int s_send(s_user_t *u, int64_t peer, int64_t thread, const uschat_msg_item_t *item,
+static int s_send(files_chat_user_t *u, int64_t peer, int64_t thread, const uschat_msg_item_t *item,
                   json_t **ack)
 {
     return chat_stack_request(u->s, USCHAT_ID_TEXT_CHAT_REQ,
@@ -128,12 +115,13 @@ static int s_message(void)
     chat_pair_t pair;
     chat_pair_start(&pair, "files_message", env);
     chat_stack_t *st = pair.st;
-    s_user_t alice = {.uid = pair.alice, .s = pair.a}, bob = {.uid = pair.bob, .s = pair.b};
+    files_chat_user_t alice = {.uid = pair.alice, .s = pair.a},
+                      bob = {.uid = pair.bob, .s = pair.b};
     alice.fu.uid = alice.uid;
     bob.fu.uid = bob.uid;
     chat_stack_token(st, alice.uid, alice.fu.token, NULL);
     chat_stack_token(st, bob.uid, bob.fu.token, NULL);
-    s_user_t carol = s_login(st, "carol", 0);
+    files_chat_user_t carol = files_chat_login(st, "carol", 0);
     int64_t bob_carol = chat_stack_befriend(bob.s, bob.uid, carol.s, carol.uid);
     files_svc_t svc = {.st = st};
     files_svc_start(&svc);
@@ -279,7 +267,7 @@ static int s_message(void)
 }
 
 /* A group request as u; the answer's error (and *op its parse, may be NULL). */
-static int s_group_op(s_user_t *u, uint16_t id, json_t *body, uschat_group_op_rsp_t *op)
+static int s_group_op(files_chat_user_t *u, uint16_t id, json_t *body, uschat_group_op_rsp_t *op)
 {
     json_t *reply = NULL;
     int error = chat_stack_request(u->s, id, body, &reply);
@@ -290,7 +278,7 @@ static int s_group_op(s_user_t *u, uint16_t id, json_t *body, uschat_group_op_rs
 }
 
 /* Skips u's pushes until a 1079 whose first item is seq of kind; returns that item's body. */
-static json_t *s_group_push(s_user_t *u, int kind, uschat_group_msg_t *msg)
+static json_t *s_group_push(files_chat_user_t *u, int kind, uschat_group_msg_t *msg)
 {
     for (int i = 0; i < 20; i++) {
         json_t *body = chat_stack_wait(u->s, USCHAT_ID_NOTIFY_GROUP_MSG);
@@ -309,8 +297,9 @@ static json_t *s_group_push(s_user_t *u, int kind, uschat_group_msg_t *msg)
 static int s_group_message(void)
 {
     chat_stack_t *st = chat_stack_start("files_group", NULL);
-    s_user_t ann = s_login(st, "ann", 0), ben = s_login(st, "ben", 1), cat = s_login(st, "cat", 0),
-             dan = s_login(st, "dan", 1), eve = s_login(st, "eve", 0);
+    files_chat_user_t ann = files_chat_login(st, "ann", 0), ben = files_chat_login(st, "ben", 1),
+                      cat = files_chat_login(st, "cat", 0), dan = files_chat_login(st, "dan", 1),
+                      eve = files_chat_login(st, "eve", 0);
     chat_stack_befriend(ann.s, ann.uid, ben.s, ben.uid);
     chat_stack_befriend(ann.s, ann.uid, cat.s, cat.uid);
     chat_stack_befriend(ann.s, ann.uid, dan.s, dan.uid);
@@ -393,7 +382,7 @@ static int s_group_message(void)
 
     free(data);
     files_svc_stop(&svc, false);
-    s_user_t *all[] = {&ann, &ben, &cat, &dan, &eve};
+    files_chat_user_t *all[] = {&ann, &ben, &cat, &dan, &eve};
     for (size_t i = 0; i < 5; i++)
         uschat_session_destroy(&all[i]->s);
     chat_stack_stop(&st);
