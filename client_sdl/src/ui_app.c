@@ -414,7 +414,11 @@ static void s_copy(ui_app_t *ui, bool cut)
 {
     size_t from, n = ui->focus ? ui_field_selection(ui->focus, &from) : 0;
     if (n && !ui->focus->password) {
-        char *text = strndup(ui_field_text(ui->focus) + from, n);
+        char *text = malloc(n + 1); /* not strndup: mingw's C library has none */
+        if (text) {
+            memcpy(text, ui_field_text(ui->focus) + from, n);
+            text[n] = '\0';
+        }
         if (text && SDL_SetClipboardText(text) == 0 && cut)
             ui_field_delete_selection(ui->focus);
         free(text);

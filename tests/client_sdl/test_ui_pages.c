@@ -198,6 +198,12 @@ void test_select(void)
 void test_emoji(void)
 {
     env_t e = tu_env_new(1000, 680, tu_main_model());
+#ifdef _WIN32
+    /* the Windows build's FreeType reads no PNG, and Noto Color Emoji's glyphs are PNGs */
+    fprintf(stderr, "no PNG glyphs in the Windows build's FreeType: skipped\n");
+    tu_env_free(&e);
+    exit(77);
+#endif
     if (access("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf", R_OK) != 0) {
         fprintf(stderr, "no colour emoji font (fonts-noto-color-emoji): skipped\n");
         tu_env_free(&e);

@@ -17,10 +17,12 @@ VAR=${USCHAT_VAR_DIR:-$ROOT/var}
 OUT=$ROOT/var/win-e2e
 DISPLAY_NUM=${USCHAT_WIN_DISPLAY:-141}
 LINUX_CLIENT=${USCHAT_BUILD_DIR_RELEASE:-$ROOT/build}/client_sdl/uschat-client
-# one text per run: the stack (and its database) may have seen earlier runs
+# one text per run: the stack (and its database) may have seen earlier runs. The Windows side
+# types ASCII: xdotool types a CJK character by remapping a spare key, which wine sometimes
+# reads too late and drops (the Linux side's CJK text shows it drawn in the Windows client).
 RUN_ID=$(date +%H%M%S)
 MSG_LINUX="Hello from Linux, 你好 #$RUN_ID"
-MSG_WIN="Hello from Windows, 收到了 #$RUN_ID"
+MSG_WIN="Hello from Windows, got it #$RUN_ID"
 WAIT=${USCHAT_WIN_E2E_WAIT:-60}
 
 say() { printf 'win e2e: %s\n' "$*" >&2; }
@@ -112,8 +114,8 @@ thread=$(sql "SELECT thread_id FROM private_chat WHERE (user1_id=$uid_l AND user
 sleep 3
 NAME=logged_in shot -root
 
-# Open the conversation (first row of the chat list) and write.
-CHAT_ROW_X=${USCHAT_WIN_ROW_X:-150} CHAT_ROW_Y=${USCHAT_WIN_ROW_Y:-150}
+# Open the conversation (first row of the chat list, below the filter box) and write.
+CHAT_ROW_X=${USCHAT_WIN_ROW_X:-150} CHAT_ROW_Y=${USCHAT_WIN_ROW_Y:-192}
 send() { # WINDOW TEXT
     xdotool windowfocus --sync "$1"
     xdotool mousemove --window "$1" "$CHAT_ROW_X" "$CHAT_ROW_Y" click 1

@@ -2,10 +2,11 @@
 # tools/win/win.sh (run as `tools/uschat win ...`): the Windows build of the desktop client,
 # cross-compiled on Debian with mingw-w64 and tested under wine64.
 #
-#   tools/uschat win deps    install mingw-w64 and wine, add a deb-src line for bookworm, fetch
-#                            the Debian source packages of the client's libraries (libsdl2,
-#                            libsdl2-ttf, freetype, jansson, curl, msgpack-c) and cross-build
-#                            them once into a cache keyed by their versions
+#   tools/uschat win packages   the Debian packages below and a deb-src line for bookworm
+#   tools/uschat win deps    packages + fetch the Debian source packages of the client's
+#                            libraries (libsdl2, libsdl2-ttf, libsdl2-image, freetype, jansson,
+#                            curl, msgpack-c) and cross-build them once into a cache keyed by
+#                            their versions
 #   tools/uschat win build   deps + uschat-client.exe and the unit tests (.exe) in build-win/
 #   tools/uschat win test [ctest args]   build + the client library's and model's unit tests
 #                            (and the UI tests, dummy video driver) under wine
@@ -25,12 +26,12 @@ BUILD=${USCHAT_BUILD_DIR_WIN:-$ROOT/build-win}
 JOBS=${USCHAT_JOBS:-2}
 TOOLCHAIN=$ROOT/tools/win/mingw-w64-x86_64.cmake
 HOST=x86_64-w64-mingw32
-# The Debian source packages, in build order (freetype before libsdl2-ttf).
-SOURCES=(freetype libsdl2 libsdl2-ttf jansson msgpack-c curl)
+# The Debian source packages of the client's libraries.
+SOURCES=(freetype libsdl2 libsdl2-ttf libsdl2-image jansson msgpack-c curl)
 PACKAGES=(mingw-w64 wine wine64 dpkg-dev cmake ninja-build pkg-config xvfb zip xdotool x11-apps netpbm
     fonts-wqy-microhei)
 # Bump when a recipe below changes: the cache key includes it.
-RECIPE=1
+RECIPE=2
 FONT=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 say() { printf 'uschat win: %s\n' "$*" >&2; }
@@ -106,9 +107,12 @@ s_cmake() {
     cmake --install "$b" >>"$b.log" 2>&1 || die "installing $src failed, see $b.log"
 }
 
-# What each library is built with: only what the client uses. FreeType without zlib, bzip2,
-# PNG, Brotli and HarfBuzz (the client's fonts are plain TrueType collections); libcurl with
-# HTTP only and Schannel (Windows' own TLS) instead of OpenSSL.
+# What each library is built with: only what the client uses, shared, no programs, tests or
+# docs. FreeType without zlib, bzip2, PNG, Brotli and HarfBuzz (the client's fonts are plain
+# TrueType collections); SDL2 with video, render and events only (no audio, joystick,
+# haptic, sensors, Vulkan, GLES); SDL2_image with its built-in decoders only (stb_image for
+# PNG and JPEG, its own GIF and BMP; WebP would need libwebp); libcurl with HTTP only and
+# Schannel (Windows' own TLS) instead of OpenSSL, and no CA bundle lookup.
 s_build_one() {
     case $1 in
         freetype)
@@ -116,10 +120,22 @@ s_build_one() {
                 -DFT_DISABLE_HARFBUZZ=ON -DFT_DISABLE_BROTLI=ON
             ;;
         libsdl2)
-            s_cmake libsdl2 -DSDL_SHARED=ON -DSDL_STATIC=OFF -DSDL_TEST=OFF -DSDL2_DISABLE_SDL2MAIN=OFF
+            s_cmake libsdl2 -DSDL_SHARED=ON -DSDL_STATIC=OFF -DSDL_TEST=OFF -DSDL2_DISABLE_SDL2MAIN=OFF \
+                -DSDL_AUDIO=OFF -DSDL_JOYSTICK=OFF -DSDL_HAPTIC=OFF -DSDL_HIDAPI=OFF -DSDL_SENSOR=OFF \
+                -DSDL_POWER=OFF -DSDL_VULKAN=OFF -DSDL_OPENGLES=OFF -DSDL_DISKAUDIO=OFF \
+                -DSDL_DUMMYAUDIO=OFF -DSDL_WASAPI=OFF -DSDL_XINPUT=OFF -DSDL_CCACHE=OFF
             ;;
         libsdl2-ttf)
             s_cmake libsdl2-ttf -DSDL2TTF_HARFBUZZ=OFF -DSDL2TTF_VENDORED=OFF -DSDL2TTF_SAMPLES=OFF
+            ;;
+        libsdl2-image)
+            s_cmake libsdl2-image -DSDL2IMAGE_VENDORED=OFF -DSDL2IMAGE_BACKEND_STB=ON \
+                -DSDL2IMAGE_DEPS_SHARED=OFF -DSDL2IMAGE_SAMPLES=OFF -DSDL2IMAGE_TESTS=OFF \
+                -DSDL2IMAGE_PNG=ON -DSDL2IMAGE_JPG=ON -DSDL2IMAGE_GIF=ON -DSDL2IMAGE_BMP=ON \
+                -DSDL2IMAGE_AVIF=OFF -DSDL2IMAGE_JXL=OFF -DSDL2IMAGE_TIF=OFF -DSDL2IMAGE_WEBP=OFF \
+                -DSDL2IMAGE_LBM=OFF -DSDL2IMAGE_PCX=OFF -DSDL2IMAGE_PNM=OFF -DSDL2IMAGE_QOI=OFF \
+                -DSDL2IMAGE_SVG=OFF -DSDL2IMAGE_TGA=OFF -DSDL2IMAGE_XCF=OFF -DSDL2IMAGE_XPM=OFF \
+                -DSDL2IMAGE_XV=OFF -DSDL2IMAGE_JPG_SAVE=OFF
             ;;
         jansson)
             s_cmake jansson -DJANSSON_BUILD_SHARED_LIBS=ON -DJANSSON_BUILD_DOCS=OFF \
@@ -132,18 +148,33 @@ s_build_one() {
         curl)
             s_cmake curl -DCURL_USE_SCHANNEL=ON -DCURL_USE_OPENSSL=OFF -DHTTP_ONLY=ON \
                 -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DCURL_ZLIB=OFF -DUSE_LIBIDN2=OFF \
-                -DCURL_USE_LIBSSH2=OFF -DCURL_DISABLE_LDAP=ON -DENABLE_MANUAL=OFF \
-                -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DUSE_NGHTTP2=OFF
+                -DCURL_USE_LIBSSH2=OFF -DCURL_USE_LIBPSL=OFF -DCURL_DISABLE_LDAP=ON \
+                -DENABLE_MANUAL=OFF -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DUSE_NGHTTP2=OFF \
+                -DPICKY_COMPILER=OFF -DCURL_CA_BUNDLE=none -DCURL_CA_PATH=none \
+                -DENABLE_UNIX_SOCKETS=OFF
             ;;
     esac
+}
+
+# Fetches and builds the libraries of one chain, in order, each once (a marker in the prefix).
+s_chain() {
+    local src ver t
+    for src in "$@"; do
+        ver=$(awk -v s="$src" -F_ '$1 == s { print $2 }' <<<"$VERSIONS")
+        [[ -f $PREFIX/.built-$src ]] && continue
+        t=$SECONDS
+        s_build_one "$src"
+        touch "$PREFIX/.built-$src"
+        say "$src $ver: $((SECONDS - t)) s"
+    done
 }
 
 cmd_deps() {
     s_apt_packages
     s_deb_src
-    local versions key src ver start=$SECONDS
-    versions=$(s_versions)
-    key=$( (echo "recipe $RECIPE"; echo "$versions"; x86_64-w64-mingw32-gcc-posix -dumpversion) |
+    local key start=$SECONDS pids=() p rc=0 src ver
+    VERSIONS=$(s_versions)
+    key=$( (echo "recipe $RECIPE"; echo "$VERSIONS"; x86_64-w64-mingw32-gcc-posix -dumpversion) |
         sha256sum | cut -c1-12)
     PREFIX=$DEPS_DIR/$key
     export USCHAT_WIN_DEPS=$PREFIX
@@ -153,19 +184,20 @@ cmd_deps() {
         return 0
     fi
     say "cross-building the client's libraries into $PREFIX"
-    while read -r line; do
-        src=${line%%_*}
-        ver=${line#*_}
-        if [[ -f $PREFIX/.built-$src ]]; then
-            continue
-        fi
-        s_fetch "$src" "$ver"
-        local t=$SECONDS
-        s_build_one "$src"
-        touch "$PREFIX/.built-$src"
-        say "$src $ver: $((SECONDS - t)) s"
-    done <<<"$versions"
-    echo "$versions" >"$PREFIX/VERSIONS"
+    while IFS=_ read -r src ver; do s_fetch "$src" "$ver"; done <<<"$VERSIONS"
+    # Three independent chains side by side: most of each library's time is its configure
+    # step, one compiler process at a time, so two cores take two or three of them at once.
+    # SDL2_ttf needs FreeType and SDL2, so it comes last.
+    s_chain libsdl2 libsdl2-image &
+    pids+=($!)
+    s_chain curl &
+    pids+=($!)
+    s_chain freetype jansson msgpack-c &
+    pids+=($!)
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+    ((rc == 0)) || die "a library failed to build (logs in $DEPS_DIR/build/)"
+    s_chain libsdl2-ttf
+    echo "$VERSIONS" >"$PREFIX/VERSIONS"
     touch "$PREFIX/.complete"
     rm -rf "$DEPS_DIR/build"
     say "libraries ready in $((SECONDS - start)) s"
@@ -244,6 +276,10 @@ cmd_zip() {
 cmd=${1:-help}
 shift || true
 case $cmd in
+    packages)
+        s_apt_packages
+        s_deb_src
+        ;;
     deps) cmd_deps ;;
     build) cmd_build ;;
     test) cmd_test "$@" ;;
