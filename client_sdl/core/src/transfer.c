@@ -341,6 +341,7 @@ static void *s_main(void *arg)
         srv.uid = t->uid;
         s_copy_str(srv.token, sizeof srv.token, t->token);
         uint64_t gen = t->server_gen;
+        job->busy = true;
         job->info.state = USCHAT_XFER_RUNNING;
         job->info.error = 0;
         pthread_mutex_unlock(&t->mu);
@@ -372,6 +373,13 @@ static void *s_main(void *arg)
             xfer_save(t, job);
         s_notify(t, job);
         pthread_mutex_lock(&t->mu);
+        /* the state it reached may have been seen and forgotten meanwhile (the save above
+         * may have written its file again) */
+        job->busy = false;
+        if (job->forgotten) {
+            s_unsave(t, job->info.id);
+            s_job_free(job);
+        }
     }
     pthread_mutex_unlock(&t->mu);
     return NULL;
@@ -658,6 +666,7 @@ int uschat_transfer_forget(uschat_transfer_t *t, int64_t id)
     while (*pp && (*pp)->info.id != id)
         pp = &(*pp)->next;
     int rc = 0;
+    bool thread_frees = false;
     s_job_t *job = *pp;
     if (!job) {
         rc = -ENOENT;
@@ -666,11 +675,13 @@ int uschat_transfer_forget(uschat_transfer_t *t, int64_t id)
         rc = -EINVAL;
     } else {
         *pp = job->next;
+        job->forgotten = thread_frees = job->busy; /* the thread still holds it */
     }
     pthread_mutex_unlock(&t->mu);
     if (rc == 0) {
         s_unsave(t, id);
-        s_job_free(job);
+        if (!thread_frees)
+            s_job_free(job);
     }
     return rc;
 }

@@ -24,6 +24,8 @@ typedef struct s_job {
     bool quit;          /* the module is stopping: the try stops, nothing changes */
     int64_t not_before; /* WAITING: monotonic ms of the next try */
     int backoff_ms;
+    bool busy;      /* the thread works on it (under mu): forget leaves the free to the thread */
+    bool forgotten; /* forgotten while busy: off the list, freed by the thread when done */
 } s_job_t;
 
 struct uschat_transfer {
