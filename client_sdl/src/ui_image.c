@@ -2,9 +2,9 @@
  *
  * SDL2_image trusts the sizes a file states: a 60-byte PNG that claims 65535x65535 makes it
  * try to allocate 16 GiB. So the header is read here first (PNG IHDR, JPEG SOFn, GIF logical
- * screen, WebP VP8/VP8L/VP8X) and the decode happens only within the caller's limits; only
- * those four containers reach SDL2_image at all (no BMP, TGA, XPM, SVG ... from the network).
- * Runs on whichever thread calls it (the UI thread; the fuzz target).
+ * screen and first image descriptor, WebP VP8/VP8L/VP8X) and the decode happens only within the
+ * caller's limits; only those four containers reach SDL2_image at all (no BMP, TGA, XPM, SVG ...
+ * from the network). Runs on whichever thread calls it (the UI thread; the fuzz target).
  */
 #include "ui_image.h"
 
@@ -76,6 +76,31 @@ static int s_probe_jpeg(const unsigned char *d, size_t len, int *w, int *h)
     return -EINVAL;
 }
 
+/* A GIF's size is its logical screen's, but SDL2_image makes the first image as large as that
+ * image's own descriptor says, which may be far larger: the blocks are walked to the first
+ * image descriptor (extensions skipped), and the larger of the two sizes is the picture's. */
+static int s_probe_gif(const unsigned char *d, size_t len, int *w, int *h)
+{
+    if (len < 13)
+        return -EINVAL;
+    int sw = (int)s_le16(d + 6), sh = (int)s_le16(d + 8);
+    size_t i = 13;
+    if (d[10] & 0x80) /* a global colour table */
+        i += (size_t)3 << ((d[10] & 7) + 1);
+    while (i < len && d[i] == 0x21) { /* an extension: its label, then sub-blocks to a 0 */
+        i += 2;
+        while (i < len && d[i] != 0)
+            i += 1 + (size_t)d[i];
+        i++;
+    }
+    if (i + 10 > len || d[i] != 0x2C) /* no image descriptor (a trailer, junk, cut) */
+        return -EINVAL;
+    int fw = (int)s_le16(d + i + 5), fh = (int)s_le16(d + i + 7);
+    *w = fw > sw ? fw : sw;
+    *h = fh > sh ? fh : sh;
+    return 0;
+}
+
 static int s_probe_webp(const unsigned char *d, size_t len, int *w, int *h)
 {
     /* the RIFF length must fit the bytes: SDL2_image 2.6 leaks on a cut file */
@@ -128,10 +153,8 @@ int ui_image_probe(const void *data, size_t len, ui_image_type_t *type, int *w, 
         t = UI_IMAGE_JPEG;
         rc = s_probe_jpeg(d, len, w, h);
     } else if (len >= 10 && (memcmp(d, "GIF87a", 6) == 0 || memcmp(d, "GIF89a", 6) == 0)) {
-        *w = (int)s_le16(d + 6);
-        *h = (int)s_le16(d + 8);
         t = UI_IMAGE_GIF;
-        rc = 0;
+        rc = s_probe_gif(d, len, w, h);
     } else if (len >= 16 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0) {
         t = UI_IMAGE_WEBP;
         rc = s_probe_webp(d, len, w, h);
@@ -157,6 +180,13 @@ SDL_Surface *ui_image_decode(const void *data, size_t len, int max_w, int max_h,
     }
     if (w > max_w || h > max_h || (int64_t)w * h > UI_IMAGE_MAX_PIXELS) {
         *err = -E2BIG;
+        return NULL;
+    }
+    /* SDL2_image 2.6's GIF reader frees a wild pointer on a malformed file
+     * (tests/fuzz/corpus/client_images/gif-bad-free): a GIF is never decoded, it shows as a
+     * file */
+    if (type == UI_IMAGE_GIF) {
+        *err = -ENOTSUP;
         return NULL;
     }
 #ifdef USCHAT_HAVE_SDL_IMAGE

@@ -218,11 +218,25 @@ static int s_flow(void)
     CHECK_INT(id, 1);
     uschat_xfer_info_t i = s_wait_state(t, id, USCHAT_XFER_PAUSED);
     CHECK(i.done < len, "paused at %llu of %zu", (unsigned long long)i.done, len);
-    /* HEAD waits until the service has wound up the PATCH the pause cut */
-    CHECK(files_offset(&w.svc, &w.alice, i.file_id) >= (int64_t)CHUNK, "offset after pause");
+    /* HEAD waits until the service has wound up the PATCH the pause cut; it holds what came
+     * before the cut (how much of what the client wrote got there is the kernel's business),
+     * never more than the client sent */
+    int64_t held = files_offset(&w.svc, &w.alice, i.file_id);
+    CHECK(held >= 0 && (uint64_t)held <= i.done, "offset %lld after a pause at %llu",
+          (long long)held, (unsigned long long)i.done);
+    /* what the client wrote before the cut may still be on its way into a busy service; then
+     * nothing more comes: the flow stops within a few seconds and stays stopped */
     uint64_t in_at_pause = s_bytes_in(&w);
-    usleep(300 * 1000);
-    CHECK(s_bytes_in(&w) == in_at_pause, "bytes arrived while paused");
+    int still = 0;
+    for (int tries = 0; tries < 30 && still < 2; tries++) {
+        usleep(300 * 1000);
+        uint64_t now = s_bytes_in(&w);
+        still = now == in_at_pause ? still + 1 : 0;
+        in_at_pause = now;
+    }
+    CHECK(still == 2, "bytes still arrive 9 s after the pause");
+    CHECK_INT(uschat_transfer_get(t, id, &i), 0);
+    CHECK_INT(i.state, USCHAT_XFER_PAUSED);
     CHECK_INT(uschat_transfer_resume(t, id), 0);
     i = s_wait_state(t, id, USCHAT_XFER_DONE);
     CHECK_INT(i.done, (long long)len);
