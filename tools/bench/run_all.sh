@@ -2,7 +2,7 @@
 # tools/bench/run_all.sh: every UsChat benchmark in one bounded run, on a stack of its own.
 #
 #   tools/bench/run_all.sh [--commit REV] [--wait-quiet S] [--quick] [--out DIR] [--budget S]
-#                          [--no-plot] [--keep]
+#                          [--soak S] [--no-plot] [--keep]
 #   tools/uschat bench all [same options]
 #
 # Starts a private local stack with `tools/uschat up` (USCHAT_VAR_DIR=var/bench-PID, free
@@ -20,6 +20,12 @@
 #                      per message), the same flat-out and fixed-rate runs; then the nodes
 #                      go back to the default and chat-max-same runs once more, so the ratio
 #                      default : batch=1 comes from one run with a check of the drift
+#   chat-stages-cross-2000 / -5000   cross node at 2,000 and 5,000 messages/s, 20 s each, the
+#                      nodes restarted with chat/stage_report_s = 5: where a message waits,
+#                      stage by stage (tools/bench/stages.sh: NAME.stages.md)
+#   chat-soak-cross    with --soak S: cross node for S seconds at half of chat-max-cross's
+#                      acked/s, the ack and delivery p99 of every 10 s in its timeline (does the
+#                      latency drift?) and its stage breakdown
 #   broker             uschat-bench-broker (the broker hop against a CZMQ zproxy)
 # Results: bench-results/<UTC date and time>/ (or --out): the JSON files, meta.json (date,
 # commit, load average at the start, machine, build), summary.md (the figures as tables, also
@@ -31,7 +37,10 @@
 # --wait-quiet S: on a shared machine, first wait up to S seconds for the 1-minute load
 # average to fall below 0.5 (the load average at the start is taken after that wait).
 # --quick: short steps and fewer users (a check of the driver, not figures to publish).
-# --budget S: the benchmarks stop starting new runs after S seconds (default 540).
+# --budget S: the benchmarks stop starting new runs after S seconds (default 600); the soak
+# is not counted in it.
+# --soak S: the long run at half capacity, S seconds (default 0: none; 600 for the published
+# figures).
 # Everything started is stopped at exit (tools/uschat down on the private var folder); --keep
 # leaves that folder (logs, database) for a look.
 set -euo pipefail
@@ -39,7 +48,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 cd "$ROOT"
 
-QUICK=0 PLOT=1 KEEP=0 BUDGET=540 OUT="" REV="" WAIT_QUIET=0
+QUICK=0 PLOT=1 KEEP=0 BUDGET=600 OUT="" REV="" WAIT_QUIET=0 SOAK_S=0
 while (($#)); do
     case $1 in
         --commit) REV=$2; shift 2 ;;
@@ -47,6 +56,7 @@ while (($#)); do
         --quick) QUICK=1; shift ;;
         --out) OUT=$2; shift 2 ;;
         --budget) BUDGET=$2; shift 2 ;;
+        --soak) SOAK_S=$2; shift 2 ;;
         --no-plot) PLOT=0; shift ;;
         --keep) KEEP=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -72,10 +82,10 @@ mkdir -p "$OUT/logs"
 OUT=$(cd "$OUT" && pwd)
 
 if ((QUICK)); then
-    USERS=2000 HOLD_S=5 LOGIN_S=3 STEP_S=2 MAX_S=3 PAIRS_USERS=2000 BROKER_RUNS=1
+    USERS=2000 HOLD_S=5 LOGIN_S=3 STEP_S=2 MAX_S=3 PAIRS_USERS=2000 BROKER_RUNS=1 STAGES_S=3
     RATES=500,2000,4000,8000
 else
-    USERS=20000 HOLD_S=25 LOGIN_S=8 STEP_S=8 MAX_S=10 PAIRS_USERS=2000 BROKER_RUNS=3
+    USERS=20000 HOLD_S=25 LOGIN_S=8 STEP_S=8 MAX_S=10 PAIRS_USERS=2000 BROKER_RUNS=3 STAGES_S=20
     RATES=500,1000,2000,3000,4000,4500,5000,5500,6000,7000,8000,10000
 fi
 FIXED_RATE=1000 # the fixed-rate chat run of both commit settings (messages/s)
@@ -223,6 +233,34 @@ bench chat-batch1-rate-same $((MAX_S + 90)) chat -n "$PAIRS_USERS" -r "$FIXED_RA
 say "restarting the chat nodes with the default commit batching"
 restart_chat_nodes
 bench chat-max-same-again $((MAX_S + 90)) chat -n "$PAIRS_USERS" -r 0 --window 8 -d "$MAX_S"
+
+# stage_run NAME RATE SECONDS: a cross-node run at RATE whose nodes' stage lines (the lines
+# they logged meanwhile) go to NAME.stages.log and, as a table, NAME.stages.md.
+stage_run() {
+    local name=$1 rate=$2 secs=$3 n l1 l2
+    l1=$(wc -l <"$USCHAT_VAR_DIR/log/chat-node1.log")
+    l2=$(wc -l <"$USCHAT_VAR_DIR/log/chat-node2.log")
+    bench "$name" $((secs + 90)) chat -n "$PAIRS_USERS" -r "$rate" -d "$secs" --cross-node
+    sleep 6 # the nodes' next report line covers the end of the run
+    {
+        tail -n +$((l1 + 1)) "$USCHAT_VAR_DIR/log/chat-node1.log"
+        tail -n +$((l2 + 1)) "$USCHAT_VAR_DIR/log/chat-node2.log"
+    } | grep ' stages, us ' >"$OUT/$name.stages.log" || true
+    "$ROOT/tools/bench/stages.sh" "$OUT/$name.stages.log" >"$OUT/$name.stages.md"
+}
+say "restarting the chat nodes with chat/stage_report_s = 5"
+restart_chat_nodes USCHAT_CHAT_STAGE_REPORT_S=5
+stage_run chat-stages-cross-2000 2000 "$STAGES_S"
+stage_run chat-stages-cross-5000 5000 "$STAGES_S"
+if ((SOAK_S > 0)); then
+    soak_rate=$(jq -r '.metrics.acked_per_s / 2 / 100 | floor * 100' "$OUT/chat-max-cross.json" 2>/dev/null || echo 0)
+    ((soak_rate > 0)) || soak_rate=2000
+    say "soak: ${SOAK_S} s cross node at $soak_rate messages/s (half of chat-max-cross)"
+    # not counted in the budget: neither skipped for it nor making the broker run skipped
+    soak_t0=$SECONDS budget_saved=$BUDGET BUDGET=$((1 << 30))
+    stage_run chat-soak-cross "$soak_rate" "$SOAK_S"
+    BUDGET=$budget_saved START=$((START + SECONDS - soak_t0))
+fi
 
 bench broker 150 broker -d 60 -- --runs "$BROKER_RUNS"
 BENCH_S=$((SECONDS - START))

@@ -115,6 +115,29 @@ for kind in same cross; do
         (.cpu_per_op.total_us // 0)] | map(tostring) | join(" "))' >"$DIR/chat-sweep-$kind.dat"
 done
 
+for name in chat-stages-cross-2000 chat-stages-cross-5000 chat-soak-cross; do
+    if [[ ! -s $DIR/$name.stages.md ]] || ! have "$name"; then continue; fi
+    echo
+    q "$name" "$JQ_DEFS"'"## Where a message waits: cross node at \(.metrics.rate_target | n0) messages/s for \(.config.duration_s) s (stage by stage, both nodes)"'
+    echo
+    q "$name" "$JQ_DEFS"'"Acked \(.metrics.acked_per_s | n0)/s; ack p50 / p99 \(.latency_us.ack.p50 | ms) / \(.latency_us.ack.p99 | ms) ms, delivery p99 \(.latency_us.delivery.p99 | ms) ms; CPU per message \(.cpu_per_op.server_us | n0) / \(.cpu_per_op.total_us | n0) us; other work \(other) % of a core; seq gaps \(.metrics.seq_gaps | n0), acks missing \(.metrics.acks_missing | n0), deliveries missing \(.metrics.deliveries_missing | n0).\n"'
+    cat "$DIR/$name.stages.md"
+done
+
+if have chat-soak-cross; then
+    echo
+    echo "## Does the latency drift? chat-soak-cross minute by minute (10-second windows)"
+    echo
+    echo "| minute | acked/s | ack p50 (ms, median of its windows) | ack p99 (ms, highest window) | delivery p99 (ms, highest window) |"
+    echo "|---|---|---|---|---|"
+    q chat-soak-cross '.timeline as $t
+      | def med: sort | if length == 0 then null else .[(length / 2 | floor)] end;
+        def r1: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
+      [range(0; ($t.window_end_s // []) | length)] | group_by(($t.window_end_s[.] - 1) / 60 | floor)[]
+      | . as $w | (($t.window_end_s[$w[0]] - 1) / 60 | floor) as $m
+      | "| \($m + 1) | \([$t.acked_per_s[$m * 60:($m + 1) * 60][]] | add / length | round) | \([$w[] | $t.window_ack_p50_ms[.]] | med | r1) | \([$w[] | $t.window_ack_p99_ms[.]] | max | r1) | \([$w[] | $t.window_delivery_p99_ms[.]] | max | r1) |"'
+fi
+
 if have broker; then
     echo
     echo "## Broker hop (uschat-bench-broker: the broker against a CZMQ zproxy, medians of the rounds)"

@@ -26,6 +26,14 @@ SERVERS_MYSQL_USER=${SERVERS_MYSQL_USER:-uschat}
 # The address Redis and MariaDB bind: loopback, or (tests in a network namespace of their own)
 # another, with the MySQL user allowed from any host then.
 SERVERS_BIND=${SERVERS_BIND:-127.0.0.1}
+# MariaDB's InnoDB buffer pool and redo log. With 64 MiB and 8 MiB the pages every commit
+# touches (the last leaf of each active thread's indexes: about 50 MiB for 1,000 threads) did
+# not fit and the redo log forced a checkpoint every second or so: after a few minutes of
+# load 28 page writes per byte of redo, 100k pages read back, and commits waiting on both
+# (BENCHMARKS.md, "The database's memory"). 256 MiB each: the pool is memory only as pages are
+# used, the redo log is disk.
+SERVERS_MARIADB_BUFFER_POOL=${USCHAT_MARIADB_BUFFER_POOL:-256M}
+SERVERS_MARIADB_LOG_FILE=${USCHAT_MARIADB_LOG_FILE:-256M}
 
 servers__say() { printf 'servers: %s\n' "$*" >&2; }
 
@@ -200,8 +208,9 @@ servers_start_mariadb() {
             --datadir="$dir/data" --socket="$dir/mysqld.sock" --port="$port" \
             --bind-address="$SERVERS_BIND" --user=root --pid-file="$dir/mysqld.pid" \
             --log-error="$dir/mariadb.log" --skip-name-resolve --character-set-server=utf8mb4 \
-            --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=64M \
-            --innodb-log-file-size=8M --skip-log-bin
+            --collation-server=utf8mb4_unicode_ci \
+            --innodb-buffer-pool-size="$SERVERS_MARIADB_BUFFER_POOL" \
+            --innodb-log-file-size="$SERVERS_MARIADB_LOG_FILE" --skip-log-bin
         servers__wait "$dir" mariadb "$dir/mariadb.log" mariadb-admin --no-defaults \
             --host=localhost --protocol=socket --socket="$dir/mysqld.sock" --user=root ping || return 1
     fi

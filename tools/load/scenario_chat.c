@@ -29,6 +29,7 @@
 #define STEP_PAUSE_US      1000000 /* between sweep steps: lanes and queues empty out */
 #define SWEEP_KEEP_UP      0.9     /* acked/offered below this: saturated */
 #define SWEEP_P99_LIMIT_US 2000000
+#define WINDOW_S           10 /* the timeline's latency percentiles: one per this many seconds */
 
 typedef struct {
     load_opts_t *o;
@@ -45,6 +46,7 @@ typedef struct {
     uint64_t acked_in_window, delivered_in_window;
     int measuring; /* 1 while the schedule runs (acks counted in the window) */
     hist_t ack_us, delivery_us;
+    hist_t win_ack_us, win_delivery_us; /* since the last WINDOW_S line: drift over a long run */
     err_table_t errors;
     engine_t *engine;
 } chat_t;
@@ -96,6 +98,7 @@ static void s_on_ack(chat_t *ch, lconn_t *c, const json_t *body, int64_t now)
             if (ch->measuring)
                 ch->acked_in_window++;
             hist_record(&ch->ack_us, now - sched);
+            hist_record(&ch->win_ack_us, now - sched);
             if (!ch->o->bidir) {
                 if (c->last_seq && m.seq != c->last_seq + 1)
                     ch->seq_gaps++;
@@ -134,6 +137,7 @@ static void s_on_message(engine_t *e, lconn_t *c, const uschat_msg_t *msg, void 
             if (ch->measuring)
                 ch->delivered_in_window++;
             hist_record(&ch->delivery_us, now - sched);
+            hist_record(&ch->win_delivery_us, now - sched);
         }
     }
 }
@@ -193,6 +197,8 @@ static void s_step_reset(chat_t *ch, int step)
     ch->foreign = ch->sender_gone = ch->acked_in_window = ch->delivered_in_window = 0;
     hist_init(&ch->ack_us);
     hist_init(&ch->delivery_us);
+    hist_init(&ch->win_ack_us);
+    hist_init(&ch->win_delivery_us);
     memset(&ch->errors, 0, sizeof ch->errors);
     for (int i = 0; i < ch->ready_n; i++) {
         lconn_t *a = &ch->conns[2 * ch->ready[i]], *b = &ch->conns[2 * ch->ready[i] + 1];
@@ -200,6 +206,19 @@ static void s_step_reset(chat_t *ch, int step)
         a->last_seq = b->last_seq = 0; /* the seq check starts over with this step's acks */
     }
     snprintf(ch->tag, sizeof ch->tag, "%ss%d", ch->base_tag, step);
+}
+
+/* The ack and delivery percentiles of the last WINDOW_S seconds into R's timeline (ms), so a
+ * long run shows whether its latency drifts; then the window starts over. */
+static void s_window_line(chat_t *ch, report_t *r, int seconds)
+{
+    report_timeline(r, "window_end_s", seconds);
+    report_timeline(r, "window_ack_p50_ms", (double)hist_percentile(&ch->win_ack_us, 50) / 1e3);
+    report_timeline(r, "window_ack_p99_ms", (double)hist_percentile(&ch->win_ack_us, 99) / 1e3);
+    report_timeline(r, "window_delivery_p99_ms",
+                    (double)hist_percentile(&ch->win_delivery_us, 99) / 1e3);
+    hist_init(&ch->win_ack_us);
+    hist_init(&ch->win_delivery_us);
 }
 
 /* One measurement at RATE (0 = flat out) for --duration seconds, its drain, and its figures
@@ -246,6 +265,8 @@ static void s_measure(chat_t *ch, double rate, int step, report_t *r)
             report_timeline(r, "sent_per_s", (double)sent);
             report_timeline(r, "acked_per_s", (double)acked);
             report_timeline(r, "delivered_per_s", (double)delivered);
+            if (tick.seconds % WINDOW_S == 0)
+                s_window_line(ch, r, tick.seconds);
             fprintf(stderr,
                     "t=%3ds sent/s %7llu  acked/s %7llu  delivered/s %7llu  ack p99 %.1f ms  "
                     "errors %llu\n",
