@@ -40,6 +40,7 @@ int chat_config_load(config_t *cfg, chat_config_t *out)
     out->queue_max = (size_t)config_int(cfg, "chat/queue_max", 16384, 16, 10000000);
     out->message_lanes = (int)config_int(cfg, "chat/message_lanes", 2, 1, 64);
     out->message_batch_max = (uint32_t)config_int(cfg, "chat/message_batch_max", 256, 1, 10000);
+    out->message_gather_ms = (uint32_t)config_int(cfg, "chat/message_gather_ms", 20, 0, 100);
     out->message_pending_max =
         (uint32_t)config_int(cfg, "chat/message_pending_max", 20000, 16, 10000000);
     out->message_id_readback = config_int(cfg, "chat/message_id_readback", 0, 0, 1) != 0;

@@ -56,7 +56,7 @@ struct chat_job_t {
     char old_node[ENVELOPE_NODE_MAX];
     /* message batches */
     chat_text_t *texts;
-    int lane;
+    uint64_t lanes; /* the commit lanes the batch took its texts from, a bit each */
     uint32_t batch_texts, batch_rows, batch_us; /* what the commit took */
     int64_t stamps[CHAT_STAMPS_SENT];           /* submit, start, commit, built (chat_stages.h) */
     /* presence batches */

@@ -56,6 +56,7 @@ typedef struct {
     int message_lanes;            /* message commit lanes (threads hashed onto them) */
     uint32_t message_batch_max;   /* messages per commit */
     uint32_t message_pending_max; /* messages waiting for a lane, node-wide (more: 1018) */
+    uint32_t message_gather_ms;   /* under load, a batch waits this long for others (0: never) */
     bool message_id_readback;     /* read message ids back even where they are consecutive */
     uint32_t drain_ms;            /* at stop: time to commit and ack what the lanes hold */
     uint32_t group_max_members;   /* members of one group */
@@ -123,6 +124,9 @@ typedef struct chat_node_t {
     chat_presence_list_t clear_pending; /* sessions that ended: presence to clear */
     chat_lane_t *lanes;                 /* cfg.message_lanes of them */
     uint32_t texts_pending;             /* in all lanes, not yet in the pool */
+    int64_t text_last_us;               /* when the last 1017 arrived (monotonic) */
+    int64_t text_gap_us;                /* the moving mean of the gaps between 1017s */
+    bool gather_armed;                  /* the zloop timer that ends a gathering is set */
     uint32_t refresh_inflight;          /* refresh batches in the pool */
 
     uint8_t *rbuf; /* one read buffer for every connection */

@@ -8,6 +8,10 @@
  * when it is done they all leave as the next batch (up to message_batch_max). At low load a
  * batch is one message and leaves at once; under load batches grow by themselves (group
  * commit). Two lanes never lock the same chat_thread row, so they never wait on each other.
+ * Under load a commit also waits a little for company: when 1017s arrive at least two per
+ * chat/message_gather_ms, what the idle lanes hold leaves once its oldest message has waited
+ * that long (or the batch is full), as one batch (one transaction for several lanes, which
+ * stay busy until it is done), because a commit costs the servers far more than a message.
  * A sender's messages in one thread are committed in the order they arrived; the ack 1018 is
  * sent only after the commit, then the 1019 to the peer, on this node or through the broker.
  */
@@ -23,6 +27,10 @@
 #include <string.h>
 
 #include "uschat/log.h"
+
+/* Under load a batch waits for about this many messages (at most chat/message_gather_ms):
+ * the commit's cost shared by 16 is a small part of each message's. */
+#define GATHER_TARGET 16
 
 /* worker_pool keys of the lanes: far from any uid, which keys the other jobs. */
 #define LANE_KEY(i) (UINT64_MAX - (uint64_t)(i))
@@ -80,49 +88,156 @@ static int s_lane_of(chat_node_t *node, int64_t thread_id)
 
 static void s_lane_done(chat_node_t *node, chat_job_t *job);
 
-/* Sends the lane's waiting messages as one batch, unless one is already in the pool. */
-static void s_lane_kick(chat_node_t *node, int index)
+/* Every lane: the mask of s_kick(). */
+static uint64_t s_all_lanes(const chat_node_t *node)
 {
-    chat_lane_t *lane = &node->lanes[index];
-    if (lane->busy || !lane->head)
+    int n = node->cfg.message_lanes;
+    return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
+/* Puts the texts of a batch that could not be submitted back at the front of their lanes, in
+ * their order. */
+static void s_unkick(chat_node_t *node, chat_text_t *texts)
+{
+    chat_text_t *head[64] = {0}, *tail[64] = {0};
+    while (texts) {
+        chat_text_t *t = texts;
+        texts = t->next;
+        t->next = NULL;
+        int i = s_lane_of(node, t->thread_id);
+        if (tail[i])
+            tail[i]->next = t;
+        else
+            head[i] = t;
+        tail[i] = t;
+    }
+    for (int i = 0; i < node->cfg.message_lanes; i++) {
+        chat_lane_t *lane = &node->lanes[i];
+        if (!head[i])
+            continue;
+        tail[i]->next = lane->head;
+        lane->head = head[i];
+        if (!lane->tail)
+            lane->tail = tail[i];
+    }
+}
+
+/* Sends the waiting messages of every idle lane of MASK as ONE batch (up to message_batch_max):
+ * those lanes are busy until it is done. A lane with a batch in the pool keeps its messages
+ * waiting. One transaction for several lanes keeps the rule that a thread is in at most one
+ * batch at a time (its lane is busy), and the rows still lock in ascending thread order. */
+static void s_kick(chat_node_t *node, uint64_t mask)
+{
+    uint32_t taken_of[64] = {0}, taken = 0, budget = node->cfg.message_batch_max;
+    uint64_t lanes = 0;
+    chat_text_t *first = NULL, *last = NULL;
+    for (int i = 0; i < node->cfg.message_lanes && taken < budget; i++) {
+        chat_lane_t *lane = &node->lanes[i];
+        if (!(mask >> i & 1) || lane->busy || !lane->head)
+            continue;
+        chat_text_t *from = lane->head, *end = NULL;
+        for (chat_text_t *t = from; t && taken < budget; t = t->next) {
+            end = t;
+            taken++;
+            taken_of[i]++;
+        }
+        lane->head = end->next;
+        if (!lane->head)
+            lane->tail = NULL;
+        end->next = NULL;
+        if (last)
+            last->next = from;
+        else
+            first = from;
+        last = end;
+        lanes |= UINT64_C(1) << i;
+    }
+    if (!taken)
         return;
     chat_job_t *job = chat_job_new(node, NULL, 0, chat_store_texts, s_lane_done);
-    if (!job)
-        return;
-    job->lane = index;
-    uint32_t taken = 0;
-    chat_text_t *last = NULL;
-    for (chat_text_t *t = lane->head; t && taken < node->cfg.message_batch_max; t = t->next) {
-        last = t;
-        taken++;
+    if (job) {
+        job->texts = first;
+        job->lanes = lanes;
     }
-    job->texts = lane->head;
-    lane->head = last->next;
-    last->next = NULL;
-    if (!lane->head)
-        lane->tail = NULL;
-    if (chat_job_try_submit(node, job, LANE_KEY(index)) < 0) {
-        /* The pool is full: the batch goes back to the front; the tick tries again. */
-        last->next = lane->head;
-        lane->head = job->texts;
-        if (!lane->tail)
-            lane->tail = last;
-        job->texts = NULL;
-        chat_job_destroy(&job);
+    if (!job || chat_job_try_submit(node, job, LANE_KEY(__builtin_ctzll(lanes))) < 0) {
+        /* The pool is full: the texts go back; the tick or the next batch tries again. */
+        s_unkick(node, first);
+        if (job) {
+            job->texts = NULL;
+            chat_job_destroy(&job);
+        }
         return;
     }
     if (node->stages)
         job->stamps[CHAT_STAMP_SUBMIT] = chat_stages_now();
-    lane->busy = true;
-    lane->committing = taken;
-    lane->count -= taken;
+    for (int i = 0; i < node->cfg.message_lanes; i++) {
+        if (!(lanes >> i & 1))
+            continue;
+        node->lanes[i].busy = true;
+        node->lanes[i].committing = taken_of[i];
+        node->lanes[i].count -= taken_of[i];
+    }
     node->texts_pending -= taken;
 }
 
 void chat_text_tick(chat_node_t *node)
 {
-    for (int i = 0; node->lanes && i < node->cfg.message_lanes; i++)
-        s_lane_kick(node, i);
+    if (node->lanes)
+        s_kick(node, s_all_lanes(node));
+}
+
+/* Counts a 1017 arriving at NOW into the mean gap between them. */
+static void s_arrival(chat_node_t *node, int64_t now)
+{
+    int64_t gap = node->text_last_us ? now - node->text_last_us : 1000000;
+    node->text_last_us = now;
+    if (gap > 1000000)
+        gap = 1000000;
+    node->text_gap_us += (gap - node->text_gap_us) / 8; /* a mean over the last 8 or so */
+}
+
+static void s_schedule(chat_node_t *node);
+
+static int s_on_gather_end(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    chat_node_t *node = arg;
+    node->gather_armed = false;
+    if (node->lanes)
+        s_schedule(node);
+    return 0;
+}
+
+/* Sends what the idle lanes hold now, or lets it wait for company: when 1017s have been
+ * arriving at least two per chat/message_gather_ms (a commit costs the servers about as much CPU
+ * as a hundred messages in it, BENCHMARKS.md), the batch leaves once its oldest message has
+ * waited for about GATHER_TARGET arrivals, at most that long, or at once when it is full. A
+ * quiet node, or one stopping, never waits. */
+static void s_schedule(chat_node_t *node)
+{
+    int64_t now = zclock_usecs(), window = (int64_t)node->cfg.message_gather_ms * 1000;
+    if (window > GATHER_TARGET * node->text_gap_us) /* the faster they come, the shorter */
+        window = GATHER_TARGET * node->text_gap_us;
+    int64_t oldest = INT64_MAX;
+    for (int i = 0; i < node->cfg.message_lanes; i++)
+        if (!node->lanes[i].busy && node->lanes[i].head &&
+            node->lanes[i].head->arrived_us < oldest)
+            oldest = node->lanes[i].head->arrived_us;
+    if (oldest == INT64_MAX)
+        return;
+    int64_t left = oldest + window - now;
+    if (!window || node->stopping || node->text_gap_us * 2 > window || left <= 0 ||
+        node->texts_pending >= node->cfg.message_batch_max) {
+        s_kick(node, s_all_lanes(node));
+        return;
+    }
+    if (!node->gather_armed &&
+        zloop_timer(service_base_loop(node->base), (size_t)((left + 999) / 1000), 1,
+                    s_on_gather_end, node) >= 0)
+        node->gather_armed = true;
+    if (!node->gather_armed) /* no timer: no wait */
+        s_kick(node, s_all_lanes(node));
 }
 
 /* The stages of t up to its ack, now: handed on to its push, whose delivery counts them
@@ -140,9 +255,11 @@ static void s_stamp_acked(chat_node_t *node, const chat_job_t *job, chat_text_t 
 
 static void s_lane_done(chat_node_t *node, chat_job_t *job)
 {
-    if (node->lanes) {
-        node->lanes[job->lane].busy = false;
-        node->lanes[job->lane].committing = 0;
+    for (int i = 0; node->lanes && i < node->cfg.message_lanes; i++) {
+        if (job->lanes >> i & 1) {
+            node->lanes[i].busy = false;
+            node->lanes[i].committing = 0;
+        }
     }
     chat_stats_t *st = &node->stats;
     st->batches++;
@@ -177,9 +294,10 @@ static void s_lane_done(chat_node_t *node, chat_job_t *job)
     }
     chat_push_deliver_set(node, pushes, k);
     free(pushes);
-    /* also while stopping: the drain commits and acknowledges what the lanes hold */
+    /* what waited meanwhile goes when its wait for company is over; also while stopping: the
+     * drain commits and acknowledges what the lanes hold */
     if (node->lanes)
-        s_lane_kick(node, job->lane);
+        s_schedule(node);
 }
 
 int chat_text_check_items(const json_t *items, size_t max_items)
@@ -264,6 +382,7 @@ void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
     t->touid = touid;
     t->thread_id = thread_id;
     t->items = json_incref(items);
+    t->arrived_us = zclock_usecs();
     if (node->stages)
         t->stamps[CHAT_STAMP_READ] = chat_stages_now();
     json_decref(body);
@@ -277,5 +396,7 @@ void chat_text_request(chat_node_t *node, chat_conn_t *conn, json_t *body)
     lane->count++;
     node->texts_pending++;
     conn->inflight++;
-    s_lane_kick(node, index);
+    s_arrival(node, t->arrived_us);
+    if (!lane->busy) /* a busy lane sends it with its next batch */
+        s_schedule(node);
 }

@@ -26,6 +26,7 @@ struct chat_text_t {
     uint64_t touid;
     int64_t thread_id;
     json_t *items;                    /* the request's text_array (a reference) */
+    int64_t arrived_us;               /* monotonic: how long it has waited for company */
     int64_t stamps[CHAT_STAMPS_SENT]; /* chat_stages.h, all 0 unless the node counts stages */
     /* results, set by the worker */
     int error;
