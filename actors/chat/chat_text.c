@@ -221,8 +221,7 @@ static void s_schedule(chat_node_t *node)
         window = GATHER_TARGET * node->text_gap_us;
     int64_t oldest = INT64_MAX;
     for (int i = 0; i < node->cfg.message_lanes; i++)
-        if (!node->lanes[i].busy && node->lanes[i].head &&
-            node->lanes[i].head->arrived_us < oldest)
+        if (!node->lanes[i].busy && node->lanes[i].head && node->lanes[i].head->arrived_us < oldest)
             oldest = node->lanes[i].head->arrived_us;
     if (oldest == INT64_MAX)
         return;
