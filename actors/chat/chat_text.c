@@ -211,7 +211,7 @@ static int s_on_gather_end(zloop_t *loop, int timer_id, void *arg)
 
 /* Sends what the idle lanes hold now, or lets it wait for company: when 1017s have been
  * arriving at least two per chat/message_gather_ms (a commit costs the servers about as much CPU
- * as a hundred messages in it, BENCHMARKS.md), the batch leaves once its oldest message has
+ * as twenty messages in a full batch, BENCHMARKS.md), the batch leaves once its oldest message has
  * waited for about GATHER_TARGET arrivals, at most that long, or at once when it is full. A
  * quiet node, or one stopping, never waits. */
 static void s_schedule(chat_node_t *node)
