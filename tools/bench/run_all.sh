@@ -237,7 +237,7 @@ bench chat-max-same-again $((MAX_S + 90)) chat -n "$PAIRS_USERS" -r 0 --window 8
 # stage_run NAME RATE SECONDS: a cross-node run at RATE whose nodes' stage lines (the lines
 # they logged meanwhile) go to NAME.stages.log and, as a table, NAME.stages.md.
 stage_run() {
-    local name=$1 rate=$2 secs=$3 n l1 l2
+    local name=$1 rate=$2 secs=$3 l1 l2
     l1=$(wc -l <"$USCHAT_VAR_DIR/log/chat-node1.log")
     l2=$(wc -l <"$USCHAT_VAR_DIR/log/chat-node2.log")
     bench "$name" $((secs + 90)) chat -n "$PAIRS_USERS" -r "$rate" -d "$secs" --cross-node
