@@ -29,9 +29,9 @@ SERVERS_BIND=${SERVERS_BIND:-127.0.0.1}
 # MariaDB's InnoDB buffer pool and redo log. With 64 MiB and 8 MiB the pages every commit
 # touches (the last leaf of each active thread's indexes: about 50 MiB for 1,000 threads) did
 # not fit and the redo log forced a checkpoint every second or so: after a few minutes of
-# load 28 page writes per byte of redo, 100k pages read back, and commits waiting on both
-# (BENCHMARKS.md, "The database's memory"). 256 MiB each: the pool is memory only as pages are
-# used, the redo log is disk.
+# load 29 bytes of pages written per byte of redo, 100k pages read back, and commits waiting
+# on both (BENCHMARKS.md, "Why the transactions waited"). 256 MiB each: the pool is memory
+# only as pages are used, the redo log is disk.
 SERVERS_MARIADB_BUFFER_POOL=${USCHAT_MARIADB_BUFFER_POOL:-256M}
 SERVERS_MARIADB_LOG_FILE=${USCHAT_MARIADB_LOG_FILE:-256M}
 
