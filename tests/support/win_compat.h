@@ -11,8 +11,11 @@
 #define _POSIX_THREAD_SAFE_FUNCTIONS 200112L /* mingw's time.h: gmtime_r, localtime_r */
 #endif
 #include <direct.h>
+#include <errno.h>
+#include <process.h>
 #include <io.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -29,9 +32,27 @@ static inline int win_compat_unsetenv(const char *name)
     return _putenv_s(name, "") == 0 ? 0 : -1;
 }
 
+/* Not _mktemp: its names are the process id and one letter, and under wine a test process
+ * can get the id of an earlier one whose folder is still there, so every try could fail. The
+ * six X's get a name of their own here, tried until one is free. */
 static inline char *win_compat_mkdtemp(char *tmpl)
 {
-    return _mktemp(tmpl) && _mkdir(tmpl) == 0 ? tmpl : NULL;
+    static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    static unsigned seq;
+    size_t len = strlen(tmpl);
+    if (len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0)
+        return NULL;
+    for (int tries = 0; tries < 1000; tries++) {
+        unsigned v = (unsigned)_getpid() * 2654435761u ^ (unsigned)clock() * 40503u ^
+                     (unsigned)time(NULL) ^ ++seq * 2246822519u;
+        for (int i = 0; i < 6; i++, v /= 36)
+            tmpl[len - 6 + i] = set[v % 36];
+        if (_mkdir(tmpl) == 0)
+            return tmpl;
+        if (errno != EEXIST)
+            return NULL;
+    }
+    return NULL;
 }
 
 #define setenv(name, value, overwrite) win_compat_setenv(name, value, overwrite)
