@@ -24,6 +24,7 @@
 #include "chat_group_db.h"
 #include "chat_jobs.h"
 #include "chat_json.h"
+#include "chat_store.h"
 #include "uschat/client_proto.h"
 
 #include <inttypes.h>
@@ -404,6 +405,8 @@ void chat_group_store_sync(chat_job_t *job, chat_worker_t *worker)
             : db_query(worker->db, SQL_MSG "WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                        (db_param_t[]){DB_I64(group_id), DB_I64(after), DB_I64(limit + 1)}, 3,
                        s_on_msg, &m);
+    if (rc > 0) /* what it found is on disk before anyone sees it (chat_store_durable) */
+        rc = chat_store_durable(worker);
     if (rc < 0) {
         log_warn("chat: sync of group %" PRId64 ": %s", group_id, db_strerror(rc));
         json_decref(items);
@@ -557,6 +560,8 @@ void chat_group_store_list(chat_job_t *job, chat_worker_t *worker)
                   (db_param_t[]){DB_U64(job->uid), DB_I64(cursor), DB_I64(LIST_PAGE + 1)}, 3,
                   s_on_group, groups)
             : DB_ERR_QUERY;
+    if (rc > 0) /* the last messages and seqs it shows: on disk first (chat_store_durable) */
+        rc = chat_store_durable(worker);
     if (rc < 0) {
         log_warn("chat: groups of %" PRIu64 ": %s", job->uid, db_strerror(rc));
         json_decref(groups);

@@ -132,6 +132,7 @@ void *chat_worker_init(void *arg)
         return NULL;
     worker->node = node;
     worker->consecutive_ids = -1;
+    worker->index = __atomic_fetch_add(&node->workers_made, 1, __ATOMIC_RELAXED);
     worker->db = db_conn_new(&node->cfg.mysql);
     worker->redis = redis_conn_new(&node->cfg.redis);
     if (!worker->db || !worker->redis) {

@@ -32,6 +32,7 @@ typedef struct chat_worker_t {
     redis_conn_t *redis;
     char script_sha[4][41]; /* SHA1 of the Lua scripts once loaded, "" before */
     int consecutive_ids;    /* ids of one multi-row INSERT consecutive: 1, 0, -1 unknown */
+    int index;              /* this worker's number on its node: its read_barrier row */
 } chat_worker_t;
 
 typedef void(chat_job_run_fn)(chat_job_t *job, chat_worker_t *worker);

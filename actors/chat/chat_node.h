@@ -127,6 +127,7 @@ typedef struct chat_node_t {
     int64_t text_last_us;               /* when the last 1017 arrived (monotonic) */
     int64_t text_gap_us;                /* the moving mean of the gaps between 1017s */
     bool gather_armed;                  /* the zloop timer that ends a gathering is set */
+    int workers_made;                   /* worker threads started (their numbers) */
     uint32_t refresh_inflight;          /* refresh batches in the pool */
 
     uint8_t *rbuf; /* one read buffer for every connection */

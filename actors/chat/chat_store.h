@@ -21,6 +21,9 @@ void chat_store_private(chat_job_t *job, chat_worker_t *worker);
 void chat_store_history(chat_job_t *job, chat_worker_t *worker);
 void chat_store_sync(chat_job_t *job, chat_worker_t *worker);
 void chat_store_read(chat_job_t *job, chat_worker_t *worker);
+/* Makes every commit a read of this worker saw durable before the read is answered (a commit
+ * of the worker's read_barrier row: sql/migrations/008_read_barrier.sql). 0 or DB_ERR_*. */
+int chat_store_durable(chat_worker_t *worker);
 /* Worker: appends to items (an array) the messages of thread_id with seq > after_seq, in seq
  * order, at most limit, as 1030/1032 items {sender, msg_id, seq, thread_id, unique_id,
  * msg_content, chat_time, status}. Rows or DB_ERR_*. */

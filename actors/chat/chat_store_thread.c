@@ -165,6 +165,8 @@ void chat_store_threads(chat_job_t *job, chat_worker_t *worker)
         (db_param_t[]){DB_U64(job->uid), DB_U64(job->uid), DB_I64(cursor), DB_U64(job->uid),
                        DB_I64(cursor), DB_U64(job->uid), DB_U64(job->uid)},
         7, s_on_thread, &st);
+    if (rc > 0) /* the last messages and seqs it shows: on disk first */
+        rc = chat_store_durable(worker);
     if (rc < 0) {
         log_warn("chat: threads of %" PRIu64 ": %s: %s", job->uid, db_strerror(rc),
                  db_conn_error(worker->db));
@@ -257,6 +259,21 @@ void chat_store_private(chat_job_t *job, chat_worker_t *worker)
 }
 
 /* ---- 1029 / 1031: messages of a thread ------------------------------------------------------ */
+
+/* InnoDB shows a commit to other readers once it is committed in memory, before its redo log
+ * is flushed: a MariaDB killed in that moment loses what a sync may already have handed out,
+ * and the seqs it held go to other messages. A commit of our own, begun after the read, is
+ * durable only once the log is flushed past every commit the read saw; so a read that found
+ * messages is answered after one (a round trip, and a log flush shared with whatever else
+ * commits then). A read that found none answers at once. */
+int chat_store_durable(chat_worker_t *worker)
+{
+    int rc = db_exec(worker->db,
+                     "INSERT INTO read_barrier (node, worker, n) VALUES (?, ?, 1) "
+                     "ON DUPLICATE KEY UPDATE n = n + 1",
+                     (db_param_t[]){DB_STR(worker->node->name), DB_I64(worker->index)}, 2, NULL);
+    return rc < 0 ? rc : 0;
+}
 
 /* The read mark of OTHER in the thread (0 when none or on a failed read: the field only ever
  * raises the client's mark), for 1030 and 1032 to carry as peer_read_seq. */
@@ -374,6 +391,8 @@ void chat_store_history(chat_job_t *job, chat_worker_t *worker)
     int rc = !items   ? DB_ERR_QUERY
              : before ? s_history_back(worker, thread_id, cursor, items)
                       : s_history_forward(worker, thread_id, cursor, items);
+    if (rc > 0)
+        rc = chat_store_durable(worker);
     if (rc < 0) {
         log_warn("chat: history of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
         json_decref(items);
@@ -433,6 +452,8 @@ void chat_store_sync(chat_job_t *job, chat_worker_t *worker)
     json_t *items = json_array();
     int rc = items ? chat_store_messages_after(worker, thread_id, after, limit + 1, items)
                    : DB_ERR_QUERY;
+    if (rc > 0)
+        rc = chat_store_durable(worker);
     if (rc < 0) {
         log_warn("chat: sync of thread %" PRId64 ": %s", thread_id, db_strerror(rc));
         json_decref(items);

@@ -93,7 +93,8 @@ static int s_pick(int n)
     return (int)(s_rand() % (uint64_t)n);
 }
 
-static void s_view_set(view_t *v, int64_t seq, int64_t id, bool *dup, bool *conflict)
+/* Records id as seq's and returns the id seq had before (0: none). */
+static int64_t s_view_set(view_t *v, int64_t seq, int64_t id)
 {
     CHECK(seq > 0 && seq < 1000000, "seq %lld", (long long)seq);
     if (seq >= v->cap) {
@@ -105,9 +106,9 @@ static void s_view_set(view_t *v, int64_t seq, int64_t id, bool *dup, bool *conf
         memset(v->ids + v->cap, 0, (size_t)(cap - v->cap) * sizeof *v->ids);
         v->cap = cap;
     }
-    *dup = v->ids[seq] != 0;
-    *conflict = v->ids[seq] != 0 && v->ids[seq] != id;
+    int64_t was = v->ids[seq];
     v->ids[seq] = id;
+    return was;
 }
 
 /* The highest seq N with 1..N all known. */
@@ -198,11 +199,12 @@ static void s_on_ack(user_t *u, const json_t *body)
         msg->outstanding = false;
         msg->message_id = m.message_id;
         msg->seq = m.seq;
-        bool dup, conflict;
-        s_view_set(&l->view, m.seq, m.message_id, &dup, &conflict);
-        if (conflict) {
-            fprintf(stderr, "DUPLICATED: seq %lld of thread %lld has two ids\n", (long long)m.seq,
-                    (long long)l->thread);
+        int64_t was = s_view_set(&l->view, m.seq, m.message_id);
+        if (was && was != m.message_id) {
+            fprintf(stderr,
+                    "DUPLICATED: seq %lld of thread %lld has two ids (%lld, acked %s as %lld)\n",
+                    (long long)m.seq, (long long)l->thread, (long long)was, msg->unique,
+                    (long long)m.message_id);
             s_n.duplicated++;
         }
     }
@@ -215,11 +217,11 @@ static void s_on_peer_msg(user_t *u, int64_t thread, const json_t *item, bool pu
     CHECK(uschat_parse_chat_msg(item, &m) == 0, "a message that does not parse");
     const char *content = push ? s_str(item, "content") : s_str(item, "msg_content");
     msg_t *msg = s_msg_of(m.unique_id);
-    bool dup, conflict;
+    int64_t was;
     if (!msg && s_is_first(m.unique_id) && !push && m.seq <= CHAT_STACK_FIRST_SEQS) {
         for (int li = 0; li < LINKS; li++) /* read by a sync: known from then on */
             if (u->links[li].thread == thread)
-                s_view_set(&u->links[li].view, m.seq, m.message_id, &dup, &conflict);
+                s_view_set(&u->links[li].view, m.seq, m.message_id);
         return;
     }
     CHECK(msg, "a message %s that nobody sent", m.unique_id ? m.unique_id : "?");
@@ -227,8 +229,9 @@ static void s_on_peer_msg(user_t *u, int64_t thread, const json_t *item, bool pu
         link_t *own = &u->links[msg->link];
         CHECK(!push && own->thread == thread, "own %s pushed or in thread %lld", msg->unique,
               (long long)thread);
-        s_view_set(&own->view, m.seq, m.message_id, &dup, &conflict);
-        if (conflict || (msg->acked && (msg->seq != m.seq || msg->message_id != m.message_id))) {
+        was = s_view_set(&own->view, m.seq, m.message_id);
+        if ((was && was != m.message_id) ||
+            (msg->acked && (msg->seq != m.seq || msg->message_id != m.message_id))) {
             fprintf(stderr, "DUPLICATED: own %s synced as seq %lld\n", msg->unique,
                     (long long)m.seq);
             s_n.duplicated++;
@@ -240,15 +243,17 @@ static void s_on_peer_msg(user_t *u, int64_t thread, const json_t *item, bool pu
     CHECK(sender->links[msg->link].peer == (int)(u - s_users) && l->thread == thread,
           "%s reached uid %lld in thread %lld", msg->unique, (long long)u->uid, (long long)thread);
     CHECK(strcmp(content, msg->content) == 0, "%s arrived with other content", msg->unique);
-    s_view_set(&l->view, m.seq, m.message_id, &dup, &conflict);
-    if (conflict) {
-        fprintf(stderr, "DUPLICATED: seq %lld of thread %lld arrived with two ids\n",
-                (long long)m.seq, (long long)thread);
+    was = s_view_set(&l->view, m.seq, m.message_id);
+    if (was && was != m.message_id) {
+        fprintf(stderr,
+                "DUPLICATED: seq %lld of thread %lld arrived with two ids (%lld, %s %s as %lld)\n",
+                (long long)m.seq, (long long)thread, (long long)was, push ? "pushed" : "synced",
+                msg->unique, (long long)m.message_id);
         s_n.duplicated++;
     }
     if (!push) {
         s_n.synced++;
-        if (dup)
+        if (was)
             s_n.sync_overlap++; /* pushed and synced: the client keeps one (same id and seq) */
         msg->received = true;
         return;

@@ -65,7 +65,7 @@ echo "--- tables: InnoDB, utf8mb4"
 tables=$(q "$db" -e "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables
     WHERE table_schema = '$db'")
 expect "tables" "$tables" \
-    "chat_message,chat_thread,file,file_upload,friend,friend_apply,group_chat,group_member,group_message,private_chat,schema_migrations,thread_read,user"
+    "chat_message,chat_thread,file,file_upload,friend,friend_apply,group_chat,group_member,group_message,private_chat,read_barrier,schema_migrations,thread_read,user"
 other=$(q "$db" -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$db'
     AND (engine <> 'InnoDB' OR table_collation NOT LIKE 'utf8mb4%')")
 expect "tables not InnoDB/utf8mb4" "$other" 0
