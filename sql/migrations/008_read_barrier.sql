@@ -1,5 +1,5 @@
 -- 008: one row per chat worker (node name, worker number) that the worker bumps after a read
--- that returned messages and before it answers it (actors/chat/chat_store.c,
+-- that returned messages and before it answers it (actors/chat/chat_store_thread.c,
 -- chat_store_durable). InnoDB lets a transaction's rows be read as soon as it commits in
 -- memory, before its redo log is on disk; a server killed in between loses them, and a client
 -- that synced them would hold messages that never were. The bump is a commit of its own, made
