@@ -6,7 +6,7 @@
 -- after the read, so its log flush covers every commit the read saw. Applied by
 -- tools/lib/migrate.sh.
 CREATE TABLE IF NOT EXISTS read_barrier (
-    node VARCHAR(64) CHARACTER SET ascii NOT NULL,
+    node VARBINARY(64) NOT NULL, -- the node's name as its bytes: any name uschatd takes
     worker INT NOT NULL,
     n BIGINT UNSIGNED NOT NULL DEFAULT 0,
     PRIMARY KEY (node, worker)
